@@ -1,0 +1,3 @@
+"""animateur: self-hosted community management."""
+
+__version__ = "0.1.0"

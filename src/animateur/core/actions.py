@@ -1,0 +1,110 @@
+"""The actions base: every write checks the permission and leaves an AuditEvent.
+
+An action is `do_<verb>_<noun>(..., *, actor)`. The actor is a team member (`User`)
+or a component of the system (`SystemActor("importer")`), which passes permission checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+
+from animateur.core.models import AuditEvent, User, Workspace
+from animateur.core.permissions import has_permission
+
+
+@dataclass(frozen=True)
+class SystemActor:
+    component: str
+
+    def __str__(self) -> str:
+        return f"system:{self.component}"
+
+
+Actor = User | SystemActor
+
+
+class ActionError(ValueError):
+    """Bad input to an action: the message names the problem; nothing was changed."""
+
+
+def require(actor: Actor, workspace: Workspace, permission: str) -> None:
+    if isinstance(actor, SystemActor):
+        return
+    if not has_permission(actor, workspace, permission):
+        raise PermissionDenied(permission)
+
+
+def actor_label(actor: Actor) -> str:
+    return str(actor) if isinstance(actor, SystemActor) else f"user:{actor.pk}"
+
+
+def record(
+    workspace: Workspace,
+    actor: Actor,
+    verb: str,
+    target: models.Model | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        workspace=workspace,
+        actor_user=actor if isinstance(actor, User) else None,
+        actor=actor_label(actor),
+        verb=verb,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        data=data or {},
+    )
+
+
+def do_create_workspace(
+    slug: str, name: str, *, language: str = "fr", timezone: str = "Europe/Paris", actor: Actor,
+    is_default: bool | None = None,
+) -> Workspace:
+    """A new workspace with its site channel; the first one becomes the default site."""
+    import zoneinfo
+
+    from django.db import transaction
+    from django.utils.text import slugify
+
+    from animateur.channels.site import ensure_site_channel
+
+    if not slug or slugify(slug) != slug:
+        raise ActionError(f"invalid slug {slug!r}: use lowercase letters, digits and hyphens")
+    if language not in ("fr", "en"):
+        raise ActionError(f"unsupported language {language!r}: use fr or en")
+    if timezone not in zoneinfo.available_timezones():
+        raise ActionError(f"unknown time zone {timezone!r}")
+    if not name.strip():
+        raise ActionError("a workspace needs a name")
+    if Workspace.objects.filter(slug=slug).exists():
+        raise ActionError(f"workspace {slug!r} already exists")
+    with transaction.atomic():
+        if is_default is None:
+            is_default = not Workspace.objects.filter(is_default=True).exists()
+        workspace = Workspace.objects.create(
+            slug=slug, name=name.strip(), language=language, timezone=timezone, is_default=is_default
+        )
+        ensure_site_channel(workspace)
+        record(workspace, actor, "workspace.create", workspace, {"slug": slug, "name": workspace.name})
+    return workspace
+
+
+def do_add_member(workspace: Workspace, user: User, role: str, *, actor: Actor) -> None:
+    from django.db import transaction
+
+    from animateur.core.models import Membership
+    from animateur.core.roles import Role
+
+    if role not in Role.values:
+        raise ActionError(f"unknown role {role!r}: use one of {', '.join(Role.values)}")
+    require(actor, workspace, "team.invite")
+    if role == Role.OWNER:
+        require(actor, workspace, "team.change_role")
+    with transaction.atomic():
+        Membership.objects.update_or_create(user=user, workspace=workspace, defaults={"role": role})
+        record(workspace, actor, "team.add_member", user, {"role": role, "email": user.email})
+    user.__dict__.pop("_roles", None)

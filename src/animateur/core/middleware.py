@@ -1,0 +1,76 @@
+"""Which workspace a request is for, and in which language to answer.
+
+A workspace's site is addressed by its own host name (Workspace.domain) at the root,
+or at /w/<slug>/ on any host; the default workspace also answers at / on hosts that
+name no workspace. Under /w/<slug>/ the script prefix is set, so every `reverse()`
+of the request yields that workspace's URLs without views knowing about it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import get_script_prefix, set_script_prefix
+from django.utils import translation
+
+from animateur.core.models import Workspace
+
+PATH_PREFIX = re.compile(r"^/w/(?P<slug>[-a-zA-Z0-9_]+)(?P<rest>/.*)?$")
+
+
+def resolve_workspace(request: HttpRequest) -> tuple[Workspace | None, str | None]:
+    """The workspace and, when addressed by path, its slug prefix."""
+    match = PATH_PREFIX.match(request.path_info)
+    if match:
+        workspace = Workspace.objects.filter(slug=match["slug"]).first()
+        return workspace, (match["slug"] if workspace else None)
+    host = request.get_host().split(":")[0].lower() if request.META.get("HTTP_HOST") else ""
+    workspace = Workspace.objects.filter(domain=host).first() if host else None
+    if workspace is None:
+        workspace = Workspace.objects.filter(is_default=True).first()
+    return workspace, None
+
+
+class WorkspaceMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        workspace, slug = resolve_workspace(request)
+        request.workspace = workspace  # type: ignore[attr-defined]
+        previous_prefix = get_script_prefix()
+        if slug:
+            match = PATH_PREFIX.match(request.path_info)
+            assert match is not None
+            if not match["rest"]:
+                from django.http import HttpResponsePermanentRedirect
+
+                return HttpResponsePermanentRedirect(request.path + "/")
+            request.path_info = match["rest"]
+            set_script_prefix(previous_prefix.rstrip("/") + f"/w/{slug}/")
+        try:
+            return self.get_response(request)
+        finally:
+            set_script_prefix(previous_prefix)
+
+
+class WorkspaceLanguageMiddleware:
+    """Public pages speak the workspace's language; team pages the user's own, if chosen."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        workspace = getattr(request, "workspace", None)
+        language = workspace.language if workspace else None
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.language and request.path_info.startswith("/app/"):
+            language = user.language
+        language = language or "fr"
+        translation.activate(language)
+        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

@@ -1,0 +1,175 @@
+"""Text normalisation and hashed features shared by every model of this package.
+
+Pure Python and numpy: the same function builds the training matrix (in
+``animateur.nlp.training``) and the inference vectors, so the shipped weights and
+the features can never drift apart. Feature strings are hashed with CRC-32
+(stable across processes and Python versions, unlike ``hash()``) into
+``2 ** HASH_BITS`` buckets.
+
+A message becomes:
+- word unigrams (``w:``) and bigrams (``b:``) of its normalised tokens,
+- character 2- to 5-grams of each padded word (``c:``), which catch spelling
+  variants (« débiiile », « f*ck », missing accents),
+- a few shape features (``m:``): link, e-mail, phone-like number, upper case
+  ratio, repeated punctuation, length bucket.
+
+Each occurrence weighs ``1 / sqrt(n)`` where n is the number of occurrences of
+the message, so a vector has unit L2 norm before bucket collisions.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zlib
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+HASH_BITS = 18
+N_BUCKETS = 1 << HASH_BITS
+_MASK = N_BUCKETS - 1
+
+_URL_RE = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9-]{2,}\.(?:com|net|org|fr|ly|co|info|tk|ru|de|uk|io|biz|us)\b\S*")
+_EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")
+_MENTION_RE = re.compile(r"@\w+")
+_PHONE_RE = re.compile(r"(?:\+?\d[\d .-]{6,}\d)")
+_REPEAT_RE = re.compile(r"(.)\1{2,}")
+_TOKEN_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)?|[!?]+|[$€£]|[^\w\s]", re.UNICODE)
+_HTML_ENTITY_RE = re.compile(r"&(?:amp|lt|gt|quot|#\d+);")
+
+
+def _strip_accents_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for code in range(0xC0, 0x250):
+        ch = chr(code)
+        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+        if base and base != ch and base.isascii():
+            table[code] = base.lower()
+    table[ord("’")] = "'"
+    table[ord("‘")] = "'"
+    table[ord("œ")] = "oe"
+    table[ord("æ")] = "ae"
+    return table
+
+
+_ACCENTS = _strip_accents_table()
+
+
+def normalize(text: str) -> str:
+    """Lower-case, fold accents, and replace links, e-mails and mentions by placeholders."""
+    text = _HTML_ENTITY_RE.sub(" ", text).lower()
+    text = _URL_RE.sub(" xxurl ", text)
+    text = _EMAIL_RE.sub(" xxemail ", text)
+    text = _MENTION_RE.sub(" xxuser ", text)
+    text = _REPEAT_RE.sub(r"\1\1", text)
+    return text.translate(_ACCENTS)
+
+
+def tokenize(text: str) -> list[str]:
+    """Tokens of an already normalised text."""
+    return _TOKEN_RE.findall(text)
+
+
+def _h(feature: str) -> int:
+    return zlib.crc32(feature.encode("utf-8")) & _MASK
+
+
+_WORD_CACHE: dict[str, tuple[int, ...]] = {}
+_WORD_CACHE_MAX = 200_000
+
+
+def _word_features(token: str) -> tuple[int, ...]:
+    cached = _WORD_CACHE.get(token)
+    if cached is not None:
+        return cached
+    feats = [_h("w:" + token)]
+    if token[0].isalnum() and len(token) > 1:
+        padded = " " + token + " "
+        n_chars = len(padded)
+        for n in (2, 3, 4, 5):
+            if n > n_chars:
+                break
+            for i in range(n_chars - n + 1):
+                feats.append(_h("c:" + padded[i : i + n]))
+    result = tuple(feats)
+    if len(_WORD_CACHE) >= _WORD_CACHE_MAX:
+        _WORD_CACHE.clear()
+    _WORD_CACHE[token] = result
+    return result
+
+
+def _shape_features(raw: str, tokens: Sequence[str]) -> list[str]:
+    feats = []
+    lowered = raw.lower()
+    if _URL_RE.search(lowered):
+        feats.append("m:url")
+    if _EMAIL_RE.search(raw):
+        feats.append("m:email")
+    if _PHONE_RE.search(raw):
+        feats.append("m:phone")
+    letters = sum(1 for c in raw if c.isalpha())
+    if letters >= 8:
+        upper = sum(1 for c in raw if c.isupper())
+        ratio = upper / letters
+        if ratio > 0.6:
+            feats.append("m:caps_high")
+        elif ratio > 0.25:
+            feats.append("m:caps_mid")
+    if "!!" in raw:
+        feats.append("m:exclaim")
+    n = len(tokens)
+    feats.append("m:len" + ("0" if n < 4 else "1" if n < 10 else "2" if n < 25 else "3" if n < 60 else "4"))
+    return feats
+
+
+def message_features(text: str) -> list[int]:
+    """Hashed feature indices of one message (with repetitions)."""
+    tokens = tokenize(normalize(text))
+    out: list[int] = []
+    for tok in tokens:
+        out.extend(_word_features(tok))
+    words = [t for t in tokens if t[0].isalnum()]
+    for a, b in zip(words, words[1:], strict=False):
+        out.append(_h("b:" + a + " " + b))
+    for f in _shape_features(text, tokens):
+        out.append(_h(f))
+    return out
+
+
+def batch_features(texts: Iterable[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Flat (indices, values, offsets) of a batch: message i spans offsets[i]:offsets[i+1]."""
+    all_idx: list[int] = []
+    offsets = [0]
+    counts = []
+    for text in texts:
+        feats = message_features(text)
+        all_idx.extend(feats)
+        offsets.append(len(all_idx))
+        counts.append(len(feats))
+    idx = np.fromiter(all_idx, dtype=np.int64, count=len(all_idx))
+    off = np.asarray(offsets, dtype=np.int64)
+    n = np.asarray(counts, dtype=np.float64)
+    per_message = np.where(n > 0, 1.0 / np.sqrt(np.maximum(n, 1.0)), 0.0)
+    values = np.repeat(per_message, n.astype(np.int64)).astype(np.float32)
+    return idx, values, off
+
+
+def explain_tokens(text: str) -> tuple[list[tuple[str, list[int]]], int]:
+    """Readable units (words and word pairs) with the feature indices each one produced.
+
+    Used to turn per-feature contributions into reasons a moderator can read: the
+    weight of a word is the sum of the weights of its own feature and its
+    character n-grams. Also returns the message's number of feature occurrences
+    (for the same ``1 / sqrt(n)`` scaling as ``batch_features``).
+    """
+    tokens = tokenize(normalize(text))
+    units: list[tuple[str, list[int]]] = []
+    for tok in tokens:
+        units.append((tok, list(_word_features(tok))))
+    words = [t for t in tokens if t[0].isalnum()]
+    for a, b in zip(words, words[1:], strict=False):
+        units.append((a + " " + b, [_h("b:" + a + " " + b)]))
+    for f in _shape_features(text, tokens):
+        units.append((f, [_h(f)]))
+    return units, sum(len(ids) for _, ids in units)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SpaceConfig(AppConfig):
+    name = "animateur.space"
+    label = "space"

@@ -1,0 +1,64 @@
+"""Whole-page caching of the public site for anonymous visitors.
+
+A cached page is keyed by the workspace's content version, which every change that
+public pages show bumps in the database: all processes stop serving the old page at once,
+without a shared cache. Views opt in with `@public_page`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import caches
+from django.http import HttpRequest, HttpResponse
+
+from animateur.space.comment_cookie import HELD_COOKIE
+
+CACHEABLE_ATTR = "_animateur_public_page"
+
+
+def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        setattr(response, CACHEABLE_ATTR, True)
+        return response
+
+    return wrapper
+
+
+def _is_anonymous(request: HttpRequest) -> bool:
+    return settings.SESSION_COOKIE_NAME not in request.COOKIES and HELD_COOKIE not in request.COOKIES
+
+
+class AnonymousPageCacheMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.cache = caches["default"]
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        workspace = getattr(request, "workspace", None)
+        if (
+            settings.PAGE_CACHE_SECONDS <= 0
+            or workspace is None
+            or request.method not in ("GET", "HEAD")
+            or not _is_anonymous(request)
+            or request.path_info.startswith(("/app/", "/api/", "/static/"))
+        ):
+            return self.get_response(request)
+        key = f"page:{workspace.pk}:{workspace.content_version}:{request.get_host()}:{request.get_full_path()}"
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
+        response = self.get_response(request)
+        if (
+            getattr(response, CACHEABLE_ATTR, False)
+            and response.status_code == 200
+            and not response.cookies
+            and not response.streaming
+        ):
+            self.cache.set(key, response, settings.PAGE_CACHE_SECONDS)
+        return response

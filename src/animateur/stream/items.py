@@ -1,0 +1,66 @@
+"""What flows through the pipeline: an incoming contribution and what the stages learn of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from animateur.channels.models import Channel
+from animateur.stream.models import Identity, Member, Message
+
+
+@dataclass
+class AuthorInfo:
+    external_id: str
+    display_name: str = ""
+    handle: str = ""
+    email: str = ""
+    url: str = ""
+    user_id: int | None = None
+
+
+@dataclass
+class Reason:
+    """Why the moderate stage decided what it did; shown to moderators."""
+
+    source: str  # "first-comment", "watched-word", "rule:<id>", "spam-score" ...
+    detail: str = ""
+    score: float | None = None
+    action: str = "hold"  # hold, hide, spam, flag, label, approve
+
+
+@dataclass
+class Incoming:
+    channel: Channel
+    external_id: str
+    text: str
+    created_at: datetime
+    author: AuthorInfo | None = None
+    kind: str = "comment"
+    html: str | None = None
+    title: str = ""
+    url: str = ""
+    parent_external_id: str | None = None
+    language: str | None = None
+    # A visibility the source states (an import's "approved" or "spam"); moderation may still hold.
+    source_visibility: str | None = None
+    deleted_at_source: bool = False
+    from_organisation: bool = False
+    sent_by_id: int | None = None
+    remote_addr: str | None = None
+    user_agent: str = ""
+    raw: dict[str, Any] = field(default_factory=dict)
+    # Filled in by the stages.
+    existing: Message | None = None
+    unchanged: bool = False
+    identity: Identity | None = None
+    member: Member | None = None
+    first_from_author: bool = False
+    sentiment: str = ""
+    scores: dict[str, Any] = field(default_factory=dict)
+    labels: list[str] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
+    visibility: str | None = None
+    message: Message | None = None
+    error: str | None = None

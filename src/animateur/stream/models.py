@@ -1,0 +1,122 @@
+"""The one stream: every contribution on every channel is a Message by an Identity of a Member."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from animateur.core.models import Workspace
+
+
+class Member(models.Model):
+    """A person of the community in one workspace, whatever accounts they use."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="members")
+    display_name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "email"])]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class Identity(models.Model):
+    """One account of a member on one channel."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="identities")
+    channel = models.ForeignKey("channels.Channel", on_delete=models.CASCADE, related_name="identities")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="identities")
+    origin = models.CharField(max_length=40, help_text="the channel kind this account lives on")
+    external_id = models.CharField(max_length=255)
+    handle = models.CharField(max_length=255, blank=True)
+    display_name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    # Set when the identity is a team member speaking for the organisation.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "external_id"], name="one_identity_per_account")
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.handle or self.external_id
+
+
+class Visibility(models.TextChoices):
+    VISIBLE = "visible", _("Visible")
+    PENDING = "pending", _("Pending")
+    HIDDEN = "hidden", _("Hidden")
+    SPAM = "spam", _("Spam")
+    TRASH = "trash", _("Trash")
+    DELETED = "deleted", _("Deleted at the source")
+
+
+class Kind(models.TextChoices):
+    POST = "post", _("Post")
+    COMMENT = "comment", _("Comment")
+    REPLY = "reply", _("Reply")
+    MENTION = "mention", _("Mention")
+    DIRECT = "direct", _("Direct message")
+    EMAIL = "email", _("Email")
+    PINGBACK = "pingback", _("Pingback")
+
+
+class Message(models.Model):
+    """One contribution. Its key is (channel, external_id): fetching again never duplicates."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="messages")
+    channel = models.ForeignKey("channels.Channel", on_delete=models.CASCADE, related_name="messages")
+    external_id = models.CharField(max_length=255)
+    url = models.URLField(max_length=1000, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.COMMENT)
+    author = models.ForeignKey(Identity, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
+    thread_root = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="thread_messages"
+    )
+    title = models.CharField(max_length=500, blank=True)
+    text = models.TextField(blank=True)
+    html = models.TextField(blank=True, help_text="sanitized HTML, safe to show")
+    language = models.CharField(max_length=8, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, help_text="time at the source")
+    received_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    previous_versions = models.JSONField(default=list, blank=True)
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.VISIBLE)
+    from_organisation = models.BooleanField(default=False)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sentiment = models.CharField(max_length=10, blank=True)
+    scores = models.JSONField(default=dict, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "external_id"], name="one_message_per_external_id")
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "-created_at"]),
+            models.Index(fields=["thread_root", "visibility", "created_at"]),
+            models.Index(fields=["workspace", "visibility", "-received_at"]),
+            models.Index(fields=["author", "visibility"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.external_id}"
+
+    @property
+    def author_name(self) -> str:
+        return str(self.author) if self.author_id else ""

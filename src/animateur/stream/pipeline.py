@@ -1,0 +1,92 @@
+"""The pipeline every contribution passes through, one batch at a time.
+
+    normalize → dedupe → identify → enrich → moderate → store → (after commit) notify
+
+Stages are plain functions over batches (list in, list out), composed in `STAGES`.
+Enrichment and moderation decide; only `store` writes, in one transaction per batch.
+The same pipeline takes one comment posted on the site (synchronously) and a
+connector's batch (in a worker). Later features add a stage or a hook; they do
+not rewrite this file's flow.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from animateur.stream import stages
+from animateur.stream.items import Incoming
+from animateur.stream.models import Message
+
+log = logging.getLogger(__name__)
+
+Stage = Callable[[list[Incoming]], list[Incoming]]
+
+STAGES: list[Stage] = [
+    stages.normalize,
+    stages.dedupe,
+    stages.identify,
+    stages.enrich,
+    stages.moderate,
+]
+
+# Called inside the batch's transaction once it is stored (denormalized counts of other apps).
+ON_STORE: list[Callable[[list[Incoming]], None]] = []
+
+# Called after the batch's transaction commits, with the stored items (inbox, alerts, cache).
+AFTER_COMMIT: list[Callable[[list[Incoming]], None]] = [stages.bump_site_version]
+
+
+@dataclass
+class PipelineResult:
+    created: list[Message] = field(default_factory=list)
+    updated: list[Message] = field(default_factory=list)
+    unchanged: int = 0
+    rejected: list[Incoming] = field(default_factory=list)
+
+    @property
+    def messages(self) -> list[Message]:
+        return self.created + self.updated
+
+
+def run_pipeline(items: Iterable[Incoming]) -> PipelineResult:
+    batch = list(items)
+    result = PipelineResult()
+    for stage in STAGES:
+        batch = stage(batch)
+        result.rejected.extend(item for item in batch if item.error)
+        batch = [item for item in batch if not item.error]
+    with transaction.atomic():
+        stored = stages.store(batch)
+        for item in stored:
+            if item.unchanged:
+                result.unchanged += 1
+            elif item.existing is not None:
+                result.updated.append(item.message)  # type: ignore[arg-type]
+            else:
+                result.created.append(item.message)  # type: ignore[arg-type]
+        changed = [item for item in stored if not item.unchanged]
+        for hook in ON_STORE:
+            hook(changed)
+        if changed:
+            transaction.on_commit(lambda: _after_commit(changed))
+    return result
+
+
+def _after_commit(items: list[Incoming]) -> None:
+    for hook in AFTER_COMMIT:
+        try:
+            hook(items)
+        except Exception:  # a failing notification must not lose the stored batch
+            log.exception("after-commit hook %s failed", getattr(hook, "__name__", hook))
+
+
+def ingest_one(item: Incoming) -> tuple[Message | None, Incoming]:
+    """Run one contribution through the pipeline; returns its message and what stages decided."""
+    result = run_pipeline([item])
+    if result.rejected:
+        return None, result.rejected[0]
+    return (result.messages[0] if result.messages else item.existing), item
