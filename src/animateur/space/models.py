@@ -151,3 +151,24 @@ class Post(models.Model):
     @property
     def is_public(self) -> bool:
         return self.status == PostStatus.PUBLISHED and self.published_at is not None
+
+    def render(self) -> None:
+        """Compute the stored HTML (body, teaser up to the « more » marker) and the search text.
+
+        Called by every action that changes the body, before saving.
+        """
+        from animateur.core.html import render_body, split_more, text_of
+
+        self.body_html = render_body(self.body, self.body_format)
+        before_more, label = split_more(self.body)
+        self.has_more = before_more != self.body
+        self.more_label = (label or "")[:200]
+        if self.excerpt.strip():
+            self.teaser_html = render_body(self.excerpt, self.body_format)
+        elif self.has_more:
+            self.teaser_html = render_body(before_more, self.body_format)
+        else:
+            self.teaser_html = self.body_html
+        self.search_text = " ".join(
+            part for part in (self.title, text_of(self.body_html), text_of(self.excerpt)) if part
+        )
