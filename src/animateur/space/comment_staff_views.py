@@ -1,20 +1,183 @@
-"""Comment moderation pages for the team (to be written)."""
+"""The team's comment moderation page: filter by visibility, act on one comment or many, reply."""
 
-from django.http import HttpRequest, HttpResponse
+from __future__ import annotations
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from animateur.channels.site import site_channel
+from animateur.core.actions import ActionError
 from animateur.core.decorators import workspace_permission
+from animateur.core.models import Workspace
+from animateur.space import selectors
+from animateur.space.comments import do_reply_as_organisation
+from animateur.space.models import Post
+from animateur.space.threads import COMMENT_KINDS
+from animateur.stream.actions import do_set_message_visibility
+from animateur.stream.models import Message, Visibility
+
+# The tabs of the page, pending first: what needs a decision comes before what was decided.
+TABS = [
+    (Visibility.PENDING, _lazy("Pending")),
+    (Visibility.VISIBLE, _lazy("Approved")),
+    (Visibility.SPAM, _lazy("Spam")),
+    (Visibility.TRASH, _lazy("Trash")),
+]
+ACTIONS = {
+    Visibility.VISIBLE: _lazy("Approve"),
+    Visibility.PENDING: _lazy("Back to pending"),
+    Visibility.SPAM: _lazy("Mark as spam"),
+    Visibility.TRASH: _lazy("Move to trash"),
+}
+PER_PAGE = 50
+
+
+def _site_comments(workspace: Workspace):
+    return Message.objects.filter(
+        workspace=workspace, channel=site_channel(workspace), kind__in=COMMENT_KINDS
+    )
 
 
 @workspace_permission("space.comment.moderate")
 def comments(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("comments")
+    workspace = request.workspace  # type: ignore[attr-defined]
+    base = _site_comments(workspace)
+    counts = dict(base.values_list("visibility").annotate(n=Count("id")).values_list("visibility", "n"))
+    current = request.GET.get("visibility") or Visibility.PENDING
+    if current not in dict(TABS):
+        current = Visibility.PENDING
+    rows = (
+        base.filter(visibility=current)
+        .select_related("author", "thread_root", "parent__author", "sent_by")
+        .order_by("-created_at", "-id")
+    )
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    posts = {
+        p.message_id: p
+        for p in Post.objects.filter(
+            workspace=workspace, message_id__in={m.thread_root_id for m in page}
+        ).only("id", "title", "slug", "type", "published_at", "message_id", "parent_id", "workspace_id")
+    }
+    with_tz = selectors.workspace_tz(workspace)
+    items = []
+    for message in page:
+        post = posts.get(message.thread_root_id)
+        reasons = (message.scores or {}).get("reasons") or []
+        items.append(
+            {
+                "message": message,
+                "post": post,
+                "post_url": selectors.post_url(post, with_tz) if post else "",
+                "reasons": [r for r in reasons if isinstance(r, dict)],
+                "signature": selectors.comment_signature(message),
+                "email": message.author.email if message.author_id and message.author else "",
+            }
+        )
+    return render(
+        request,
+        "space/staff/comments.html",
+        {
+            "tabs": [
+                {"value": v, "label": label, "count": counts.get(v, 0), "current": v == current}
+                for v, label in TABS
+            ],
+            "current": current,
+            "items": items,
+            "page_obj": page,
+            "actions": [(v, label) for v, label in ACTIONS.items() if v != current],
+        },
+    )
 
 
+def _back(request: HttpRequest) -> str:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return target
+    return reverse("space_staff:comments")
+
+
+@require_POST
 @workspace_permission("space.comment.moderate")
 def comments_bulk(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("bulk")
+    """One form for both: a row's own button ("one" = "<id>:<visibility>"), or checked rows and an action."""
+    workspace = request.workspace  # type: ignore[attr-defined]
+    one = request.POST.get("one", "")
+    if one:
+        raw_id, _sep, visibility = one.partition(":")
+        ids = [raw_id]
+    else:
+        ids = request.POST.getlist("ids")
+        visibility = request.POST.get("action", "")
+    if visibility not in ACTIONS:
+        messages.error(request, _("Choose what to do with the selected comments."))
+        return redirect(_back(request))
+    try:
+        wanted = [int(i) for i in ids]
+    except ValueError:
+        raise Http404("no such comment") from None
+    if not wanted:
+        messages.error(request, _("Select at least one comment."))
+        return redirect(_back(request))
+    found = list(_site_comments(workspace).filter(pk__in=wanted))
+    if len(found) != len(set(wanted)):
+        raise Http404("no such comment")
+    try:
+        changed = do_set_message_visibility(found, visibility, actor=request.user)
+    except (ActionError, PermissionDenied) as error:
+        messages.error(request, str(error))
+        return redirect(_back(request))
+    label = dict(TABS)[visibility]
+    messages.success(
+        request,
+        ngettext("%(n)d comment moved to « %(label)s ».", "%(n)d comments moved to « %(label)s ».", changed)
+        % {"n": changed, "label": label},
+    )
+    return redirect(_back(request))
 
 
 @workspace_permission("space.comment.reply")
 def comment_reply(request: HttpRequest, message_id: int) -> HttpResponse:
-    return HttpResponse("reply")
+    workspace = request.workspace  # type: ignore[attr-defined]
+    parent = _site_comments(workspace).filter(pk=message_id).select_related("author", "thread_root").first()
+    if parent is None:
+        raise Http404("no such comment")
+    post = Post.objects.filter(workspace=workspace, message_id=parent.thread_root_id).first()
+    error, text = "", ""
+    if request.method == "POST":
+        text = request.POST.get("text", "")
+        try:
+            reply = do_reply_as_organisation(parent, text, actor=request.user)
+        except ActionError as problem:
+            error = str(problem)
+        else:
+            if parent.visibility == Visibility.PENDING and request.POST.get("approve"):
+                do_set_message_visibility([parent], Visibility.VISIBLE, actor=request.user)
+            messages.success(request, _("Your reply is published."))
+            if post is not None:
+                return redirect(
+                    selectors.post_url(post, selectors.workspace_tz(workspace)) + f"#comment-{reply.pk}"
+                )
+            return redirect("space_staff:comments")
+    return render(
+        request,
+        "space/staff/comment_reply.html",
+        {
+            "parent": parent,
+            "post": post,
+            "error": error,
+            "text": text,
+            "signature": selectors.comment_signature(parent),
+            "status": 400 if error else 200,
+        },
+        status=400 if error else 200,
+    )

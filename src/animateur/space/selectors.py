@@ -1,0 +1,320 @@
+"""Reads of the community space shared by the public site, its feeds, the team pages and the API.
+
+Everything here filters by workspace; public reads only ever see published posts whose
+publication time has come.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.urls import get_script_prefix, reverse
+from django.utils import timezone
+
+from animateur.core.models import Workspace
+from animateur.space.models import Author, Category, Post, PostStatus, PostType, Tag
+from animateur.space.threads import COMMENT_KINDS
+from animateur.stream.models import Message, Visibility
+
+
+def workspace_tz(workspace: Workspace) -> tzinfo:
+    try:
+        return zoneinfo.ZoneInfo(workspace.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return timezone.get_default_timezone()
+
+
+# ---------------------------------------------------------------- URLs
+
+
+def post_url(post: Post, tz: tzinfo | None = None) -> str:
+    """The public path of a post (date + slug, as WordPress permalinks) or of a page (its slug path)."""
+    if post.type == PostType.PAGE:
+        return page_url(post)
+    if post.published_at is None:
+        return reverse("space:preview", kwargs={"post_id": post.pk})
+    local = timezone.localtime(post.published_at, tz or timezone.get_current_timezone())
+    return reverse(
+        "space:post",
+        kwargs={
+            "year": f"{local.year:04d}",
+            "month": f"{local.month:02d}",
+            "day": f"{local.day:02d}",
+            "slug": post.slug,
+        },
+    )
+
+
+def page_url(page: Post) -> str:
+    slugs, node, seen = [page.slug], page.parent if page.parent_id else None, {page.pk}
+    while node is not None and node.pk not in seen and node.type == PostType.PAGE:
+        slugs.append(node.slug)
+        seen.add(node.pk)
+        node = node.parent if node.parent_id else None
+    return reverse("space:page", kwargs={"path": "/".join(reversed(slugs))})
+
+
+# The request's map of category id → slug path, so that lists of posts link categories without queries.
+_CATEGORY_PATHS: ContextVar[dict[int, str] | None] = ContextVar("category_paths", default=None)
+
+
+def category_paths(workspace: Workspace) -> dict[int, str]:
+    """Every category's slug path (« parent/child »), cached until the content changes."""
+    key = f"space-category-paths:{workspace.pk}:{workspace.content_version}"
+    paths = cache.get(key)
+    if paths is None:
+        rows = {
+            pk: (slug, parent)
+            for pk, slug, parent in Category.objects.filter(workspace=workspace).values_list(
+                "id", "slug", "parent_id"
+            )
+        }
+        paths = {}
+        for pk in rows:
+            chain, node, seen = [], pk, set()
+            while node in rows and node not in seen:
+                seen.add(node)
+                chain.append(rows[node][0])
+                node = rows[node][1]
+            paths[pk] = "/".join(reversed(chain))
+        cache.set(key, paths, 3600)
+    return paths
+
+
+def use_category_paths(workspace: Workspace) -> None:
+    _CATEGORY_PATHS.set(category_paths(workspace))
+
+
+def category_url(category: Category) -> str:
+    known = _CATEGORY_PATHS.get()
+    path = known.get(category.pk) if known else None
+    if path is None:
+        path = "/".join([c.slug for c in category.ancestors()] + [category.slug])
+    return reverse("space:category", kwargs={"path": path})
+
+
+def tag_url(tag: Tag) -> str:
+    return reverse("space:tag", kwargs={"slug": tag.slug})
+
+
+def author_url(author: Author) -> str:
+    return reverse("space:author", kwargs={"slug": author.slug})
+
+
+def month_url(year: int, month: int) -> str:
+    return reverse("space:month", kwargs={"year": f"{year:04d}", "month": f"{month:02d}"})
+
+
+# ---------------------------------------------------------------- posts
+
+
+def public_posts(workspace: Workspace, *, types: tuple[str, ...] = (PostType.POST,)) -> QuerySet[Post]:
+    """Published posts whose time has come, newest first, with what a list shows."""
+    return (
+        Post.objects.filter(
+            workspace=workspace, type__in=types, status=PostStatus.PUBLISHED, published_at__lte=timezone.now()
+        )
+        .select_related("author")
+        .prefetch_related(
+            Prefetch("categories", queryset=Category.objects.only("id", "name", "slug", "parent_id"))
+        )
+        .defer("body", "body_html", "search_text", "extra", "excerpt")
+        .annotate(has_excerpt=ExpressionWrapper(~Q(excerpt=""), output_field=BooleanField()))
+        .order_by("-published_at", "-id")
+    )
+
+
+def public_post_by_date(workspace: Workspace, year: int, month: int, day: int, slug: str) -> Post | None:
+    """The published post with this slug whose local publication day is the one in the URL."""
+    tz = workspace_tz(workspace)
+    try:
+        start = datetime(year, month, day, tzinfo=tz)
+    except ValueError:
+        return None
+    end = start + timezone.timedelta(days=1)
+    return (
+        Post.objects.filter(
+            workspace=workspace, type=PostType.POST, slug=slug, published_at__gte=start, published_at__lt=end
+        )
+        .select_related("author", "message")
+        .prefetch_related("categories", "tags")
+        .first()
+    )
+
+
+def post_by_slug(workspace: Workspace, slug: str, type_: str = PostType.POST) -> Post | None:
+    return (
+        Post.objects.filter(workspace=workspace, type=type_, slug=slug)
+        .select_related("author", "message", "parent")
+        .prefetch_related("categories", "tags")
+        .first()
+    )
+
+
+def is_visible_to_public(post: Post) -> bool:
+    return post.is_public and post.published_at is not None and post.published_at <= timezone.now()
+
+
+def month_range(workspace: Workspace, year: int, month: int) -> tuple[datetime, datetime]:
+    """The month's bounds in the workspace's time zone: an indexed range, not a per-row date function."""
+    tz = workspace_tz(workspace)
+    start = datetime(year, month, 1, tzinfo=tz)
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=tz)
+    return start, end
+
+
+def category_with_descendants(category: Category) -> list[int]:
+    """The category and every category below it: a category's archive shows its children's posts too."""
+    rows = list(Category.objects.filter(workspace_id=category.workspace_id).values_list("id", "parent_id"))
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in rows:
+        children.setdefault(parent_id, []).append(pk)
+    found, todo = [], [category.pk]
+    while todo:
+        pk = todo.pop()
+        if pk in found:
+            continue
+        found.append(pk)
+        todo.extend(children.get(pk, []))
+    return found
+
+
+# ---------------------------------------------------------------- comments
+
+
+@dataclass
+class CommentNode:
+    message: Message
+    children: list[CommentNode]
+    held: bool = False
+
+
+def comment_tree(post: Post, held_ids: list[int] | None = None) -> tuple[list[CommentNode], int]:
+    """The post's visible comments (and the visitor's own held ones) as a tree, oldest first."""
+    if post.message_id is None:
+        return [], 0
+    visible_or_held = Q(visibility=Visibility.VISIBLE)
+    if held_ids:
+        visible_or_held |= Q(pk__in=held_ids, visibility=Visibility.PENDING)
+    messages = list(
+        Message.objects.filter(thread_root_id=post.message_id, kind__in=COMMENT_KINDS)
+        .filter(visible_or_held)
+        .select_related("author", "sent_by")
+        .only(
+            "id",
+            "parent_id",
+            "html",
+            "created_at",
+            "visibility",
+            "from_organisation",
+            "raw",
+            "kind",
+            "author__display_name",
+            "author__handle",
+            "author__external_id",
+            "author__url",
+            "sent_by__display_name",
+            "sent_by__email",
+        )
+        .order_by("created_at", "id")
+    )
+    nodes = {m.pk: CommentNode(m, [], held=m.visibility != Visibility.VISIBLE) for m in messages}
+    roots: list[CommentNode] = []
+    for node in nodes.values():
+        parent = nodes.get(node.message.parent_id or 0)
+        (parent.children if parent else roots).append(node)
+    return roots, len(nodes)
+
+
+def comment_signature(message: Message) -> str:
+    """The name a comment is signed with: the organisation's signature for team replies."""
+    signature = (message.raw or {}).get("signature") if message.from_organisation else None
+    if signature:
+        return str(signature)
+    if message.author_id and message.author is not None:
+        return message.author.display_name or message.author.handle or "?"
+    return "?"
+
+
+# ---------------------------------------------------------------- sidebar
+
+
+def sidebar(workspace: Workspace) -> dict[str, Any]:
+    """What every public page shows beside its content; cached until the content changes."""
+    key = f"space-sidebar:{workspace.pk}:{workspace.content_version}:{get_script_prefix()}"
+    data = cache.get(key)
+    if data is None:
+        data = _build_sidebar(workspace)
+        cache.set(key, data, 3600)
+    return data
+
+
+def _build_sidebar(workspace: Workspace) -> dict[str, Any]:
+    now = timezone.now()
+    published = Q(posts__status=PostStatus.PUBLISHED, posts__published_at__lte=now, posts__type=PostType.POST)
+    categories = list(
+        Category.objects.filter(workspace=workspace)
+        .annotate(n=Count("posts", filter=published))
+        .order_by("name")
+    )
+    by_id = {c.pk: c for c in categories}
+    children: dict[int | None, list[Category]] = {}
+    for cat in categories:
+        parent_id = cat.parent_id if cat.parent_id in by_id else None
+        children.setdefault(parent_id, []).append(cat)
+
+    def subtree(parent_id: int | None, depth: int, seen: frozenset[int]) -> list[dict[str, Any]]:
+        out = []
+        for cat in children.get(parent_id, []):
+            if cat.pk in seen or depth > 10:
+                continue
+            kids = subtree(cat.pk, depth + 1, seen | {cat.pk})
+            if cat.n or kids:
+                cat.parent = by_id.get(cat.parent_id or 0)  # ancestors() without queries
+                out.append({"name": cat.name, "url": category_url(cat), "count": cat.n, "children": kids})
+        return out
+
+    tags = list(
+        Tag.objects.filter(workspace=workspace)
+        .annotate(n=Count("posts", filter=published))
+        .filter(n__gt=0)
+        .order_by("-n", "name")[:30]
+    )
+    tz = workspace_tz(workspace)
+    months = (
+        Post.objects.filter(
+            workspace=workspace, type=PostType.POST, status=PostStatus.PUBLISHED, published_at__lte=now
+        )
+        .annotate(month=TruncMonth("published_at", tzinfo=tz))
+        .values("month")
+        .annotate(n=Count("id"))
+        .order_by("-month")
+    )
+    pages = list(
+        Post.objects.filter(
+            workspace=workspace, type=PostType.PAGE, status=PostStatus.PUBLISHED, published_at__lte=now
+        )
+        .select_related("parent")
+        .only("id", "title", "slug", "parent_id", "type", "parent__slug", "parent__type", "parent__parent_id")
+        .order_by("menu_order", "title")
+    )
+    return {
+        "categories": subtree(None, 0, frozenset()),
+        "tags": [
+            {"name": t.name, "url": tag_url(t), "count": t.n}
+            for t in sorted(tags, key=lambda t: t.name.lower())
+        ],
+        "months": [
+            {"date": row["month"], "url": month_url(row["month"].year, row["month"].month), "count": row["n"]}
+            for row in months
+            if row["month"] is not None
+        ],
+        "pages": [{"title": p.title, "url": page_url(p), "child": p.parent_id is not None} for p in pages],
+    }

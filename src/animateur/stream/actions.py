@@ -1,0 +1,57 @@
+"""Writes on the stream's messages made by the team (moderation decisions)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from animateur.core.actions import ActionError, Actor, record, require
+from animateur.core.models import Workspace
+from animateur.stream.models import Message, Visibility
+
+SETTABLE = (Visibility.VISIBLE, Visibility.PENDING, Visibility.HIDDEN, Visibility.SPAM, Visibility.TRASH)
+
+
+def do_set_message_visibility(messages: Iterable[Message], visibility: str, *, actor: Actor) -> int:
+    """Approve, hold, hide, mark as spam or trash messages of one workspace; returns how many changed.
+
+    Site comments need "space.comment.moderate", other messages "moderation.review". One audit
+    event per changed message; the posts' visible comment counts and the public pages follow.
+    """
+    from animateur.space.models import Post
+    from animateur.space.threads import refresh_comment_counts
+
+    if visibility not in SETTABLE:
+        raise ActionError(f"unknown visibility {visibility!r}: use one of {', '.join(SETTABLE)}")
+    batch = list(messages)
+    if not batch:
+        return 0
+    workspace_ids = {m.workspace_id for m in batch}
+    if len(workspace_ids) != 1:
+        raise ActionError("messages of several workspaces cannot be moderated together")
+    workspace = Workspace.objects.get(pk=workspace_ids.pop())
+    rows = list(
+        Message.objects.filter(pk__in=[m.pk for m in batch], workspace=workspace).select_related("channel")
+    )
+    site_rows = [m for m in rows if m.channel.kind == "site"]
+    if site_rows:
+        require(actor, workspace, "space.comment.moderate")
+    if len(site_rows) != len(rows):
+        require(actor, workspace, "moderation.review")
+    changed = [m for m in rows if m.visibility != visibility]
+    with transaction.atomic():
+        for message in changed:
+            previous = message.visibility
+            Message.objects.filter(pk=message.pk).update(visibility=visibility)
+            message.visibility = visibility
+            record(workspace, actor, "message.set_visibility", message, {"from": previous, "to": visibility})
+        roots = {m.thread_root_id for m in changed if m.channel.kind == "site" and m.thread_root_id}
+        if roots:
+            refresh_comment_counts(Post.objects.filter(message_id__in=roots).values_list("pk", flat=True))
+        if any(m.channel.kind == "site" for m in changed):
+            # In the same transaction: readers see the new version and the new visibility together.
+            workspace.bump_content_version()
+    for original in batch:
+        original.visibility = visibility
+    return len(changed)
