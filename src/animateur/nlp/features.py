@@ -30,7 +30,9 @@ HASH_BITS = 18
 N_BUCKETS = 1 << HASH_BITS
 _MASK = N_BUCKETS - 1
 
-_URL_RE = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9-]{2,}\.(?:com|net|org|fr|ly|co|info|tk|ru|de|uk|io|biz|us)\b\S*")
+_URL_RE = re.compile(
+    r"(?:https?://|www\.)\S+|\b[a-z0-9-]{2,}\.(?:com|net|org|fr|ly|co|info|tk|ru|de|uk|io|biz|us)\b\S*"
+)
 _EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")
 _MENTION_RE = re.compile(r"@\w+")
 _PHONE_RE = re.compile(r"(?:\+?\d[\d .-]{6,}\d)")

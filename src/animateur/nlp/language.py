@@ -1,19 +1,23 @@
 """Language detection with lingua, restricted to the languages a workspace works in.
 
 lingua alone, asked to choose between French and English, calls German French.
-So the detector is built with the configured languages *plus* a fixed set of
-common "sentinel" languages, and a text detected as a sentinel language is
-reported as ``None`` (not covered). Very short texts (fewer than three words)
-are too short for that choice: they are given the best configured language.
+So the detectors know the configured languages *plus* a fixed set of common
+"sentinel" languages, and a text found to be in a sentinel language is reported
+as ``None`` (not covered). Very short texts (fewer than three words) are too
+short for that choice: they get the best configured language.
 
-Detectors are built once per language set (``functools.lru_cache``) in
-low-accuracy mode (trigram models only): about 13,000 short messages a second on
-one core with 14 languages, against about 1,200 in high-accuracy mode.
+Detectors are built once per language set (``functools.lru_cache``). The
+low-accuracy mode (trigrams only) handles about 12,000 messages a second on one
+core but calls 9 % of French and English tweets another language; those (about
+one message in five) go to the high-accuracy mode (about 1,900 a second).
+Measured on the French and English sentiment val tweets and two YouTube
+videos: 95 % detected right, about 5,700 messages a second overall.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable
 
 from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
@@ -23,6 +27,7 @@ SENTINELS: tuple[str, ...] = (
     "de", "es", "it", "pt", "nl", "pl", "tr", "ru", "ar", "ja", "zh", "ko", "sv", "id",
 )  # fmt: skip
 _MIN_WORDS_FOR_SENTINELS = 3
+_NOISE = re.compile(r"https?://\S+|www\.\S+|@\w+|#")
 
 
 def _language(code: str) -> Language:
@@ -34,16 +39,17 @@ def _language(code: str) -> Language:
 
 
 @functools.lru_cache(maxsize=32)
-def _detectors(languages: tuple[str, ...]) -> tuple[LanguageDetector, LanguageDetector | None]:
+def _detectors(languages: tuple[str, ...]) -> tuple[LanguageDetector, LanguageDetector, LanguageDetector]:
+    """(wide low-accuracy, wide high-accuracy, restricted low-accuracy) detectors, built once per set."""
     wanted = [_language(code) for code in languages]
-    restricted = LanguageDetectorBuilder.from_languages(*wanted).with_low_accuracy_mode().build()
-    if len(wanted) == 1:
-        restricted_or_none: LanguageDetector | None = None
-    else:
-        restricted_or_none = restricted
     extra = [_language(code) for code in SENTINELS if code not in languages]
-    wide = LanguageDetectorBuilder.from_languages(*wanted, *extra).with_low_accuracy_mode().build()
-    return wide, restricted_or_none
+    wide_low = LanguageDetectorBuilder.from_languages(*wanted, *extra).with_low_accuracy_mode().build()
+    wide_high = LanguageDetectorBuilder.from_languages(*wanted, *extra).build()
+    if len(wanted) > 1:
+        restricted = LanguageDetectorBuilder.from_languages(*wanted).with_low_accuracy_mode().build()
+    else:
+        restricted = wide_low
+    return wide_low, wide_high, restricted
 
 
 def normalize_languages(languages: Iterable[str]) -> tuple[str, ...]:
@@ -55,22 +61,40 @@ def normalize_languages(languages: Iterable[str]) -> tuple[str, ...]:
 
 
 def detect_language(text: str, languages: tuple[str, ...] = DEFAULT_LANGUAGES) -> str | None:
-    """The ISO 639-1 code of ``text`` among ``languages``, or None when it is another language or unknown."""
+    """The ISO 639-1 code of ``text`` among ``languages``, or None when it is another language or unknown.
+
+    Links, mentions and ``#`` are removed first. The fast low-accuracy detector
+    answers when it finds a configured language (most messages); otherwise the
+    high-accuracy detector decides, and a configured language wins when its
+    confidence is at least half that of the best other language.
+    """
     codes = normalize_languages(languages)
+    text = _NOISE.sub(" ", text)
     if not any(ch.isalpha() for ch in text):
         return None
-    wide, restricted = _detectors(codes)
-    found = wide.detect_language_of(text)
-    if found is not None:
-        code = found.iso_code_639_1.name.lower()
-        if code in codes:
-            return code
+    wide_low, wide_high, restricted = _detectors(codes)
     if len(text.split()) < _MIN_WORDS_FOR_SENTINELS and _mostly_latin(text):
-        if restricted is None:
+        if len(codes) == 1:
             return codes[0]
         found = restricted.detect_language_of(text)
-        return found.iso_code_639_1.name.lower() if found is not None else None
+        return _code(found) if found is not None else None
+    found = wide_low.detect_language_of(text)
+    if found is not None and _code(found) in codes:
+        return _code(found)
+    values = wide_high.compute_language_confidence_values(text)
+    if not values or values[0].value <= 0:
+        return None
+    top = values[0]
+    if _code(top.language) in codes:
+        return _code(top.language)
+    best = max((v for v in values if _code(v.language) in codes), key=lambda v: v.value, default=None)
+    if best is not None and best.value >= 0.5 * top.value:
+        return _code(best.language)
     return None
+
+
+def _code(language: Language) -> str:
+    return language.iso_code_639_1.name.lower()
 
 
 def _mostly_latin(text: str) -> bool:

@@ -128,3 +128,223 @@ def featurize(texts: Sequence[str]) -> sp.csr_matrix:
     """The sparse matrix of hashed features (duplicates summed), as used at inference."""
     idx, values, off = batch_features(texts)
     return sp.csr_matrix((values, idx, off), shape=(len(texts), N_BUCKETS))
+
+
+# ---------------------------------------------------------------- training
+
+
+@dataclass
+class Trained:
+    """One linear output: weights over the hashed features, intercept (threshold folded in)."""
+
+    coef: np.ndarray
+    intercept: float
+    threshold: float
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return float(np.log(p / (1 - p)))
+
+
+def _fit_binary(X: sp.csr_matrix, y: np.ndarray, weights: np.ndarray | None, c: float):
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=c, solver="liblinear", class_weight="balanced", max_iter=2000)
+    model.fit(X, y, sample_weight=weights)
+    return model
+
+
+def _choose_threshold(
+    X: sp.csr_matrix,
+    y: np.ndarray,
+    weights: np.ndarray | None,
+    c: float,
+    macro: bool,
+    mask: np.ndarray | None,
+) -> float:
+    """Decision threshold maximising (macro-)F1 in 3-fold cross-validation on the training data only."""
+    from sklearn.metrics import f1_score
+    from sklearn.model_selection import StratifiedKFold
+
+    probs = np.zeros(len(y))
+    for train, test in StratifiedKFold(3, shuffle=True, random_state=7).split(np.zeros(len(y)), y):
+        model = _fit_binary(X[train], y[train], None if weights is None else weights[train], c)
+        probs[test] = model.predict_proba(X[test])[:, 1]
+    sel = np.ones(len(y), bool) if mask is None else mask
+    grid = np.arange(0.2, 0.81, 0.025)
+    scores = [f1_score(y[sel], probs[sel] > t, average="macro" if macro else "binary") for t in grid]
+    return float(grid[int(np.argmax(scores))])
+
+
+def train_binary(
+    parts: Sequence[tuple[Dataset, float]], c: float = 5.0, macro: bool = False, tune_on_first: bool = True
+) -> Trained:
+    """Logistic regression on weighted datasets; the threshold is tuned by CV (on the first part if asked)."""
+    texts = [t for ds, _ in parts for t in ds.texts]
+    y = np.asarray([label for ds, _ in parts for label in ds.labels])
+    w = np.concatenate([np.full(len(ds), weight) for ds, weight in parts])
+    mask = np.zeros(len(y), bool)
+    mask[: len(parts[0][0])] = True
+    X = featurize(texts)
+    threshold = _choose_threshold(X, y, w, c, macro, mask if tune_on_first else None)
+    model = _fit_binary(X, y, w, c)
+    intercept = float(model.intercept_[0]) - _logit(threshold)
+    return Trained(model.coef_[0].astype(np.float32), intercept, threshold)
+
+
+def train_spam(videos: Sequence[Dataset], sms: Dataset) -> Trained:
+    """YouTube comments, plus SMS with a lower weight (another medium, same tricks)."""
+    return train_binary([*((v, 1.0) for v in videos), (sms, 0.2)], c=30.0, macro=False, tune_on_first=False)
+
+
+def toxicity_parts(data: Path, olid: Dataset, small: bool = False) -> list[tuple[Dataset, float]]:
+    """English: OLID train first (the threshold is tuned on it), then Davidson and MLMA en, down-weighted.
+
+    ``small`` (the quick benchmark) keeps a fifth of Davidson.
+    """
+    davidson = read_davidson(data)
+    if small:
+        davidson = split_holdout(davidson, 0.2)[1]
+    return [(olid, 1.0), (davidson, 0.3), (read_mlma(data, "en"), 0.3)]
+
+
+def toxicity_fr_parts(data: Path, mlma_fr: Dataset) -> list[tuple[Dataset, float]]:
+    """French: MLMA fr first (threshold tuned on it), then the French sentiment training tweets as not toxic.
+
+    MLMA's French tweets were collected around hateful keywords: three in four are
+    toxic, and a model trained on them alone calls ordinary French comments toxic.
+    The DEFT 2017 tweets (sentiment/tweets/french, train split) are everyday
+    French tweets, taken here as not toxic (a weak label); the threshold is tuned
+    on both, so it does not carry MLMA's three-in-four prior.
+    """
+    everyday = read_sentiment(data, "french", "train")
+    return [(mlma_fr, 1.0), (Dataset(everyday.texts, [0] * len(everyday)), 1.0)]
+
+
+def train_toxicity(parts: Sequence[tuple[Dataset, float]], tune_on_first: bool = True) -> Trained:
+    return train_binary(parts, c=5.0, macro=True, tune_on_first=tune_on_first)
+
+
+def train_sentiment(parts: Sequence[Dataset]) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial logistic regression: coefficients (3, N_BUCKETS) and intercepts (3,)."""
+    from sklearn.linear_model import LogisticRegression
+
+    texts = [t for ds in parts for t in ds.texts]
+    y = np.asarray([label for ds in parts for label in ds.labels])
+    model = LogisticRegression(C=3.0, max_iter=3000)
+    model.fit(featurize(texts), y)
+    return model.coef_.astype(np.float32), model.intercept_.astype(np.float32)
+
+
+def assemble(
+    spam: Trained,
+    toxicity: Trained,
+    toxicity_fr: Trained,
+    sentiment: tuple[np.ndarray, np.ndarray],
+    meta: dict,
+):
+    """The ``LinearModels`` that ``animateur.nlp`` loads (column order: see ``animateur.nlp.models``)."""
+    from animateur.nlp.models import COLUMNS, LinearModels
+
+    coef, intercepts = sentiment
+    weights = np.column_stack([spam.coef, toxicity.coef, toxicity_fr.coef, *coef]).astype(np.float32)
+    thresholds = {
+        "spam": spam.threshold,
+        "toxicity": toxicity.threshold,
+        "toxicity_fr": toxicity_fr.threshold,
+    }
+    meta = {**meta, "thresholds": thresholds}
+    all_intercepts = np.asarray([spam.intercept, toxicity.intercept, toxicity_fr.intercept, *intercepts])
+    return LinearModels(COLUMNS, weights, all_intercepts, meta)
+
+
+# ---------------------------------------------------------------- recipes
+
+
+def _print(*_args: object) -> None:
+    return None
+
+
+def train_text_models(
+    data: Path, mlma_fr: Dataset, log=_print, small: bool = False
+) -> tuple[Trained, Trained, tuple]:
+    """Toxicity (en, fr) and sentiment: they do not depend on the spam split."""
+    log("toxicity en: OLID train + Davidson + MLMA en")
+    tox = train_toxicity(toxicity_parts(data, read_olid(data, "train"), small))
+    log("toxicity fr: MLMA fr + everyday French tweets")
+    tox_fr = train_toxicity(toxicity_fr_parts(data, mlma_fr), tune_on_first=False)
+    log("sentiment: tweets fr + en")
+    senti = train_sentiment([read_sentiment(data, lang, "train") for lang in ("french", "english")])
+    return tox, tox_fr, senti
+
+
+def train_all(data: Path, held_out_video: str | None, text_models: tuple, log=_print):
+    """Models trained on everything allowed except one YouTube video (and what text_models left out)."""
+    videos = [read_youtube(data, v) for v in YOUTUBE_VIDEOS if v != held_out_video]
+    log(f"spam: {sum(len(v) for v in videos)} YouTube comments + SMS")
+    spam = train_spam(videos, read_sms(data))
+    return assemble(spam, *text_models, {"held_out_video": held_out_video})
+
+
+def train_shipped(data: Path, log=_print):
+    models = train_all(data, None, train_text_models(data, read_mlma(data, "fr"), log), log)
+    models.meta["trained_on"] = [
+        "spam/youtube (3 videos)", "spam/sms", "toxicity/olid train", "toxicity/davidson",
+        "toxicity/mlma fr+en", "sentiment/tweets fr+en train",
+    ]  # fmt: skip
+    return models
+
+
+def binary_figures(y: Sequence[int], p: np.ndarray) -> dict[str, float]:
+    from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_score
+
+    y_arr = np.asarray(y)
+    pred = p >= 0.5
+    return {
+        "precision": float(precision_score(y_arr, pred, zero_division=0)),
+        "recall": float(recall_score(y_arr, pred, zero_division=0)),
+        "f1": float(f1_score(y_arr, pred, zero_division=0)),
+        "macro_f1": float(f1_score(y_arr, pred, average="macro", zero_division=0)),
+        "auc": float(roc_auc_score(y_arr, p)) if len(set(y_arr.tolist())) > 1 else float("nan"),
+    }
+
+
+def evaluate(data: Path, log=_print, videos: Sequence[str] = YOUTUBE_VIDEOS, small: bool = False) -> dict:
+    """Held-out figures of the recipe (trained on train splits only).
+
+    Returns {"spam": {video: figures}, "toxicity_en", "toxicity_fr", "sentiment",
+    "models": {video: the LinearModels trained without that video}}.
+    """
+    from animateur.nlp.models import SENTIMENT, SPAM, TOXICITY, TOXICITY_FR, sigmoid
+
+    mlma_train, mlma_test = split_holdout(read_mlma(data, "fr"))
+    out: dict = {"spam": {}, "models": {}}
+    text_models = train_text_models(data, mlma_train, log, small)
+    models = None
+    for video in videos:
+        models = train_all(data, video, text_models, log)
+        out["models"][video] = models
+        test = read_youtube(data, video)
+        out["spam"][video] = binary_figures(test.labels, sigmoid(models.logits(test.texts)[:, SPAM]))
+        log(f"spam held-out {video}: {out['spam'][video]}")
+    assert models is not None
+    olid_val = read_olid(data, "val")
+    out["toxicity_en"] = binary_figures(olid_val.labels, sigmoid(models.logits(olid_val.texts)[:, TOXICITY]))
+    log(f"toxicity OLID val: {out['toxicity_en']}")
+    out["toxicity_fr"] = binary_figures(
+        mlma_test.labels, sigmoid(models.logits(mlma_test.texts)[:, TOXICITY_FR])
+    )
+    log(f"toxicity MLMA fr held-out: {out['toxicity_fr']}")
+    from sklearn.metrics import accuracy_score, f1_score
+
+    out["sentiment"] = {}
+    for lang in ("french", "english"):
+        val = read_sentiment(data, lang, "val")
+        pred = np.argmax(models.logits(val.texts)[:, SENTIMENT], axis=1)
+        out["sentiment"][lang] = {
+            "accuracy": float(accuracy_score(val.labels, pred)),
+            "macro_f1": float(f1_score(val.labels, pred, average="macro")),
+        }
+    log(f"sentiment val: {out['sentiment']}")
+    return out

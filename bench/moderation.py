@@ -1,0 +1,229 @@
+#!/usr/bin/env python
+"""Moderation models: quality on held-out data, learning from moderators, throughput.
+
+    python bench/moderation.py [--data DIR] [--scale small|full]
+
+Retrains from the data (the shipped models were trained on all of it, so they
+cannot be judged on it) with the same code as scripts/train_models.py
+(animateur.nlp.training), then measures:
+
+- spam: train on two YouTube videos + SMS, test on the third (each choice in
+  full, one in small); precision, recall, F1;
+- toxicity: macro-F1 and ROC AUC on OLID val (trained on OLID train, Davidson,
+  MLMA en), and on a held-out 20 % of the French MLMA tweets;
+- learning from moderators: one video's decisions replayed in DATE order, each
+  comment scored before its decision is learned by a WorkspaceAdapter; running
+  F1 against the base model alone;
+- throughput on one core, both scores (and sentiment) together, with and
+  without language detection;
+- baselines in the same run: a keyword list, and alt-profanity-check for
+  English toxicity when it is installed.
+
+Prints a table and ends with one JSON line of every figure. Exits 0 with a
+message when the data folder is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+import numpy as np  # noqa: E402
+
+from animateur.nlp import WorkspaceAdapter, score_messages  # noqa: E402
+from animateur.nlp import training as T  # noqa: E402
+
+SPAM_KEYWORDS = (
+    "check out", "check my", "subscribe", "my channel", "http", "www", ".com", "free", "win ", "click",
+    "visit", "follow me", "gratuit", "gagnez", "cliquez", "abonnez", "ma chaine",
+)  # fmt: skip
+TOXIC_KEYWORDS = (
+    "idiot", "stupid", "dumb", "fuck", "shit", "bitch", "asshole", "moron", "retard", "loser", "hate you",
+    "ugly", "nigga", "cunt", "dick", "pussy", "whore", "slut", "faggot", "trash",
+    "debile", "débile", "con ", "connard", "connasse", "salope", "pute", "encule", "enculé", "merde",
+    "abruti", "cretin", "crétin", "batard", "bâtard", "ta gueule", "nul ", "pd", "bouffon", "attardé",
+)  # fmt: skip
+
+
+def keyword_scores(texts: list[str], words: tuple[str, ...]) -> np.ndarray:
+    lowered = [t.lower() + " " for t in texts]
+    return np.asarray([min(1.0, sum(w in t for w in words) / 2) for t in lowered])
+
+
+def running_f1(labels: list[int], preds: list[bool], points=(0.1, 0.25, 0.5, 1.0)) -> dict[str, float]:
+    from sklearn.metrics import f1_score
+
+    out = {}
+    for point in points:
+        n = max(1, int(round(len(labels) * point)))
+        out[f"{int(point * 100)}%"] = float(f1_score(labels[:n], preds[:n], zero_division=0))
+    return out
+
+
+def replay(data: Path, video: str, models) -> dict:
+    ds = T.read_youtube(data, video)
+    order = sorted(range(len(ds)), key=lambda i: ds.dates[i])
+    texts = [ds.texts[i] for i in order]
+    labels = [ds.labels[i] for i in order]
+    base = score_messages(texts, ["en"] * len(texts), models=models, reasons=False)
+    base_preds = [s.spam is not None and s.spam >= 0.5 for s in base]
+    adapter = WorkspaceAdapter(base=models)
+    learned_preds = []
+    started = time.perf_counter()
+    for text, label in zip(texts, labels, strict=True):
+        score = score_messages([text], ["en"], adapter, models=models, reasons=False)[0]
+        learned_preds.append(score.spam is not None and score.spam >= 0.5)
+        adapter.learn(text, "en", "spam", bool(label))
+    elapsed = time.perf_counter() - started
+    return {
+        "video": video,
+        "comments": len(texts),
+        "base": running_f1(labels, base_preds),
+        "learning": running_f1(labels, learned_preds),
+        "adapter_bytes": len(adapter.to_bytes()),
+        "ms_per_decision": 1000 * elapsed / len(texts),
+    }
+
+
+def throughput(texts: list[str], fn, repeat: int = 1) -> float:
+    fn(texts[:50])  # warm up (loads models, builds detectors)
+    started = time.perf_counter()
+    for _ in range(repeat):
+        for i in range(0, len(texts), 256):
+            fn(texts[i : i + 256])
+    return repeat * len(texts) / (time.perf_counter() - started)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--scale", choices=("small", "full"), default="small")
+    args = parser.parse_args(argv)
+    data: Path = args.data
+    if not (data / "spam" / "youtube").is_dir() or not (data / "toxicity" / "olid").is_dir():
+        print(f"bench/moderation: skipped, data folder not found: {data} (pass --data DIR)")
+        return 0
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    small = args.scale == "small"
+    videos = ("07-lmfao",) if small else T.YOUTUBE_VIDEOS
+    started = time.perf_counter()
+    figures = T.evaluate(data, videos=videos, small=small)
+    models = figures.pop("models")
+    train_seconds = time.perf_counter() - started
+
+    # baselines on the same splits
+    base: dict = {"keywords": {"spam": {}}}
+    for video in videos:
+        test = T.read_youtube(data, video)
+        base["keywords"]["spam"][video] = T.binary_figures(
+            test.labels, keyword_scores(test.texts, SPAM_KEYWORDS)
+        )
+    olid_val = T.read_olid(data, "val")
+    _, mlma_test = T.split_holdout(T.read_mlma(data, "fr"))
+    base["keywords"]["toxicity_en"] = T.binary_figures(
+        olid_val.labels, keyword_scores(olid_val.texts, TOXIC_KEYWORDS)
+    )
+    base["keywords"]["toxicity_fr"] = T.binary_figures(
+        mlma_test.labels, keyword_scores(mlma_test.texts, TOXIC_KEYWORDS)
+    )
+    try:
+        from profanity_check import predict_prob
+    except ImportError:
+        predict_prob = None
+        base["profanity_check"] = "skipped: alt-profanity-check is not installed"
+    else:
+        base["profanity_check"] = {
+            "toxicity_en": T.binary_figures(olid_val.labels, predict_prob(olid_val.texts))
+        }
+
+    # learning from moderators
+    replays = [replay(data, video, models[video]) for video in videos]
+
+    # throughput on one core
+    mix: list[str] = []
+    for video in T.YOUTUBE_VIDEOS:
+        mix += T.read_youtube(data, video).texts
+    mix += olid_val.texts + T.read_sentiment(data, "french", "val").texts
+    mix = mix if not small else mix[:1500]
+    model = models[videos[-1]]
+    speed = {
+        "messages": len(mix),
+        "with_detection": throughput(mix, lambda b: score_messages(b, models=model)),
+        "language_given": throughput(mix, lambda b: score_messages(b, ["en"] * len(b), models=model)),
+        "keywords": throughput(
+            mix, lambda b: (keyword_scores(b, SPAM_KEYWORDS), keyword_scores(b, TOXIC_KEYWORDS))
+        ),
+    }
+    if predict_prob is not None:
+        speed["profanity_check"] = throughput(mix, predict_prob)
+    speed["ratio_to_keywords"] = speed["with_detection"] / speed["keywords"]
+    if "profanity_check" in speed:
+        speed["ratio_to_profanity_check"] = speed["with_detection"] / speed["profanity_check"]
+
+    # table
+    print(f"\nanimateur moderation bench ({args.scale}; trained in {train_seconds:.0f} s)\n")
+    row = "{:<34} {:>10} {:>10} {:>10} {:>10}"
+    print(row.format("measure", "precision", "recall", "F1", "AUC"))
+    for video in videos:
+        for name, figs in (("model", figures["spam"][video]), ("keywords", base["keywords"]["spam"][video])):
+            print(
+                row.format(
+                    f"spam {video} ({name})",
+                    *(f"{figs[k]:.3f}" for k in ("precision", "recall", "f1", "auc")),
+                )
+            )
+    print(row.format("", "", "", "macro-F1", "AUC"))
+    tox_rows = [
+        ("toxicity en OLID val (model)", figures["toxicity_en"]),
+        ("toxicity en OLID val (keywords)", base["keywords"]["toxicity_en"]),
+    ]
+    if isinstance(base["profanity_check"], dict):
+        tox_rows.append(("toxicity en OLID val (profanity-check)", base["profanity_check"]["toxicity_en"]))
+    tox_rows += [
+        ("toxicity fr MLMA 20% (model)", figures["toxicity_fr"]),
+        ("toxicity fr MLMA 20% (keywords)", base["keywords"]["toxicity_fr"]),
+    ]
+    for name, figs in tox_rows:
+        print(row.format(name, "", "", f"{figs['macro_f1']:.3f}", f"{figs['auc']:.3f}"))
+    if not isinstance(base["profanity_check"], dict):
+        print("alt-profanity-check baseline:", base["profanity_check"])
+    for lang, figs in figures["sentiment"].items():
+        print(row.format(f"sentiment {lang} val (3 classes)", "", "", f"{figs['macro_f1']:.3f}", ""))
+    print("\nlearning from moderators (running spam F1, comments in DATE order)")
+    for r in replays:
+        for name in ("base", "learning"):
+            points = "  ".join(f"{k}: {v:.3f}" for k, v in r[name].items())
+            print(f"  {r['video']:<14} {name:<9} {points}")
+        print(f"  {'':<14} adapter {r['adapter_bytes']} bytes, {r['ms_per_decision']:.2f} ms per decision")
+    print("\nthroughput, one core (messages/s)")
+    for key, value in speed.items():
+        if key != "messages":
+            print(f"  {key:<28} {value:,.2f}" if "ratio" in key else f"  {key:<28} {value:,.0f}")
+    result = {
+        "bench": "moderation",
+        "scale": args.scale,
+        "model": figures,
+        "baselines": base,
+        "learning": replays,
+        "throughput": speed,
+        "train_seconds": train_seconds,
+    }
+    print(json.dumps(result, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+#!/usr/bin/env python
+"""Train the models shipped in src/animateur/nlp/models from the shared data folder.
+
+    python scripts/train_models.py [--data DIR] [--out DIR]
+
+--data defaults to ../shared/data beside the repository. Every model is first
+trained on the training splits and its figures printed on held-out data
+(OLID val, 20 % of the French MLMA tweets, the sentiment val splits, each
+YouTube video in turn); then the shipped models are trained on all the data the
+data README allows for training (OLID train, not val) and written to --out.
+Sources and licences: src/animateur/nlp/models/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from animateur.nlp import training as T  # noqa: E402
+from animateur.nlp.models import MODELS_DIR  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data", help="the data folder")
+    parser.add_argument("--out", type=Path, default=MODELS_DIR, help="where to write the model files")
+    parser.add_argument("--skip-eval", action="store_true", help="do not print held-out figures first")
+    args = parser.parse_args(argv)
+    data: Path = args.data
+    if not (data / "spam" / "youtube").is_dir() or not (data / "toxicity" / "olid").is_dir():
+        print(f"train_models: data folder not found or incomplete: {data} (pass --data DIR)", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    if not args.skip_eval:
+        figures = T.evaluate(data, log=print)
+        figures.pop("models")
+        print("held-out figures:", figures)
+    models = T.train_shipped(data, log=print)
+    models.save(args.out)
+    size = sum(p.stat().st_size for p in args.out.glob("linear.*"))
+    print(f"wrote {args.out} ({size / 1e6:.2f} MB) in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""``animateur score``: score JSON Lines from a stream.
+
+Each input line is a JSON object with at least ``"text"`` (a string) and
+optionally ``"language"`` (an ISO 639-1 code, or null to detect it). Each output
+line, in input order, is ``{"language", "spam", "toxicity", "sentiment",
+"unknown", "reasons"}`` (see ``animateur.nlp.Scores``), plus ``"id"`` copied
+from the input when present.
+
+A malformed line (not JSON, not an object, no string ``"text"``, a
+``"language"`` that is not a string or null) does not stop the run: its output
+line is ``{"line": N, "error": "..."}`` naming the 1-based line number and the
+problem, and the function returns 2 at the end. Blank lines are skipped (no
+output). Otherwise it returns 0. Input is read and scored in batches of
+``batch_size`` lines, so it streams inputs of any size.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import TextIO
+
+from animateur.nlp.adapter import WorkspaceAdapter
+from animateur.nlp.scoring import score_messages
+
+EXIT_OK = 0
+EXIT_BAD_LINES = 2
+
+
+def _parse(line: str) -> tuple[dict | None, str | None]:
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return None, f"not valid JSON: {exc.msg} at column {exc.colno}"
+    if not isinstance(item, dict):
+        return None, f"expected a JSON object, got {type(item).__name__}"
+    if not isinstance(item.get("text"), str):
+        return None, 'missing "text" (a string)'
+    language = item.get("language")
+    if language is not None and not isinstance(language, str):
+        return None, '"language" must be a string or null'
+    return item, None
+
+
+def _batches(infile: TextIO, size: int) -> Iterator[list[tuple[int, str]]]:
+    batch: list[tuple[int, str]] = []
+    for number, line in enumerate(infile, start=1):
+        if not line.strip():
+            continue
+        batch.append((number, line))
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def run_score(
+    infile: TextIO, outfile: TextIO, adapter: WorkspaceAdapter | None = None, *, batch_size: int = 512
+) -> int:
+    """Score JSON Lines from ``infile`` into ``outfile``; 0 when every line was good, 2 otherwise."""
+    status = EXIT_OK
+    for batch in _batches(infile, batch_size):
+        parsed = [(number, *_parse(line)) for number, line in batch]
+        good = [(number, item) for number, item, error in parsed if item is not None]
+        scores = score_messages(
+            [item["text"] for _, item in good], [item.get("language") or None for _, item in good], adapter
+        )
+        by_line = {number: (item, score) for (number, item), score in zip(good, scores, strict=True)}
+        for number, _item, error in parsed:
+            if error is not None:
+                status = EXIT_BAD_LINES
+                out: dict[str, object] = {"line": number, "error": error}
+            else:
+                item, score = by_line[number]
+                out = score.as_dict()
+                if "id" in item:
+                    out = {"id": item["id"], **out}
+            outfile.write(json.dumps(out, ensure_ascii=False) + "\n")
+    return status

@@ -1,0 +1,132 @@
+"""Spam, toxicity and sentiment scores of messages, with readable reasons."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from animateur.nlp.features import batch_features
+from animateur.nlp.language import DEFAULT_LANGUAGES, detect_language
+from animateur.nlp.models import SENTIMENT, SPAM, TOXICITY, TOXICITY_FR, LinearModels, shipped, sigmoid
+
+if TYPE_CHECKING:
+    from animateur.nlp.adapter import WorkspaceAdapter
+
+COVERED_LANGUAGES: frozenset[str] = frozenset({"fr", "en"})
+SENTIMENTS: tuple[str, ...] = ("negative", "neutral", "positive")
+REASON_THRESHOLD = 0.5
+MAX_REASONS = 5
+
+Kind = Literal["spam", "toxicity"]
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A word, word pair or shape feature (``m:url``, ``m:caps_high``...) that raised a score."""
+
+    kind: str
+    feature: str
+    weight: float
+
+    def as_dict(self) -> dict[str, object]:
+        return {"kind": self.kind, "feature": self.feature, "weight": round(self.weight, 4)}
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Scores of one message.
+
+    ``spam`` and ``toxicity`` are probabilities in [0, 1] where 0.5 is the decision
+    threshold; they are None, with ``unknown`` True, when the language is not
+    covered by the models (anything but French and English) or not detected.
+    ``reasons`` list, for each score of 0.5 or more, the features that weighed most.
+    """
+
+    language: str | None
+    spam: float | None
+    toxicity: float | None
+    sentiment: str | None
+    reasons: list[Reason] = field(default_factory=list)
+    unknown: bool = False
+    adapted: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "language": self.language,
+            "spam": None if self.spam is None else round(self.spam, 4),
+            "toxicity": None if self.toxicity is None else round(self.toxicity, 4),
+            "sentiment": self.sentiment,
+            "unknown": self.unknown,
+            "reasons": [r.as_dict() for r in self.reasons],
+        }
+
+
+def score_messages(
+    texts: list[str],
+    languages: Sequence[str | None] | None = None,
+    adapter: WorkspaceAdapter | None = None,
+    *,
+    detect: tuple[str, ...] = DEFAULT_LANGUAGES,
+    reasons: bool = True,
+    models: LinearModels | None = None,
+) -> list[Scores]:
+    """Score a batch of messages.
+
+    ``languages`` gives each message's language when it is already known (an
+    item of None is detected among ``detect``). ``adapter`` applies one
+    workspace's moderation decisions on top of the shipped models (or of
+    ``models``, used by the benchmark to score with models it trained itself).
+    """
+    if languages is not None and len(languages) != len(texts):
+        raise ValueError("languages must have one item per text")
+    langs: list[str | None] = []
+    for i, text in enumerate(texts):
+        given = languages[i] if languages is not None else None
+        langs.append(given.lower() if given else detect_language(text, detect))
+    covered = [i for i, lang in enumerate(langs) if lang in COVERED_LANGUAGES]
+    results: list[Scores | None] = [None] * len(texts)
+    for i, lang in enumerate(langs):
+        if lang not in COVERED_LANGUAGES:
+            results[i] = Scores(lang, None, None, None, [], unknown=True)
+    if covered:
+        models = models or shipped()
+        sub = [texts[i] for i in covered]
+        idx, values, off = batch_features(sub)
+        logits = models.logits_from_features(idx, values, off)
+        french = np.asarray([langs[i] == "fr" for i in covered])
+        spam_logit = logits[:, SPAM]
+        tox_logit = np.where(french, logits[:, TOXICITY_FR], logits[:, TOXICITY])
+        spam = sigmoid(spam_logit)
+        tox = sigmoid(tox_logit)
+        senti = np.argmax(logits[:, SENTIMENT], axis=1)
+        adapted = np.zeros(len(sub), bool)
+        if adapter is not None:
+            spam, tox, adapted = adapter.adjust(sub, idx, values, off, spam_logit, tox_logit)
+        for j, i in enumerate(covered):
+            why: list[Reason] = []
+            if reasons:
+                tox_col = "toxicity_fr" if french[j] else "toxicity"
+                for kind, score, col in (("spam", spam[j], "spam"), ("toxicity", tox[j], tox_col)):
+                    if score >= REASON_THRESHOLD:
+                        explained = models.explain(sub[j], col, MAX_REASONS)
+                        if adapter is not None:
+                            explained = adapter.explain(sub[j], kind, explained)
+                        why.extend(Reason(kind, f, w) for f, w in explained)
+            results[i] = Scores(
+                langs[i],
+                float(spam[j]),
+                float(tox[j]),
+                SENTIMENTS[int(senti[j])],
+                why,
+                False,
+                bool(adapted[j]),
+            )
+    return [r for r in results if r is not None]
+
+
+def sentiment(texts: list[str], languages: Sequence[str | None] | None = None) -> list[str | None]:
+    """ "negative", "neutral" or "positive" for each text; None when its language is not covered."""
+    return [s.sentiment for s in score_messages(texts, languages, reasons=False)]
