@@ -11,8 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from animateur.channels.site import site_channel
@@ -28,16 +27,16 @@ from animateur.stream.models import Message, Visibility
 
 # The tabs of the page, pending first: what needs a decision comes before what was decided.
 TABS = [
-    (Visibility.PENDING, _lazy("Pending")),
-    (Visibility.VISIBLE, _lazy("Approved")),
-    (Visibility.SPAM, _lazy("Spam")),
-    (Visibility.TRASH, _lazy("Trash")),
+    (Visibility.PENDING, gettext_lazy("Pending")),
+    (Visibility.VISIBLE, gettext_lazy("Approved")),
+    (Visibility.SPAM, gettext_lazy("Spam")),
+    (Visibility.TRASH, gettext_lazy("Trash")),
 ]
 ACTIONS = {
-    Visibility.VISIBLE: _lazy("Approve"),
-    Visibility.PENDING: _lazy("Back to pending"),
-    Visibility.SPAM: _lazy("Mark as spam"),
-    Visibility.TRASH: _lazy("Move to trash"),
+    Visibility.VISIBLE: gettext_lazy("Approve"),
+    Visibility.PENDING: gettext_lazy("Back to pending"),
+    Visibility.SPAM: gettext_lazy("Mark as spam"),
+    Visibility.TRASH: gettext_lazy("Move to trash"),
 }
 PER_PAGE = 50
 
