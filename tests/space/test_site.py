@@ -347,3 +347,29 @@ def test_anonymous_pages_are_cached_until_the_content_changes(client, workspace,
     assert "Aucun commentaire" in page_text(client.get("/"))
     workspace.bump_content_version()
     assert "1 commentaire" in page_text(client.get("/"))
+
+
+def test_list_pages_make_a_few_queries_whatever_the_number_of_posts(
+    client, workspace, settings, django_assert_max_num_queries
+):
+    """No query per post: authors are joined, categories prefetched, comment counts denormalized."""
+    settings.PAGE_CACHE_SECONDS = 0
+    author = make_author(workspace)
+    parent = make_category(workspace, "Parent", "parent")
+    child = make_category(workspace, "Enfant", "enfant", parent=parent)
+    tag = make_tag(workspace, "mot", "mot")
+    for n in range(12):
+        post = make_post(
+            workspace,
+            f"Article {n}",
+            slug=f"a{n}",
+            author=author,
+            categories=[parent, child],
+            tags=[tag],
+            published_at=datetime(2011, 1, 1, tzinfo=UTC) + timedelta(days=n),
+        )
+        add_comment(post, "Merci", email=f"r{n}@example.org")
+    client.get("/")  # fills the sidebar's cache
+    for url in ("/", "/page/2/", "/category/parent/enfant/", "/tag/mot/", "/2011/01/", "/2011/01/06/a5/"):
+        with django_assert_max_num_queries(6):
+            assert client.get(url).status_code == 200
