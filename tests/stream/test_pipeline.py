@@ -9,7 +9,9 @@ from animateur.stream.pipeline import run_pipeline
 def comment(channel, external_id, text, email="ana@example.org", parent=None, **kw):
     return Incoming(
         channel=channel, external_id=external_id, text=text, created_at=datetime(2024, 1, 1, tzinfo=UTC),
-        author=AuthorInfo(external_id=email, display_name="Ana", email=email), parent_external_id=parent, **kw,
+        author=AuthorInfo(external_id=email, display_name="Ana", email=email),
+        parent_external_id=parent,
+        **kw,
     )
 
 
@@ -51,3 +53,42 @@ def test_a_malformed_item_is_rejected_with_its_reason_and_the_rest_of_the_batch_
     result = run_pipeline([comment(channel, "ok", "fine"), comment(channel, "empty", "   ")])
     assert [m.external_id for m in result.created] == ["ok"]
     assert result.rejected[0].error == "empty message"
+
+
+def test_a_batch_with_replies_to_messages_of_the_same_batch_is_threaded_in_one_pass(workspace):
+    channel = site_channel(workspace)
+    batch = [
+        comment(channel, "c", "petit-enfant", parent="b"),
+        comment(channel, "a", "racine", source_visibility="visible"),
+        comment(channel, "b", "enfant", parent="a"),
+        comment(channel, "z", "orphelin", parent="absent"),
+    ]
+    result = run_pipeline(batch)
+    rows = {m.external_id: m for m in Message.objects.filter(channel=channel)}
+    assert len(result.created) == 4
+    assert rows["b"].parent_id == rows["a"].pk and rows["c"].parent_id == rows["b"].pk
+    assert rows["a"].thread_root_id == rows["b"].thread_root_id == rows["c"].thread_root_id == rows["a"].pk
+    assert rows["z"].thread_root_id == rows["z"].pk and rows["z"].raw["unresolved_parent"] == "absent"
+
+
+def test_an_author_new_on_a_channel_with_a_known_email_is_another_identity_of_the_same_member(workspace):
+    from animateur.channels.models import Channel
+    from animateur.stream.models import Identity
+
+    site = site_channel(workspace)
+    run_pipeline([comment(site, "c1", "Bonjour", email="ana@example.org")])
+    forum = Channel.objects.create(workspace=workspace, kind="files", name="forum")
+    item = comment(forum, "f1", "Salut", email="ANA@example.org")
+    item.author.external_id = "forum-user-7"
+    run_pipeline([item])
+    identities = Identity.objects.filter(workspace=workspace)
+    assert identities.count() == 2
+    assert len({i.member_id for i in identities}) == 1
+
+
+def test_an_edit_at_the_source_keeps_the_moderators_decision(workspace):
+    channel = site_channel(workspace)
+    first = run_pipeline([comment(channel, "c1", "Texte")]).created[0]
+    Message.objects.filter(pk=first.pk).update(visibility=Visibility.HIDDEN)
+    edited = run_pipeline([comment(channel, "c1", "Texte modifié")]).updated[0]
+    assert edited.visibility == Visibility.HIDDEN and edited.text == "Texte modifié"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
@@ -27,9 +28,66 @@ class Channel(models.Model):
     consecutive_failures = models.PositiveIntegerField(default=0)
     next_poll_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Health beyond the basics: the cause code of the last error and the last run's figures.
+    last_error_cause = models.CharField(max_length=40, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_run_items = models.PositiveIntegerField(default=0)
+    alerted_at = models.DateTimeField(null=True, blank=True)
+    # The lease: one fetch of a channel at a time, across processes and machines (see channels/lease.py).
+    lease_until = models.DateTimeField(null=True, blank=True)
+    lease_token = models.CharField(max_length=40, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["workspace", "kind"])]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def status(self) -> str:
+        if self.paused:
+            return "paused"
+        if self.needs_reconnection:
+            return "needs_reconnection"
+        if self.consecutive_failures:
+            return "failing"
+        if self.last_success_at is None:
+            return "new"
+        return "ok"
+
+
+class ChannelRun(models.Model):
+    """One poll of a channel: what it brought and how it ended, for the health page."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="runs")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    items = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    ok = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+    cause = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["channel", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id} {self.started_at:%Y-%m-%d %H:%M} {'ok' if self.ok else self.cause}"
+
+
+class RejectedItem(models.Model):
+    """An item a channel gave that could not be taken in: kept with its reason and payload for inspection."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="rejected_items")
+    external_id = models.CharField(max_length=255, blank=True)
+    reason = models.TextField()
+    payload = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["channel", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.external_id}: {self.reason[:60]}"

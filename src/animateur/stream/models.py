@@ -18,7 +18,9 @@ class Member(models.Model):
     email = models.EmailField(blank=True)
     first_seen_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(default=timezone.now)
-    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         indexes = [models.Index(fields=["workspace", "email"])]
@@ -79,8 +81,12 @@ class Message(models.Model):
     external_id = models.CharField(max_length=255)
     url = models.URLField(max_length=1000, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.COMMENT)
-    author = models.ForeignKey(Identity, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
+    author = models.ForeignKey(
+        Identity, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
+    )
     thread_root = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="thread_messages"
     )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.db.models import Count, Q
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from animateur.core.html import render_markdown, sanitize, text_of
@@ -20,7 +21,12 @@ MODERATORS: list[Callable[[list[Incoming]], None]] = []
 
 # When several reasons disagree, the most restrictive wins: hide beats approve.
 VISIBILITY_PRECEDENCE = [
-    Visibility.DELETED, Visibility.TRASH, Visibility.SPAM, Visibility.HIDDEN, Visibility.PENDING, Visibility.VISIBLE,
+    Visibility.DELETED,
+    Visibility.TRASH,
+    Visibility.SPAM,
+    Visibility.HIDDEN,
+    Visibility.PENDING,
+    Visibility.VISIBLE,
 ]
 ACTION_VISIBILITY = {
     "delete": Visibility.TRASH,
@@ -60,7 +66,9 @@ def dedupe(batch: list[Incoming]) -> list[Incoming]:
     for channel_id, items in by_channel.items():
         existing = {
             m.external_id: m
-            for m in Message.objects.filter(channel_id=channel_id, external_id__in=[i.external_id for i in items])
+            for m in Message.objects.filter(
+                channel_id=channel_id, external_id__in=[i.external_id for i in items]
+            )
         }
         for item in items:
             key = (channel_id, item.external_id)
@@ -80,33 +88,96 @@ def dedupe(batch: list[Incoming]) -> list[Incoming]:
 
 
 def identify(batch: list[Incoming]) -> list[Incoming]:
-    """Link each author to its identity and member; new ones are created by `store`."""
+    """Link each author to its identity and member; new ones are created by `store`.
+
+    An author seen for the first time on a channel whose email is a known member's in the
+    workspace becomes another identity of that member rather than a new person.
+    """
     keys = {(i.channel.pk, i.author.external_id) for i in batch if i.author is not None}
     if not keys:
         return batch
-    query = Q()
+    identities: dict[tuple[int, str], Identity] = {}
+    by_channel: dict[int, list[str]] = {}
     for channel_id, external_id in keys:
-        query |= Q(channel_id=channel_id, external_id=external_id)
-    identities = {
-        (ident.channel_id, ident.external_id): ident for ident in Identity.objects.filter(query).select_related("member")
-    }
-    with_visible = set(
-        Message.objects.filter(author__in=list(identities.values()), visibility=Visibility.VISIBLE)
-        .values("author_id")
-        .annotate(n=Count("id"))
-        .values_list("author_id", flat=True)
+        by_channel.setdefault(channel_id, []).append(external_id)
+    for channel_id, external_ids in by_channel.items():
+        for ident in Identity.objects.filter(
+            channel_id=channel_id, external_id__in=external_ids
+        ).select_related("member"):
+            identities[(ident.channel_id, ident.external_id)] = ident
+    with_visible = (
+        set(
+            Message.objects.filter(author__in=list(identities.values()), visibility=Visibility.VISIBLE)
+            .values_list("author_id", flat=True)
+            .distinct()
+        )
+        if identities
+        else set()
     )
+    emails = {
+        (i.channel.workspace_id, i.author.email.lower())
+        for i in batch
+        if i.author is not None and i.author.email and (i.channel.pk, i.author.external_id) not in identities
+    }
+    members_by_email: dict[tuple[int, str], Member] = {}
+    for workspace_id in {w for w, _ in emails}:
+        wanted = [e for w, e in emails if w == workspace_id]
+        for member in Member.objects.filter(workspace_id=workspace_id, email__in=wanted, merged_into=None):
+            members_by_email.setdefault((workspace_id, member.email.lower()), member)
     for item in batch:
         if item.author is None:
             continue
         item.identity = identities.get((item.channel.pk, item.author.external_id))
-        item.member = item.identity.member if item.identity else None
+        if item.identity is not None:
+            item.member = item.identity.member
+        elif item.author.email:
+            item.member = members_by_email.get((item.channel.workspace_id, item.author.email.lower()))
         item.first_from_author = item.identity is None or item.identity.pk not in with_visible
     return batch
 
 
+def detect_languages(batch: list[Incoming]) -> None:
+    """Each new or edited text's language, among the workspace's (French and English by default)."""
+    detect = _language_detector()
+    for item in batch:
+        if item.language or not item.text:
+            continue
+        configured = tuple((item.channel.workspace.settings or {}).get("languages") or DEFAULT_LANGUAGES)
+        item.language = detect(item.text[:2000], configured) or ""
+
+
+DEFAULT_LANGUAGES = ("fr", "en")
+
+
+def _language_detector() -> Callable[[str, tuple[str, ...]], str | None]:
+    try:
+        from animateur.nlp.language import detect_language
+
+        return detect_language
+    except ImportError:  # the nlp app is optional at this layer: fall back to lingua directly
+        return _lingua_detect
+
+
+def _lingua_detect(text: str, languages: tuple[str, ...]) -> str | None:
+    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+
+    key = tuple(sorted(languages))
+    detector = _LINGUA.get(key)
+    if detector is None:
+        wanted = [Language.from_iso_code_639_1(getattr(IsoCode639_1, c.upper())) for c in key]
+        detector = _LINGUA[key] = (
+            LanguageDetectorBuilder.from_languages(*wanted).with_low_accuracy_mode().build()
+        )
+    found = detector.detect_language_of(text)
+    return found.iso_code_639_1.name.lower() if found is not None else None
+
+
+_LINGUA: dict[tuple[str, ...], object] = {}
+
+
 def enrich(batch: list[Incoming]) -> list[Incoming]:
     fresh = [item for item in batch if not item.unchanged]
+    detect_languages(fresh)
     for enricher in ENRICHERS:
         enricher(fresh)
     return batch
@@ -152,42 +223,137 @@ MODERATORS.append(hold_first_comments)
 
 
 def store(batch: list[Incoming]) -> list[Incoming]:
-    """The only stage that writes; runs inside the batch's transaction."""
+    """The only stage that writes; runs inside the batch's transaction, in a few bulk statements.
+
+    New members and identities are created in bulk; new messages are inserted in bulk by depth
+    (a reply needs its parent's key, so parents of the same batch go first); edits are one bulk
+    update. Thread roots are resolved in memory from the parents.
+    """
     now = timezone.now()
     _create_identities(batch, now)
-    by_key: dict[tuple[int, str], Message] = {}
-    parent_keys = {(i.channel.pk, i.parent_external_id) for i in batch if i.parent_external_id}
-    if parent_keys:
-        query = Q()
-        for channel_id, external_id in parent_keys:
-            query |= Q(channel_id=channel_id, external_id=external_id)
-        by_key.update({(m.channel_id, m.external_id): m for m in Message.objects.filter(query)})
+    by_key = _known_parents(batch)
+    pending: list[Incoming] = []
+    updates: list[Message] = []
     for item in batch:
         if item.unchanged:
             item.message = item.existing
+            if item.existing is not None:
+                by_key[(item.channel.pk, item.external_id)] = item.existing
             continue
-        message = item.existing or Message(
-            workspace_id=item.channel.workspace_id, channel=item.channel, external_id=item.external_id
-        )
-        if item.existing is not None and item.existing.text != item.text and item.text:
-            message.previous_versions = [
-                *message.previous_versions,
-                {"text": message.text, "title": message.title, "replaced_at": now.isoformat()},
-            ]
-            message.edited_at = now
-        _fill(message, item)
-        parent = by_key.get((item.channel.pk, item.parent_external_id or ""))
-        if item.parent_external_id and parent is None:
-            message.raw = {**message.raw, "unresolved_parent": item.parent_external_id}
-        message.parent = parent
-        message.thread_root_id = (parent.thread_root_id or parent.pk) if parent else message.pk
-        message.save()
-        if message.thread_root_id is None:
-            message.thread_root_id = message.pk
-            Message.objects.filter(pk=message.pk).update(thread_root_id=message.pk)
-        by_key[(item.channel.pk, item.external_id)] = message
-        item.message = message
+        if item.existing is not None:
+            message = item.existing
+            if message.text != item.text and item.text:
+                message.previous_versions = [
+                    *message.previous_versions,
+                    {"text": message.text, "title": message.title, "replaced_at": now.isoformat()},
+                ]
+                message.edited_at = now
+            _fill(message, item)
+            item.message = message
+            by_key[(item.channel.pk, item.external_id)] = message
+            updates.append(message)
+        else:
+            item.message = Message(
+                workspace_id=item.channel.workspace_id,
+                channel=item.channel,
+                external_id=item.external_id,
+                received_at=now,
+            )
+            _fill(item.message, item)
+            by_key[(item.channel.pk, item.external_id)] = item.message
+            pending.append(item)
+    _insert_by_depth(pending, by_key)
+    # Edits last: their parent may be a message of this same batch, now with its key.
+    _link_parents([i for i in batch if not i.unchanged and i.existing is not None], by_key)
+    if updates:
+        Message.objects.bulk_update(updates, UPDATE_FIELDS, batch_size=500)
     return batch
+
+
+UPDATE_FIELDS = [
+    "text",
+    "html",
+    "title",
+    "kind",
+    "url",
+    "created_at",
+    "visibility",
+    "author",
+    "language",
+    "sentiment",
+    "scores",
+    "raw",
+    "from_organisation",
+    "sent_by",
+    "remote_addr",
+    "user_agent",
+    "previous_versions",
+    "edited_at",
+    "parent",
+    "thread_root",
+]
+
+
+def _known_parents(batch: list[Incoming]) -> dict[tuple[int, str], Message]:
+    by_channel: dict[int, set[str]] = {}
+    for item in batch:
+        if item.parent_external_id:
+            by_channel.setdefault(item.channel.pk, set()).add(item.parent_external_id)
+    found: dict[tuple[int, str], Message] = {}
+    for channel_id, external_ids in by_channel.items():
+        for m in Message.objects.filter(channel_id=channel_id, external_id__in=external_ids).only(
+            "id", "channel_id", "external_id", "thread_root_id"
+        ):
+            found[(m.channel_id, m.external_id)] = m
+    return found
+
+
+def _link_parents(items: list[Incoming], by_key: dict[tuple[int, str], Message]) -> None:
+    for item in items:
+        message = item.message
+        assert message is not None
+        parent = by_key.get((item.channel.pk, item.parent_external_id)) if item.parent_external_id else None
+        if parent is not None and parent.pk is not None and parent is not message:
+            message.parent = parent
+            message.thread_root_id = parent.thread_root_id or parent.pk
+        else:
+            if item.parent_external_id:
+                message.raw = {**message.raw, "unresolved_parent": item.parent_external_id}
+            message.parent = None
+            message.thread_root_id = message.pk
+
+
+def _insert_by_depth(pending: list[Incoming], by_key: dict[tuple[int, str], Message]) -> None:
+    """Insert new messages in waves: those whose parent has a key (or that have none), then their replies."""
+    while pending:
+        ready, waiting = [], []
+        unsaved = {id(p.message) for p in pending}
+        for item in pending:
+            parent = (
+                by_key.get((item.channel.pk, item.parent_external_id)) if item.parent_external_id else None
+            )
+            if (
+                parent is not None
+                and parent.pk is None
+                and id(parent) in unsaved
+                and parent is not item.message
+            ):
+                waiting.append(item)
+            else:
+                ready.append(item)
+        if not ready:  # a cycle of parents inside the batch: break it rather than loop
+            ready, waiting = waiting, []
+            for item in ready:
+                item.parent_external_id = None
+        _link_parents(ready, by_key)
+        messages = [item.message for item in ready]
+        Message.objects.bulk_create(messages, batch_size=500)  # type: ignore[misc]
+        roots = [m for m in messages if m.thread_root_id is None]
+        for m in roots:
+            m.thread_root_id = m.pk
+        if roots:
+            Message.objects.filter(pk__in=[m.pk for m in roots]).update(thread_root_id=F("id"))
+        pending = waiting
 
 
 def _fill(message: Message, item: Incoming) -> None:
@@ -213,18 +379,27 @@ def _fill(message: Message, item: Incoming) -> None:
 
 
 def _create_identities(batch: list[Incoming], now: object) -> None:
-    created: dict[tuple[int, str], Identity] = {}
+    """Members and identities first seen in this batch, created in two bulk inserts."""
+    new: dict[tuple[int, str], Incoming] = {}
     for item in batch:
-        if item.author is None or item.identity is not None:
-            continue
-        key = (item.channel.pk, item.author.external_id)
-        if key not in created:
-            author = item.author
+        if item.author is not None and item.identity is None:
+            new.setdefault((item.channel.pk, item.author.external_id), item)
+    if not new:
+        return
+    members: list[Member] = []
+    identities: list[Identity] = []
+    for item in new.values():
+        author = item.author
+        assert author is not None
+        member = item.member
+        if member is None:
             name = author.display_name or author.handle or author.external_id
-            member = Member.objects.create(
+            member = Member(
                 workspace_id=item.channel.workspace_id, display_name=name[:200], email=author.email
             )
-            created[key] = Identity.objects.create(
+            members.append(member)
+        identities.append(
+            Identity(
                 workspace_id=item.channel.workspace_id,
                 channel=item.channel,
                 member=member,
@@ -236,8 +411,31 @@ def _create_identities(batch: list[Incoming], now: object) -> None:
                 url=author.url[:500],
                 user_id=author.user_id,
             )
-        item.identity = created[key]
-        item.member = item.identity.member
+        )
+    try:
+        with transaction.atomic():
+            Member.objects.bulk_create(members, batch_size=500)
+            Identity.objects.bulk_create(identities, batch_size=500)
+        created = {(i.channel.pk, i.external_id): i for i in identities}
+    except IntegrityError:
+        # Another process met the same author at the same moment: take the identities it made.
+        created = {}
+        for identity in identities:
+            found = Identity.objects.filter(
+                channel_id=identity.channel.pk, external_id=identity.external_id
+            ).first()
+            if found is None:
+                identity.member.pk = None
+                identity.member.save()
+                identity.member_id = identity.member.pk
+                identity.pk = None
+                identity.save()
+                found = identity
+            created[(found.channel_id, found.external_id)] = found
+    for item in batch:
+        if item.author is not None and item.identity is None:
+            item.identity = created[(item.channel.pk, item.author.external_id)]
+            item.member = item.identity.member
 
 
 def bump_site_version(batch: list[Incoming]) -> None:

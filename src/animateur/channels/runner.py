@@ -1,0 +1,214 @@
+"""Polling one channel: fetch from its cursor, run the pipeline batch by batch, keep its health.
+
+Each batch is stored in one transaction with the channel's new cursor, so the cursor never moves
+ahead of what is committed: a worker killed anywhere resumes from the last committed batch, and
+the (channel, external id) key absorbs what it fetches again. Items that cannot be read are kept
+as RejectedItem with their reason and never stop the channel.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from animateur.channels import lease
+from animateur.channels.connectors.base import Connector, RawItem, connector_for
+from animateur.channels.errors import AuthError, ConnectorError, PermanentError
+from animateur.channels.models import Channel, ChannelRun, RejectedItem
+from animateur.config.env import env_int, env_str
+from animateur.stream.items import Incoming
+from animateur.stream.pipeline import run_pipeline
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+MAX_BACKOFF_SECONDS = 6 * 3600
+ALERT_AFTER_FAILURES = 5
+
+
+def batch_size() -> int:
+    return env_int("ANIMATEUR_CHANNEL_BATCH_SIZE", BATCH_SIZE)
+
+
+@dataclass
+class BatchOutcome:
+    items: int = 0
+    created: int = 0
+    updated: int = 0
+    rejected: int = 0
+
+
+def jsonable(value: Any) -> Any:
+    """A payload made of JSON types only (datetimes and the like become strings)."""
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, default=str))
+
+
+def poll_channel(channel_id: int) -> ChannelRun | None:
+    """Poll once if nobody else is; returns the run, or None when the channel was busy or not pollable."""
+    token = lease.acquire(channel_id)
+    if token is None:
+        return None
+    try:
+        channel = Channel.objects.select_related("workspace").get(pk=channel_id)
+        if channel.paused or channel.kind == Channel.SITE:
+            return None
+        return _run(channel, token)
+    finally:
+        lease.release(channel_id, token)
+
+
+def _run(channel: Channel, token: str) -> ChannelRun:
+    run = ChannelRun.objects.create(channel=channel)
+    totals = BatchOutcome()
+    try:
+        connector = connector_for(channel)
+        pending: list[RawItem] = []
+        for raw in connector.fetch(since=dict(channel.cursor or {})):
+            pending.append(raw)
+            if len(pending) >= batch_size():
+                _add(totals, store_batch(channel, connector, pending))
+                pending = []
+                lease.renew(channel.pk, token)
+        if pending:
+            _add(totals, store_batch(channel, connector, pending))
+    except ConnectorError as exc:
+        _failed(channel, run, totals, exc)
+    except Exception as exc:  # a bug must show on the health page, not kill the worker
+        log.exception("channel %s failed", channel.pk)
+        _failed(channel, run, totals, PermanentError(f"internal error: {type(exc).__name__}: {exc}"))
+    else:
+        _succeeded(channel, run, totals)
+    return run
+
+
+def _add(totals: BatchOutcome, outcome: BatchOutcome) -> None:
+    totals.items += outcome.items
+    totals.created += outcome.created
+    totals.updated += outcome.updated
+    totals.rejected += outcome.rejected
+
+
+def store_batch(channel: Channel, connector: Connector, raws: list[RawItem]) -> BatchOutcome:
+    """Normalize and store one batch, and move the cursor, in one transaction."""
+    items: list[Incoming] = []
+    rejected: list[RejectedItem] = []
+    for raw in raws:
+        try:
+            item = connector.normalize(raw)
+        except Exception as exc:  # malformed at the source: keep it for inspection, go on
+            reason = str(exc) if isinstance(exc, ConnectorError) else f"{type(exc).__name__}: {exc}"
+            rejected.append(
+                RejectedItem(
+                    channel=channel,
+                    external_id=raw.external_id[:255],
+                    reason=reason,
+                    payload=jsonable(raw.payload),
+                )
+            )
+            continue
+        item.channel = channel
+        items.append(item)
+    cursor = next((raw.cursor for raw in reversed(raws) if raw.cursor is not None), None)
+    with transaction.atomic():
+        result = run_pipeline(items)
+        rejected.extend(
+            RejectedItem(
+                channel=channel,
+                external_id=i.external_id[:255],
+                reason=i.error or "rejected",
+                payload=jsonable(i.raw),
+            )
+            for i in result.rejected
+        )
+        RejectedItem.objects.bulk_create(rejected)
+        _test_pause()
+        if cursor is not None:
+            Channel.objects.filter(pk=channel.pk).update(cursor=cursor)
+    if cursor is not None:
+        channel.cursor = cursor
+    return BatchOutcome(len(raws), len(result.created), len(result.updated), len(rejected))
+
+
+def _test_pause() -> None:
+    # Lets the crash test kill a worker while a batch is written but not committed.
+    delay = env_str("ANIMATEUR_TEST_BATCH_DELAY")
+    if delay:
+        time.sleep(float(delay))
+
+
+def next_poll(channel: Channel, failures: int = 0, retry_after: float | None = None) -> timedelta:
+    """The wait before the next poll: the interval with ±10 % jitter, or exponential backoff on failures."""
+    interval = max(channel.poll_interval_seconds, 30)
+    if failures == 0:
+        return timedelta(seconds=interval * random.uniform(0.9, 1.1))
+    backoff = min(interval * 2 ** min(failures - 1, 16), MAX_BACKOFF_SECONDS)
+    seconds = random.uniform(backoff / 2, backoff)  # "equal jitter": spread retries of many channels
+    if retry_after:
+        seconds = max(seconds, retry_after)
+    return timedelta(seconds=seconds)
+
+
+def _succeeded(channel: Channel, run: ChannelRun, totals: BatchOutcome) -> None:
+    now = timezone.now()
+    run.finished_at, run.ok = now, True
+    run.items, run.created, run.updated, run.rejected = (
+        totals.items,
+        totals.created,
+        totals.updated,
+        totals.rejected,
+    )
+    run.save()
+    Channel.objects.filter(pk=channel.pk).update(
+        last_success_at=now,
+        last_run_at=now,
+        last_run_items=totals.items,
+        consecutive_failures=0,
+        needs_reconnection=False,
+        alerted_at=None,
+        next_poll_at=now + next_poll(channel),
+    )
+
+
+def _failed(channel: Channel, run: ChannelRun, totals: BatchOutcome, exc: ConnectorError) -> None:
+    from animateur.channels.alerts import alert_failing, alert_needs_reconnection
+
+    now = timezone.now()
+    was_disconnected = channel.needs_reconnection
+    failures = channel.consecutive_failures + 1
+    run.finished_at, run.ok, run.error, run.cause = now, False, str(exc)[:2000], exc.cause
+    run.items, run.created, run.updated, run.rejected = (
+        totals.items,
+        totals.created,
+        totals.updated,
+        totals.rejected,
+    )
+    run.save()
+    fields: dict[str, Any] = {
+        "last_error_at": now,
+        "last_error": str(exc)[:2000],
+        "last_error_cause": exc.cause,
+        "last_run_at": now,
+        "last_run_items": totals.items,
+        "consecutive_failures": F("consecutive_failures") + 1,
+        "next_poll_at": now + next_poll(channel, failures, exc.retry_after),
+    }
+    if isinstance(exc, AuthError):
+        fields["needs_reconnection"] = True
+    Channel.objects.filter(pk=channel.pk).update(**fields)
+    channel.refresh_from_db()
+    log.warning("channel %s (%s) failed: %s [%s]", channel.pk, channel.kind, exc, exc.cause)
+    if isinstance(exc, AuthError):
+        if not was_disconnected:
+            alert_needs_reconnection(channel, str(exc))
+    elif failures >= ALERT_AFTER_FAILURES and channel.alerted_at is None:
+        alert_failing(channel, str(exc))

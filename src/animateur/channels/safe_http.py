@@ -1,0 +1,224 @@
+"""Fetching URLs that users give (feeds, sites, servers) without letting them reach our own network.
+
+Every connection is checked where it is made: the host is resolved, *every* address must be public
+(not loopback, private, link-local, multicast, reserved or unspecified), and the socket is opened to
+the address that was checked, so a DNS answer that changes between check and connect cannot slip
+through; redirects open new connections and are checked the same way. Responses are capped in size
+and time, and redirects in number. `ANIMATEUR_ALLOW_PRIVATE_URLS` (settings.ALLOW_PRIVATE_URLS)
+lifts the address check, for a local server in tests or an intranet install.
+
+`client()` is an httpx client for our own code and httpx-based libraries (atproto);
+`requests_session()` gives the same checks to requests-based libraries (Mastodon.py, praw).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpcore
+import httpx
+import requests
+from django.conf import settings
+from requests.adapters import HTTPAdapter
+
+from animateur.channels.errors import PermanentError, TransientError
+
+MAX_BYTES = 10 * 1024 * 1024
+TIMEOUT_SECONDS = 20.0
+MAX_REDIRECTS = 5
+USER_AGENT = "animateur/0.1 (+community management)"
+
+
+class BlockedAddress(PermanentError):
+    cause = "blocked_address"
+
+
+def _private_allowed() -> bool:
+    return bool(getattr(settings, "ALLOW_PRIVATE_URLS", False))
+
+
+def check_address(address: str) -> None:
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    if (
+        ip.is_loopback
+        or ip.is_private
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+        or not ip.is_global
+    ):
+        raise BlockedAddress(f"{address} is not a public address", cause="blocked_address")
+
+
+def resolve_public(host: str, port: int) -> list[str]:
+    """The host's addresses, all checked public (unless private URLs are allowed)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise TransientError(f"cannot resolve {host}: {exc}", cause="unreachable") from exc
+    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    if not _private_allowed():
+        for address in addresses:
+            check_address(address)
+    return addresses
+
+
+def validate_url(url: str) -> str:
+    """A user-given URL, checked to be http(s) with a host whose addresses are all public."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise PermanentError(f"not a web address: {url!r}", cause="bad_url")
+    resolve_public(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    return url.strip()
+
+
+class _GuardedBackend(httpcore.NetworkBackend):
+    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+        self.inner = inner
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        addresses = resolve_public(host, port)
+        last: Exception | None = None
+        for address in addresses:  # connect to a checked address, never re-resolve the name
+            try:
+                return self.inner.connect_tcp(address, port, timeout, local_address, socket_options)
+            except httpcore.ConnectError as exc:
+                last = exc
+        raise httpcore.ConnectError(str(last or f"cannot connect to {host}"))
+
+    def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
+        raise httpcore.ConnectError("unix sockets are not allowed")
+
+    def sleep(self, seconds: float) -> None:
+        self.inner.sleep(seconds)
+
+
+def transport() -> httpx.HTTPTransport:
+    guarded = httpx.HTTPTransport(trust_env=False)
+    pool = guarded._pool  # httpx offers no public way to choose the network backend
+    pool._network_backend = _GuardedBackend(pool._network_backend)  # type: ignore[attr-defined]
+    return guarded
+
+
+def client(**kwargs: Any) -> httpx.Client:
+    headers = {"User-Agent": USER_AGENT, **kwargs.pop("headers", {})}
+    return httpx.Client(
+        transport=transport(),
+        timeout=kwargs.pop("timeout", TIMEOUT_SECONDS),
+        follow_redirects=True,
+        max_redirects=MAX_REDIRECTS,
+        headers=headers,
+        trust_env=False,
+        **kwargs,
+    )
+
+
+@dataclass
+class Fetched:
+    status: int
+    headers: httpx.Headers
+    content: bytes
+    url: str
+
+    def json(self) -> Any:
+        import json
+
+        return json.loads(self.content)
+
+
+def fetch(
+    url: str,
+    *,
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
+    max_bytes: int = MAX_BYTES,
+    http: httpx.Client | None = None,
+    **kwargs: Any,
+) -> Fetched:
+    """One request with every limit; network failures become TransientError, bad URLs PermanentError."""
+    validate_url(url)
+    own = http is None
+    http = http or client()
+    try:
+        with http.stream(method, url, headers=headers or {}, **kwargs) as response:
+            declared = response.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > max_bytes:
+                raise PermanentError(f"response larger than {max_bytes} bytes", cause="too_large")
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise PermanentError(f"response larger than {max_bytes} bytes", cause="too_large")
+                chunks.append(chunk)
+            return Fetched(response.status_code, response.headers, b"".join(chunks), str(response.url))
+    except httpx.TooManyRedirects as exc:
+        raise PermanentError(f"more than {MAX_REDIRECTS} redirects", cause="too_many_redirects") from exc
+    except httpx.TimeoutException as exc:
+        raise TransientError(f"no answer within {TIMEOUT_SECONDS:.0f} seconds", cause="timeout") from exc
+    except httpx.ConnectError as exc:
+        if isinstance(exc.__context__, BlockedAddress) or "not a public address" in str(exc):
+            raise BlockedAddress(str(exc)) from exc
+        raise TransientError(f"server unreachable: {exc}", cause="unreachable") from exc
+    except httpx.UnsupportedProtocol as exc:
+        raise PermanentError(f"not a web address: {url!r}", cause="bad_url") from exc
+    except httpx.TransportError as exc:
+        raise TransientError(f"network error: {exc}", cause="unreachable") from exc
+    finally:
+        if own:
+            http.close()
+
+
+def raise_for_status(response: Fetched, what: str = "server") -> None:
+    """Classify an HTTP error status: 401/403 refuse credentials, 429/5xx are transient, others permanent."""
+    from animateur.channels.errors import AuthError
+
+    status = response.status
+    if status < 400:
+        return
+    if status in (401, 403):
+        raise AuthError(f"the {what} refused the credentials (HTTP {status})")
+    if status == 429 or status >= 500:
+        retry_after = response.headers.get("retry-after", "")
+        raise TransientError(
+            f"the {what} answered HTTP {status}",
+            cause="rate_limited" if status == 429 else "server_error",
+            retry_after=float(retry_after) if retry_after.replace(".", "", 1).isdigit() else None,
+        )
+    if status == 404:
+        raise PermanentError(f"the {what} answered HTTP 404: nothing at this address", cause="not_found")
+    raise PermanentError(f"the {what} answered HTTP {status}", cause="http_error")
+
+
+class _GuardedAdapter(HTTPAdapter):
+    """requests has no connect-time hook: each request and each redirect hop is checked before it goes."""
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        validate_url(request.url or "")
+        kwargs["timeout"] = kwargs.get("timeout") or TIMEOUT_SECONDS
+        return super().send(request, *args, **kwargs)
+
+
+def requests_session() -> requests.Session:
+    session = requests.Session()
+    session.trust_env = False
+    session.max_redirects = MAX_REDIRECTS
+    session.headers["User-Agent"] = USER_AGENT
+    adapter = _GuardedAdapter()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session

@@ -1,0 +1,14 @@
+import pytest
+
+
+@pytest.fixture
+def imports(tmp_path, monkeypatch):
+    folder = tmp_path / "imports"
+    folder.mkdir()
+    monkeypatch.setenv("ANIMATEUR_IMPORT_DIRS", str(folder))
+    return folder
+
+
+@pytest.fixture
+def private_urls(settings):
+    settings.ALLOW_PRIVATE_URLS = True
