@@ -1,0 +1,79 @@
+# animateur: `make run` serves it, `make test` runs every test. Both set everything up first.
+# Only what changed is redone: the Python packages when pyproject.toml changes, the front-end
+# assets when package.json or package-lock.json change.
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null || echo python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.animateur-installed
+NPM_STAMP := node_modules/.animateur-installed
+HTMX := src/animateur/static/vendor/htmx.min.js
+# Root needs no sudo (containers, CI); anyone else does for apt-get.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+RUN_ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: help setup run worker test lint bench chromium wrk clean
+
+help:
+	@echo "make run    serve animateur at http://127.0.0.1:8000 (data in ./var)"
+	@echo "make test   run the whole test suite, browser tests included"
+	@echo "make lint   ruff and mypy"
+	@echo "make bench  every benchmark in bench/, at small scale"
+
+setup: $(PY_STAMP) $(HTMX)
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "animateur needs Python 3.11 or newer; set PYTHON=/path/to/python3.11" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(PY_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+$(NPM_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the front-end assets (apt-get install npm)" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(HTMX): $(NPM_STAMP)
+	@mkdir -p $(dir $@)
+	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+run: setup
+	$(BIN)/animateur run $(RUN_ARGS)
+
+worker: setup
+	$(BIN)/animateur worker
+
+# Browser tests drive Debian's chromium; without apt-get (not Debian) they are skipped locally.
+chromium:
+	@if [ -x /usr/bin/chromium ] || command -v chromium >/dev/null; then :; \
+	elif command -v apt-get >/dev/null; then \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else echo "chromium not found and no apt-get: browser tests will be skipped" >&2; fi
+
+# pytest's status 5 means no test was collected (e.g. a filter that matched nothing): not a failure.
+test: setup chromium
+	@status=0; $(BIN)/pytest $(PYTEST_ARGS) || status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests"; status=0; fi; exit $$status
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy src
+
+# wrk measures the server, not itself; bench/space.py falls back to a Python client without it.
+wrk:
+	@command -v wrk >/dev/null || ! command -v apt-get >/dev/null \
+		|| $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk \
+		|| { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } \
+		|| echo "could not install wrk: using the Python load generator" >&2
+
+bench: setup wrk
+	@set -e; for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script --scale small; done
+
+clean:
+	rm -rf $(VENV) node_modules $(HTMX) .pytest_cache .mypy_cache .ruff_cache
