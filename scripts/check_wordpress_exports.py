@@ -102,7 +102,7 @@ def expected_counts(path: Path) -> Counter[str]:
                 slug = unquote(category.get("nicename", "")) or _slugify(category.text or "")
                 if domain in ("category", ""):
                     categories.add(slug)
-                elif domain == "post_tag":
+                elif domain in ("post_tag", "tag"):
                     tags.add(slug)
             for comment in element.findall(f"{wp}comment"):
                 approved = comment.findtext(f"{wp}comment_approved", "1").strip()

@@ -411,7 +411,11 @@ class _Importer:
             and "wp:post_date_gmt" in item
         ):
             published_at = None  # WordPress's floating date: the draft has no publication date yet
-        modified_at = self._date(item.get("post_modified"), item.get("post_modified_gmt")) or published_at
+        modified_at = (
+            self._date(item.get("post_modified"), item.get("post_modified_gmt"))
+            or published_at
+            or self._date(post_date, None)
+        )
 
         wp: dict[str, Any] = {}
         for name, key in (
@@ -451,7 +455,7 @@ class _Importer:
                 if category is None:
                     category = self._category(term["nicename"], term["name"], None)
                 category_slugs.append(category.slug)
-            elif domain == "post_tag":
+            elif domain in ("post_tag", "tag"):  # WXR 1.0 said "tag"
                 tag = self.tags.get(_slug(term["nicename"], term["name"]))
                 if tag is None:
                     tag = self._tag(term["nicename"], term["name"], None)
@@ -470,12 +474,13 @@ class _Importer:
             "excerpt": item.get("excerpt:encoded", ""),
             "status": status,
             "published_at": published_at,
-            "modified_at": modified_at,
             "menu_order": int(item.get("wp:menu_order", "").strip() or 0),
             "comments_open": item.get("wp:comment_status", "open").strip() != "closed",
             "is_sticky": item.get("wp:is_sticky", "").strip() == "1",
             "attachment_url": item.get("wp:attachment_url", "").strip()[:1000],
         }
+        if modified_at is not None:  # else: left as it is (now, for a new post)
+            values["modified_at"] = modified_at
         wanted_slug = _slug(item.get("wp:post_name", ""), title or str(item["post_id"] or post_type))
         post = Post.objects.filter(workspace=self.workspace, import_key=import_key).first()
         category_ids = sorted({self.categories[s].pk for s in category_slugs})
