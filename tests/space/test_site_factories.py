@@ -99,6 +99,10 @@ def add_comment(
         )
     )
     assert message is not None, item.error
+    if message.visibility != visibility:
+        # Automatic moderation may judge short test texts; these tests are about what the site shows.
+        Message.objects.filter(pk=message.pk).update(visibility=visibility)
+        message.visibility = visibility
     refresh_comment_counts([post.pk])
     return message
 
