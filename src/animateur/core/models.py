@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
 
+from animateur.core.crypto import EncryptedTextField
 from animateur.core.roles import Role
 
 
@@ -133,3 +134,42 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor} {self.verb} {self.target_type}:{self.target_id}"
+
+
+class Invitation(models.Model):
+    """An invitation to join a workspace with a role; the link carries a token stored only as a hash."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email"))
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.workspace} ({self.role})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > dj_timezone.now()
+
+
+class TotpDevice(models.Model):
+    """A user's TOTP second factor; `confirmed` once a first code was checked."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
+    secret = EncryptedTextField()
+    confirmed = models.BooleanField(default=False)
+    # The last accepted time step: a code is never accepted twice.
+    last_step = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    def __str__(self) -> str:
+        return f"TOTP {self.user}"

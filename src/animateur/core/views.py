@@ -1,13 +1,258 @@
+"""The team's account pages: login (with TOTP), invitations, the team, switching workspace."""
+
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+import time
 
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from animateur.core import team
+from animateur.core.actions import ActionError
 from animateur.core.decorators import workspace_permission
+from animateur.core.forms import AcceptInvitationForm, CodeForm, InviteForm, LoginForm, RoleForm, SecurityForm
+from animateur.core.models import Invitation, Membership, User, Workspace
+
+PENDING_KEY = "pending_2fa"
+PENDING_SECONDS = 300
+
+
+@workspace_permission("workspace.view")
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return redirect("inbox:index")
+
+
+def _safe_next(request: HttpRequest, candidate: str | None) -> str:
+    if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()}, request.is_secure()):
+        return candidate
+    return reverse("core:dashboard")
+
+
+class TeamLoginView(LoginView):
+    """Password first; users with a second factor then give a code before the session exists."""
+
+    template_name = "core/login.html"
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: LoginForm) -> HttpResponse:
+        user = form.get_user()
+        team.clear_login_failures(user.email)
+        next_url = _safe_next(self.request, self.get_redirect_url())
+        if team.has_totp(user):
+            self.request.session[PENDING_KEY] = {"user": user.pk, "next": next_url, "at": time.time()}
+            return redirect("core:totp_verify")
+        auth_login(self.request, user)  # rotates the session key
+        if team.totp_required_for(user):
+            messages.warning(
+                self.request, _("Your workspace requires two-factor authentication: set it up now.")
+            )
+            return redirect("core:totp_setup")
+        return redirect(next_url)
+
+
+def totp_verify(request: HttpRequest) -> HttpResponse:
+    pending = request.session.get(PENDING_KEY)
+    if not pending or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        request.session.pop(PENDING_KEY, None)
+        return redirect("core:login")
+    user = get_object_or_404(User, pk=pending["user"], is_active=True)
+    form = CodeForm(request.POST or None)
+    remote = request.META.get("REMOTE_ADDR")
+    if request.method == "POST" and form.is_valid():
+        if team.login_blocked(user.email, remote):
+            form.add_error("code", _("Too many failed attempts. Wait 15 minutes."))
+        elif team.verify_totp(user, form.cleaned_data["code"]):
+            request.session.pop(PENDING_KEY, None)
+            auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect(_safe_next(request, pending.get("next")))
+        else:
+            team.count_login_failure(user.email, remote)
+            form.add_error("code", _("This code is not valid."))
+    return render(request, "core/totp_verify.html", {"form": form})
 
 
 @login_required
-@workspace_permission("workspace.view")
-def dashboard(request: HttpRequest) -> HttpResponse:
-    return redirect("space_staff:home")
+def totp_setup(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    enabled = team.has_totp(user)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if enabled:
+                team.do_disable_totp(user, form.cleaned_data["code"])
+                messages.success(request, _("Two-factor authentication is off."))
+            else:
+                team.do_confirm_totp(user, form.cleaned_data["code"])
+                messages.success(request, _("Two-factor authentication is on."))
+            return redirect("core:totp_setup")
+        except ActionError as exc:
+            form.add_error("code", str(exc))
+    device = None if enabled else team.start_totp_setup(user)
+    return render(
+        request,
+        "core/totp_setup.html",
+        {
+            "form": form,
+            "enabled": enabled,
+            "device": device,
+            "uri": team.provisioning_uri(device) if device else "",
+            "required": team.totp_required_for(user),
+        },
+    )
+
+
+@login_required
+def workspaces(request: HttpRequest) -> HttpResponse:
+    """Every workspace the user belongs to; each is reached at /w/<slug>/app/."""
+    memberships = (
+        Membership.objects.filter(user=request.user).select_related("workspace").order_by("workspace__name")
+    )
+    return render(request, "core/workspaces.html", {"memberships": memberships})
+
+
+@workspace_permission("team.view")
+def team_page(request: HttpRequest) -> HttpResponse:
+    workspace = request.workspace
+    members = Membership.objects.filter(workspace=workspace).select_related("user").order_by("user__email")
+    invitations = [
+        i
+        for i in Invitation.objects.filter(workspace=workspace, accepted_at=None, revoked_at=None)
+        if i.is_pending
+    ]
+    return render(
+        request,
+        "core/team.html",
+        {
+            "members": members,
+            "invitations": invitations,
+            "invite_form": InviteForm(),
+            "security_form": SecurityForm(
+                initial={"require_totp": (workspace.settings or {}).get("require_totp")}
+            ),
+            "role_form": RoleForm(),
+        },
+    )
+
+
+@workspace_permission("team.invite")
+@require_POST
+def invite(request: HttpRequest) -> HttpResponse:
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        try:
+            team.do_invite_member(
+                request.workspace,
+                form.cleaned_data["email"],
+                form.cleaned_data["role"],
+                actor=request.user,
+                accept_url_for=lambda token: request.build_absolute_uri(reverse("core:accept", args=[token])),
+            )
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
+            )
+        except PermissionDenied:
+            raise
+        except ActionError as exc:
+            messages.error(request, str(exc))
+    else:
+        messages.error(
+            request,
+            _("The invitation was not sent: %(errors)s")
+            % {"errors": "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items())},
+        )
+    return redirect("core:team")
+
+
+@workspace_permission("team.invite")
+@require_POST
+def revoke_invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    invitation = get_object_or_404(Invitation, pk=invitation_id, workspace=request.workspace)
+    try:
+        team.do_revoke_invitation(invitation, actor=request.user)
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    return redirect("core:team")
+
+
+@workspace_permission("team.change_role")
+@require_POST
+def change_role(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership = get_object_or_404(Membership, pk=membership_id, workspace=request.workspace)
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        try:
+            if request.POST.get("remove"):
+                team.do_remove_member(membership, actor=request.user)
+            else:
+                team.do_change_role(membership, form.cleaned_data["role"], actor=request.user)
+        except ActionError as exc:
+            messages.error(request, str(exc))
+    elif request.POST.get("remove"):
+        try:
+            team.do_remove_member(membership, actor=request.user)
+        except ActionError as exc:
+            messages.error(request, str(exc))
+    else:
+        messages.error(request, _("Choose a role."))
+    return redirect("core:team")
+
+
+@workspace_permission("workspace.settings")
+@require_POST
+def security(request: HttpRequest) -> HttpResponse:
+    form = SecurityForm(request.POST)
+    if form.is_valid():
+        team.do_set_require_totp(request.workspace, form.cleaned_data["require_totp"], actor=request.user)
+        messages.success(request, _("Security settings saved."))
+    return redirect("core:team")
+
+
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = team.pending_invitation(token)
+    if invitation is None:
+        return render(request, "core/invitation_invalid.html", status=404)
+    existing = User.objects.filter(email=invitation.email).exists()
+    form = AcceptInvitationForm(request.POST or None)
+    error = ""
+    if request.method == "POST":
+        try:
+            if request.user.is_authenticated:
+                user = team.do_accept_invitation(token, user=request.user)
+            elif form.is_valid():
+                user = team.do_accept_invitation(
+                    token,
+                    password=form.cleaned_data["password"],
+                    display_name=form.cleaned_data["display_name"],
+                )
+                auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            else:
+                user = None
+            if user is not None:
+                return redirect(_workspace_home(invitation.workspace))
+        except ActionError as exc:
+            error = str(exc)
+    return render(
+        request,
+        "core/accept.html",
+        {
+            "invitation": invitation,
+            "form": form,
+            "existing": existing,
+            "error": error,
+            "login_url": reverse("core:login") + "?next=" + request.path,
+        },
+    )
+
+
+def _workspace_home(workspace: Workspace) -> str:
+    return f"/w/{workspace.slug}/app/"

@@ -1,0 +1,299 @@
+"""Team actions: invitations, roles, two-factor authentication, login throttling.
+
+Every write goes through a `do_*` action: permission check, one transaction, one AuditEvent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import pyotp
+from django.conf import settings
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from animateur.core.actions import ActionError, Actor, record, require
+from animateur.core.models import Invitation, Membership, TotpDevice, User, Workspace
+from animateur.core.roles import Role
+
+INVITATION_DAYS = 7
+LOGIN_MAX_FAILURES = 5
+LOGIN_WINDOW_SECONDS = 15 * 60
+TOTP_ISSUER = "animateur"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# ---------------------------------------------------------------- invitations
+
+
+def do_invite_member(
+    workspace: Workspace, email: str, role: str, *, actor: Actor, accept_url_for: object = None
+) -> tuple[Invitation, str]:
+    """Invite `email` with `role`; returns the invitation and its one-time token (sent by email)."""
+    require(actor, workspace, "team.invite")
+    email = (email or "").strip().lower()
+    if "@" not in email or len(email) > 254:
+        raise ActionError(_("Enter a valid email address."))
+    if role not in Role.values:
+        raise ActionError(_("Unknown role."))
+    if role == Role.OWNER:
+        require(actor, workspace, "team.change_role")
+    if Membership.objects.filter(workspace=workspace, user__email=email).exists():
+        raise ActionError(_("%(email)s is already a member of this workspace.") % {"email": email})
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        # A new invitation to the same address replaces the pending one.
+        Invitation.objects.filter(workspace=workspace, email=email, accepted_at=None, revoked_at=None).update(
+            revoked_at=timezone.now()
+        )
+        invitation = Invitation.objects.create(
+            workspace=workspace,
+            email=email,
+            role=role,
+            token_hash=hash_token(token),
+            invited_by=actor if isinstance(actor, User) else None,
+            expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
+        )
+        record(workspace, actor, "team.invite", invitation, {"email": email, "role": role})
+    url = (
+        accept_url_for(token) if callable(accept_url_for) else f"{settings.BASE_URL}/app/invitations/{token}/"
+    )
+    transaction.on_commit(lambda: _send_invitation(invitation, url, actor))
+    return invitation, token
+
+
+def _send_invitation(invitation: Invitation, url: str, actor: Actor) -> None:
+    context = {
+        "invitation": invitation,
+        "url": url,
+        "inviter": actor if isinstance(actor, User) else None,
+        "workspace": invitation.workspace,
+        "days": INVITATION_DAYS,
+    }
+    send_mail(
+        _("You are invited to %(workspace)s on animateur") % {"workspace": invitation.workspace.name},
+        render_to_string("core/email/invitation.txt", context),
+        settings.DEFAULT_FROM_EMAIL,
+        [invitation.email],
+    )
+
+
+def pending_invitation(token: str) -> Invitation | None:
+    invitation = (
+        Invitation.objects.select_related("workspace").filter(token_hash=hash_token(token or "")).first()
+    )
+    return invitation if invitation is not None and invitation.is_pending else None
+
+
+def do_revoke_invitation(invitation: Invitation, *, actor: Actor) -> None:
+    require(actor, invitation.workspace, "team.invite")
+    if not invitation.is_pending:
+        raise ActionError(_("This invitation is no longer pending."))
+    with transaction.atomic():
+        Invitation.objects.filter(pk=invitation.pk).update(revoked_at=timezone.now())
+        record(invitation.workspace, actor, "team.revoke_invitation", invitation, {"email": invitation.email})
+
+
+def do_accept_invitation(
+    token: str, *, user: User | None = None, password: str = "", display_name: str = ""
+) -> User:
+    """Accept an invitation: as the logged-in user whose email it names, or by creating that user."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    invitation = pending_invitation(token)
+    if invitation is None:
+        raise ActionError(_("This invitation link is invalid or has expired."))
+    if user is not None and user.email.lower() != invitation.email:
+        raise ActionError(
+            _("This invitation is for %(email)s: log in with that address.") % {"email": invitation.email}
+        )
+    with transaction.atomic():
+        if user is None:
+            if User.objects.filter(email=invitation.email).exists():
+                raise ActionError(
+                    _("An account exists for %(email)s: log in to accept.") % {"email": invitation.email}
+                )
+            candidate = User(email=invitation.email, display_name=display_name.strip()[:150])
+            try:
+                validate_password(password, candidate)
+            except ValidationError as exc:
+                raise ActionError(" ".join(exc.messages)) from exc
+            user = User.objects.create_user(
+                invitation.email, password, display_name=display_name.strip()[:150]
+            )
+        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if locked.accepted_at is not None:
+            raise ActionError(_("This invitation was already accepted."))
+        Membership.objects.update_or_create(
+            user=user, workspace=invitation.workspace, defaults={"role": invitation.role}
+        )
+        Invitation.objects.filter(pk=invitation.pk).update(accepted_at=timezone.now(), accepted_by=user)
+        record(
+            invitation.workspace,
+            user,
+            "team.accept_invitation",
+            invitation,
+            {"email": invitation.email, "role": invitation.role},
+        )
+    user.__dict__.pop("_roles", None)
+    return user
+
+
+# ---------------------------------------------------------------- roles
+
+
+def do_change_role(membership: Membership, role: str, *, actor: Actor) -> None:
+    workspace = membership.workspace
+    require(actor, workspace, "team.change_role")
+    if role not in Role.values:
+        raise ActionError(_("Unknown role."))
+    if membership.role == Role.OWNER and role != Role.OWNER and _owner_count(workspace) <= 1:
+        raise ActionError(_("A workspace keeps at least one owner."))
+    with transaction.atomic():
+        previous = membership.role
+        Membership.objects.filter(pk=membership.pk).update(role=role)
+        record(workspace, actor, "team.change_role", membership.user, {"from": previous, "to": role})
+
+
+def do_remove_member(membership: Membership, *, actor: Actor) -> None:
+    workspace = membership.workspace
+    require(actor, workspace, "team.change_role")
+    if membership.role == Role.OWNER and _owner_count(workspace) <= 1:
+        raise ActionError(_("A workspace keeps at least one owner."))
+    with transaction.atomic():
+        membership.delete()
+        record(workspace, actor, "team.remove_member", membership.user, {"email": membership.user.email})
+
+
+def _owner_count(workspace: Workspace) -> int:
+    return Membership.objects.filter(workspace=workspace, role=Role.OWNER).count()
+
+
+def do_set_require_totp(workspace: Workspace, required: bool, *, actor: Actor) -> None:
+    require(actor, workspace, "workspace.settings")
+    with transaction.atomic():
+        ws = Workspace.objects.select_for_update().get(pk=workspace.pk)
+        ws.settings = {**(ws.settings or {}), "require_totp": bool(required)}
+        ws.save(update_fields=["settings"])
+        workspace.settings = ws.settings
+        record(workspace, actor, "workspace.require_totp", workspace, {"required": bool(required)})
+
+
+def totp_required_for(user: User) -> bool:
+    """Whether any workspace of the user requires a second factor."""
+    return any(
+        (settings_ or {}).get("require_totp")
+        for settings_ in Workspace.objects.filter(memberships__user=user).values_list("settings", flat=True)
+    )
+
+
+# ---------------------------------------------------------------- two-factor
+
+
+def has_totp(user: User) -> bool:
+    return TotpDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def start_totp_setup(user: User) -> TotpDevice:
+    """An unconfirmed device with a fresh secret (replacing an unconfirmed one); confirmed ones stay."""
+    device = TotpDevice.objects.filter(user=user).first()
+    if device is not None and device.confirmed:
+        return device
+    if device is None:
+        device = TotpDevice(user=user)
+    device.secret = pyotp.random_base32()
+    device.save()
+    return device
+
+
+def provisioning_uri(device: TotpDevice) -> str:
+    return pyotp.TOTP(device.secret).provisioning_uri(name=device.user.email, issuer_name=TOTP_ISSUER)
+
+
+def _check_code(device: TotpDevice, code: str) -> bool:
+    code = "".join(ch for ch in (code or "") if ch.isdigit())
+    if len(code) != 6:
+        return False
+    totp = pyotp.TOTP(device.secret)
+    now = timezone.now().timestamp()
+    for drift in (0, -1, 1):
+        step = int(now // totp.interval) + drift
+        if step > device.last_step and secrets.compare_digest(totp.at(step * totp.interval), code):
+            TotpDevice.objects.filter(pk=device.pk).update(last_step=step)
+            device.last_step = step
+            return True
+    return False
+
+
+def _record_for_user(user: User, verb: str) -> None:
+    for workspace in Workspace.objects.filter(memberships__user=user):
+        record(workspace, user, verb, user)
+
+
+def do_confirm_totp(user: User, code: str) -> None:
+    device = TotpDevice.objects.filter(user=user).first()
+    if device is None:
+        raise ActionError(_("Start the two-factor set-up first."))
+    if not _check_code(device, code):
+        raise ActionError(_("This code is not valid: check your device's clock and try again."))
+    with transaction.atomic():
+        TotpDevice.objects.filter(pk=device.pk).update(confirmed=True)
+        _record_for_user(user, "user.totp_enable")
+
+
+def do_disable_totp(user: User, code: str) -> None:
+    device = TotpDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        raise ActionError(_("Two-factor authentication is not enabled."))
+    if totp_required_for(user):
+        raise ActionError(_("A workspace you belong to requires two-factor authentication."))
+    if not _check_code(device, code):
+        raise ActionError(_("This code is not valid."))
+    with transaction.atomic():
+        device.delete()
+        _record_for_user(user, "user.totp_disable")
+
+
+def verify_totp(user: User, code: str) -> bool:
+    device = TotpDevice.objects.filter(user=user, confirmed=True).first()
+    return device is not None and _check_code(device, code)
+
+
+# ---------------------------------------------------------------- login throttling
+
+
+def _throttle_keys(email: str, remote_addr: str | None) -> list[str]:
+    email_key = hashlib.sha256((email or "").strip().lower().encode()).hexdigest()[:32]
+    return [f"login-fail:email:{email_key}", f"login-fail:ip:{remote_addr or 'unknown'}"]
+
+
+def login_blocked(email: str, remote_addr: str | None) -> bool:
+    email_key, ip_key = _throttle_keys(email, remote_addr)
+    # An address may try several accounts, but not endlessly.
+    return (
+        int(cache.get(email_key, 0)) >= LOGIN_MAX_FAILURES
+        or int(cache.get(ip_key, 0)) >= LOGIN_MAX_FAILURES * 4
+    )
+
+
+def count_login_failure(email: str, remote_addr: str | None) -> None:
+    for key in _throttle_keys(email, remote_addr):
+        if not cache.add(key, 1, LOGIN_WINDOW_SECONDS):
+            try:
+                cache.incr(key)
+            except ValueError:
+                cache.add(key, 1, LOGIN_WINDOW_SECONDS)
+
+
+def clear_login_failures(email: str) -> None:
+    cache.delete(_throttle_keys(email, None)[0])

@@ -1,0 +1,184 @@
+"""Reads the inbox views and the API share; every query is filtered by workspace first."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from animateur.core.models import AuditEvent, User, Workspace
+from animateur.inbox.models import Conversation, Label, Note, SavedView, State
+from animateur.stream.models import Message
+
+VIEWS = ("all", "new", "mine", "unassigned", "waiting", "closed")
+SORTS = ("due", "recent", "oldest")
+FILTER_KEYS = ("view", "channel", "label", "language", "sentiment", "q", "sort", "state", "assignee")
+
+
+def conversations(workspace: Workspace) -> QuerySet[Conversation]:
+    return Conversation.objects.filter(workspace=workspace)
+
+
+def get_conversation(workspace: Workspace, conversation_id: int | str) -> Conversation:
+    """The conversation of this workspace, or 404 (never another workspace's)."""
+    try:
+        return Conversation.objects.select_related("workspace", "assignee", "root", "channel").get(
+            workspace=workspace, pk=int(conversation_id)
+        )
+    except (Conversation.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such conversation") from None
+
+
+def view_filter(view: str, user: User) -> Q:
+    if view == "new":
+        return Q(state=State.NEW)
+    if view == "mine":
+        return Q(assignee=user) & ~Q(state=State.CLOSED)
+    if view == "unassigned":
+        return Q(assignee__isnull=True) & ~Q(state=State.CLOSED)
+    if view == "waiting":
+        return Q(state=State.WAITING)
+    if view == "closed":
+        return Q(state=State.CLOSED)
+    return ~Q(state=State.CLOSED)  # "all" is the work left: closed conversations have their own view
+
+
+@dataclass
+class Filters:
+    view: str = "all"
+    channel: str = ""
+    label: str = ""
+    language: str = ""
+    sentiment: str = ""
+    q: str = ""
+    sort: str = "due"
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> Filters:
+        view = params.get("view") or "all"
+        sort = params.get("sort") or "due"
+        return cls(
+            view=view if view in VIEWS else "all",
+            channel=(params.get("channel") or "")[:40],
+            label=(params.get("label") or "")[:60],
+            language=(params.get("language") or "")[:8],
+            sentiment=(params.get("sentiment") or "")[:10],
+            q=(params.get("q") or "").strip()[:200],
+            sort=sort if sort in SORTS else "due",
+        )
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            k: v
+            for k, v in self.__dict__.items()
+            if v and not (k == "view" and v == "all") and not (k == "sort" and v == "due")
+        }
+
+
+def filtered(workspace: Workspace, user: User, filters: Filters) -> QuerySet[Conversation]:
+    qs = conversations(workspace).filter(view_filter(filters.view, user))
+    if filters.channel:
+        qs = qs.filter(channel_kind=filters.channel)
+    if filters.label:
+        qs = qs.filter(labels__workspace=workspace, labels__name=filters.label)
+    if filters.language:
+        qs = qs.filter(language=filters.language)
+    if filters.sentiment:
+        qs = qs.filter(sentiment=filters.sentiment)
+    if filters.q:
+        for word in filters.q.lower().split()[:5]:
+            qs = qs.filter(search_text__contains=word)
+    if filters.sort == "recent":
+        qs = qs.order_by("-last_message_at", "-pk")
+    elif filters.sort == "oldest":
+        qs = qs.order_by("last_message_at", "pk")
+    else:
+        # Time left first: the most overdue on top; conversations without a target after, newest first.
+        from django.db.models import F
+
+        qs = qs.order_by(F("due_at").asc(nulls_last=True), "-last_message_at", "-pk")
+    return qs
+
+
+def page_of(qs: QuerySet[Conversation], page: int, per_page: int = 50) -> tuple[list[Conversation], bool]:
+    page = max(1, page)
+    rows = list(
+        qs.select_related("assignee").prefetch_related("labels")[(page - 1) * per_page : page * per_page + 1]
+    )
+    return rows[:per_page], len(rows) > per_page
+
+
+COUNT_TTL = 5
+
+
+def view_counts(workspace: Workspace, user: User) -> dict[str, int]:
+    """Counts per view in one query, cached a few seconds (the polling asks every 5 s)."""
+    key = f"inbox-counts:{workspace.pk}:{user.pk}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = conversations(workspace).aggregate(
+            **{view: Count("pk", filter=view_filter(view, user)) for view in VIEWS}
+        )
+        cache.set(key, counts, COUNT_TTL)
+    return counts
+
+
+def new_count(workspace: Workspace) -> int:
+    key = f"inbox-new:{workspace.pk}"
+    n = cache.get(key)
+    if n is None:
+        n = conversations(workspace).filter(state=State.NEW).count()
+        cache.set(key, n, COUNT_TTL)
+    return n
+
+
+def saved_views(workspace: Workspace, user: User) -> QuerySet[SavedView]:
+    return SavedView.objects.filter(workspace=workspace).filter(Q(owner=user) | Q(owner__isnull=True))
+
+
+def thread_messages(conversation: Conversation) -> QuerySet[Message]:
+    return (
+        Message.objects.filter(
+            workspace_id=conversation.workspace_id, conversation_item__conversation=conversation
+        )
+        .select_related("author", "sent_by")
+        .order_by("created_at", "pk")
+    )
+
+
+def notes(conversation: Conversation) -> QuerySet[Note]:
+    return conversation.notes.select_related("author")
+
+
+def history(conversation: Conversation) -> QuerySet[AuditEvent]:
+    return (
+        AuditEvent.objects.filter(
+            workspace_id=conversation.workspace_id,
+            target_type="inbox.conversation",
+            target_id=str(conversation.pk),
+        )
+        .select_related("actor_user")
+        .order_by("created_at", "pk")
+    )
+
+
+def labels(workspace: Workspace) -> QuerySet[Label]:
+    return Label.objects.filter(workspace=workspace)
+
+
+def channel_kinds(workspace: Workspace) -> list[str]:
+    from animateur.channels.models import Channel
+
+    return sorted(set(Channel.objects.filter(workspace=workspace).values_list("kind", flat=True)))
+
+
+def workers(workspace: Workspace) -> QuerySet[User]:
+    return User.objects.filter(
+        memberships__workspace=workspace,
+        memberships__role__in=("owner", "manager", "moderator"),
+        is_active=True,
+    ).order_by("email")

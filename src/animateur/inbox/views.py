@@ -1,0 +1,426 @@
+"""The inbox pages: the list and its views, a conversation, and the team's actions on it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from animateur.core.actions import ActionError
+from animateur.core.decorators import workspace_permission
+from animateur.core.models import User
+from animateur.core.permissions import has_permission
+from animateur.inbox import actions, presence, selectors
+from animateur.inbox.models import Label, Priority, SavedReply, SavedView, State
+
+PER_PAGE = 50
+
+
+def _int(value: Any, default: int | None = None) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _list_context(request: HttpRequest) -> dict[str, Any]:
+    workspace, user = request.workspace, request.user
+    params = request.GET.copy()
+    saved = None
+    if params.get("saved"):
+        saved = selectors.saved_views(workspace, user).filter(pk=_int(params["saved"], 0)).first()
+        if saved is not None:
+            params = {**saved.filters, **{k: v for k, v in params.items() if k != "saved"}}
+    filters = selectors.Filters.from_params(params)
+    page = _int(request.GET.get("page"), 1) or 1
+    rows, has_more = selectors.page_of(selectors.filtered(workspace, user, filters), page, PER_PAGE)
+    return {
+        "filters": filters,
+        "rows": rows,
+        "page": page,
+        "has_more": has_more,
+        "saved": saved,
+        "counts": selectors.view_counts(workspace, user),
+        "views": selectors.VIEWS,
+        "query": urlencode(filters.as_dict()),
+    }
+
+
+@workspace_permission("inbox.view")
+def index(request: HttpRequest) -> HttpResponse:
+    context = _list_context(request)
+    workspace = request.workspace
+    context.update(
+        {
+            "labels": selectors.labels(workspace),
+            "channels": selectors.channel_kinds(workspace),
+            "saved_views": selectors.saved_views(workspace, request.user),
+            "can_work": has_permission(request.user, workspace, "inbox.work"),
+            "bulk_operations": actions.BULK_OPERATIONS,
+        }
+    )
+    return render(request, "inbox/index.html", context)
+
+
+@workspace_permission("inbox.view")
+def list_fragment(request: HttpRequest) -> HttpResponse:
+    """The list alone: the page polls it so that new messages and changes appear without reloading."""
+    context = _list_context(request)
+    context["can_work"] = has_permission(request.user, request.workspace, "inbox.work")
+    return render(request, "inbox/_list.html", context)
+
+
+def _conversation_context(request: HttpRequest, conversation: Any) -> dict[str, Any]:
+    workspace = request.workspace
+    language = conversation.language or workspace.language
+    return {
+        "c": conversation,
+        "thread": selectors.thread_messages(conversation),
+        "notes": selectors.notes(conversation),
+        "history": selectors.history(conversation),
+        "labels": selectors.labels(workspace),
+        "conversation_labels": set(conversation.labels.values_list("pk", flat=True)),
+        "workers": selectors.workers(workspace),
+        "states": State.choices,
+        "priorities": Priority.choices,
+        "can_reply": actions.can_reply(conversation),
+        "can_work": has_permission(request.user, workspace, "inbox.work"),
+        "saved_replies": SavedReply.objects.filter(workspace=workspace, language__in=["", language])[:200],
+        "others": presence.others(conversation.pk, request.user.pk),
+    }
+
+
+@workspace_permission("inbox.view")
+def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    c = selectors.get_conversation(request.workspace, conversation_id)
+    presence.touch(c.pk, request.user.pk, request.user.name)
+    context = _conversation_context(request, c)
+    # Next and previous in the default view, for the keyboard.
+    ids = list(
+        selectors.filtered(request.workspace, request.user, selectors.Filters()).values_list("pk", flat=True)[
+            :500
+        ]
+    )
+    if c.pk in ids:
+        i = ids.index(c.pk)
+        context["prev_id"] = ids[i - 1] if i > 0 else None
+        context["next_id"] = ids[i + 1] if i + 1 < len(ids) else None
+    return render(request, "inbox/conversation.html", context)
+
+
+@workspace_permission("inbox.view")
+def live(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Polled every few seconds: refreshes presence and shows what changed since the page was drawn."""
+    c = selectors.get_conversation(request.workspace, conversation_id)
+    presence.touch(c.pk, request.user.pk, request.user.name, replying=request.GET.get("replying") == "1")
+    seen = _int(request.GET.get("seen"), 0) or 0
+    newer = [m for m in selectors.thread_messages(c) if m.pk > seen]
+    return render(
+        request,
+        "inbox/_live.html",
+        {"c": c, "others": presence.others(c.pk, request.user.pk), "newer": newer},
+    )
+
+
+def _back(conversation_id: int) -> HttpResponse:
+    return redirect("inbox:conversation", conversation_id=conversation_id)
+
+
+def _run(request: HttpRequest, fn: Any, *args: Any, **kwargs: Any) -> bool:
+    try:
+        fn(*args, **kwargs)
+        return True
+    except ActionError as exc:
+        messages.error(request, str(exc))
+        return False
+
+
+@workspace_permission("inbox.assign")
+@require_POST
+def assign(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    c = selectors.get_conversation(request.workspace, conversation_id)
+    value = request.POST.get("assignee", "")
+    assignee = None
+    if value == "me":
+        assignee = request.user
+    elif value:
+        assignee = selectors.workers(request.workspace).filter(pk=_int(value, 0)).first()
+        if assignee is None:
+            messages.error(request, _("Choose a teammate of this workspace."))
+            return _back(c.pk)
+    _run(request, actions.do_assign_conversation, c, assignee, actor=request.user)
+    return _back(c.pk)
+
+
+@workspace_permission("inbox.work")
+@require_POST
+def set_state(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    c = selectors.get_conversation(request.workspace, conversation_id)
+    _run(request, actions.do_set_conversation_state, c, request.POST.get("state", ""), actor=request.user)
+    if request.POST.get("next") == "list":
+        return redirect("inbox:index")
+    return _back(c.pk)
+
+
+@workspace_permission("inbox.work")
+@require_POST
+def set_priority(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    c = selectors.get_conversation(request.workspace, conversation_id)
+    _run(
+        request, actions.do_set_conversation_priority, c, request.POST.get("priority", ""), actor=request.user
+    )
+    return _back(c.pk)
+
+
+@workspace_permission("inbox.work")
+@require_POST
+def set_labels(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    c = selectors.get_conversation(request.workspace, conversation_id)
+    ids = [_int(v, 0) for v in request.POST.getlist("labels")]
+    chosen = list(selectors.labels(request.workspace).filter(pk__in=ids))
+    new_name = request.POST.get("new_label", "").strip()
+    if new_name:
+        try:
+            chosen.append(actions.do_create_label(request.workspace, new_name, actor=request.user))
+        except ActionError as exc:
+            messages.error(request, str(exc))
+            return _back(c.pk)
+    _run(request, actions.do_set_conversation_labels, c, chosen, actor=request.user)
+    return _back(c.pk)
+
+
+@workspace_permission("inbox.work")
+@require_POST
+def add_note(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    c = selectors.get_conversation(request.workspace, conversation_id)
+    _run(request, actions.do_add_note, c, request.POST.get("text", ""), actor=request.user)
+    return _back(c.pk)
+
+
+@workspace_permission("inbox.reply")
+@require_POST
+def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    c = selectors.get_conversation(request.workspace, conversation_id)
+    text = request.POST.get("text", "")
+    try:
+        actions.do_reply_conversation(
+            c,
+            text,
+            actor=request.user,
+            last_seen_message_id=_int(request.POST.get("last_seen")),
+            confirmed=request.POST.get("confirmed") == "1",
+        )
+    except actions.ReplyCollision as exc:
+        # Nothing was sent: show what the teammate wrote and ask.
+        context = _conversation_context(request, c)
+        context.update({"collision": exc.messages, "draft": text})
+        return render(request, "inbox/conversation.html", context, status=409)
+    except ActionError as exc:
+        context = _conversation_context(request, c)
+        context.update({"reply_error": str(exc), "draft": text})
+        return render(request, "inbox/conversation.html", context, status=400)
+    presence.touch(c.pk, request.user.pk, request.user.name, replying=False)
+    messages.success(request, _("Reply sent."))
+    return _back(c.pk)
+
+
+@workspace_permission("inbox.reply")
+@require_POST
+def answered_elsewhere(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    c = selectors.get_conversation(request.workspace, conversation_id)
+    _run(request, actions.do_mark_answered_elsewhere, c, actor=request.user)
+    return _back(c.pk)
+
+
+@workspace_permission("inbox.work")
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    ids = [i for i in (_int(v) for v in request.POST.getlist("ids")) if i]
+    operation = request.POST.get("operation", "")
+    if not ids or operation not in actions.BULK_OPERATIONS:
+        messages.error(request, _("Select conversations and an action."))
+        return redirect("inbox:index")
+    targets = list(selectors.conversations(request.workspace).filter(pk__in=ids).select_related("workspace"))
+    label = None
+    if operation == "label":
+        label = selectors.labels(request.workspace).filter(pk=_int(request.POST.get("label"), 0)).first()
+        if label is None:
+            messages.error(request, _("Choose a label."))
+            return redirect("inbox:index")
+    if operation in ("assign_me", "unassign") and not has_permission(
+        request.user, request.workspace, "inbox.assign"
+    ):
+        raise PermissionDenied("inbox.assign")
+    if _run(request, actions.do_bulk_conversations, targets, operation, actor=request.user, label=label):
+        messages.success(request, _("%(n)d conversations updated.") % {"n": len(targets)})
+    return redirect(
+        reverse("inbox:index") + ("?" + request.POST["query"] if request.POST.get("query") else "")
+    )
+
+
+# ------------------------------------------------------------------------- saved replies
+
+
+@workspace_permission("inbox.view")
+def saved_replies(request: HttpRequest) -> HttpResponse:
+    workspace = request.workspace
+    items = SavedReply.objects.filter(workspace=workspace)
+    q = request.GET.get("q", "").strip()
+    if q:
+        items = items.filter(title__icontains=q) | items.filter(body__icontains=q)
+    return render(
+        request,
+        "inbox/saved_replies.html",
+        {
+            "items": items,
+            "q": q,
+            "can_edit": has_permission(request.user, workspace, "inbox.saved_reply.edit"),
+        },
+    )
+
+
+@workspace_permission("inbox.saved_reply.edit")
+@require_POST
+def saved_reply_save(request: HttpRequest) -> HttpResponse:
+    existing = None
+    if request.POST.get("id"):
+        existing = get_object_or_404(SavedReply, pk=_int(request.POST["id"], 0), workspace=request.workspace)
+    if _run(
+        request,
+        actions.do_save_saved_reply,
+        request.workspace,
+        actor=request.user,
+        title=request.POST.get("title", ""),
+        body=request.POST.get("body", ""),
+        language=request.POST.get("language", ""),
+        reply=existing,
+    ):
+        messages.success(request, _("Saved reply saved."))
+    return redirect("inbox:saved_replies")
+
+
+@workspace_permission("inbox.saved_reply.edit")
+@require_POST
+def saved_reply_delete(request: HttpRequest, reply_id: int) -> HttpResponse:
+    item = get_object_or_404(SavedReply, pk=reply_id, workspace=request.workspace)
+    _run(request, actions.do_delete_saved_reply, item, actor=request.user)
+    return redirect("inbox:saved_replies")
+
+
+@workspace_permission("inbox.view")
+def saved_reply_search(request: HttpRequest) -> HttpResponse:
+    """While typing: matching saved replies, with their variables filled for the conversation."""
+    workspace = request.workspace
+    conversation = None
+    if request.GET.get("conversation"):
+        conversation = selectors.get_conversation(workspace, request.GET["conversation"])
+    q = request.GET.get("q", "").strip()
+    items = SavedReply.objects.filter(workspace=workspace)
+    if conversation is not None and conversation.language:
+        items = items.filter(language__in=["", conversation.language])
+    if q:
+        items = items.filter(title__icontains=q) | items.filter(body__icontains=q)
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "id": r.pk,
+                    "title": r.title,
+                    "language": r.language,
+                    "text": actions.render_saved_reply(r, conversation, request.user),
+                }
+                for r in items[:20]
+            ]
+        }
+    )
+
+
+# ------------------------------------------------------------------------- saved views
+
+
+@workspace_permission("inbox.view")
+@require_POST
+def view_save(request: HttpRequest) -> HttpResponse:
+    filters = selectors.Filters.from_params(request.POST).as_dict()
+    try:
+        view = actions.do_save_view(
+            request.workspace,
+            request.POST.get("name", ""),
+            filters,
+            actor=request.user,
+            shared=request.POST.get("shared") == "1",
+        )
+    except ActionError as exc:
+        messages.error(request, str(exc))
+        return redirect("inbox:index")
+    return redirect(reverse("inbox:index") + f"?saved={view.pk}")
+
+
+@workspace_permission("inbox.view")
+@require_POST
+def view_delete(request: HttpRequest, view_id: int) -> HttpResponse:
+    view = selectors.saved_views(request.workspace, request.user).filter(pk=view_id).first()
+    if view is None:
+        raise Http404("no such view")
+    if view.owner_id is None and not has_permission(request.user, request.workspace, "inbox.view.share"):
+        messages.error(request, _("Only owners and managers can delete a shared view."))
+        return redirect("inbox:index")
+    _run(request, actions.do_delete_view, view, actor=request.user)
+    return redirect("inbox:index")
+
+
+# ------------------------------------------------------------------------- notifications
+
+
+@workspace_permission("inbox.view")
+def notifications(request: HttpRequest) -> HttpResponse:
+    from animateur.inbox.models import Notification, NotificationPreference
+
+    items = Notification.objects.filter(user=request.user, workspace=request.workspace).select_related(
+        "conversation"
+    )[:100]
+    return render(
+        request,
+        "inbox/notifications.html",
+        {
+            "items": items,
+            "mode": actions.email_mode(request.user),
+            "modes": NotificationPreference.Email.choices,
+        },
+    )
+
+
+@workspace_permission("inbox.view")
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    ids = [i for i in (_int(v) for v in request.POST.getlist("ids")) if i] or None
+    actions.do_mark_notifications_read(request.user, request.workspace, ids, actor=request.user)
+    return redirect("inbox:notifications")
+
+
+@workspace_permission("inbox.view")
+@require_POST
+def notification_settings(request: HttpRequest) -> HttpResponse:
+    if _run(
+        request,
+        actions.do_set_notification_preference,
+        request.user,
+        request.POST.get("email", ""),
+        actor=request.user,
+    ):
+        messages.success(request, _("Notification settings saved."))
+    return redirect("inbox:notifications")
+
+
+def user_label(user: User | None) -> str:
+    return user.name if user else ""
+
+
+__all__ = ["Label", "SavedView"]
