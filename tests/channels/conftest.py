@@ -12,3 +12,12 @@ def imports(tmp_path, monkeypatch):
 @pytest.fixture
 def private_urls(settings):
     settings.ALLOW_PRIVATE_URLS = True
+
+
+@pytest.fixture
+def replay(private_urls):
+    from tests.channels.replay import Replay
+
+    server = Replay()
+    yield server
+    server.close()

@@ -8,7 +8,6 @@ as RejectedItem with their reason and never stop the channel.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import time
@@ -16,13 +15,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from animateur.channels import lease
-from animateur.channels.connectors.base import Connector, RawItem, connector_for
+from animateur.channels.connectors.base import Connector, RawItem, connector_for, jsonable
 from animateur.channels.errors import AuthError, ConnectorError, PermanentError
 from animateur.channels.models import Channel, ChannelRun, RejectedItem
 from animateur.config.env import env_int, env_str
@@ -46,11 +44,6 @@ class BatchOutcome:
     created: int = 0
     updated: int = 0
     rejected: int = 0
-
-
-def jsonable(value: Any) -> Any:
-    """A payload made of JSON types only (datetimes and the like become strings)."""
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, default=str))
 
 
 def poll_channel(channel_id: int) -> ChannelRun | None:

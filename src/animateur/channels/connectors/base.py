@@ -88,12 +88,19 @@ class Connector:
         raise NotImplementedError(f"{self.kind} cannot delete at the source")
 
 
+def jsonable(value: Any) -> Any:
+    """A payload made of JSON types only (datetimes and the like become strings)."""
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, default=str))
+
+
 _REGISTRY: dict[str, type[Connector]] = {}
 # Kind modules, imported on first use of the registry so that adding a kind is adding one line here.
 KIND_MODULES = (
     "animateur.channels.connectors.files",
-    # "animateur.channels.connectors.rss",
-    # "animateur.channels.connectors.mastodon",
+    "animateur.channels.connectors.rss",
+    "animateur.channels.connectors.mastodon",
     # "animateur.channels.connectors.mail",
     # "animateur.channels.connectors.wordpress",
     # "animateur.channels.connectors.discourse",

@@ -1,0 +1,207 @@
+"""Mastodon, with Mastodon.py: mentions and direct messages (which include replies to our posts),
+a hashtag timeline or a search; reply, post and delete; the server's own limits.
+
+Each stream is read forward from its own cursor with `min_id` (the page just newer than what we
+have), oldest first, so a run stopped anywhere resumes without holes; a first run takes only the
+latest page rather than the whole history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from mastodon import Mastodon
+from mastodon import errors as merr
+
+from animateur.channels import safe_http
+from animateur.channels.connectors.base import Capability, Connector, RawItem, jsonable, register
+from animateur.channels.errors import AuthError, MalformedItem, PermanentError, TransientError
+from animateur.core.html import text_of
+from animateur.stream.items import AuthorInfo, Incoming
+from animateur.stream.models import Kind, Message
+
+PAGE = 40
+MAX_PAGES_PER_RUN = 50
+
+
+class MastodonForm(forms.Form):
+    api_base_url = forms.URLField(
+        label=_("Server"), assume_scheme="https", help_text=_("For example https://mastodon.social")
+    )
+    access_token = forms.CharField(
+        label=_("Access token"),
+        widget=forms.PasswordInput(render_value=False),
+        required=False,
+        help_text=_("From Preferences › Development › New application (scopes read and write)."),
+    )
+    hashtag = forms.CharField(label=_("Hashtag to follow"), required=False, max_length=100)
+    search = forms.CharField(label=_("Search to follow"), required=False, max_length=200)
+
+
+@contextmanager
+def classified() -> Iterator[None]:
+    """Mastodon.py's errors, classified for the scheduler."""
+    try:
+        yield
+    except merr.MastodonUnauthorizedError as exc:
+        raise AuthError(_("the server refused the access token")) from exc
+    except merr.MastodonRatelimitError as exc:
+        raise TransientError(_("the server asks us to slow down (rate limit)"), cause="rate_limited") from exc
+    except (merr.MastodonServerError, merr.MastodonNetworkError) as exc:
+        raise TransientError(
+            _("the server is unreachable or failing: %(e)s") % {"e": exc}, cause="unreachable"
+        ) from exc
+    except merr.MastodonNotFoundError as exc:
+        raise PermanentError(_("not found on the server: %(e)s") % {"e": exc}, cause="not_found") from exc
+    except merr.MastodonAPIError as exc:
+        if getattr(exc, "args", None) and len(exc.args) > 1 and exc.args[1] == 403:
+            raise AuthError(_("the server refused the access token")) from exc
+        raise PermanentError(
+            _("the server refused the request: %(e)s") % {"e": exc}, cause="http_error"
+        ) from exc
+
+
+@register
+class MastodonConnector(Connector):
+    kind = "mastodon"
+    label = _("Mastodon")
+    capabilities = frozenset(
+        {Capability.READ, Capability.REPLY, Capability.PUBLISH, Capability.DELETE, Capability.DIRECT}
+    )
+    form_class = MastodonForm
+    secret_fields = ("access_token",)
+    default_poll_interval = 120
+
+    def api(self) -> Mastodon:
+        base = safe_http.validate_url(self.config.get("api_base_url", "")).rstrip("/")
+        return Mastodon(
+            api_base_url=base,
+            access_token=self.secrets.get("access_token") or None,
+            session=safe_http.requests_session(),
+            ratelimit_method="throw",
+            version_check_mode="none",
+            request_timeout=safe_http.TIMEOUT_SECONDS,
+        )
+
+    def streams(self, api: Mastodon) -> list[tuple[str, Callable[..., Any], str]]:
+        found: list[tuple[str, Callable[..., Any], str]] = [
+            ("mentions", lambda **kw: api.notifications(types=["mention"], **kw), "notification")
+        ]
+        if tag := (self.config.get("hashtag") or "").lstrip("#").strip():
+            found.append((f"tag:{tag}", lambda **kw: api.timeline_hashtag(tag, **kw), "status"))
+        if query := (self.config.get("search") or "").strip():
+            found.append(
+                (
+                    f"search:{query}",
+                    lambda **kw: api.search_v2(query, result_type="statuses", **kw).statuses,
+                    "status",
+                )
+            )
+        return found
+
+    def fetch(self, since: dict[str, Any]) -> Iterator[RawItem]:
+        api = self.api()
+        cursor = dict(since)
+        for key, call, shape in self.streams(api):
+            last = cursor.get(key)
+            for _page in range(MAX_PAGES_PER_RUN):
+                with classified():
+                    page = list(call(min_id=last, limit=PAGE) if last else call(limit=PAGE))
+                if not page:
+                    break
+                page.sort(key=lambda entry: int(entry["id"]))
+                for entry in page:
+                    status = entry.get("status") if shape == "notification" else entry
+                    last = str(entry["id"])
+                    cursor = {**cursor, key: last}
+                    if not status:
+                        continue
+                    payload = jsonable(status)
+                    yield RawItem(
+                        str(status["id"]),
+                        status.get("edited_at") or status.get("created_at"),
+                        shape,
+                        payload,
+                        cursor,
+                    )
+                if not since.get(key):
+                    break  # first run: the latest page only, not the whole history
+
+    def normalize(self, raw: RawItem) -> Incoming:
+        status = raw.payload
+        try:
+            account = status["account"]
+            author = AuthorInfo(
+                external_id=str(account.get("url") or account["acct"]),
+                display_name=account.get("display_name") or "",
+                handle="@" + account["acct"],
+                url=account.get("url") or "",
+            )
+            if status.get("visibility") == "direct":
+                kind = Kind.DIRECT
+            elif status.get("in_reply_to_id"):
+                kind = Kind.REPLY
+            else:
+                kind = Kind.MENTION if raw.kind == "notification" else Kind.POST
+            from django.utils.dateparse import parse_datetime
+
+            created = parse_datetime(str(status["created_at"]))
+            if created is None:
+                raise MalformedItem(f"bad created_at {status['created_at']!r}")
+            html = status.get("content") or ""
+            return Incoming(
+                channel=self.channel,
+                external_id=str(status["id"]),
+                text=text_of(html),
+                html=html,
+                created_at=created,
+                author=author,
+                kind=kind,
+                url=status.get("url") or status.get("uri") or "",
+                parent_external_id=str(status["in_reply_to_id"]) if status.get("in_reply_to_id") else None,
+                language=(status.get("language") or "")[:8] or None,
+                from_organisation=str(account.get("id")) == str(self.config.get("account_id", "")),
+                raw=status,
+            )
+        except (KeyError, TypeError) as exc:
+            raise MalformedItem(f"not a Mastodon status: missing {exc}") from exc
+
+    def test_connection(self) -> str:
+        api = self.api()
+        with classified():
+            me = api.account_verify_credentials()
+            limit = self.max_characters(api)
+        self.config["account_id"] = str(me["id"])
+        return _("Connected as @%(acct)s (%(limit)d characters per post)") % {
+            "acct": me["acct"],
+            "limit": limit,
+        }
+
+    def max_characters(self, api: Mastodon | None = None) -> int:
+        api = api or self.api()
+        with classified():
+            instance = api.instance_v2()
+        try:
+            return int(instance["configuration"]["statuses"]["max_characters"])
+        except (KeyError, TypeError, ValueError):
+            return 500
+
+    def reply(self, message: Message, text: str) -> str:
+        api = self.api()
+        visibility = "direct" if message.kind == Kind.DIRECT else "public"
+        with classified():
+            status = api.status_post(text, in_reply_to_id=message.external_id, visibility=visibility)
+        return str(status["id"])
+
+    def publish(self, text: str, *, title: str = "") -> str:
+        with classified():
+            status = self.api().status_post(text)
+        return str(status["id"])
+
+    def delete(self, message: Message) -> None:
+        with classified():
+            self.api().status_delete(message.external_id)

@@ -1,0 +1,122 @@
+"""A local HTTP server that answers with recorded responses, so connectors run their real client library.
+
+Each route is (method, path[, query fragment]) → a recorded response; routes are served in the
+order given for the same method and path (a second page after the first), the last one repeating.
+Every request received is kept, for tests to check what the client sent.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+FIXTURES = Path(__file__).with_name("fixtures")
+
+
+@dataclass
+class Route:
+    method: str
+    path: str
+    status: int = 200
+    body: str | bytes = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    query: str = ""  # served only when the request's query contains this text
+    used: bool = False
+
+
+@dataclass
+class Received:
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class Replay:
+    def __init__(self) -> None:
+        self.routes: list[Route] = []
+        self.received: list[Received] = []
+        replay = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _serve(self) -> None:
+                parts = urlsplit(self.path)
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length) if length else b""
+                replay.received.append(
+                    Received(self.command, parts.path, parts.query, dict(self.headers), body)
+                )
+                route = replay.match(self.command, parts.path, parts.query)
+                if route is None:
+                    self.send_response(599)
+                    self.end_headers()
+                    self.wfile.write(b"no recorded response")
+                    return
+                payload = (
+                    route.body.replace("{base}", replay.base) if isinstance(route.body, str) else route.body
+                )
+                data = payload.encode() if isinstance(payload, str) else payload
+                self.send_response(route.status)
+                for name, value in route.headers.items():
+                    if name.lower() not in ("content-length", "transfer-encoding", "content-encoding"):
+                        self.send_header(name, value.replace("{base}", replay.base))
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _serve
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def match(self, method: str, path: str, query: str) -> Route | None:
+        candidates = [
+            r
+            for r in self.routes
+            if r.method == method and r.path.rstrip("/") == path.rstrip("/") and r.query in query
+        ]
+        fresh = [r for r in candidates if not r.used]
+        route = fresh[0] if fresh else (candidates[-1] if candidates else None)
+        if route is not None:
+            route.used = True
+        return route
+
+    def add(
+        self,
+        method: str,
+        path: str,
+        status: int = 200,
+        body: Any = "",
+        headers: dict[str, str] | None = None,
+        query: str = "",
+    ) -> Route:
+        if not isinstance(body, str | bytes):
+            body = json.dumps(body)
+            headers = {"content-type": "application/json", **(headers or {})}
+        route = Route(method, path, status, body, headers or {}, query)
+        self.routes.append(route)
+        return route
+
+    def recorded(self, kind: str, name: str, query: str = "", **override: Any) -> Route:
+        """Serve a recorded response from fixtures/<kind>/<name>.json."""
+        data = json.loads((FIXTURES / kind / f"{name}.json").read_text())
+        data.update(override)
+        return self.add(data["method"], data["path"], data["status"], data["body"], data["headers"], query)
+
+    def requests(self, method: str, path: str) -> list[Received]:
+        return [r for r in self.received if r.method == method and r.path.rstrip("/") == path.rstrip("/")]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

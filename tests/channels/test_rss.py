@@ -1,0 +1,112 @@
+"""Feeds through feedparser, served by a local server: conditional GET, edits, and clear causes."""
+
+from pathlib import Path
+
+import pytest
+
+from animateur.channels.connectors import connector_for
+from animateur.channels.errors import PermanentError, TransientError
+from animateur.channels.models import Channel
+from animateur.channels.runner import poll_channel
+from animateur.stream.models import Kind, Message
+
+FEED = (Path(__file__).with_name("fixtures") / "rss" / "wordpress-theme-preview.xml").read_text()
+
+
+def feed_channel(workspace, url):
+    return Channel.objects.create(workspace=workspace, kind="rss", name="feed", config={"url": url})
+
+
+def test_a_feed_is_stored_oldest_first_and_an_unchanged_feed_costs_one_304(workspace, replay):
+    replay.add(
+        "GET",
+        "/feed",
+        body=FEED,
+        headers={
+            "content-type": "application/rss+xml",
+            "etag": '"v1"',
+            "last-modified": "Thu, 24 Aug 2017 17:46:58 GMT",
+        },
+    )
+    replay.add("GET", "/feed", status=304)
+    channel = feed_channel(workspace, replay.base + "/feed")
+    run = poll_channel(channel.pk)
+    assert run.ok and run.created == 3
+    messages = Message.objects.filter(channel=channel).order_by("pk")
+    assert [m.title for m in messages] == ["More Tags", "Elements", "Worth A Thousand Words"]
+    assert messages[0].kind == Kind.POST and messages[0].author.display_name == "Theme Admin"
+    channel.refresh_from_db()
+    assert channel.cursor == {"etag": '"v1"', "last_modified": "Thu, 24 Aug 2017 17:46:58 GMT"}
+    second = poll_channel(channel.pk)
+    assert second.ok and second.items == 0
+    sent = replay.requests("GET", "/feed")[-1].headers
+    assert sent["If-None-Match"] == '"v1"' and sent["If-Modified-Since"] == "Thu, 24 Aug 2017 17:46:58 GMT"
+
+
+def test_an_entry_edited_in_the_feed_updates_its_message_and_keeps_the_old_text(workspace, replay):
+    replay.add("GET", "/feed", body=FEED)
+    replay.add("GET", "/feed", body=FEED.replace("Boat.", "A boat on a lake."))
+    channel = feed_channel(workspace, replay.base + "/feed")
+    poll_channel(channel.pk)
+    run = poll_channel(channel.pk)
+    assert run.updated == 1 and run.created == 0
+    assert Message.objects.filter(channel=channel).count() == 3
+
+
+def test_testing_the_connection_names_the_cause(workspace, replay):
+    replay.add("GET", "/feed", body=FEED)
+    replay.add("GET", "/page", body="<html><body>Hello</body></html>", headers={"content-type": "text/html"})
+    replay.add("GET", "/gone", status=404, body="nope")
+    assert connector_for(feed_channel(workspace, replay.base + "/feed")).test_connection() == (
+        "Feed “Theme Preview” with 3 entries"
+    )
+    with pytest.raises(PermanentError) as not_feed:
+        connector_for(feed_channel(workspace, replay.base + "/page")).test_connection()
+    assert not_feed.value.cause == "not_a_feed"
+    with pytest.raises(PermanentError) as gone:
+        connector_for(feed_channel(workspace, replay.base + "/gone")).test_connection()
+    assert gone.value.cause == "not_found"
+    with pytest.raises(PermanentError) as bad:
+        connector_for(feed_channel(workspace, "notaurl")).test_connection()
+    assert bad.value.cause == "bad_url"
+    with pytest.raises(TransientError) as down:
+        connector_for(feed_channel(workspace, "http://127.0.0.1:9/feed")).test_connection()
+    assert down.value.cause == "unreachable"
+
+
+def test_private_addresses_are_refused_unless_allowed(workspace, replay, settings):
+    settings.ALLOW_PRIVATE_URLS = False
+    replay.add("GET", "/feed", body=FEED)
+    with pytest.raises(PermanentError) as blocked:
+        connector_for(feed_channel(workspace, replay.base + "/feed")).test_connection()
+    assert blocked.value.cause == "blocked_address"
+    assert not replay.received
+
+
+def test_a_redirect_toward_a_private_address_is_refused(workspace, replay, settings, monkeypatch):
+    from animateur.channels import safe_http
+
+    replay.add("GET", "/feed", status=302, headers={"location": "http://10.1.2.3/internal"})
+    settings.ALLOW_PRIVATE_URLS = False
+    real = safe_http.resolve_public
+
+    def resolve(host, port):  # the first hop (our local server) passes as if it were public
+        if host == "127.0.0.1":
+            return ["127.0.0.1"]
+        return real(host, port)
+
+    monkeypatch.setattr(safe_http, "resolve_public", resolve)
+    monkeypatch.setattr(safe_http, "validate_url", lambda url: url)
+    with pytest.raises(PermanentError) as blocked:
+        connector_for(feed_channel(workspace, replay.base + "/feed")).test_connection()
+    assert blocked.value.cause == "blocked_address"
+
+
+def test_a_response_over_the_size_limit_is_refused(workspace, replay, monkeypatch):
+    from animateur.channels import safe_http
+
+    monkeypatch.setattr(safe_http, "MAX_BYTES", 1000)
+    replay.add("GET", "/feed", body=FEED)
+    with pytest.raises(PermanentError) as big:
+        safe_http.fetch(replay.base + "/feed", max_bytes=1000)
+    assert big.value.cause == "too_large"
