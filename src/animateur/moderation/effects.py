@@ -1,0 +1,111 @@
+"""What rules do after a message is stored: assign, auto-reply, alert, webhook, hide at the source."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.urls import reverse
+
+from animateur.core.actions import SystemActor, record
+from animateur.core.models import Membership, User
+from animateur.moderation.models import ReviewItem
+from animateur.moderation.rules import Plan
+from animateur.moderation.sources import act_at_source
+from animateur.stream.models import Message
+
+log = logging.getLogger(__name__)
+ACTOR = SystemActor("moderation")
+
+
+def teammate(workspace_id: int, ref: str) -> User | None:
+    """A team member of the workspace named by email or id; None for anyone else."""
+    query = Membership.objects.filter(workspace_id=workspace_id).select_related("user")
+    ref = ref.strip()
+    membership = (
+        query.filter(user_id=int(ref)) if ref.isdigit() else query.filter(user__email__iexact=ref)
+    ).first()
+    return membership.user if membership else None
+
+
+def run_effects(message: Message, plan: Plan) -> None:
+    workspace = message.workspace
+    if plan.assign:
+        _assign(message, plan.assign)
+    if plan.reply:
+        _reply(message, plan.reply, plan.reply_rule)
+    for ref in plan.alerts:
+        user = teammate(workspace.pk, ref)
+        if user is None:
+            log.warning("rule alert to %r: not a member of workspace %s", ref, workspace.pk)
+            continue
+        link = settings.BASE_URL + reverse("moderation:message", args=[message.pk])
+        send_mail(
+            f"[{workspace.name}] {message.text[:60]}",
+            f"{message.author_name}: {message.text}\n\n{link}",
+            None,
+            [user.email],
+            fail_silently=True,
+        )
+        record(workspace, ACTOR, "moderation.alert", message, {"to": user.email})
+    for url in plan.webhooks:
+        from animateur.moderation.tasks import call_webhook
+
+        call_webhook(
+            url,
+            {
+                "workspace": workspace.slug,
+                "message": message.pk,
+                "channel": message.channel.kind,
+                "text": message.text,
+                "visibility": message.visibility,
+                "url": message.url,
+            },
+        )
+    if plan.hide_at_source and not act_at_source(message, "hide"):
+        record(
+            workspace,
+            ACTOR,
+            "moderation.hide_at_source_unsupported",
+            message,
+            {"channel": message.channel.kind},
+        )
+
+
+def _assign(message: Message, ref: str) -> None:
+    user = teammate(message.workspace_id, ref)
+    if user is None:
+        return
+    ReviewItem.objects.filter(message=message).update(assignee=user)
+    try:
+        from animateur.inbox.models import Conversation  # type: ignore[attr-defined]
+    except ImportError:
+        Conversation = None  # noqa: N806
+    if Conversation is not None and hasattr(Conversation, "assignee"):
+        try:
+            Conversation.objects.filter(messages=message).update(assignee=user)
+        except Exception:
+            log.info("the inbox has no conversation for message %s", message.pk)
+    record(message.workspace, ACTOR, "moderation.assign", message, {"to": user.email})
+
+
+def _reply(message: Message, ref: str, rule_id: int | None) -> None:
+    text = ref
+    if re.fullmatch(r"\d+", ref):
+        try:
+            from animateur.inbox.models import SavedReply  # type: ignore[attr-defined]
+
+            saved = SavedReply.objects.filter(workspace=message.workspace, pk=int(ref)).first()
+            text = getattr(saved, "body", None) or getattr(saved, "text", None) or ""
+        except ImportError:
+            text = ""
+    if not text:
+        return
+    if message.channel.kind != "site":
+        record(message.workspace, ACTOR, "moderation.auto_reply_unsupported", message, {"rule": rule_id})
+        return
+    from animateur.space.comments import do_reply_as_organisation
+
+    do_reply_as_organisation(message, text, actor=ACTOR)

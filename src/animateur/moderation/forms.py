@@ -1,0 +1,160 @@
+"""Forms of the moderation pages; they only parse input, the actions decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from animateur.moderation.conditions import FIELDS, OPERATORS
+from animateur.moderation.models import Rule, Sanction, WordAction
+from animateur.moderation.prefs import TRUST_LEVELS
+from animateur.moderation.rules import ACTION_TYPES
+
+CONDITION_ROWS = 5
+ACTION_ROWS = 4
+
+
+class WatchedWordForm(forms.Form):
+    pattern = forms.CharField(
+        label=_("Word or phrase"),
+        max_length=200,
+        help_text=_("Case, accents and leetspeak are ignored. * stands for any letters."),
+    )
+    action = forms.ChoiceField(label=_("Action"), choices=WordAction.choices)
+    value = forms.CharField(label=_("Label or replacement"), max_length=200, required=False)
+
+
+class TryForm(forms.Form):
+    text = forms.CharField(label=_("Try a text"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+
+
+def _field_choices() -> list[tuple[str, Any]]:
+    return [("", "—")] + [(name, spec[0]) for name, spec in FIELDS.items()]
+
+
+def _op_choices() -> list[tuple[str, Any]]:
+    return [("", "—")] + list(OPERATORS.items())
+
+
+class RuleForm(forms.Form):
+    """A rule with up to five conditions and four actions, usable without JavaScript."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    match = forms.ChoiceField(label=_("Apply when"), choices=Rule.Match.choices, initial="all")
+    position = forms.IntegerField(
+        label=_("Order"),
+        min_value=0,
+        initial=100,
+        help_text=_("Rules apply from the lowest order to the highest."),
+    )
+    enabled = forms.BooleanField(label=_("Enabled"), required=False, initial=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for i in range(CONDITION_ROWS):
+            self.fields[f"c{i}_field"] = forms.ChoiceField(
+                label=_("Condition"), choices=_field_choices(), required=False
+            )
+            self.fields[f"c{i}_op"] = forms.ChoiceField(
+                label=_("Operator"), choices=_op_choices(), required=False
+            )
+            self.fields[f"c{i}_value"] = forms.CharField(label=_("Value"), required=False, max_length=500)
+        for i in range(ACTION_ROWS):
+            self.fields[f"a{i}_type"] = forms.ChoiceField(
+                label=_("Action"), choices=[("", "—"), *ACTION_TYPES.items()], required=False
+            )
+            self.fields[f"a{i}_value"] = forms.CharField(label=_("Value"), required=False, max_length=500)
+
+    @classmethod
+    def initial_for(cls, rule: Rule) -> dict[str, Any]:
+        initial: dict[str, Any] = {
+            "name": rule.name,
+            "match": rule.match,
+            "position": rule.position,
+            "enabled": rule.enabled,
+        }
+        for i, c in enumerate(rule.conditions[:CONDITION_ROWS]):
+            value = c.get("value")
+            if isinstance(value, list):
+                value = "-".join(map(str, value)) if c.get("field") == "hour" else ", ".join(map(str, value))
+            elif isinstance(value, bool):
+                value = "yes" if value else "no"
+            initial.update({f"c{i}_field": c.get("field"), f"c{i}_op": c.get("op"), f"c{i}_value": value})
+        for i, a in enumerate(rule.actions[:ACTION_ROWS]):
+            initial.update({f"a{i}_type": a.get("type"), f"a{i}_value": a.get("value", "")})
+        return initial
+
+    def rule_data(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        conditions = [
+            {"field": data[f"c{i}_field"], "op": data[f"c{i}_op"], "value": data[f"c{i}_value"]}
+            for i in range(CONDITION_ROWS)
+            if data.get(f"c{i}_field")
+        ]
+        actions = [
+            {"type": data[f"a{i}_type"], "value": data[f"a{i}_value"]}
+            for i in range(ACTION_ROWS)
+            if data.get(f"a{i}_type")
+        ]
+        return {
+            "name": data["name"],
+            "match": data["match"],
+            "position": data["position"],
+            "enabled": data["enabled"],
+            "conditions": conditions,
+            "actions": actions,
+        }
+
+    def condition_rows(self) -> list[tuple[Any, Any, Any]]:
+        return [(self[f"c{i}_field"], self[f"c{i}_op"], self[f"c{i}_value"]) for i in range(CONDITION_ROWS)]
+
+    def action_rows(self) -> list[tuple[Any, Any]]:
+        return [(self[f"a{i}_type"], self[f"a{i}_value"]) for i in range(ACTION_ROWS)]
+
+
+class SanctionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Sanction"), choices=Sanction.Kind.choices)
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+    days = forms.IntegerField(
+        label=_("Duration in days"),
+        min_value=1,
+        max_value=3650,
+        required=False,
+        help_text=_("Empty: until lifted."),
+    )
+
+
+class LiftForm(forms.Form):
+    reason = forms.CharField(label=_("Why lift it"), max_length=500, required=False)
+
+
+class SettingsForm(forms.Form):
+    site_hold_below = forms.ChoiceField(
+        label=_("On the site, hold authors whose trust is below"),
+        choices=[(lvl, lvl) for lvl in TRUST_LEVELS],
+    )
+    spam_hold = forms.FloatField(label=_("Hold at a spam score of"), min_value=0, max_value=1)
+    spam_spam = forms.FloatField(label=_("Send to spam at a spam score of"), min_value=0, max_value=1)
+    toxicity_hold = forms.FloatField(label=_("Hold at a toxicity score of"), min_value=0, max_value=1)
+    flag_hold_weight = forms.FloatField(label=_("Take off the site at a flag weight of"), min_value=0.1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for level in TRUST_LEVELS[1:]:
+            for key, label in (
+                ("approved", _("approved messages")),
+                ("days_active", _("days active")),
+                ("max_upheld_flags", _("upheld flags at most")),
+            ):
+                self.fields[f"{level}_{key}"] = forms.IntegerField(label=f"{level}: {label}", min_value=0)
+
+    def thresholds(self) -> dict[str, dict[str, int]]:
+        return {
+            level: {
+                key: self.cleaned_data[f"{level}_{key}"]
+                for key in ("approved", "days_active", "max_upheld_flags")
+            }
+            for level in TRUST_LEVELS[1:]
+        }

@@ -1,0 +1,217 @@
+"""Moderation in the stream's pipeline.
+
+- `score_items` (ENRICHERS): spam, toxicity, sentiment and, if no one set it, the language,
+  with the workspace's adapter (what its moderators taught).
+- `moderate_items` (MODERATORS): sanctions, trust, scores, watched words, then every
+  matching rule, in that order; each adds reasons and the stage's decide_visibility makes
+  the most restrictive action win.
+- `store_moderation` (ON_STORE, in the batch's transaction): labels, rule hits and review items.
+- `after_moderation` (AFTER_COMMIT): assignments, auto-replies, alerts, webhooks, hiding at sources.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from animateur.moderation.conditions import Subject
+from animateur.moderation.matching import matcher_for, rewrite, rewrite_html
+from animateur.moderation.models import MessageLabel, Rule, RuleHit, Sanction
+from animateur.moderation.prefs import TRUST_LEVELS, score_thresholds, settings_for
+from animateur.moderation.rules import Plan, apply_rules
+from animateur.moderation.trust import rank, trust_levels
+from animateur.stream.items import Incoming, Reason
+from animateur.stream.models import Visibility
+
+log = logging.getLogger(__name__)
+
+WORD_ACTIONS = {"block": "delete", "require_approval": "hold", "flag": "flag"}
+QUEUED_VISIBILITIES = (Visibility.PENDING, Visibility.SPAM)
+
+
+def _plan(item: Incoming) -> Plan | None:
+    return getattr(item, "moderation_plan", None)
+
+
+def _by_workspace(batch: list[Incoming]) -> dict[int, list[Incoming]]:
+    grouped: dict[int, list[Incoming]] = defaultdict(list)
+    for item in batch:
+        grouped[item.channel.workspace_id].append(item)
+    return grouped
+
+
+# ------------------------------------------------------------------ enrich
+
+
+def score_items(batch: list[Incoming]) -> None:
+    from animateur.moderation.learning import adapter_for
+    from animateur.nlp import score_messages
+
+    for workspace_id, items in _by_workspace(batch).items():
+        items = [i for i in items if (i.text or i.title).strip()]
+        if not items:
+            continue
+        try:
+            adapter = adapter_for(workspace_id)
+            scores = score_messages(
+                [f"{i.title}\n{i.text}".strip() for i in items], [i.language or None for i in items], adapter
+            )
+        except Exception:  # scoring helps moderators; it must never lose a message
+            log.exception("scoring failed for workspace %s", workspace_id)
+            continue
+        for item, s in zip(items, scores, strict=True):
+            if not item.language and s.language:
+                item.language = s.language
+            if s.spam is not None:
+                item.scores["spam"] = round(s.spam, 4)
+            if s.toxicity is not None:
+                item.scores["toxicity"] = round(s.toxicity, 4)
+            if s.sentiment and not item.sentiment:
+                item.sentiment = s.sentiment
+            if s.reasons:
+                item.scores["score_reasons"] = [r.as_dict() for r in s.reasons[:6]]
+
+
+# ------------------------------------------------------------------ moderate
+
+
+def moderate_items(batch: list[Incoming]) -> None:
+    for workspace_id, items in _by_workspace(batch).items():
+        items = [i for i in items if not i.from_organisation]
+        if items:
+            _moderate_workspace(workspace_id, items)
+
+
+def _moderate_workspace(workspace_id: int, items: list[Incoming]) -> None:
+    prefs = settings_for(workspace_id)
+    thresholds = score_thresholds(prefs)
+    workspace = items[0].channel.workspace
+    tz = ZoneInfo(workspace.timezone or "UTC")
+    member_ids = [i.member.pk for i in items if i.member is not None]
+    levels = trust_levels(workspace_id, member_ids)
+    now = timezone.now()
+    sanctions: dict[int, set[str]] = defaultdict(set)
+    for s in Sanction.objects.filter(
+        workspace_id=workspace_id, member_id__in=member_ids, lifted_at__isnull=True, starts_at__lte=now
+    ):
+        if s.ends_at is None or s.ends_at > now:
+            sanctions[s.member_id].add(s.kind)
+    matcher = matcher_for(workspace_id)
+    rules = list(Rule.objects.filter(workspace_id=workspace_id, enabled=True).order_by("position", "id"))
+    for item in items:
+        plan = Plan()
+        item.moderation_plan = plan  # type: ignore[attr-defined]
+        level = levels.get(item.member.pk, TRUST_LEVELS[0]) if item.member is not None else TRUST_LEVELS[0]
+        item.scores["trust"] = level
+        on_site = item.channel.kind == "site"
+        kinds = sanctions.get(item.member.pk, set()) if item.member is not None else set()
+        if "ban" in kinds:
+            # Banned: refused on the site (the comment form tells the author), hidden elsewhere.
+            item.reasons.append(Reason("sanction", "author is banned", None, "delete" if on_site else "hide"))
+            plan.hide_at_source = not on_site
+        elif "mute" in kinds:
+            item.reasons.append(Reason("sanction", "author is muted", None, "hold"))
+        if (
+            on_site
+            and item.source_visibility is None
+            and rank(level) < rank(prefs.site_hold_below)
+            and not any(r.source == "first-comment" for r in item.reasons)
+        ):
+            item.reasons.append(Reason("trust", f"trust level {level}", None, "hold"))
+        spam, toxicity = item.scores.get("spam"), item.scores.get("toxicity")
+        # A visibility the source states (an import) was a human decision: scores do not overrule it.
+        use_scores = item.source_visibility is None
+        if use_scores and spam is not None and spam >= thresholds["spam_spam"]:
+            item.reasons.append(Reason("spam-score", _score_detail(item, "spam"), spam, "spam"))
+        elif use_scores and spam is not None and spam >= thresholds["spam_hold"]:
+            item.reasons.append(Reason("spam-score", _score_detail(item, "spam"), spam, "hold"))
+        if use_scores and toxicity is not None and toxicity >= thresholds["toxicity_hold"]:
+            item.reasons.append(Reason("toxicity-score", _score_detail(item, "toxicity"), toxicity, "hold"))
+        found = matcher.find(f"{item.title}\n{item.text}") if matcher else []
+        for m in found:
+            if m.action in WORD_ACTIONS:
+                item.reasons.append(
+                    Reason("watched-word", f"{m.pattern} ({m.found})", None, WORD_ACTIONS[m.action])
+                )
+            elif m.action == "label" and m.value and m.value not in item.labels:
+                item.labels.append(m.value)
+        subject = Subject(
+            text=item.text,
+            language=item.language or "",
+            channel_id=item.channel.pk,
+            channel_kind=item.channel.kind,
+            kind=item.kind,
+            trust=level,
+            first_message=item.first_from_author,
+            labels=set(item.labels),
+            spam=spam,
+            toxicity=toxicity,
+            sentiment=item.sentiment,
+            created_at=item.created_at.astimezone(tz) if item.created_at else None,
+        )
+        for rule, action in apply_rules(rules, subject, plan):
+            item.reasons.append(Reason(f"rule:{rule.pk}", rule.name, None, action or "label"))
+        item.labels = sorted(subject.labels)
+        if any(m.action in ("censor", "replace") for m in found):
+            original = {"text": item.text, "html": item.html or ""}
+            item.text = rewrite(item.text, matcher.find(item.text))
+            item.html = rewrite_html(item.html or "", matcher)
+            item.raw = {**(item.raw or {}), "moderation_original": original}
+
+
+def _score_detail(item: Incoming, kind: str) -> str:
+    features = [r["feature"] for r in item.scores.get("score_reasons", []) if r.get("kind") == kind][:4]
+    return ", ".join(features)
+
+
+# ------------------------------------------------------------------ store
+
+
+def reason_kind(source: str) -> str:
+    return source.split(":", 1)[0]
+
+
+def store_moderation(batch: list[Incoming]) -> None:
+    from animateur.moderation.queue import enqueue
+
+    labels, hits = [], []
+    for item in batch:
+        message = item.message
+        if message is None or item.existing is not None:
+            continue
+        for label in item.labels:
+            labels.append(MessageLabel(workspace_id=message.workspace_id, message=message, label=label[:100]))
+        plan = _plan(item)
+        if plan is not None:
+            for rule_id, actions in plan.hits:
+                hits.append(
+                    RuleHit(
+                        workspace_id=message.workspace_id,
+                        rule_id=rule_id,
+                        message=message,
+                        actions=actions,
+                        visibility=message.visibility,
+                    )
+                )
+        flagged = any(r.action == "flag" for r in item.reasons)
+        if (message.visibility in QUEUED_VISIBILITIES and item.reasons) or flagged:
+            enqueue(message, item.reasons)
+    if labels:
+        MessageLabel.objects.bulk_create(labels, ignore_conflicts=True)
+    if hits:
+        RuleHit.objects.bulk_create(hits, ignore_conflicts=True)
+
+
+def after_moderation(batch: list[Incoming]) -> None:
+    from animateur.moderation.effects import run_effects
+
+    for item in batch:
+        plan = _plan(item)
+        if plan is not None and item.message is not None and item.existing is None:
+            try:
+                run_effects(item.message, plan)
+            except Exception:
+                log.exception("moderation effects failed for message %s", item.message.pk)

@@ -1,0 +1,378 @@
+"""The moderators' pages: the review queue, watched words, rules, members' trust and sanctions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages as flash
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from animateur.core.actions import ActionError
+from animateur.core.decorators import workspace_permission
+from animateur.core.permissions import has_permission
+from animateur.moderation import actions, selectors
+from animateur.moderation.forms import (
+    LiftForm,
+    RuleForm,
+    SanctionForm,
+    SettingsForm,
+    TryForm,
+    WatchedWordForm,
+)
+from animateur.moderation.matching import matcher_for, rewrite
+from animateur.moderation.models import ReviewItem, Rule, Sanction, WatchedWord
+from animateur.moderation.prefs import score_thresholds, settings_for, trust_thresholds
+from animateur.stream.models import Member, Message
+
+QUEUE_PAGE = 50
+
+
+def _next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or ""
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+# ------------------------------------------------------------------ the queue
+
+
+@workspace_permission("moderation.review")
+def queue(request: HttpRequest) -> HttpResponse:
+    workspace = request.workspace
+    reason = request.GET.get("reason", "")
+    status = request.GET.get("status", "open")
+    items = list(selectors.queue(workspace, reason=reason, status=status)[:QUEUE_PAGE])
+    return render(
+        request,
+        "moderation/queue.html",
+        {
+            "items": items,
+            "reason": reason,
+            "status": status,
+            "counts": selectors.reason_counts(workspace),
+            "open_count": selectors.open_count(workspace),
+            "can_escalate": has_permission(request.user, workspace, "moderation.escalate"),
+        },
+    )
+
+
+@workspace_permission("moderation.review")
+def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
+    workspace = request.workspace
+    item = get_object_or_404(
+        ReviewItem.objects.select_related(
+            "message", "message__channel", "message__author", "message__author__member"
+        ),
+        pk=item_id,
+        workspace=workspace,
+    )
+    return _message_page(request, item.message, item)
+
+
+@workspace_permission("moderation.review")
+def message_detail(request: HttpRequest, message_id: int) -> HttpResponse:
+    message = get_object_or_404(
+        Message.objects.select_related("channel", "author", "author__member"),
+        pk=message_id,
+        workspace=request.workspace,
+    )
+    item = ReviewItem.objects.filter(message=message).first()
+    return _message_page(request, message, item)
+
+
+def _message_page(request: HttpRequest, message: Message, item: ReviewItem | None) -> HttpResponse:
+    workspace = request.workspace
+    member = message.author.member if message.author_id else None
+    return render(
+        request,
+        "moderation/item.html",
+        {
+            "item": item,
+            "message": message,
+            "reasons": list(item.reasons.all()) if item else [],
+            "thread": selectors.thread_context(message),
+            "history": selectors.author_history(workspace, member),
+            "sanction_form": SanctionForm(),
+            "can_sanction": has_permission(request.user, workspace, "moderation.sanction"),
+            "can_escalate": has_permission(request.user, workspace, "moderation.escalate"),
+            "labels": list(message.moderation_labels.values_list("label", flat=True)),
+        },
+    )
+
+
+@require_POST
+@workspace_permission("moderation.review")
+def decide(request: HttpRequest) -> HttpResponse:
+    """One or many items (checkboxes named `item`), one decision: approve, reject, delete, spam, escalate."""
+    workspace = request.workspace
+    decision = request.POST.get("decision", "")
+    ids = [int(i) for i in request.POST.getlist("item") if i.isdigit()]
+    one = request.POST.get("one", "")
+    if ":" in one:  # a single item's own button: only that item, whatever is selected
+        decision, _sep, item_id = one.partition(":")
+        ids = [int(item_id)] if item_id.isdigit() else []
+    items = list(
+        ReviewItem.objects.filter(workspace=workspace, pk__in=ids).select_related("message", "workspace")
+    )
+    back = _next(request, "/app/moderation/")
+    if not items:
+        flash.error(request, _("Select at least one item."))
+        return redirect(back)
+    try:
+        if decision == "escalate":
+            count = actions.do_escalate(items, note=request.POST.get("note", ""), actor=request.user)
+        else:
+            count = actions.do_decide(items, decision, actor=request.user)
+    except ActionError as exc:
+        flash.error(request, str(exc))
+        return redirect(back)
+    flash.success(request, _("%(count)d item(s): %(decision)s.") % {"count": count, "decision": _(decision)})
+    return redirect(back)
+
+
+@require_POST
+@workspace_permission("moderation.review")
+def decide_message(request: HttpRequest, message_id: int) -> HttpResponse:
+    """Approve or reject a message outside the queue (restoring what a rule hid, for example)."""
+    message = get_object_or_404(Message, pk=message_id, workspace=request.workspace)
+    try:
+        actions.do_moderate_messages([message], request.POST.get("decision", ""), actor=request.user)
+    except ActionError as exc:
+        flash.error(request, str(exc))
+    return redirect(_next(request, f"/app/moderation/messages/{message.pk}/"))
+
+
+@require_POST
+@workspace_permission("stream.read")
+def flag_message(request: HttpRequest, message_id: int) -> HttpResponse:
+    message = get_object_or_404(Message, pk=message_id, workspace=request.workspace)
+    try:
+        actions.do_flag_message(message, request.POST.get("reason", ""), actor=request.user)
+        flash.success(request, _("Flagged for the moderators."))
+    except ActionError as exc:
+        flash.error(request, str(exc))
+    return redirect(_next(request, f"/app/moderation/messages/{message.pk}/"))
+
+
+# ------------------------------------------------------------------ members
+
+
+@workspace_permission("moderation.review")
+def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
+    member = get_object_or_404(Member, pk=member_id, workspace=request.workspace)
+    return render(
+        request,
+        "moderation/member.html",
+        {
+            "member": member,
+            "history": selectors.author_history(request.workspace, member, limit=30),
+            "sanction_form": SanctionForm(),
+            "lift_form": LiftForm(),
+            "can_sanction": has_permission(request.user, request.workspace, "moderation.sanction"),
+        },
+    )
+
+
+@require_POST
+@workspace_permission("moderation.sanction")
+def sanction(request: HttpRequest, member_id: int) -> HttpResponse:
+    member = get_object_or_404(Member, pk=member_id, workspace=request.workspace)
+    form = SanctionForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.do_sanction_member(
+                member,
+                form.cleaned_data["kind"],
+                form.cleaned_data["reason"],
+                form.cleaned_data["days"],
+                actor=request.user,
+            )
+            flash.success(request, _("Sanction recorded."))
+        except ActionError as exc:
+            flash.error(request, str(exc))
+    else:
+        flash.error(
+            request, "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items())
+        )
+    return redirect(_next(request, f"/app/moderation/members/{member.pk}/"))
+
+
+@require_POST
+@workspace_permission("moderation.sanction")
+def lift(request: HttpRequest, sanction_id: int) -> HttpResponse:
+    found = get_object_or_404(Sanction, pk=sanction_id, workspace=request.workspace)
+    try:
+        actions.do_lift_sanction(found, request.POST.get("reason", ""), actor=request.user)
+        flash.success(request, _("Sanction lifted."))
+    except ActionError as exc:
+        flash.error(request, str(exc))
+    return redirect(_next(request, f"/app/moderation/members/{found.member_id}/"))
+
+
+# ------------------------------------------------------------------ watched words
+
+
+@workspace_permission("moderation.review")
+def words(request: HttpRequest) -> HttpResponse:
+    workspace = request.workspace
+    can_edit = has_permission(request.user, workspace, "moderation.rules.edit")
+    form = WatchedWordForm()
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied("moderation.rules.edit")
+        form = WatchedWordForm(request.POST)
+        if form.is_valid():
+            try:
+                actions.do_add_watched_word(
+                    workspace,
+                    form.cleaned_data["pattern"],
+                    form.cleaned_data["action"],
+                    form.cleaned_data["value"],
+                    actor=request.user,
+                )
+                flash.success(request, _("Watched word added."))
+                return redirect("moderation:words")
+            except ActionError as exc:
+                form.add_error("pattern", str(exc))
+    try_form = TryForm(request.GET or None) if "text" in request.GET or "try" in request.GET else TryForm()
+    tried: dict[str, Any] | None = None
+    text = request.GET.get("try") or request.GET.get("text") or ""
+    if text:
+        found = matcher_for(workspace.pk).find(text[:5000])
+        tried = {"text": text, "matches": found, "result": rewrite(text, found)}
+        try_form = TryForm(initial={"text": text})
+    return render(
+        request,
+        "moderation/words.html",
+        {
+            "words": WatchedWord.objects.filter(workspace=workspace),
+            "form": form,
+            "try_form": try_form,
+            "tried": tried,
+            "can_edit": can_edit,
+        },
+    )
+
+
+@require_POST
+@workspace_permission("moderation.rules.edit")
+def word_delete(request: HttpRequest, word_id: int) -> HttpResponse:
+    word = get_object_or_404(WatchedWord, pk=word_id, workspace=request.workspace)
+    actions.do_remove_watched_word(word, actor=request.user)
+    flash.success(request, _("Watched word removed."))
+    return redirect("moderation:words")
+
+
+# ------------------------------------------------------------------ rules
+
+
+@workspace_permission("moderation.review")
+def rules(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "moderation/rules.html",
+        {
+            "rules": selectors.rules_with_figures(request.workspace),
+            "can_edit": has_permission(request.user, request.workspace, "moderation.rules.edit"),
+        },
+    )
+
+
+@workspace_permission("moderation.rules.edit")
+def rule_edit(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
+    workspace = request.workspace
+    rule = get_object_or_404(Rule, pk=rule_id, workspace=workspace) if rule_id else None
+    preview = None
+    if request.method == "POST":
+        form = RuleForm(request.POST)
+        if form.is_valid():
+            data = form.rule_data()
+            if "dry_run" in request.POST:
+                try:
+                    days = max(1, min(365, int(request.POST.get("days") or 7)))
+                    preview = selectors.dry_run(workspace, actions.clean_rule(data), days)
+                except (ActionError, ValueError) as exc:
+                    form.add_error(None, str(exc))
+            else:
+                try:
+                    saved = actions.do_save_rule(workspace, data, rule, actor=request.user)
+                    flash.success(request, _("Rule saved."))
+                    return redirect("moderation:rule", rule_id=saved.pk)
+                except ActionError as exc:
+                    form.add_error(None, str(exc))
+    else:
+        form = RuleForm(initial=RuleForm.initial_for(rule)) if rule else RuleForm()
+    return render(
+        request,
+        "moderation/rule_form.html",
+        {
+            "form": form,
+            "rule": rule,
+            "preview": preview,
+            "hits": selectors.rule_hits(rule) if rule else [],
+            "figures": next(
+                (f for f in selectors.rules_with_figures(workspace) if f.rule.pk == rule.pk), None
+            )
+            if rule
+            else None,
+            "days": request.POST.get("days", 7),
+        },
+    )
+
+
+@workspace_permission("moderation.review")
+def rule_dry_run(request: HttpRequest, rule_id: int) -> HttpResponse:
+    rule = get_object_or_404(Rule, pk=rule_id, workspace=request.workspace)
+    try:
+        days = max(1, min(365, int(request.GET.get("days") or 7)))
+    except ValueError:
+        days = 7
+    preview = selectors.dry_run(
+        request.workspace, {"conditions": rule.conditions, "match": rule.match, "actions": rule.actions}, days
+    )
+    return render(request, "moderation/dry_run.html", {"rule": rule, "preview": preview, "days": days})
+
+
+@require_POST
+@workspace_permission("moderation.rules.edit")
+def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
+    rule = get_object_or_404(Rule, pk=rule_id, workspace=request.workspace)
+    actions.do_delete_rule(rule, actor=request.user)
+    flash.success(request, _("Rule deleted."))
+    return redirect("moderation:rules")
+
+
+# ------------------------------------------------------------------ settings
+
+
+@workspace_permission("moderation.rules.edit")
+def settings_view(request: HttpRequest) -> HttpResponse:
+    workspace = request.workspace
+    row = settings_for(workspace)
+    initial: dict[str, Any] = {
+        "site_hold_below": row.site_hold_below,
+        "flag_hold_weight": row.flag_hold_weight,
+        **score_thresholds(row),
+    }
+    for level, values in trust_thresholds(row).items():
+        initial.update({f"{level}_{k}": v for k, v in values.items()})
+    form = SettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.do_update_moderation_settings(
+                workspace,
+                trust_thresholds=form.thresholds(),
+                site_hold_below=data["site_hold_below"],
+                score_thresholds={k: data[k] for k in ("spam_hold", "spam_spam", "toxicity_hold")},
+                flag_hold_weight=data["flag_hold_weight"],
+                actor=request.user,
+            )
+            flash.success(request, _("Settings saved."))
+            return redirect("moderation:settings")
+        except ActionError as exc:
+            form.add_error(None, str(exc))
+    return render(request, "moderation/settings.html", {"form": form})

@@ -1,0 +1,48 @@
+"""Small helpers: comments through the real pipeline, teammates in a role."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime
+
+from django.utils import timezone
+
+from animateur.channels.models import Channel
+from animateur.channels.site import site_channel
+from animateur.core.actions import SystemActor
+from animateur.stream.items import AuthorInfo, Incoming
+from animateur.stream.models import Message
+from animateur.stream.pipeline import run_pipeline
+
+SYSTEM = SystemActor("tests")
+_ids = itertools.count(1)
+
+
+def post(
+    workspace,
+    text: str,
+    *,
+    email: str = "ana@example.org",
+    channel: Channel | None = None,
+    created_at: datetime | None = None,
+    **kw,
+) -> Message:
+    """One message through the whole pipeline, as a connector or the site form would send it."""
+    channel = channel or site_channel(workspace)
+    item = Incoming(
+        channel=channel,
+        external_id=f"t{next(_ids)}",
+        text=text,
+        created_at=created_at or timezone.now(),
+        author=AuthorInfo(external_id=email, display_name=email.split("@")[0], email=email),
+        **kw,
+    )
+    result = run_pipeline([item])
+    assert not result.rejected, result.rejected[0].error
+    message = result.messages[0]
+    message.refresh_from_db()
+    return message
+
+
+def other_channel(workspace, kind: str = "mastodon") -> Channel:
+    return Channel.objects.create(workspace=workspace, kind=kind, name=kind)
