@@ -545,3 +545,19 @@ def test_every_authoring_action_leaves_one_audit_event(workspace, manager_client
         "space.post.approve",
         "space.post.trash",
     ]
+
+
+def test_saving_a_published_post_unchanged_keeps_its_date_to_the_second(workspace, manager_client):
+    when = timezone.now() - timedelta(days=3, seconds=17)
+    post = actions.do_create_post(
+        workspace, actor=SYSTEM, title="Daté", status=PostStatus.PUBLISHED, published_at=when
+    )
+    form = manager_client.get(reverse("space_staff:post_edit", args=[post.pk])).context["form"]
+    data = {name: form[name].value() for name in form.fields}
+    data = {k: ("on" if v is True else "" if v in (None, False) else v) for k, v in data.items()}
+    data["published_at"] = form["published_at"].value().strftime("%Y-%m-%dT%H:%M")
+    response = manager_client.post(reverse("space_staff:post_edit", args=[post.pk]), data)
+    assert response.status_code == 302
+    post.refresh_from_db()
+    assert post.published_at == when and post.status == PostStatus.PUBLISHED
+    assert "published_at" not in AuditEvent.objects.filter(verb="space.post.update").get().data

@@ -150,12 +150,17 @@ class PostForm(forms.Form):
     def changes(self) -> dict[str, Any]:
         """The cleaned data as keyword arguments of do_create_post / do_update_post."""
         data = self.cleaned_data
+        when = data["published_at"]
+        known = self.post.published_at if self.post is not None else None
+        if when is not None and known is not None and when == known.replace(second=0, microsecond=0):
+            # The form shows minutes only: an unchanged field keeps the stored seconds, the audit stays quiet.
+            when = known
         changes: dict[str, Any] = {
             "title": data["title"],
             "body": data["body"],
             "excerpt": data["excerpt"],
             "status": data["status"],
-            "published_at": data["published_at"],
+            "published_at": when,
             "comments_open": data["comments_open"],
             "author": self.authors.get(data["author"]) if data.get("author") else None,
         }
