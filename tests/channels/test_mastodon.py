@@ -84,9 +84,8 @@ def test_testing_the_connection_names_the_account_and_the_servers_post_limit(wor
     replay.recorded("mastodon", "verify_credentials")
     replay.recorded("mastodon", "instance_v2")
     channel = mastodon_channel(workspace, replay)
-    assert (
-        connector_for(channel).test_connection() == "Connected as @mastodonpy_test (500 characters per post)"
-    )
+    expected = "Connecté en tant que @mastodonpy_test (500 caractères par message)"
+    assert connector_for(channel).test_connection() == expected
 
 
 def test_a_reply_goes_back_to_the_server_in_reply_to_the_message_and_can_be_deleted(workspace, replay):

@@ -58,7 +58,7 @@ def test_testing_the_connection_names_the_cause(workspace, replay):
     replay.add("GET", "/page", body="<html><body>Hello</body></html>", headers={"content-type": "text/html"})
     replay.add("GET", "/gone", status=404, body="nope")
     assert connector_for(feed_channel(workspace, replay.base + "/feed")).test_connection() == (
-        "Feed “Theme Preview” with 3 entries"
+        "Flux « Theme Preview » avec 3 entrées"
     )
     with pytest.raises(PermanentError) as not_feed:
         connector_for(feed_channel(workspace, replay.base + "/page")).test_connection()

@@ -1,0 +1,50 @@
+"""The worker's side of channels: every minute, enqueue the channels that are due; poll each one.
+
+A channel is claimed (its next_poll_at pushed ahead) when it is enqueued, so a slow queue never
+gets it twice; the lease in `poll_channel` makes sure two workers never fetch it at once.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from animateur.channels import runner
+from animateur.channels.models import Channel
+
+CLAIM_SECONDS = 600
+
+
+def claim_due_channels(limit: int = 200) -> list[int]:
+    now = timezone.now()
+    due = (
+        Channel.objects.filter(paused=False, needs_reconnection=False)
+        .exclude(kind=Channel.SITE)
+        .exclude(poll_interval_seconds=0)
+        .filter(Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now))
+        .order_by("next_poll_at")
+        .values_list("pk", "next_poll_at")[:limit]
+    )
+    claimed = []
+    for pk, previous in due:
+        # Conditional on the value we read: of two schedulers, only one claims the channel.
+        if Channel.objects.filter(pk=pk, next_poll_at=previous).update(
+            next_poll_at=now + timedelta(seconds=CLAIM_SECONDS)
+        ):
+            claimed.append(pk)
+    return claimed
+
+
+@db_periodic_task(crontab(minute="*"))
+def enqueue_due_channels() -> None:
+    for pk in claim_due_channels():
+        poll_channel_task(pk)
+
+
+@db_task()
+def poll_channel_task(channel_id: int) -> None:
+    runner.poll_channel(channel_id)

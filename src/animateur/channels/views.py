@@ -1,0 +1,146 @@
+"""The team's channel pages: the list with each channel's health, setup forms with a connection test."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from animateur.channels import actions, selectors
+from animateur.channels.connectors import get_kind, kinds
+from animateur.channels.forms import channel_form_class
+from animateur.core.actions import ActionError
+from animateur.core.decorators import workspace_permission
+from animateur.core.permissions import has_permission
+
+
+@workspace_permission("channel.view")
+def channel_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "channels/list.html",
+        {
+            "channels": selectors.channels_of(request.workspace),
+            "can_manage": has_permission(request.user, request.workspace, "channel.manage"),
+        },
+    )
+
+
+@workspace_permission("channel.manage")
+def choose_kind(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "channels/choose_kind.html", {"kinds": sorted(kinds().values(), key=lambda k: str(k.label))}
+    )
+
+
+def _connector_class(kind: str):  # noqa: ANN202
+    try:
+        return get_kind(kind)
+    except KeyError:
+        raise Http404("no such kind") from None
+
+
+@workspace_permission("channel.manage")
+def channel_add(request: HttpRequest, kind: str) -> HttpResponse:
+    connector = _connector_class(kind)
+    form_class = channel_form_class(connector)
+    form = form_class(request.POST or None, initial={"name": str(connector.label)})
+    test_result = None
+    if request.method == "POST" and form.is_valid():
+        config, secrets = form.split()
+        if request.POST.get("action") == "test":
+            test_result = actions.test_connection(request.workspace, kind, config, secrets)
+        else:
+            try:
+                channel = actions.do_create_channel(
+                    request.workspace,
+                    kind,
+                    form.cleaned_data["name"],
+                    config,
+                    secrets,
+                    poll_interval_seconds=form.cleaned_data["poll_interval_seconds"],
+                    actor=request.user,
+                )
+            except ActionError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Channel added. Its first messages arrive with the next poll."))
+                return redirect("channels:detail", pk=channel.pk)
+    return render(
+        request, "channels/form.html", {"form": form, "connector": connector, "test_result": test_result}
+    )
+
+
+@workspace_permission("channel.view")
+def channel_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    channel = selectors.channel_of(request.workspace, pk)
+    connector = _connector_class(channel.kind)
+    can_manage = has_permission(request.user, request.workspace, "channel.manage")
+    form_class = channel_form_class(connector)
+    initial = {**channel.config, "name": channel.name, "poll_interval_seconds": channel.poll_interval_seconds}
+    has_secrets = bool(channel.credentials)
+    form = form_class(request.POST or None, initial=initial, has_secrets=has_secrets)
+    test_result = None
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied("channel.manage")
+        if form.is_valid():
+            config, secrets = form.split()
+            if request.POST.get("action") == "test":
+                test_result = actions.test_connection(
+                    request.workspace, channel.kind, config, secrets, channel
+                )
+            else:
+                try:
+                    actions.do_update_channel(
+                        channel,
+                        form.cleaned_data["name"],
+                        config,
+                        secrets,
+                        poll_interval_seconds=form.cleaned_data["poll_interval_seconds"],
+                        actor=request.user,
+                    )
+                except ActionError as exc:
+                    form.add_error(None, str(exc))
+                else:
+                    messages.success(request, _("Channel saved."))
+                    return redirect("channels:detail", pk=channel.pk)
+    return render(
+        request,
+        "channels/detail.html",
+        {
+            "channel": channel,
+            "connector": connector,
+            "form": form,
+            "test_result": test_result,
+            "can_manage": can_manage,
+            "runs": selectors.recent_runs(channel),
+            "rejected": selectors.rejected_items(channel),
+            "capabilities": sorted(str(c) for c in connector.capabilities),
+        },
+    )
+
+
+@require_POST
+@workspace_permission("channel.manage")
+def channel_pause(request: HttpRequest, pk: int) -> HttpResponse:
+    channel = selectors.channel_of(request.workspace, pk)
+    if request.POST.get("resume"):
+        actions.do_resume_channel(channel, actor=request.user)
+        messages.success(request, _("Channel resumed."))
+    else:
+        actions.do_pause_channel(channel, actor=request.user)
+        messages.success(request, _("Channel paused."))
+    return redirect("channels:list")
+
+
+@require_POST
+@workspace_permission("channel.manage")
+def channel_poll(request: HttpRequest, pk: int) -> HttpResponse:
+    channel = selectors.channel_of(request.workspace, pk)
+    actions.do_poll_channel_now(channel, actor=request.user)
+    messages.success(request, _("A poll was requested."))
+    return redirect("channels:detail", pk=channel.pk)
