@@ -20,9 +20,9 @@ DEFAULT_TRUST_THRESHOLDS: dict[str, dict[str, int]] = {
 
 # Scores at or above these hold a message, or send it to spam. Models give 0.5 at their boundary.
 DEFAULT_SCORE_THRESHOLDS: dict[str, float] = {
-    "spam_hold": 0.6,
-    "spam_spam": 0.8,
-    "toxicity_hold": 0.7,
+    "spam_hold": 0.7,
+    "spam_spam": 0.85,
+    "toxicity_hold": 0.85,
 }
 
 

@@ -1,0 +1,93 @@
+from animateur.core.models import AuditEvent
+from animateur.core.roles import Role
+from animateur.moderation.models import Rule, WatchedWord
+
+from .factories import post
+
+
+def rule_form(**extra):
+    data = {
+        "name": "Liens des nouveaux",
+        "match": "all",
+        "position": "10",
+        "enabled": "on",
+        "c0_field": "links",
+        "c0_op": "gte",
+        "c0_value": "1",
+        "c1_field": "trust",
+        "c1_op": "below",
+        "c1_value": "member",
+        "a0_type": "hold",
+        "a1_type": "label",
+        "a1_value": "lien",
+    }
+    data.update(extra)
+    return data
+
+
+def test_a_manager_creates_a_rule_through_the_form_and_sees_it_listed(workspace, client_as):
+    client = client_as(workspace, Role.MANAGER)
+    response = client.post("/app/moderation/rules/new/", rule_form())
+    rule = Rule.objects.get()
+    assert response.status_code == 302 and response["Location"].endswith(f"/rules/{rule.pk}/")
+    assert rule.conditions[1] == {"field": "trust", "op": "below", "value": "member"}
+    assert rule.actions == [{"type": "hold"}, {"type": "label", "value": "lien"}]
+    assert AuditEvent.objects.filter(verb="moderation.rule.create").count() == 1
+    listing = client.get("/app/moderation/rules/").content.decode()
+    assert "Liens des nouveaux" in listing
+    edit = client.get(f"/app/moderation/rules/{rule.pk}/").content.decode()
+    assert 'value="member"' in edit
+
+
+def test_the_rule_form_dry_runs_without_saving(workspace, client_as):
+    post(workspace, "Voyez https://a.example", email="a@example.org")
+    post(workspace, "Sans lien", email="b@example.org")
+    client = client_as(workspace, Role.MANAGER)
+    page = client.post("/app/moderation/rules/new/", rule_form(dry_run="1", days="7")).content.decode()
+    assert not Rule.objects.exists()
+    assert '<strong class="matched">1</strong>' in page and "https://a.example" in page
+
+
+def test_a_bad_rule_shows_the_problem_and_saves_nothing(workspace, client_as):
+    client = client_as(workspace, Role.MANAGER)
+    page = client.post("/app/moderation/rules/new/", rule_form(c0_op="contains")).content.decode()
+    assert not Rule.objects.exists()
+    assert "takes the operators" in page
+
+
+def test_watched_words_are_added_and_removed_through_the_page(workspace, client_as):
+    client = client_as(workspace, Role.MANAGER)
+    client.post("/app/moderation/words/", {"pattern": "arnaq*", "action": "require_approval", "value": ""})
+    word = WatchedWord.objects.get()
+    assert word.pattern == "arnaq*"
+    page = client.get("/app/moderation/words/", {"try": "Quelle ARNAQUE"}).content.decode()
+    assert "<mark>ARNAQUE</mark>" in page
+    duplicate = client.post("/app/moderation/words/", {"pattern": "ARNAQ*", "action": "require_approval"})
+    assert "already watched" in duplicate.content.decode() and WatchedWord.objects.count() == 1
+    client.post(f"/app/moderation/words/{word.pk}/delete/")
+    assert not WatchedWord.objects.exists()
+
+
+def test_a_moderator_sees_the_words_but_cannot_change_them(workspace, client_as):
+    client = client_as(workspace, Role.MODERATOR)
+    assert client.get("/app/moderation/words/").status_code == 200
+    assert client.post("/app/moderation/words/", {"pattern": "x", "action": "flag"}).status_code == 403
+    assert not WatchedWord.objects.exists()
+
+
+def test_the_settings_page_changes_the_thresholds(workspace, client_as):
+    client = client_as(workspace, Role.MANAGER)
+    form = {
+        "site_hold_below": "member",
+        "spam_hold": "0.6",
+        "spam_spam": "0.9",
+        "toxicity_hold": "0.8",
+        "flag_hold_weight": "3",
+    }
+    for level in ("basic", "member", "regular", "leader"):
+        form.update({f"{level}_approved": "2", f"{level}_days_active": "1", f"{level}_max_upheld_flags": "1"})
+    assert client.post("/app/moderation/settings/", form).status_code == 302
+    settings = workspace.moderation_settings
+    settings.refresh_from_db()
+    assert settings.site_hold_below == "member" and settings.score_thresholds["spam_spam"] == 0.9
+    assert settings.trust_thresholds["leader"]["approved"] == 2
