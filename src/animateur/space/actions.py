@@ -192,7 +192,8 @@ def _check_parent(category: Category | None, parent: Category | None) -> None:
     """Refuse a parent that is the category itself or one of its descendants (a cycle)."""
     if parent is None or category is None or category.pk is None:
         return
-    node, seen = parent, set()
+    node: Category | None = parent
+    seen: set[int] = set()
     while node is not None and node.pk not in seen:
         if node.pk == category.pk:
             if parent.pk == category.pk:
@@ -382,6 +383,7 @@ def _tags_from(workspace: Workspace, values: Iterable[Tag | str]) -> tuple[list[
     tags: list[Tag] = []
     created: list[str] = []
     for value in values:
+        tag: Tag | None
         if isinstance(value, Tag):
             _check_same_workspace(workspace, [value], "tag")
             tag = value
@@ -453,7 +455,7 @@ def _validate_post_fields(workspace: Workspace, post: Post, fields: dict[str, An
 def _apply(post: Post, fields: dict[str, Any], now: datetime) -> dict[str, Any]:
     """Set the scalar fields on the post; returns the relations to set once it has a primary key."""
     workspace = post.workspace
-    relations = {k: fields.pop(k) for k in ("categories", "tags") if k in fields}
+    relations: dict[str, Any] = {k: fields.pop(k) for k in ("categories", "tags") if k in fields}
     status = fields.pop("status", post.status)
     published_at = fields.pop("published_at", post.published_at)
     slug = fields.pop("slug", None)

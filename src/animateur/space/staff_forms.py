@@ -51,7 +51,14 @@ def indented_choices(tree: list[tuple[Category, int]]) -> list[tuple[int, str]]:
     return [(c.pk, "\u2003" * depth + ("— " if depth else "") + c.name) for c, depth in tree]
 
 
-class PostForm(forms.Form):
+class _ChoicesForm(forms.Form):
+    def _choices(self, name: str) -> forms.ChoiceField:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        return field
+
+
+class PostForm(_ChoicesForm):
     title = forms.CharField(label=_("Title"), max_length=500)
     slug = forms.CharField(
         label=_("Slug"),
@@ -99,9 +106,11 @@ class PostForm(forms.Form):
         self.post_type = post_type
         self.post = post
         self.authors = {a.pk: a for a in Author.objects.filter(workspace=workspace)}
-        self.fields["author"].choices = [("", "—")] + [(a.pk, a.display_name) for a in self.authors.values()]
+        self._choices("author").choices = [("", "—")] + [
+            (a.pk, a.display_name) for a in self.authors.values()
+        ]
         self.category_tree = category_tree(workspace)
-        self.fields["categories"].choices = indented_choices(self.category_tree)
+        self._choices("categories").choices = indented_choices(self.category_tree)
         if post_type == PostType.PAGE:
             pages = Post.objects.filter(workspace=workspace, type=PostType.PAGE).exclude(
                 status=PostStatus.TRASH
@@ -109,7 +118,7 @@ class PostForm(forms.Form):
             if post is not None and post.pk:
                 pages = pages.exclude(pk=post.pk)
             self.pages = {p.pk: p for p in pages.order_by("menu_order", "title")}
-            self.fields["parent"].choices = [("", _("(no parent)"))] + [
+            self._choices("parent").choices = [("", _("(no parent)"))] + [
                 (p.pk, p.title) for p in self.pages.values()
             ]
             del self.fields["categories"], self.fields["tags"], self.fields["is_sticky"]
@@ -138,7 +147,7 @@ class PostForm(forms.Form):
         return initial
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         status, when = data.get("status"), data.get("published_at")
         if status == PostStatus.SCHEDULED:
             if when is None:
@@ -182,7 +191,7 @@ class PreviewForm(forms.Form):
     body_format = forms.ChoiceField(choices=[("markdown", "Markdown"), ("html", "HTML")], required=False)
 
 
-class CategoryForm(forms.Form):
+class CategoryForm(_ChoicesForm):
     name = forms.CharField(label=_("Name"), max_length=200)
     slug = forms.CharField(
         label=_("Slug"), max_length=200, required=False, help_text=_("Left empty, it is made from the name.")
@@ -198,7 +207,7 @@ class CategoryForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.tree = category_tree(workspace)
         self.by_pk = {c.pk: c for c, _depth in self.tree}
-        self.fields["parent"].choices = [("", _("(none: top level)"))] + indented_choices(self.tree)
+        self._choices("parent").choices = [("", _("(none: top level)")), *indented_choices(self.tree)]
         if category is not None:
             self.initial.update(
                 {
@@ -229,7 +238,7 @@ class TagForm(forms.Form):
     )
 
 
-class AuthorForm(forms.Form):
+class AuthorForm(_ChoicesForm):
     display_name = forms.CharField(label=_("Name shown"), max_length=200)
     slug = forms.CharField(
         label=_("Slug"), max_length=150, required=False, help_text=_("Left empty, it is made from the name.")
@@ -250,7 +259,7 @@ class AuthorForm(forms.Form):
         self.members = {
             u.pk: u for u in User.objects.filter(memberships__workspace=workspace).order_by("email")
         }
-        self.fields["user"].choices = [("", "—")] + [
+        self._choices("user").choices = [("", "—")] + [
             (u.pk, f"{u.name} <{u.email}>") for u in self.members.values()
         ]
         if author is not None:

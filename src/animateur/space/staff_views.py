@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 from animateur.core.actions import ActionError
 from animateur.core.decorators import workspace_permission
 from animateur.core.html import render_body
-from animateur.core.models import AuditEvent, Workspace
+from animateur.core.models import AuditEvent, User, Workspace
 from animateur.core.permissions import has_permission
 from animateur.space import actions
 from animateur.space.models import Author, BodyFormat, Category, Post, PostStatus, PostType, Tag
@@ -54,6 +54,13 @@ def in_workspace_tz(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
             return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def _actor(request: HttpRequest) -> User:
+    # @workspace_permission let only members through: the user is a logged-in team member.
+    user = request.user
+    assert isinstance(user, User)
+    return user
 
 
 def _can(request: HttpRequest, permission: str) -> bool:
@@ -212,11 +219,11 @@ def _save(request: HttpRequest, post: Post | None, post_type: str) -> HttpRespon
     try:
         if post is None:
             post = actions.do_create_post(
-                workspace, actor=request.user, type=post_type, body_format=body_format, **form.changes()
+                workspace, actor=_actor(request), type=post_type, body_format=body_format, **form.changes()
             )
             messages.success(request, _("Saved: « %(title)s ».") % {"title": post.title})
         else:
-            post = actions.do_update_post(post, actor=request.user, **form.changes())
+            post = actions.do_update_post(post, actor=_actor(request), **form.changes())
             messages.success(request, _("Saved: « %(title)s ».") % {"title": post.title})
     except ActionError as error:
         form.add_error(None, str(error))
@@ -228,7 +235,7 @@ def _new(request: HttpRequest, post_type: str) -> HttpResponse:
     workspace = request.workspace  # type: ignore[attr-defined]
     if request.method == "POST":
         return _save(request, None, post_type)
-    own = actions.author_for_user(workspace, request.user)  # type: ignore[arg-type]
+    own = actions.author_for_user(workspace, _actor(request))
     form = PostForm(
         workspace=workspace,
         post_type=post_type,
@@ -258,8 +265,8 @@ def _post_of(request: HttpRequest, post_id: int) -> Post:
     return get_object_or_404(
         Post.objects.select_related("author", "workspace", "parent"),
         pk=post_id,
-        workspace=request.workspace,
-        type__in=(PostType.POST, PostType.PAGE),  # type: ignore[attr-defined]
+        workspace=request.workspace,  # type: ignore[attr-defined]
+        type__in=(PostType.POST, PostType.PAGE),
     )
 
 
@@ -307,7 +314,7 @@ def post_status(request: HttpRequest, post_id: int) -> HttpResponse:
     if action is None:
         raise Http404("no such action")
     try:
-        action(post, actor=request.user)
+        action(post, actor=_actor(request))
     except ActionError as error:
         messages.error(request, str(error))
     else:
@@ -326,7 +333,7 @@ def post_status(request: HttpRequest, post_id: int) -> HttpResponse:
 def post_approve(request: HttpRequest, post_id: int) -> HttpResponse:
     post = _post_of(request, post_id)
     try:
-        actions.do_approve_post(post, actor=request.user, note=request.POST.get("note", "")[:2000])
+        actions.do_approve_post(post, actor=_actor(request), note=request.POST.get("note", "")[:2000])
     except ActionError as error:
         messages.error(request, str(error))
     else:
@@ -351,7 +358,7 @@ def taxonomy(request: HttpRequest) -> HttpResponse:
             if category_form.is_valid():
                 try:
                     created = actions.do_create_category(
-                        workspace, actor=request.user, **category_form.values()
+                        workspace, actor=_actor(request), **category_form.values()
                     )
                 except ActionError as error:
                     category_form.add_error(None, str(error))
@@ -362,7 +369,7 @@ def taxonomy(request: HttpRequest) -> HttpResponse:
             tag_form = TagForm(request.POST, prefix="tag")
             if tag_form.is_valid():
                 try:
-                    tag = actions.do_create_tag(workspace, actor=request.user, **tag_form.cleaned_data)
+                    tag = actions.do_create_tag(workspace, actor=_actor(request), **tag_form.cleaned_data)
                 except ActionError as error:
                     tag_form.add_error(None, str(error))
                 else:
@@ -394,13 +401,13 @@ def category_edit(request: HttpRequest, category_id: int) -> HttpResponse:
     workspace = request.workspace  # type: ignore[attr-defined]
     category = get_object_or_404(Category, pk=category_id, workspace=workspace)
     if request.method == "POST" and "delete" in request.POST:
-        actions.do_delete_category(category, actor=request.user)
+        actions.do_delete_category(category, actor=_actor(request))
         messages.success(request, _("Category « %(name)s » deleted.") % {"name": category.name})
         return redirect("space_staff:taxonomy")
     form = CategoryForm(request.POST or None, workspace=workspace, category=category)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.do_update_category(category, actor=request.user, **form.values())
+            actions.do_update_category(category, actor=_actor(request), **form.values())
         except ActionError as error:
             form.add_error("parent" if isinstance(error, actions.CategoryCycleError) else None, str(error))
         else:
@@ -419,7 +426,7 @@ def tag_edit(request: HttpRequest, tag_id: int) -> HttpResponse:
     workspace = request.workspace  # type: ignore[attr-defined]
     tag = get_object_or_404(Tag, pk=tag_id, workspace=workspace)
     if request.method == "POST" and "delete" in request.POST:
-        actions.do_delete_tag(tag, actor=request.user)
+        actions.do_delete_tag(tag, actor=_actor(request))
         messages.success(request, _("Tag « %(name)s » deleted.") % {"name": tag.name})
         return redirect("space_staff:taxonomy")
     form = TagForm(
@@ -427,7 +434,7 @@ def tag_edit(request: HttpRequest, tag_id: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            actions.do_update_tag(tag, actor=request.user, **form.cleaned_data)
+            actions.do_update_tag(tag, actor=_actor(request), **form.cleaned_data)
         except ActionError as error:
             form.add_error(None, str(error))
         else:
@@ -454,7 +461,7 @@ def authors(request: HttpRequest) -> HttpResponse:
         form = AuthorForm(request.POST, workspace=workspace)
         if form.is_valid():
             try:
-                author = actions.do_create_author(workspace, actor=request.user, **form.values())
+                author = actions.do_create_author(workspace, actor=_actor(request), **form.values())
             except ActionError as error:
                 form.add_error(None, str(error))
             else:
@@ -489,7 +496,7 @@ def author_edit(request: HttpRequest, author_id: int) -> HttpResponse:
     form = AuthorForm(request.POST or None, workspace=workspace, author=author)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.do_update_author(author, actor=request.user, **form.values())
+            actions.do_update_author(author, actor=_actor(request), **form.values())
         except ActionError as error:
             form.add_error(None, str(error))
         else:
