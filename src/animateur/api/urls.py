@@ -1,4 +1,44 @@
-from django.urls import path  # noqa: F401
+"""The HTTP API at /api/: token auth per user and workspace; OpenAPI at /api/docs."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.security import HttpBearer
+
+from animateur.api.actions import hash_key
+from animateur.api.models import ApiToken
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
+        found = (
+            ApiToken.objects.select_related("user", "workspace")
+            .filter(key_hash=hash_key(token), revoked_at=None, user__is_active=True)
+            .first()
+        )
+        if found is None:
+            return None
+        # A token is bound to its workspace: whatever host or /w/ prefix the request used.
+        request.workspace = found.workspace  # type: ignore[attr-defined]
+        if found.last_used_at is None or (timezone.now() - found.last_used_at).total_seconds() > 60:
+            ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+        return found
+
+
+api = NinjaAPI(title="animateur", version="1", auth=TokenAuth(), urls_namespace="api")
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(request, {"detail": f"permission required: {exc}"}, status=403)
+
+
+from animateur.api.inbox import router as inbox_router  # noqa: E402
+
+api.add_router("/inbox", inbox_router)
 
 app_name = "api"
-urlpatterns: list = []
+urlpatterns = api.urls[0]

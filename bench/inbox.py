@@ -1,0 +1,281 @@
+"""Inbox benchmark: list, filtered view, search and conversation page, on SQLite and PostgreSQL.
+
+    python bench/inbox.py [--scale small|full] [--databases sqlite,postgres]
+
+Full scale: 1,000,000 messages in 200,000 conversations (the issue's numbers); small: 10,000 in 2,000
+(about a minute). Each database runs in a child process on a fresh database; every page is fetched
+through Django's test client as a logged-in moderator. The baseline is a primary-key fetch of one
+message in the same run. Target: p95 under 100 ms. Ends with one JSON line of figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+
+SCALES = {"small": (10_000, 2_000), "full": (1_000_000, 200_000)}
+REPEAT = {"small": 20, "full": 60}
+WORDS = [
+    "musée",
+    "horaires",
+    "billet",
+    "parking",
+    "accès",
+    "enfant",
+    "tarif",
+    "réservation",
+    "groupe",
+    "visite",
+    "boutique",
+    "café",
+    "jardin",
+    "exposition",
+    "concert",
+    "famille",
+    "handicap",
+    "navette",
+    "hôtel",
+    "plage",
+    "vélo",
+    "randonnée",
+    "marché",
+    "festival",
+    "nuit",
+]
+PG_URL = os.environ.get(
+    "ANIMATEUR_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/animateur_bench_inbox"
+)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def child(scale: str) -> dict:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "animateur.config.settings")
+    os.environ["ANIMATEUR_PAGE_CACHE_SECONDS"] = "0"
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.utils import timezone
+
+    call_command("migrate", verbosity=0)
+    from animateur.channels.models import Channel
+    from animateur.core.actions import SystemActor, do_create_workspace
+    from animateur.core.models import Membership, User
+    from animateur.inbox.models import Conversation, ConversationItem, State
+    from animateur.stream.models import Identity, Member, Message
+
+    n_messages, n_conversations = SCALES[scale]
+    rng = random.Random(42)
+    workspace = do_create_workspace("bench", "Bench", actor=SystemActor("bench"), is_default=True)
+    site = Channel.objects.get(workspace=workspace, kind="site")
+    mastodon = Channel.objects.create(workspace=workspace, kind="mastodon", name="mastodon")
+    user = User.objects.create_user("mod@bench.org", "bench password 123")
+    Membership.objects.create(user=user, workspace=workspace, role="moderator")
+    started = time.perf_counter()
+    members = Member.objects.bulk_create(
+        [Member(workspace=workspace, display_name=f"Member {i}") for i in range(2000)]
+    )
+    identities = Identity.objects.bulk_create(
+        [
+            Identity(
+                workspace=workspace,
+                channel=site if i % 3 else mastodon,
+                member=m,
+                origin="site",
+                external_id=f"m{i}",
+                display_name=m.display_name,
+            )
+            for i, m in enumerate(members)
+        ]
+    )
+    now = timezone.now()
+    per = n_messages // n_conversations
+    chunk = 2000
+    for start in range(0, n_conversations, chunk):
+        with transaction.atomic():
+            roots, texts = [], []
+            for i in range(start, min(n_conversations, start + chunk)):
+                ident = identities[i % len(identities)]
+                text = " ".join(rng.choices(WORDS, k=12)) + f" n{i}"
+                at = now - timedelta(minutes=(n_conversations - i) * 3)
+                roots.append(
+                    Message(
+                        workspace=workspace,
+                        channel_id=ident.channel_id,
+                        external_id=f"r{i}",
+                        kind="comment",
+                        author=ident,
+                        text=text,
+                        html=f"<p>{text}</p>",
+                        created_at=at,
+                        received_at=at,
+                        language="fr",
+                    )
+                )
+                texts.append(text)
+            Message.objects.bulk_create(roots)
+            convs = []
+            for i, root in enumerate(roots):
+                convs.append(
+                    Conversation(
+                        workspace=workspace,
+                        root=root,
+                        channel_id=root.channel_id,
+                        channel_kind="site" if root.channel_id == site.pk else "mastodon",
+                        author_name=root.author.display_name,
+                        subject=texts[i][:300],
+                        search_text=texts[i].lower(),
+                        language="fr",
+                        state=rng.choice([State.NEW, State.OPEN, State.WAITING, State.CLOSED]),
+                        assignee=user if rng.random() < 0.2 else None,
+                        message_count=per,
+                        started_at=root.created_at,
+                        last_message_at=root.created_at + timedelta(minutes=per),
+                        last_inbound_at=root.created_at,
+                        last_message_id=0,
+                        due_at=root.created_at + timedelta(hours=2) if rng.random() < 0.7 else None,
+                    )
+                )
+            Conversation.objects.bulk_create(convs)
+            replies = []
+            for root in roots:
+                for k in range(1, per):
+                    replies.append(
+                        Message(
+                            workspace=workspace,
+                            channel_id=root.channel_id,
+                            external_id=f"{root.external_id}.{k}",
+                            kind="reply",
+                            parent=root,
+                            author=root.author,
+                            text=f"réponse {k}",
+                            html=f"<p>réponse {k}</p>",
+                            created_at=root.created_at + timedelta(minutes=k),
+                            from_organisation=k % 2 == 1,
+                        )
+                    )
+            Message.objects.bulk_create(replies, batch_size=5000)
+            items = [ConversationItem(conversation=c, message=r) for c, r in zip(convs, roots, strict=True)]
+            by_root = {r.pk: c for c, r in zip(convs, roots, strict=True)}
+            items += [ConversationItem(conversation=by_root[m.parent_id], message=m) for m in replies]
+            ConversationItem.objects.bulk_create(items, batch_size=5000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    load_seconds = time.perf_counter() - started
+
+    client = Client()
+    client.force_login(user)
+    conv_ids = list(Conversation.objects.values_list("pk", flat=True)[:5000])
+    msg_ids = list(Message.objects.values_list("pk", flat=True)[:5000])
+    repeat = REPEAT[scale]
+
+    def measure(fn) -> list[float]:
+        fn()  # warm
+        times = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - t) * 1000)
+        return times
+
+    def get(url: str) -> None:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+
+    cases = {
+        "baseline_pk_fetch": lambda: Message.objects.get(pk=rng.choice(msg_ids)),
+        "inbox_list": lambda: get("/app/inbox/"),
+        "filtered_view": lambda: get("/app/inbox/?view=unassigned&channel=mastodon&sort=recent"),
+        "search": lambda: get(f"/app/inbox/?q={rng.choice(WORDS)}+n{rng.randrange(n_conversations)}"),
+        "conversation_page": lambda: get(f"/app/inbox/c/{rng.choice(conv_ids)}/"),
+    }
+    results = {}
+    for name, fn in cases.items():
+        times = measure(fn)
+        results[name] = {
+            "p50_ms": round(statistics.median(times), 2),
+            "p95_ms": round(percentile(times, 95), 2),
+        }
+    base = results["baseline_pk_fetch"]["p95_ms"] or 0.01
+    for r in results.values():
+        r["p95_ratio_to_baseline"] = round(r["p95_ms"] / base, 1)
+        r["under_100ms"] = r["p95_ms"] < 100
+    return {
+        "vendor": connection.vendor,
+        "messages": Message.objects.count(),
+        "conversations": Conversation.objects.count(),
+        "load_seconds": round(load_seconds, 1),
+        "results": results,
+    }
+
+
+def run_child(scale: str, database: str) -> dict:
+    env = dict(os.environ)
+    env["ANIMATEUR_DATA_DIR"] = tempfile.mkdtemp(prefix="animateur-bench-inbox-")
+    env["ANIMATEUR_TASKS_IMMEDIATE"] = "1"
+    env["ANIMATEUR_TESTING"] = "1"  # plain static storage: no collectstatic manifest needed
+    if database == "postgres":
+        import psycopg
+
+        name = PG_URL.rsplit("/", 1)[1]
+        admin = PG_URL.rsplit("/", 1)[0] + "/postgres"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        env["DATABASE_URL"] = PG_URL
+    else:
+        env.pop("DATABASE_URL", None)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", "--scale", scale], env=env, capture_output=True, text=True
+    )
+    if out.returncode:
+        raise RuntimeError(out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "failed")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", choices=SCALES, default="small")
+    parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--child", action="store_true")
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.scale)))
+        return
+    figures = {"bench": "inbox", "scale": args.scale}
+    for database in args.databases.split(","):
+        try:
+            result = run_child(args.scale, database)
+        except Exception as exc:  # a missing PostgreSQL must not hide SQLite's figures
+            print(f"{database}: skipped ({exc})", file=sys.stderr)
+            figures[database] = {"error": str(exc)[:300]}
+            continue
+        figures[database] = result
+        print(
+            f"{database}: {result['messages']} messages, {result['conversations']} conversations "
+            f"(loaded in {result['load_seconds']} s)"
+        )
+        for name, r in result["results"].items():
+            print(
+                f"  {name:20s} p50 {r['p50_ms']:8.2f} ms  p95 {r['p95_ms']:8.2f} ms  "
+                f"×{r['p95_ratio_to_baseline']:<7} {'ok' if r['under_100ms'] else 'OVER 100 ms'}"
+            )
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""The inbox API: token per user and workspace, the matrix for every endpoint, 404 for other workspaces."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from animateur.api.actions import do_create_api_token
+from animateur.api.urls import api
+from animateur.core.actions import SystemActor
+from animateur.core.permissions import MATRIX
+from animateur.core.roles import Role
+from animateur.inbox.models import Conversation
+from animateur.stream.models import Message
+from tests.inbox.factories import inbound, post_message
+
+SYSTEM = SystemActor("tests")
+ROLES = [Role.OWNER, Role.MANAGER, Role.MODERATOR, Role.ANALYST, Role.GUEST]
+
+
+def operations():
+    for prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            for op in path_view.operations:
+                yield (
+                    (prefix.rstrip("/") + "/" + path.lstrip("/")).replace("//", "/"),
+                    op.methods,
+                    op.view_func,
+                )
+
+
+def bearer(workspace, user):
+    _token, key = do_create_api_token(workspace, user, "t", actor=SYSTEM)
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+
+@pytest.fixture
+def world(workspace, make_workspace, make_user):
+    other = make_workspace("other", "Other")
+    a = Conversation.objects.get(root=inbound(workspace, "question A", parent=post_message(workspace)))
+    b = Conversation.objects.get(root=inbound(other, "question B", parent=post_message(other)))
+    headers = {role: bearer(workspace, make_user(f"{role}@a.org", workspace, role)) for role in ROLES}
+    return {
+        "a": a,
+        "b": b,
+        "headers": headers,
+        "outsider": bearer(other, make_user("o@b.org", other, Role.OWNER)),
+    }
+
+
+BODIES = {"reply": {"text": "Merci !"}, "assign": {"user_id": None}, "state": {"state": "open"}}
+
+
+def call(client, method, path, headers):
+    from django.db import transaction
+
+    with transaction.atomic():
+        body = BODIES.get(path.rstrip("/").split("/")[-1], {})
+        if method == "GET":
+            response = client.get(path, **headers)
+        else:
+            response = client.post(path, body, content_type="application/json", **headers)
+        transaction.set_rollback(True)
+    return response
+
+
+def test_every_endpoint_declares_a_permission_and_each_role_gets_what_the_matrix_says(world):
+    client = Client()
+    problems, count = [], 0
+    for path, methods, func in operations():
+        permission = getattr(func, "required_permission", None)
+        assert permission in MATRIX, f"{path} declares no permission of the matrix"
+        for method in methods:
+            count += 1
+            url = "/api" + re.sub(r"\{conversation_id\}", str(world["a"].pk), path)
+            other_url = "/api" + re.sub(r"\{conversation_id\}", str(world["b"].pk), path)
+            for role in ROLES:
+                status = call(client, method, url, world["headers"][role]).status_code
+                allowed = role in MATRIX[permission]
+                if allowed != (status == 200):
+                    problems.append(f"{method} {path} as {role}: {status}")
+                if "{conversation_id}" in path and allowed:
+                    other = call(client, method, other_url, world["headers"][role])
+                    if other.status_code != 404 or b"question B" in other.content:
+                        problems.append(f"{method} {path} as {role} reached workspace B: {other.status_code}")
+            if call(client, method, url, {}).status_code != 401:
+                problems.append(f"{method} {path} without token is not 401")
+            outsider = call(client, method, url, world["outsider"])
+            if "{conversation_id}" in path and outsider.status_code != 404:
+                problems.append(f"{method} {path} with another workspace's token: {outsider.status_code}")
+            if b"question A" in outsider.content:
+                problems.append(f"{method} {path} leaked workspace A to B's token")
+    assert count >= 5
+    assert not problems, "\n".join(problems)
+
+
+def test_a_moderator_replies_through_the_api_and_the_answer_is_on_the_site(world):
+    client = Client()
+    response = client.post(
+        f"/api/inbox/conversations/{world['a'].pk}/reply",
+        {"text": "Réponse API"},
+        content_type="application/json",
+        **world["headers"][Role.MODERATOR],
+    )
+    assert response.status_code == 200 and response.json()["state"] == "waiting"
+    assert Message.objects.get(text="Réponse API").from_organisation
+    listing = client.get("/api/inbox/conversations?view=waiting", **world["headers"][Role.GUEST]).json()
+    assert [c["id"] for c in listing] == [world["a"].pk]
