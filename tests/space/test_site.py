@@ -373,3 +373,21 @@ def test_list_pages_make_a_few_queries_whatever_the_number_of_posts(
     for url in ("/", "/page/2/", "/category/parent/enfant/", "/tag/mot/", "/2011/01/", "/2011/01/06/a5/"):
         with django_assert_max_num_queries(6):
             assert client.get(url).status_code == 200
+
+
+def test_a_sticky_post_leads_the_home_page_before_newer_posts(workspace, client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from animateur.core.actions import SystemActor
+    from animateur.space.actions import do_create_post
+
+    actor = SystemActor("tests")
+    now = timezone.now()
+    do_create_post(workspace, actor=actor, title="Ancien mais épinglé", body="a", status="published",
+                   published_at=now - timedelta(days=30), is_sticky=True)
+    do_create_post(workspace, actor=actor, title="Tout nouveau", body="b", status="published",
+                   published_at=now - timedelta(days=1))
+    text = client.get("/").content.decode()
+    assert text.index("Ancien mais épinglé") < text.index("Tout nouveau")

@@ -79,7 +79,9 @@ def _can_preview(request: HttpRequest, workspace: Workspace) -> bool:
 @public_page
 @site_view
 def home(request: HttpRequest, workspace: Workspace, page: int | None = None) -> HttpResponse:
-    posts = _page_of(request, selectors.public_posts(workspace), workspace.posts_per_page, page)
+    # Sticky posts lead the home page, as readers of a WordPress blog expect.
+    latest = selectors.public_posts(workspace).order_by("-is_sticky", "-published_at", "-id")
+    posts = _page_of(request, latest, workspace.posts_per_page, page)
     canonical = (
         reverse("space:home") if posts.number == 1 else reverse("space:home_page", args=[posts.number])
     )
