@@ -43,7 +43,7 @@ ZERO_DATE = "0000-00-00 00:00:00"
 CHUNK = 200
 # Characters XML 1.0 cannot carry; a Markdown body written in animateur might hold one.
 INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-APPROVED = {
+APPROVED: dict[str, str] = {
     Visibility.VISIBLE: "1",
     Visibility.PENDING: "0",
     Visibility.HIDDEN: "0",
@@ -51,7 +51,7 @@ APPROVED = {
     Visibility.TRASH: "trash",
     Visibility.DELETED: "trash",
 }
-WP_KEEPS = {
+WP_KEEPS: dict[str, str] = {
     "1": Visibility.VISIBLE,
     "0": Visibility.PENDING,
     "spam": Visibility.SPAM,

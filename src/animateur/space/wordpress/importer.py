@@ -45,7 +45,7 @@ __all__ = ["ImportSummary", "WXRError", "import_wxr"]
 
 KINDS = ("posts", "pages", "attachments", "authors", "categories", "tags", "comments")
 TYPE_KEY = {PostType.POST: "posts", PostType.PAGE: "pages", PostType.ATTACHMENT: "attachments"}
-STATUS_FROM_WP = {
+STATUS_FROM_WP: dict[str, str] = {
     "publish": PostStatus.PUBLISHED,
     "draft": PostStatus.DRAFT,
     "auto-draft": PostStatus.DRAFT,
@@ -55,7 +55,7 @@ STATUS_FROM_WP = {
     "trash": PostStatus.TRASH,
     "inherit": PostStatus.PUBLISHED,  # attachments follow their parent
 }
-STATUS_TO_WP = {
+STATUS_TO_WP: dict[str, str] = {
     PostStatus.PUBLISHED: "publish",
     PostStatus.DRAFT: "draft",
     PostStatus.PENDING: "pending",
@@ -63,7 +63,7 @@ STATUS_TO_WP = {
     PostStatus.SCHEDULED: "future",
     PostStatus.TRASH: "trash",
 }
-VISIBILITY_FROM_WP = {
+VISIBILITY_FROM_WP: dict[str, str] = {
     "1": Visibility.VISIBLE,
     "approve": Visibility.VISIBLE,
     "0": Visibility.PENDING,

@@ -275,26 +275,26 @@ def _read(source: _CountingReader) -> Iterator[Record]:
                 data, _ = _fields(element)
                 record = Record("term", line, data)
             elif name == "item":
-                data = _item(element)
-                _check_item(data, line)
-                post_id = data["post_id"]
+                item_data: dict[str, Any] = _item(element)
+                _check_item(item_data, line)
+                post_id = item_data["post_id"]
                 # WordPress's importer keeps the first item of an id and skips the others (theme test data
                 # repeats some menu items): so does animateur, and says so in the summary.
                 if post_id is not None:
                     if post_id in post_ids:
-                        data["duplicate_of_line"] = post_ids[post_id]
+                        item_data["duplicate_of_line"] = post_ids[post_id]
                     else:
                         post_ids[post_id] = line
                 kept = []
-                for comment in data["_comments"]:
+                for comment in item_data["_comments"]:
                     if comment["id"] is not None:
                         if comment["id"] in comment_ids:
                             continue
                         comment_ids[comment["id"]] = comment["line"]
                     kept.append(comment)
-                data["duplicate_comments"] = len(data["_comments"]) - len(kept)
-                data["_comments"] = kept
-                record = Record("item", line, data)
+                item_data["duplicate_comments"] = len(item_data["_comments"]) - len(kept)
+                item_data["_comments"] = kept
+                record = Record("item", line, item_data)
             # What has been read is dropped: memory stays bounded whatever the file's size.
             element.clear()
             while element.getprevious() is not None:
