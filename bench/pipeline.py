@@ -1,0 +1,258 @@
+"""Messages per second through the whole ingestion pipeline, against a bulk insert of the same rows.
+
+    python bench/pipeline.py [--scale small|full] [--postgres URL]
+
+For each database (SQLite in a temporary folder; PostgreSQL when reachable, in a database of its
+own that is dropped afterwards), batches of 1,000 generated messages (French and English, 20 %
+replies, 10 % from members already known, 5 % fetched again) go through run_pipeline (normalize,
+dedupe, identify, language, moderation hooks, store), then the same rows are inserted with one
+bulk_create per batch (no pipeline). Prints both rates and their ratio; the last line is JSON.
+Target: 5,000 messages a second or more on one core on SQLite, and a ratio of 0.3 or more.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+
+FR = [
+    "Merci pour cet article, il tombe à pic pour notre association",
+    "Je ne suis pas d'accord avec la conclusion, les chiffres de l'an dernier disent autre chose",
+    "Est-ce que la rencontre de jeudi est ouverte à tout le monde ?",
+    "Bravo à toute l'équipe pour l'organisation, c'était une très belle journée",
+    "Quelqu'un sait où trouver le programme complet de la semaine prochaine ?",
+]
+EN = [
+    "Thanks for this post, it came at just the right time for our team",
+    "I disagree with the conclusion, last year's numbers tell a different story",
+    "Is Thursday's meetup open to everyone or members only?",
+    "Congratulations to the whole crew, it was a lovely day out",
+    "Does anyone know where to find the full schedule for next week?",
+]
+
+
+def generate(batch_no: int, size: int, known: list[str], previous: list[dict]) -> list[dict]:
+    rng = random.Random(batch_no)
+    rows: list[dict] = []
+    refetch = rng.sample(previous, min(len(previous), size * 5 // 100)) if previous else []
+    for n in range(size - len(refetch)):
+        key = f"b{batch_no}-{n}"
+        text = rng.choice(FR if rng.random() < 0.5 else EN) + f" ({key})"
+        author = rng.choice(known) if known and rng.random() < 0.1 else f"user-{batch_no}-{n}"
+        parent = None
+        if rows and rng.random() < 0.20:
+            parent = rng.choice(rows)["id"]
+        rows.append({"id": key, "text": text, "author": author, "parent": parent})
+    return rows + refetch
+
+
+def run_one(db_label: str, batches: int) -> dict:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "animateur.config.settings")
+    django.setup()
+    from datetime import UTC, datetime
+
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from animateur.channels.models import Channel
+    from animateur.core.actions import SystemActor, do_create_workspace
+    from animateur.stream.items import AuthorInfo, Incoming
+    from animateur.stream.models import Identity, Member, Message
+    from animateur.stream.pipeline import run_pipeline
+
+    call_command("migrate", verbosity=0)
+    workspace = do_create_workspace("bench", "Bench", actor=SystemActor("bench"))
+    channel = Channel.objects.create(workspace=workspace, kind="files", name="bench")
+    bulk_channel = Channel.objects.create(workspace=workspace, kind="files", name="bulk")
+    created_at = datetime(2024, 5, 1, tzinfo=UTC)
+    # Warm-up: load the language detector outside the measure.
+    run_pipeline(
+        [Incoming(channel=channel, external_id="warm", text="Bonjour tout le monde", created_at=created_at)]
+    )
+
+    known: list[str] = []
+    previous: list[dict] = []
+    all_batches = []
+    for b in range(batches):
+        rows = generate(b, 1000, known, previous)
+        all_batches.append(rows)
+        previous = rows[:800]
+        known = list({r["author"] for r in rows})[:200]
+
+    def incoming(row: dict) -> Incoming:
+        return Incoming(
+            channel=channel,
+            external_id=row["id"],
+            text=row["text"],
+            created_at=created_at,
+            author=AuthorInfo(external_id=row["author"], display_name=row["author"]),
+            parent_external_id=row["parent"],
+            kind="reply" if row["parent"] else "comment",
+        )
+
+    def measure() -> float:
+        start = time.perf_counter()
+        for rows in all_batches:
+            run_pipeline([incoming(r) for r in rows])
+        return time.perf_counter() - start
+
+    total = sum(len(rows) for rows in all_batches)
+    pipeline_seconds = measure()  # with every hook the other apps registered (inbox, moderation ...)
+    stored = Message.objects.filter(channel=channel).count()
+    # The stream's own stages only: the same messages on a fresh channel, other apps' hooks unplugged.
+    from animateur.stream import pipeline as stream_pipeline
+    from animateur.stream import stages
+
+    saved = (
+        list(stream_pipeline.ON_STORE),
+        list(stream_pipeline.AFTER_COMMIT),
+        list(stages.ENRICHERS),
+        list(stages.MODERATORS),
+    )
+    stream_pipeline.ON_STORE[:] = []
+    stream_pipeline.AFTER_COMMIT[:] = [stages.bump_site_version]
+    stages.ENRICHERS[:] = []
+    stages.MODERATORS[:] = [stages.hold_first_comments]
+    channel = Channel.objects.create(workspace=workspace, kind="files", name="core")
+    core_seconds = measure()
+    (
+        stream_pipeline.ON_STORE[:],
+        stream_pipeline.AFTER_COMMIT[:],
+        stages.ENRICHERS[:],
+        stages.MODERATORS[:],
+    ) = saved
+
+    # Baseline: the same rows, one bulk_create per batch; authors made up front, no pipeline.
+    authors = sorted({r["author"] for rows in all_batches for r in rows})
+    members = Member.objects.bulk_create([Member(workspace=workspace, display_name=a) for a in authors])
+    identities = Identity.objects.bulk_create(
+        [
+            Identity(workspace=workspace, channel=bulk_channel, member=m, origin="files", external_id=a)
+            for a, m in zip(authors, members, strict=True)
+        ]
+    )
+    by_author = dict(zip(authors, identities, strict=True))
+    seen: set[str] = set()
+    bulk_total = 0
+    start = time.perf_counter()
+    for rows in all_batches:
+        fresh = [r for r in rows if r["id"] not in seen]
+        seen.update(r["id"] for r in fresh)
+        with transaction.atomic():
+            Message.objects.bulk_create(
+                [
+                    Message(
+                        workspace=workspace,
+                        channel=bulk_channel,
+                        external_id=r["id"],
+                        text=r["text"],
+                        html=f"<p>{r['text']}</p>",
+                        created_at=created_at,
+                        author=by_author[r["author"]],
+                    )
+                    for r in fresh
+                ],
+                batch_size=1000,
+            )
+        bulk_total += len(rows)
+    bulk_seconds = time.perf_counter() - start
+    return {
+        "db": db_label,
+        "vendor": connection.vendor,
+        "messages": total,
+        "stored": stored,
+        "pipeline_per_second": round(total / pipeline_seconds),
+        "bulk_per_second": round(bulk_total / bulk_seconds),
+        "ratio": round((total / pipeline_seconds) / (bulk_total / bulk_seconds), 3),
+        "core_per_second": round(total / core_seconds),
+        "core_ratio": round((total / core_seconds) / (bulk_total / bulk_seconds), 3),
+    }
+
+
+def child(db_label: str, url: str | None, batches: int) -> dict | None:
+    env = dict(os.environ)
+    env["ANIMATEUR_DATA_DIR"] = tempfile.mkdtemp(prefix="animateur-bench-")
+    env.pop("DATABASE_URL", None)
+    if url:
+        env["DATABASE_URL"] = url
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", db_label, "--batches", str(batches)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        print(f"{db_label}: failed\n{proc.stderr[-2000:]}", file=sys.stderr)
+        return None
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def postgres_database(base_url: str) -> tuple[str, callable] | None:
+    try:
+        import psycopg
+    except ImportError:
+        return None
+    name = f"animateur_bench_{os.getpid()}"
+    try:
+        with psycopg.connect(base_url, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except Exception as exc:
+        print(f"PostgreSQL not reachable ({exc}); skipped", file=sys.stderr)
+        return None
+    url = base_url.rsplit("/", 1)[0] + "/" + name
+
+    def drop() -> None:
+        with psycopg.connect(base_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return url, drop
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", choices=["small", "full"], default="small")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+    )
+    parser.add_argument("--child")
+    parser.add_argument("--batches", type=int)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_one(args.child, args.batches)))
+        return
+    batches = args.batches or (5 if args.scale == "small" else 20)
+    results = []
+    sqlite = child("sqlite", None, batches)
+    if sqlite:
+        results.append(sqlite)
+    pg = postgres_database(args.postgres)
+    if pg:
+        url, drop = pg
+        try:
+            result = child("postgresql", url, batches)
+            if result:
+                results.append(result)
+        finally:
+            drop()
+    for r in results:
+        print(
+            f"{r['db']:>10}: pipeline {r['pipeline_per_second']:>7} msg/s, "
+            f"bulk insert {r['bulk_per_second']:>7} "
+            f"msg/s, ratio {r['ratio']:.2f} ({r['messages']} messages, {r['stored']} stored); "
+            f"stream stages alone {r['core_per_second']} msg/s, ratio {r['core_ratio']:.2f}"
+        )
+    print(json.dumps({"bench": "pipeline", "batches": batches, "results": results}))
+
+
+if __name__ == "__main__":
+    main()
