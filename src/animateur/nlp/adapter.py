@@ -28,7 +28,7 @@ from typing import Literal
 import numpy as np
 
 from animateur.nlp.features import N_BUCKETS, batch_features, normalize
-from animateur.nlp.models import SPAM, TOXICITY, TOXICITY_FR, LinearModels, shipped, sigmoid
+from animateur.nlp.models import SPAM, LinearModels, shipped, sigmoid, toxicity_logit
 
 Kind = Literal["spam", "toxicity"]
 KINDS: tuple[str, ...] = ("spam", "toxicity")
@@ -104,10 +104,8 @@ class WorkspaceAdapter:
         if not len(idx):
             return
         logits = (self.base or shipped()).logits_from_features(idx, values, off)[0]
-        if kind == "spam":
-            base = float(logits[SPAM])
-        else:
-            base = float(logits[TOXICITY_FR if language == "fr" else TOXICITY])
+        french = language == "fr"
+        base = float(logits[SPAM]) if kind == "spam" else float(toxicity_logit(logits, french))
         target = 1.0 if label else 0.0
         weights = self.weights[kind]
         for _ in range(8):
@@ -162,7 +160,10 @@ class WorkspaceAdapter:
         """(label, similarity) of the most similar remembered decision of this kind above the threshold."""
         if not self._memory:
             return None
-        best = max(self._similar(minhash(text), kind), key=lambda x: (x[1], x[0]), default=None)
+        return self._nearest_signature(minhash(text), kind)
+
+    def _nearest_signature(self, sig: np.ndarray, kind: str) -> tuple[bool, float] | None:
+        best = max(self._similar(sig, kind), key=lambda x: (x[1], x[0]), default=None)
         if best is None or best[1] < self.duplicate_similarity:
             return None
         return self._memory[best[0]][1], best[1]
@@ -192,6 +193,7 @@ class WorkspaceAdapter:
         """Adapted (spam, toxicity) probabilities and a mask of the messages the adapter changed."""
         out = []
         adapted = np.zeros(len(texts), bool)
+        signatures = [minhash(text) for text in texts] if self._memory else []
         starts = off[:-1]
         nonempty = off[1:] > starts
         for kind, logit in (("spam", spam_logit), ("toxicity", toxicity_logit)):
@@ -203,16 +205,13 @@ class WorkspaceAdapter:
                 adapted |= np.abs(corr) > 0.05
                 z += corr
             p = sigmoid(z)
-            if self._memory:
-                for j, text in enumerate(texts):
-                    near = self.nearest(text, kind)  # type: ignore[arg-type]
-                    if near is not None:
-                        label, sim = near
-                        strength = 0.5 + 0.5 * (sim - self.duplicate_similarity) / (
-                            1 - self.duplicate_similarity
-                        )
-                        p[j] = strength * float(label) + (1 - strength) * p[j]
-                        adapted[j] = True
+            for j, sig in enumerate(signatures):
+                near = self._nearest_signature(sig, kind)
+                if near is not None:
+                    label, sim = near
+                    strength = 0.5 + 0.5 * (sim - self.duplicate_similarity) / (1 - self.duplicate_similarity)
+                    p[j] = strength * float(label) + (1 - strength) * p[j]
+                    adapted[j] = True
             out.append(p)
         return out[0], out[1], adapted
 

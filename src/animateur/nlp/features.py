@@ -11,7 +11,7 @@ A message becomes:
 - character 2- to 5-grams of each padded word (``c:``), which catch spelling
   variants (« débiiile », « f*ck », missing accents),
 - a few shape features (``m:``): link, e-mail, phone-like number, upper case
-  ratio, repeated punctuation, length bucket.
+  ratio, repeated punctuation, length bucket, insults (``animateur.nlp.lexicon``).
 
 Each occurrence weighs ``1 / sqrt(n)`` where n is the number of occurrences of
 the message, so a vector has unit L2 norm before bucket collisions.
@@ -25,6 +25,8 @@ import zlib
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+
+from animateur.nlp.lexicon import INSULTS
 
 HASH_BITS = 18
 N_BUCKETS = 1 << HASH_BITS
@@ -110,9 +112,9 @@ def _shape_features(raw: str, tokens: Sequence[str]) -> list[str]:
         feats.append("m:email")
     if _PHONE_RE.search(raw):
         feats.append("m:phone")
-    letters = sum(1 for c in raw if c.isalpha())
+    letters = sum(map(str.isalpha, raw))
     if letters >= 8:
-        upper = sum(1 for c in raw if c.isupper())
+        upper = sum(map(str.isupper, raw))
         ratio = upper / letters
         if ratio > 0.6:
             feats.append("m:caps_high")
@@ -120,14 +122,20 @@ def _shape_features(raw: str, tokens: Sequence[str]) -> list[str]:
             feats.append("m:caps_mid")
     if "!!" in raw:
         feats.append("m:exclaim")
+    insults = sum(1 for t in tokens if t in INSULTS)
+    if insults:
+        feats.extend(["m:insult"] * 3)  # counted thrice: one strong, shared signal
+        if insults > 1:
+            feats.append("m:insult2")
     n = len(tokens)
     feats.append("m:len" + ("0" if n < 4 else "1" if n < 10 else "2" if n < 25 else "3" if n < 60 else "4"))
     return feats
 
 
-def message_features(text: str) -> list[int]:
+def message_features(text: str, tokens: list[str] | None = None) -> list[int]:
     """Hashed feature indices of one message (with repetitions)."""
-    tokens = tokenize(normalize(text))
+    if tokens is None:
+        tokens = tokenize(normalize(text))
     out: list[int] = []
     for tok in tokens:
         out.extend(_word_features(tok))
@@ -139,13 +147,22 @@ def message_features(text: str) -> list[int]:
     return out
 
 
-def batch_features(texts: Iterable[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Flat (indices, values, offsets) of a batch: message i spans offsets[i]:offsets[i+1]."""
+def batch_features(
+    texts: Iterable[str], tokens: list[list[str]] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Flat (indices, values, offsets) of a batch: message i spans offsets[i]:offsets[i+1].
+
+    Pass ``tokens`` (an empty list, filled with each message's tokens) to reuse
+    them for ``explain_tokens``.
+    """
     all_idx: list[int] = []
     offsets = [0]
     counts = []
     for text in texts:
-        feats = message_features(text)
+        toks = tokenize(normalize(text))
+        if tokens is not None:
+            tokens.append(toks)
+        feats = message_features(text, toks)
         all_idx.extend(feats)
         offsets.append(len(all_idx))
         counts.append(len(feats))
@@ -157,7 +174,31 @@ def batch_features(texts: Iterable[str]) -> tuple[np.ndarray, np.ndarray, np.nda
     return idx, values, off
 
 
-def explain_tokens(text: str) -> tuple[list[tuple[str, list[int]]], int]:
+READABLE = {
+    "xxurl": "(link)",
+    "xxemail": "(e-mail address)",
+    "xxuser": "(mention)",
+    "m:url": "(link)",
+    "m:email": "(e-mail address)",
+    "m:phone": "(phone number)",
+    "m:caps_high": "(mostly capitals)",
+    "m:caps_mid": "(many capitals)",
+    "m:exclaim": "(!!)",
+    "m:insult": "(insult)",
+    "m:insult2": "(several insults)",
+}
+
+
+def readable(unit: str) -> str:
+    """What a moderator reads for a unit: the word itself, or a name in parentheses for a placeholder."""
+    if unit.startswith("m:len"):
+        return "(length)"
+    return READABLE.get(unit, unit)
+
+
+def explain_tokens(
+    text: str, tokens: list[str] | None = None
+) -> tuple[list[tuple[str, tuple[int, ...]]], int]:
     """Readable units (words and word pairs) with the feature indices each one produced.
 
     Used to turn per-feature contributions into reasons a moderator can read: the
@@ -165,13 +206,12 @@ def explain_tokens(text: str) -> tuple[list[tuple[str, list[int]]], int]:
     character n-grams. Also returns the message's number of feature occurrences
     (for the same ``1 / sqrt(n)`` scaling as ``batch_features``).
     """
-    tokens = tokenize(normalize(text))
-    units: list[tuple[str, list[int]]] = []
-    for tok in tokens:
-        units.append((tok, list(_word_features(tok))))
+    if tokens is None:
+        tokens = tokenize(normalize(text))
+    units: list[tuple[str, tuple[int, ...]]] = [(tok, _word_features(tok)) for tok in tokens]
     words = [t for t in tokens if t[0].isalnum()]
     for a, b in zip(words, words[1:], strict=False):
-        units.append((a + " " + b, [_h("b:" + a + " " + b)]))
+        units.append((a + " " + b, (_h("b:" + a + " " + b),)))
     for f in _shape_features(text, tokens):
-        units.append((f, [_h(f)]))
+        units.append((f, (_h(f),)))
     return units, sum(len(ids) for _, ids in units)

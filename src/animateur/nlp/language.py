@@ -27,6 +27,7 @@ SENTINELS: tuple[str, ...] = (
     "de", "es", "it", "pt", "nl", "pl", "tr", "ru", "ar", "ja", "zh", "ko", "sv", "id",
 )  # fmt: skip
 _MIN_WORDS_FOR_SENTINELS = 3
+_MAX_CHARS = 200  # the start of a long message is enough, and detection time grows with length
 _NOISE = re.compile(r"https?://\S+|www\.\S+|@\w+|#")
 
 
@@ -69,7 +70,7 @@ def detect_language(text: str, languages: tuple[str, ...] = DEFAULT_LANGUAGES) -
     confidence is at least half that of the best other language.
     """
     codes = normalize_languages(languages)
-    text = _NOISE.sub(" ", text)
+    text = _NOISE.sub(" ", text[:_MAX_CHARS])
     if not any(ch.isalpha() for ch in text):
         return None
     wide_low, wide_high, restricted = _detectors(codes)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from animateur.nlp.features import HASH_BITS, N_BUCKETS, batch_features, explain_tokens
+from animateur.nlp.features import HASH_BITS, N_BUCKETS, batch_features, explain_tokens, readable
 
 MODELS_DIR = Path(__file__).parent / "models"
 FORMAT_VERSION = 1
@@ -83,17 +83,58 @@ class LinearModels:
 
     def explain(self, text: str, column: str, top: int = 5) -> list[tuple[str, float]]:
         """The words (and word pairs, and shape features) that pushed ``column`` up the most."""
-        col = self.column(column)
-        units, total = explain_tokens(text)
+        return self.explain_columns(text, (column,), top)[0]
+
+    def explain_columns(
+        self, text: str, columns: tuple[str, ...], top: int = 5, tokens: list[str] | None = None
+    ) -> list[list[tuple[str, float]]]:
+        """``explain`` for several columns at once (one pass over the text; ``tokens`` if already known)."""
+        units, total = explain_tokens(text, tokens)
         if not total:
-            return []
-        scale = 1.0 / float(np.sqrt(total))
-        seen: dict[str, float] = {}
-        for label, ids in units:
-            weight = float(self.weights[ids, col].sum()) * scale
-            seen[label] = seen.get(label, 0.0) + weight
-        ranked = sorted(((w, label) for label, w in seen.items() if w > 0), reverse=True)[:top]
-        return [(label, w) for w, label in ranked]
+            return [[] for _ in columns]
+        flat_list: list[int] = []
+        lengths_list: list[int] = []
+        for _, ids in units:
+            flat_list.extend(ids)
+            lengths_list.append(len(ids))
+        lengths = np.asarray(lengths_list, dtype=np.int64)
+        flat = np.asarray(flat_list, dtype=np.int64)
+        starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+        needed = sorted({self.column(part) for c in columns for part in c.split("+")})
+        gathered = np.add.reduceat(self.weights[flat][:, needed], starts, axis=0) / np.sqrt(total)
+        # a column named "a+b" is the mean of columns a and b (French toxicity)
+        per_unit = np.column_stack(
+            [
+                np.mean([gathered[:, needed.index(self.column(part))] for part in c.split("+")], axis=0)
+                for c in columns
+            ]
+        )
+        cols = list(range(len(columns)))
+        out = []
+        for k in range(len(cols)):
+            weights = per_unit[:, k]
+            ranked: list[tuple[str, float]] = []
+            seen: set[str] = set()
+            for u in np.argsort(-weights)[: top * 3]:
+                w = float(weights[u])
+                label = readable(units[u][0])
+                if w <= 0 or len(ranked) >= top:
+                    break
+                if label not in seen:
+                    seen.add(label)
+                    ranked.append((label, w))
+            out.append(ranked)
+        return out
+
+
+def toxicity_logit(logits: np.ndarray, french: np.ndarray | bool) -> np.ndarray:
+    """The toxicity logit: English model, or for French the mean of the French and English models.
+
+    The French model alone carries the topics of MLMA (collected around hateful
+    keywords: "video", "partage" lean toxic there); the English model, which also
+    knows the shared insult lexicon, tempers it.
+    """
+    return np.where(french, 0.5 * (logits[..., TOXICITY] + logits[..., TOXICITY_FR]), logits[..., TOXICITY])
 
 
 @functools.lru_cache(maxsize=1)

@@ -10,7 +10,7 @@ import numpy as np
 
 from animateur.nlp.features import batch_features
 from animateur.nlp.language import DEFAULT_LANGUAGES, detect_language
-from animateur.nlp.models import SENTIMENT, SPAM, TOXICITY, TOXICITY_FR, LinearModels, shipped, sigmoid
+from animateur.nlp.models import SENTIMENT, SPAM, LinearModels, shipped, sigmoid, toxicity_logit
 
 if TYPE_CHECKING:
     from animateur.nlp.adapter import WorkspaceAdapter
@@ -94,11 +94,12 @@ def score_messages(
     if covered:
         models = models or shipped()
         sub = [texts[i] for i in covered]
-        idx, values, off = batch_features(sub)
+        tokens: list[list[str]] = []
+        idx, values, off = batch_features(sub, tokens)
         logits = models.logits_from_features(idx, values, off)
         french = np.asarray([langs[i] == "fr" for i in covered])
         spam_logit = logits[:, SPAM]
-        tox_logit = np.where(french, logits[:, TOXICITY_FR], logits[:, TOXICITY])
+        tox_logit = toxicity_logit(logits, french)
         spam = sigmoid(spam_logit)
         tox = sigmoid(tox_logit)
         senti = np.argmax(logits[:, SENTIMENT], axis=1)
@@ -108,13 +109,20 @@ def score_messages(
         for j, i in enumerate(covered):
             why: list[Reason] = []
             if reasons:
-                tox_col = "toxicity_fr" if french[j] else "toxicity"
-                for kind, score, col in (("spam", spam[j], "spam"), ("toxicity", tox[j], tox_col)):
-                    if score >= REASON_THRESHOLD:
-                        explained = models.explain(sub[j], col, MAX_REASONS)
+                tox_col = "toxicity+toxicity_fr" if french[j] else "toxicity"
+                wanted = [
+                    (kind, col)
+                    for kind, score, col in (("spam", spam[j], "spam"), ("toxicity", tox[j], tox_col))
+                    if score >= REASON_THRESHOLD
+                ]
+                if wanted:
+                    explained = models.explain_columns(
+                        sub[j], tuple(col for _, col in wanted), MAX_REASONS, tokens[j]
+                    )
+                    for (kind, _), features in zip(wanted, explained, strict=True):
                         if adapter is not None:
-                            explained = adapter.explain(sub[j], kind, explained)
-                        why.extend(Reason(kind, f, w) for f, w in explained)
+                            features = adapter.explain(sub[j], kind, features)
+                        why.extend(Reason(kind, f, w) for f, w in features)
             results[i] = Scores(
                 langs[i],
                 float(spam[j]),

@@ -316,7 +316,7 @@ def evaluate(data: Path, log=_print, videos: Sequence[str] = YOUTUBE_VIDEOS, sma
     Returns {"spam": {video: figures}, "toxicity_en", "toxicity_fr", "sentiment",
     "models": {video: the LinearModels trained without that video}}.
     """
-    from animateur.nlp.models import SENTIMENT, SPAM, TOXICITY, TOXICITY_FR, sigmoid
+    from animateur.nlp.models import SENTIMENT, SPAM, TOXICITY, sigmoid, toxicity_logit
 
     mlma_train, mlma_test = split_holdout(read_mlma(data, "fr"))
     out: dict = {"spam": {}, "models": {}}
@@ -333,7 +333,7 @@ def evaluate(data: Path, log=_print, videos: Sequence[str] = YOUTUBE_VIDEOS, sma
     out["toxicity_en"] = binary_figures(olid_val.labels, sigmoid(models.logits(olid_val.texts)[:, TOXICITY]))
     log(f"toxicity OLID val: {out['toxicity_en']}")
     out["toxicity_fr"] = binary_figures(
-        mlma_test.labels, sigmoid(models.logits(mlma_test.texts)[:, TOXICITY_FR])
+        mlma_test.labels, sigmoid(toxicity_logit(models.logits(mlma_test.texts), True))
     )
     log(f"toxicity MLMA fr held-out: {out['toxicity_fr']}")
     from sklearn.metrics import accuracy_score, f1_score
