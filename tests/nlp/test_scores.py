@@ -41,6 +41,8 @@ def test_languages_the_models_do_not_cover_are_unknown_with_no_scores():
         assert scores.spam is None and scores.toxicity is None and scores.sentiment is None
     given = score_messages(["whatever the text"], ["de"])[0]
     assert given.unknown and given.spam is None
+    regional = score_messages(["whatever the text"], ["en-GB"])[0]
+    assert regional.language == "en" and regional.spam is not None
 
 
 def test_detect_language_is_restricted_to_the_configured_languages():

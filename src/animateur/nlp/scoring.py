@@ -85,7 +85,10 @@ def score_messages(
     langs: list[str | None] = []
     for i, text in enumerate(texts):
         given = languages[i] if languages is not None else None
-        langs.append(given.lower() if given else detect_language(text, detect))
+        # "fr-FR", "en_GB" -> "fr", "en"
+        langs.append(
+            given.lower().replace("_", "-").split("-")[0] if given else detect_language(text, detect)
+        )
     covered = [i for i, lang in enumerate(langs) if lang in COVERED_LANGUAGES]
     results: list[Scores | None] = [None] * len(texts)
     for i, lang in enumerate(langs):
