@@ -43,9 +43,10 @@ from datetime import timedelta
 from pathlib import Path
 
 SCALES = {
-    "small": {"posts": 1_000, "comments": 10_000, "seconds": 5},
-    "large": {"posts": 10_000, "comments": 100_000, "seconds": 15},
+    "small": {"posts": 1_000, "comments": 10_000, "seconds": 2},
+    "large": {"posts": 10_000, "comments": 100_000, "seconds": 5},
 }
+ROUNDS = 3
 CONNECTIONS = 50
 STATIC_NAME = "bench/home.html"
 REPO = Path(__file__).resolve().parent.parent
@@ -375,13 +376,27 @@ def run_python(name: str, url: str, seconds: int, fresh: bool) -> Figures:
     return Figures(name, url, len(latencies) / elapsed, percentile(0.50), percentile(0.99), errors)
 
 
+def combine(rounds: list[Figures]) -> Figures:
+    """Mean rate and median latencies over the rounds of one page."""
+    first = rounds[0]
+    middle = len(rounds) // 2
+    return Figures(
+        first.name,
+        first.url,
+        sum(f.requests_per_second for f in rounds) / len(rounds),
+        sorted(f.p50_ms for f in rounds)[middle],
+        sorted(f.p99_ms for f in rounds)[middle],
+        sum(f.errors for f in rounds),
+    )
+
+
 # --- the run -------------------------------------------------------------------------------------
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", choices=sorted(SCALES), default="small")
-    parser.add_argument("--seconds", type=int, help="length of each measurement")
+    parser.add_argument("--seconds", type=int, help=f"length of each of the {ROUNDS} rounds of a measurement")
     parser.add_argument(
         "--python-client", action="store_true", help="use the Python client even if wrk exists"
     )
@@ -405,16 +420,20 @@ def main() -> int:
                 ("home (cache miss)", paths["home"], True),
                 ("post (cached)", paths["post"], False),
             ]
-            results: list[Figures] = []
-            for name, path, fresh in plan:
-                # Both workers have their own in-memory cache: warm them before measuring.
+            for _name, path, _fresh in plan:
+                # Each worker has its own in-memory cache: warm both before measuring.
                 for _ in range(20):
                     urllib.request.urlopen(base + path, timeout=10).read()
-                if use_wrk:
-                    figures = run_wrk(name, base + path, seconds, fresh, Path(tmp))
-                else:
-                    figures = run_python(name, base + path, seconds, fresh)
-                results.append(figures)
+            # Interleaved rounds, so that a change in the machine's load weighs on every page alike.
+            rounds: dict[str, list[Figures]] = {name: [] for name, _, _ in plan}
+            for _round in range(ROUNDS):
+                for name, path, fresh in plan:
+                    if use_wrk:
+                        figures = run_wrk(name, base + path, seconds, fresh, Path(tmp))
+                    else:
+                        figures = run_python(name, base + path, seconds, fresh)
+                    rounds[name].append(figures)
+            results = [combine(rounds[name]) for name, _, _ in plan]
         finally:
             server.send_signal(signal.SIGTERM)
             try:
@@ -425,7 +444,8 @@ def main() -> int:
     baseline = results[0].requests_per_second
     print(
         f"\n{args.scale} scale: {scale['posts']:,} posts, {scale['comments']:,} comments; "
-        f"gunicorn 2 gthread workers; {CONNECTIONS} connections, {seconds} s each; load from {generator}"
+        f"gunicorn 2 gthread workers; {CONNECTIONS} connections, {ROUNDS} interleaved rounds of {seconds} s; "
+        f"load from {generator}"
     )
     print(f"{'':20} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'vs static':>10} {'errors':>7}")
     for figures in results:
@@ -450,6 +470,7 @@ def main() -> int:
                 "comments": scale["comments"],
                 "connections": CONNECTIONS,
                 "seconds": seconds,
+                "rounds": ROUNDS,
                 "load_generator": generator,
                 "results": [
                     asdict(f) | {"ratio_to_static": round(f.requests_per_second / baseline, 3)}
