@@ -27,7 +27,7 @@ from animateur.moderation.models import (
     new_token,
 )
 from animateur.moderation.prefs import TRUST_LEVELS, settings_for
-from animateur.moderation.queue import enqueue
+from animateur.moderation.reviews import enqueue
 from animateur.moderation.rules import RESTRICTIVE, clean_actions
 from animateur.moderation.sources import act_at_source
 from animateur.moderation.trust import trust_level

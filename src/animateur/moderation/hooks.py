@@ -175,7 +175,7 @@ def reason_kind(source: str) -> str:
 
 
 def store_moderation(batch: list[Incoming]) -> None:
-    from animateur.moderation.queue import enqueue
+    from animateur.moderation.reviews import enqueue
 
     labels, hits = [], []
     for item in batch:
