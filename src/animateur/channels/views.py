@@ -31,9 +31,12 @@ def channel_list(request: HttpRequest) -> HttpResponse:
 
 @workspace_permission("channel.manage")
 def choose_kind(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "channels/choose_kind.html", {"kinds": sorted(kinds().values(), key=lambda k: str(k.label))}
+    # Plain values, not the connector classes: a template calls any callable it meets, and calling a
+    # class without its channel fails silently into "", which made {% url 'channels:add' kind.kind %} crash.
+    choices = sorted(
+        ({"kind": k.kind, "label": k.label} for k in kinds().values()), key=lambda k: str(k["label"])
     )
+    return render(request, "channels/choose_kind.html", {"kinds": choices})
 
 
 def _connector_class(kind: str):  # noqa: ANN202
