@@ -473,7 +473,17 @@ def consumer_lock_is_held(data_dir: Path) -> bool:
         os.close(fd)
 
 
-def test_run_serves_the_demo_with_its_task_consumer_and_stops_on_sigterm(tmp_path):
+def consumer_taken_over(data_dir: Path, previous_pid: int, seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        holder = (data_dir / "consumer.lock").read_text().strip()
+        if holder and int(holder) != previous_pid and consumer_lock_is_held(data_dir):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_run_serves_the_demo_with_a_task_consumer_that_survives_its_worker_and_stops_on_sigterm(tmp_path):
     data_dir, port, log = tmp_path / "var", free_port(), tmp_path / "run.log"
     server = start(["run", "--port", str(port)], embedded_env(data_dir), log)
     try:
@@ -491,6 +501,10 @@ def test_run_serves_the_demo_with_its_task_consumer_and_stops_on_sigterm(tmp_pat
         assert static_status == 200
         wait_for_line(log, "task consumer running", server)
         assert consumer_lock_is_held(data_dir)
+        # Kill the worker that runs the consumer: another worker takes the consumer over.
+        first_seat = int((data_dir / "consumer.lock").read_text())
+        os.kill(first_seat, signal.SIGKILL)
+        assert consumer_taken_over(data_dir, first_seat), log.read_text(errors="replace")
         if demo_available():
             assert status == 200
             assert DEMO_TITLE in page
