@@ -18,8 +18,10 @@ imports it and prints the peak resident memory of the import.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -45,7 +47,9 @@ APPROVED = {"1": "visible", "0": "pending", "spam": "spam", "trash": "trash"}
 
 
 def _setup() -> None:
-    os.environ["ANIMATEUR_DATA_DIR"] = tempfile.mkdtemp(prefix="animateur-wxr-check-")
+    folder = tempfile.mkdtemp(prefix="animateur-wxr-check-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)  # the throw-away database goes with the run
+    os.environ["ANIMATEUR_DATA_DIR"] = folder
     os.environ.pop("DATABASE_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "animateur.config.settings")
     import django
