@@ -162,13 +162,14 @@ def _choose_threshold(
     c: float,
     macro: bool,
     mask: np.ndarray | None,
+    folds: int = 3,
 ) -> float:
-    """Decision threshold maximising (macro-)F1 in 3-fold cross-validation on the training data only."""
+    """Decision threshold maximising (macro-)F1 in k-fold cross-validation on the training data only."""
     from sklearn.metrics import f1_score
     from sklearn.model_selection import StratifiedKFold
 
     probs = np.zeros(len(y))
-    for train, test in StratifiedKFold(3, shuffle=True, random_state=7).split(np.zeros(len(y)), y):
+    for train, test in StratifiedKFold(folds, shuffle=True, random_state=7).split(np.zeros(len(y)), y):
         model = _fit_binary(X[train], y[train], None if weights is None else weights[train], c)
         probs[test] = model.predict_proba(X[test])[:, 1]
     sel = np.ones(len(y), bool) if mask is None else mask
@@ -178,7 +179,11 @@ def _choose_threshold(
 
 
 def train_binary(
-    parts: Sequence[tuple[Dataset, float]], c: float = 5.0, macro: bool = False, tune_on_first: bool = True
+    parts: Sequence[tuple[Dataset, float]],
+    c: float = 5.0,
+    macro: bool = False,
+    tune_on_first: bool = True,
+    folds: int = 3,
 ) -> Trained:
     """Logistic regression on weighted datasets; the threshold is tuned by CV (on the first part if asked)."""
     texts = [t for ds, _ in parts for t in ds.texts]
@@ -187,7 +192,7 @@ def train_binary(
     mask = np.zeros(len(y), bool)
     mask[: len(parts[0][0])] = True
     X = featurize(texts)
-    threshold = _choose_threshold(X, y, w, c, macro, mask if tune_on_first else None)
+    threshold = _choose_threshold(X, y, w, c, macro, mask if tune_on_first else None, folds)
     model = _fit_binary(X, y, w, c)
     intercept = float(model.intercept_[0]) - _logit(threshold)
     return Trained(model.coef_[0].astype(np.float32), intercept, threshold)
@@ -221,8 +226,10 @@ def toxicity_fr_parts(data: Path, mlma_fr: Dataset) -> list[tuple[Dataset, float
     return [(mlma_fr, 1.0), (Dataset(everyday.texts, [0] * len(everyday)), 1.0)]
 
 
-def train_toxicity(parts: Sequence[tuple[Dataset, float]], tune_on_first: bool = True) -> Trained:
-    return train_binary(parts, c=5.0, macro=True, tune_on_first=tune_on_first)
+def train_toxicity(
+    parts: Sequence[tuple[Dataset, float]], tune_on_first: bool = True, folds: int = 3
+) -> Trained:
+    return train_binary(parts, c=5.0, macro=True, tune_on_first=tune_on_first, folds=folds)
 
 
 def train_sentiment(parts: Sequence[Dataset]) -> tuple[np.ndarray, np.ndarray]:
@@ -270,9 +277,10 @@ def train_text_models(
 ) -> tuple[Trained, Trained, tuple[np.ndarray, np.ndarray]]:
     """Toxicity (en, fr) and sentiment: they do not depend on the spam split."""
     log("toxicity en: OLID train + Davidson + MLMA en")
-    tox = train_toxicity(toxicity_parts(data, read_olid(data, "train"), small))
+    folds = 2 if small else 3  # the quick benchmark tunes thresholds on 2 folds
+    tox = train_toxicity(toxicity_parts(data, read_olid(data, "train"), small), folds=folds)
     log("toxicity fr: MLMA fr + everyday French tweets")
-    tox_fr = train_toxicity(toxicity_fr_parts(data, mlma_fr), tune_on_first=False)
+    tox_fr = train_toxicity(toxicity_fr_parts(data, mlma_fr), tune_on_first=False, folds=folds)
     log("sentiment: tweets fr + en")
     senti = train_sentiment([read_sentiment(data, lang, "train") for lang in ("french", "english")])
     return tox, tox_fr, senti
