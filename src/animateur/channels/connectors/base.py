@@ -102,7 +102,7 @@ KIND_MODULES = (
     "animateur.channels.connectors.rss",
     "animateur.channels.connectors.mastodon",
     # "animateur.channels.connectors.mail",
-    # "animateur.channels.connectors.wordpress",
+    "animateur.channels.connectors.wordpress",
     # "animateur.channels.connectors.discourse",
     # "animateur.channels.connectors.bluesky",
     # "animateur.channels.connectors.reddit",

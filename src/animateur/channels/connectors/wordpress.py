@@ -1,0 +1,329 @@
+"""Another WordPress site, over its REST API: its posts and their comments; with an application
+password, the held comments too, and answering, holding and trashing comments at the source.
+
+Posts and comments are read oldest first (`orderby=date&order=asc`) after the cursor's date, a
+hundred a page, following `X-WP-TotalPages`. WordPress compares `after=` strictly and to the
+second, in the site's own time: the cursor keeps the last date *and* the ids already taken at that
+second, asks from one second earlier and skips those ids, so two comments of the same second on
+either side of a batch boundary are both taken. External ids are `post:<id>` and `comment:<id>`:
+a top-level comment answers its post, a reply answers its parent comment.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+from animateur.channels import safe_http
+from animateur.channels.connectors.base import Capability, Connector, RawItem, register
+from animateur.channels.errors import AuthError, MalformedItem, PermanentError
+from animateur.core.html import text_of
+from animateur.stream.items import AuthorInfo, Incoming
+from animateur.stream.models import Kind, Message
+
+PER_PAGE = 100
+MAX_PAGES_PER_RUN = 20
+# hide = hold (back to moderation); delete = trash (WordPress keeps it 30 days).
+HIDE_STATUS = "hold"
+
+
+class WordPressForm(forms.Form):
+    site_url = forms.URLField(
+        label=_("Site address"),
+        assume_scheme="https",
+        max_length=500,
+        help_text=_("For example https://blog.example.org"),
+    )
+    username = forms.CharField(
+        label=_("User name"),
+        required=False,
+        max_length=200,
+        help_text=_("Needed only to see held comments, answer and moderate."),
+    )
+    application_password = forms.CharField(
+        label=_("Application password"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("From the user's profile in WordPress › Application passwords."),
+    )
+    read_comments = forms.BooleanField(label=_("Read the comments"), required=False, initial=True)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("application_password") and not data.get("username"):
+            self.add_error("username", _("An application password needs the user name it belongs to."))
+        return data
+
+
+def _site_time(value: str) -> datetime:
+    # `date` is the site's local time without offset: kept as such for `after=`, only ordered here.
+    parsed = parse_datetime(value)
+    if parsed is None:
+        raise MalformedItem(f"bad date {value!r}")
+    return parsed
+
+
+@register
+class WordPressConnector(Connector):
+    kind = "wordpress"
+    label = _("WordPress site")
+    capabilities = frozenset(
+        {Capability.READ, Capability.REPLY, Capability.PUBLISH, Capability.HIDE, Capability.DELETE}
+    )
+    form_class = WordPressForm
+    secret_fields = ("application_password",)
+    default_poll_interval = 600
+
+    # -- HTTP ---------------------------------------------------------------------------------------
+    def api_url(self, route: str, params: dict[str, Any] | None = None) -> str:
+        base = str(self.config.get("site_url") or "").rstrip("/")
+        query = f"?{urlencode(params)}" if params else ""
+        return f"{base}/wp-json/wp/v2/{route.lstrip('/')}{query}"
+
+    def _auth(self) -> dict[str, str]:
+        user, password = self.config.get("username") or "", self.secrets.get("application_password") or ""
+        if not (user and password):
+            return {}
+        token = base64.b64encode(f"{user}:{password}".encode()).decode()
+        return {"Authorization": f"Basic {token}"}
+
+    @property
+    def authenticated(self) -> bool:
+        return bool(self._auth())
+
+    def request(self, method: str, url: str, body: dict[str, Any] | None = None) -> safe_http.Fetched:
+        headers = {"Accept": "application/json", **self._auth()}
+        kwargs: dict[str, Any] = {"json": body} if body is not None else {}
+        response = safe_http.fetch(url, method=method, headers=headers, **kwargs)
+        if response.status in (401, 403):
+            code = _error_code(response)
+            raise AuthError(
+                _("the WordPress site refused the credentials (%(code)s)") % {"code": code or response.status}
+            )
+        safe_http.raise_for_status(response, "WordPress site")
+        return response
+
+    def _json(self, response: safe_http.Fetched) -> Any:
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise PermanentError(
+                _("this address does not answer like a WordPress site (no REST API)"), cause="not_wordpress"
+            ) from exc
+
+    # -- reading ------------------------------------------------------------------------------------
+    def _stream(
+        self, route: str, key: str, since: dict[str, Any], extra: dict[str, Any]
+    ) -> Iterator[RawItem]:
+        """One collection oldest first from its cursor; each item carries the cursor valid after it
+        (the whole cursor: `since` holds what the collections read before this one have reached)."""
+        state = dict(since.get(key) or {})
+        after, seen = state.get("date"), set(state.get("ids") or [])
+        params: dict[str, Any] = {"per_page": PER_PAGE, "orderby": "date", "order": "asc", **extra}
+        if after:
+            params["after"] = (_site_time(after) - timedelta(seconds=1)).isoformat(timespec="seconds")
+        cursor = dict(since)
+        for page in range(1, MAX_PAGES_PER_RUN + 1):
+            response = self.request("GET", self.api_url(route, {**params, "page": page}))
+            entries = self._json(response)
+            if not isinstance(entries, list):
+                raise PermanentError(
+                    _("this address does not answer like a WordPress site (no REST API)"),
+                    cause="not_wordpress",
+                )
+            for entry in entries:
+                if not isinstance(entry, dict) or "id" not in entry:
+                    raise PermanentError(_("the WordPress site answered something else than a list"))
+                if entry["id"] in seen:
+                    continue
+                date = str(entry.get("date") or "")
+                if date and date == after:
+                    seen.add(entry["id"])
+                elif date:
+                    after, seen = date, {entry["id"]}
+                cursor = {**cursor, key: {"date": after, "ids": sorted(seen)}}
+                self._reached = cursor
+                yield RawItem(
+                    f"{key[:-1]}:{entry['id']}", _parsed_gmt(entry, "modified_gmt"), key[:-1], entry, cursor
+                )
+            total = response.headers.get("x-wp-totalpages", "1")
+            if not entries or page >= (int(total) if total.isdigit() else 1):
+                break
+
+    def fetch(self, since: dict[str, Any]) -> Iterator[RawItem]:
+        self._reached = dict(since)
+        yield from self._stream("posts", "posts", self._reached, {})
+        if self.config.get("read_comments", True):
+            extra = {"status": "all", "context": "edit"} if self.authenticated else {}
+            yield from self._stream("comments", "comments", self._reached, extra)
+
+    def normalize(self, raw: RawItem) -> Incoming:
+        entry = raw.payload
+        try:
+            created = _parsed_gmt(entry, "date_gmt")
+            if created is None:
+                raise MalformedItem(f"{raw.external_id} has no date_gmt")
+            if raw.kind == "post":
+                return self._post(raw, entry, created)
+            return self._comment(raw, entry, created)
+        except (KeyError, TypeError) as exc:
+            raise MalformedItem(f"not a WordPress {raw.kind}: missing {exc}") from exc
+
+    def _post(self, raw: RawItem, entry: dict[str, Any], created: datetime) -> Incoming:
+        html = _rendered(entry.get("content"))
+        author = None
+        embedded = (entry.get("_embedded") or {}).get("author") or []
+        if embedded and isinstance(embedded[0], dict) and embedded[0].get("id"):
+            who = embedded[0]
+            author = AuthorInfo(
+                external_id=f"user:{who['id']}",
+                display_name=who.get("name") or "",
+                handle=who.get("slug") or "",
+                url=who.get("link") or "",
+            )
+        elif entry.get("author"):
+            author = AuthorInfo(external_id=f"user:{entry['author']}")
+        return Incoming(
+            channel=self.channel,
+            external_id=raw.external_id,
+            text=text_of(html),
+            html=html,
+            title=text_of(_rendered(entry.get("title"))),
+            url=entry.get("link") or "",
+            created_at=created,
+            author=author,
+            kind=Kind.POST,
+            raw=entry,
+        )
+
+    def _comment(self, raw: RawItem, entry: dict[str, Any], created: datetime) -> Incoming:
+        html = _rendered(entry.get("content"))
+        parent = entry.get("parent") or 0
+        parent_id = f"comment:{parent}" if parent else f"post:{entry['post']}"
+        email = str(entry.get("author_email") or "").strip().lower()  # only given with context=edit
+        if entry.get("author"):
+            author_id = f"user:{entry['author']}"
+        elif email:
+            author_id = f"email:{email}"
+        else:
+            author_id = f"name:{entry.get('author_name') or ''}|{entry.get('author_url') or ''}"
+        kinds = {"pingback": Kind.PINGBACK, "trackback": Kind.PINGBACK}
+        status = entry.get("status")
+        visibility = {"approved": "visible", "hold": "pending", "spam": "spam", "trash": "trash"}.get(
+            status or ""
+        )
+        return Incoming(
+            channel=self.channel,
+            external_id=raw.external_id,
+            text=text_of(html),
+            html=html,
+            url=entry.get("link") or "",
+            created_at=created,
+            author=AuthorInfo(
+                external_id=author_id,
+                display_name=entry.get("author_name") or "",
+                email=email,
+                url=entry.get("author_url") or "",
+            ),
+            kind=kinds.get(entry.get("type") or "", Kind.REPLY if parent else Kind.COMMENT),
+            parent_external_id=parent_id,
+            source_visibility=visibility if visibility != "visible" else None,
+            raw=entry,
+        )
+
+    def test_connection(self) -> str:
+        base = str(self.config.get("site_url") or "").rstrip("/")
+        response = self.request("GET", f"{base}/wp-json/")
+        index = self._json(response)
+        if not isinstance(index, dict) or "wp/v2" not in (index.get("namespaces") or []):
+            raise PermanentError(
+                _("this address does not answer like a WordPress site (no REST API)"), cause="not_wordpress"
+            )
+        name = index.get("name") or base
+        if not self.authenticated:
+            return _("WordPress site “%(name)s”, read without an account") % {"name": name}
+        me = self._json(self.request("GET", self.api_url("users/me", {"context": "edit"})))
+        return _("WordPress site “%(name)s”, connected as %(user)s") % {
+            "name": name,
+            "user": me.get("name") or me.get("slug") or "?",
+        }
+
+    # -- answering and moderating -------------------------------------------------------------------
+    def _need_credentials(self) -> None:
+        if not self.authenticated:
+            raise AuthError(_("answering and moderating need a user name and an application password"))
+
+    def reply(self, message: Message, text: str) -> str:
+        self._need_credentials()
+        kind, _sep, ident = message.external_id.partition(":")
+        if kind == "post":
+            body = {"post": int(ident), "content": text}
+        elif kind == "comment":
+            post = (message.raw or {}).get("post")
+            if not post:
+                raise PermanentError(_("this comment's post is unknown"), cause="not_found")
+            body = {"post": int(post), "parent": int(ident), "content": text}
+        else:
+            raise PermanentError(_("this message did not come from this WordPress site"), cause="not_found")
+        created = self._json(self.request("POST", self.api_url("comments"), body))
+        return f"comment:{created['id']}"
+
+    def publish(self, text: str, *, title: str = "") -> str:
+        self._need_credentials()
+        created = self._json(
+            self.request(
+                "POST", self.api_url("posts"), {"title": title, "content": text, "status": "publish"}
+            )
+        )
+        return f"post:{created['id']}"
+
+    def _comment_id(self, message: Message) -> str:
+        kind, _sep, ident = message.external_id.partition(":")
+        if kind != "comment" or not ident.isdigit():
+            raise PermanentError(_("only comments can be moderated on a WordPress site"), cause="http_error")
+        return ident
+
+    def hide(self, message: Message) -> None:
+        self._need_credentials()
+        self.request("POST", self.api_url(f"comments/{self._comment_id(message)}"), {"status": HIDE_STATUS})
+
+    def moderate(self, message: Message, status: str) -> None:
+        """Set a comment's status at the source: approved, hold, spam or trash."""
+        if status not in ("approved", "hold", "spam", "trash"):
+            raise ValueError(f"unknown comment status {status!r}")
+        self._need_credentials()
+        self.request("POST", self.api_url(f"comments/{self._comment_id(message)}"), {"status": status})
+
+    def delete(self, message: Message) -> None:
+        self._need_credentials()
+        self.request("DELETE", self.api_url(f"comments/{self._comment_id(message)}"))
+
+
+def _rendered(value: Any) -> str:
+    if isinstance(value, dict):
+        return str(value.get("rendered") or "")
+    return str(value or "")
+
+
+def _parsed_gmt(entry: dict[str, Any], name: str) -> datetime | None:
+    value = entry.get(name)
+    if not value:
+        return None
+    parsed = parse_datetime(str(value))
+    if parsed is None:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _error_code(response: safe_http.Fetched) -> str:
+    try:
+        return str(response.json().get("code") or "")
+    except (ValueError, AttributeError):
+        return ""
