@@ -73,7 +73,7 @@ def test_a_held_comment_is_approved_from_the_queue_and_spam_teaches_the_next_one
     item = moderator.locator(".mod-item", has_text=QUESTION)
     expect(item.locator(".reason-rule")).to_contain_text("Demandes de remboursement")
     expect(item.locator(".reason-first-comment")).to_be_visible()
-    expect(moderator.locator(".mod-filters")).to_contain_text("rule (1)")
+    expect(moderator.locator(".mod-filters [data-reason=rule]")).to_have_text("Règles (1)")
     moderator.keyboard.press("?")
     expect(moderator.locator("#mod-help")).to_be_visible()
     moderator.keyboard.press("a")

@@ -91,3 +91,10 @@ def test_the_settings_page_changes_the_thresholds(workspace, client_as):
     settings.refresh_from_db()
     assert settings.site_hold_below == "member" and settings.score_thresholds["spam_spam"] == 0.9
     assert settings.trust_thresholds["leader"]["approved"] == 2
+
+
+def test_the_team_menu_links_to_moderation_for_those_who_review(workspace, client_as):
+    link = 'href="/app/moderation/"'
+    assert link in client_as(workspace, Role.MODERATOR).get("/app/moderation/rules/").content.decode()
+    page = client_as(workspace, Role.ANALYST).get("/app/space/")
+    assert page.status_code == 200 and link not in page.content.decode()

@@ -71,7 +71,8 @@ def test_each_item_shows_every_reason_with_its_score_and_the_queue_counts_reason
     client = client_as(workspace, Role.MODERATOR)
     page = client.get("/app/moderation/").content.decode()
     assert "Liens" in page and "https://exemple.fr" in page
-    assert 'data-reason="rule"' in page and "rule (1)" in page and "first-comment (2)" in page
+    assert 'data-reason="rule">Règles (<span class="n">1</span>)' in page
+    assert 'data-reason="first-comment">Premier commentaire (<span class="n">2</span>)' in page
     only_rules = client.get("/app/moderation/?reason=rule").content.decode()
     assert "exemple.fr" in only_rules and "Bonjour" not in only_rules
 

@@ -13,7 +13,7 @@ from animateur.core.actions import SystemActor, record
 from animateur.core.models import Membership, User
 from animateur.moderation.models import ReviewItem
 from animateur.moderation.rules import Plan
-from animateur.moderation.sources import act_at_source
+from animateur.moderation.sources import act_at_source, can, connector
 from animateur.stream.models import Message
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,18 @@ def _reply(message: Message, ref: str, rule_id: int | None) -> None:
     if not text:
         return
     if message.channel.kind != "site":
-        record(message.workspace, ACTOR, "moderation.auto_reply_unsupported", message, {"rule": rule_id})
+        found = connector(message) if can(message, "reply") else None
+        if found is None:
+            record(message.workspace, ACTOR, "moderation.auto_reply_unsupported", message, {"rule": rule_id})
+            return
+        external_id = found.reply(message, text)
+        record(
+            message.workspace,
+            ACTOR,
+            "moderation.auto_reply",
+            message,
+            {"rule": rule_id, "at_source": external_id},
+        )
         return
     from animateur.space.comments import do_reply_as_organisation
 

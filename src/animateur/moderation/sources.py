@@ -1,7 +1,7 @@
-"""Hiding or deleting a message at its source, where the channel's connector can.
+"""Hiding, deleting or answering a message at its source, where the channel's connector can.
 
-The channels app owns the connector registry; until a connector declares the capability,
-the message is only hidden here, and the audit trail says so.
+Connectors declare capabilities (animateur.channels.connectors.base); a channel that cannot
+do it keeps the decision here only, and the audit trail says so.
 """
 
 from __future__ import annotations
@@ -14,35 +14,31 @@ from animateur.stream.models import Message
 log = logging.getLogger(__name__)
 
 
-def _connector(message: Message) -> Any:
+def connector(message: Message) -> Any:
     try:
-        from animateur.channels import registry  # type: ignore[attr-defined]
-    except ImportError:
+        from animateur.channels.connectors.base import connector_for
+    except ImportError:  # pragma: no cover - the channels app always ships it
         return None
-    for name in ("connector_for", "get_connector", "get"):
-        getter = getattr(registry, name, None)
-        if getter is not None:
-            try:
-                return getter(message.channel)
-            except Exception:
-                try:
-                    return getter(message.channel.kind)
-                except Exception:
-                    return None
-    return None
+    try:
+        return connector_for(message.channel)
+    except Exception:  # no connector for this kind, or it cannot be built (credentials)
+        return None
+
+
+def can(message: Message, capability: str) -> bool:
+    found = connector(message)
+    return found is not None and capability in {str(c) for c in getattr(found, "capabilities", ())}
 
 
 def act_at_source(message: Message, what: str) -> bool:
-    """`what` is "hide" or "delete"; True when the source did it."""
+    """`what` is "hide" or "delete"; True when the source did it (our own site always does)."""
     if message.channel.kind == "site":
-        return True  # our own site: the visibility is the source
-    connector = _connector(message)
-    capabilities = getattr(connector, "capabilities", ()) or ()
-    method = getattr(connector, what, None)
-    if connector is None or what not in capabilities or method is None:
+        return True
+    found = connector(message)
+    if found is None or what not in {str(c) for c in getattr(found, "capabilities", ())}:
         return False
     try:
-        method(message)
+        getattr(found, what)(message)
         return True
     except Exception:
         log.exception("could not %s message %s at its source", what, message.pk)

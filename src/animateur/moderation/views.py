@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from animateur.core.actions import ActionError
@@ -29,6 +30,17 @@ from animateur.moderation.prefs import score_thresholds, settings_for, trust_thr
 from animateur.stream.models import Member, Message
 
 QUEUE_PAGE = 50
+REASON_LABELS = {
+    "rule": gettext_lazy("Rules"),
+    "watched-word": gettext_lazy("Watched words"),
+    "spam-score": gettext_lazy("Spam score"),
+    "toxicity-score": gettext_lazy("Toxicity score"),
+    "flag": gettext_lazy("Flags"),
+    "trust": gettext_lazy("Low trust"),
+    "first-comment": gettext_lazy("First comment"),
+    "sanction": gettext_lazy("Sanctions"),
+    "honeypot": gettext_lazy("Bots"),
+}
 
 
 def _next(request: HttpRequest, default: str) -> str:
@@ -52,7 +64,9 @@ def queue(request: HttpRequest) -> HttpResponse:
             "items": items,
             "reason": reason,
             "status": status,
-            "counts": selectors.reason_counts(workspace),
+            "counts": [
+                (kind, REASON_LABELS.get(kind, kind), n) for kind, n in selectors.reason_counts(workspace)
+            ],
             "open_count": selectors.open_count(workspace),
             "can_escalate": has_permission(request.user, workspace, "moderation.escalate"),
         },
