@@ -103,7 +103,7 @@ KIND_MODULES = (
     "animateur.channels.connectors.mastodon",
     # "animateur.channels.connectors.mail",
     "animateur.channels.connectors.wordpress",
-    # "animateur.channels.connectors.discourse",
+    "animateur.channels.connectors.discourse",
     # "animateur.channels.connectors.bluesky",
     # "animateur.channels.connectors.reddit",
 )

@@ -1,0 +1,217 @@
+"""A Discourse forum over its REST API: the latest posts of the whole forum or of one category;
+with an API key, answering in a topic.
+
+`/posts.json` lists the latest posts newest first, paged with `before=<post id>`. Each run reads
+down from the newest post until it reaches the cursor's last id, then stores what it found oldest
+first. When a run meets its page budget before reaching the cursor, the posts it could not read
+yet are remembered as a gap (ids strictly between two bounds) and read, newest first, by the next
+runs: however busy the forum, no post falls in a hole. Posts are keyed `<topic id>/<post number>`,
+so a reply threads under the post it answers (or the topic's first post).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+from animateur.channels import safe_http
+from animateur.channels.connectors.base import Capability, Connector, RawItem, register
+from animateur.channels.errors import AuthError, MalformedItem, PermanentError, TransientError
+from animateur.core.html import text_of
+from animateur.stream.items import AuthorInfo, Incoming
+from animateur.stream.models import Kind, Message
+
+MAX_PAGES_PER_RUN = 25
+NOT_DISCOURSE = _("this address does not answer like a Discourse forum")
+
+
+class DiscourseForm(forms.Form):
+    forum_url = forms.URLField(
+        label=_("Forum address"),
+        assume_scheme="https",
+        max_length=500,
+        help_text=_("For example https://meta.discourse.org"),
+    )
+    category_id = forms.IntegerField(
+        label=_("Category number"),
+        required=False,
+        min_value=1,
+        help_text=_("To follow one category only: the number at the end of its address (/c/support/7)."),
+    )
+    api_username = forms.CharField(
+        label=_("API user name"), required=False, max_length=100, help_text=_("Needed only to answer.")
+    )
+    api_key = forms.CharField(
+        label=_("API key"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("From the forum's Admin › API › New API key."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("api_key") and not data.get("api_username"):
+            self.add_error("api_username", _("An API key needs the user name it acts as."))
+        return data
+
+
+@register
+class DiscourseConnector(Connector):
+    kind = "discourse"
+    label = _("Discourse forum")
+    capabilities = frozenset({Capability.READ, Capability.REPLY})
+    form_class = DiscourseForm
+    secret_fields = ("api_key",)
+    default_poll_interval = 300
+
+    def url(self, path: str, params: dict[str, Any] | None = None) -> str:
+        base = str(self.config.get("forum_url") or "").rstrip("/")
+        return f"{base}/{path.lstrip('/')}" + (f"?{urlencode(params)}" if params else "")
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"Accept": "application/json"}
+        if self.secrets.get("api_key") and self.config.get("api_username"):
+            headers |= {"Api-Key": self.secrets["api_key"], "Api-Username": self.config["api_username"]}
+        return headers
+
+    def request(self, method: str, path: str, params: dict[str, Any] | None = None, body: Any = None) -> Any:
+        kwargs: dict[str, Any] = {"json": body} if body is not None else {}
+        response = safe_http.fetch(self.url(path, params), method=method, headers=self._headers(), **kwargs)
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        errors = "; ".join(data.get("errors") or []) if isinstance(data, dict) else ""
+        if response.status == 429:
+            wait = ((data or {}).get("extras") or {}).get("wait_seconds") if isinstance(data, dict) else None
+            raise TransientError(
+                _("the forum asks us to slow down (rate limit)"),
+                cause="rate_limited",
+                retry_after=float(wait or response.headers.get("retry-after") or 60),
+            )
+        if response.status in (401, 403):
+            raise AuthError(_("the forum refused the API key: %(e)s") % {"e": errors or response.status})
+        safe_http.raise_for_status(response, "forum")
+        if data is None:
+            raise PermanentError(NOT_DISCOURSE, cause="not_discourse")
+        return data
+
+    # -- reading ------------------------------------------------------------------------------------
+    def _down(self, before: int | None, stop: int, budget: list[int]) -> tuple[list[dict[str, Any]], bool]:
+        """Posts with stop < id < before, newest first, within the page budget; and if stop was reached."""
+        found: list[dict[str, Any]] = []
+        while budget[0] > 0:
+            budget[0] -= 1
+            data = self.request("GET", "posts.json", {"before": before} if before else None)
+            if not isinstance(data, dict) or not isinstance(data.get("latest_posts"), list):
+                raise PermanentError(NOT_DISCOURSE, cause="not_discourse")
+            page = sorted(data["latest_posts"], key=lambda p: -int(p["id"]))
+            if before:
+                page = [p for p in page if int(p["id"]) < before]
+            if not page:
+                return found, True
+            found.extend(p for p in page if int(p["id"]) > stop)
+            if int(page[-1]["id"]) <= stop:
+                return found, True
+            before = int(page[-1]["id"])
+        return found, False
+
+    def _wanted(self, post: dict[str, Any]) -> bool:
+        category = self.config.get("category_id")
+        return not category or int(post.get("category_id") or 0) == int(category)
+
+    def fetch(self, since: dict[str, Any]) -> Iterator[RawItem]:
+        budget = [MAX_PAGES_PER_RUN]
+        last = int(since.get("last_id") or 0)
+        gaps = [tuple(g) for g in since.get("gaps") or []]
+        if not last:
+            budget = [1]  # first run: the latest page only, not the forum's whole history
+        newer, reached = self._down(None, last, budget)
+        if newer and not reached and last:
+            gaps.append((last, int(newer[-1]["id"])))
+        for post in reversed(newer):
+            cursor = {"last_id": int(post["id"]), "gaps": [list(g) for g in gaps]}
+            # Posts of other categories are not yielded: the next wanted post's cursor covers them, and
+            # if none follows they are only read (and left) again on the next run.
+            if self._wanted(post):
+                yield self._raw(post, cursor)
+        last = int(newer[0]["id"]) if newer else last
+        while gaps and budget[0] > 0:
+            low, high = gaps[-1]
+            older, reached = self._down(high, low, budget)
+            for post in older:  # newest first: the gap shrinks from its top as each post is stored
+                high = int(post["id"])
+                gaps[-1] = (low, high)
+                cursor = {"last_id": last, "gaps": [list(g) for g in gaps if g[1] - g[0] > 1]}
+                if self._wanted(post):
+                    yield self._raw(post, cursor)
+            if reached:
+                gaps.pop()  # stored with the next post's cursor; else checked again, one request
+
+    def _raw(self, post: dict[str, Any], cursor: dict[str, Any]) -> RawItem:
+        return RawItem(
+            f"{post.get('topic_id')}/{post.get('post_number')}",
+            parse_datetime(str(post.get("updated_at") or "")),
+            "post",
+            post,
+            cursor,
+        )
+
+    def normalize(self, raw: RawItem) -> Incoming:
+        post = raw.payload
+        try:
+            number, topic = int(post["post_number"]), int(post["topic_id"])
+            created = parse_datetime(str(post["created_at"]))
+            if created is None:
+                raise MalformedItem(f"bad created_at {post['created_at']!r}")
+            html = str(post.get("cooked") or "")
+            base = str(self.config.get("forum_url") or "").rstrip("/")
+            answered = post.get("reply_to_post_number")
+            return Incoming(
+                channel=self.channel,
+                external_id=raw.external_id,
+                text=text_of(html),
+                html=html,
+                title=str(post.get("topic_title") or "") if number == 1 else "",
+                url=f"{base}/t/{post.get('topic_slug') or '-'}/{topic}/{number}",
+                created_at=created,
+                author=AuthorInfo(
+                    external_id=str(post.get("user_id") or post["username"]),
+                    display_name=str(post.get("name") or post.get("display_username") or ""),
+                    handle="@" + str(post["username"]),
+                    url=f"{base}/u/{post['username']}",
+                ),
+                kind=Kind.POST if number == 1 else (Kind.REPLY if answered else Kind.COMMENT),
+                parent_external_id=None if number == 1 else f"{topic}/{answered or 1}",
+                deleted_at_source=bool(post.get("deleted_at")),
+                raw=post,
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise MalformedItem(f"not a Discourse post: {exc}") from exc
+
+    def test_connection(self) -> str:
+        info = self.request("GET", "site/basic-info.json")
+        if not isinstance(info, dict) or "title" not in info:
+            raise PermanentError(NOT_DISCOURSE, cause="not_discourse")
+        if "Api-Key" in self._headers():
+            me = self.request("GET", "session/current.json")
+            user = (me.get("current_user") or {}).get("username") if isinstance(me, dict) else None
+            return _("Forum “%(title)s”, connected as @%(user)s") % {"title": info["title"], "user": user}
+        return _("Forum “%(title)s”, read without an account") % {"title": info["title"]}
+
+    def reply(self, message: Message, text: str) -> str:
+        if "Api-Key" not in self._headers():
+            raise AuthError(_("answering needs an API key and its user name"))
+        topic, _sep, number = message.external_id.partition("/")
+        if not (topic.isdigit() and number.isdigit()):
+            raise PermanentError(_("this message did not come from this forum"), cause="not_found")
+        body: dict[str, Any] = {"topic_id": int(topic), "raw": text}
+        if number != "1":
+            body["reply_to_post_number"] = int(number)
+        created = self.request("POST", "posts.json", body=body)
+        return f"{created['topic_id']}/{created['post_number']}"
