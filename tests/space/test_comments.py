@@ -274,3 +274,39 @@ def test_set_message_visibility_refuses_unknown_visibilities_and_checks_the_perm
     with pytest.raises(PermissionDenied):
         do_set_message_visibility([comment], "spam", actor=analyst)
     assert Message.objects.get(pk=comment.pk).visibility == "visible"
+
+
+def test_a_banned_commenter_and_a_blocked_word_are_refused_with_a_message_naming_why(client, post, workspace):
+    from animateur.core.actions import SystemActor
+    from animateur.moderation.actions import do_add_watched_word, do_sanction_member
+
+    actor = SystemActor("tests")
+    do_add_watched_word(workspace, "arnaque", "block", actor=actor)
+    blocked = client.post(URL, form(text="Quelle arnaque, ce livre"))
+    assert blocked.status_code == 400
+    assert "mots qui ne sont pas acceptés" in page_text(blocked)
+    assert Message.objects.get(text__startswith="Quelle").visibility == Visibility.TRASH
+
+    client.post(URL, form(text="Un premier message tout à fait correct."))
+    member = Message.objects.get(text__startswith="Un premier").author.member
+    do_sanction_member(member, "ban", "insultes répétées", actor=actor)
+    banned = client.post(URL, form(text="Je reviens quand même."))
+    assert banned.status_code == 400
+    assert "ne pouvez plus commenter" in page_text(banned)
+    assert "Je reviens quand même." not in page_text(Client().get(URL))
+
+
+def test_marking_a_comment_as_spam_on_the_comment_page_teaches_the_workspace_scoring(
+    client, post, workspace, client_as
+):
+    from animateur.moderation.learning import adapter_for
+
+    spam = "Gagnez 500 euros par jour depuis chez vous, cliquez sur mon profil maintenant"
+    client.post(URL, form(text=spam, email="bot@example.net"), REMOTE_ADDR="198.51.100.7")
+    message = Message.objects.get(text=spam)
+    moderator = client_as(workspace, "moderator")
+    moderator.post("/app/space/comments/bulk/", {"one": f"{message.pk}:spam"})
+    message.refresh_from_db()
+    assert message.visibility == Visibility.SPAM
+    assert AuditEvent.objects.filter(verb="moderation.spam", target_id=str(message.pk)).exists()
+    assert adapter_for(workspace).to_bytes() != type(adapter_for(workspace))().to_bytes()

@@ -105,6 +105,25 @@ def _back(request: HttpRequest) -> str:
     return reverse("space_staff:comments")
 
 
+# Decisions taken here are the same as in the review queue: they resolve review items and
+# teach the workspace's spam and toxicity scoring. Putting back in pending is not a decision.
+DECISION_FOR_VISIBILITY = {
+    Visibility.VISIBLE: "approve",
+    Visibility.SPAM: "spam",
+    Visibility.TRASH: "delete",
+    Visibility.HIDDEN: "reject",
+}
+
+
+def moderate_comments(found: list, visibility: str, *, actor) -> int:  # type: ignore[no-untyped-def]
+    from animateur.moderation.actions import do_moderate_messages
+
+    decision = DECISION_FOR_VISIBILITY.get(visibility)
+    if decision is None:
+        return do_set_message_visibility(found, visibility, actor=actor)
+    return do_moderate_messages(found, decision, actor=actor)
+
+
 @require_POST
 @workspace_permission("space.comment.moderate")
 def comments_bulk(request: HttpRequest) -> HttpResponse:
@@ -131,7 +150,7 @@ def comments_bulk(request: HttpRequest) -> HttpResponse:
     if len(found) != len(set(wanted)):
         raise Http404("no such comment")
     try:
-        changed = do_set_message_visibility(found, visibility, actor=request.user)
+        changed = moderate_comments(found, visibility, actor=request.user)
     except (ActionError, PermissionDenied) as error:
         messages.error(request, str(error))
         return redirect(_back(request))
@@ -160,7 +179,7 @@ def comment_reply(request: HttpRequest, message_id: int) -> HttpResponse:
             error = str(problem)
         else:
             if parent.visibility == Visibility.PENDING and request.POST.get("approve"):
-                do_set_message_visibility([parent], Visibility.VISIBLE, actor=request.user)
+                moderate_comments([parent], Visibility.VISIBLE, actor=request.user)
             messages.success(request, _("Your reply is published."))
             if post is not None:
                 return redirect(

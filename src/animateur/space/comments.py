@@ -151,7 +151,19 @@ def do_post_comment(
             _("Your comment could not be accepted: %(reason)s.") % {"reason": decided.error}, "rejected"
         )
     record(workspace, SITE, "comment.post", message, {"post": post.pk, "visibility": message.visibility})
+    if message.visibility == Visibility.TRASH:
+        # Kept for the moderators' record, but the poster is told plainly it will not appear.
+        raise CommentRefused(_refusal_for(decided), "rejected")
     return CommentResult(form, message)
+
+
+def _refusal_for(decided: Incoming) -> str:
+    sources = {reason.source for reason in decided.reasons if reason.action == "delete"}
+    if "sanction" in sources:
+        return _("You can no longer comment on this site.")
+    if "watched-word" in sources:
+        return _("Your comment contains words that are not accepted here; it will not be published.")
+    return _("Your comment was refused by the site's moderation rules; it will not be published.")
 
 
 def signature_for(user: User, workspace: Workspace) -> str:
