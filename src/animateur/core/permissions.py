@@ -14,48 +14,48 @@ from animateur.core.roles import Role
 if TYPE_CHECKING:
     from animateur.core.models import User, Workspace
 
-O, M, MO, A, G = Role.OWNER, Role.MANAGER, Role.MODERATOR, Role.ANALYST, Role.GUEST
-EVERYONE = frozenset({O, M, MO, A, G})
-STAFF = frozenset({O, M, MO})
+OWN, MAN, MOD, ANA, GST = Role.OWNER, Role.MANAGER, Role.MODERATOR, Role.ANALYST, Role.GUEST
+EVERYONE = frozenset({OWN, MAN, MOD, ANA, GST})
+STAFF = frozenset({OWN, MAN, MOD})
 
 MATRIX: dict[str, frozenset[str]] = {
     # the workspace and its team
     "workspace.view": EVERYONE,
-    "workspace.settings": frozenset({O}),
-    "team.view": frozenset({O, M}),
-    "team.invite": frozenset({O, M}),
-    "team.change_role": frozenset({O}),
-    "audit.view": frozenset({O, M}),
+    "workspace.settings": frozenset({OWN}),
+    "team.view": frozenset({OWN, MAN}),
+    "team.invite": frozenset({OWN, MAN}),
+    "team.change_role": frozenset({OWN}),
+    "audit.view": frozenset({OWN, MAN}),
     # the community space
-    "space.post.view_drafts": frozenset({O, M, MO, A, G}),
-    "space.post.write": frozenset({O, M}),
-    "space.post.publish": frozenset({O, M}),
-    "space.post.approve": frozenset({O, M, G}),
-    "space.taxonomy.edit": frozenset({O, M}),
+    "space.post.view_drafts": frozenset({OWN, MAN, MOD, ANA, GST}),
+    "space.post.write": frozenset({OWN, MAN}),
+    "space.post.publish": frozenset({OWN, MAN}),
+    "space.post.approve": frozenset({OWN, MAN, GST}),
+    "space.taxonomy.edit": frozenset({OWN, MAN}),
     "space.comment.moderate": STAFF,
     "space.comment.reply": STAFF,
-    "space.import": frozenset({O, M}),
-    "space.export": frozenset({O, M}),
+    "space.import": frozenset({OWN, MAN}),
+    "space.export": frozenset({OWN, MAN}),
     # the stream and the inbox
     "stream.read": EVERYONE,
-    "inbox.view": frozenset({O, M, MO, A, G}),
+    "inbox.view": frozenset({OWN, MAN, MOD, ANA, GST}),
     "inbox.work": STAFF,
     "inbox.reply": STAFF,
     "inbox.assign": STAFF,
-    "inbox.saved_reply.edit": frozenset({O, M}),
-    "inbox.view.share": frozenset({O, M}),
-    "inbox.sla.edit": frozenset({O, M}),
-    "reports.view": frozenset({O, M, MO, A, G}),
+    "inbox.saved_reply.edit": frozenset({OWN, MAN}),
+    "inbox.view.share": frozenset({OWN, MAN}),
+    "inbox.sla.edit": frozenset({OWN, MAN}),
+    "reports.view": frozenset({OWN, MAN, MOD, ANA, GST}),
     # channels
-    "channel.view": frozenset({O, M, MO, A}),
-    "channel.manage": frozenset({O, M}),
+    "channel.view": frozenset({OWN, MAN, MOD, ANA}),
+    "channel.manage": frozenset({OWN, MAN}),
     # moderation
     "moderation.review": STAFF,
-    "moderation.rules.edit": frozenset({O, M}),
+    "moderation.rules.edit": frozenset({OWN, MAN}),
     "moderation.sanction": STAFF,
     "moderation.escalate": STAFF,
     # the API
-    "api.token.manage": frozenset({O, M}),
+    "api.token.manage": frozenset({OWN, MAN}),
 }
 
 
