@@ -104,7 +104,7 @@ KIND_MODULES = (
     # "animateur.channels.connectors.mail",
     "animateur.channels.connectors.wordpress",
     "animateur.channels.connectors.discourse",
-    # "animateur.channels.connectors.bluesky",
+    "animateur.channels.connectors.bluesky",
     # "animateur.channels.connectors.reddit",
 )
 _loaded = False

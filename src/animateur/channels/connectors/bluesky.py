@@ -1,0 +1,249 @@
+"""Bluesky, with atproto: the account's mentions, replies and quotes, and a search; reply, post, delete.
+
+Both lists come newest first and page toward older items with an opaque `cursor`. Each run reads
+down until it meets the newest item it already has (by `indexedAt`, with the uris seen at that
+instant), then stores what is new oldest first. A first run takes the latest page only. Limit:
+a run reads at most MAX_PAGES_PER_RUN pages per list (1000 items); more new items than that
+between two polls would leave the oldest of them unread (unlike the Discourse connector, no gap
+is remembered yet).
+
+atproto's HTTP goes through httpx with our guarded transport (safe_http), so a server given in the
+form cannot reach our own network. The app password is only sent to `createSession`, once a run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from atproto import Client, models
+from atproto_client import exceptions as atx
+from atproto_client.models.utils import get_model_as_dict
+from atproto_client.request import Request
+from django import forms
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+from animateur.channels import safe_http
+from animateur.channels.connectors.base import Capability, Connector, RawItem, jsonable, register
+from animateur.channels.errors import AuthError, MalformedItem, PermanentError, TransientError
+from animateur.stream.items import AuthorInfo, Incoming
+from animateur.stream.models import Kind, Message
+
+PAGE = 50
+MAX_PAGES_PER_RUN = 20
+READ_REASONS = {"mention": Kind.MENTION, "reply": Kind.REPLY, "quote": Kind.MENTION}
+DEFAULT_SERVICE = "https://bsky.social"
+
+
+class BlueskyForm(forms.Form):
+    service = forms.URLField(
+        label=_("Server"),
+        assume_scheme="https",
+        initial=DEFAULT_SERVICE,
+        help_text=_("https://bsky.social, or your own PDS."),
+    )
+    handle = forms.CharField(label=_("Handle"), max_length=253, help_text=_("For example acme.bsky.social"))
+    app_password = forms.CharField(
+        label=_("App password"),
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("From Settings › Privacy and security › App passwords; never your main password."),
+    )
+    search = forms.CharField(label=_("Search to follow"), required=False, max_length=200)
+
+    def clean_handle(self) -> str:
+        return str(self.cleaned_data["handle"]).strip().lstrip("@")
+
+
+@contextmanager
+def classified() -> Iterator[None]:
+    """atproto's errors, classified for the scheduler; their text never holds the password."""
+    try:
+        yield
+    except atx.UnauthorizedError as exc:
+        raise AuthError(_("Bluesky refused the handle or the app password (%(e)s)") % {"e": _xrpc(exc)}) from exc
+    except atx.RateLimitExceededError as exc:
+        reset = (getattr(exc.response, "headers", None) or {}).get("ratelimit-reset")
+        raise TransientError(
+            _("Bluesky asks us to slow down (rate limit)"),
+            cause="rate_limited",
+            retry_after=_seconds_until(reset),
+        ) from exc
+    except (atx.NetworkError, atx.InvokeTimeoutError) as exc:
+        if isinstance(exc.__cause__, safe_http.BlockedAddress) or "not a public address" in str(exc.__cause__):
+            raise safe_http.BlockedAddress(str(exc.__cause__)) from exc
+        raise TransientError(_("Bluesky is unreachable: %(e)s") % {"e": _xrpc(exc)}, cause="unreachable") from exc
+    except atx.BadRequestError as exc:
+        if _xrpc(exc) in ("AuthenticationRequired", "InvalidToken", "ExpiredToken", "AccountTakedown"):
+            raise AuthError(_("Bluesky refused the handle or the app password (%(e)s)") % {"e": _xrpc(exc)}) from exc
+        raise PermanentError(_("Bluesky refused the request: %(e)s") % {"e": _xrpc(exc)}, cause="http_error") from exc
+    except atx.RequestException as exc:
+        status = getattr(exc.response, "status_code", 0) or 0
+        if status >= 500:
+            raise TransientError(_("Bluesky is failing (HTTP %(s)s)") % {"s": status}, cause="server_error") from exc
+        raise PermanentError(_("Bluesky refused the request: %(e)s") % {"e": _xrpc(exc)}, cause="http_error") from exc
+    except atx.ModelError as exc:
+        raise PermanentError(
+            _("this server does not answer like Bluesky: %(e)s") % {"e": exc}, cause="not_bluesky"
+        ) from exc
+
+
+def _xrpc(exc: Exception) -> str:
+    response = getattr(exc, "response", None)
+    content = getattr(response, "content", None)
+    error = getattr(content, "error", None) or getattr(content, "message", None)
+    return str(error or getattr(response, "status_code", "") or type(exc).__name__)
+
+
+def _seconds_until(reset: str | None) -> float | None:
+    import time
+
+    if reset and reset.isdigit():
+        return max(float(reset) - time.time(), 1.0)
+    return None
+
+
+@register
+class BlueskyConnector(Connector):
+    kind = "bluesky"
+    label = _("Bluesky")
+    capabilities = frozenset({Capability.READ, Capability.REPLY, Capability.PUBLISH, Capability.DELETE})
+    form_class = BlueskyForm
+    secret_fields = ("app_password",)
+    default_poll_interval = 600  # a login per run: createSession allows 300 a day
+
+    def client(self) -> Client:
+        service = safe_http.validate_url(str(self.config.get("service") or DEFAULT_SERVICE))
+        request = Request(
+            transport=safe_http.transport(),
+            timeout=safe_http.TIMEOUT_SECONDS,
+            headers={"User-Agent": safe_http.USER_AGENT},
+            trust_env=False,
+        )
+        client = Client(base_url=service, request=request)
+        with classified():
+            client.login(self.config.get("handle", ""), self.secrets.get("app_password", ""), fetch_bsky_profile=False)
+        return client
+
+    def streams(self, client: Client) -> list[tuple[str, Callable[[str | None], Any], str]]:
+        def notifications(cursor: str | None) -> Any:
+            return client.app.bsky.notification.list_notifications({"limit": PAGE, "cursor": cursor})
+
+        found: list[tuple[str, Callable[[str | None], Any], str]] = [("notifications", notifications, "notification")]
+        if query := str(self.config.get("search") or "").strip():
+
+            def search(cursor: str | None) -> Any:
+                params = {"q": query, "sort": "latest", "limit": PAGE, "cursor": cursor}
+                return client.app.bsky.feed.search_posts({k: v for k, v in params.items() if v is not None})
+
+            found.append((f"search:{query}", search, "post"))
+        return found
+
+    def fetch(self, since: dict[str, Any]) -> Iterator[RawItem]:
+        client = self.client()
+        cursor = dict(since)
+        for key, call, shape in self.streams(client):
+            state = dict(cursor.get(key) or {})
+            last, seen = state.get("indexed_at") or "", set(state.get("uris") or [])
+            found: list[Any] = []
+            token: str | None = None
+            reached = False
+            for _page in range(MAX_PAGES_PER_RUN if last else 1):
+                with classified():
+                    page = call(token)
+                entries = list(page.notifications if shape == "notification" else page.posts)
+                for entry in entries:
+                    if entry.indexed_at < last or (entry.indexed_at == last and entry.uri in seen):
+                        reached = True
+                        break
+                    found.append(entry)
+                token = page.cursor
+                if reached or not entries or not token:
+                    reached = True
+                    break
+            found.sort(key=lambda e: e.indexed_at)
+            for entry in found:
+                if entry.indexed_at != last:
+                    last, seen = entry.indexed_at, set()
+                seen.add(entry.uri)
+                cursor = {**cursor, key: {"indexed_at": last, "uris": sorted(seen)}}
+                if shape == "notification" and entry.reason not in READ_REASONS:
+                    continue
+                yield RawItem(
+                    entry.uri, parse_datetime(entry.indexed_at), shape, jsonable(get_model_as_dict(entry)), cursor
+                )
+
+    def normalize(self, raw: RawItem) -> Incoming:
+        entry = raw.payload
+        try:
+            record, author = entry["record"], entry["author"]
+            created = parse_datetime(str(record.get("createdAt") or entry["indexedAt"]))
+            if created is None:
+                raise MalformedItem(f"bad createdAt {record.get('createdAt')!r}")
+            reply = record.get("reply") or {}
+            parent = (reply.get("parent") or {}).get("uri")
+            if raw.kind == "notification":
+                kind = READ_REASONS.get(entry.get("reason"), Kind.MENTION)
+            else:
+                kind = Kind.REPLY if parent else Kind.POST
+            handle = str(author["handle"])
+            rkey = str(entry["uri"]).rsplit("/", 1)[-1]
+            langs = record.get("langs") or []
+            return Incoming(
+                channel=self.channel,
+                external_id=str(entry["uri"]),
+                text=str(record.get("text") or ""),
+                created_at=created,
+                author=AuthorInfo(
+                    external_id=str(author["did"]),
+                    display_name=str(author.get("displayName") or ""),
+                    handle="@" + handle,
+                    url=f"https://bsky.app/profile/{handle}",
+                ),
+                kind=kind,
+                url=f"https://bsky.app/profile/{handle}/post/{rkey}",
+                parent_external_id=str(parent) if parent else None,
+                language=(str(langs[0])[:8] if langs else None),
+                from_organisation=str(author["did"]) == str(self.config.get("did") or ""),
+                raw=entry,
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise MalformedItem(f"not a Bluesky post: missing {exc}") from exc
+
+    def test_connection(self) -> str:
+        client = self.client()
+        session = client._session
+        self.config["did"] = getattr(session, "did", "")
+        return _("Connected to Bluesky as @%(handle)s") % {"handle": getattr(session, "handle", "?")}
+
+    def reply(self, message: Message, text: str) -> str:
+        raw = message.raw or {}
+        try:
+            parent = models.ComAtprotoRepoStrongRef.Main(uri=raw["uri"], cid=raw["cid"])
+            root_ref = ((raw.get("record") or {}).get("reply") or {}).get("root")
+            root = models.ComAtprotoRepoStrongRef.Main(**root_ref) if root_ref else parent
+        except (KeyError, TypeError) as exc:
+            raise PermanentError(_("this message lacks the Bluesky references needed to answer it")) from exc
+        client = self.client()
+        with classified():
+            created = client.send_post(
+                text, reply_to=models.AppBskyFeedPost.ReplyRef(parent=parent, root=root), **self._as_us(client)
+            )
+        return str(created.uri)
+
+    def _as_us(self, client: Client) -> dict[str, Any]:
+        # Posting needs our DID (the profile is not fetched at login) and the language we write in.
+        language = getattr(self.channel.workspace, "language", "") or "en"
+        return {"profile_identify": getattr(client._session, "did", None), "langs": [language[:2]]}
+
+    def publish(self, text: str, *, title: str = "") -> str:
+        client = self.client()
+        with classified():
+            created = client.send_post(text, **self._as_us(client))
+        return str(created.uri)
+
+    def delete(self, message: Message) -> None:
+        client = self.client()
+        with classified():
+            client.delete_post(message.external_id)
