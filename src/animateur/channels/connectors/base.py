@@ -105,7 +105,7 @@ KIND_MODULES = (
     "animateur.channels.connectors.wordpress",
     "animateur.channels.connectors.discourse",
     "animateur.channels.connectors.bluesky",
-    # "animateur.channels.connectors.reddit",
+    "animateur.channels.connectors.reddit",
 )
 _loaded = False
 

@@ -1,0 +1,192 @@
+"""Reddit, with praw (read only, application OAuth): the new posts and comments of a subreddit, and/or
+a search's newest posts.
+
+Reddit's listings come newest first (praw pages them with `after`). Each run reads down until it
+meets an item not newer than the cursor (its `created_utc`, with the fullnames seen at that second),
+then stores what is new oldest first; a first run takes the latest page only. Limit: a run reads at
+most MAX_ITEMS_PER_RUN items per listing, and Reddit itself lists no more than 1000.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import praw
+import prawcore
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from animateur.channels import safe_http
+from animateur.channels.connectors.base import Capability, Connector, RawItem, jsonable, register
+from animateur.channels.errors import AuthError, MalformedItem, PermanentError, TransientError
+from animateur.stream.items import AuthorInfo, Incoming
+from animateur.stream.models import Kind
+
+PAGE = 100
+MAX_ITEMS_PER_RUN = 1000
+# Fields of praw's objects worth keeping: the rest are praw internals or huge (media, awards).
+KEEP = (
+    "id", "name", "title", "selftext", "selftext_html", "body", "body_html", "author", "author_fullname",
+    "created_utc", "edited", "permalink", "url", "subreddit", "parent_id", "link_id", "link_title",
+    "score", "num_comments", "over_18", "removed_by_category", "locked", "stickied", "lang",
+)  # fmt: skip
+
+
+class RedditForm(forms.Form):
+    subreddit = forms.CharField(
+        label=_("Subreddit"), required=False, max_length=100, help_text=_("Without r/, for example france")
+    )
+    search = forms.CharField(label=_("Search to follow"), required=False, max_length=200)
+    client_id = forms.CharField(
+        label=_("Client id"), max_length=100, help_text=_("Of a “script” app made at reddit.com/prefs/apps")
+    )
+    client_secret = forms.CharField(label=_("Client secret"), widget=forms.PasswordInput(render_value=False))
+
+    def clean_subreddit(self) -> str:
+        value = str(self.cleaned_data.get("subreddit") or "").strip()
+        return value.removeprefix("/").removeprefix("r/")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("subreddit") and not data.get("search"):
+            raise forms.ValidationError(_("Name a subreddit, a search, or both."))
+        return data
+
+
+@contextmanager
+def classified() -> Iterator[None]:
+    """praw's and prawcore's errors, classified for the scheduler."""
+    try:
+        yield
+    except prawcore.exceptions.OAuthException as exc:
+        raise AuthError(_("Reddit refused the app's id or secret")) from exc
+    except prawcore.exceptions.InvalidToken as exc:
+        raise AuthError(_("Reddit refused the app's id or secret")) from exc
+    except prawcore.exceptions.TooManyRequests as exc:
+        wait = exc.response.headers.get("retry-after") or exc.response.headers.get("x-ratelimit-reset")
+        raise TransientError(
+            _("Reddit asks us to slow down (rate limit)"),
+            cause="rate_limited",
+            retry_after=float(wait) if wait and wait.replace(".", "", 1).isdigit() else None,
+        ) from exc
+    except (prawcore.exceptions.ServerError, prawcore.exceptions.RequestException) as exc:
+        raise TransientError(_("Reddit is unreachable or failing: %(e)s") % {"e": exc}, cause="unreachable") from exc
+    except (prawcore.exceptions.NotFound, prawcore.exceptions.Redirect) as exc:
+        raise PermanentError(_("no such subreddit"), cause="not_found") from exc
+    except prawcore.exceptions.Forbidden as exc:
+        raise PermanentError(_("this subreddit is private or banned"), cause="forbidden") from exc
+    except prawcore.exceptions.ResponseException as exc:
+        if exc.response.status_code == 401:
+            raise AuthError(_("Reddit refused the app's id or secret")) from exc
+        raise PermanentError(_("Reddit refused the request: %(e)s") % {"e": exc}, cause="http_error") from exc
+
+
+@register
+class RedditConnector(Connector):
+    kind = "reddit"
+    label = _("Reddit")
+    capabilities = frozenset({Capability.READ})
+    form_class = RedditForm
+    secret_fields = ("client_secret",)
+    default_poll_interval = 600
+
+    # Class attributes, not config, so no form can aim them elsewhere; the tests aim them at a local server.
+    oauth_url = "https://oauth.reddit.com"
+    reddit_url = "https://www.reddit.com"
+
+    def api(self) -> praw.Reddit:
+        return praw.Reddit(
+            client_id=self.config.get("client_id", ""),
+            client_secret=self.secrets.get("client_secret", ""),
+            user_agent=f"{safe_http.USER_AGENT} (channel {self.channel.pk or 'test'})",
+            oauth_url=self.oauth_url,
+            reddit_url=self.reddit_url,
+            requestor_kwargs={"session": safe_http.requests_session(), "timeout": safe_http.TIMEOUT_SECONDS},
+            check_for_updates=False,
+            check_for_async=False,
+        )
+
+    def listings(self, api: praw.Reddit) -> list[tuple[str, Callable[[int], Iterable[Any]]]]:
+        found: list[tuple[str, Callable[[int], Iterable[Any]]]] = []
+        if name := self.config.get("subreddit"):
+            sub = api.subreddit(name)
+            found.append((f"r/{name}/new", lambda n: sub.new(limit=n)))
+            found.append((f"r/{name}/comments", lambda n: sub.comments(limit=n)))
+        if query := str(self.config.get("search") or "").strip():
+            where = api.subreddit(self.config.get("subreddit") or "all")
+            found.append((f"search:{query}", lambda n: where.search(query, sort="new", limit=n)))
+        return found
+
+    def fetch(self, since: dict[str, Any]) -> Iterator[RawItem]:
+        api = self.api()
+        cursor = dict(since)
+        for key, listing in self.listings(api):
+            state = dict(cursor.get(key) or {})
+            last, seen = float(state.get("created") or 0), set(state.get("names") or [])
+            found: list[dict[str, Any]] = []
+            with classified():
+                for thing in listing(MAX_ITEMS_PER_RUN if last else PAGE):
+                    created = float(thing.created_utc)
+                    if created < last or (created == last and thing.name in seen):
+                        break
+                    found.append(jsonable({k: getattr(thing, k, None) for k in KEEP if k in vars(thing)}))
+            found.sort(key=lambda item: float(item["created_utc"]))
+            for item in found:
+                if float(item["created_utc"]) != last:
+                    last, seen = float(item["created_utc"]), set()
+                seen.add(item["name"])
+                cursor = {**cursor, key: {"created": last, "names": sorted(seen)}}
+                kind = "comment" if str(item["name"]).startswith("t1_") else "post"
+                yield RawItem(item["name"], None, kind, item, cursor)
+
+    def normalize(self, raw: RawItem) -> Incoming:
+        item = raw.payload
+        try:
+            created = datetime.fromtimestamp(float(item["created_utc"]), tz=UTC)
+            author = str(item.get("author") or "")
+            deleted = author in ("", "None", "[deleted]")
+            if raw.kind == "comment":
+                parent = str(item["parent_id"])
+                text, html = str(item.get("body") or ""), item.get("body_html")
+                kind = Kind.REPLY if parent.startswith("t1_") else Kind.COMMENT
+            else:
+                parent, kind = "", Kind.POST
+                text, html = str(item.get("selftext") or ""), item.get("selftext_html")
+            return Incoming(
+                channel=self.channel,
+                external_id=raw.external_id,
+                text=text,
+                html=html or None,
+                title=str(item.get("title") or ""),
+                url="https://www.reddit.com" + str(item.get("permalink") or ""),
+                created_at=created,
+                author=None
+                if deleted
+                else AuthorInfo(
+                    external_id=str(item.get("author_fullname") or author),
+                    display_name=author,
+                    handle="u/" + author,
+                    url=f"https://www.reddit.com/user/{author}",
+                ),
+                kind=kind,
+                parent_external_id=parent or None,
+                deleted_at_source=str(item.get("body") or item.get("selftext") or "") == "[deleted]",
+                raw=item,
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise MalformedItem(f"not a Reddit post or comment: {exc}") from exc
+
+    def test_connection(self) -> str:
+        api = self.api()
+        with classified():
+            if name := self.config.get("subreddit"):
+                sub = api.subreddit(name)
+                return _("r/%(name)s, %(count)d members") % {
+                    "name": sub.display_name,
+                    "count": int(sub.subscribers or 0),
+                }
+            next(iter(api.subreddit("all").search(self.config.get("search", ""), sort="new", limit=1)), None)
+        return _("Reddit search works")
