@@ -75,7 +75,8 @@ def child(scale: str) -> dict:
     from animateur.channels.models import Channel
     from animateur.core.actions import SystemActor, do_create_workspace
     from animateur.core.models import Membership, User
-    from animateur.inbox.models import Conversation, ConversationItem, State
+    from animateur.inbox.models import Conversation, ConversationItem, State, due_sort_of
+    from animateur.inbox.search import search_text_of
     from animateur.stream.models import Identity, Member, Message
 
     n_messages, n_conversations = SCALES[scale]
@@ -105,6 +106,7 @@ def child(scale: str) -> dict:
     now = timezone.now()
     per = n_messages // n_conversations
     chunk = 2000
+    stemmed = {w: search_text_of(w, "fr") for w in WORDS}
     for start in range(0, n_conversations, chunk):
         with transaction.atomic():
             roots, texts = [], []
@@ -130,6 +132,8 @@ def child(scale: str) -> dict:
             Message.objects.bulk_create(roots)
             convs = []
             for i, root in enumerate(roots):
+                due = root.created_at + timedelta(hours=2) if rng.random() < 0.7 else None
+                answered = root.created_at + timedelta(minutes=1) if rng.random() < 0.5 else None
                 convs.append(
                     Conversation(
                         workspace=workspace,
@@ -138,7 +142,8 @@ def child(scale: str) -> dict:
                         channel_kind="site" if root.channel_id == site.pk else "mastodon",
                         author_name=root.author.display_name,
                         subject=texts[i][:300],
-                        search_text=texts[i].lower(),
+                        preview=texts[i][:300],
+                        search_text=" ".join(stemmed.get(w, w) for w in texts[i].split()),
                         language="fr",
                         state=rng.choice([State.NEW, State.OPEN, State.WAITING, State.CLOSED]),
                         assignee=user if rng.random() < 0.2 else None,
@@ -147,7 +152,9 @@ def child(scale: str) -> dict:
                         last_message_at=root.created_at + timedelta(minutes=per),
                         last_inbound_at=root.created_at,
                         last_message_id=0,
-                        due_at=root.created_at + timedelta(hours=2) if rng.random() < 0.7 else None,
+                        due_at=due,
+                        first_response_at=answered,
+                        due_sort=due_sort_of(due, answered),
                     )
                 )
             Conversation.objects.bulk_create(convs)

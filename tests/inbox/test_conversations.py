@@ -25,7 +25,7 @@ def test_a_top_level_comment_opens_a_new_conversation_and_replies_in_its_thread_
     root = inbound(workspace, "Quand ouvrez-vous ?", parent=post)
     conversation = Conversation.objects.get(root=root)
     assert conversation.state == State.NEW and conversation.channel_kind == "site"
-    assert conversation.author_name == "Ana" and "quand ouvrez-vous" in conversation.search_text
+    assert conversation.author_name == "Ana" and conversation.preview == "Quand ouvrez-vous ?"
     reply = inbound(workspace, "Je précise : le dimanche", parent=root, email="bob@example.org", name="Bob")
     deeper = inbound(workspace, "Moi aussi", parent=reply, email="cy@example.org", name="Cy")
     conversation.refresh_from_db()

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from animateur.core.actions import ActionError, Actor, SystemActor, record, require
 from animateur.core.html import render_markdown
 from animateur.core.models import Membership, User, Workspace
-from animateur.inbox import business_time, sla
+from animateur.inbox import business_time, search, sla
 from animateur.inbox.models import (
     Conversation,
     ConversationItem,
@@ -28,11 +28,11 @@ from animateur.inbox.models import (
     SavedReply,
     SavedView,
     State,
+    due_sort_of,
 )
 from animateur.stream.models import Message
 
 INBOX = SystemActor("inbox")
-SEARCH_TEXT_MAX = 4000
 
 
 class ReplyCollision(ActionError):
@@ -68,6 +68,10 @@ def _snippet(message: Message) -> str:
     return text[:300]
 
 
+def _preview(message: Message) -> str:
+    return " ".join((message.text or message.title or "").split())[:300]
+
+
 def attach_inbound(message: Message) -> Conversation:
     """An inbound message opens a conversation, or joins its parent's and reopens it."""
     from animateur.inbox.hooks import conversation_root_for
@@ -86,7 +90,8 @@ def attach_inbound(message: Message) -> Conversation:
             member_id=author.member_id if author else None,
             author_name=(str(author) if author else "")[:200],
             subject=_snippet(message),
-            search_text=(message.title + " " + message.text).lower()[:SEARCH_TEXT_MAX],
+            preview=_preview(message),
+            search_text=search.append("", f"{message.title} {message.text}", workspace.language),
             language=message.language,
             sentiment=message.sentiment,
             started_at=at,
@@ -114,9 +119,13 @@ def attach_inbound(message: Message) -> Conversation:
     ConversationItem.objects.create(conversation=conversation, message=message)
     conversation.message_count = F("message_count") + 1
     conversation.last_message_at = max(conversation.last_message_at, at)
-    conversation.last_inbound_at = max(conversation.last_inbound_at, at)
     conversation.last_message_id = max(conversation.last_message_id, message.pk)
-    conversation.search_text = (conversation.search_text + " " + message.text.lower())[:SEARCH_TEXT_MAX]
+    conversation.search_text = search.append(
+        conversation.search_text, message.text, conversation.workspace.language
+    )
+    if at >= conversation.last_inbound_at:
+        conversation.preview = _preview(message)
+    conversation.last_inbound_at = max(conversation.last_inbound_at, at)
     conversation.updated_at = timezone.now()
     reopened = conversation.state in (State.WAITING, State.CLOSED)
     if reopened:
@@ -620,7 +629,9 @@ def recompute_due_dates(workspace: Workspace) -> int:
             conversation.started_at,
         )
         if due != conversation.due_at:
-            Conversation.objects.filter(pk=conversation.pk).update(due_at=due)
+            Conversation.objects.filter(pk=conversation.pk).update(
+                due_at=due, due_sort=due_sort_of(due, None)
+            )
             changed += 1
     return changed
 

@@ -1,4 +1,17 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _ensure_database_objects(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
+    from django.db import connections
+
+    from animateur.inbox import db
+
+    connection = connections[using]
+    if "inbox_conversation" in connection.introspection.table_names():
+        db.ensure(connection)
 
 
 class InboxConfig(AppConfig):
@@ -11,3 +24,4 @@ class InboxConfig(AppConfig):
 
         if hooks.on_store not in pipeline.ON_STORE:
             pipeline.ON_STORE.append(hooks.on_store)
+        post_migrate.connect(_ensure_database_objects, sender=self, dispatch_uid="inbox-db-objects")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Case, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -31,31 +34,50 @@ class Label(models.Model):
 
     class Meta:
         ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["workspace", "name"], name="one_label_name_per_workspace")
-        ]
+        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="one_label_name_per_workspace")]
 
     def __str__(self) -> str:
         return self.name
 
 
+# The sort key of conversations nobody has to answer by a given time: after every due one.
+NOT_DUE = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def due_sort_of(due_at: datetime | None, first_response_at: datetime | None) -> datetime:
+    """What the « time left » sort orders by: the due time while unanswered, else after all due ones."""
+    return due_at if due_at is not None and first_response_at is None else NOT_DUE
+
+
 class Conversation(models.Model):
-    """A thread root that needs the team, and the state of the team's work on it."""
+    """A thread root that needs the team, and the state of the team's work on it.
+
+    Everything the list shows and sorts on is copied here (author, channel kind, preview,
+    counts, times) so that a page of the inbox reads one table through one index, whatever
+    the size of the stream. The pipeline hook and the actions keep the copies current.
+    """
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="conversations")
     root = models.OneToOneField("stream.Message", on_delete=models.CASCADE, related_name="conversation")
     channel = models.ForeignKey("channels.Channel", on_delete=models.CASCADE, related_name="+")
     channel_kind = models.CharField(max_length=40)
-    member = models.ForeignKey(
-        "stream.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    member = models.ForeignKey("stream.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     author_name = models.CharField(max_length=200, blank=True)
     subject = models.CharField(max_length=300, blank=True)
-    # Lower-cased texts of the thread, for search without joining a million messages.
+    # The latest inbound message, as the list shows it.
+    preview = models.CharField(max_length=300, blank=True)
+    # The thread's inbound texts folded and stemmed (animateur.inbox.search): the full-text
+    # index (FTS5 on SQLite, a GIN expression index on PostgreSQL) is built on this column.
     search_text = models.TextField(blank=True)
     language = models.CharField(max_length=8, blank=True)
     sentiment = models.CharField(max_length=10, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.NEW)
+    # Computed by the database, so that no update of `state` can leave it stale.
+    is_open = models.GeneratedField(
+        expression=Case(When(state=State.CLOSED, then=Value(False)), default=Value(True)),
+        output_field=models.BooleanField(),
+        db_persist=True,
+    )
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -66,9 +88,7 @@ class Conversation(models.Model):
     )
     labels = models.ManyToManyField(Label, blank=True, related_name="conversations")
     message_count = models.PositiveIntegerField(default=1)
-    started_at = models.DateTimeField(
-        help_text="when the first inbound message was written: the clock starts"
-    )
+    started_at = models.DateTimeField(help_text="when the first inbound message was written: the clock starts")
     last_message_at = models.DateTimeField()
     last_inbound_at = models.DateTimeField()
     last_message_id = models.BigIntegerField(default=0)
@@ -78,34 +98,74 @@ class Conversation(models.Model):
     )
     answered_elsewhere = models.BooleanField(default=False)
     due_at = models.DateTimeField(null=True, blank=True)
+    due_sort = models.DateTimeField(default=NOT_DUE)
     warned_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        # One index per view and sort: the view's equality filters, then the ORDER BY columns,
+        # so that a page is read in order from the index and stops after 50 rows.
         indexes = [
-            models.Index(fields=["workspace", "state", "-last_message_at"]),
-            models.Index(fields=["workspace", "-last_message_at"]),
-            models.Index(fields=["workspace", "assignee", "state", "-last_message_at"]),
-            models.Index(fields=["workspace", "channel_kind", "-last_message_at"]),
-            models.Index(fields=["workspace", "state", "due_at"]),
-            models.Index(fields=["workspace", "updated_at"]),
+            models.Index(fields=["workspace", "is_open", "due_sort", "-last_message_at", "-id"], name="inbox_open_due"),
+            models.Index(fields=["workspace", "is_open", "-last_message_at", "-id"], name="inbox_open_recent"),
+            models.Index(fields=["workspace", "state", "due_sort", "-last_message_at", "-id"], name="inbox_state_due"),
+            models.Index(fields=["workspace", "state", "-last_message_at", "-id"], name="inbox_state_recent"),
+            models.Index(
+                fields=["workspace", "assignee", "is_open", "due_sort", "-last_message_at", "-id"],
+                name="inbox_assignee_due",
+            ),
+            models.Index(
+                fields=["workspace", "assignee", "is_open", "-last_message_at", "-id"], name="inbox_assignee_recent"
+            ),
+            models.Index(
+                fields=["workspace", "channel_kind", "is_open", "-last_message_at", "-id"], name="inbox_channel_recent"
+            ),
+            models.Index(fields=["workspace", "state", "due_at"], name="inbox_state_due_at"),
+            models.Index(fields=["workspace", "updated_at"], name="inbox_updated"),
         ]
 
     def __str__(self) -> str:
         return self.subject or f"#{self.pk}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.due_sort = due_sort_of(self.due_at, self.first_response_at)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and ({"due_at", "first_response_at"} & set(update_fields)):  # type: ignore[call-overload]
+            kwargs["update_fields"] = {*update_fields, "due_sort"}  # type: ignore[misc]
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property
     def is_answered(self) -> bool:
         return self.first_response_at is not None
 
 
+class ConversationTally(models.Model):
+    """How many conversations a workspace has per state and assignee (0 = nobody).
+
+    Kept by database triggers on inbox_conversation (animateur.inbox.db), so the counts of
+    every view are a read of a few rows instead of a count over the whole inbox. No foreign
+    keys: the triggers must be able to write while a workspace or a user is being deleted.
+    """
+
+    workspace_id = models.BigIntegerField()
+    state = models.CharField(max_length=10)
+    assignee_id = models.BigIntegerField(default=0)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace_id", "state", "assignee_id"], name="one_tally_per_bucket")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workspace_id}/{self.state}/{self.assignee_id}: {self.n}"
+
+
 class ConversationItem(models.Model):
     """Which conversation a message belongs to (a message's thread root is its post on the site)."""
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="items")
-    message = models.OneToOneField(
-        "stream.Message", on_delete=models.CASCADE, related_name="conversation_item"
-    )
+    message = models.OneToOneField("stream.Message", on_delete=models.CASCADE, related_name="conversation_item")
 
     class Meta:
         indexes = [models.Index(fields=["conversation", "message"])]
@@ -118,9 +178,7 @@ class Note(models.Model):
     """An internal note of the team on a conversation; never shown to the community."""
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     text = models.TextField()
     html = models.TextField(blank=True)
     mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
@@ -137,9 +195,7 @@ class SavedReply(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="saved_replies")
     title = models.CharField(_("title"), max_length=120)
     language = models.CharField(_("language"), max_length=8, blank=True)
-    body = models.TextField(
-        _("text"), help_text=_("Variables: {member_name}, {workspace_name}, {agent_name}")
-    )
+    body = models.TextField(_("text"), help_text=_("Variables: {member_name}, {workspace_name}, {agent_name}"))
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -178,9 +234,7 @@ class ResponseTarget(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["workspace", "channel_kind", "priority"], name="one_target_per_scope"
-            )
+            models.UniqueConstraint(fields=["workspace", "channel_kind", "priority"], name="one_target_per_scope")
         ]
 
     def __str__(self) -> str:

@@ -6,12 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 from django.http import Http404
 
 from animateur.core.models import AuditEvent, User, Workspace
-from animateur.inbox.models import Conversation, Label, Note, SavedView, State
+from animateur.inbox import search
+from animateur.inbox.models import Conversation, ConversationTally, Label, Note, SavedView, State
 from animateur.stream.models import Message
 
 VIEWS = ("all", "new", "mine", "unassigned", "waiting", "closed")
@@ -34,17 +34,18 @@ def get_conversation(workspace: Workspace, conversation_id: int | str) -> Conver
 
 
 def view_filter(view: str, user: User) -> Q:
+    """Equality filters only, matching the leading columns of the Conversation indexes."""
     if view == "new":
         return Q(state=State.NEW)
     if view == "mine":
-        return Q(assignee=user) & ~Q(state=State.CLOSED)
+        return Q(assignee=user, is_open=True)
     if view == "unassigned":
-        return Q(assignee__isnull=True) & ~Q(state=State.CLOSED)
+        return Q(assignee__isnull=True, is_open=True)
     if view == "waiting":
         return Q(state=State.WAITING)
     if view == "closed":
         return Q(state=State.CLOSED)
-    return ~Q(state=State.CLOSED)  # "all" is the work left: closed conversations have their own view
+    return Q(is_open=True)  # "all" is the work left: closed conversations have their own view
 
 
 @dataclass
@@ -90,50 +91,78 @@ def filtered(workspace: Workspace, user: User, filters: Filters) -> QuerySet[Con
     if filters.sentiment:
         qs = qs.filter(sentiment=filters.sentiment)
     if filters.q:
-        for word in filters.q.lower().split()[:5]:
-            qs = qs.filter(search_text__contains=word)
+        qs = search.matching(qs, filters.q, workspace.language)
+    # Every ordering ends with the primary key, in the direction of the index that serves it.
     if filters.sort == "recent":
         qs = qs.order_by("-last_message_at", "-pk")
     elif filters.sort == "oldest":
         qs = qs.order_by("last_message_at", "pk")
     else:
-        # Time left first: the most overdue on top; conversations without a target after, newest first.
-        from django.db.models import F
-
-        qs = qs.order_by(F("due_at").asc(nulls_last=True), "-last_message_at", "-pk")
+        # Time left first: the most overdue on top; then answered or untargeted ones, newest first
+        # (due_sort puts them after every due time).
+        qs = qs.order_by("due_sort", "-last_message_at", "-pk")
     return qs
 
 
+# Pages stop here: deeper than this, a filter or a search finds things faster than paging,
+# and an OFFSET deep into a million rows costs what the index saved.
+MAX_PAGE = 40
+LIST_FIELDS = (
+    "id",
+    "workspace_id",
+    "channel_kind",
+    "author_name",
+    "subject",
+    "preview",
+    "language",
+    "sentiment",
+    "state",
+    "priority",
+    "assignee_id",
+    "message_count",
+    "started_at",
+    "last_message_at",
+    "first_response_at",
+    "due_at",
+    "due_sort",
+)
+
+
 def page_of(qs: QuerySet[Conversation], page: int, per_page: int = 50) -> tuple[list[Conversation], bool]:
-    page = max(1, page)
+    """One page of the list: the denormalized columns only, the assignee and labels in two more queries."""
+    page = min(max(1, page), MAX_PAGE)
     rows = list(
-        qs.select_related("assignee").prefetch_related("labels")[(page - 1) * per_page : page * per_page + 1]
+        qs.only(*LIST_FIELDS, "assignee__id", "assignee__display_name", "assignee__email")
+        .select_related("assignee")
+        .prefetch_related("labels")[(page - 1) * per_page : page * per_page + 1]
     )
-    return rows[:per_page], len(rows) > per_page
-
-
-COUNT_TTL = 5
+    return rows[:per_page], len(rows) > per_page and page < MAX_PAGE
 
 
 def view_counts(workspace: Workspace, user: User) -> dict[str, int]:
-    """Counts per view in one query, cached a few seconds (the polling asks every 5 s)."""
-    key = f"inbox-counts:{workspace.pk}:{user.pk}"
-    counts = cache.get(key)
-    if counts is None:
-        counts = conversations(workspace).aggregate(
-            **{view: Count("pk", filter=view_filter(view, user)) for view in VIEWS}
-        )
-        cache.set(key, counts, COUNT_TTL)
+    """Counts per view from the tally the database triggers keep: a few rows, whatever the inbox size."""
+    counts = dict.fromkeys(VIEWS, 0)
+    for state, assignee_id, n in ConversationTally.objects.filter(workspace_id=workspace.pk, n__gt=0).values_list(
+        "state", "assignee_id", "n"
+    ):
+        if state == State.CLOSED:
+            counts["closed"] += n
+            continue
+        counts["all"] += n
+        if state == State.NEW:
+            counts["new"] += n
+        elif state == State.WAITING:
+            counts["waiting"] += n
+        if assignee_id == user.pk:
+            counts["mine"] += n
+        elif assignee_id == 0:
+            counts["unassigned"] += n
     return counts
 
 
 def new_count(workspace: Workspace) -> int:
-    key = f"inbox-new:{workspace.pk}"
-    n = cache.get(key)
-    if n is None:
-        n = conversations(workspace).filter(state=State.NEW).count()
-        cache.set(key, n, COUNT_TTL)
-    return n
+    n = ConversationTally.objects.filter(workspace_id=workspace.pk, state=State.NEW).aggregate(n=Sum("n"))["n"]
+    return int(n or 0)
 
 
 def saved_views(workspace: Workspace, user: User) -> QuerySet[SavedView]:
@@ -142,9 +171,7 @@ def saved_views(workspace: Workspace, user: User) -> QuerySet[SavedView]:
 
 def thread_messages(conversation: Conversation) -> QuerySet[Message]:
     return (
-        Message.objects.filter(
-            workspace_id=conversation.workspace_id, conversation_item__conversation=conversation
-        )
+        Message.objects.filter(workspace_id=conversation.workspace_id, conversation_item__conversation=conversation)
         .select_related("author", "sent_by")
         .order_by("created_at", "pk")
     )

@@ -17,10 +17,12 @@ from animateur.core.actions import ActionError
 from animateur.core.decorators import workspace_permission
 from animateur.core.models import User
 from animateur.core.permissions import has_permission
-from animateur.inbox import actions, presence, selectors
+from animateur.inbox import actions, listing, presence, selectors
 from animateur.inbox.models import Label, Priority, SavedReply, SavedView, State
 
 PER_PAGE = 50
+# Offered in the language filter; any other code can still be typed in the URL.
+LANGUAGES = ("de", "en", "es", "fr", "it", "nl", "pt")
 
 
 def _int(value: Any, default: int | None = None) -> int | None:
@@ -39,18 +41,41 @@ def _list_context(request: HttpRequest) -> dict[str, Any]:
         if saved is not None:
             params = {**saved.filters, **{k: v for k, v in params.items() if k != "saved"}}
     filters = selectors.Filters.from_params(params)
-    page = _int(request.GET.get("page"), 1) or 1
-    rows, has_more = selectors.page_of(selectors.filtered(workspace, user, filters), page, PER_PAGE)
+    page = min(max(_int(request.GET.get("page"), 1) or 1, 1), selectors.MAX_PAGE)
+    conversations, has_more = selectors.page_of(selectors.filtered(workspace, user, filters), page, PER_PAGE)
+    counts = selectors.view_counts(workspace, user)
+    # The tabs keep the other filters (channel, search...) and change the view only.
+    others = {k: v for k, v in filters.as_dict().items() if k != "view"}
+    tabs = [
+        {
+            "view": view,
+            "label": listing.view_label(view),
+            "count": counts[view],
+            "url": "?" + urlencode({"view": view, **others} if view != "all" else others),
+            "current": filters.view == view and saved is None,
+        }
+        for view in selectors.VIEWS
+    ]
+    can_work = has_permission(user, workspace, "inbox.work")
+    rows = listing.rows_of(conversations)
     return {
         "filters": filters,
         "rows": rows,
+        "rows_html": listing.render_rows(rows, selectable=can_work),
+        "can_work": can_work,
         "page": page,
         "has_more": has_more,
         "saved": saved,
-        "counts": selectors.view_counts(workspace, user),
+        "counts": counts,
+        "tabs": tabs,
         "views": selectors.VIEWS,
         "query": urlencode(filters.as_dict()),
+        "filtering": any(getattr(filters, k) for k in ("channel", "label", "language", "sentiment", "q")),
     }
+
+
+def filters_language(context: dict[str, Any]) -> str:
+    return context["filters"].language
 
 
 @workspace_permission("inbox.view")
@@ -61,8 +86,8 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             "labels": selectors.labels(workspace),
             "channels": selectors.channel_kinds(workspace),
+            "languages": sorted({*LANGUAGES, workspace.language, filters_language(context)} - {""}),
             "saved_views": selectors.saved_views(workspace, request.user),
-            "can_work": has_permission(request.user, workspace, "inbox.work"),
             "bulk_operations": actions.BULK_OPERATIONS,
         }
     )
@@ -72,9 +97,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @workspace_permission("inbox.view")
 def list_fragment(request: HttpRequest) -> HttpResponse:
     """The list alone: the page polls it so that new messages and changes appear without reloading."""
-    context = _list_context(request)
-    context["can_work"] = has_permission(request.user, request.workspace, "inbox.work")
-    return render(request, "inbox/_list.html", context)
+    return render(request, "inbox/_list.html", _list_context(request))
 
 
 def _conversation_context(request: HttpRequest, conversation: Any) -> dict[str, Any]:

@@ -68,7 +68,14 @@
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-shortcuts-open]")) openShortcuts();
   });
-  document.addEventListener("htmx:afterSwap", paintCursor);
+  // The polled list carries fresh counts: copy them into the view tabs.
+  function refreshCounts() {
+    document.querySelectorAll("[data-counts] [data-count-value]").forEach(function (el) {
+      const tab = document.querySelector('.inbox-views [data-count="' + el.dataset.countValue + '"]');
+      if (tab) tab.textContent = el.textContent;
+    });
+  }
+  document.addEventListener("htmx:afterSwap", function () { paintCursor(); refreshCounts(); });
   document.addEventListener("DOMContentLoaded", function () {
     paintCursor();
     // Saved replies: search while typing, pick one with Enter or a click; variables come filled.
