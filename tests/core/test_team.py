@@ -118,3 +118,10 @@ def test_session_cookie_is_http_only_and_same_site(workspace, make_user):
     client.post("/app/login/", {"username": "ana@example.org", "password": "correct horse battery"})
     cookie = client.cookies["sessionid"]
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
+
+
+def test_the_team_pages_and_the_login_speak_french_in_a_french_workspace(workspace, client_as):
+    login = Client().get("/app/login/").content.decode()
+    assert "Se connecter" in login and "Mot de passe" in login
+    page = client_as(workspace, Role.OWNER).get("/app/team/").content.decode()
+    assert "Inviter un coéquipier" in page and "Envoyer l’invitation" in page and "Se déconnecter" in page

@@ -78,3 +78,11 @@ def test_the_response_time_page_reports_from_the_audit_trail_and_exports_csv(
     assert csv.splitlines()[1].startswith("overall,,1,")
     analyst = client_as(workspace, Role.ANALYST)
     assert analyst.get("/app/inbox/response-times/").status_code == 200
+
+
+def test_the_inbox_speaks_french_in_a_french_workspace(workspace, client_as, conversation):
+    page = client_as(workspace, Role.MODERATOR).get("/app/inbox/").content.decode()
+    assert "Boîte de réception" in page and "Non assignées" in page and "En attente" in page and "Fermées" in page
+    assert "Raccourcis clavier" in page
+    conversation_page = client_as(workspace, Role.MANAGER).get(f"/app/inbox/c/{conversation.pk}/").content.decode()
+    assert "Notes internes" in conversation_page and "Envoyer la réponse" in conversation_page
