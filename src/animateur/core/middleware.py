@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.urls import get_script_prefix, set_script_prefix
 from django.utils import translation
@@ -21,16 +22,16 @@ PATH_PREFIX = re.compile(r"^/w/(?P<slug>[-a-zA-Z0-9_]+)(?P<rest>/.*)?$")
 
 
 def resolve_workspace(request: HttpRequest) -> tuple[Workspace | None, str | None]:
-    """The workspace and, when addressed by path, its slug prefix."""
+    """The workspace and, when addressed by path, its slug prefix; one query either way."""
     match = PATH_PREFIX.match(request.path_info)
     if match:
         workspace = Workspace.objects.filter(slug=match["slug"]).first()
         return workspace, (match["slug"] if workspace else None)
     host = request.get_host().split(":")[0].lower() if request.META.get("HTTP_HOST") else ""
-    workspace = Workspace.objects.filter(domain=host).first() if host else None
-    if workspace is None:
-        workspace = Workspace.objects.filter(is_default=True).first()
-    return workspace, None
+    wanted = Q(is_default=True) | Q(domain=host) if host else Q(is_default=True)
+    candidates = list(Workspace.objects.filter(wanted)[:2])
+    by_host = [w for w in candidates if host and w.domain == host]
+    return (by_host or candidates or [None])[0], None
 
 
 class WorkspaceMiddleware:

@@ -52,7 +52,7 @@ class AnonymousPageCacheMiddleware:
         key = f"page:{workspace.pk}:{workspace.content_version}:{request.get_host()}:{request.get_full_path()}"
         cached = self.cache.get(key)
         if cached is not None:
-            return cached
+            return _rebuild(cached)
         response = self.get_response(request)
         if (
             getattr(response, CACHEABLE_ATTR, False)
@@ -60,5 +60,19 @@ class AnonymousPageCacheMiddleware:
             and not response.cookies
             and not response.streaming
         ):
-            self.cache.set(key, response, settings.PAGE_CACHE_SECONDS)
+            self.cache.set(key, _freeze(response), settings.PAGE_CACHE_SECONDS)
         return response
+
+
+# Pages are cached as plain bytes and headers: unpickling a whole HttpResponse on every hit
+# costs more than the rest of a cached request.
+def _freeze(response: HttpResponse) -> tuple[int, list[tuple[str, str]], bytes]:
+    return response.status_code, list(response.headers.items()), response.content
+
+
+def _rebuild(frozen: tuple[int, list[tuple[str, str]], bytes]) -> HttpResponse:
+    status, headers, content = frozen
+    response = HttpResponse(content, status=status)
+    for name, value in headers:
+        response.headers[name] = value
+    return response
