@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from animateur.inbox.models import Conversation, State
 from animateur.inbox.templatetags.inbox_tags import clock
@@ -102,8 +102,8 @@ def _when(moment: datetime, now: datetime) -> str:
     if local.date() == timezone.localtime(now).date():
         return local.strftime("%H:%M")
     if local.year == now.year:
-        return date_format(local, "j M")
-    return date_format(local, "j M Y")
+        return date_format(local, "j b")
+    return date_format(local, "j b Y")
 
 
 def rows_of(conversations: list[Conversation], now: datetime | None = None) -> list[Row]:
@@ -145,11 +145,12 @@ def render_rows(rows: list[Row], *, selectable: bool) -> SafeString:
 
 
 def view_label(view: str) -> str:
+    # Contexts: "New" or "Closed" alone are translated differently by other apps' catalogues.
     return {
-        "all": _("All open"),
-        "new": _("New"),
-        "mine": _("Mine"),
-        "unassigned": _("Unassigned"),
-        "waiting": _("Waiting"),
-        "closed": _("Closed"),
+        "all": pgettext("inbox view", "All open"),
+        "new": pgettext("inbox view", "New"),
+        "mine": pgettext("inbox view", "Mine"),
+        "unassigned": pgettext("inbox view", "Unassigned"),
+        "waiting": pgettext("inbox view", "Waiting"),
+        "closed": pgettext("inbox view", "Closed"),
     }[view]

@@ -9,15 +9,16 @@ from django.db import models
 from django.db.models import Case, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from animateur.core.models import Workspace
 
 
 class State(models.TextChoices):
-    NEW = "new", _("New")
-    OPEN = "open", _("Open")
-    WAITING = "waiting", _("Waiting")
-    CLOSED = "closed", _("Closed")
+    NEW = "new", pgettext_lazy("conversation state", "New")
+    OPEN = "open", pgettext_lazy("conversation state", "Open")
+    WAITING = "waiting", pgettext_lazy("conversation state", "Waiting")
+    CLOSED = "closed", pgettext_lazy("conversation state", "Closed")
 
 
 class Priority(models.TextChoices):
