@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from django import forms
+    from django.utils.functional import Promise
 
     from animateur.channels.models import Channel
     from animateur.stream.items import Incoming
@@ -47,7 +48,7 @@ class RawItem:
 
 class Connector:
     kind: ClassVar[str] = ""
-    label: ClassVar[str] = ""
+    label: ClassVar[str | Promise] = ""  # a lazy translation, shown in the team's language
     capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.READ})
     # The setup form: its fields named in `secret_fields` go to the encrypted credentials, the rest to config.
     form_class: ClassVar[type[forms.Form] | None] = None

@@ -23,6 +23,7 @@ from atproto_client.models.utils import get_model_as_dict
 from atproto_client.request import Request
 from django import forms
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from animateur.channels import safe_http
@@ -62,30 +63,38 @@ def classified() -> Iterator[None]:
     try:
         yield
     except atx.UnauthorizedError as exc:
-        raise AuthError(_("Bluesky refused the handle or the app password (%(e)s)") % {"e": _xrpc(exc)}) from exc
+        raise AuthError(gettext("Bluesky refused the handle or the app password (%(e)s)") % {"e": _xrpc(exc)}) from exc
     except atx.RateLimitExceededError as exc:
         reset = (getattr(exc.response, "headers", None) or {}).get("ratelimit-reset")
         raise TransientError(
-            _("Bluesky asks us to slow down (rate limit)"),
+            gettext("Bluesky asks us to slow down (rate limit)"),
             cause="rate_limited",
             retry_after=_seconds_until(reset),
         ) from exc
     except (atx.NetworkError, atx.InvokeTimeoutError) as exc:
         if isinstance(exc.__cause__, safe_http.BlockedAddress) or "not a public address" in str(exc.__cause__):
             raise safe_http.BlockedAddress(str(exc.__cause__)) from exc
-        raise TransientError(_("Bluesky is unreachable: %(e)s") % {"e": _xrpc(exc)}, cause="unreachable") from exc
+        raise TransientError(gettext("Bluesky is unreachable: %(e)s") % {"e": _xrpc(exc)}, cause="unreachable") from exc
     except atx.BadRequestError as exc:
         if _xrpc(exc) in ("AuthenticationRequired", "InvalidToken", "ExpiredToken", "AccountTakedown"):
-            raise AuthError(_("Bluesky refused the handle or the app password (%(e)s)") % {"e": _xrpc(exc)}) from exc
-        raise PermanentError(_("Bluesky refused the request: %(e)s") % {"e": _xrpc(exc)}, cause="http_error") from exc
+            raise AuthError(
+                gettext("Bluesky refused the handle or the app password (%(e)s)") % {"e": _xrpc(exc)}
+            ) from exc
+        raise PermanentError(
+            gettext("Bluesky refused the request: %(e)s") % {"e": _xrpc(exc)}, cause="http_error"
+        ) from exc
     except atx.RequestException as exc:
         status = getattr(exc.response, "status_code", 0) or 0
         if status >= 500:
-            raise TransientError(_("Bluesky is failing (HTTP %(s)s)") % {"s": status}, cause="server_error") from exc
-        raise PermanentError(_("Bluesky refused the request: %(e)s") % {"e": _xrpc(exc)}, cause="http_error") from exc
+            raise TransientError(
+                gettext("Bluesky is failing (HTTP %(s)s)") % {"s": status}, cause="server_error"
+            ) from exc
+        raise PermanentError(
+            gettext("Bluesky refused the request: %(e)s") % {"e": _xrpc(exc)}, cause="http_error"
+        ) from exc
     except atx.ModelError as exc:
         raise PermanentError(
-            _("this server does not answer like Bluesky: %(e)s") % {"e": exc}, cause="not_bluesky"
+            gettext("this server does not answer like Bluesky: %(e)s") % {"e": exc}, cause="not_bluesky"
         ) from exc
 
 
@@ -184,7 +193,7 @@ class BlueskyConnector(Connector):
             reply = record.get("reply") or {}
             parent = (reply.get("parent") or {}).get("uri")
             if raw.kind == "notification":
-                kind = READ_REASONS.get(entry.get("reason"), Kind.MENTION)
+                kind = READ_REASONS.get(str(entry.get("reason")), Kind.MENTION)
             else:
                 kind = Kind.REPLY if parent else Kind.POST
             handle = str(author["handle"])
@@ -215,7 +224,7 @@ class BlueskyConnector(Connector):
         client = self.client()
         session = client._session
         self.config["did"] = getattr(session, "did", "")
-        return _("Connected to Bluesky as @%(handle)s") % {"handle": getattr(session, "handle", "?")}
+        return gettext("Connected to Bluesky as @%(handle)s") % {"handle": getattr(session, "handle", "?")}
 
     def reply(self, message: Message, text: str) -> str:
         raw = message.raw or {}
@@ -224,7 +233,7 @@ class BlueskyConnector(Connector):
             root_ref = ((raw.get("record") or {}).get("reply") or {}).get("root")
             root = models.ComAtprotoRepoStrongRef.Main(**root_ref) if root_ref else parent
         except (KeyError, TypeError) as exc:
-            raise PermanentError(_("this message lacks the Bluesky references needed to answer it")) from exc
+            raise PermanentError(gettext("this message lacks the Bluesky references needed to answer it")) from exc
         client = self.client()
         with classified():
             created = client.send_post(

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from animateur.channels import safe_http
@@ -90,15 +91,15 @@ class DiscourseConnector(Connector):
         if response.status == 429:
             wait = ((data or {}).get("extras") or {}).get("wait_seconds") if isinstance(data, dict) else None
             raise TransientError(
-                _("the forum asks us to slow down (rate limit)"),
+                gettext("the forum asks us to slow down (rate limit)"),
                 cause="rate_limited",
                 retry_after=float(wait or response.headers.get("retry-after") or 60),
             )
         if response.status in (401, 403):
-            raise AuthError(_("the forum refused the API key: %(e)s") % {"e": errors or response.status})
+            raise AuthError(gettext("the forum refused the API key: %(e)s") % {"e": errors or response.status})
         safe_http.raise_for_status(response, "forum")
         if data is None:
-            raise PermanentError(NOT_DISCOURSE, cause="not_discourse")
+            raise PermanentError(str(NOT_DISCOURSE), cause="not_discourse")
         return data
 
     # -- reading ------------------------------------------------------------------------------------
@@ -109,7 +110,7 @@ class DiscourseConnector(Connector):
             budget[0] -= 1
             data = self.request("GET", "posts.json", {"before": before} if before else None)
             if not isinstance(data, dict) or not isinstance(data.get("latest_posts"), list):
-                raise PermanentError(NOT_DISCOURSE, cause="not_discourse")
+                raise PermanentError(str(NOT_DISCOURSE), cause="not_discourse")
             page = sorted(data["latest_posts"], key=lambda p: -int(p["id"]))
             if before:
                 page = [p for p in page if int(p["id"]) < before]
@@ -197,19 +198,19 @@ class DiscourseConnector(Connector):
     def test_connection(self) -> str:
         info = self.request("GET", "site/basic-info.json")
         if not isinstance(info, dict) or "title" not in info:
-            raise PermanentError(NOT_DISCOURSE, cause="not_discourse")
+            raise PermanentError(str(NOT_DISCOURSE), cause="not_discourse")
         if "Api-Key" in self._headers():
             me = self.request("GET", "session/current.json")
             user = (me.get("current_user") or {}).get("username") if isinstance(me, dict) else None
-            return _("Forum “%(title)s”, connected as @%(user)s") % {"title": info["title"], "user": user}
-        return _("Forum “%(title)s”, read without an account") % {"title": info["title"]}
+            return gettext("Forum “%(title)s”, connected as @%(user)s") % {"title": info["title"], "user": user}
+        return gettext("Forum “%(title)s”, read without an account") % {"title": info["title"]}
 
     def reply(self, message: Message, text: str) -> str:
         if "Api-Key" not in self._headers():
-            raise AuthError(_("answering needs an API key and its user name"))
+            raise AuthError(gettext("answering needs an API key and its user name"))
         topic, _sep, number = message.external_id.partition("/")
         if not (topic.isdigit() and number.isdigit()):
-            raise PermanentError(_("this message did not come from this forum"), cause="not_found")
+            raise PermanentError(gettext("this message did not come from this forum"), cause="not_found")
         body: dict[str, Any] = {"topic_id": int(topic), "raw": text}
         if number != "1":
             body["reply_to_post_number"] = int(number)

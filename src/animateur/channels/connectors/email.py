@@ -26,6 +26,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from animateur.channels import safe_http
@@ -68,25 +69,29 @@ def classified(what: str) -> Iterator[None]:
         yield
     except (imaplib.IMAP4.abort, TimeoutError, ConnectionError, socket.gaierror) as exc:
         raise TransientError(
-            _("the %(what)s server is unreachable: %(e)s") % {"what": what, "e": exc}, cause="unreachable"
+            gettext("the %(what)s server is unreachable: %(e)s") % {"what": what, "e": exc}, cause="unreachable"
         ) from exc
     except imaplib.IMAP4.error as exc:
-        raise PermanentError(_("the IMAP server refused a command: %(e)s") % {"e": exc}, cause="http_error") from exc
+        raise PermanentError(
+            gettext("the IMAP server refused a command: %(e)s") % {"e": exc}, cause="http_error"
+        ) from exc
     except smtplib.SMTPAuthenticationError as exc:
-        raise AuthError(_("the SMTP server refused the user name or password")) from exc
+        raise AuthError(gettext("the SMTP server refused the user name or password")) from exc
     except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError) as exc:
         raise TransientError(
-            _("the %(what)s server is unreachable: %(e)s") % {"what": what, "e": exc}, cause="unreachable"
+            gettext("the %(what)s server is unreachable: %(e)s") % {"what": what, "e": exc}, cause="unreachable"
         ) from exc
     except smtplib.SMTPException as exc:
-        raise PermanentError(_("the SMTP server refused the message: %(e)s") % {"e": exc}, cause="http_error") from exc
+        raise PermanentError(
+            gettext("the SMTP server refused the message: %(e)s") % {"e": exc}, cause="http_error"
+        ) from exc
     except ssl.SSLError as exc:
         raise PermanentError(
-            _("secure connection to the %(what)s server failed: %(e)s") % {"what": what, "e": exc}, cause="tls"
+            gettext("secure connection to the %(what)s server failed: %(e)s") % {"what": what, "e": exc}, cause="tls"
         ) from exc
     except OSError as exc:
         raise TransientError(
-            _("the %(what)s server is unreachable: %(e)s") % {"what": what, "e": exc}, cause="unreachable"
+            gettext("the %(what)s server is unreachable: %(e)s") % {"what": what, "e": exc}, cause="unreachable"
         ) from exc
 
 
@@ -104,7 +109,7 @@ class EmailConnector(Connector):
         host, port = str(self.config.get("imap_host") or ""), int(self.config.get("imap_port") or 993)
         security = self.config.get("imap_security") or "ssl"
         if not host:
-            raise PermanentError(_("no IMAP server given"), cause="bad_url")
+            raise PermanentError(gettext("no IMAP server given"), cause="bad_url")
         safe_http.resolve_public(host, port)  # never a mailbox on our own network (unless allowed)
         with classified("IMAP"):
             if security == "ssl":
@@ -117,14 +122,16 @@ class EmailConnector(Connector):
             imap.login(str(self.config.get("username") or ""), str(self.secrets.get("password") or ""))
         except imaplib.IMAP4.error as exc:
             imap.shutdown()
-            raise AuthError(_("the IMAP server refused the user name or password")) from exc
+            raise AuthError(gettext("the IMAP server refused the user name or password")) from exc
         return imap
 
     def _select(self, imap: imaplib.IMAP4) -> tuple[int, int]:
         folder = str(self.config.get("folder") or "INBOX")
         typ, data = imap.select(_quoted(folder), readonly=True)
         if typ != "OK":
-            raise PermanentError(_("no folder “%(folder)s” in this mailbox") % {"folder": folder}, cause="not_found")
+            raise PermanentError(
+                gettext("no folder “%(folder)s” in this mailbox") % {"folder": folder}, cause="not_found"
+            )
         typ, validity = imap.response("UIDVALIDITY")
         return int((data or [b"0"])[0] or 0), int(validity[0]) if validity and validity[0] else 0
 
@@ -136,7 +143,7 @@ class EmailConnector(Connector):
                 last = int(since.get("uid") or 0) if int(since.get("uidvalidity") or 0) == validity else 0
                 typ, data = imap.uid("SEARCH", f"UID {last + 1}:*")
                 if typ != "OK":
-                    raise PermanentError(_("the IMAP server refused the search"), cause="http_error")
+                    raise PermanentError(gettext("the IMAP server refused the search"), cause="http_error")
                 uids = sorted(int(u) for u in (data[0] or b"").split() if int(u) > last)
                 if not since.get("uid"):
                     uids = uids[-FIRST_RUN:]
@@ -158,7 +165,7 @@ class EmailConnector(Connector):
     def _fetch_chunk(self, imap: imaplib.IMAP4, uids: list[int]) -> dict[int, bytes]:
         typ, data = imap.uid("FETCH", ",".join(map(str, uids)), "(UID RFC822.SIZE BODY.PEEK[])")
         if typ != "OK":
-            raise TransientError(_("the IMAP server refused to send the messages"), cause="unreachable")
+            raise TransientError(gettext("the IMAP server refused to send the messages"), cause="unreachable")
         found: dict[int, bytes] = {}
         for part in data:
             if isinstance(part, tuple):
@@ -232,11 +239,14 @@ class EmailConnector(Connector):
         finally:
             with suppress(imaplib.IMAP4.error, OSError):
                 imap.logout()
-        found = _("%(count)d messages in %(folder)s") % {"count": count, "folder": self.config.get("folder") or "INBOX"}
+        found = gettext("%(count)d messages in %(folder)s") % {
+            "count": count,
+            "folder": self.config.get("folder") or "INBOX",
+        }
         if self.config.get("smtp_host"):
             with self._smtp():
                 pass
-            found = _("%(found)s; the SMTP server accepts the login") % {"found": found}
+            found = gettext("%(found)s; the SMTP server accepts the login") % {"found": found}
         return found
 
     # -- SMTP ---------------------------------------------------------------------------------------
@@ -244,7 +254,7 @@ class EmailConnector(Connector):
     def _smtp(self) -> Iterator[smtplib.SMTP]:
         host, port = str(self.config.get("smtp_host") or ""), int(self.config.get("smtp_port") or 587)
         if not host:
-            raise PermanentError(_("no SMTP server given: this mailbox can only be read"), cause="bad_url")
+            raise PermanentError(gettext("no SMTP server given: this mailbox can only be read"), cause="bad_url")
         safe_http.resolve_public(host, port)
         security = self.config.get("smtp_security") or "starttls"
         with classified("SMTP"):
@@ -267,7 +277,7 @@ class EmailConnector(Connector):
         mail = message.raw or {}
         recipient = mail.get("reply_to") or mail.get("from")
         if not recipient:
-            raise PermanentError(_("this message has no address to answer"), cause="not_found")
+            raise PermanentError(gettext("this message has no address to answer"), cause="not_found")
         sender = str(self.config.get("from_address") or self.config.get("username") or "")
         answer = EmailMessage()
         answer["From"] = sender

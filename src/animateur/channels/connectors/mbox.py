@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from animateur.channels.connectors.base import Capability, Connector, RawItem, register
@@ -39,7 +40,7 @@ class MboxConnector(Connector):
         with path.open("rb") as handle:
             head = handle.read(5)
         if head and head != b"From ":
-            raise PermanentError(_("this file is not an mbox mail archive"), cause="not_mbox")
+            raise PermanentError(gettext("this file is not an mbox mail archive"), cause="not_mbox")
         return mailbox.mbox(path, create=False), path.stat().st_size
 
     def fetch(self, since: dict[str, Any]) -> Iterator[RawItem]:
@@ -68,4 +69,4 @@ class MboxConnector(Connector):
             count = len(box)
         finally:
             box.close()
-        return _("%(count)d messages in %(name)s") % {"count": count, "name": self.config.get("path")}
+        return gettext("%(count)d messages in %(name)s") % {"count": count, "name": self.config.get("path")}

@@ -17,6 +17,7 @@ from typing import Any
 import praw
 import prawcore
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from animateur.channels import safe_http
@@ -62,26 +63,28 @@ def classified() -> Iterator[None]:
     try:
         yield
     except prawcore.exceptions.OAuthException as exc:
-        raise AuthError(_("Reddit refused the app's id or secret")) from exc
+        raise AuthError(gettext("Reddit refused the app's id or secret")) from exc
     except prawcore.exceptions.InvalidToken as exc:
-        raise AuthError(_("Reddit refused the app's id or secret")) from exc
+        raise AuthError(gettext("Reddit refused the app's id or secret")) from exc
     except prawcore.exceptions.TooManyRequests as exc:
         wait = exc.response.headers.get("retry-after") or exc.response.headers.get("x-ratelimit-reset")
         raise TransientError(
-            _("Reddit asks us to slow down (rate limit)"),
+            gettext("Reddit asks us to slow down (rate limit)"),
             cause="rate_limited",
             retry_after=float(wait) if wait and wait.replace(".", "", 1).isdigit() else None,
         ) from exc
     except (prawcore.exceptions.ServerError, prawcore.exceptions.RequestException) as exc:
-        raise TransientError(_("Reddit is unreachable or failing: %(e)s") % {"e": exc}, cause="unreachable") from exc
+        raise TransientError(
+            gettext("Reddit is unreachable or failing: %(e)s") % {"e": exc}, cause="unreachable"
+        ) from exc
     except (prawcore.exceptions.NotFound, prawcore.exceptions.Redirect) as exc:
-        raise PermanentError(_("no such subreddit"), cause="not_found") from exc
+        raise PermanentError(gettext("no such subreddit"), cause="not_found") from exc
     except prawcore.exceptions.Forbidden as exc:
-        raise PermanentError(_("this subreddit is private or banned"), cause="forbidden") from exc
+        raise PermanentError(gettext("this subreddit is private or banned"), cause="forbidden") from exc
     except prawcore.exceptions.ResponseException as exc:
         if exc.response.status_code == 401:
-            raise AuthError(_("Reddit refused the app's id or secret")) from exc
-        raise PermanentError(_("Reddit refused the request: %(e)s") % {"e": exc}, cause="http_error") from exc
+            raise AuthError(gettext("Reddit refused the app's id or secret")) from exc
+        raise PermanentError(gettext("Reddit refused the request: %(e)s") % {"e": exc}, cause="http_error") from exc
 
 
 @register
@@ -184,9 +187,9 @@ class RedditConnector(Connector):
         with classified():
             if name := self.config.get("subreddit"):
                 sub = api.subreddit(name)
-                return _("r/%(name)s, %(count)d members") % {
+                return gettext("r/%(name)s, %(count)d members") % {
                     "name": sub.display_name,
                     "count": int(sub.subscribers or 0),
                 }
             next(iter(api.subreddit("all").search(self.config.get("search", ""), sort="new", limit=1)), None)
-        return _("Reddit search works")
+        return gettext("Reddit search works")

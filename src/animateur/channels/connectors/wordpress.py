@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from animateur.channels import safe_http
@@ -105,7 +106,7 @@ class WordPressConnector(Connector):
         if response.status in (401, 403):
             code = _error_code(response)
             raise AuthError(
-                _("the WordPress site refused the credentials (%(code)s)") % {"code": code or response.status}
+                gettext("the WordPress site refused the credentials (%(code)s)") % {"code": code or response.status}
             )
         safe_http.raise_for_status(response, "WordPress site")
         return response
@@ -115,13 +116,11 @@ class WordPressConnector(Connector):
             return response.json()
         except ValueError as exc:
             raise PermanentError(
-                _("this address does not answer like a WordPress site (no REST API)"), cause="not_wordpress"
+                gettext("this address does not answer like a WordPress site (no REST API)"), cause="not_wordpress"
             ) from exc
 
     # -- reading ------------------------------------------------------------------------------------
-    def _stream(
-        self, route: str, key: str, since: dict[str, Any], extra: dict[str, Any]
-    ) -> Iterator[RawItem]:
+    def _stream(self, route: str, key: str, since: dict[str, Any], extra: dict[str, Any]) -> Iterator[RawItem]:
         """One collection oldest first from its cursor; each item carries the cursor valid after it
         (the whole cursor: `since` holds what the collections read before this one have reached)."""
         state = dict(since.get(key) or {})
@@ -135,12 +134,12 @@ class WordPressConnector(Connector):
             entries = self._json(response)
             if not isinstance(entries, list):
                 raise PermanentError(
-                    _("this address does not answer like a WordPress site (no REST API)"),
+                    gettext("this address does not answer like a WordPress site (no REST API)"),
                     cause="not_wordpress",
                 )
             for entry in entries:
                 if not isinstance(entry, dict) or "id" not in entry:
-                    raise PermanentError(_("the WordPress site answered something else than a list"))
+                    raise PermanentError(gettext("the WordPress site answered something else than a list"))
                 if entry["id"] in seen:
                     continue
                 date = str(entry.get("date") or "")
@@ -150,9 +149,7 @@ class WordPressConnector(Connector):
                     after, seen = date, {entry["id"]}
                 cursor = {**cursor, key: {"date": after, "ids": sorted(seen)}}
                 self._reached = cursor
-                yield RawItem(
-                    f"{key[:-1]}:{entry['id']}", _parsed_gmt(entry, "modified_gmt"), key[:-1], entry, cursor
-                )
+                yield RawItem(f"{key[:-1]}:{entry['id']}", _parsed_gmt(entry, "modified_gmt"), key[:-1], entry, cursor)
             total = response.headers.get("x-wp-totalpages", "1")
             if not entries or page >= (int(total) if total.isdigit() else 1):
                 break
@@ -216,9 +213,7 @@ class WordPressConnector(Connector):
             author_id = f"name:{entry.get('author_name') or ''}|{entry.get('author_url') or ''}"
         kinds = {"pingback": Kind.PINGBACK, "trackback": Kind.PINGBACK}
         status = entry.get("status")
-        visibility = {"approved": "visible", "hold": "pending", "spam": "spam", "trash": "trash"}.get(
-            status or ""
-        )
+        visibility = {"approved": "visible", "hold": "pending", "spam": "spam", "trash": "trash"}.get(status or "")
         return Incoming(
             channel=self.channel,
             external_id=raw.external_id,
@@ -244,13 +239,13 @@ class WordPressConnector(Connector):
         index = self._json(response)
         if not isinstance(index, dict) or "wp/v2" not in (index.get("namespaces") or []):
             raise PermanentError(
-                _("this address does not answer like a WordPress site (no REST API)"), cause="not_wordpress"
+                gettext("this address does not answer like a WordPress site (no REST API)"), cause="not_wordpress"
             )
         name = index.get("name") or base
         if not self.authenticated:
-            return _("WordPress site “%(name)s”, read without an account") % {"name": name}
+            return gettext("WordPress site “%(name)s”, read without an account") % {"name": name}
         me = self._json(self.request("GET", self.api_url("users/me", {"context": "edit"})))
-        return _("WordPress site “%(name)s”, connected as %(user)s") % {
+        return gettext("WordPress site “%(name)s”, connected as %(user)s") % {
             "name": name,
             "user": me.get("name") or me.get("slug") or "?",
         }
@@ -258,7 +253,7 @@ class WordPressConnector(Connector):
     # -- answering and moderating -------------------------------------------------------------------
     def _need_credentials(self) -> None:
         if not self.authenticated:
-            raise AuthError(_("answering and moderating need a user name and an application password"))
+            raise AuthError(gettext("answering and moderating need a user name and an application password"))
 
     def reply(self, message: Message, text: str) -> str:
         self._need_credentials()
@@ -268,26 +263,24 @@ class WordPressConnector(Connector):
         elif kind == "comment":
             post = (message.raw or {}).get("post")
             if not post:
-                raise PermanentError(_("this comment's post is unknown"), cause="not_found")
+                raise PermanentError(gettext("this comment's post is unknown"), cause="not_found")
             body = {"post": int(post), "parent": int(ident), "content": text}
         else:
-            raise PermanentError(_("this message did not come from this WordPress site"), cause="not_found")
+            raise PermanentError(gettext("this message did not come from this WordPress site"), cause="not_found")
         created = self._json(self.request("POST", self.api_url("comments"), body))
         return f"comment:{created['id']}"
 
     def publish(self, text: str, *, title: str = "") -> str:
         self._need_credentials()
         created = self._json(
-            self.request(
-                "POST", self.api_url("posts"), {"title": title, "content": text, "status": "publish"}
-            )
+            self.request("POST", self.api_url("posts"), {"title": title, "content": text, "status": "publish"})
         )
         return f"post:{created['id']}"
 
     def _comment_id(self, message: Message) -> str:
         kind, _sep, ident = message.external_id.partition(":")
         if kind != "comment" or not ident.isdigit():
-            raise PermanentError(_("only comments can be moderated on a WordPress site"), cause="http_error")
+            raise PermanentError(gettext("only comments can be moderated on a WordPress site"), cause="http_error")
         return ident
 
     def hide(self, message: Message) -> None:
