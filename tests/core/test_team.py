@@ -125,3 +125,26 @@ def test_the_team_pages_and_the_login_speak_french_in_a_french_workspace(workspa
     assert "Se connecter" in login and "Mot de passe" in login
     page = client_as(workspace, Role.OWNER).get("/app/team/").content.decode()
     assert "Inviter un coéquipier" in page and "Envoyer l’invitation" in page and "Se déconnecter" in page
+
+
+def test_an_open_session_must_set_up_two_factor_once_the_workspace_requires_it(workspace, make_user, client_as):
+    owner = make_user("owner@example.org", workspace, Role.OWNER)
+    moderator = client_as(workspace, Role.MODERATOR)
+    assert moderator.get("/app/inbox/").status_code == 200
+    do_set_require_totp(workspace, True, actor=owner)
+
+    for url in ("/app/inbox/", "/app/inbox/list/", "/app/team/"):
+        response = moderator.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/app/account/2fa/")
+    # Nothing is changed behind the redirect either.
+    assert moderator.post("/app/inbox/views/save/", {"name": "Mine"}).status_code == 302
+    from animateur.inbox.models import SavedView
+
+    assert not SavedView.objects.exists()
+
+    setup_url = moderator.get("/app/inbox/?view=new")["Location"]
+    page = moderator.get(setup_url).content.decode()
+    secret = re.search(r"data-totp-secret>(\w+)<", page).group(1)
+    response = moderator.post(setup_url, {"code": pyotp.TOTP(secret).now()})
+    assert response["Location"] == "/app/inbox/?view=new"
+    assert moderator.get("/app/inbox/").status_code == 200

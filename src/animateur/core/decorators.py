@@ -9,8 +9,23 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from animateur.core.permissions import has_permission
+
+
+def second_factor_missing(user: Any, workspace: Any) -> bool:
+    """Whether a workspace of the user requires two-factor authentication that the user has not set up."""
+    from animateur.core import team
+
+    cached = user.__dict__.get("_second_factor_missing")
+    if cached is None:
+        required = bool((workspace.settings or {}).get("require_totp")) or team.totp_required_for(user)
+        cached = required and not team.has_totp(user)
+        user.__dict__["_second_factor_missing"] = cached
+    return bool(cached)
 
 
 def workspace_permission(permission: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
@@ -26,6 +41,11 @@ def workspace_permission(permission: str) -> Callable[[Callable[..., HttpRespons
             if role is None:
                 # Not a member: the workspace's team pages do not exist for this user.
                 raise Http404("no such workspace")
+            if second_factor_missing(request.user, workspace):
+                # Required two-factor is enforced on every team request, not only at login: a
+                # session opened before the workspace required it must not go on without it.
+                setup = reverse("core:totp_setup")
+                return redirect(f"{setup}?{urlencode({'next': request.get_full_path()})}")
             if not has_permission(request.user, workspace, permission):
                 raise PermissionDenied(permission)
             return view(request, *args, **kwargs)

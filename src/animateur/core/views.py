@@ -94,6 +94,8 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
             else:
                 team.do_confirm_totp(user, form.cleaned_data["code"])
                 messages.success(request, _("Two-factor authentication is on."))
+                if request.GET.get("next"):  # sent here by a page that required it: back to that page
+                    return redirect(_safe_next(request, request.GET["next"]))
             return redirect("core:totp_setup")
         except ActionError as exc:
             form.add_error("code", str(exc))
