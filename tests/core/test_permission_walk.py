@@ -93,6 +93,9 @@ def world(workspace, make_workspace, make_user):
 
         holiday = actions.do_add_holiday(ws, date(2030, 1, 1), "x", actor=owner)
         invitation, _ = do_invite_member(ws, f"new@{ws.slug}.org", Role.GUEST, actor=owner)
+        from animateur.api.actions import do_create_api_token
+
+        token, _key = do_create_api_token(ws, owner, "t", actor=owner)
         membership = Membership.objects.filter(workspace=ws).exclude(
             user=owner
         ).first() or Membership.objects.get(workspace=ws, user=owner)
@@ -107,6 +110,7 @@ def world(workspace, make_workspace, make_user):
             "holiday_id": holiday.pk,
             "invitation_id": invitation.pk,
             "membership_id": membership.pk,
+            "token_id": token.pk,
         }
 
     return {

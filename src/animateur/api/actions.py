@@ -4,6 +4,7 @@ import hashlib
 import secrets
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from animateur.api.models import ApiToken
 from animateur.core.actions import ActionError, Actor, record, require
@@ -18,7 +19,7 @@ def do_create_api_token(workspace: Workspace, user: User, name: str, *, actor: A
     """A token acting as `user` in `workspace`, never beyond the user's role; returns the key once."""
     require(actor, workspace, "api.token.manage")
     if user.role_in(workspace) is None:
-        raise ActionError("the token's user must be a member of the workspace")
+        raise ActionError(_("The token's user must be a member of the workspace."))
     key = "ant_" + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(
@@ -26,3 +27,15 @@ def do_create_api_token(workspace: Workspace, user: User, name: str, *, actor: A
         )
         record(workspace, actor, "api.token.create", token, {"user": user.pk, "name": token.name})
     return token, key
+
+
+def do_revoke_api_token(token: ApiToken, *, actor: Actor) -> None:
+    """The key stops working at once; the row stays, so the audit trail can still name it."""
+    from django.utils import timezone
+
+    require(actor, token.workspace, "api.token.manage")
+    if token.revoked_at is not None:
+        raise ActionError(_("This token is already revoked."))
+    with transaction.atomic():
+        ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+        record(token.workspace, actor, "api.token.revoke", token, {"name": token.name})

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from animateur.api import views as api_views
 from animateur.core import views
 
 app_name = "core"
@@ -12,6 +13,8 @@ urlpatterns = [
     path("account/2fa/", views.totp_setup, name="totp_setup"),
     path("workspaces/", views.workspaces, name="workspaces"),
     path("team/", views.team_page, name="team"),
+    path("team/api-tokens/", api_views.tokens, name="api_tokens"),
+    path("team/api-tokens/<int:token_id>/revoke/", api_views.revoke, name="api_token_revoke"),
     path("team/invite/", views.invite, name="invite"),
     path("team/security/", views.security, name="security"),
     path("team/invitations/<int:invitation_id>/revoke/", views.revoke_invitation, name="revoke_invitation"),
