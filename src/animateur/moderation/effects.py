@@ -30,6 +30,11 @@ def teammate(workspace_id: int, ref: str) -> User | None:
     return membership.user if membership else None
 
 
+def has_effects(plan: Plan) -> bool:
+    """Whether `run_effects` would do anything: most messages match no rule with an effect."""
+    return bool(plan.assign or plan.reply or plan.alerts or plan.webhooks or plan.hide_at_source)
+
+
 def run_effects(message: Message, plan: Plan) -> None:
     workspace = message.workspace
     if plan.assign:

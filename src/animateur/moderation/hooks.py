@@ -175,9 +175,9 @@ def reason_kind(source: str) -> str:
 
 
 def store_moderation(batch: list[Incoming]) -> None:
-    from animateur.moderation.reviews import enqueue
+    from animateur.moderation.reviews import enqueue_many
 
-    labels, hits = [], []
+    labels, hits, queued = [], [], []
     for item in batch:
         message = item.message
         if message is None or item.existing is not None:
@@ -198,7 +198,8 @@ def store_moderation(batch: list[Incoming]) -> None:
                 )
         flagged = any(r.action == "flag" for r in item.reasons)
         if (message.visibility in QUEUED_VISIBILITIES and item.reasons) or flagged:
-            enqueue(message, item.reasons)
+            queued.append((message, item.reasons))
+    enqueue_many(queued)
     if labels:
         MessageLabel.objects.bulk_create(labels, ignore_conflicts=True)
     if hits:
@@ -206,11 +207,20 @@ def store_moderation(batch: list[Incoming]) -> None:
 
 
 def after_moderation(batch: list[Incoming]) -> None:
-    from animateur.moderation.effects import run_effects
+    """Effects of the new messages' plans; history (an import) alerts and answers no one."""
+    from animateur.moderation.effects import has_effects, run_effects
 
     for item in batch:
         plan = _plan(item)
-        if plan is not None and item.message is not None and item.existing is None:
+        if (
+            plan is not None
+            and has_effects(plan)
+            and item.message is not None
+            and item.existing is None
+            and not item.historical
+        ):
+            if item.message.workspace_id == item.channel.workspace_id:
+                item.message.workspace = item.channel.workspace  # already loaded: no query per message
             try:
                 run_effects(item.message, plan)
             except Exception:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from animateur.moderation.models import ReviewItem, ReviewReason
 from animateur.stream.items import Reason
@@ -15,25 +15,53 @@ def _kind(source: str) -> str:
 
 def enqueue(message: Message, reasons: Iterable[Reason]) -> ReviewItem:
     """The message's open review item (created or reopened), with these reasons added."""
-    item, created = ReviewItem.objects.get_or_create(
-        message=message, defaults={"workspace_id": message.workspace_id}
-    )
-    if not created and not item.is_open:
-        item.status = ReviewItem.Status.PENDING
-        item.resolved_at = None
-        item.resolved_by = None
-    rows = [
-        ReviewReason(
-            item=item,
-            kind=_kind(r.source),
-            source=r.source[:80],
-            detail=(r.detail or "")[:500],
-            score=r.score,
-            action=r.action[:20],
-        )
-        for r in reasons
-    ]
-    ReviewReason.objects.bulk_create(rows)
-    item.score = item.score + sum(1.0 if r.score is None else float(r.score) for r in rows)
-    item.save()
-    return item
+    return enqueue_many([(message, list(reasons))])[message.pk]
+
+
+def enqueue_many(entries: Sequence[tuple[Message, list[Reason]]]) -> dict[int, ReviewItem]:
+    """`enqueue` for a batch in a fixed number of queries: one read, then bulk writes.
+
+    Returns each message's review item by message id. A message named twice gets all its reasons.
+    """
+    if not entries:
+        return {}
+    wanted: dict[int, tuple[Message, list[Reason]]] = {}
+    for message, reasons in entries:
+        if message.pk in wanted:
+            wanted[message.pk][1].extend(reasons)
+        else:
+            wanted[message.pk] = (message, list(reasons))
+    items = {item.message_id: item for item in ReviewItem.objects.filter(message_id__in=list(wanted))}
+    known = list(items.values())
+    for item in known:
+        if not item.is_open:
+            item.status = ReviewItem.Status.PENDING
+            item.resolved_at = None
+            item.resolved_by = None
+    fresh: list[ReviewItem] = []
+    rows: list[ReviewReason] = []
+    for pk, (message, reasons) in wanted.items():
+        item = items.get(pk)
+        if item is None:
+            item = items[pk] = ReviewItem(message=message, workspace_id=message.workspace_id)
+            fresh.append(item)
+        added = [
+            ReviewReason(
+                item=item,
+                kind=_kind(r.source),
+                source=r.source[:80],
+                detail=(r.detail or "")[:500],
+                score=r.score,
+                action=r.action[:20],
+            )
+            for r in reasons
+        ]
+        item.score = item.score + sum(1.0 if r.score is None else float(r.score) for r in added)
+        rows.extend(added)
+    if fresh:
+        ReviewItem.objects.bulk_create(fresh, batch_size=500)
+    if known:
+        ReviewItem.objects.bulk_update(known, ["status", "score", "resolved_at", "resolved_by"], batch_size=500)
+    if rows:
+        ReviewReason.objects.bulk_create(rows, batch_size=500)
+    return items

@@ -46,6 +46,9 @@ class Incoming:
     # A visibility the source states (an import's "approved" or "spam"); moderation may still hold.
     source_visibility: str | None = None
     deleted_at_source: bool = False
+    # History, not work (an import of years-old comments): stored and moderated like any item, but
+    # hooks that notify, alert, auto-reply or open work for the team skip it.
+    historical: bool = False
     from_organisation: bool = False
     sent_by_id: int | None = None
     remote_addr: str | None = None

@@ -652,6 +652,7 @@ class _Importer:
             kind=kind,
             parent_external_id=parent_key or post_external_id(post.pk),
             source_visibility=visibility,
+            historical=True,
             from_organisation=author is not None,
             remote_addr=remote_addr,
             user_agent=comment.get("comment_agent", "")[:300],
@@ -677,7 +678,8 @@ def _ingest_imported(batch: list[Incoming]) -> tuple[int, int, int, list[Incomin
     Imported comments were moderated where they were written: the `moderate` stage (which
     may hold first-time authors) is not run, and the after-commit hooks (inbox alerts,
     auto-replies, webhooks) are not called for years-old comments. The ON_STORE hooks run,
-    so other apps' denormalized data stays right. Runs inside the import's transaction.
+    so other apps' denormalized data stays right; the items are marked `historical` so that
+    those hooks open no work for the team. Runs inside the import's transaction.
     """
     rejected: list[Incoming] = []
     for stage in pipeline.STAGES:
