@@ -8,6 +8,10 @@ replies, 10 % from members already known, 5 % fetched again) go through run_pipe
 dedupe, identify, language, moderation hooks, store), then the same rows are inserted with one
 bulk_create per batch (no pipeline). Prints both rates and their ratio; the last line is JSON.
 Target: 5,000 messages a second or more on one core on SQLite, and a ratio of 0.3 or more.
+
+Two pipeline figures: with every hook the apps register (inbox, moderation, space ...), and the
+stream's own stages alone; then where the time of the first goes, per stage and per hook (hooks
+run inside the enrich and moderate stages and around store), so each app's owner sees its share.
 """
 
 from __future__ import annotations
@@ -104,12 +108,16 @@ def run_one(db_label: str, batches: int) -> dict:
             run_pipeline([incoming(r) for r in rows])
         return time.perf_counter() - start
 
-    total = sum(len(rows) for rows in all_batches)
-    pipeline_seconds = measure()  # with every hook the other apps registered (inbox, moderation ...)
-    stored = Message.objects.filter(channel=channel).count()
-    # The stream's own stages only: the same messages on a fresh channel, other apps' hooks unplugged.
     from animateur.stream import pipeline as stream_pipeline
     from animateur.stream import stages
+
+    spent: dict[str, float] = {}
+    timed = _time_everything(stream_pipeline, stages, spent)
+    total = sum(len(rows) for rows in all_batches)
+    pipeline_seconds = measure()  # with every hook the other apps registered (inbox, moderation ...)
+    timed()  # unplug the timers
+    stored = Message.objects.filter(channel=channel).count()
+    # The stream's own stages only: the same messages on a fresh channel, other apps' hooks unplugged.
 
     saved = (
         list(stream_pipeline.ON_STORE),
@@ -174,7 +182,48 @@ def run_one(db_label: str, batches: int) -> dict:
         "ratio": round((total / pipeline_seconds) / (bulk_total / bulk_seconds), 3),
         "core_per_second": round(total / core_seconds),
         "core_ratio": round((total / core_seconds) / (bulk_total / bulk_seconds), 3),
+        "shares": {
+            name: {"seconds": round(sec, 3), "share": round(sec / pipeline_seconds, 3)}
+            for name, sec in sorted(spent.items(), key=lambda kv: -kv[1])
+        },
     }
+
+
+def _time_everything(stream_pipeline, stages, spent: dict[str, float]):  # noqa: ANN001, ANN202
+    """Wrap every stage and hook in a timer adding to `spent`; returns the function that unwraps them."""
+
+    def wrap(kind: str, fn):  # noqa: ANN001, ANN202
+        name = f"{kind} {fn.__module__.removeprefix('animateur.')}.{fn.__name__}"
+
+        def timed(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[name] = spent.get(name, 0.0) + time.perf_counter() - start
+
+        timed.__wrapped__ = fn  # type: ignore[attr-defined]
+        return timed
+
+    lists = {
+        "stage": stream_pipeline.STAGES,
+        "  enricher": stages.ENRICHERS,
+        "  moderator": stages.MODERATORS,
+        "on-store": stream_pipeline.ON_STORE,
+        "after-commit": stream_pipeline.AFTER_COMMIT,
+    }
+    saved = {kind: list(hooks) for kind, hooks in lists.items()}
+    for kind, hooks in lists.items():
+        hooks[:] = [wrap(kind, h) for h in hooks]
+    store = stages.store
+    stages.store = wrap("stage", store)
+
+    def undo() -> None:
+        for kind, hooks in lists.items():
+            hooks[:] = saved[kind]
+        stages.store = store
+
+    return undo
 
 
 def child(db_label: str, url: str | None, batches: int) -> dict | None:
@@ -251,6 +300,9 @@ def main() -> None:
             f"msg/s, ratio {r['ratio']:.2f} ({r['messages']} messages, {r['stored']} stored); "
             f"stream stages alone {r['core_per_second']} msg/s, ratio {r['core_ratio']:.2f}"
         )
+        for name, figure in r["shares"].items():
+            per_message = figure["seconds"] / r["messages"] * 1e6
+            print(f"{'':>12}{name:<58} {figure['share']:>6.1%} {per_message:>8.0f} µs/msg")
     print(json.dumps({"bench": "pipeline", "batches": batches, "results": results}))
 
 
