@@ -34,7 +34,7 @@ def test_a_feed_is_stored_oldest_first_and_an_unchanged_feed_costs_one_304(works
     assert run.ok and run.created == 3
     messages = Message.objects.filter(channel=channel).order_by("pk")
     assert [m.title for m in messages] == ["More Tags", "Elements", "Worth A Thousand Words"]
-    assert messages[0].kind == Kind.POST and messages[0].author.display_name == "Theme Admin"
+    assert messages[0].kind == Kind.MENTION and messages[0].author.display_name == "Theme Admin"
     channel.refresh_from_db()
     assert channel.cursor == {"etag": '"v1"', "last_modified": "Thu, 24 Aug 2017 17:46:58 GMT"}
     second = poll_channel(channel.pk)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from datetime import timedelta
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from animateur.channels.connectors import Capability, connector_for, get_kind
 from animateur.channels.errors import ConnectorError
@@ -16,6 +18,22 @@ from animateur.core.models import Workspace
 from animateur.stream.models import Kind, Message
 
 MIN_INTERVAL = 60
+
+
+def learned_keys(kind: str) -> tuple[str, ...]:
+    """The config keys a kind's connector finds out itself (e.g. which Mastodon account we are)."""
+    return tuple(getattr(get_kind(kind), "learned_keys", ()))
+
+
+def _settings(config: dict[str, Any], learned: tuple[str, ...]) -> dict[str, Any]:
+    # What the user set: a field left empty is the same as one the config never had.
+    return {k: v for k, v in config.items() if k not in learned and v not in ("", None)}
+
+
+def _enqueue_poll(channel_id: int) -> None:
+    from animateur.channels.tasks import poll_channel_task
+
+    transaction.on_commit(lambda: poll_channel_task(channel_id))
 
 
 def _check(kind: str, name: str, poll_interval_seconds: int) -> None:
@@ -37,12 +55,21 @@ def do_create_channel(
     secrets: dict[str, str],
     *,
     poll_interval_seconds: int | None = None,
+    learned: dict[str, Any] | None = None,
     actor: Actor,
 ) -> Channel:
+    """Add a channel and poll it at once (on commit), so its messages arrive within one poll interval.
+
+    `learned`: what a connection test found out (see `test_connection`), kept in config.
+    """
+    from animateur.channels.tasks import CLAIM_SECONDS
+
     require(actor, workspace, "channel.manage")
     _check(kind, name, MIN_INTERVAL)
     interval = poll_interval_seconds or get_kind(kind).default_poll_interval
     _check(kind, name, interval)
+    keys = learned_keys(kind)
+    config = {**config, **{k: v for k, v in (learned or {}).items() if k in keys}}
     with transaction.atomic():
         channel = Channel.objects.create(
             workspace=workspace,
@@ -51,7 +78,9 @@ def do_create_channel(
             config=config,
             credentials=json.dumps(secrets) if secrets else "",
             poll_interval_seconds=interval,
-            next_poll_at=timezone.now(),
+            # Claimed by the poll enqueued below, as the scheduler would: should that task be lost,
+            # the claim expires and the scheduler polls the channel.
+            next_poll_at=timezone.now() + timedelta(seconds=CLAIM_SECONDS),
         )
         # Never the secrets: only which ones are set.
         record(
@@ -61,6 +90,7 @@ def do_create_channel(
             channel,
             {"kind": kind, "name": channel.name, "config": config, "secrets": sorted(secrets)},
         )
+        _enqueue_poll(channel.pk)
     return channel
 
 
@@ -71,14 +101,29 @@ def do_update_channel(
     secrets: dict[str, str],
     *,
     poll_interval_seconds: int,
+    learned: dict[str, Any] | None = None,
     actor: Actor,
 ) -> Channel:
-    """Change a channel; secrets left empty keep their stored value (forms never show them)."""
+    """Change a channel; secrets left empty keep their stored value (forms never show them).
+
+    What the connector had learned (who we are at the source) is kept while the source and the
+    credentials stay the same, replaced by `learned` from a connection test, and otherwise dropped
+    for the next poll to find out again.
+    """
+    from animateur.channels.tasks import CLAIM_SECONDS
+
     require(actor, channel.workspace, "channel.manage")
     _check(channel.kind, name, poll_interval_seconds)
     stored = json.loads(channel.credentials) if channel.credentials else {}
+    # Entering a secret again counts as reconnecting, even when it is the same one.
     changed_secrets = sorted(k for k, v in secrets.items() if v)
+    same_secrets = all(stored.get(k) == v for k, v in secrets.items() if v)
     stored.update({k: v for k, v in secrets.items() if v})
+    keys = learned_keys(channel.kind)
+    previous = dict(channel.config or {})
+    same_source = same_secrets and _settings(previous, keys) == _settings(config, keys)
+    kept = {k: previous[k] for k in keys if k in previous} if same_source else {}
+    config = {**config, **kept, **{k: v for k, v in (learned or {}).items() if k in keys}}
     with transaction.atomic():
         channel.name, channel.config, channel.poll_interval_seconds = (
             name.strip(),
@@ -88,7 +133,7 @@ def do_update_channel(
         channel.credentials = json.dumps(stored) if stored else ""
         if changed_secrets:
             channel.needs_reconnection = False
-            channel.next_poll_at = timezone.now()
+            channel.next_poll_at = timezone.now() + timedelta(seconds=CLAIM_SECONDS)
         channel.save()
         record(
             channel.workspace,
@@ -97,6 +142,8 @@ def do_update_channel(
             channel,
             {"name": channel.name, "config": config, "secrets_changed": changed_secrets},
         )
+        if changed_secrets:
+            _enqueue_poll(channel.pk)  # reconnected: see at once whether it works (a paused one is skipped)
     return channel
 
 
@@ -117,11 +164,10 @@ def do_resume_channel(channel: Channel, *, actor: Actor) -> None:
 
 
 def do_poll_channel_now(channel: Channel, *, actor: Actor) -> None:
-    from animateur.channels.tasks import poll_channel_task
-
     require(actor, channel.workspace, "channel.manage")
-    record(channel.workspace, actor, "channel.poll_now", channel)
-    transaction.on_commit(lambda: poll_channel_task(channel.pk))
+    with transaction.atomic():
+        record(channel.workspace, actor, "channel.poll_now", channel)
+        _enqueue_poll(channel.pk)
 
 
 def do_reply_to_message(message: Message, text: str, *, actor: Actor) -> Message:
@@ -133,14 +179,14 @@ def do_reply_to_message(message: Message, text: str, *, actor: Actor) -> Message
     channel = message.channel
     require(actor, channel.workspace, "inbox.reply")
     if not text.strip():
-        raise ActionError("an answer cannot be empty")
+        raise ActionError(_("The reply is empty."))
     connector = connector_for(channel)
     if not connector.can(Capability.REPLY):
-        raise ActionError(f"{channel.kind} channels cannot send answers")
+        raise ActionError(_("This channel cannot send replies."))
     try:
         external_id = connector.reply(message, text)
     except ConnectorError as exc:
-        raise ActionError(f"the answer could not be sent: {exc}") from exc
+        raise ActionError(_("The reply could not be sent: %(error)s") % {"error": exc}) from exc
     user = actor if isinstance(actor, User) else None
     item = Incoming(
         channel=channel,
@@ -161,16 +207,29 @@ def do_reply_to_message(message: Message, text: str, *, actor: Actor) -> Message
     return answer
 
 
+class ConnectionTest(NamedTuple):
+    ok: bool
+    detail: str  # what was found, or why it failed
+    cause: str
+    learned: dict[str, Any]  # config the connector found out (see `learned_keys`)
+
+
+def effective_secrets(secrets: dict[str, str], channel: Channel | None = None) -> dict[str, str]:
+    """The secrets a form's values stand for: those entered, else the channel's stored ones."""
+    stored = json.loads(channel.credentials) if channel and channel.credentials else {}
+    stored.update({k: v for k, v in secrets.items() if v})
+    return stored
+
+
 def test_connection(
     workspace: Workspace,
     kind: str,
     config: dict[str, Any],
     secrets: dict[str, str],
     channel: Channel | None = None,
-) -> tuple[bool, str, str]:
-    """Reach the source with these settings, writing nothing: (ok, what was found or why not, cause)."""
-    stored = json.loads(channel.credentials) if channel and channel.credentials else {}
-    stored.update({k: v for k, v in secrets.items() if v})
+) -> ConnectionTest:
+    """Reach the source with these settings, writing nothing."""
+    stored = effective_secrets(secrets, channel)
     probe = Channel(
         workspace=workspace,
         kind=kind,
@@ -179,7 +238,10 @@ def test_connection(
         credentials=json.dumps(stored) if stored else "",
     )
     probe.pk = channel.pk if channel else None
+    connector = connector_for(probe)
     try:
-        return True, connector_for(probe).test_connection(), ""
+        detail = connector.test_connection()
     except ConnectorError as exc:
-        return False, str(exc), exc.cause
+        return ConnectionTest(False, str(exc), exc.cause, {})
+    learned = {k: connector.config[k] for k in learned_keys(kind) if k in connector.config}
+    return ConnectionTest(True, detail, "", learned)

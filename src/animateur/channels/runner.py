@@ -63,6 +63,7 @@ def poll_channel(channel_id: int) -> ChannelRun | None:
 def _run(channel: Channel, token: str) -> ChannelRun:
     run = ChannelRun.objects.create(channel=channel)
     totals = BatchOutcome()
+    connector: Connector | None = None
     try:
         connector = connector_for(channel)
         pending: list[RawItem] = []
@@ -81,7 +82,28 @@ def _run(channel: Channel, token: str) -> ChannelRun:
         _failed(channel, run, totals, PermanentError(f"internal error: {type(exc).__name__}: {exc}"))
     else:
         _succeeded(channel, run, totals)
+    if connector is not None:
+        remember_learned(channel, connector)
     return run
+
+
+def remember_learned(channel: Channel, connector: Connector) -> None:
+    """Keep in the channel's config what the connector found out while fetching (who we are there)."""
+    keys: tuple[str, ...] = tuple(getattr(connector, "learned_keys", ()))
+    learned = {
+        k: connector.config[k]
+        for k in keys
+        if k in connector.config and (channel.config or {}).get(k) != connector.config[k]
+    }
+    if not learned:
+        return
+    with transaction.atomic():
+        # Merged into the config as stored now: a teammate may have changed it during the run.
+        current = Channel.objects.select_for_update().filter(pk=channel.pk).values_list("config", flat=True).first()
+        if current is None:
+            return
+        channel.config = {**current, **learned}
+        Channel.objects.filter(pk=channel.pk).update(config=channel.config)
 
 
 def _add(totals: BatchOutcome, outcome: BatchOutcome) -> None:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from animateur.channels import actions, selectors
 from animateur.channels.connectors import get_kind, kinds
-from animateur.channels.forms import channel_form_class
+from animateur.channels.forms import Tested, channel_form_class, open_tested, seal_tested
 from animateur.core.actions import ActionError
 from animateur.core.decorators import workspace_permission
 from animateur.core.permissions import has_permission
@@ -46,16 +46,28 @@ def _connector_class(kind: str):  # noqa: ANN202
         raise Http404("no such kind") from None
 
 
+def _with_tested(secrets: dict[str, str], tested: Tested | None) -> dict[str, str]:
+    """Secrets left empty take the value typed before the connection test, if any."""
+    carried = tested.secrets if tested else {}
+    return {k: v or carried.get(k, "") for k, v in secrets.items()}
+
+
 @workspace_permission("channel.manage")
 def channel_add(request: HttpRequest, kind: str) -> HttpResponse:
     connector = _connector_class(kind)
     form_class = channel_form_class(connector)
-    form = form_class(request.POST or None, initial={"name": str(connector.label)})
-    test_result = None
+    tested = open_tested(request.POST.get("tested", ""), kind) if request.method == "POST" else None
+    has_tested_secrets = bool(tested and all(tested.secrets.get(k) for k in connector.secret_fields))
+    form = form_class(
+        request.POST or None, initial={"name": str(connector.label)}, has_secrets=has_tested_secrets
+    )
+    test_result, sealed = None, ""
     if request.method == "POST" and form.is_valid():
-        config, secrets = form.split()
+        config, typed = form.split()
+        secrets = _with_tested(typed, tested)
         if request.POST.get("action") == "test":
             test_result = actions.test_connection(request.workspace, kind, config, secrets)
+            sealed = seal_tested(kind, config, secrets, test_result.learned)
         else:
             try:
                 channel = actions.do_create_channel(
@@ -65,15 +77,20 @@ def channel_add(request: HttpRequest, kind: str) -> HttpResponse:
                     config,
                     secrets,
                     poll_interval_seconds=form.cleaned_data["poll_interval_seconds"],
+                    learned=tested.learned_for(kind, config, secrets) if tested else None,
                     actor=request.user,
                 )
             except ActionError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, _("Channel added. Its first messages arrive with the next poll."))
+                messages.success(request, _("Channel added. Its first poll has started."))
                 return redirect("channels:detail", pk=channel.pk)
+    if not sealed and has_tested_secrets:
+        sealed = request.POST.get("tested", "")  # a form error: keep what was typed before the test
     return render(
-        request, "channels/form.html", {"form": form, "connector": connector, "test_result": test_result}
+        request,
+        "channels/form.html",
+        {"form": form, "connector": connector, "test_result": test_result, "tested": sealed},
     )
 
 
@@ -86,17 +103,31 @@ def channel_detail(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {**channel.config, "name": channel.name, "poll_interval_seconds": channel.poll_interval_seconds}
     has_secrets = bool(channel.credentials)
     form = form_class(request.POST or None, initial=initial, has_secrets=has_secrets)
-    test_result = None
+    test_result, sealed = None, ""
     if request.method == "POST":
         if not can_manage:
             raise PermissionDenied("channel.manage")
+        tested = open_tested(request.POST.get("tested", ""), channel.kind)
         if form.is_valid():
-            config, secrets = form.split()
+            config, typed = form.split()
+            secrets = _with_tested(typed, tested)
             if request.POST.get("action") == "test":
                 test_result = actions.test_connection(
                     request.workspace, channel.kind, config, secrets, channel
                 )
+                sealed = seal_tested(
+                    channel.kind,
+                    config,
+                    secrets,
+                    test_result.learned,
+                    tested_with=actions.effective_secrets(secrets, channel),
+                )
             else:
+                learned = (
+                    tested.learned_for(channel.kind, config, actions.effective_secrets(secrets, channel))
+                    if tested
+                    else None
+                )
                 try:
                     actions.do_update_channel(
                         channel,
@@ -104,6 +135,7 @@ def channel_detail(request: HttpRequest, pk: int) -> HttpResponse:
                         config,
                         secrets,
                         poll_interval_seconds=form.cleaned_data["poll_interval_seconds"],
+                        learned=learned,
                         actor=request.user,
                     )
                 except ActionError as exc:
@@ -119,6 +151,7 @@ def channel_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "connector": connector,
             "form": form,
             "test_result": test_result,
+            "tested": sealed,
             "can_manage": can_manage,
             "runs": selectors.recent_runs(channel),
             "rejected": selectors.rejected_items(channel),

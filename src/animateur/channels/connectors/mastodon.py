@@ -8,6 +8,7 @@ latest page rather than the whole history.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -19,10 +20,12 @@ from mastodon import errors as merr
 
 from animateur.channels import safe_http
 from animateur.channels.connectors.base import Capability, Connector, RawItem, jsonable, register
-from animateur.channels.errors import AuthError, MalformedItem, PermanentError, TransientError
+from animateur.channels.errors import AuthError, ConnectorError, MalformedItem, PermanentError, TransientError
 from animateur.core.html import text_of
 from animateur.stream.items import AuthorInfo, Incoming
 from animateur.stream.models import Kind, Message
+
+log = logging.getLogger(__name__)
 
 PAGE = 40
 MAX_PAGES_PER_RUN = 50
@@ -75,6 +78,9 @@ class MastodonConnector(Connector):
     form_class = MastodonForm
     secret_fields = ("access_token",)
     default_poll_interval = 120
+    # Config the connector finds out itself (who "we" are on the server): the runner and the setup
+    # form keep them in the channel's config, so our own statuses are known as the organisation's.
+    learned_keys = ("account_id", "acct")
 
     def api(self) -> Mastodon:
         base = safe_http.validate_url(self.config.get("api_base_url", "")).rstrip("/")
@@ -103,8 +109,25 @@ class MastodonConnector(Connector):
             )
         return found
 
+    def learn_identity(self, api: Mastodon | None = None) -> dict[str, Any]:
+        """Ask the server which account the token is; remembered in config as account_id and acct."""
+        api = api or self.api()
+        with classified():
+            me = api.account_verify_credentials()
+        self.config["account_id"] = str(me["id"])
+        self.config["acct"] = str(me["acct"])
+        return me
+
     def fetch(self, since: dict[str, Any]) -> Iterator[RawItem]:
         api = self.api()
+        if not self.config.get("account_id"):
+            try:
+                self.learn_identity(api)
+            except AuthError:
+                raise
+            except ConnectorError as exc:
+                # Reading must not depend on it: without it, our own statuses count as the community's.
+                log.warning("channel %s: could not tell which account we are: %s", self.channel.pk, exc)
         cursor = dict(since)
         for key, call, shape in self.streams(api):
             last = cursor.get(key)
@@ -172,10 +195,8 @@ class MastodonConnector(Connector):
 
     def test_connection(self) -> str:
         api = self.api()
-        with classified():
-            me = api.account_verify_credentials()
-            limit = self.max_characters(api)
-        self.config["account_id"] = str(me["id"])
+        me = self.learn_identity(api)
+        limit = self.max_characters(api)
         return _("Connected as @%(acct)s (%(limit)d characters per post)") % {
             "acct": me["acct"],
             "limit": limit,

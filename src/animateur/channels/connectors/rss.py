@@ -123,7 +123,9 @@ class FeedConnector(Connector):
             url=entry.get("link") or "",
             created_at=parse_datetime(entry["_published"]) or timezone.now(),
             author=author,
-            kind=Kind.POST,
+            # Somebody else's publication that we hear of (a blog, an alert feed naming the brand): a
+            # mention to read in the inbox, not a post of ours nor a comment on one.
+            kind=Kind.MENTION,
             raw=entry,
         )
 

@@ -1,0 +1,102 @@
+"""The inbox answers through the channels: a Mastodon mention is replied to from its conversation page."""
+
+import json
+from urllib.parse import parse_qs
+
+from animateur.channels.apps import REPLYING_KINDS
+from animateur.channels.connectors import Capability, kinds
+from animateur.channels.models import Channel
+from animateur.channels.runner import poll_channel
+from animateur.core.roles import Role
+from animateur.inbox import actions as inbox_actions
+from animateur.inbox.models import Conversation, State
+from animateur.stream.models import Message
+
+MENTION_ID = "117020577157693549"  # the status of fixtures/mastodon/notifications_mentions.json
+
+
+def test_every_kind_whose_connector_can_reply_is_offered_a_reply_in_the_inbox_and_no_other():
+    replying = {kind for kind, connector in kinds().items() if Capability.REPLY in connector.capabilities}
+    assert set(REPLYING_KINDS) == replying
+    registered = set(inbox_actions.REPLY_HANDLERS) - {"site"}
+    assert registered == replying
+
+
+def mastodon_mention(workspace, replay):
+    replay.recorded("mastodon", "verify_credentials")
+    replay.recorded("mastodon", "notifications_mentions")
+    channel = Channel.objects.create(
+        workspace=workspace,
+        kind="mastodon",
+        name="@acme",
+        config={"api_base_url": replay.base},
+        credentials=json.dumps({"access_token": "test-token"}),
+    )
+    assert poll_channel(channel.pk).ok
+    return Conversation.objects.get(root__external_id=MENTION_ID, workspace=workspace)
+
+
+def test_a_moderator_answers_a_mastodon_mention_from_the_inbox_and_the_clock_stops(
+    workspace, replay, client_as
+):
+    conversation = mastodon_mention(workspace, replay)
+    assert conversation.channel_kind == "mastodon" and conversation.first_response_at is None
+    replay.recorded("mastodon", "post_reply")
+    moderator = client_as(workspace, Role.MODERATOR)
+
+    page = moderator.get(f"/app/inbox/c/{conversation.pk}/").content.decode()
+    assert 'id="reply-form"' in page and "hello!" in page
+
+    response = moderator.post(f"/app/inbox/c/{conversation.pk}/reply/", {"text": "Bonjour, merci du message !"})
+    assert response.status_code == 302
+
+    posted = replay.requests("POST", "/api/v1/statuses")
+    assert len(posted) == 1
+    sent = parse_qs(posted[0].body.decode()) if b"=" in posted[0].body else json.loads(posted[0].body)
+    assert sent["in_reply_to_id"] in ([MENTION_ID], MENTION_ID)
+    assert sent["status"] in (["Bonjour, merci du message !"], "Bonjour, merci du message !")
+
+    answer = Message.objects.get(external_id="117020583258292382")
+    mention = Message.objects.get(external_id=MENTION_ID)
+    assert answer.from_organisation and answer.parent_id == mention.pk
+    assert answer.sent_by_id == moderator.user.pk
+    conversation.refresh_from_db()
+    assert conversation.first_response_at is not None and conversation.state == State.WAITING
+    assert conversation.first_responder_id == moderator.user.pk
+    thread = moderator.get(f"/app/inbox/c/{conversation.pk}/").content.decode()
+    assert "Bonjour, merci du message !" in thread
+
+
+def test_a_reply_the_server_refuses_is_not_stored_and_the_moderator_is_told_why(workspace, replay, client_as):
+    conversation = mastodon_mention(workspace, replay)
+    replay.add("POST", "/api/v1/statuses", 401, {"error": "The access token is invalid"})
+    moderator = client_as(workspace, Role.MODERATOR)
+    response = moderator.post(f"/app/inbox/c/{conversation.pk}/reply/", {"text": "Bonjour !"})
+    assert response.status_code == 400
+    assert "La réponse n’a pas pu être envoyée" in response.content.decode()
+    assert not Message.objects.filter(from_organisation=True).exists()
+    conversation.refresh_from_db()
+    assert conversation.first_response_at is None
+
+
+def test_a_feed_item_cannot_be_answered_from_here_and_can_be_marked_answered_elsewhere(
+    workspace, replay, client_as
+):
+    replay.add(
+        "GET",
+        "/feed.xml",
+        body="""<?xml version="1.0"?><rss version="2.0"><channel><title>Veille</title>
+        <item><title>Acme à Lyon</title><link>https://news.example.org/1</link><guid>1</guid>
+        <description>Un article sur Acme.</description></item></channel></rss>""",
+    )
+    channel = Channel.objects.create(
+        workspace=workspace, kind="rss", name="Veille", config={"url": replay.base + "/feed.xml"}
+    )
+    assert poll_channel(channel.pk).ok
+    conversation = Conversation.objects.get(channel_kind="rss", workspace=workspace)
+    moderator = client_as(workspace, Role.MODERATOR)
+    page = moderator.get(f"/app/inbox/c/{conversation.pk}/").content.decode()
+    assert 'id="reply-form"' not in page and 'id="answered-elsewhere"' in page
+    assert "Un article sur Acme." in page
+    listing = moderator.get("/app/inbox/").content.decode()
+    assert "Un article sur Acme." in listing and '<span class="channel channel-rss">rss</span>' in listing
