@@ -166,6 +166,12 @@ class _Importer:
         self.terms_done = False
         self.counted_terms: set[tuple[str, str]] = set()
         self.post_parents: list[tuple[int, int, str]] = []  # (post pk, parent's wp id, type key)
+        # Keys and slugs already taken, read once: a new post then costs no look-up query.
+        posts = Post.objects.filter(workspace=workspace)
+        self.post_keys: set[str] = set(posts.exclude(import_key="").values_list("import_key", flat=True))
+        self.slugs: dict[tuple[str, str], int] = {
+            (type_, slug): pk for type_, slug, pk in posts.values_list("type", "slug", "pk")
+        }
         self.batch: list[Incoming] = []
         self.touched_posts: set[int] = set()
         self.commented_posts: set[int] = set()
@@ -482,7 +488,11 @@ class _Importer:
         if modified_at is not None:  # else: left as it is (now, for a new post)
             values["modified_at"] = modified_at
         wanted_slug = _slug(item.get("wp:post_name", ""), title or str(item["post_id"] or post_type))
-        post = Post.objects.filter(workspace=self.workspace, import_key=import_key).first()
+        post = (
+            Post.objects.filter(workspace=self.workspace, import_key=import_key).first()
+            if import_key in self.post_keys
+            else None
+        )
         category_ids = sorted({self.categories[s].pk for s in category_slugs})
         tag_ids = sorted({self.tags[s].pk for s in tag_slugs})
         if post is None:
@@ -507,6 +517,8 @@ class _Importer:
                 if post.message_id is None:
                     sync_post_message(post)
                 return post, "skipped"
+            if self.slugs.get((post.type, post.slug)) == post.pk:
+                del self.slugs[(post.type, post.slug)]
             post.extra = {**post.extra, "wp": wp}
             post.type = post_type
             state = "updated"
@@ -517,18 +529,27 @@ class _Importer:
             post.extra["wp"]["slug_wanted"] = wanted_slug
         post.render()
         post.save()
-        post.categories.set(category_ids)
-        post.tags.set(tag_ids)
+        self.slugs[(post.type, post.slug)] = post.pk
+        self.post_keys.add(import_key)
+        if state == "created":  # nothing to replace: one insert per relation, no read
+            if category_ids:
+                Post.categories.through.objects.bulk_create(
+                    [Post.categories.through(post_id=post.pk, category_id=pk) for pk in category_ids]
+                )
+            if tag_ids:
+                Post.tags.through.objects.bulk_create(
+                    [Post.tags.through(post_id=post.pk, tag_id=pk) for pk in tag_ids]
+                )
+        else:
+            post.categories.set(category_ids)
+            post.tags.set(tag_ids)
         sync_post_message(post)
         self.touched_posts.add(post.pk)
         return post, state
 
     def _free_slug(self, wanted: str, post_type: str, pk: int | None) -> str:
-        taken = Post.objects.filter(workspace=self.workspace, type=post_type)
-        if pk is not None:
-            taken = taken.exclude(pk=pk)
         slug, n = wanted, 2
-        while taken.filter(slug=slug).exists():
+        while self.slugs.get((post_type, slug), pk) != pk:
             suffix = f"-{n}"
             slug, n = wanted[: SLUG_MAX - len(suffix)] + suffix, n + 1
         return slug
