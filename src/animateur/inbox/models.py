@@ -73,10 +73,12 @@ class Conversation(models.Model):
     language = models.CharField(max_length=8, blank=True)
     sentiment = models.CharField(max_length=10, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.NEW)
-    # Computed by the database, so that no update of `state` can leave it stale.
+    # 1 unless closed, computed by the database so that no update of `state` can leave it stale.
+    # An integer, not a boolean: `is_open = 1` is an equality the indexes can lead with, where
+    # SQLite would get a bare boolean column it cannot match to an index.
     is_open = models.GeneratedField(
-        expression=Case(When(state=State.CLOSED, then=Value(False)), default=Value(True)),
-        output_field=models.BooleanField(),
+        expression=Case(When(state=State.CLOSED, then=Value(0)), default=Value(1)),
+        output_field=models.SmallIntegerField(),
         db_persist=True,
     )
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)

@@ -38,14 +38,14 @@ def view_filter(view: str, user: User) -> Q:
     if view == "new":
         return Q(state=State.NEW)
     if view == "mine":
-        return Q(assignee=user, is_open=True)
+        return Q(assignee=user, is_open=1)
     if view == "unassigned":
-        return Q(assignee__isnull=True, is_open=True)
+        return Q(assignee__isnull=True, is_open=1)
     if view == "waiting":
         return Q(state=State.WAITING)
     if view == "closed":
         return Q(state=State.CLOSED)
-    return Q(is_open=True)  # "all" is the work left: closed conversations have their own view
+    return Q(is_open=1)  # "all" is the work left: closed conversations have their own view
 
 
 @dataclass
