@@ -78,6 +78,7 @@ def test_a_new_channel_is_polled_as_soon_as_it_is_created_and_then_every_interva
     assert before + timedelta(seconds=540) <= channel.next_poll_at <= timezone.now() + timedelta(seconds=660)
     message = Message.objects.get(channel=channel)
     assert message.kind == Kind.MENTION and message.title == "Acme ouvre un atelier à Lyon"
+    assert message.author.display_name == "La rédaction" and message.author.email == "redaction@news.example.org"
     conversation = Conversation.objects.get(root=message)
     assert conversation.channel_kind == "rss" and conversation.workspace == workspace
 
@@ -144,3 +145,40 @@ def test_a_forged_test_result_is_ignored_and_the_token_is_still_required(manager
     )
     assert response.status_code == 200 and not Channel.objects.filter(kind="mastodon").exists()
     assert "Ce champ est obligatoire" in response.content.decode()
+
+
+def health_row(page: str, channel: Channel) -> str:
+    start = page.index(f'data-channel="{channel.pk}"')
+    return page[start : page.index("</tr>", start)]
+
+
+def test_the_health_page_shows_a_working_channel_then_a_failing_one_then_one_to_reconnect(
+    manager_client, workspace, replay, django_capture_on_commit_callbacks
+):
+    mastodon_server = replay
+    replay.recorded("mastodon", "verify_credentials")
+    replay.recorded("mastodon", "notifications_mentions")
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_client.post("/app/channels/add/mastodon/", mastodon_form(mastodon_server, action="save"))
+    channel = Channel.objects.get(kind="mastodon")
+    row = health_row(manager_client.get("/app/channels/").content.decode(), channel)
+    assert 'data-status="ok"' in row and "Fonctionne" in row
+    assert '<td data-field="items">1</td>' in row and '<td data-field="failures">0</td>' in row
+    assert "dans" in row.split('data-field="next-run"')[1]  # « dans 2 minutes »
+
+    replay.add("GET", "/api/v1/notifications", 500, {"error": "Internal Server Error"}, query="min_id=21")
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_client.post(f"/app/channels/{channel.pk}/poll/")
+    row = health_row(manager_client.get("/app/channels/").content.decode(), channel)
+    assert 'data-status="failing"' in row and "En échec" in row
+    assert "source injoignable" in row and '<td data-field="failures">1</td>' in row
+
+    mastodon_server.recorded("mastodon", "unauthorized", path="/api/v1/notifications", query="min_id=21")
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_client.post(f"/app/channels/{channel.pk}/poll/")
+    row = health_row(manager_client.get("/app/channels/").content.decode(), channel)
+    assert 'data-status="needs_reconnection"' in row and "À reconnecter" in row
+    assert "identifiants refusés" in row and '<td data-field="failures">2</td>' in row
+    assert "après reconnexion" in row
+    detail = manager_client.get(f"/app/channels/{channel.pk}/").content.decode()
+    assert "La source a refusé les identifiants de ce canal" in detail

@@ -7,14 +7,43 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from animateur.channels import actions, selectors
 from animateur.channels.connectors import get_kind, kinds
 from animateur.channels.forms import Tested, channel_form_class, open_tested, seal_tested
+from animateur.channels.models import Channel
 from animateur.core.actions import ActionError
 from animateur.core.decorators import workspace_permission
 from animateur.core.permissions import has_permission
+
+# The causes connectors give (errors.py and each connector), in the words of the health page; the
+# error's own text, recorded in whatever language the worker ran in, follows as the detail.
+CAUSE_LABELS = {
+    "credentials_refused": gettext_lazy("credentials refused"),
+    "forbidden": gettext_lazy("access refused"),
+    "unreachable": gettext_lazy("source unreachable"),
+    "timeout": gettext_lazy("source too slow to answer"),
+    "tls": gettext_lazy("secure connection failed"),
+    "server_error": gettext_lazy("error at the source"),
+    "http_error": gettext_lazy("request refused by the source"),
+    "rate_limited": gettext_lazy("rate limited by the source"),
+    "not_found": gettext_lazy("not found at the source"),
+    "bad_url": gettext_lazy("invalid address"),
+    "blocked_address": gettext_lazy("address not allowed"),
+    "too_large": gettext_lazy("answer too large"),
+    "too_many_redirects": gettext_lazy("too many redirects"),
+    "not_a_feed": gettext_lazy("not a feed"),
+    "malformed": gettext_lazy("unreadable data"),
+    "permanent": gettext_lazy("permanent error"),
+}
+
+
+def _with_cause_label(channel: Channel) -> Channel:
+    code = channel.last_error_cause
+    channel.cause_label = CAUSE_LABELS.get(code, code)  # type: ignore[attr-defined]
+    return channel
 
 
 @workspace_permission("channel.view")
@@ -23,7 +52,7 @@ def channel_list(request: HttpRequest) -> HttpResponse:
         request,
         "channels/list.html",
         {
-            "channels": selectors.channels_of(request.workspace),
+            "channels": [_with_cause_label(c) for c in selectors.channels_of(request.workspace)],
             "can_manage": has_permission(request.user, request.workspace, "channel.manage"),
         },
     )
@@ -96,7 +125,7 @@ def channel_add(request: HttpRequest, kind: str) -> HttpResponse:
 
 @workspace_permission("channel.view")
 def channel_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    channel = selectors.channel_of(request.workspace, pk)
+    channel = _with_cause_label(selectors.channel_of(request.workspace, pk))
     connector = _connector_class(channel.kind)
     can_manage = has_permission(request.user, request.workspace, "channel.manage")
     form_class = channel_form_class(connector)

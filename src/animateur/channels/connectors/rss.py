@@ -108,7 +108,8 @@ class FeedConnector(Connector):
             detail = entry.get("author_detail") or {}
             author = AuthorInfo(
                 external_id=detail.get("email") or detail.get("href") or entry["author"],
-                display_name=entry["author"],
+                # "redaction@example.org (La rédaction)" in RSS: the name, not the whole field.
+                display_name=detail.get("name") or entry["author"],
                 email=detail.get("email") or "",
                 url=detail.get("href") or "",
             )
