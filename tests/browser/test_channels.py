@@ -160,3 +160,18 @@ def test_a_new_manager_connects_a_feed_and_mastodon_answers_a_mention_and_watche
     expect(row.locator('[data-field="failures"]')).to_have_text("2")
     expect(row.locator('[data-field="next-run"]')).to_have_text("après reconnexion")
     expect(page.locator("main")).not_to_contain_text(re.compile("nora-token"))
+
+    # A new token, saved from the channel's page, reconnects it and polls it at once.
+    sources.add("GET", "/api/v1/notifications", body=[], query="min_id=21")
+    page.get_by_role("link", name="@acme sur Mastodon", exact=True).click()
+    page.get_by_label("Jeton d’accès").fill("nora-new-token")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_text("Canal enregistré.")).to_be_visible()
+    expect(page.locator("h1")).to_contain_text("Fonctionne")
+    assert sources.requests("GET", "/api/v1/notifications")[-1].headers["Authorization"] == "Bearer nora-new-token"
+    mastodon.refresh_from_db()
+    assert mastodon.config["account_id"] == OUR_ACCOUNT  # asked again of the server for the new token
+    page.goto("/app/channels/")
+    row = health_row(page, "@acme sur Mastodon")
+    expect(row.locator('[data-field="failures"]')).to_have_text("0")
+    expect(row.locator('[data-field="last-error"]')).to_contain_text("résolue depuis")
