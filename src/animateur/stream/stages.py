@@ -156,13 +156,29 @@ def identify(batch: list[Incoming]) -> list[Incoming]:
 
 
 def detect_languages(batch: list[Incoming]) -> None:
-    """Each new or edited text's language, among the workspace's (French and English by default)."""
+    """Each new or edited text's language, among the workspace's (French and English by default).
+
+    A language the source states is kept (no detection); the same text met again (a spam wave,
+    shares of one post) is answered from a small cache.
+    """
     detect = _language_detector()
+    cache = _LANGUAGE_CACHE
     for item in batch:
         if item.language or not item.text:
             continue
         configured = tuple((item.channel.workspace.settings or {}).get("languages") or DEFAULT_LANGUAGES)
-        item.language = detect(item.text[:2000], configured) or ""
+        key = (item.text[:2000], configured)
+        found = cache.get(key)
+        if found is None:
+            found = detect(key[0], configured) or ""
+            if len(cache) >= _LANGUAGE_CACHE_SIZE:
+                cache.pop(next(iter(cache)))  # the oldest entry
+            cache[key] = found
+        item.language = found
+
+
+_LANGUAGE_CACHE: dict[tuple[str, tuple[str, ...]], str] = {}
+_LANGUAGE_CACHE_SIZE = 2048
 
 
 DEFAULT_LANGUAGES = ("fr", "en")
