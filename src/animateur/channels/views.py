@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -84,7 +86,7 @@ def _with_tested(secrets: dict[str, str], tested: Tested | None) -> dict[str, st
 @workspace_permission("channel.manage")
 def channel_add(request: HttpRequest, kind: str) -> HttpResponse:
     connector = _connector_class(kind)
-    form_class = channel_form_class(connector)
+    form_class: Any = channel_form_class(connector)  # a form built per kind, with has_secrets and split()
     tested = open_tested(request.POST.get("tested", ""), kind) if request.method == "POST" else None
     has_tested_secrets = bool(tested and all(tested.secrets.get(k) for k in connector.secret_fields))
     form = form_class(
@@ -128,7 +130,7 @@ def channel_detail(request: HttpRequest, pk: int) -> HttpResponse:
     channel = _with_cause_label(selectors.channel_of(request.workspace, pk))
     connector = _connector_class(channel.kind)
     can_manage = has_permission(request.user, request.workspace, "channel.manage")
-    form_class = channel_form_class(connector)
+    form_class: Any = channel_form_class(connector)  # a form built per kind, with has_secrets and split()
     initial = {**channel.config, "name": channel.name, "poll_interval_seconds": channel.poll_interval_seconds}
     has_secrets = bool(channel.credentials)
     form = form_class(request.POST or None, initial=initial, has_secrets=has_secrets)

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from mastodon import Mastodon
 from mastodon import errors as merr
@@ -51,20 +52,20 @@ def classified() -> Iterator[None]:
     try:
         yield
     except merr.MastodonUnauthorizedError as exc:
-        raise AuthError(_("the server refused the access token")) from exc
+        raise AuthError(gettext("the server refused the access token")) from exc
     except merr.MastodonRatelimitError as exc:
-        raise TransientError(_("the server asks us to slow down (rate limit)"), cause="rate_limited") from exc
+        raise TransientError(gettext("the server asks us to slow down (rate limit)"), cause="rate_limited") from exc
     except (merr.MastodonServerError, merr.MastodonNetworkError) as exc:
         raise TransientError(
-            _("the server is unreachable or failing: %(e)s") % {"e": exc}, cause="unreachable"
+            gettext("the server is unreachable or failing: %(e)s") % {"e": exc}, cause="unreachable"
         ) from exc
     except merr.MastodonNotFoundError as exc:
-        raise PermanentError(_("not found on the server: %(e)s") % {"e": exc}, cause="not_found") from exc
+        raise PermanentError(gettext("not found on the server: %(e)s") % {"e": exc}, cause="not_found") from exc
     except merr.MastodonAPIError as exc:
         if getattr(exc, "args", None) and len(exc.args) > 1 and exc.args[1] == 403:
-            raise AuthError(_("the server refused the access token")) from exc
+            raise AuthError(gettext("the server refused the access token")) from exc
         raise PermanentError(
-            _("the server refused the request: %(e)s") % {"e": exc}, cause="http_error"
+            gettext("the server refused the request: %(e)s") % {"e": exc}, cause="http_error"
         ) from exc
 
 
@@ -197,7 +198,7 @@ class MastodonConnector(Connector):
         api = self.api()
         me = self.learn_identity(api)
         limit = self.max_characters(api)
-        return _("Connected as @%(acct)s (%(limit)d characters per post)") % {
+        return gettext("Connected as @%(acct)s (%(limit)d characters per post)") % {
             "acct": me["acct"],
             "limit": limit,
         }

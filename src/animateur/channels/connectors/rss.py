@@ -15,6 +15,7 @@ from typing import Any
 import feedparser
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from animateur.channels import safe_http
@@ -44,7 +45,7 @@ def _time(entry: dict[str, Any], *names: str) -> datetime | None:
 def parse_feed(content: bytes, headers: dict[str, str] | None = None) -> feedparser.FeedParserDict:
     parsed = feedparser.parse(content, response_headers=headers or {})
     if not parsed.entries and not parsed.feed.get("title") and (parsed.bozo or not parsed.get("version")):
-        raise PermanentError(_("this address does not serve an RSS or Atom feed"), cause="not_a_feed")
+        raise PermanentError(gettext("this address does not serve an RSS or Atom feed"), cause="not_a_feed")
     return parsed
 
 
@@ -133,7 +134,7 @@ class FeedConnector(Connector):
     def test_connection(self) -> str:
         _status, parsed, _cursor = self._get({})
         assert parsed is not None
-        return _("Feed “%(title)s” with %(count)d entries") % {
+        return gettext("Feed “%(title)s” with %(count)d entries") % {
             "title": parsed.feed.get("title") or "?",
             "count": len(parsed.entries),
         }
