@@ -17,6 +17,7 @@ from django.urls import get_script_prefix, set_script_prefix
 from django.utils import translation
 
 from animateur.core.models import Workspace
+from animateur.core.typing import SiteRequest
 
 PATH_PREFIX = re.compile(r"^/w/(?P<slug>[-a-zA-Z0-9_]+)(?P<rest>/.*)?$")
 
@@ -31,16 +32,17 @@ def resolve_workspace(request: HttpRequest) -> tuple[Workspace | None, str | Non
     wanted = Q(is_default=True) | Q(domain=host) if host else Q(is_default=True)
     candidates = list(Workspace.objects.filter(wanted)[:2])
     by_host = [w for w in candidates if host and w.domain == host]
-    return (by_host or candidates or [None])[0], None
+    found = by_host or candidates
+    return (found[0] if found else None), None
 
 
 class WorkspaceMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: SiteRequest) -> HttpResponse:
         workspace, slug = resolve_workspace(request)
-        request.workspace = workspace  # type: ignore[attr-defined]
+        request.workspace = workspace
         previous_prefix = get_script_prefix()
         if slug:
             match = PATH_PREFIX.match(request.path_info)
@@ -63,7 +65,7 @@ class WorkspaceLanguageMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: SiteRequest) -> HttpResponse:
         workspace = getattr(request, "workspace", None)
         language = workspace.language if workspace else None
         user = getattr(request, "user", None)
@@ -71,7 +73,7 @@ class WorkspaceLanguageMiddleware:
             language = user.language
         language = language or "fr"
         translation.activate(language)
-        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        request.LANGUAGE_CODE = language
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response

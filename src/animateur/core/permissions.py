@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.contrib.auth.models import AnonymousUser
+
 from animateur.core.roles import Role
 
 if TYPE_CHECKING:
@@ -70,7 +72,8 @@ def role_allows(role: str | None, permission: str) -> bool:
     return role is not None and role in roles_for(permission)
 
 
-def has_permission(user: User | None, workspace: Workspace, permission: str) -> bool:
-    if user is None or not user.is_authenticated or not user.is_active:
+def has_permission(user: User | AnonymousUser | None, workspace: Workspace, permission: str) -> bool:
+    """Whether the user may do it in the workspace; visitors (anonymous or none) may do nothing."""
+    if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated or not user.is_active:
         return False
     return role_allows(user.role_in(workspace), permission)

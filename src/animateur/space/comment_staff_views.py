@@ -5,19 +5,21 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from animateur.channels.site import site_channel
-from animateur.core.actions import ActionError
+from animateur.core.actions import ActionError, Actor
 from animateur.core.decorators import workspace_permission
 from animateur.core.models import Workspace
+from animateur.core.typing import WorkspaceRequest
 from animateur.space import selectors
 from animateur.space.comments import do_reply_as_organisation
 from animateur.space.models import Post
@@ -26,13 +28,13 @@ from animateur.stream.actions import do_set_message_visibility
 from animateur.stream.models import Message, Visibility
 
 # The tabs of the page, pending first: what needs a decision comes before what was decided.
-TABS = [
+TABS: list[tuple[str, Promise]] = [
     (Visibility.PENDING, gettext_lazy("Pending")),
     (Visibility.VISIBLE, gettext_lazy("Approved")),
     (Visibility.SPAM, gettext_lazy("Spam")),
     (Visibility.TRASH, gettext_lazy("Trash")),
 ]
-ACTIONS = {
+ACTIONS: dict[str, Promise] = {
     Visibility.VISIBLE: gettext_lazy("Approve"),
     Visibility.PENDING: gettext_lazy("Back to pending"),
     Visibility.SPAM: gettext_lazy("Mark as spam"),
@@ -41,15 +43,15 @@ ACTIONS = {
 PER_PAGE = 50
 
 
-def _site_comments(workspace: Workspace):
+def _site_comments(workspace: Workspace) -> QuerySet[Message]:
     return Message.objects.filter(
         workspace=workspace, channel=site_channel(workspace), kind__in=COMMENT_KINDS
     )
 
 
 @workspace_permission("space.comment.moderate")
-def comments(request: HttpRequest) -> HttpResponse:
-    workspace = request.workspace  # type: ignore[attr-defined]
+def comments(request: WorkspaceRequest) -> HttpResponse:
+    workspace = request.workspace
     base = _site_comments(workspace)
     counts = dict(base.values_list("visibility").annotate(n=Count("id")).values_list("visibility", "n"))
     current = request.GET.get("visibility") or Visibility.PENDING
@@ -107,7 +109,7 @@ def _back(request: HttpRequest) -> str:
 
 # Decisions taken here are the same as in the review queue: they resolve review items and
 # teach the workspace's spam and toxicity scoring. Putting back in pending is not a decision.
-DECISION_FOR_VISIBILITY = {
+DECISION_FOR_VISIBILITY: dict[str, str] = {
     Visibility.VISIBLE: "approve",
     Visibility.SPAM: "spam",
     Visibility.TRASH: "delete",
@@ -115,7 +117,7 @@ DECISION_FOR_VISIBILITY = {
 }
 
 
-def moderate_comments(found: list, visibility: str, *, actor) -> int:  # type: ignore[no-untyped-def]
+def moderate_comments(found: list[Message], visibility: str, *, actor: Actor) -> int:
     from animateur.moderation.actions import do_moderate_messages
 
     decision = DECISION_FOR_VISIBILITY.get(visibility)
@@ -126,9 +128,9 @@ def moderate_comments(found: list, visibility: str, *, actor) -> int:  # type: i
 
 @require_POST
 @workspace_permission("space.comment.moderate")
-def comments_bulk(request: HttpRequest) -> HttpResponse:
+def comments_bulk(request: WorkspaceRequest) -> HttpResponse:
     """One form for both: a row's own button ("one" = "<id>:<visibility>"), or checked rows and an action."""
-    workspace = request.workspace  # type: ignore[attr-defined]
+    workspace = request.workspace
     one = request.POST.get("one", "")
     if one:
         raw_id, _sep, visibility = one.partition(":")
@@ -164,12 +166,18 @@ def comments_bulk(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_permission("space.comment.reply")
-def comment_reply(request: HttpRequest, message_id: int) -> HttpResponse:
-    workspace = request.workspace  # type: ignore[attr-defined]
+def comment_reply(request: WorkspaceRequest, message_id: int) -> HttpResponse:
+    workspace = request.workspace
     parent = _site_comments(workspace).filter(pk=message_id).select_related("author", "thread_root").first()
     if parent is None:
         raise Http404("no such comment")
-    post = Post.objects.filter(workspace=workspace, message_id=parent.thread_root_id).first()
+    # A comment without a thread root belongs to no post; `message_id=None` would match any post
+    # that has no message yet.
+    post = (
+        Post.objects.filter(workspace=workspace, message_id=parent.thread_root_id).first()
+        if parent.thread_root_id is not None
+        else None
+    )
     error, text = "", ""
     if request.method == "POST":
         text = request.POST.get("text", "")

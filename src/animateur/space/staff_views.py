@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,8 +26,9 @@ from django.views.decorators.http import require_POST
 from animateur.core.actions import ActionError
 from animateur.core.decorators import workspace_permission
 from animateur.core.html import render_body
-from animateur.core.models import AuditEvent, User, Workspace
+from animateur.core.models import AuditEvent, Workspace
 from animateur.core.permissions import has_permission
+from animateur.core.typing import WorkspaceRequest
 from animateur.space import actions
 from animateur.space.models import Author, BodyFormat, Category, Post, PostStatus, PostType, Tag
 from animateur.space.staff_forms import (
@@ -47,27 +48,20 @@ def in_workspace_tz(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     """Dates in forms and lists are read and shown in the workspace's time zone."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: WorkspaceRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         from animateur.space.selectors import workspace_tz
 
-        with timezone.override(workspace_tz(request.workspace)):  # type: ignore[attr-defined]
+        with timezone.override(workspace_tz(request.workspace)):
             return view(request, *args, **kwargs)
 
     return wrapper
 
 
-def _actor(request: HttpRequest) -> User:
-    # @workspace_permission let only members through: the user is a logged-in team member.
-    user = request.user
-    assert isinstance(user, User)
-    return user
+def _can(request: WorkspaceRequest, permission: str) -> bool:
+    return has_permission(request.user, request.workspace, permission)
 
 
-def _can(request: HttpRequest, permission: str) -> bool:
-    return has_permission(request.user, request.workspace, permission)  # type: ignore[arg-type, attr-defined]
-
-
-def _require(request: HttpRequest, permission: str) -> None:
+def _require(request: WorkspaceRequest, permission: str) -> None:
     if not _can(request, permission):
         raise PermissionDenied(permission)
 
@@ -82,7 +76,7 @@ def _public_url(post: Post) -> str:
 
 
 def _filtered_posts(
-    request: HttpRequest, workspace: Workspace, post_type: str
+    request: WorkspaceRequest, workspace: Workspace, post_type: str
 ) -> tuple[QuerySet[Post], dict]:
     posts = Post.objects.filter(workspace=workspace, type=post_type).select_related("author")
     status = request.GET.get("status", "")
@@ -112,8 +106,8 @@ def _filtered_posts(
     return posts, filters
 
 
-def _post_list(request: HttpRequest, post_type: str) -> HttpResponse:
-    workspace = request.workspace  # type: ignore[attr-defined]
+def _post_list(request: WorkspaceRequest, post_type: str) -> HttpResponse:
+    workspace = request.workspace
     posts, filters = _filtered_posts(request, workspace, post_type)
     page = Paginator(posts.prefetch_related("categories"), PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -142,14 +136,14 @@ def _post_list(request: HttpRequest, post_type: str) -> HttpResponse:
 
 @workspace_permission("space.post.view_drafts")
 @in_workspace_tz
-def staff_home(request: HttpRequest) -> HttpResponse:
+def staff_home(request: WorkspaceRequest) -> HttpResponse:
     """The posts of the space, newest work first, with filters."""
     return _post_list(request, PostType.POST)
 
 
 @workspace_permission("space.post.view_drafts")
 @in_workspace_tz
-def pages(request: HttpRequest) -> HttpResponse:
+def pages(request: WorkspaceRequest) -> HttpResponse:
     return _post_list(request, PostType.PAGE)
 
 
@@ -157,7 +151,7 @@ def pages(request: HttpRequest) -> HttpResponse:
 
 
 def _editor(
-    request: HttpRequest,
+    request: WorkspaceRequest,
     post: Post | None,
     post_type: str,
     form: PostForm,
@@ -165,7 +159,7 @@ def _editor(
     preview_html: str | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    workspace = request.workspace  # type: ignore[attr-defined]
+    workspace = request.workspace
     body_format = post.body_format if post is not None else BodyFormat.MARKDOWN
     history = (
         AuditEvent.objects.filter(
@@ -200,8 +194,8 @@ def _editor(
     )
 
 
-def _save(request: HttpRequest, post: Post | None, post_type: str) -> HttpResponse:
-    workspace = request.workspace  # type: ignore[attr-defined]
+def _save(request: WorkspaceRequest, post: Post | None, post_type: str) -> HttpResponse:
+    workspace = request.workspace
     form = PostForm(request.POST, workspace=workspace, post_type=post_type, post=post)
     body_format = post.body_format if post is not None else BodyFormat.MARKDOWN
     if "_preview" in request.POST:
@@ -219,11 +213,11 @@ def _save(request: HttpRequest, post: Post | None, post_type: str) -> HttpRespon
     try:
         if post is None:
             post = actions.do_create_post(
-                workspace, actor=_actor(request), type=post_type, body_format=body_format, **form.changes()
+                workspace, actor=request.user, type=post_type, body_format=body_format, **form.changes()
             )
             messages.success(request, _("Saved: « %(title)s ».") % {"title": post.title})
         else:
-            post = actions.do_update_post(post, actor=_actor(request), **form.changes())
+            post = actions.do_update_post(post, actor=request.user, **form.changes())
             messages.success(request, _("Saved: « %(title)s ».") % {"title": post.title})
     except ActionError as error:
         form.add_error(None, str(error))
@@ -231,11 +225,11 @@ def _save(request: HttpRequest, post: Post | None, post_type: str) -> HttpRespon
     return redirect("space_staff:post_edit", post_id=post.pk)
 
 
-def _new(request: HttpRequest, post_type: str) -> HttpResponse:
-    workspace = request.workspace  # type: ignore[attr-defined]
+def _new(request: WorkspaceRequest, post_type: str) -> HttpResponse:
+    workspace = request.workspace
     if request.method == "POST":
         return _save(request, None, post_type)
-    own = actions.author_for_user(workspace, _actor(request))
+    own = actions.author_for_user(workspace, request.user)
     form = PostForm(
         workspace=workspace,
         post_type=post_type,
@@ -251,28 +245,28 @@ def _new(request: HttpRequest, post_type: str) -> HttpResponse:
 
 @workspace_permission("space.post.write")
 @in_workspace_tz
-def post_new(request: HttpRequest) -> HttpResponse:
+def post_new(request: WorkspaceRequest) -> HttpResponse:
     return _new(request, PostType.POST)
 
 
 @workspace_permission("space.post.write")
 @in_workspace_tz
-def page_new(request: HttpRequest) -> HttpResponse:
+def page_new(request: WorkspaceRequest) -> HttpResponse:
     return _new(request, PostType.PAGE)
 
 
-def _post_of(request: HttpRequest, post_id: int) -> Post:
+def _post_of(request: WorkspaceRequest, post_id: int) -> Post:
     return get_object_or_404(
         Post.objects.select_related("author", "workspace", "parent"),
         pk=post_id,
-        workspace=request.workspace,  # type: ignore[attr-defined]
+        workspace=request.workspace,
         type__in=(PostType.POST, PostType.PAGE),
     )
 
 
 @workspace_permission("space.post.view_drafts")
 @in_workspace_tz
-def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
+def post_edit(request: WorkspaceRequest, post_id: int) -> HttpResponse:
     """The editor for those who may write; the same post, read-only, for the rest of the team."""
     post = _post_of(request, post_id)
     if request.method == "POST":
@@ -280,7 +274,7 @@ def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
         return _save(request, post, post.type)
     form = PostForm(
         initial=PostForm.initial_for(post),
-        workspace=request.workspace,  # type: ignore[attr-defined]
+        workspace=request.workspace,
         post_type=post.type,
         post=post,
     )
@@ -289,7 +283,7 @@ def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_permission("space.post.write")
-def post_preview(request: HttpRequest) -> HttpResponse:
+def post_preview(request: WorkspaceRequest) -> HttpResponse:
     """The body rendered as the site will show it (sanitized): htmx swaps it next to the editor."""
     form = PreviewForm(request.POST)
     form.is_valid()
@@ -308,13 +302,13 @@ STATUS_ACTIONS: dict[str, Callable[..., Post]] = {
 
 @require_POST
 @workspace_permission("space.post.write")
-def post_status(request: HttpRequest, post_id: int) -> HttpResponse:
+def post_status(request: WorkspaceRequest, post_id: int) -> HttpResponse:
     post = _post_of(request, post_id)
     action = STATUS_ACTIONS.get(request.POST.get("action", ""))
     if action is None:
         raise Http404("no such action")
     try:
-        action(post, actor=_actor(request))
+        action(post, actor=request.user)
     except ActionError as error:
         messages.error(request, str(error))
     else:
@@ -330,10 +324,10 @@ def post_status(request: HttpRequest, post_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_permission("space.post.approve")
-def post_approve(request: HttpRequest, post_id: int) -> HttpResponse:
+def post_approve(request: WorkspaceRequest, post_id: int) -> HttpResponse:
     post = _post_of(request, post_id)
     try:
-        actions.do_approve_post(post, actor=_actor(request), note=request.POST.get("note", "")[:2000])
+        actions.do_approve_post(post, actor=request.user, note=request.POST.get("note", "")[:2000])
     except ActionError as error:
         messages.error(request, str(error))
     else:
@@ -345,9 +339,9 @@ def post_approve(request: HttpRequest, post_id: int) -> HttpResponse:
 
 
 @workspace_permission("workspace.view")
-def taxonomy(request: HttpRequest) -> HttpResponse:
+def taxonomy(request: WorkspaceRequest) -> HttpResponse:
     """Categories (nested) and tags on one page, with a form to add each."""
-    workspace = request.workspace  # type: ignore[attr-defined]
+    workspace = request.workspace
     category_form = CategoryForm(workspace=workspace, prefix="category")
     tag_form = TagForm(prefix="tag")
     status = 200
@@ -358,7 +352,7 @@ def taxonomy(request: HttpRequest) -> HttpResponse:
             if category_form.is_valid():
                 try:
                     created = actions.do_create_category(
-                        workspace, actor=_actor(request), **category_form.values()
+                        workspace, actor=request.user, **category_form.values()
                     )
                 except ActionError as error:
                     category_form.add_error(None, str(error))
@@ -369,7 +363,7 @@ def taxonomy(request: HttpRequest) -> HttpResponse:
             tag_form = TagForm(request.POST, prefix="tag")
             if tag_form.is_valid():
                 try:
-                    tag = actions.do_create_tag(workspace, actor=_actor(request), **tag_form.cleaned_data)
+                    tag = actions.do_create_tag(workspace, actor=request.user, **tag_form.cleaned_data)
                 except ActionError as error:
                     tag_form.add_error(None, str(error))
                 else:
@@ -397,17 +391,17 @@ def taxonomy(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_permission("space.taxonomy.edit")
-def category_edit(request: HttpRequest, category_id: int) -> HttpResponse:
-    workspace = request.workspace  # type: ignore[attr-defined]
+def category_edit(request: WorkspaceRequest, category_id: int) -> HttpResponse:
+    workspace = request.workspace
     category = get_object_or_404(Category, pk=category_id, workspace=workspace)
     if request.method == "POST" and "delete" in request.POST:
-        actions.do_delete_category(category, actor=_actor(request))
+        actions.do_delete_category(category, actor=request.user)
         messages.success(request, _("Category « %(name)s » deleted.") % {"name": category.name})
         return redirect("space_staff:taxonomy")
     form = CategoryForm(request.POST or None, workspace=workspace, category=category)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.do_update_category(category, actor=_actor(request), **form.values())
+            actions.do_update_category(category, actor=request.user, **form.values())
         except ActionError as error:
             form.add_error("parent" if isinstance(error, actions.CategoryCycleError) else None, str(error))
         else:
@@ -422,11 +416,11 @@ def category_edit(request: HttpRequest, category_id: int) -> HttpResponse:
 
 
 @workspace_permission("space.taxonomy.edit")
-def tag_edit(request: HttpRequest, tag_id: int) -> HttpResponse:
-    workspace = request.workspace  # type: ignore[attr-defined]
+def tag_edit(request: WorkspaceRequest, tag_id: int) -> HttpResponse:
+    workspace = request.workspace
     tag = get_object_or_404(Tag, pk=tag_id, workspace=workspace)
     if request.method == "POST" and "delete" in request.POST:
-        actions.do_delete_tag(tag, actor=_actor(request))
+        actions.do_delete_tag(tag, actor=request.user)
         messages.success(request, _("Tag « %(name)s » deleted.") % {"name": tag.name})
         return redirect("space_staff:taxonomy")
     form = TagForm(
@@ -434,7 +428,7 @@ def tag_edit(request: HttpRequest, tag_id: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            actions.do_update_tag(tag, actor=_actor(request), **form.cleaned_data)
+            actions.do_update_tag(tag, actor=request.user, **form.cleaned_data)
         except ActionError as error:
             form.add_error(None, str(error))
         else:
@@ -452,8 +446,8 @@ def tag_edit(request: HttpRequest, tag_id: int) -> HttpResponse:
 
 
 @workspace_permission("workspace.view")
-def authors(request: HttpRequest) -> HttpResponse:
-    workspace = request.workspace  # type: ignore[attr-defined]
+def authors(request: WorkspaceRequest) -> HttpResponse:
+    workspace = request.workspace
     form = AuthorForm(workspace=workspace)
     status = 200
     if request.method == "POST":
@@ -461,7 +455,7 @@ def authors(request: HttpRequest) -> HttpResponse:
         form = AuthorForm(request.POST, workspace=workspace)
         if form.is_valid():
             try:
-                author = actions.do_create_author(workspace, actor=_actor(request), **form.values())
+                author = actions.do_create_author(workspace, actor=request.user, **form.values())
             except ActionError as error:
                 form.add_error(None, str(error))
             else:
@@ -490,13 +484,13 @@ def authors(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_permission("space.post.write")
-def author_edit(request: HttpRequest, author_id: int) -> HttpResponse:
-    workspace = request.workspace  # type: ignore[attr-defined]
+def author_edit(request: WorkspaceRequest, author_id: int) -> HttpResponse:
+    workspace = request.workspace
     author = get_object_or_404(Author, pk=author_id, workspace=workspace)
     form = AuthorForm(request.POST or None, workspace=workspace, author=author)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.do_update_author(author, actor=_actor(request), **form.values())
+            actions.do_update_author(author, actor=request.user, **form.values())
         except ActionError as error:
             form.add_error(None, str(error))
         else:
