@@ -120,4 +120,4 @@ def test_the_list_makes_the_same_number_of_queries_for_3_or_30_conversations(wor
     few = queries()
     add(27)
     assert queries() == few
-    assert few <= 12
+    assert few <= 13  # the page, plus the menu's count of unread notifications

@@ -121,6 +121,8 @@ class BlueskyConnector(Connector):
     form_class = BlueskyForm
     secret_fields = ("app_password",)
     default_poll_interval = 600  # a login per run: createSession allows 300 a day
+    # Our account's DID, found at login: kept so that our own posts count as the organisation's.
+    learned_keys = ("did",)
 
     def client(self) -> Client:
         service = safe_http.validate_url(str(self.config.get("service") or DEFAULT_SERVICE))
