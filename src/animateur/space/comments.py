@@ -116,7 +116,7 @@ def do_post_comment(
         return CommentResult(form)
     _count_attempt(workspace, remote_addr)
     clean = form.cleaned_data
-    post_message = post.message if post.message_id else sync_post_message(post)
+    post_message = post.message if post.message is not None else sync_post_message(post)
     parent_external_id, kind = post_message.external_id, Kind.COMMENT
     if clean.get("parent"):
         parent = Message.objects.filter(
@@ -211,9 +211,10 @@ def do_reply_as_organisation(parent_message: Message, text: str, *, actor: Actor
             # The team's own words are published at once, whatever an automatic moderator thought.
             Message.objects.filter(pk=message.pk).update(visibility=Visibility.VISIBLE)
             message.visibility = Visibility.VISIBLE
-            refresh_comment_counts(
-                Post.objects.filter(message_id=message.thread_root_id).values_list("pk", flat=True)
-            )
+            if message.thread_root_id is not None:
+                refresh_comment_counts(
+                    Post.objects.filter(message_id=message.thread_root_id).values_list("pk", flat=True)
+                )
         record(workspace, actor, "comment.reply_as_organisation", message, {"parent": parent_message.pk})
         workspace.bump_content_version()
     return message

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.translation import gettext as _
 
 from animateur.core.models import Workspace
@@ -26,7 +26,7 @@ def _posts_feed(
     *,
     title: str,
     link: str,
-    feed_class: type[SyndicationFeed] = Rss201rev2Feed,
+    feed_class: type[Rss201rev2Feed | Atom1Feed] = Rss201rev2Feed,
 ) -> HttpResponse:
     items = list(posts.defer(None).select_related("author").prefetch_related("categories")[:FEED_ITEMS])
     feed = feed_class(

@@ -9,8 +9,8 @@ from __future__ import annotations
 import zoneinfo
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
-from typing import Any
+from datetime import datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.core.cache import cache
 from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet
@@ -22,6 +22,15 @@ from animateur.core.models import Workspace
 from animateur.space.models import Author, Category, Post, PostStatus, PostType, Tag
 from animateur.space.threads import COMMENT_KINDS
 from animateur.stream.models import Message, Visibility
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _Counted(TypedDict):
+        n: int
+
+    # A category with `.annotate(n=Count(...))`: how many published posts it holds.
+    CountedCategory = WithAnnotations[Category, _Counted]
 
 
 def workspace_tz(workspace: Workspace) -> tzinfo:
@@ -138,7 +147,7 @@ def public_post_by_date(workspace: Workspace, year: int, month: int, day: int, s
         start = datetime(year, month, day, tzinfo=tz)
     except ValueError:
         return None
-    end = start + timezone.timedelta(days=1)
+    end = start + timedelta(days=1)
     return (
         Post.objects.filter(
             workspace=workspace, type=PostType.POST, slug=slug, published_at__gte=start, published_at__lt=end
@@ -265,7 +274,7 @@ def _build_sidebar(workspace: Workspace) -> dict[str, Any]:
         .order_by("name")
     )
     by_id = {c.pk: c for c in categories}
-    children: dict[int | None, list[Category]] = {}
+    children: dict[int | None, list[CountedCategory]] = {}
     for cat in categories:
         parent_id = cat.parent_id if cat.parent_id in by_id else None
         children.setdefault(parent_id, []).append(cat)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q
 
 from animateur.channels.site import site_channel
 from animateur.stream.items import Incoming
 from animateur.stream.models import Kind, Message, Visibility
+
+if TYPE_CHECKING:
+    # For annotations only: the functions import the models when they run, as they always have.
+    from animateur.space.models import Post
 
 COMMENT_KINDS = (Kind.COMMENT, Kind.REPLY, Kind.PINGBACK)
 
@@ -17,11 +22,10 @@ def post_external_id(post_id: int) -> str:
     return f"post:{post_id}"
 
 
-def sync_post_message(post: object) -> Message:
+def sync_post_message(post: Post) -> Message:
     """Create or update the message that stands for the post; comments are threaded under it."""
     from animateur.space.models import Post, PostStatus
 
-    assert isinstance(post, Post)
     channel = site_channel(post.workspace)
     visibility = Visibility.VISIBLE if post.status == PostStatus.PUBLISHED else Visibility.HIDDEN
     message, _ = Message.objects.update_or_create(
@@ -47,9 +51,9 @@ def sync_post_message(post: object) -> Message:
     return message
 
 
-def comments_of(post: object) -> Q:
+def comments_of(post: Post) -> Q:
     """The filter for a post's comments (every depth), whatever their visibility."""
-    return Q(thread_root_id=getattr(post, "message_id", None), kind__in=COMMENT_KINDS)
+    return Q(thread_root_id=post.message_id, kind__in=COMMENT_KINDS)
 
 
 def refresh_comment_counts(post_ids: Iterable[int]) -> None:
@@ -83,7 +87,10 @@ def refresh_counts_for_messages(items: list[Incoming]) -> None:
     roots = {
         item.message.thread_root_id
         for item in items
-        if item.message is not None and item.channel.kind == "site" and item.message.kind in COMMENT_KINDS
+        if item.message is not None
+        and item.message.thread_root_id is not None
+        and item.channel.kind == "site"
+        and item.message.kind in COMMENT_KINDS
     }
     if roots:
         refresh_comment_counts(Post.objects.filter(message_id__in=roots).values_list("pk", flat=True))

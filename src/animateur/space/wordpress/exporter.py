@@ -240,7 +240,8 @@ class _Exporter:
                 .select_related("author")
                 .order_by("created_at", "pk")
             ):
-                by_root.setdefault(message.thread_root_id, []).append(message)  # type: ignore[arg-type]
+                if message.thread_root_id is not None:  # always, by the filter: said for the checker
+                    by_root.setdefault(message.thread_root_id, []).append(message)
             for post in chunk:
                 self._item(post, by_root.get(post.message_id or -1, []))
 
