@@ -9,13 +9,18 @@ Messages name the cause in words a community manager understands; they never con
 
 from __future__ import annotations
 
+from django.utils.functional import Promise
+
 
 class ConnectorError(Exception):
     """A failure talking to a channel's source; `cause` is a short machine code shown on the health page."""
 
     cause = "error"
 
-    def __init__(self, message: str, *, cause: str | None = None, retry_after: float | None = None) -> None:
+    # Connectors may pass a lazy translation: str(error) puts it in words.
+    def __init__(
+        self, message: str | Promise, *, cause: str | None = None, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         if cause:
             self.cause = cause

@@ -64,7 +64,9 @@ def resolve_public(host: str, port: int) -> list[str]:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise TransientError(f"cannot resolve {host}: {exc}", cause="unreachable") from exc
-    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    # IPv4 and IPv6 socket addresses start with the address as text; any other family is
+    # neither checked nor returned, so it is never connected to.
+    addresses = list(dict.fromkeys(info[4][0] for info in infos if isinstance(info[4][0], str)))
     if not _private_allowed():
         for address in addresses:
             check_address(address)
@@ -111,7 +113,7 @@ class _GuardedBackend(httpcore.NetworkBackend):
 def transport() -> httpx.HTTPTransport:
     guarded = httpx.HTTPTransport(trust_env=False)
     pool = guarded._pool  # httpx offers no public way to choose the network backend
-    pool._network_backend = _GuardedBackend(pool._network_backend)  # type: ignore[attr-defined]
+    pool._network_backend = _GuardedBackend(pool._network_backend)
     return guarded
 
 

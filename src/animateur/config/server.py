@@ -38,7 +38,7 @@ GRACEFUL_TIMEOUT_SECONDS = 30
 def _consumer_class() -> type:
     from huey.consumer import Consumer
 
-    class EmbeddedConsumer(Consumer):  # type: ignore[misc]
+    class EmbeddedConsumer(Consumer):
         """A consumer that leaves the process's signals to its host (a gunicorn worker)."""
 
         def _set_signal_handlers(self) -> None:
@@ -216,7 +216,7 @@ def serve(host: str, port: int, *, with_consumer: bool, data_dir: Path, on_ready
     options = gunicorn_options(host, port, with_consumer=with_consumer, data_dir=data_dir)
     options["when_ready"] = lambda server: on_ready()
 
-    class Application(BaseApplication):  # type: ignore[misc]
+    class Application(BaseApplication):
         def load_config(self) -> None:
             for key, value in options.items():
                 if value is not None:

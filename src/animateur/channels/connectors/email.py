@@ -201,35 +201,7 @@ class EmailConnector(Connector):
         return RawItem(message_id, date, "email", payload, cursor)
 
     def normalize(self, raw: RawItem) -> Incoming:
-        if raw.kind == "invalid":
-            raise MalformedItem(f"message {raw.external_id} could not be read (too large or not sent)")
-        mail = raw.payload
-        addresses = getaddresses([mail.get("from") or ""])
-        name, address = addresses[0] if addresses else ("", "")
-        if not address or "@" not in address:
-            raise MalformedItem("message without a sender address")
-        created: datetime = timezone.now()
-        if mail.get("date"):
-            created = datetime.fromisoformat(mail["date"])
-            if created.tzinfo is None:
-                created = timezone.make_aware(created, timezone.get_default_timezone())
-        parent = mail.get("in_reply_to") or (mail.get("references") or [None])[-1]
-        ours = str(self.config.get("from_address") or self.config.get("username") or "").lower()
-        return Incoming(
-            channel=self.channel,
-            external_id=raw.external_id,
-            text=mail.get("text") or text_of(mail.get("html") or ""),
-            html=None if mail.get("text") else (mail.get("html") or None),
-            title=mail.get("subject") or "",
-            created_at=created,
-            author=AuthorInfo(
-                external_id=address.lower(), display_name=name, email=address.lower(), handle=address.lower()
-            ),
-            kind=Kind.EMAIL,
-            parent_external_id=parent or None,
-            from_organisation=bool(ours) and address.lower() == ours,
-            raw=mail,
-        )
+        return normalize_email(self, raw)
 
     def test_connection(self) -> str:
         imap = self._connect()
@@ -319,3 +291,36 @@ def _bodies(message: email.message.Message) -> tuple[str, str]:
         elif kind == "text/html" and not html:
             html = str(content)
     return text, html
+
+
+def normalize_email(connector: Connector, raw: RawItem) -> Incoming:
+    """A mail read by `raw_item` as an incoming message of the connector's channel (IMAP or mbox)."""
+    if raw.kind == "invalid":
+        raise MalformedItem(f"message {raw.external_id} could not be read (too large or not sent)")
+    mail = raw.payload
+    addresses = getaddresses([mail.get("from") or ""])
+    name, address = addresses[0] if addresses else ("", "")
+    if not address or "@" not in address:
+        raise MalformedItem("message without a sender address")
+    created: datetime = timezone.now()
+    if mail.get("date"):
+        created = datetime.fromisoformat(mail["date"])
+        if created.tzinfo is None:
+            created = timezone.make_aware(created, timezone.get_default_timezone())
+    parent = mail.get("in_reply_to") or (mail.get("references") or [None])[-1]
+    ours = str(connector.config.get("from_address") or connector.config.get("username") or "").lower()
+    return Incoming(
+        channel=connector.channel,
+        external_id=raw.external_id,
+        text=mail.get("text") or text_of(mail.get("html") or ""),
+        html=None if mail.get("text") else (mail.get("html") or None),
+        title=mail.get("subject") or "",
+        created_at=created,
+        author=AuthorInfo(
+            external_id=address.lower(), display_name=name, email=address.lower(), handle=address.lower()
+        ),
+        kind=Kind.EMAIL,
+        parent_external_id=parent or None,
+        from_organisation=bool(ours) and address.lower() == ours,
+        raw=mail,
+    )

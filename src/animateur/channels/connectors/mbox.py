@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from animateur.channels.connectors.base import Capability, Connector, RawItem, register
-from animateur.channels.connectors.email import MAX_MESSAGE_BYTES, EmailConnector
+from animateur.channels.connectors.email import MAX_MESSAGE_BYTES, EmailConnector, normalize_email
 from animateur.channels.connectors.files import checked_path
 from animateur.channels.errors import PermanentError
 from animateur.stream.items import Incoming
@@ -61,7 +61,7 @@ class MboxConnector(Connector):
             box.close()
 
     def normalize(self, raw: RawItem) -> Incoming:
-        return EmailConnector.normalize(self, raw)  # type: ignore[arg-type]
+        return normalize_email(self, raw)
 
     def test_connection(self) -> str:
         box, _size = self._open()
