@@ -41,6 +41,11 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # Django is set up in build_data(): the models are imported when the functions run.
+    from animateur.core.models import Workspace
 
 SCALES = {
     "small": {"posts": 1_000, "comments": 10_000, "seconds": 2},
@@ -87,7 +92,7 @@ def build_data(data_dir: Path, posts: int, comments: int) -> dict[str, str]:
     return pages_to_measure(workspace, data_dir)
 
 
-def load_workspace():  # type: ignore[no-untyped-def]
+def load_workspace() -> Workspace:
     from animateur.core.actions import SystemActor, do_create_workspace
     from animateur.core.models import Workspace
 
@@ -113,7 +118,7 @@ BODY = (
 )
 
 
-def generate(workspace, posts: int, comments: int) -> None:  # type: ignore[no-untyped-def]
+def generate(workspace: Workspace, posts: int, comments: int) -> None:
     """Bulk inserts, as an import would leave them: rendered posts, their messages, comments."""
     from django.db import transaction
     from django.utils import timezone
@@ -161,7 +166,7 @@ def generate(workspace, posts: int, comments: int) -> None:  # type: ignore[no-u
                     kind=Kind.POST,
                     title=post.title,
                     text=post.search_text,
-                    created_at=post.published_at,
+                    created_at=post.published_at or now,  # every generated post has one
                     visibility=Visibility.VISIBLE,
                     from_organisation=True,
                 )
@@ -223,7 +228,7 @@ def generate(workspace, posts: int, comments: int) -> None:  # type: ignore[no-u
     workspace.bump_content_version()
 
 
-def pages_to_measure(workspace, data_dir: Path) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def pages_to_measure(workspace: Workspace, data_dir: Path) -> dict[str, str]:
     """The home page, the most commented post, and the home page's HTML written as a static file."""
     from django.db import connections
     from django.test import Client
@@ -314,6 +319,14 @@ def _ms(value: str) -> float:
     return number * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
+def _figure(pattern: str, output: str) -> str:
+    """A figure wrk printed; one it did not print stops the bench naming it."""
+    found = re.search(pattern, output)
+    if found is None:
+        raise RuntimeError(f"wrk printed no {pattern!r}")
+    return found[1]
+
+
 def run_wrk(name: str, url: str, seconds: int, fresh: bool, script_dir: Path) -> Figures:
     command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
     if fresh:
@@ -321,9 +334,9 @@ def run_wrk(name: str, url: str, seconds: int, fresh: bool, script_dir: Path) ->
         script.write_text(WRK_FRESH_QUERY)
         command += ["-s", str(script)]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])  # type: ignore[index]
-    p50 = _ms(re.search(r"\s50%\s+(\S+)", output)[1])  # type: ignore[index]
-    p99 = _ms(re.search(r"\s99%\s+(\S+)", output)[1])  # type: ignore[index]
+    rate = float(_figure(r"Requests/sec:\s+([\d.]+)", output))
+    p50 = _ms(_figure(r"\s50%\s+(\S+)", output))
+    p99 = _ms(_figure(r"\s99%\s+(\S+)", output))
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
     errors += sum(int(n) for n in re.findall(r"Socket errors: .*?(\d+)", output))
     return Figures(name, url, rate, p50, p99, errors)
@@ -340,7 +353,10 @@ async def _client(
             started = time.perf_counter()
             writer.write(f"GET {target} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
             head = await reader.readuntil(b"\r\n\r\n")
-            length = int(re.search(rb"(?i)content-length:\s*(\d+)", head)[1])  # type: ignore[index]
+            found = re.search(rb"(?i)content-length:\s*(\d+)", head)
+            if found is None:
+                raise ConnectionError("a response without Content-Length")
+            length = int(found[1])
             await reader.readexactly(length)
             latencies.append(time.perf_counter() - started)
             if not head.startswith((b"HTTP/1.1 2", b"HTTP/1.1 3")):

@@ -28,7 +28,12 @@ import time
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
+
+if TYPE_CHECKING:
+    # Django is set up by the script itself: the models are imported when the functions run.
+    from animateur.core.models import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -70,7 +75,7 @@ def expected_counts(path: Path) -> Counter[str]:
     # The standard library's parser, on purpose: the counts must not come from the code they check.
     for event, element in ET.iterparse(path, events=("start-ns", "end")):  # noqa: S314 - local files
         if event == "start-ns":
-            prefix, uri = element  # type: ignore[misc]
+            prefix, uri = element
             if prefix == "wp":
                 wp = "{" + uri + "}"
             continue
@@ -124,7 +129,7 @@ def _slugify(text: str) -> str:
     return slugify(text.strip(), allow_unicode=True)
 
 
-def stored_counts(workspace: object) -> Counter[str]:
+def stored_counts(workspace: Workspace) -> Counter[str]:
     from animateur.space.models import Author, Category, Post, Tag
     from animateur.space.threads import COMMENT_KINDS
     from animateur.stream.models import Message
