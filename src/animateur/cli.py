@@ -17,7 +17,12 @@ import socket
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    # Django is set up only by the commands that need it: models are imported when they run.
+    from animateur.core.actions import SystemActor
+    from animateur.core.models import Workspace
 
 ROLES = ("owner", "manager", "moderator", "analyst", "guest")
 DEMO_LOGIN_FILE = "demo-login.txt"
@@ -47,13 +52,13 @@ def _setup_django(*, migrate: bool = True) -> None:
         call_command("migrate", verbosity=0, interactive=False)
 
 
-def _actor() -> Any:
+def _actor() -> SystemActor:
     from animateur.core.actions import SystemActor
 
     return SystemActor("cli")
 
 
-def _workspace(slug: str) -> Any:
+def _workspace(slug: str) -> Workspace:
     from animateur.core.models import Workspace
 
     workspace = Workspace.objects.filter(slug=slug).first()
