@@ -47,10 +47,7 @@ _SPACES = re.compile(r"\s+")
 def minhash(text: str) -> np.ndarray:
     """64 uint32 MinHash values of the character 5-grams of the normalised text."""
     norm = _SPACES.sub(" ", normalize(text)).strip()
-    if len(norm) <= _SHINGLE:
-        shingles = {norm}
-    else:
-        shingles = {norm[i : i + _SHINGLE] for i in range(len(norm) - _SHINGLE + 1)}
+    shingles = {norm[i : i + _SHINGLE] for i in range(len(norm) - _SHINGLE + 1)} or {norm}
     h = np.fromiter((zlib.crc32(s.encode()) for s in shingles), dtype=np.uint64, count=len(shingles))
     with np.errstate(over="ignore"):
         mixed = (h[:, None] * _A[None, :] + _B[None, :]) >> np.uint64(32)

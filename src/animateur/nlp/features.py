@@ -19,6 +19,7 @@ the message, so a vector has unit L2 norm before bucket collisions.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 import zlib
@@ -26,7 +27,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from animateur.nlp.lexicon import INSULTS
+from animateur.nlp.lexicon import INSULTS, NEGATIVE_WORDS, POSITIVE_WORDS, PROMO_RE
 
 HASH_BITS = 18
 N_BUCKETS = 1 << HASH_BITS
@@ -38,9 +39,12 @@ _URL_RE = re.compile(
 _EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")
 _MENTION_RE = re.compile(r"@\w+")
 _PHONE_RE = re.compile(r"(?:\+?\d[\d .-]{6,}\d)")
+# "2.126.521.750 views" is a count, not a phone number
+_GROUPED_NUMBER_RE = re.compile(r"\d{1,3}(?:([.,])\d{3})(?:\1\d{3})+")
 _REPEAT_RE = re.compile(r"(.)\1{2,}")
 _TOKEN_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)?|[!?]+|[$€£]|[^\w\s]", re.UNICODE)
-_HTML_ENTITY_RE = re.compile(r"&(?:amp|lt|gt|quot|#\d+);")
+_HTML_LINK_RE = re.compile(r"""<a\s[^>]*href=["']([^"']*)["'][^>]*>""", re.IGNORECASE)
+_HTML_TAG_RE = re.compile(r"</?[a-zA-Z][^>]{0,200}>")
 
 
 def _strip_accents_table() -> dict[int, str]:
@@ -60,9 +64,22 @@ def _strip_accents_table() -> dict[int, str]:
 _ACCENTS = _strip_accents_table()
 
 
+def unhtml(text: str) -> str:
+    """Plain text of a comment that may carry HTML (YouTube's ``<br />``, ``<a href>``, ``&#39;``).
+
+    A link keeps its address (so it still counts as a link), other tags become spaces.
+    """
+    if "<" in text:
+        text = _HTML_LINK_RE.sub(r" \1 ", text)
+        text = _HTML_TAG_RE.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    return text
+
+
 def normalize(text: str) -> str:
     """Lower-case, fold accents, and replace links, e-mails and mentions by placeholders."""
-    text = _HTML_ENTITY_RE.sub(" ", text).lower()
+    text = unhtml(text).lower()
     text = _URL_RE.sub(" xxurl ", text)
     text = _EMAIL_RE.sub(" xxemail ", text)
     text = _MENTION_RE.sub(" xxuser ", text)
@@ -110,7 +127,7 @@ def _shape_features(raw: str, tokens: Sequence[str]) -> list[str]:
         feats.append("m:url")
     if _EMAIL_RE.search(raw):
         feats.append("m:email")
-    if _PHONE_RE.search(raw):
+    if any(not _GROUPED_NUMBER_RE.fullmatch(m.strip()) for m in _PHONE_RE.findall(raw)):
         feats.append("m:phone")
     letters = sum(map(str.isalpha, raw))
     if letters >= 8:
@@ -127,6 +144,13 @@ def _shape_features(raw: str, tokens: Sequence[str]) -> list[str]:
         feats.extend(["m:insult"] * 3)  # counted thrice: one strong, shared signal
         if insults > 1:
             feats.append("m:insult2")
+    positive = sum(1 for t in tokens if t in POSITIVE_WORDS)
+    negative = sum(1 for t in tokens if t in NEGATIVE_WORDS)
+    feats.extend(["m:pos"] * min(positive, 3))
+    feats.extend(["m:neg"] * min(negative, 3))
+    promos = len(PROMO_RE.findall(" ".join(tokens)))
+    if promos:
+        feats.extend(["m:promo"] * min(promos, 3))
     n = len(tokens)
     feats.append("m:len" + ("0" if n < 4 else "1" if n < 10 else "2" if n < 25 else "3" if n < 60 else "4"))
     return feats
@@ -186,6 +210,9 @@ READABLE = {
     "m:exclaim": "(!!)",
     "m:insult": "(insult)",
     "m:insult2": "(several insults)",
+    "m:promo": "(call to action)",
+    "m:pos": "(positive word)",
+    "m:neg": "(negative word)",
 }
 
 

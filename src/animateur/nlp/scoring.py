@@ -112,7 +112,7 @@ def score_messages(
         for j, i in enumerate(covered):
             why: list[Reason] = []
             if reasons:
-                tox_col = "toxicity+toxicity_fr" if french[j] else "toxicity"
+                tox_col = "toxicity_fr" if french[j] else "toxicity"
                 wanted = [
                     (kind, col)
                     for kind, score, col in (("spam", spam[j], "spam"), ("toxicity", tox[j], tox_col))
