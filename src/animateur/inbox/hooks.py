@@ -19,8 +19,8 @@ def on_store(items: list[Incoming]) -> None:
 
     for item in items:
         message = item.message
-        if message is None or item.existing is not None:
-            continue  # an edit at the source does not reopen anything
+        if message is None or item.existing is not None or item.historical:
+            continue  # an edit at the source does not reopen anything; the past (imports, backlog) is no work
         if message.kind == Kind.POST and message.parent_id is None and message.from_organisation:
             continue
         if message.from_organisation:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
@@ -64,6 +66,19 @@ class Scores:
         }
 
 
+_ADDRESSING = re.compile(r"^(?:\s*@[\w.@-]+)+\s*")
+
+
+def without_addressing(text: str) -> str:
+    """The text without the @handles a social reply starts with.
+
+    On Mastodon or Bluesky every reply begins by naming whom it answers; the spam
+    model learnt from comment sections where a leading mention is rare and suspicious.
+    """
+    rest = _ADDRESSING.sub("", text, count=1)
+    return rest if rest.strip() else text
+
+
 def score_messages(
     texts: list[str],
     languages: Sequence[str | None] | None = None,
@@ -96,7 +111,7 @@ def score_messages(
             results[i] = Scores(lang, None, None, None, [], unknown=True)
     if covered:
         models = models or shipped()
-        sub = [texts[i] for i in covered]
+        sub = [without_addressing(texts[i]) for i in covered]
         tokens: list[list[str]] = []
         idx, values, off = batch_features(sub, tokens)
         logits = models.logits_from_features(idx, values, off)
