@@ -229,7 +229,10 @@ def test_assign_alert_and_auto_reply_happen_once_the_message_is_stored(
     with django_capture_on_commit_callbacks(execute=True):
         message = post(open_site, "Une question sur la livraison")
     assert ReviewItem.objects.get(message=message).assignee == teammate
-    assert mail.outbox and mail.outbox[-1].to == ["lea@example.org"]
+    from animateur.inbox.models import ConversationItem
+
+    assert ConversationItem.objects.get(message=message).conversation.assignee == teammate
+    assert len([m for m in mail.outbox if m.to == ["lea@example.org"]]) >= 2  # the alert, and the assignment
     replies = Message.objects.filter(parent=message)
     assert [r.text for r in replies] == ["Merci, on regarde !"]
     assert replies[0].from_organisation

@@ -84,15 +84,16 @@ def _assign(message: Message, ref: str) -> None:
     if user is None:
         return
     ReviewItem.objects.filter(message=message).update(assignee=user)
-    try:
-        from animateur.inbox.models import Conversation  # type: ignore[attr-defined]
-    except ImportError:
-        Conversation = None  # noqa: N806
-    if Conversation is not None and hasattr(Conversation, "assignee"):
+    from animateur.core.actions import ActionError
+    from animateur.inbox.actions import do_assign_conversation
+    from animateur.inbox.models import ConversationItem
+
+    item = ConversationItem.objects.filter(message=message).select_related("conversation").first()
+    if item is not None:
         try:
-            Conversation.objects.filter(messages=message).update(assignee=user)
-        except Exception:
-            log.info("the inbox has no conversation for message %s", message.pk)
+            do_assign_conversation(item.conversation, user, actor=ACTOR)
+        except ActionError as refused:  # e.g. the rule names an analyst, who cannot work conversations
+            log.info("rule could not assign message %s: %s", message.pk, refused)
     record(message.workspace, ACTOR, "moderation.assign", message, {"to": user.email})
 
 
