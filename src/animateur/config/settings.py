@@ -47,8 +47,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "animateur.core.middleware.WorkspaceMiddleware",
     "animateur.space.cache.AnonymousPageCacheMiddleware",
+    "animateur.core.middleware.WorkspaceMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -9,6 +9,7 @@ of the request yields that workspace's URLs without views knowing about it.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 
 from django.db.models import Q
@@ -34,6 +35,32 @@ def resolve_workspace(request: HttpRequest) -> tuple[Workspace | None, str | Non
     by_host = [w for w in candidates if host and w.domain == host]
     found = by_host or candidates
     return (found[0] if found else None), None
+
+
+# How long a process trusts the content version it last read for a host and path prefix: cached
+# public pages are then served without any query. A change made in this process forgets them at
+# once (Workspace.bump_content_version); other processes see it within this delay.
+VERSION_TRUST_SECONDS = 1.0
+_known_versions: dict[tuple[str, str], tuple[float, int, int]] = {}
+
+
+def forget_content_versions() -> None:
+    _known_versions.clear()
+
+
+def content_version_of(request: HttpRequest) -> tuple[int, int] | None:
+    """(workspace id, content version) for the request, read at most once a second per site."""
+    match = PATH_PREFIX.match(request.path_info)
+    key = (request.META.get("HTTP_HOST", "").lower(), match["slug"] if match else "")
+    now = time.monotonic()
+    known = _known_versions.get(key)
+    if known is not None and known[0] > now:
+        return known[1], known[2]
+    workspace, _slug = resolve_workspace(request)
+    if workspace is None:
+        return None
+    _known_versions[key] = (now + VERSION_TRUST_SECONDS, workspace.pk, workspace.content_version)
+    return workspace.pk, workspace.content_version
 
 
 class WorkspaceMiddleware:

@@ -95,7 +95,10 @@ class Workspace(models.Model):
         return self.name
 
     def bump_content_version(self) -> None:
+        from animateur.core.middleware import forget_content_versions
+
         Workspace.objects.filter(pk=self.pk).update(content_version=models.F("content_version") + 1)
+        forget_content_versions()
 
 
 class Membership(models.Model):

@@ -1,12 +1,14 @@
 """Whole-page caching of the public site for anonymous visitors.
 
 A cached page is keyed by the workspace's content version, which every change that
-public pages show bumps in the database: all processes stop serving the old page at once,
+public pages show bumps in the database: every process stops serving the old page within
+a second (core.middleware.VERSION_TRUST_SECONDS), the one that made the change at once,
 without a shared cache. Views opt in with `@public_page`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -15,7 +17,10 @@ from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 
+from animateur.core.middleware import content_version_of
 from animateur.space.comment_cookie import HELD_COOKIE
+
+TEAM_PATHS = re.compile(r"^(?:/w/[-a-zA-Z0-9_]+)?/(?:app|api|static)/")
 
 CACHEABLE_ATTR = "_animateur_public_page"
 
@@ -40,16 +45,19 @@ class AnonymousPageCacheMiddleware:
         self.cache = caches["default"]
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        workspace = getattr(request, "workspace", None)
+        # Runs before the workspace is resolved, so that a hit costs no query at all.
         if (
             settings.PAGE_CACHE_SECONDS <= 0
-            or workspace is None
             or request.method not in ("GET", "HEAD")
             or not _is_anonymous(request)
-            or request.path_info.startswith(("/app/", "/api/", "/static/"))
+            or TEAM_PATHS.match(request.path_info)
         ):
             return self.get_response(request)
-        key = f"page:{workspace.pk}:{workspace.content_version}:{request.get_host()}:{request.get_full_path()}"
+        version = content_version_of(request)
+        if version is None:
+            return self.get_response(request)
+        workspace_id, content_version = version
+        key = f"page:{workspace_id}:{content_version}:{request.get_host()}:{request.get_full_path()}"
         cached = self.cache.get(key)
         if cached is not None:
             return _rebuild(cached)
