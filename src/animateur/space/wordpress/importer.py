@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 import nh3
@@ -77,6 +77,9 @@ VISIBILITY_META = "_animateur_visibility"
 MARKDOWN_META = "_animateur_markdown"
 SLUG_MAX = 200
 COMMENT_BATCH = 500
+
+
+TermT = TypeVar("TermT", Category, Tag)
 
 
 @dataclass
@@ -285,47 +288,34 @@ class _Importer:
 
     def _category(self, nicename: str, name: str, description: str | None, parent: str = "") -> Category:
         slug = _slug(nicename, name)
-        values: dict[str, Any] = {"name": (name.strip() or slug)[:200]}
-        if description is not None:
-            values["description"] = description
         if parent:
             self.category_parents[slug] = _slug(parent, parent)
-        category = self.categories.get(slug)
-        if category is None:
-            category = Category.objects.create(
-                workspace=self.workspace, slug=slug, import_key=f"wp:{slug}"[:100], **values
-            )
-            self.categories[slug] = category
-            self._count("categories", slug, "created")
-        else:
-            changed = {k: v for k, v in values.items() if getattr(category, k) != v}
-            if changed:
-                for k, v in changed.items():
-                    setattr(category, k, v)
-                category.save(update_fields=list(changed))
-            self._count("categories", slug, "updated" if changed else "skipped")
-        return category
+        return self._term(Category, self.categories, "categories", slug, name, description)
 
     def _tag(self, slug_value: str, name: str, description: str | None) -> Tag:
         slug = _slug(slug_value, name)
+        return self._term(Tag, self.tags, "tags", slug, name, description)
+
+    def _term(
+        self, model: type[TermT], known: dict[str, TermT], kind: str, slug: str, name: str, description: str | None
+    ) -> TermT:
+        """Create the category or tag, or update what changed: importing again writes nothing."""
         values: dict[str, Any] = {"name": (name.strip() or slug)[:200]}
         if description is not None:
             values["description"] = description
-        tag = self.tags.get(slug)
-        if tag is None:
-            tag = Tag.objects.create(
-                workspace=self.workspace, slug=slug, import_key=f"wp:{slug}"[:100], **values
-            )
-            self.tags[slug] = tag
-            self._count("tags", slug, "created")
-        else:
-            changed = {k: v for k, v in values.items() if getattr(tag, k) != v}
-            if changed:
-                for k, v in changed.items():
-                    setattr(tag, k, v)
-                tag.save(update_fields=list(changed))
-            self._count("tags", slug, "updated" if changed else "skipped")
-        return tag
+        term = known.get(slug)
+        if term is None:
+            term = model.objects.create(workspace=self.workspace, slug=slug, import_key=f"wp:{slug}"[:100], **values)
+            known[slug] = term
+            self._count(kind, slug, "created")
+            return term
+        changed = {k: v for k, v in values.items() if getattr(term, k) != v}
+        if changed:
+            for k, v in changed.items():
+                setattr(term, k, v)
+            term.save(update_fields=list(changed))
+        self._count(kind, slug, "updated" if changed else "skipped")
+        return term
 
     def _finish_terms(self) -> None:
         """Categories name their parent by slug, possibly before it was read: link them once all are known."""
