@@ -3,19 +3,42 @@
 Each route is (method, path[, query fragment]) → a recorded response; routes are served in the
 order given for the same method and path (a second page after the first), the last one repeating.
 Every request received is kept, for tests to check what the client sent.
+
+A recorded answer's times are those of its recording; `recent=True` moves them all by one offset so
+that the newest is a minute ago, for tests of what arrives after a channel is connected (older items
+are the channel's history and stay out of the inbox).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 FIXTURES = Path(__file__).with_name("fixtures")
+# Times as JSON APIs write them: 2026-08-01T13:51:43.458Z or 2026-08-01T13:51:43+00:00.
+ISO_TIME = re.compile(r'"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]00:00)"')
+
+
+def shift_to_now(body: str, now: datetime | None = None) -> str:
+    """The body with every time moved by one offset, so that the newest is a minute before `now`."""
+    found = [datetime.fromisoformat(m.group(1)).replace(tzinfo=UTC) for m in ISO_TIME.finditer(body)]
+    if not found:
+        return body
+    shift = ((now or datetime.now(UTC)) - timedelta(minutes=1)) - max(found)
+
+    def moved(match: re.Match[str]) -> str:
+        when = datetime.fromisoformat(match.group(1)).replace(tzinfo=UTC) + shift
+        fraction = match.group(2) or ""
+        return f'"{when:%Y-%m-%dT%H:%M:%S}{fraction}{match.group(3)}"'
+
+    return ISO_TIME.sub(moved, body)
 
 
 @dataclass
@@ -52,18 +75,14 @@ class Replay:
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length) if length else b""
-                replay.received.append(
-                    Received(self.command, parts.path, parts.query, dict(self.headers), body)
-                )
+                replay.received.append(Received(self.command, parts.path, parts.query, dict(self.headers), body))
                 route = replay.match(self.command, parts.path, parts.query)
                 if route is None:
                     self.send_response(599)
                     self.end_headers()
                     self.wfile.write(b"no recorded response")
                     return
-                payload = (
-                    route.body.replace("{base}", replay.base) if isinstance(route.body, str) else route.body
-                )
+                payload = route.body.replace("{base}", replay.base) if isinstance(route.body, str) else route.body
                 data = payload.encode() if isinstance(payload, str) else payload
                 self.send_response(route.status)
                 for name, value in route.headers.items():
@@ -82,9 +101,7 @@ class Replay:
 
     def match(self, method: str, path: str, query: str) -> Route | None:
         candidates = [
-            r
-            for r in self.routes
-            if r.method == method and r.path.rstrip("/") == path.rstrip("/") and r.query in query
+            r for r in self.routes if r.method == method and r.path.rstrip("/") == path.rstrip("/") and r.query in query
         ]
         fresh = [r for r in candidates if not r.used]
         route = fresh[0] if fresh else (candidates[-1] if candidates else None)
@@ -108,11 +125,14 @@ class Replay:
         self.routes.append(route)
         return route
 
-    def recorded(self, kind: str, name: str, query: str = "", **override: Any) -> Route:
-        """Serve a recorded response from fixtures/<kind>/<name>.json."""
+    def recorded(self, kind: str, name: str, query: str = "", *, recent: bool = False, **override: Any) -> Route:
+        """Serve a recorded response from fixtures/<kind>/<name>.json; `recent`: as if just written."""
         data = json.loads((FIXTURES / kind / f"{name}.json").read_text())
         data.update(override)
-        return self.add(data["method"], data["path"], data["status"], data["body"], data["headers"], query)
+        body = data["body"]
+        if recent:
+            body = shift_to_now(body if isinstance(body, str) else json.dumps(body))
+        return self.add(data["method"], data["path"], data["status"], body, data["headers"], query)
 
     def requests(self, method: str, path: str) -> list[Received]:
         return [r for r in self.received if r.method == method and r.path.rstrip("/") == path.rstrip("/")]

@@ -4,6 +4,12 @@ Each batch is stored in one transaction with the channel's new cursor, so the cu
 ahead of what is committed: a worker killed anywhere resumes from the last committed batch, and
 the (channel, external id) key absorbs what it fetches again. Items that cannot be read are kept
 as RejectedItem with their reason and never stop the channel.
+
+A channel's past is not the team's work: a first poll brings back a feed's archive or an account's
+old mentions. Items written before the channel was connected, less a margin (HISTORY_MARGIN_HOURS,
+24 hours by default, ANIMATEUR_CHANNEL_HISTORY_HOURS), are stored as history (`Incoming.historical`):
+kept, moderated and searchable, but they open no inbox conversation and alert no one. The margin
+keeps this morning's unanswered mention, sent before the account was connected, as work to do.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import logging
 import random
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -30,12 +36,26 @@ from animateur.stream.pipeline import run_pipeline
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+HISTORY_MARGIN_HOURS = 24
 MAX_BACKOFF_SECONDS = 6 * 3600
 ALERT_AFTER_FAILURES = 5
 
 
 def batch_size() -> int:
     return env_int("ANIMATEUR_CHANNEL_BATCH_SIZE", BATCH_SIZE)
+
+
+def history_before(channel: Channel) -> datetime:
+    """Items written before this moment are the channel's history, not work for the team."""
+    margin = timedelta(hours=env_int("ANIMATEUR_CHANNEL_HISTORY_HOURS", HISTORY_MARGIN_HOURS))
+    return channel.created_at - margin
+
+
+def _is_history(item: Incoming, before: datetime) -> bool:
+    created = item.created_at
+    if timezone.is_naive(created):
+        created = timezone.make_aware(created, timezone.get_default_timezone())
+    return created < before
 
 
 @dataclass
@@ -117,6 +137,7 @@ def store_batch(channel: Channel, connector: Connector, raws: list[RawItem]) -> 
     """Normalize and store one batch, and move the cursor, in one transaction."""
     items: list[Incoming] = []
     rejected: list[RejectedItem] = []
+    before = history_before(channel)
     for raw in raws:
         try:
             item = connector.normalize(raw)
@@ -132,6 +153,7 @@ def store_batch(channel: Channel, connector: Connector, raws: list[RawItem]) -> 
             )
             continue
         item.channel = channel
+        item.historical = item.historical or _is_history(item, before)
         items.append(item)
     cursor = next((raw.cursor for raw in reversed(raws) if raw.cursor is not None), None)
     with transaction.atomic():
