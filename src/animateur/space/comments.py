@@ -116,7 +116,8 @@ def do_post_comment(
         return CommentResult(form)
     _count_attempt(workspace, remote_addr)
     clean = form.cleaned_data
-    post_message = post.message if post.message is not None else sync_post_message(post)
+    channel = site_channel(workspace)
+    post_message = post.message if post.message is not None else sync_post_message(post, channel)
     parent_external_id, kind = post_message.external_id, Kind.COMMENT
     if clean.get("parent"):
         parent = Message.objects.filter(
@@ -130,7 +131,7 @@ def do_post_comment(
         parent_external_id, kind = parent.external_id, Kind.REPLY
     email = clean["email"].strip().lower()
     item = Incoming(
-        channel=site_channel(workspace),
+        channel=channel,
         external_id=f"c:{uuid.uuid4().hex}",
         text=clean["text"],
         created_at=timezone.now(),

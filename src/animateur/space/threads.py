@@ -13,6 +13,7 @@ from animateur.stream.models import Kind, Message, Visibility
 
 if TYPE_CHECKING:
     # For annotations only: the functions import the models when they run, as they always have.
+    from animateur.channels.models import Channel
     from animateur.space.models import Post
 
 COMMENT_KINDS = (Kind.COMMENT, Kind.REPLY, Kind.PINGBACK)
@@ -22,11 +23,18 @@ def post_external_id(post_id: int) -> str:
     return f"post:{post_id}"
 
 
-def sync_post_message(post: Post) -> Message:
-    """Create or update the message that stands for the post; comments are threaded under it."""
+def sync_post_message(post: Post, channel: Channel | None = None) -> Message:
+    """Create or update the message that stands for the post; comments are threaded under it.
+
+    `channel` is the workspace's site channel: a caller that syncs many posts (an import) looks
+    it up once and passes it, instead of one query per post.
+    """
     from animateur.space.models import Post, PostStatus
 
-    channel = site_channel(post.workspace)
+    if channel is None:
+        channel = site_channel(post.workspace)
+    elif channel.workspace_id != post.workspace_id:
+        raise ValueError("the site channel of another workspace")
     visibility = Visibility.VISIBLE if post.status == PostStatus.PUBLISHED else Visibility.HIDDEN
     message, _ = Message.objects.update_or_create(
         channel=channel,

@@ -505,7 +505,7 @@ class _Importer:
             )
             if same:
                 if post.message_id is None:
-                    sync_post_message(post)
+                    sync_post_message(post, self.channel)
                 return post, "skipped"
             if self.slugs.get((post.type, post.slug)) == post.pk:
                 del self.slugs[(post.type, post.slug)]
@@ -533,7 +533,7 @@ class _Importer:
         else:
             post.categories.set(category_ids)
             post.tags.set(tag_ids)
-        sync_post_message(post)
+        sync_post_message(post, self.channel)
         self.touched_posts.add(post.pk)
         return post, state
 
