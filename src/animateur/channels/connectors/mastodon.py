@@ -56,6 +56,8 @@ def classified() -> Iterator[None]:
     except merr.MastodonRatelimitError as exc:
         raise TransientError(gettext("the server asks us to slow down (rate limit)"), cause="rate_limited") from exc
     except (merr.MastodonServerError, merr.MastodonNetworkError) as exc:
+        if blocked := safe_http.blocked_in(exc):  # refused where the connection was made
+            raise blocked from exc
         raise TransientError(
             gettext("the server is unreachable or failing: %(e)s") % {"e": exc}, cause="unreachable"
         ) from exc
@@ -76,6 +78,8 @@ class MastodonConnector(Connector):
     capabilities = frozenset(
         {Capability.READ, Capability.REPLY, Capability.PUBLISH, Capability.DELETE, Capability.DIRECT}
     )
+    # The API deletes only the account's own posts: moderation does not ask it to delete anyone else's.
+    own_posts_only = frozenset({Capability.DELETE})
     form_class = MastodonForm
     secret_fields = ("access_token",)
     default_poll_interval = 120
