@@ -56,8 +56,6 @@ def classified() -> Iterator[None]:
     except merr.MastodonRatelimitError as exc:
         raise TransientError(gettext("the server asks us to slow down (rate limit)"), cause="rate_limited") from exc
     except (merr.MastodonServerError, merr.MastodonNetworkError) as exc:
-        if blocked := safe_http.blocked_in(exc):  # refused where the connection was made
-            raise blocked from exc
         raise TransientError(
             gettext("the server is unreachable or failing: %(e)s") % {"e": exc}, cause="unreachable"
         ) from exc
