@@ -11,6 +11,7 @@ import email.policy
 import json
 import re
 import socketserver
+import ssl
 import threading
 from pathlib import Path
 
@@ -33,7 +34,9 @@ def eml(name: str) -> bytes:
 class ImapServer:
     """IMAP4rev1 as far as the connector goes; the mailbox is {uid: message bytes}."""
 
-    def __init__(self, messages: dict[int, bytes], uidvalidity: int = 1714550000) -> None:
+    def __init__(
+        self, messages: dict[int, bytes], uidvalidity: int = 1714550000, tls: ssl.SSLContext | None = None
+    ) -> None:
         self.messages, self.uidvalidity, self.commands = messages, uidvalidity, []
         server = self
 
@@ -95,6 +98,8 @@ class ImapServer:
 
         self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        if tls is not None:  # IMAPS: the handshake happens as each connection is accepted
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 

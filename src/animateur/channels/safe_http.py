@@ -8,7 +8,9 @@ and time, and redirects in number. `ANIMATEUR_ALLOW_PRIVATE_URLS` (settings.ALLO
 lifts the address check, for a local server in tests or an intranet install.
 
 `client()` is an httpx client for our own code and httpx-based libraries (atproto);
-`requests_session()` gives the same checks to requests-based libraries (Mastodon.py, praw).
+`requests_session()` gives the same checks to requests-based libraries (Mastodon.py, praw), its
+connections opened by urllib3 to the checked address while the Host header, TLS SNI and certificate
+verification keep the name; `connect_checked()` does the same for plain sockets (IMAP, SMTP).
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ import httpx
 import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.util import connection as urllib3_connection
 
 from animateur.channels.errors import PermanentError, TransientError
 
@@ -80,6 +86,32 @@ def validate_url(url: str) -> str:
         raise PermanentError(f"not a web address: {url!r}", cause="bad_url")
     resolve_public(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
     return url.strip()
+
+
+def connect_checked(
+    host: str, port: int, timeout: float | None = TIMEOUT_SECONDS, source_address: tuple[str, int] | None = None
+) -> socket.socket:
+    """A TCP socket to one of the host's checked addresses: the name is resolved once, here, and the
+    socket goes to what was checked, so a DNS answer that changes afterwards is never followed."""
+    last: OSError | None = None
+    for address in resolve_public(host, port):
+        try:
+            return socket.create_connection((address, port), timeout, source_address)
+        except OSError as exc:
+            last = exc
+    raise last or OSError(f"cannot connect to {host}")
+
+
+def blocked_in(exc: BaseException) -> BlockedAddress | None:
+    """The BlockedAddress a library wrapped (Mastodon.py, prawcore and atproto re-raise their own errors)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, BlockedAddress):
+            return current
+        seen.add(id(current))
+        current = getattr(current, "original_exception", None) or current.__cause__ or current.__context__
+    return None
 
 
 class _GuardedBackend(httpcore.NetworkBackend):
@@ -206,8 +238,53 @@ def raise_for_status(response: Fetched, what: str = "server") -> None:
     raise PermanentError(f"the {what} answered HTTP {status}", cause="http_error")
 
 
+class _PinnedConnection(HTTPConnection):
+    """urllib3's connection, resolving and checking its host where it connects and connecting to that
+    address; `host` stays the name, so the Host header and (below) TLS still speak to the name."""
+
+    def _new_conn(self) -> socket.socket:
+        addresses = resolve_public(self._dns_host, self.port)
+        failure: Exception | None = None
+        for address in addresses:
+            try:
+                return urllib3_connection.create_connection(
+                    (address, self.port),
+                    self.timeout,
+                    source_address=self.source_address,
+                    socket_options=self.socket_options,
+                )
+            except TimeoutError as exc:
+                failure = ConnectTimeoutError(self, f"Connection to {self.host} timed out")
+                failure.__cause__ = exc
+            except OSError as exc:
+                failure = NewConnectionError(self, f"Failed to establish a new connection: {exc}")
+                failure.__cause__ = exc
+        raise failure or NewConnectionError(self, f"no address for {self.host}")
+
+
+class _PinnedTLSConnection(_PinnedConnection, HTTPSConnection):
+    """TLS on the pinned socket: HTTPSConnection.connect() wraps it with SNI and verification for `host`."""
+
+
+class _PinnedPool(HTTPConnectionPool):
+    ConnectionCls = _PinnedConnection
+
+
+class _PinnedTLSPool(HTTPSConnectionPool):
+    ConnectionCls = _PinnedTLSConnection
+
+
 class _GuardedAdapter(HTTPAdapter):
-    """requests has no connect-time hook: each request and each redirect hop is checked before it goes."""
+    """Each request and redirect hop is checked before it goes (a clear error before any connection),
+    and every connection is opened to the address checked when it is made (no DNS rebinding)."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _PinnedPool, "https": _PinnedTLSPool}
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        # Through a proxy the proxy would resolve the name: nothing here could check where it goes.
+        raise BlockedAddress(f"requests through a proxy ({proxy}) are not allowed", cause="blocked_address")
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         validate_url(request.url or "")

@@ -72,8 +72,8 @@ def classified() -> Iterator[None]:
             retry_after=_seconds_until(reset),
         ) from exc
     except (atx.NetworkError, atx.InvokeTimeoutError) as exc:
-        if isinstance(exc.__cause__, safe_http.BlockedAddress) or "not a public address" in str(exc.__cause__):
-            raise safe_http.BlockedAddress(str(exc.__cause__)) from exc
+        if blocked := safe_http.blocked_in(exc):
+            raise safe_http.BlockedAddress(str(blocked)) from exc
         raise TransientError(gettext("Bluesky is unreachable: %(e)s") % {"e": _xrpc(exc)}, cause="unreachable") from exc
     except atx.BadRequestError as exc:
         if _xrpc(exc) in ("AuthenticationRequired", "InvalidToken", "ExpiredToken", "AccountTakedown"):

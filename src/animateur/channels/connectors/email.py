@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from animateur.channels import safe_http
+from animateur.channels import safe_http, safe_mail
 from animateur.channels.connectors.base import Capability, Connector, RawItem, register
 from animateur.channels.errors import AuthError, MalformedItem, PermanentError, TransientError
 from animateur.core.html import text_of
@@ -110,12 +110,12 @@ class EmailConnector(Connector):
         security = self.config.get("imap_security") or "ssl"
         if not host:
             raise PermanentError(gettext("no IMAP server given"), cause="bad_url")
-        safe_http.resolve_public(host, port)  # never a mailbox on our own network (unless allowed)
+        # safe_mail connects to the address it checked: never a mailbox on our own network (unless allowed).
         with classified("IMAP"):
             if security == "ssl":
-                imap: imaplib.IMAP4 = imaplib.IMAP4_SSL(host, port, timeout=safe_http.TIMEOUT_SECONDS)
+                imap: imaplib.IMAP4 = safe_mail.IMAP4_SSL(host, port, timeout=safe_http.TIMEOUT_SECONDS)
             else:
-                imap = imaplib.IMAP4(host, port, timeout=safe_http.TIMEOUT_SECONDS)
+                imap = safe_mail.IMAP4(host, port, timeout=safe_http.TIMEOUT_SECONDS)
                 if security == "starttls":
                     imap.starttls(ssl.create_default_context())
         try:
@@ -227,13 +227,12 @@ class EmailConnector(Connector):
         host, port = str(self.config.get("smtp_host") or ""), int(self.config.get("smtp_port") or 587)
         if not host:
             raise PermanentError(gettext("no SMTP server given: this mailbox can only be read"), cause="bad_url")
-        safe_http.resolve_public(host, port)
         security = self.config.get("smtp_security") or "starttls"
         with classified("SMTP"):
             if security == "ssl":
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=safe_http.TIMEOUT_SECONDS)
+                smtp: smtplib.SMTP = safe_mail.SMTP_SSL(host, port, timeout=safe_http.TIMEOUT_SECONDS)
             else:
-                smtp = smtplib.SMTP(host, port, timeout=safe_http.TIMEOUT_SECONDS)
+                smtp = safe_mail.SMTP(host, port, timeout=safe_http.TIMEOUT_SECONDS)
                 if security == "starttls":
                     smtp.starttls(context=ssl.create_default_context())
             try:

@@ -56,6 +56,8 @@ def classified() -> Iterator[None]:
     except merr.MastodonRatelimitError as exc:
         raise TransientError(gettext("the server asks us to slow down (rate limit)"), cause="rate_limited") from exc
     except (merr.MastodonServerError, merr.MastodonNetworkError) as exc:
+        if blocked := safe_http.blocked_in(exc):  # refused where the connection was made
+            raise blocked from exc
         raise TransientError(
             gettext("the server is unreachable or failing: %(e)s") % {"e": exc}, cause="unreachable"
         ) from exc
@@ -64,9 +66,7 @@ def classified() -> Iterator[None]:
     except merr.MastodonAPIError as exc:
         if getattr(exc, "args", None) and len(exc.args) > 1 and exc.args[1] == 403:
             raise AuthError(gettext("the server refused the access token")) from exc
-        raise PermanentError(
-            gettext("the server refused the request: %(e)s") % {"e": exc}, cause="http_error"
-        ) from exc
+        raise PermanentError(gettext("the server refused the request: %(e)s") % {"e": exc}, cause="http_error") from exc
 
 
 @register

@@ -74,6 +74,8 @@ def classified() -> Iterator[None]:
             retry_after=float(wait) if wait and wait.replace(".", "", 1).isdigit() else None,
         ) from exc
     except (prawcore.exceptions.ServerError, prawcore.exceptions.RequestException) as exc:
+        if blocked := safe_http.blocked_in(exc):
+            raise blocked from exc
         raise TransientError(
             gettext("Reddit is unreachable or failing: %(e)s") % {"e": exc}, cause="unreachable"
         ) from exc
