@@ -375,19 +375,43 @@ def test_list_pages_make_a_few_queries_whatever_the_number_of_posts(
             assert client.get(url).status_code == 200
 
 
-def test_a_sticky_post_leads_the_home_page_before_newer_posts(workspace, client):
-    from datetime import timedelta
+def _titles_on(client, url: str) -> list[str]:
+    import lxml.html
 
-    from django.utils import timezone
+    root = lxml.html.fromstring(client.get(url).content.decode())
+    return [h.text_content().strip() for h in root.xpath("//main//h2[contains(@class, 'post-title')]")]
 
+
+def test_sticky_posts_lead_the_first_home_page_only_as_on_wordpress(workspace, client):
+    """Page 1: stickies first (those of the page, then older ones), then the page's others; later pages
+    are the plain flow by date, where a sticky post also has its place (WP_Query behaves so)."""
     from animateur.core.actions import SystemActor
     from animateur.space.actions import do_create_post
 
-    actor = SystemActor("tests")
+    workspace.posts_per_page = 2
+    workspace.save(update_fields=["posts_per_page"])
     now = timezone.now()
-    do_create_post(workspace, actor=actor, title="Ancien mais épinglé", body="a", status="published",
-                   published_at=now - timedelta(days=30), is_sticky=True)
-    do_create_post(workspace, actor=actor, title="Tout nouveau", body="b", status="published",
-                   published_at=now - timedelta(days=1))
-    text = client.get("/").content.decode()
-    assert text.index("Ancien mais épinglé") < text.index("Tout nouveau")
+    for n, (title, sticky, status) in enumerate(
+        [
+            ("Un", False, "published"),
+            ("Deux épinglé", True, "published"),
+            ("Trois", False, "published"),
+            ("Quatre épinglé", True, "published"),
+            ("Brouillon épinglé", True, "draft"),
+            ("Cinq", False, "published"),
+        ]
+    ):
+        do_create_post(
+            workspace,
+            actor=SystemActor("tests"),
+            title=title,
+            body="Texte.",
+            status=status,
+            published_at=now - timedelta(days=n + 1),
+            is_sticky=sticky,
+        )
+
+    assert _titles_on(client, "/") == ["Deux épinglé", "Quatre épinglé", "Un"]
+    assert _titles_on(client, "/page/2/") == ["Trois", "Quatre épinglé"]
+    assert _titles_on(client, "/page/3/") == ["Cinq"]
+    assert "Page 1 sur 3" in page_text(client.get("/"))

@@ -140,6 +140,18 @@ def public_posts(workspace: Workspace, *, types: tuple[str, ...] = (PostType.POS
     )
 
 
+def sticky_first(workspace: Workspace, first_page: list[Post]) -> list[Post]:
+    """The home page's first page as WordPress shows it: every sticky post leads, then the others.
+
+    Sticky posts of the page keep their order and come first, followed by the sticky posts from
+    further down (newest first), then the page's other posts. Later pages are the plain flow by
+    date, where a sticky post also appears in its place (WP_Query does the same).
+    """
+    leading = [post for post in first_page if post.is_sticky]
+    further = public_posts(workspace).filter(is_sticky=True).exclude(pk__in=[post.pk for post in leading])
+    return leading + list(further) + [post for post in first_page if not post.is_sticky]
+
+
 def public_post_by_date(workspace: Workspace, year: int, month: int, day: int, slug: str) -> Post | None:
     """The published post with this slug whose local publication day is the one in the URL."""
     tz = workspace_tz(workspace)

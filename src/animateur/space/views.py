@@ -79,9 +79,8 @@ def _can_preview(request: HttpRequest, workspace: Workspace) -> bool:
 @public_page
 @site_view
 def home(request: HttpRequest, workspace: Workspace, page: int | None = None) -> HttpResponse:
-    # Sticky posts lead the home page, as readers of a WordPress blog expect.
-    latest = selectors.public_posts(workspace).order_by("-is_sticky", "-published_at", "-id")
-    posts = _page_of(request, latest, workspace.posts_per_page, page)
+    posts = _page_of(request, selectors.public_posts(workspace), workspace.posts_per_page, page)
+    shown = selectors.sticky_first(workspace, list(posts.object_list)) if posts.number == 1 else posts.object_list
     canonical = (
         reverse("space:home") if posts.number == 1 else reverse("space:home_page", args=[posts.number])
     )
@@ -92,7 +91,7 @@ def home(request: HttpRequest, workspace: Workspace, page: int | None = None) ->
             request,
             workspace,
             page_obj=posts,
-            posts=posts.object_list,
+            posts=shown,
             canonical_path=canonical,
             is_home=True,
             page_base=reverse("space:home"),
