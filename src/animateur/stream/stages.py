@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from animateur.core.html import render_markdown, sanitize, text_of
+from animateur.stream import bulk
 from animateur.stream.items import Incoming, Reason
 from animateur.stream.models import Identity, Member, Message, Visibility
 
@@ -85,9 +89,7 @@ def dedupe(batch: list[Incoming]) -> list[Incoming]:
     for channel_id, items in by_channel.items():
         existing = {
             m.external_id: m
-            for m in Message.objects.filter(
-                channel_id=channel_id, external_id__in=[i.external_id for i in items]
-            )
+            for m in Message.objects.filter(channel_id=channel_id, external_id__in=[i.external_id for i in items])
         }
         for item in items:
             key = (channel_id, item.external_id)
@@ -120,9 +122,9 @@ def identify(batch: list[Incoming]) -> list[Incoming]:
     for channel_id, external_id in keys:
         by_channel.setdefault(channel_id, []).append(external_id)
     for channel_id, external_ids in by_channel.items():
-        for ident in Identity.objects.filter(
-            channel_id=channel_id, external_id__in=external_ids
-        ).select_related("member"):
+        for ident in Identity.objects.filter(channel_id=channel_id, external_id__in=external_ids).select_related(
+            "member"
+        ):
             identities[(ident.channel_id, ident.external_id)] = ident
     with_visible = (
         set(
@@ -200,9 +202,7 @@ def _lingua_detect(text: str, languages: tuple[str, ...]) -> str | None:
     detector = _LINGUA.get(key)
     if detector is None:
         wanted = [Language.from_iso_code_639_1(getattr(IsoCode639_1, c.upper())) for c in key]
-        detector = _LINGUA[key] = (
-            LanguageDetectorBuilder.from_languages(*wanted).with_low_accuracy_mode().build()
-        )
+        detector = _LINGUA[key] = LanguageDetectorBuilder.from_languages(*wanted).with_low_accuracy_mode().build()
     found = detector.detect_language_of(text)
     return found.iso_code_639_1.name.lower() if found is not None else None
 
@@ -260,9 +260,8 @@ MODERATORS.append(hold_first_comments)
 def store(batch: list[Incoming]) -> list[Incoming]:
     """The only stage that writes; runs inside the batch's transaction, in a few bulk statements.
 
-    New members and identities are created in bulk; new messages are inserted in bulk by depth
-    (a reply needs its parent's key, so parents of the same batch go first); edits are one bulk
-    update. Thread roots are resolved in memory from the parents.
+    New members and identities are created in bulk; new messages are keyed, linked to their parents
+    and thread roots in memory, and inserted in bulk (stream.bulk); edits are one bulk update.
     """
     now = timezone.now()
     _create_identities(batch, now)
@@ -288,16 +287,10 @@ def store(batch: list[Incoming]) -> list[Incoming]:
             by_key[(item.channel.pk, item.external_id)] = message
             updates.append(message)
         else:
-            item.message = Message(
-                workspace_id=item.channel.workspace_id,
-                channel=item.channel,
-                external_id=item.external_id,
-                received_at=now,
-            )
-            _fill(item.message, item)
+            item.message = _new_message(item, now)
             by_key[(item.channel.pk, item.external_id)] = item.message
             pending.append(item)
-    _insert_by_depth(pending, by_key)
+    _insert_new(pending, by_key)
     # Edits last: their parent may be a message of this same batch, now with its key.
     _link_parents([i for i in batch if not i.unchanged and i.existing is not None], by_key)
     if updates:
@@ -358,21 +351,23 @@ def _link_parents(items: list[Incoming], by_key: dict[tuple[int, str], Message])
             message.thread_root_id = message.pk
 
 
-def _insert_by_depth(pending: list[Incoming], by_key: dict[tuple[int, str], Message]) -> None:
-    """Insert new messages in waves: those whose parent has a key (or that have none), then their replies."""
+def _insert_new(pending: list[Incoming], by_key: dict[tuple[int, str], Message]) -> None:
+    """Key and link new messages parents first, then insert them all in one go.
+
+    Keys are reserved up front and handed out parents first (a reply's key is greater than its
+    parent's, as when each wave was inserted in turn), so a root's thread_root is its own key and a
+    reply's its parent's root, known before the INSERT: no UPDATE of the roots afterwards.
+    """
+    if not pending:
+        return
+    keys = iter(bulk.reserve_ids(Message, len(pending), connections[router.db_for_write(Message)]))
+    ordered: list[Message] = []
     while pending:
         ready, waiting = [], []
-        unsaved = {id(p.message) for p in pending}
+        unlinked = {id(p.message) for p in pending}
         for item in pending:
-            parent = (
-                by_key.get((item.channel.pk, item.parent_external_id)) if item.parent_external_id else None
-            )
-            if (
-                parent is not None
-                and parent.pk is None
-                and id(parent) in unsaved
-                and parent is not item.message
-            ):
+            parent = by_key.get((item.channel.pk, item.parent_external_id)) if item.parent_external_id else None
+            if parent is not None and id(parent) in unlinked and parent is not item.message:
                 waiting.append(item)
             else:
                 ready.append(item)
@@ -380,37 +375,77 @@ def _insert_by_depth(pending: list[Incoming], by_key: dict[tuple[int, str], Mess
             ready, waiting = waiting, []
             for item in ready:
                 item.parent_external_id = None
+        for item in ready:
+            item.message.pk = next(keys)  # type: ignore[union-attr]
+            ordered.append(item.message)  # type: ignore[arg-type]
         _link_parents(ready, by_key)
-        messages = [item.message for item in ready]
-        Message.objects.bulk_create(messages, batch_size=500)  # type: ignore[misc]
-        roots = [m for m in messages if m.thread_root_id is None]
-        for m in roots:
-            m.thread_root_id = m.pk
-        if roots:
-            Message.objects.filter(pk__in=[m.pk for m in roots]).update(thread_root_id=F("id"))
         pending = waiting
+    bulk.insert(ordered)
+
+
+def _filled(item: Incoming, current: dict[str, Any]) -> dict[str, Any]:
+    """The fields an item sets on its message, given the message's `current` values (by attname)."""
+    values: dict[str, Any] = {}
+    if item.text or not item.deleted_at_source:
+        values.update(text=item.text, html=item.html or "", title=item.title)
+    values.update(
+        kind=item.kind,
+        url=item.url or current["url"],
+        created_at=item.created_at,
+        visibility=item.visibility or Visibility.VISIBLE,
+        author_id=item.identity.pk if item.identity is not None else None,
+        language=item.language or current["language"],
+        sentiment=item.sentiment or current["sentiment"],
+        scores={**current["scores"], **item.scores},
+        raw=item.raw or current["raw"],
+        from_organisation=item.from_organisation,
+        sent_by_id=item.sent_by_id,
+        remote_addr=item.remote_addr,
+        user_agent=item.user_agent[:300],
+    )
+    if item.reasons:
+        values["scores"]["reasons"] = [r.__dict__ for r in item.reasons]
+    return values
 
 
 def _fill(message: Message, item: Incoming) -> None:
-    if item.text or not item.deleted_at_source:
-        message.text = item.text
-        message.html = item.html or ""
-        message.title = item.title
-    message.kind = item.kind
-    message.url = item.url or message.url
-    message.created_at = item.created_at
-    message.visibility = item.visibility or Visibility.VISIBLE
-    message.author = item.identity
-    message.language = item.language or message.language
-    message.sentiment = item.sentiment or message.sentiment
-    message.scores = {**message.scores, **item.scores}
-    if item.reasons:
-        message.scores["reasons"] = [r.__dict__ for r in item.reasons]
-    message.raw = item.raw or message.raw
-    message.from_organisation = item.from_organisation
-    message.sent_by_id = item.sent_by_id
-    message.remote_addr = item.remote_addr
-    message.user_agent = item.user_agent[:300]
+    for name, value in _filled(item, message.__dict__).items():
+        setattr(message, name, value)
+    message.author = item.identity  # loaded on the message, as on a new one
+
+
+def _new_message(item: Incoming, now: datetime) -> Message:
+    """A new, unsaved message; built from positional values, at a third of the cost of keywords."""
+    values: dict[str, Any] = {
+        "id": None,
+        "workspace_id": item.channel.workspace_id,
+        "channel_id": item.channel.pk,
+        "external_id": item.external_id,
+        "url": "",
+        "title": "",
+        "text": "",
+        "html": "",
+        "language": "",
+        "sentiment": "",
+        "scores": {},
+        "raw": {},
+        "received_at": now,
+        "edited_at": None,
+        "previous_versions": [],
+        "parent_id": None,
+        "thread_root_id": None,
+    }
+    values.update(_filled(item, values))
+    message = Message(*[values[f.attname] if f.attname in values else f.get_default() for f in _message_fields()])
+    Message.channel.field.set_cached_value(message, item.channel)
+    if item.identity is not None:
+        Message.author.field.set_cached_value(message, item.identity)
+    return message
+
+
+@functools.cache
+def _message_fields() -> tuple[Field, ...]:
+    return tuple(Message._meta.concrete_fields)
 
 
 def _create_identities(batch: list[Incoming], now: object) -> None:
@@ -423,16 +458,16 @@ def _create_identities(batch: list[Incoming], now: object) -> None:
         return
     members: list[Member] = []
     identities: list[Identity] = []
+    owners: list[Member] = []
     for item in new.values():
         author = item.author
         assert author is not None
         member = item.member
         if member is None:
             name = author.display_name or author.handle or author.external_id
-            member = Member(
-                workspace_id=item.channel.workspace_id, display_name=name[:200], email=author.email
-            )
+            member = Member(workspace_id=item.channel.workspace_id, display_name=name[:200], email=author.email)
             members.append(member)
+        owners.append(member)
         identities.append(
             Identity(
                 workspace_id=item.channel.workspace_id,
@@ -449,16 +484,16 @@ def _create_identities(batch: list[Incoming], now: object) -> None:
         )
     try:
         with transaction.atomic():
-            Member.objects.bulk_create(members, batch_size=500)
-            Identity.objects.bulk_create(identities, batch_size=500)
+            bulk.insert(members)
+            for identity, member in zip(identities, owners, strict=True):
+                identity.member = member  # again, now that it has its key
+            bulk.insert(identities)
         created = {(i.channel.pk, i.external_id): i for i in identities}
     except IntegrityError:
         # Another process met the same author at the same moment: take the identities it made.
         created = {}
         for identity in identities:
-            found = Identity.objects.filter(
-                channel_id=identity.channel.pk, external_id=identity.external_id
-            ).first()
+            found = Identity.objects.filter(channel_id=identity.channel.pk, external_id=identity.external_id).first()
             if found is None:
                 identity.member.pk = None
                 identity.member.save()
