@@ -15,6 +15,7 @@ import json
 import re
 import ssl
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -51,6 +52,7 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     query: str = ""  # served only when the request's query contains this text
     used: bool = False
+    before: Callable[[], None] | None = None  # run as the request arrives, before answering it
 
 
 @dataclass
@@ -78,6 +80,8 @@ class Replay:
                 body = self.rfile.read(length) if length else b""
                 replay.received.append(Received(self.command, parts.path, parts.query, dict(self.headers), body))
                 route = replay.match(self.command, parts.path, parts.query)
+                if route is not None and route.before is not None:
+                    route.before()
                 if route is None:
                     self.send_response(599)
                     self.end_headers()

@@ -1,15 +1,20 @@
 """The inbox answers through the channels: a Mastodon mention is replied to from its conversation page."""
 
 import json
+import logging
 from urllib.parse import parse_qs
+
+import pytest
+from django.db import DatabaseError, connections
 
 from animateur.channels.apps import REPLYING_KINDS
 from animateur.channels.connectors import Capability, kinds
-from animateur.channels.models import Channel
+from animateur.channels.models import Channel, RejectedItem
 from animateur.channels.runner import poll_channel
 from animateur.core.roles import Role
 from animateur.inbox import actions as inbox_actions
 from animateur.inbox.models import Conversation, State
+from animateur.stream import pipeline
 from animateur.stream.models import Message
 
 MENTION_ID = "117020577157693549"  # the status of fixtures/mastodon/notifications_mentions.json
@@ -97,3 +102,40 @@ def test_a_feed_item_cannot_be_answered_from_here_and_can_be_marked_answered_els
     assert "Un article sur Acme." in page
     listing = moderator.get("/app/inbox/").content.decode()
     assert "Un article sur Acme." in listing and '<span class="channel channel-rss">rss</span>' in listing
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_reply_goes_out_while_no_database_transaction_is_open(workspace, replay, client_as):
+    conversation = mastodon_mention(workspace, replay)
+    ours = connections["default"]  # this thread's connection, read from the server's thread
+    during_send: list[bool] = []
+    replay.recorded("mastodon", "post_reply").before = lambda: during_send.append(ours.in_atomic_block)
+    moderator = client_as(workspace, Role.MODERATOR)
+    response = moderator.post(f"/app/inbox/c/{conversation.pk}/reply/", {"text": "Bonjour !"})
+    assert response.status_code == 302
+    assert during_send == [False]
+    assert Message.objects.filter(from_organisation=True, external_id="117020583258292382").exists()
+
+
+def test_a_reply_sent_but_not_stored_keeps_its_id_and_the_moderator_is_told_not_to_send_it_again(
+    workspace, replay, client_as, monkeypatch, caplog
+):
+    conversation = mastodon_mention(workspace, replay)
+    replay.recorded("mastodon", "post_reply")
+
+    def broken(items):
+        raise DatabaseError("disk I/O error")
+
+    monkeypatch.setattr(pipeline, "run_pipeline", broken)
+    moderator = client_as(workspace, Role.MODERATOR)
+    with caplog.at_level(logging.ERROR, logger="animateur.channels.actions"):
+        response = moderator.post(f"/app/inbox/c/{conversation.pk}/reply/", {"text": "Bonjour, merci !"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "La réponse a été envoyée mais n’a pas pu être enregistrée ici" in page
+    assert "117020583258292382" in page
+    assert len(replay.requests("POST", "/api/v1/statuses")) == 1
+    assert "117020583258292382" in caplog.text
+    kept = RejectedItem.objects.get(channel__kind="mastodon", external_id="117020583258292382")
+    assert kept.payload["text"] == "Bonjour, merci !" and kept.payload["in_reply_to"] == MENTION_ID
+    assert not Message.objects.filter(from_organisation=True).exists()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from django.db import transaction
@@ -12,10 +14,12 @@ from django.utils.translation import gettext as _
 
 from animateur.channels.connectors import Capability, connector_for, get_kind
 from animateur.channels.errors import ConnectorError
-from animateur.channels.models import Channel
+from animateur.channels.models import Channel, RejectedItem
 from animateur.core.actions import ActionError, Actor, record, require
 from animateur.core.models import Workspace
 from animateur.stream.models import Kind, Message
+
+log = logging.getLogger(__name__)
 
 MIN_INTERVAL = 60
 
@@ -170,11 +174,22 @@ def do_poll_channel_now(channel: Channel, *, actor: Actor) -> None:
         _enqueue_poll(channel.pk)
 
 
-def do_reply_to_message(message: Message, text: str, *, actor: Actor) -> Message:
-    """Send an answer at the message's source and put it in the stream, threaded under the message."""
+@dataclass(frozen=True)
+class SentReply:
+    """An answer the source has accepted, not yet in our stream."""
+
+    channel: Channel
+    parent: Message
+    external_id: str
+    text: str
+    sent_by_id: int | None
+    sent_at: datetime
+
+
+def send_reply(message: Message, text: str, *, actor: Actor) -> SentReply:
+    """Send an answer to `message` at its source. A network call: call it outside any transaction
+    (on SQLite one would hold the database's write lock for as long as the source takes)."""
     from animateur.core.models import User
-    from animateur.stream.items import AuthorInfo, Incoming
-    from animateur.stream.pipeline import run_pipeline
 
     channel = message.channel
     require(actor, channel.workspace, "inbox.reply")
@@ -188,23 +203,84 @@ def do_reply_to_message(message: Message, text: str, *, actor: Actor) -> Message
     except ConnectorError as exc:
         raise ActionError(_("The reply could not be sent: %(error)s") % {"error": exc}) from exc
     user = actor if isinstance(actor, User) else None
+    return SentReply(channel, message, external_id, text, user.pk if user else None, timezone.now())
+
+
+def store_reply(sent: SentReply, *, actor: Actor) -> Message:
+    """Put a sent answer in the stream, threaded under the message it answers, in one transaction."""
+    from animateur.stream.items import AuthorInfo, Incoming
+    from animateur.stream.pipeline import run_pipeline
+
+    channel = sent.channel
     item = Incoming(
         channel=channel,
-        external_id=external_id,
-        text=text,
-        created_at=timezone.now(),
+        external_id=sent.external_id,
+        text=sent.text,
+        created_at=sent.sent_at,
         kind=Kind.REPLY,
-        parent_external_id=message.external_id,
+        parent_external_id=sent.parent.external_id,
         from_organisation=True,
-        sent_by_id=user.pk if user else None,
+        sent_by_id=sent.sent_by_id,
         source_visibility="visible",
         author=AuthorInfo(external_id=f"organisation:{channel.pk}", display_name=channel.workspace.name),
     )
     with transaction.atomic():
         result = run_pipeline([item])
-        answer = result.messages[0]
-        record(channel.workspace, actor, "message.reply", answer, {"to": message.pk, "channel": channel.pk})
+        # Unchanged: a poll read the answer back from the source first and stored it already.
+        answer = (
+            result.messages[0]
+            if result.messages
+            else Message.objects.filter(channel=channel, external_id=sent.external_id).first()
+        )
+        if answer is None:
+            raise ActionError((result.rejected[0].error or "rejected") if result.rejected else "rejected")
+        record(channel.workspace, actor, "message.reply", answer, {"to": sent.parent.pk, "channel": channel.pk})
     return answer
+
+
+def keep_unstored_reply(sent: SentReply, error: Exception) -> None:
+    """A reply the source has but we could not store: logged with its id, and kept for inspection, so
+    that nobody sends it twice and a later poll that reads it back stores it under the same key."""
+    log.error(
+        "reply %s sent on channel %s (to %s) but not stored: %s",
+        sent.external_id,
+        sent.channel.pk,
+        sent.parent.external_id,
+        error,
+    )
+    try:
+        RejectedItem.objects.create(
+            channel=sent.channel,
+            external_id=sent.external_id[:255],
+            reason=f"reply sent at the source but not stored: {type(error).__name__}: {error}",
+            payload={
+                "external_id": sent.external_id,
+                "in_reply_to": sent.parent.external_id,
+                "text": sent.text,
+                "sent_by_id": sent.sent_by_id,
+                "sent_at": sent.sent_at.isoformat(),
+            },
+        )
+    except Exception:  # the database may be what failed: the log line above still holds the id
+        log.exception("could not keep the unstored reply %s", sent.external_id)
+
+
+def do_reply_to_message(message: Message, text: str, *, actor: Actor) -> Message:
+    """Send an answer at the message's source, then put it in the stream, threaded under the message.
+
+    Sending happens outside any transaction; what the source accepted is then stored in one. If the
+    source refuses, nothing is stored. If storing fails after sending, the answer's id is logged and
+    kept (RejectedItem), and the error says it was sent, so that it is not sent again.
+    """
+    sent = send_reply(message, text, actor=actor)
+    try:
+        return store_reply(sent, actor=actor)
+    except Exception as exc:
+        keep_unstored_reply(sent, exc)
+        raise ActionError(
+            _("The reply was sent but could not be saved here: do not send it again. Its id at the source: %(id)s.")
+            % {"id": sent.external_id}
+        ) from exc
 
 
 class ConnectionTest(NamedTuple):

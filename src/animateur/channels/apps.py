@@ -16,7 +16,8 @@ REPLYING_KINDS = ("bluesky", "discourse", "email", "mastodon", "wordpress")
 
 
 def reply_through_channel(conversation: Conversation, parent: Message, text: str, actor: Actor) -> Message:
-    """The inbox's reply handler for connector channels: answer `parent` at its source."""
+    """The inbox's reply handler for connector channels: answer `parent` at its source, then store the
+    answer (the inbox calls it outside any transaction: see do_reply_to_message)."""
     from animateur.channels.actions import do_reply_to_message
 
     return do_reply_to_message(parent, text, actor=actor)

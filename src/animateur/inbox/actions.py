@@ -407,8 +407,10 @@ def do_reply_conversation(
         )
         if newer:
             raise ReplyCollision(newer)
+    # Not in a transaction: a channel's handler sends over the network (which must not hold the
+    # database, on SQLite its write lock) and then stores what was sent in a transaction of its own.
+    message = handler(conversation, _reply_parent(conversation), text, actor)
     with transaction.atomic():
-        message = handler(conversation, _reply_parent(conversation), text, actor)
         conversation.refresh_from_db()
         record(workspace, actor, "inbox.reply", conversation, {"message": message.pk})
     return message
