@@ -6,12 +6,15 @@ or a component of the system (`SystemActor("importer")`), which passes permissio
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils import timezone as dj_timezone
 
+from animateur.core import bulk
 from animateur.core.models import AuditEvent, User, Workspace
 from animateur.core.permissions import has_permission
 
@@ -58,6 +61,30 @@ def record(
         target_id=str(target.pk) if target is not None else "",
         data=data or {},
     )
+
+
+# workspace, actor, verb, target type (a model's label_lower), target id, data
+Event = tuple[Workspace, Actor, str, str, object, dict[str, Any]]
+EVENT_COLUMNS = ("workspace_id", "actor_user_id", "actor", "verb", "target_type", "target_id", "data", "created_at")
+
+
+def record_many(events: Iterable[Event]) -> None:
+    """What `record` writes, for many events in one insert: a pipeline batch writes all of its own at once."""
+    now = dj_timezone.now()
+    rows = [
+        (
+            workspace.pk,
+            actor.pk if isinstance(actor, User) else None,
+            actor_label(actor),
+            verb,
+            target_type,
+            str(target_id),
+            data,
+            now,
+        )
+        for workspace, actor, verb, target_type, target_id, data in events
+    ]
+    bulk.insert(AuditEvent, EVENT_COLUMNS, rows)
 
 
 def do_create_workspace(

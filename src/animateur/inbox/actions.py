@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, datetime
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from animateur.core.actions import ActionError, Actor, SystemActor, record, require
 from animateur.core.html import render_markdown
 from animateur.core.models import Membership, User, Workspace
-from animateur.inbox import business_time, search, sla
+from animateur.inbox import business_time, sla
 from animateur.inbox.models import (
     Conversation,
-    ConversationItem,
     Holiday,
     Label,
     Note,
@@ -60,146 +58,32 @@ def can_reply(conversation: Conversation) -> bool:
     return conversation.channel_kind in REPLY_HANDLERS
 
 
-# ----------------------------------------------------------------- the pipeline's side
+# ----------------------------------------------------------------- expectations of a conversation
+# (the pipeline's side, attaching stored messages to conversations, is animateur.inbox.attach)
 
 
-def _snippet(message: Message) -> str:
-    text = (message.title or message.text or "").strip().replace("\n", " ")
-    return text[:300]
+def expects_answer(conversation: Conversation) -> bool:
+    """Whether the first-response clock runs for this conversation (the rule: sla.expects_answer)."""
+    root_kind = Message.objects.filter(pk=conversation.root_id).values_list("kind", flat=True).first() or ""
+    kind = conversation.channel_kind
+    return sla.expects_answer(kind, root_kind, can_reply=kind in REPLY_HANDLERS)
 
 
-def _preview(message: Message) -> str:
-    return " ".join((message.text or message.title or "").split())[:300]
-
-
-def attach_inbound(message: Message) -> Conversation:
-    """An inbound message opens a conversation, or joins its parent's and reopens it."""
-    from animateur.inbox.hooks import conversation_root_for
-
-    conversation_id = conversation_root_for(message)
-    at = message.created_at
-    if conversation_id is None:
-        workspace = Workspace.objects.get(pk=message.workspace_id)
-        channel = message.channel
-        author = message.author
-        conversation = Conversation(
-            workspace=workspace,
-            root=message,
-            channel_id=message.channel_id,
-            channel_kind=channel.kind,
-            member_id=author.member_id if author else None,
-            author_name=(str(author) if author else "")[:200],
-            subject=_snippet(message),
-            preview=_preview(message),
-            search_text=search.append("", f"{message.title} {message.text}", workspace.language),
-            language=message.language,
-            sentiment=message.sentiment,
-            started_at=at,
-            last_message_at=at,
-            last_inbound_at=at,
-            last_message_id=message.pk,
-            updated_at=timezone.now(),
-        )
-        conversation.due_at = sla.due_at(
-            sla.calendar_for(workspace), sla.target_for(workspace, channel.kind, conversation.priority), at
-        )
-        conversation.save()
-        ConversationItem.objects.create(conversation=conversation, message=message)
-        record(
-            workspace,
-            INBOX,
-            "inbox.conversation.open",
-            conversation,
-            {"message": message.pk, "channel": channel.kind, "started_at": at.isoformat()},
-        )
-        return conversation
-    conversation = (
-        Conversation.objects.select_for_update().select_related("workspace").get(pk=conversation_id)
-    )
-    ConversationItem.objects.create(conversation=conversation, message=message)
-    conversation.message_count = F("message_count") + 1
-    conversation.last_message_at = max(conversation.last_message_at, at)
-    conversation.last_message_id = max(conversation.last_message_id, message.pk)
-    conversation.search_text = search.append(
-        conversation.search_text, message.text, conversation.workspace.language
-    )
-    if at >= conversation.last_inbound_at:
-        conversation.preview = _preview(message)
-    conversation.last_inbound_at = max(conversation.last_inbound_at, at)
-    conversation.updated_at = timezone.now()
-    reopened = conversation.state in (State.WAITING, State.CLOSED)
-    if reopened:
-        conversation.state = State.OPEN
-    conversation.save()
-    conversation.refresh_from_db(fields=["message_count"])
-    if reopened:
-        record(
-            conversation.workspace, INBOX, "inbox.conversation.reopen", conversation, {"message": message.pk}
-        )
-    if conversation.assignee_id:
-        notify(
-            conversation.assignee,
-            conversation,
-            Notification.Kind.NEW_MESSAGE,
-            _("New message from %(name)s") % {"name": conversation.author_name},
-        )
-    return conversation
-
-
-def attach_outbound(message: Message) -> Conversation | None:
-    """Our answer joins its parent's conversation, stops the first-response clock, waits for the member."""
-    from animateur.inbox.hooks import conversation_root_for
-
-    conversation_id = conversation_root_for(message)
-    if conversation_id is None:
-        return None
-    conversation = (
-        Conversation.objects.select_for_update().select_related("workspace").get(pk=conversation_id)
-    )
-    ConversationItem.objects.create(conversation=conversation, message=message)
-    conversation.message_count = F("message_count") + 1
-    conversation.last_message_at = max(conversation.last_message_at, message.created_at)
-    conversation.last_message_id = max(conversation.last_message_id, message.pk)
-    conversation.updated_at = timezone.now()
-    if conversation.state in (State.NEW, State.OPEN):
-        conversation.state = State.WAITING
-    responder = User.objects.filter(pk=message.sent_by_id).first() if message.sent_by_id else None
-    first = conversation.first_response_at is None
-    if first:
-        conversation.first_response_at = message.created_at
-        conversation.first_responder = responder
-    conversation.save()
-    conversation.refresh_from_db(fields=["message_count"])
-    if first:
-        _record_first_response(conversation, responder or INBOX, message.created_at, elsewhere=False)
-    return conversation
-
-
-def _record_first_response(conversation: Conversation, actor: Actor, at: object, *, elsewhere: bool) -> None:
+def _record_first_response(conversation: Conversation, actor: Actor, at: datetime, *, elsewhere: bool) -> None:
     """The audit event the response-time page is computed from: everything it needs, frozen at the time."""
     workspace = conversation.workspace
-    calendar = sla.calendar_for(workspace)
-    target = sla.target_for(workspace, conversation.channel_kind, conversation.priority)
-    started = conversation.started_at
-    record(
-        workspace,
-        actor,
-        "inbox.first_response",
-        conversation,
-        {
-            "channel": conversation.channel_kind,
-            "priority": conversation.priority,
-            "user": actor.pk if isinstance(actor, User) else None,
-            "started_at": started.isoformat(),
-            "responded_at": at.isoformat(),  # type: ignore[attr-defined]
-            "seconds": (at - started).total_seconds(),  # type: ignore[operator]
-            "business_seconds": business_time.business_seconds_between(calendar, started, at),  # type: ignore[arg-type]
-            "in_hours": business_time.is_open(calendar, started),
-            "target_minutes": target.minutes if target else None,
-            "within_target": (at <= conversation.due_at) if conversation.due_at else None,  # type: ignore[operator]
-            "elsewhere": elsewhere,
-        },
+    data = sla.first_response_data(
+        sla.expectations_for([workspace])[workspace.pk],
+        channel_kind=conversation.channel_kind,
+        priority=conversation.priority,
+        started_at=conversation.started_at,
+        due=conversation.due_at,
+        responded_at=at,
+        user_id=actor.pk if isinstance(actor, User) else None,
+        expected=expects_answer(conversation),
+        elsewhere=elsewhere,
     )
+    record(workspace, actor, "inbox.first_response", conversation, data)
 
 
 # ----------------------------------------------------------------- the team's work
@@ -267,10 +151,8 @@ def do_set_conversation_priority(conversation: Conversation, priority: str, *, a
         previous = conversation.priority
         conversation.priority = priority
         if conversation.first_response_at is None:
-            conversation.due_at = sla.due_at(
-                sla.calendar_for(workspace),
-                sla.target_for(workspace, conversation.channel_kind, priority),
-                conversation.started_at,
+            conversation.due_at = sla.expectations_for([workspace])[workspace.pk].due_at(
+                conversation.channel_kind, priority, conversation.started_at, expected=expects_answer(conversation)
             )
         _touch(conversation)
         conversation.save(update_fields=["priority", "due_at", "updated_at"])
@@ -616,24 +498,18 @@ def do_delete_holiday(holiday: Holiday, *, actor: Actor) -> None:
 
 def recompute_due_dates(workspace: Workspace) -> int:
     """Unanswered conversations get their due time again after targets or hours change."""
-    calendar = sla.calendar_for(workspace)
-    targets = list(ResponseTarget.objects.filter(workspace=workspace))
+    expectations = sla.expectations_for([workspace])[workspace.pk]
     changed = 0
-    for conversation in (
+    for pk, channel_kind, priority, started_at, due_at, root_kind in (
         Conversation.objects.filter(workspace=workspace, first_response_at=None)
         .exclude(state=State.CLOSED)
-        .only("pk", "channel_kind", "priority", "started_at", "due_at")
+        .values_list("pk", "channel_kind", "priority", "started_at", "due_at", "root__kind")
         .iterator()
     ):
-        due = sla.due_at(
-            calendar,
-            sla.target_for(workspace, conversation.channel_kind, conversation.priority, targets),
-            conversation.started_at,
-        )
-        if due != conversation.due_at:
-            Conversation.objects.filter(pk=conversation.pk).update(
-                due_at=due, due_sort=due_sort_of(due, None)
-            )
+        expected = sla.expects_answer(channel_kind, root_kind, can_reply=channel_kind in REPLY_HANDLERS)
+        due = expectations.due_at(channel_kind, priority, started_at, expected=expected)
+        if due != due_at:
+            Conversation.objects.filter(pk=pk).update(due_at=due, due_sort=due_sort_of(due, None))
             changed += 1
     return changed
 
@@ -644,14 +520,42 @@ def recompute_due_dates(workspace: Workspace) -> int:
 def notify(user: User, conversation: Conversation | None, kind: str, text: str) -> Notification:
     """An in-app notification; its email goes out at once after commit, or in the digest."""
     workspace_id = conversation.workspace_id if conversation else None
-    notification = Notification.objects.create(
-        workspace_id=workspace_id, user=user, conversation=conversation, kind=kind, text=text[:300]
+    notification = notify_many([(user.pk, workspace_id, conversation.pk if conversation else None, kind, text)])[0]
+    notification.user = user
+    return notification
+
+
+def notify_many(notices: Iterable[tuple[int, int | None, int | None, str, str]]) -> list[Notification]:
+    """Notifications (user, workspace, conversation ids, kind, text) in one insert; each emailed as `notify` does."""
+    notifications = Notification.objects.bulk_create(
+        [
+            Notification(
+                workspace_id=workspace_id, user_id=user_id, conversation_id=conversation_id, kind=kind, text=text[:300]
+            )
+            for user_id, workspace_id, conversation_id, kind, text in notices
+        ]
     )
-    if email_mode(user) == NotificationPreference.Email.IMMEDIATE:
+    if not notifications:
+        return notifications
+    chosen = dict(
+        NotificationPreference.objects.filter(user_id__in={n.user_id for n in notifications}).values_list(
+            "user_id", "email"
+        )
+    )
+    immediate = [
+        n.pk
+        for n in notifications
+        if chosen.get(n.user_id, NotificationPreference.Email.IMMEDIATE) == NotificationPreference.Email.IMMEDIATE
+    ]
+    if immediate:
         from animateur.inbox.tasks import send_notification_email
 
-        transaction.on_commit(lambda: send_notification_email(notification.pk))
-    return notification
+        def send() -> None:
+            for pk in immediate:
+                send_notification_email(pk)
+
+        transaction.on_commit(send)
+    return notifications
 
 
 def email_mode(user: User) -> str:

@@ -1,8 +1,7 @@
-"""The pipeline hook: inbound messages open or reopen conversations; our answers stop the clock.
+"""The pipeline hook: which stored messages are the team's work (animateur.inbox.attach does the rest).
 
-Channel-agnostic: a message joins the conversation of its parent; a message without one
-(no parent, or a parent that is our post) starts a conversation. Runs inside the batch's
-transaction (pipeline.ON_STORE), so no stored message is ever left without its conversation.
+Channel-agnostic. Runs inside the batch's transaction (pipeline.ON_STORE), once per batch, so no
+stored message is ever left without its conversation.
 """
 
 from __future__ import annotations
@@ -14,29 +13,18 @@ from animateur.stream.models import Kind, Message, Visibility
 SKIPPED_VISIBILITY = {Visibility.SPAM, Visibility.TRASH, Visibility.DELETED, Visibility.HIDDEN}
 
 
+def is_work(item: Incoming) -> bool:
+    message = item.message
+    if message is None or item.existing is not None or item.historical:
+        return False  # an edit at the source does not reopen anything; the past (imports, backlog) is no work
+    if message.from_organisation:
+        # Our answers stop a clock; our own posts are what members answer, not conversations.
+        return not (message.kind == Kind.POST and message.parent_id is None)
+    return message.visibility not in SKIPPED_VISIBILITY
+
+
 def on_store(items: list[Incoming]) -> None:
-    from animateur.inbox.actions import attach_inbound, attach_outbound
+    from animateur.inbox.attach import attach
 
-    for item in items:
-        message = item.message
-        if message is None or item.existing is not None or item.historical:
-            continue  # an edit at the source does not reopen anything; the past (imports, backlog) is no work
-        if message.kind == Kind.POST and message.parent_id is None and message.from_organisation:
-            continue
-        if message.from_organisation:
-            attach_outbound(message)
-        elif message.visibility not in SKIPPED_VISIBILITY:
-            attach_inbound(message)
-
-
-def conversation_root_for(message: Message) -> int | None:
-    """The conversation the message's parent belongs to, if any."""
-    from animateur.inbox.models import ConversationItem
-
-    if message.parent_id is None:
-        return None
-    return (
-        ConversationItem.objects.filter(message_id=message.parent_id)
-        .values_list("conversation_id", flat=True)
-        .first()
-    )
+    work: list[Message] = [item.message for item in items if is_work(item)]  # type: ignore[misc]
+    attach(work)
