@@ -25,16 +25,18 @@ def post(
     email: str = "ana@example.org",
     channel: Channel | None = None,
     created_at: datetime | None = None,
+    external_id: str | None = None,
+    name: str = "",
     **kw,
 ) -> Message:
     """One message through the whole pipeline, as a connector or the site form would send it."""
     channel = channel or site_channel(workspace)
     item = Incoming(
         channel=channel,
-        external_id=f"t{next(_ids)}",
+        external_id=external_id or f"t{next(_ids)}",
         text=text,
         created_at=created_at or timezone.now(),
-        author=AuthorInfo(external_id=email, display_name=email.split("@")[0], email=email),
+        author=AuthorInfo(external_id=email, display_name=name or email.split("@")[0], email=email),
         **kw,
     )
     result = run_pipeline([item])

@@ -8,11 +8,12 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from animateur.core.actions import ActionError, Actor, SystemActor, record, require
+from animateur.core.actions import ActionError, Actor, SystemActor, actor_label, record, require
 from animateur.core.models import Membership, User, Workspace
 from animateur.core.roles import Role
-from animateur.moderation import matching
+from animateur.moderation import matching, sources, webhooks
 from animateur.moderation.conditions import ConditionError, clean_condition
 from animateur.moderation.learning import teach
 from animateur.moderation.models import (
@@ -29,7 +30,6 @@ from animateur.moderation.models import (
 from animateur.moderation.prefs import TRUST_LEVELS, settings_for
 from animateur.moderation.reviews import enqueue
 from animateur.moderation.rules import RESTRICTIVE, clean_actions
-from animateur.moderation.sources import act_at_source
 from animateur.moderation.trust import trust_level
 from animateur.stream.actions import do_set_message_visibility
 from animateur.stream.items import Reason
@@ -41,6 +41,9 @@ DECISIONS = {
     "delete": Visibility.TRASH,
     "spam": Visibility.SPAM,
 }
+# What the message's source is asked to do (after commit, where its connector can); approving
+# restores at the source only what we hid there.
+AT_SOURCE = {"approve": "restore", "reject": "hide", "delete": "delete", "spam": "spam"}
 ITEM_STATUS = {
     "approve": ReviewItem.Status.APPROVED,
     "reject": ReviewItem.Status.REJECTED,
@@ -90,9 +93,7 @@ def do_remove_watched_word(word: WatchedWord, *, actor: Actor) -> None:
     workspace = word.workspace
     require(actor, workspace, "moderation.rules.edit")
     with transaction.atomic():
-        record(
-            workspace, actor, "moderation.word.remove", word, {"pattern": word.pattern, "action": word.action}
-        )
+        record(workspace, actor, "moderation.word.remove", word, {"pattern": word.pattern, "action": word.action})
         word.delete()
         _bump_words(workspace)
 
@@ -136,26 +137,55 @@ def clean_rule(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def do_save_rule(
-    workspace: Workspace, data: dict[str, Any], rule: Rule | None = None, *, actor: Actor
-) -> Rule:
+def do_save_rule(workspace: Workspace, data: dict[str, Any], rule: Rule | None = None, *, actor: Actor) -> Rule:
     """Create a rule, or change one of this workspace's."""
     require(actor, workspace, "moderation.rules.edit")
     if rule is not None and rule.workspace_id != workspace.pk:
         raise ActionError("no such rule")
     fields = clean_rule(data)
+    _check_saved_replies(workspace, fields["actions"])
+    calls = any(a["type"] == "webhook" for a in fields["actions"])
+    secret = ""
     with transaction.atomic():
         if rule is None:
-            rule = Rule.objects.create(workspace=workspace, created_by=_user(actor), **fields)
+            rule = Rule(workspace=workspace, created_by=_user(actor))
             verb = "moderation.rule.create"
         else:
-            for key, value in fields.items():
-                setattr(rule, key, value)
-            rule.updated_at = timezone.now()
-            rule.save()
             verb = "moderation.rule.update"
-        record(workspace, actor, verb, rule, fields)
+        for key, value in fields.items():
+            setattr(rule, key, value)
+        if calls and not rule.webhook_secret:
+            secret = rule.webhook_secret = webhooks.new_secret()
+        rule.updated_at = timezone.now()
+        rule.save()
+        record(workspace, actor, verb, rule, {**fields, "new_webhook_secret": bool(secret)})
+    # Given back once, for the moderator to copy: only its encrypted form is kept.
+    rule.revealed_secret = secret  # type: ignore[attr-defined]
     return rule
+
+
+def do_renew_webhook_secret(rule: Rule, *, actor: Actor) -> str:
+    """A new secret for the rule's webhook calls, returned once; the old one stops signing at once."""
+    require(actor, rule.workspace, "moderation.rules.edit")
+    secret = webhooks.new_secret()
+    with transaction.atomic():
+        rule.webhook_secret = secret
+        rule.save(update_fields=["webhook_secret"])
+        record(rule.workspace, actor, "moderation.rule.webhook_secret", rule, {})
+    return secret
+
+
+def _check_saved_replies(workspace: Workspace, actions: list[dict[str, Any]]) -> None:
+    from animateur.inbox.models import SavedReply
+
+    for action in actions:
+        value = action.get("value", "")
+        if (
+            action["type"] == "reply"
+            and value.isdigit()
+            and not SavedReply.objects.filter(workspace=workspace, pk=int(value)).exists()
+        ):
+            raise ActionError(_("there is no saved reply number %(number)s") % {"number": value})
 
 
 def do_delete_rule(rule: Rule, *, actor: Actor) -> None:
@@ -186,7 +216,7 @@ def do_moderate_messages(messages: Iterable[Message], decision: str, *, actor: A
     workspace = Workspace.objects.get(pk=workspace_ids.pop())
     require(actor, workspace, "moderation.review")
     rows = list(
-        Message.objects.filter(pk__in=[m.pk for m in batch], workspace=workspace).select_related("channel")
+        Message.objects.filter(pk__in=[m.pk for m in batch], workspace=workspace).select_related("channel", "workspace")
     )
     previous = {m.pk: m.visibility for m in rows}
     now = timezone.now()
@@ -201,6 +231,9 @@ def do_moderate_messages(messages: Iterable[Message], decision: str, *, actor: A
         _mark_reversals(rows, decision, actor, now)
         lessons = _lessons(rows, decision, previous, items)
         teach(workspace, lessons)
+        at_source = AT_SOURCE[decision]
+        targets = sources.hidden_at_source(rows) if at_source == "restore" else rows
+        sources.request(targets, at_source, requested_by=actor_label(actor))
         for message in rows:
             record(
                 workspace,
@@ -213,18 +246,6 @@ def do_moderate_messages(messages: Iterable[Message], decision: str, *, actor: A
                     "review_item": items[message.pk].pk if message.pk in items else None,
                 },
             )
-    if decision in ("reject", "delete", "spam"):
-        for message in rows:
-            if message.channel.kind != "site" and not act_at_source(
-                message, "delete" if decision == "delete" else "hide"
-            ):
-                record(
-                    workspace,
-                    SystemActor("moderation"),
-                    "moderation.hide_at_source_unsupported",
-                    message,
-                    {"channel": message.channel.kind},
-                )
     return len(rows)
 
 
@@ -294,9 +315,7 @@ def do_escalate(items: Iterable[ReviewItem], *, to: User | None = None, note: st
         from django.core.mail import send_mail
 
         transaction.on_commit(
-            lambda: send_mail(
-                f"[{workspace.name}] escalated", note or "", None, [to.email], fail_silently=True
-            )
+            lambda: send_mail(f"[{workspace.name}] escalated", note or "", None, [to.email], fail_silently=True)
         )
     return len(items)
 
@@ -318,9 +337,7 @@ def flag_weight(workspace: Workspace, member: Member | None) -> float:
     return round(FLAG_TRUST_WEIGHT[level] * 2 * (upheld + 1) / (decided + 2), 3)
 
 
-def do_flag_message(
-    message: Message, reason: str = "", *, actor: Actor, by_member: Member | None = None
-) -> Flag:
+def do_flag_message(message: Message, reason: str = "", *, actor: Actor, by_member: Member | None = None) -> Flag:
     """A teammate (actor) or a member of the community (by_member, actor = SystemActor) flags a message."""
     workspace = message.workspace
     if by_member is None:
@@ -363,9 +380,7 @@ def do_flag_message(
 # ------------------------------------------------------------------ sanctions
 
 
-def do_sanction_member(
-    member: Member, kind: str, reason: str, days: int | None = None, *, actor: Actor
-) -> Sanction:
+def do_sanction_member(member: Member, kind: str, reason: str, days: int | None = None, *, actor: Actor) -> Sanction:
     workspace = member.workspace
     require(actor, workspace, "moderation.sanction")
     if kind not in Sanction.Kind.values:

@@ -1,9 +1,16 @@
-"""What rules do after a message is stored: assign, auto-reply, alert, webhook, hide at the source."""
+"""What rules do after a message is stored: assign, auto-reply, alert, webhook, hide at the source.
+
+Runs once the batch's transaction has committed. Each effect stands alone: one that fails is
+logged and the others still happen. Whatever talks to another server (webhooks, the source) is
+handed to a task.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -11,9 +18,9 @@ from django.urls import reverse
 
 from animateur.core.actions import SystemActor, record
 from animateur.core.models import Membership, User
+from animateur.moderation import sources
 from animateur.moderation.models import ReviewItem
 from animateur.moderation.rules import Plan
-from animateur.moderation.sources import act_at_source, can, connector
 from animateur.stream.models import Message
 
 log = logging.getLogger(__name__)
@@ -24,9 +31,7 @@ def teammate(workspace_id: int, ref: str) -> User | None:
     """A team member of the workspace named by email or id; None for anyone else."""
     query = Membership.objects.filter(workspace_id=workspace_id).select_related("user")
     ref = ref.strip()
-    membership = (
-        query.filter(user_id=int(ref)) if ref.isdigit() else query.filter(user__email__iexact=ref)
-    ).first()
+    membership = (query.filter(user_id=int(ref)) if ref.isdigit() else query.filter(user__email__iexact=ref)).first()
     return membership.user if membership else None
 
 
@@ -36,47 +41,51 @@ def has_effects(plan: Plan) -> bool:
 
 
 def run_effects(message: Message, plan: Plan) -> None:
-    workspace = message.workspace
+    steps: list[tuple[str, Callable[[], None]]] = []
     if plan.assign:
-        _assign(message, plan.assign)
+        steps.append(("assign", lambda: _assign(message, plan.assign or "")))
     if plan.reply:
-        _reply(message, plan.reply, plan.reply_rule)
+        steps.append(("reply", lambda: _reply(message, plan.reply or "", plan.reply_rule)))
     for ref in plan.alerts:
-        user = teammate(workspace.pk, ref)
-        if user is None:
-            log.warning("rule alert to %r: not a member of workspace %s", ref, workspace.pk)
-            continue
-        link = settings.BASE_URL + reverse("moderation:message", args=[message.pk])
-        send_mail(
-            f"[{workspace.name}] {message.text[:60]}",
-            f"{message.author_name}: {message.text}\n\n{link}",
-            None,
-            [user.email],
-            fail_silently=True,
-        )
-        record(workspace, ACTOR, "moderation.alert", message, {"to": user.email})
-    for url in plan.webhooks:
-        from animateur.moderation.tasks import call_webhook
+        steps.append(("alert", partial(_alert, message, ref)))
+    if plan.webhooks:
+        steps.append(("webhook", lambda: _webhooks(message, plan.webhooks)))
+    if plan.hide_at_source:
+        steps.append(("hide", lambda: _hide_at_source(message)))
+    for name, step in steps:
+        try:
+            step()
+        except Exception:
+            log.exception("rule effect %s failed for message %s", name, message.pk)
 
-        call_webhook(
-            url,
-            {
-                "workspace": workspace.slug,
-                "message": message.pk,
-                "channel": message.channel.kind,
-                "text": message.text,
-                "visibility": message.visibility,
-                "url": message.url,
-            },
-        )
-    if plan.hide_at_source and not act_at_source(message, "hide"):
-        record(
-            workspace,
-            ACTOR,
-            "moderation.hide_at_source_unsupported",
-            message,
-            {"channel": message.channel.kind},
-        )
+
+def _alert(message: Message, ref: str) -> None:
+    workspace = message.workspace
+    user = teammate(workspace.pk, ref)
+    if user is None:
+        log.warning("rule alert to %r: not a member of workspace %s", ref, workspace.pk)
+        return
+    link = settings.BASE_URL + reverse("moderation:message", args=[message.pk])
+    send_mail(
+        f"[{workspace.name}] {message.text[:60]}",
+        f"{message.author_name}: {message.text}\n\n{link}",
+        None,
+        [user.email],
+        fail_silently=True,
+    )
+    record(workspace, ACTOR, "moderation.alert", message, {"to": user.email})
+
+
+def _webhooks(message: Message, calls: list[tuple[int, str]]) -> None:
+    from animateur.moderation.tasks import deliver_webhook
+    from animateur.moderation.webhooks import create_deliveries
+
+    for delivery in create_deliveries(message, calls):
+        deliver_webhook(delivery.pk, 1)
+
+
+def _hide_at_source(message: Message) -> None:
+    sources.request([message], "hide", requested_by=str(ACTOR))
 
 
 def _assign(message: Message, ref: str) -> None:
@@ -97,32 +106,36 @@ def _assign(message: Message, ref: str) -> None:
     record(message.workspace, ACTOR, "moderation.assign", message, {"to": user.email})
 
 
+def reply_text(message: Message, ref: str) -> str:
+    """The auto-reply's text: a saved reply (by number) with its variables filled, or the text itself."""
+    if not re.fullmatch(r"\d+", ref.strip()):
+        return ref
+    from animateur.inbox.models import SavedReply
+
+    saved = SavedReply.objects.filter(workspace=message.workspace, pk=int(ref)).first()
+    if saved is None:
+        return ""
+    values = {
+        "member_name": message.author_name,
+        "workspace_name": message.workspace.name,
+        "agent_name": message.workspace.name,  # no teammate wrote it: the organisation signs
+    }
+    return re.sub(r"\{(member_name|workspace_name|agent_name)\}", lambda m: values[m.group(1)], saved.body)
+
+
 def _reply(message: Message, ref: str, rule_id: int | None) -> None:
-    text = ref
-    if re.fullmatch(r"\d+", ref):
-        try:
-            from animateur.inbox.models import SavedReply  # type: ignore[attr-defined]
-
-            saved = SavedReply.objects.filter(workspace=message.workspace, pk=int(ref)).first()
-            text = getattr(saved, "body", None) or getattr(saved, "text", None) or ""
-        except ImportError:
-            text = ""
+    text = reply_text(message, ref)
     if not text:
+        record(message.workspace, ACTOR, "moderation.auto_reply_failed", message, {"rule": rule_id, "ref": ref})
         return
-    if message.channel.kind != "site":
-        found = connector(message) if can(message, "reply") else None
-        if found is None:
-            record(message.workspace, ACTOR, "moderation.auto_reply_unsupported", message, {"rule": rule_id})
-            return
-        external_id = found.reply(message, text)
-        record(
-            message.workspace,
-            ACTOR,
-            "moderation.auto_reply",
-            message,
-            {"rule": rule_id, "at_source": external_id},
-        )
-        return
-    from animateur.space.comments import do_reply_as_organisation
+    if message.channel.kind == "site":
+        from animateur.space.comments import do_reply_as_organisation
 
-    do_reply_as_organisation(message, text, actor=ACTOR)
+        do_reply_as_organisation(message, text, actor=ACTOR)
+        return
+    if not sources.can(message, "reply"):
+        record(message.workspace, ACTOR, "moderation.auto_reply_unsupported", message, {"rule": rule_id})
+        return
+    from animateur.moderation.tasks import auto_reply_task
+
+    auto_reply_task(message.pk, text, rule_id)

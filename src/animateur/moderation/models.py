@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from animateur.core.crypto import EncryptedTextField
 from animateur.core.models import Workspace
 from animateur.stream.models import Member, Message
 
@@ -64,9 +65,7 @@ class WatchedWord(models.Model):
     class Meta:
         ordering = ["action", "pattern"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["workspace", "pattern", "action"], name="one_watched_word_per_action"
-            )
+            models.UniqueConstraint(fields=["workspace", "pattern", "action"], name="one_watched_word_per_action")
         ]
 
     def __str__(self) -> str:
@@ -89,6 +88,8 @@ class Rule(models.Model):
     conditions = models.JSONField(default=list)
     # [{"type": "hold"}, {"type": "label", "value": "promo"}, ...]
     actions = models.JSONField(default=list)
+    # Signs the rule's webhook calls (HMAC-SHA256 of the body); shown once to the moderator who made it.
+    webhook_secret = EncryptedTextField(blank=True, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -117,13 +118,47 @@ class RuleHit(models.Model):
     )
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["rule", "message"], name="one_hit_per_rule_and_message")
-        ]
+        constraints = [models.UniqueConstraint(fields=["rule", "message"], name="one_hit_per_rule_and_message")]
         indexes = [models.Index(fields=["message"])]
 
     def __str__(self) -> str:
         return f"rule {self.rule_id} on message {self.message_id}"
+
+
+class WebhookDelivery(models.Model):
+    """One call of a rule's webhook for one message, with every attempt's outcome.
+
+    The body is kept as sent so that each retry carries the same bytes and the same signature.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="deliveries")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    url = models.URLField(max_length=2000)
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["rule", "-created_at"]),
+            models.Index(fields=["status", "next_attempt_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"webhook of rule {self.rule_id} for message {self.message_id} ({self.status})"
 
 
 class MessageLabel(models.Model):
@@ -184,9 +219,7 @@ class ReviewReason(models.Model):
     """One reason an item is in the queue: its kind (for counts), detail and score."""
 
     item = models.ForeignKey(ReviewItem, on_delete=models.CASCADE, related_name="reasons")
-    kind = models.CharField(
-        max_length=40, help_text="rule, watched-word, spam-score, flag, trust, sanction ..."
-    )
+    kind = models.CharField(max_length=40, help_text="rule, watched-word, spam-score, flag, trust, sanction ...")
     source = models.CharField(max_length=80)
     detail = models.CharField(max_length=500, blank=True)
     score = models.FloatField(null=True, blank=True)
@@ -267,9 +300,7 @@ class Sanction(models.Model):
 
     def is_active(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
-        return (
-            self.lifted_at is None and self.starts_at <= now and (self.ends_at is None or self.ends_at > now)
-        )
+        return self.lifted_at is None and self.starts_at <= now and (self.ends_at is None or self.ends_at > now)
 
 
 class LearningState(models.Model):

@@ -49,7 +49,7 @@ class Plan:
     reply: str | None = None
     reply_rule: int | None = None
     alerts: list[str] = field(default_factory=list)
-    webhooks: list[str] = field(default_factory=list)
+    webhooks: list[tuple[int, str]] = field(default_factory=list)  # (rule, address): each rule signs its own
     hide_at_source: bool = False
 
 
@@ -83,8 +83,8 @@ def apply_rules(rules: Iterable[RuleLike], subject: Subject, plan: Plan) -> list
                 plan.reply, plan.reply_rule = value, rule.pk
             elif kind == "alert" and value and value not in plan.alerts:
                 plan.alerts.append(value)
-            elif kind == "webhook" and value and value not in plan.webhooks:
-                plan.webhooks.append(value)
+            elif kind == "webhook" and value and (rule.pk, value) not in plan.webhooks:
+                plan.webhooks.append((rule.pk, value))
             elif kind == "hide":
                 plan.hide_at_source = True
         matched.append((rule, strongest(a.get("type", "") for a in rule.actions)))
@@ -93,8 +93,6 @@ def apply_rules(rules: Iterable[RuleLike], subject: Subject, plan: Plan) -> list
 
 def clean_actions(actions: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """The actions with their values checked, or ValueError naming the problem."""
-    from django.core.validators import URLValidator
-
     cleaned = []
     for action in actions:
         kind = action.get("type")
@@ -104,10 +102,9 @@ def clean_actions(actions: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         if kind in NEEDS_VALUE and not value:
             raise ValueError(f"the action {kind} needs a value")
         if kind == "webhook":
-            try:
-                URLValidator(schemes=["http", "https"])(value)
-            except Exception:
-                raise ValueError(f"{value!r} is not a web address") from None
+            from animateur.moderation.webhooks import check_url
+
+            value = check_url(value)
         cleaned.append({"type": kind, "value": value} if kind in NEEDS_VALUE else {"type": kind})
     if not cleaned:
         raise ValueError("a rule needs at least one action")

@@ -12,7 +12,15 @@ from django.utils import timezone
 
 from animateur.core.models import Workspace
 from animateur.moderation.conditions import Subject, matches
-from animateur.moderation.models import MessageLabel, ReviewItem, ReviewReason, Rule, RuleHit, Sanction
+from animateur.moderation.models import (
+    MessageLabel,
+    ReviewItem,
+    ReviewReason,
+    Rule,
+    RuleHit,
+    Sanction,
+    WebhookDelivery,
+)
 from animateur.moderation.rules import strongest
 from animateur.moderation.trust import TrustStats, member_stats, trust_levels
 from animateur.stream.models import Member, Message, Visibility
@@ -129,9 +137,7 @@ def subjects_of(workspace: Workspace, messages: list[Message]) -> list[Subject]:
     member_ids = [m.author.member_id for m in messages if m.author_id]
     levels = trust_levels(workspace.pk, member_ids)
     labels: dict[int, set[str]] = {}
-    for message_id, label in MessageLabel.objects.filter(message__in=messages).values_list(
-        "message_id", "label"
-    ):
+    for message_id, label in MessageLabel.objects.filter(message__in=messages).values_list("message_id", "label"):
         labels.setdefault(message_id, set()).add(label)
     firsts = _first_messages(workspace, messages)
     return [
@@ -225,6 +231,16 @@ def dry_run(
 
 
 def rule_hits(rule: Rule, limit: int = 50) -> QuerySet[RuleHit]:
-    return rule.hits.select_related("message", "message__channel", "message__author").order_by("-created_at")[
-        :limit
-    ]
+    return rule.hits.select_related("message", "message__channel", "message__author").order_by("-created_at")[:limit]
+
+
+def webhook_deliveries(rule: Rule, limit: int = 30) -> list[WebhookDelivery]:
+    """The rule's latest webhook calls, failures included, as its page lists them."""
+    return list(rule.deliveries.select_related("message").order_by("-created_at", "-id")[:limit])
+
+
+def saved_replies(workspace: Workspace) -> list[Any]:
+    """The workspace's saved replies, for the rule form's auto-reply (by number)."""
+    from animateur.inbox.models import SavedReply
+
+    return list(SavedReply.objects.filter(workspace=workspace).order_by("title").only("pk", "title"))

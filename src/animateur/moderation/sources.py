@@ -1,45 +1,308 @@
 """Hiding, deleting or answering a message at its source, where the channel's connector can.
 
-Connectors declare capabilities (animateur.channels.connectors.base); a channel that cannot
-do it keeps the decision here only, and the audit trail says so.
+Connectors declare capabilities (animateur.channels.connectors.base). A decision here is taken at
+once; what the source must do is asked after the transaction commits, by a task, so that a slow or
+failing source never holds a database transaction nor loses the decision. Every outcome is an
+audit event on the message (verbs below), which the message's page and the queue show:
+
+- `moderation.source.local_only`: the channel cannot do it; the message is hidden here only;
+- `moderation.source.done`: the source did it;
+- `moderation.source.failed`: the source refused or failed (`error`, `cause`; `retry_at` while
+  another attempt is planned).
+
+Our own site is its own source: its visibility is the decision itself, nothing is asked.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from animateur.core.actions import SystemActor, record
+from animateur.core.models import AuditEvent
 from animateur.stream.models import Message
 
 log = logging.getLogger(__name__)
+ACTOR = SystemActor("moderation")
+
+DONE, FAILED, LOCAL_ONLY = "moderation.source.done", "moderation.source.failed", "moderation.source.local_only"
+VERBS = (DONE, FAILED, LOCAL_ONLY)
+# hide: out of sight, reversible; spam: the source's spam folder where it has one; restore: undo either.
+WHAT = ("hide", "delete", "spam", "restore")
+RETRY_SECONDS = (60, 600)  # before the 2nd and 3rd attempts when the source is down
+MAX_ATTEMPTS = len(RETRY_SECONDS) + 1
+
+WHAT_LABELS = {
+    "hide": gettext_lazy("hide"),
+    "delete": gettext_lazy("delete"),
+    "spam": gettext_lazy("mark as spam"),
+    "restore": gettext_lazy("restore"),
+}
+DONE_SENTENCES = {
+    "hide": gettext_lazy("Hidden at the source too (%(channel)s)."),
+    "delete": gettext_lazy("Deleted at the source too (%(channel)s)."),
+    "spam": gettext_lazy("Marked as spam at the source too (%(channel)s)."),
+    "restore": gettext_lazy("Restored at the source too (%(channel)s)."),
+}
+LOCAL_SENTENCES = {
+    "hide": gettext_lazy("Hidden here only, not at the source: %(why)s (%(channel)s)."),
+    "delete": gettext_lazy("Deleted here only, not at the source: %(why)s (%(channel)s)."),
+    "spam": gettext_lazy("Marked as spam here only, not at the source: %(why)s (%(channel)s)."),
+    "restore": gettext_lazy("Restored here only, not at the source: %(why)s (%(channel)s)."),
+}
+FAILED_SENTENCE = gettext_lazy("Could not %(what)s at the source (%(channel)s): %(error)s")
+RETRYING_SENTENCE = gettext_lazy(
+    "Could not %(what)s at the source yet (%(channel)s): %(error)s. Another attempt will follow."
+)
+OBSTACLES = {
+    "no_connector": gettext_lazy("this kind of channel has no connector"),
+    "no_capability": gettext_lazy("this kind of channel cannot do it at the source"),
+    "own_posts_only": gettext_lazy("this kind of channel only lets us delete our own posts"),
+    "no_credentials": gettext_lazy("the channel has no credentials to moderate at the source"),
+}
 
 
 def connector(message: Message) -> Any:
-    try:
-        from animateur.channels.connectors.base import connector_for
-    except ImportError:  # pragma: no cover - the channels app always ships it
-        return None
+    from animateur.channels.connectors.base import connector_for
+
     try:
         return connector_for(message.channel)
     except Exception:  # no connector for this kind, or it cannot be built (credentials)
         return None
 
 
+def _capabilities(found: Any) -> set[str]:
+    return {str(c) for c in getattr(found, "capabilities", ())}
+
+
 def can(message: Message, capability: str) -> bool:
     found = connector(message)
-    return found is not None and capability in {str(c) for c in getattr(found, "capabilities", ())}
+    return found is not None and capability in _capabilities(found)
 
 
-def act_at_source(message: Message, what: str) -> bool:
-    """`what` is "hide" or "delete"; True when the source did it (our own site always does)."""
-    if message.channel.kind == "site":
-        return True
-    found = connector(message)
-    if found is None or what not in {str(c) for c in getattr(found, "capabilities", ())}:
-        return False
+def obstacle(message: Message, what: str, found: Any = None) -> str:
+    """Why the source cannot do `what` to this message (a key of OBSTACLES), or "" if it can be asked."""
+    found = found if found is not None else connector(message)
+    if found is None:
+        return "no_connector"
+    capabilities = _capabilities(found)
+    if what in ("hide", "spam", "restore"):
+        if "hide" not in capabilities or (what == "restore" and not hasattr(found, "moderate")):
+            return "no_capability"
+    elif what == "delete":
+        if "delete" not in capabilities:
+            return "no_capability"
+        if "delete" in {str(c) for c in getattr(found, "own_posts_only", ())} and not message.from_organisation:
+            return "own_posts_only"
+    if getattr(found, "authenticated", True) is False:
+        return "no_credentials"
+    return ""
+
+
+def _call(found: Any, message: Message, what: str) -> None:
+    moderate = getattr(found, "moderate", None)
+    if what == "hide":
+        found.hide(message)
+    elif what == "delete":
+        found.delete(message)
+    elif what == "spam":
+        moderate(message, "spam") if moderate else found.hide(message)
+    elif what == "restore" and moderate:
+        moderate(message, "approved")
+
+
+def request(messages: list[Message], what: str, *, requested_by: str = "") -> list[tuple[Message, str]]:
+    """Ask the messages' sources to do `what`, once the current transaction (if any) commits.
+
+    Returns the messages whose source cannot, with why: they are decided here only, and the audit
+    trail says so at once.
+    """
+    if what not in WHAT:
+        raise ValueError(f"unknown action at the source {what!r}")
+    local: list[tuple[Message, str]] = []
+    asked: list[int] = []
+    for message in messages:
+        if message.channel.kind == "site":
+            continue
+        why = obstacle(message, what)
+        if why:
+            local.append((message, why))
+            record(
+                message.workspace,
+                ACTOR,
+                LOCAL_ONLY,
+                message,
+                {"what": what, "channel": message.channel.kind, "why": why, "requested_by": requested_by},
+            )
+        else:
+            asked.append(message.pk)
+    if asked:
+        from animateur.moderation.tasks import act_at_source_task
+
+        def enqueue() -> None:
+            for pk in asked:
+                act_at_source_task(pk, what, 1, requested_by)
+
+        transaction.on_commit(enqueue)
+    return local
+
+
+def perform(message_id: int, what: str, attempt: int = 1, requested_by: str = "") -> float | None:
+    """Attempt `what` at the message's source and record the outcome; returns seconds before a retry, if any."""
+    message = Message.objects.select_related("channel", "workspace").filter(pk=message_id).first()
+    if message is None:
+        return None
+    from animateur.channels.errors import ConnectorError, TransientError
+
+    data: dict[str, Any] = {
+        "what": what,
+        "channel": message.channel.kind,
+        "attempt": attempt,
+        "requested_by": requested_by,
+    }
+    with translation.override(message.workspace.language or None):
+        found = connector(message)
+        why = obstacle(message, what, found)
+        if why:  # the channel changed since the decision (credentials removed, kind without connector)
+            record(message.workspace, ACTOR, LOCAL_ONLY, message, {**data, "why": why})
+            return None
+        try:
+            _call(found, message, what)
+        except TransientError as exc:
+            retry = RETRY_SECONDS[attempt - 1] if attempt < MAX_ATTEMPTS else None
+            if retry is not None:
+                data["retry_at"] = (timezone.now() + timedelta(seconds=retry)).isoformat()
+            record(message.workspace, ACTOR, FAILED, message, {**data, "error": str(exc), "cause": exc.cause})
+            return retry
+        except ConnectorError as exc:
+            record(message.workspace, ACTOR, FAILED, message, {**data, "error": str(exc), "cause": exc.cause})
+        except Exception as exc:  # a connector's bug must not lose the record of the attempt
+            log.exception("could not %s message %s at its source", what, message.pk)
+            record(
+                message.workspace,
+                ACTOR,
+                FAILED,
+                message,
+                {**data, "error": _("unexpected error: %(error)s") % {"error": exc}, "cause": "error"},
+            )
+        else:
+            record(message.workspace, ACTOR, DONE, message, data)
+    return None
+
+
+@dataclass
+class Outcome:
+    """The latest word on one action at the source, as the message's page shows it."""
+
+    what: str
+    state: str  # done, failed, retrying, local_only
+    channel: str
+    at: Any
+    error: str = ""
+    why: str = ""
+
+    @property
+    def sentence(self) -> str:
+        """In the reader's language, whatever the language of the worker that recorded it."""
+        values = {
+            "channel": channel_label(self.channel),
+            "what": WHAT_LABELS.get(self.what, self.what),
+            "why": OBSTACLES.get(self.why, self.why),
+            "error": self.error,
+        }
+        if self.state == "done":
+            return str(DONE_SENTENCES.get(self.what, DONE_SENTENCES["hide"])) % values
+        if self.state == "local_only":
+            return str(LOCAL_SENTENCES.get(self.what, LOCAL_SENTENCES["hide"])) % values
+        return str(RETRYING_SENTENCE if self.state == "retrying" else FAILED_SENTENCE) % values
+
+
+def channel_label(kind: str) -> str:
+    from animateur.channels.connectors.base import get_kind
+
     try:
-        getattr(found, what)(message)
-        return True
-    except Exception:
-        log.exception("could not %s message %s at its source", what, message.pk)
-        return False
+        return str(get_kind(kind).label) or kind
+    except KeyError:
+        return kind
+
+
+def outcomes(workspace_id: int, message_ids: list[int]) -> dict[int, list[Outcome]]:
+    """Per message, the latest outcome of each action asked of its source, newest first: one query."""
+    events = AuditEvent.objects.filter(
+        workspace_id=workspace_id,
+        target_type=Message._meta.label_lower,
+        target_id__in=[str(pk) for pk in message_ids],
+        verb__in=VERBS,
+    ).order_by("-created_at", "-id")
+    found: dict[int, list[Outcome]] = {}
+    seen: set[tuple[int, str]] = set()
+    for event in events:
+        pk, what = int(event.target_id), str(event.data.get("what", ""))
+        if (pk, what) in seen:
+            continue
+        seen.add((pk, what))
+        if event.verb == DONE:
+            state = "done"
+        elif event.verb == LOCAL_ONLY:
+            state = "local_only"
+        else:
+            state = "retrying" if event.data.get("retry_at") else "failed"
+        found.setdefault(pk, []).append(
+            Outcome(
+                what,
+                state,
+                str(event.data.get("channel", "")),
+                event.created_at,
+                str(event.data.get("error", "")),
+                str(event.data.get("why", "")),
+            )
+        )
+    return found
+
+
+def hidden_at_source(messages: list[Message]) -> list[Message]:
+    """Those of `messages` that their source last hid (or put in spam) at our request: restoring them there
+    makes sense; a message the source held by itself is the source's own decision and stays so."""
+    if not messages:
+        return []
+    events = AuditEvent.objects.filter(
+        workspace_id=messages[0].workspace_id,
+        target_type=Message._meta.label_lower,
+        target_id__in=[str(m.pk) for m in messages],
+        verb=DONE,
+        data__what__in=["hide", "spam", "restore"],
+    ).order_by("created_at", "id")
+    last: dict[str, str] = {}
+    for target_id, data in events.values_list("target_id", "data"):
+        last[target_id] = data.get("what", "")
+    return [m for m in messages if last.get(str(m.pk)) in ("hide", "spam")]
+
+
+def auto_reply(message_id: int, text: str, rule_id: int | None) -> None:
+    """A rule's automatic answer at the message's source; the outcome is recorded either way."""
+    from animateur.channels.errors import ConnectorError
+
+    message = Message.objects.select_related("channel", "workspace").filter(pk=message_id).first()
+    found = connector(message) if message is not None else None
+    if message is None or found is None:
+        return
+    with translation.override(message.workspace.language or None):
+        try:
+            external_id = found.reply(message, text)
+        except ConnectorError as exc:
+            record(
+                message.workspace,
+                ACTOR,
+                "moderation.auto_reply_failed",
+                message,
+                {"rule": rule_id, "error": str(exc), "cause": exc.cause},
+            )
+            return
+    record(message.workspace, ACTOR, "moderation.auto_reply", message, {"rule": rule_id, "at_source": external_id})

@@ -20,5 +20,6 @@ urlpatterns = [
     path("rules/<int:rule_id>/", views.rule_edit, name="rule"),
     path("rules/<int:rule_id>/dry-run/", views.rule_dry_run, name="rule_dry_run"),
     path("rules/<int:rule_id>/delete/", views.rule_delete, name="rule_delete"),
+    path("rules/<int:rule_id>/webhook-secret/", views.rule_webhook_secret, name="rule_webhook_secret"),
     path("settings/", views.settings_view, name="settings"),
 ]

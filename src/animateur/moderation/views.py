@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from animateur.core.actions import ActionError
 from animateur.core.decorators import workspace_permission
 from animateur.core.permissions import has_permission
-from animateur.moderation import actions, selectors
+from animateur.moderation import actions, selectors, sources
 from animateur.moderation.forms import (
     LiftForm,
     RuleForm,
@@ -57,6 +57,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     reason = request.GET.get("reason", "")
     status = request.GET.get("status", "open")
     items = list(selectors.queue(workspace, reason=reason, status=status)[:QUEUE_PAGE])
+    at_source = sources.outcomes(workspace.pk, [i.message_id for i in items])
+    for item in items:
+        item.at_source = at_source.get(item.message_id, [])  # type: ignore[attr-defined]
     return render(
         request,
         "moderation/queue.html",
@@ -64,9 +67,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "items": items,
             "reason": reason,
             "status": status,
-            "counts": [
-                (kind, REASON_LABELS.get(kind, kind), n) for kind, n in selectors.reason_counts(workspace)
-            ],
+            "counts": [(kind, REASON_LABELS.get(kind, kind), n) for kind, n in selectors.reason_counts(workspace)],
             "open_count": selectors.open_count(workspace),
             "can_escalate": has_permission(request.user, workspace, "moderation.escalate"),
         },
@@ -77,9 +78,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
     workspace = request.workspace
     item = get_object_or_404(
-        ReviewItem.objects.select_related(
-            "message", "message__channel", "message__author", "message__author__member"
-        ),
+        ReviewItem.objects.select_related("message", "message__channel", "message__author", "message__author__member"),
         pk=item_id,
         workspace=workspace,
     )
@@ -113,8 +112,23 @@ def _message_page(request: HttpRequest, message: Message, item: ReviewItem | Non
             "can_sanction": has_permission(request.user, workspace, "moderation.sanction"),
             "can_escalate": has_permission(request.user, workspace, "moderation.escalate"),
             "labels": list(message.moderation_labels.values_list("label", flat=True)),
+            "at_source": sources.outcomes(workspace.pk, [message.pk]).get(message.pk, []),
         },
     )
+
+
+def _local_only_notice(request: HttpRequest, messages: list[Message], decision: str) -> None:
+    """Say at once when the decision stays here: the source of some messages cannot follow it."""
+    what = actions.AT_SOURCE.get(decision)
+    if what is None or what == "restore":
+        return
+    said = set()
+    for message in messages:
+        why = sources.obstacle(message, what) if message.channel.kind != "site" else ""
+        if why and (why, message.channel.kind) not in said:
+            said.add((why, message.channel.kind))
+            outcome = sources.Outcome(what, "local_only", message.channel.kind, None, why=why)
+            flash.warning(request, outcome.sentence)
 
 
 @require_POST
@@ -129,7 +143,9 @@ def decide(request: HttpRequest) -> HttpResponse:
         decision, _sep, item_id = one.partition(":")
         ids = [int(item_id)] if item_id.isdigit() else []
     items = list(
-        ReviewItem.objects.filter(workspace=workspace, pk__in=ids).select_related("message", "workspace")
+        ReviewItem.objects.filter(workspace=workspace, pk__in=ids).select_related(
+            "message", "message__channel", "workspace"
+        )
     )
     back = _next(request, "/app/moderation/")
     if not items:
@@ -144,6 +160,7 @@ def decide(request: HttpRequest) -> HttpResponse:
         flash.error(request, str(exc))
         return redirect(back)
     flash.success(request, _("%(count)d item(s): %(decision)s.") % {"count": count, "decision": _(decision)})
+    _local_only_notice(request, [i.message for i in items], decision)
     return redirect(back)
 
 
@@ -151,9 +168,11 @@ def decide(request: HttpRequest) -> HttpResponse:
 @workspace_permission("moderation.review")
 def decide_message(request: HttpRequest, message_id: int) -> HttpResponse:
     """Approve or reject a message outside the queue (restoring what a rule hid, for example)."""
-    message = get_object_or_404(Message, pk=message_id, workspace=request.workspace)
+    message = get_object_or_404(Message.objects.select_related("channel"), pk=message_id, workspace=request.workspace)
+    decision = request.POST.get("decision", "")
     try:
-        actions.do_moderate_messages([message], request.POST.get("decision", ""), actor=request.user)
+        actions.do_moderate_messages([message], decision, actor=request.user)
+        _local_only_notice(request, [message], decision)
     except ActionError as exc:
         flash.error(request, str(exc))
     return redirect(_next(request, f"/app/moderation/messages/{message.pk}/"))
@@ -208,9 +227,7 @@ def sanction(request: HttpRequest, member_id: int) -> HttpResponse:
         except ActionError as exc:
             flash.error(request, str(exc))
     else:
-        flash.error(
-            request, "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items())
-        )
+        flash.error(request, "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()))
     return redirect(_next(request, f"/app/moderation/members/{member.pk}/"))
 
 
@@ -314,11 +331,23 @@ def rule_edit(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
                 try:
                     saved = actions.do_save_rule(workspace, data, rule, actor=request.user)
                     flash.success(request, _("Rule saved."))
+                    if saved.revealed_secret:  # type: ignore[attr-defined]
+                        # Shown in this answer only, never put in a redirect, a session or a log.
+                        return _rule_page(
+                            request, saved, RuleForm(initial=RuleForm.initial_for(saved)), secret=saved.revealed_secret
+                        )  # type: ignore[attr-defined]
                     return redirect("moderation:rule", rule_id=saved.pk)
                 except ActionError as exc:
                     form.add_error(None, str(exc))
     else:
         form = RuleForm(initial=RuleForm.initial_for(rule)) if rule else RuleForm()
+    return _rule_page(request, rule, form, preview=preview)
+
+
+def _rule_page(
+    request: HttpRequest, rule: Rule | None, form: RuleForm, *, preview: Any = None, secret: str = ""
+) -> HttpResponse:
+    workspace = request.workspace
     return render(
         request,
         "moderation/rule_form.html",
@@ -327,14 +356,25 @@ def rule_edit(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
             "rule": rule,
             "preview": preview,
             "hits": selectors.rule_hits(rule) if rule else [],
-            "figures": next(
-                (f for f in selectors.rules_with_figures(workspace) if f.rule.pk == rule.pk), None
-            )
+            "figures": next((f for f in selectors.rules_with_figures(workspace) if f.rule.pk == rule.pk), None)
             if rule
             else None,
             "days": request.POST.get("days", 7),
+            "calls_webhook": bool(rule and any(a.get("type") == "webhook" for a in rule.actions)),
+            "deliveries": selectors.webhook_deliveries(rule) if rule else [],
+            "secret": secret,
+            "saved_replies": selectors.saved_replies(workspace),
         },
     )
+
+
+@require_POST
+@workspace_permission("moderation.rules.edit")
+def rule_webhook_secret(request: HttpRequest, rule_id: int) -> HttpResponse:
+    rule = get_object_or_404(Rule, pk=rule_id, workspace=request.workspace)
+    secret = actions.do_renew_webhook_secret(rule, actor=request.user)
+    flash.success(request, _("New secret made: the previous one no longer signs the calls."))
+    return _rule_page(request, rule, RuleForm(initial=RuleForm.initial_for(rule)), secret=secret)
 
 
 @workspace_permission("moderation.review")

@@ -1,0 +1,224 @@
+"""Rules' webhooks: the address checked on save, the signed JSON call, its retries and their record.
+
+A matching rule creates one `WebhookDelivery` per message once the batch is committed; a task
+makes each attempt, never inside a database transaction. Timeouts, network failures, 429 and 5xx
+are retried with growing delays; any other answer than 2xx is final. Every attempt's outcome is
+kept on the delivery, which the rule's page lists.
+
+Receivers check `X-Animateur-Signature: sha256=<hex>`, the HMAC-SHA256 of the raw body with the
+rule's secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from animateur.channels import safe_http
+from animateur.channels.errors import PermanentError, TransientError
+from animateur.moderation.models import Rule, WebhookDelivery
+from animateur.stream.models import Message
+
+SIGNATURE_HEADER = "X-Animateur-Signature"
+TIMEOUT_SECONDS = 10.0
+MAX_RESPONSE_BYTES = 64 * 1024
+# Delay before attempt 2, 3, 4, 5; the fifth failure is final.
+BACKOFF_SECONDS = (30, 120, 600, 3600)
+MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
+# A claimed attempt that has not finished after this long is taken as lost (the worker died).
+LEASE_SECONDS = int(TIMEOUT_SECONDS * 3)
+EXCERPT_CHARS = 500
+
+
+class WebhookUrlError(ValueError):
+    """The address cannot receive webhooks; the message says why in the user's language."""
+
+
+def check_url(url: str) -> str:
+    """An http(s) address whose host resolves to public addresses only (unless private URLs are allowed)."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise WebhookUrlError(_("%(url)s is not a web address (http:// or https://)") % {"url": url})
+    try:
+        safe_http.validate_url(url)
+    except safe_http.BlockedAddress:
+        raise WebhookUrlError(
+            _("%(url)s points to a private or local address, which webhooks may not call") % {"url": url}
+        ) from None
+    except TransientError:
+        raise WebhookUrlError(_("the host of %(url)s cannot be found") % {"url": url}) from None
+    except PermanentError:
+        raise WebhookUrlError(_("%(url)s is not a web address (http:// or https://)") % {"url": url}) from None
+    return url
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def payload(rule: Rule, message: Message) -> dict[str, Any]:
+    """What a receiver needs to act without calling back: the rule, the message and why it matched."""
+    author = message.author
+    scores = message.scores or {}
+    return {
+        "event": "moderation.rule_matched",
+        "workspace": message.workspace.slug,
+        "rule": {"id": rule.pk, "name": rule.name},
+        "message": {
+            "id": message.pk,
+            "url": message.url,
+            "review_url": settings.BASE_URL + reverse("moderation:message", args=[message.pk]),
+            "excerpt": message.text[:EXCERPT_CHARS],
+            "kind": message.kind,
+            "visibility": message.visibility,
+            "language": message.language,
+            "created_at": message.created_at,
+        },
+        "channel": {"id": message.channel_id, "kind": message.channel.kind, "name": message.channel.name},
+        "author": {
+            "name": message.author_name,
+            "handle": author.handle if author else "",
+            "member": author.member_id if author else None,
+        },
+        "reasons": [{k: r.get(k) for k in ("source", "detail", "score", "action")} for r in scores.get("reasons", [])],
+        "scores": {
+            "spam": scores.get("spam"),
+            "toxicity": scores.get("toxicity"),
+            "trust": scores.get("trust"),
+            "sentiment": message.sentiment or None,
+        },
+    }
+
+
+def create_deliveries(message: Message, calls: list[tuple[int, str]]) -> list[WebhookDelivery]:
+    """One delivery per (rule, address) that matched `message`; the body is fixed here."""
+    rules = {r.pk: r for r in Rule.objects.filter(pk__in=[rule_id for rule_id, _url in calls])}
+    now = timezone.now()
+    deliveries = []
+    for rule_id, url in calls:
+        rule = rules.get(rule_id)
+        if rule is None:  # deleted between the match and now
+            continue
+        body = json.dumps(payload(rule, message), cls=DjangoJSONEncoder, ensure_ascii=False)
+        deliveries.append(
+            WebhookDelivery(
+                workspace_id=message.workspace_id,
+                rule=rule,
+                message=message,
+                url=url,
+                body=body,
+                next_attempt_at=now,
+            )
+        )
+    return WebhookDelivery.objects.bulk_create(deliveries)
+
+
+def claim(delivery_id: int, attempt: int, now: datetime | None = None) -> WebhookDelivery | None:
+    """Take attempt number `attempt` of a pending delivery, or None if someone else took it (or it is done)."""
+    now = now or timezone.now()
+    taken = WebhookDelivery.objects.filter(
+        pk=delivery_id, status=WebhookDelivery.Status.PENDING, attempts=attempt - 1
+    ).update(attempts=attempt, last_attempt_at=now, next_attempt_at=now + timedelta(seconds=LEASE_SECONDS))
+    if not taken:
+        return None
+    return WebhookDelivery.objects.select_related("rule").get(pk=delivery_id)
+
+
+def send(delivery: WebhookDelivery) -> tuple[int | None, str, bool]:
+    """One POST, outside any transaction: (HTTP status, error, retryable)."""
+    body = delivery.body.encode()
+    headers = {
+        "Content-Type": "application/json",
+        SIGNATURE_HEADER: signature(delivery.rule.webhook_secret, body),
+        "X-Animateur-Delivery": str(delivery.pk),
+        "X-Animateur-Event": "moderation.rule_matched",
+    }
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+    try:
+        safe_http.validate_url(delivery.url)
+        # Redirects are not followed: a POST would turn into a GET, and the address was checked as given.
+        with (
+            safe_http.client(timeout=TIMEOUT_SECONDS) as http,
+            http.stream("POST", delivery.url, content=body, headers=headers, follow_redirects=False) as r,
+        ):
+            size = 0
+            for chunk in r.iter_bytes():  # read (a little of) the answer, within the time limit
+                size += len(chunk)
+                if size > MAX_RESPONSE_BYTES or time.monotonic() > deadline:
+                    break
+            status = r.status_code
+    except safe_http.BlockedAddress:
+        return None, _("private or local address refused"), False
+    except httpx.ConnectError as exc:
+        if "not a public address" in str(exc):
+            return None, _("private or local address refused"), False
+        return None, _("cannot connect: %(error)s") % {"error": exc}, True
+    except httpx.TimeoutException:
+        return None, _("no answer within %(seconds)d seconds") % {"seconds": TIMEOUT_SECONDS}, True
+    except TransientError as exc:
+        return None, str(exc), True
+    except PermanentError as exc:
+        return None, str(exc), False
+    except httpx.HTTPError as exc:
+        return None, _("network error: %(error)s") % {"error": exc}, True
+    if 200 <= status < 300:
+        return status, "", False
+    retryable = status == 429 or status >= 500
+    return status, _("the receiver answered HTTP %(status)d") % {"status": status}, retryable
+
+
+def attempt(delivery_id: int, number: int) -> WebhookDelivery | None:
+    """Make attempt `number`; returns the delivery as left (pending with its next time, delivered or failed)."""
+    delivery = claim(delivery_id, number)
+    if delivery is None:
+        return None
+    status, error, retryable = send(delivery)
+    now = timezone.now()
+    fields: dict[str, Any] = {"last_status_code": status, "last_error": error[:500], "last_attempt_at": now}
+    if not error:
+        fields.update(status=WebhookDelivery.Status.DELIVERED, delivered_at=now, next_attempt_at=None)
+    elif retryable and number < MAX_ATTEMPTS:
+        fields.update(next_attempt_at=now + timedelta(seconds=BACKOFF_SECONDS[number - 1]))
+    else:
+        fields.update(status=WebhookDelivery.Status.FAILED, next_attempt_at=None)
+    # Conditional on our attempt: a late answer never overwrites a newer attempt's outcome.
+    WebhookDelivery.objects.filter(pk=delivery.pk, attempts=number).update(**fields)
+    delivery.refresh_from_db()
+    return delivery
+
+
+def overdue(now: datetime | None = None, grace_seconds: int = 60, limit: int = 200) -> list[tuple[int, int]]:
+    """(delivery, next attempt number) of pending deliveries whose retry never ran (a lost task, a dead worker)."""
+    now = now or timezone.now()
+    rows = WebhookDelivery.objects.filter(
+        status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now - timedelta(seconds=grace_seconds)
+    ).order_by("next_attempt_at")[:limit]
+    due = []
+    for pk, attempts in rows.values_list("pk", "attempts"):
+        if attempts >= MAX_ATTEMPTS:  # the last attempt's worker died: that was the last chance
+            WebhookDelivery.objects.filter(pk=pk, attempts=attempts, status=WebhookDelivery.Status.PENDING).update(
+                status=WebhookDelivery.Status.FAILED,
+                next_attempt_at=None,
+                last_error=_("the last attempt never finished"),
+            )
+            continue
+        due.append((pk, attempts + 1))
+    return due

@@ -1,0 +1,51 @@
+import pytest
+
+
+@pytest.fixture
+def private_urls(settings):
+    """Local test servers live on 127.0.0.1, which animateur refuses to call unless told otherwise."""
+    settings.ALLOW_PRIVATE_URLS = True
+
+
+@pytest.fixture
+def receiver(private_urls):
+    from tests.moderation.receiver import Receiver
+
+    server = Receiver()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def replay(private_urls):
+    from tests.channels.replay import Replay
+
+    server = Replay()
+    yield server
+    server.close()
+
+
+@pytest.fixture(autouse=True)
+def empty_task_schedule():
+    """Tasks run at once under tests; retries wait in Huey's schedule, which each test starts empty."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.storage.flush_schedule()
+    yield
+    HUEY.storage.flush_schedule()
+
+
+@pytest.fixture
+def run_scheduled():
+    """Run the retries waiting in Huey's schedule, as the consumer does when their time comes."""
+    from huey.contrib.djhuey import HUEY
+
+    def run(name: str) -> list:
+        ran = []
+        for task in HUEY.read_schedule(HUEY._get_timestamp().replace(year=2999)):
+            if task.name.endswith(name):
+                HUEY.execute(task, timestamp=task.eta)
+                ran.append(task)
+        return ran
+
+    return run
