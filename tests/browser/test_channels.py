@@ -95,10 +95,11 @@ def test_a_new_manager_connects_a_feed_and_mastodon_answers_a_mention_and_watche
     rows = page.locator("[data-conversation]")
     expect(rows).to_have_count(2)
     feed_row = rows.filter(has_text="Acme ouvre un nouvel atelier")
-    expect(feed_row).to_contain_text("rss")
+    expect(feed_row.locator(".channel")).to_have_text("Veille presse")
+    expect(feed_row.locator(".channel")).to_have_attribute("title", "Flux RSS ou Atom")
     expect(feed_row).to_contain_text("La rédaction")
     mention_row = rows.filter(has_text="hello!")
-    expect(mention_row).to_contain_text("mastodon")
+    expect(mention_row.locator(".channel")).to_have_text("@acme sur Mastodon")
 
     # The feed item cannot be answered from here: it can be marked as answered elsewhere.
     rows.filter(has_text="Acme ouvre un nouvel atelier").get_by_role("link").first.click()

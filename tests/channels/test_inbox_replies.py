@@ -5,9 +5,10 @@ import logging
 from urllib.parse import parse_qs
 
 import pytest
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, connection, connections
+from django.test.utils import CaptureQueriesContext
 
-from animateur.channels.apps import REPLYING_KINDS
+from animateur.channels.apps import KIND_LABELS, REPLYING_KINDS
 from animateur.channels.connectors import Capability, kinds
 from animateur.channels.models import Channel, RejectedItem
 from animateur.channels.runner import poll_channel
@@ -18,6 +19,12 @@ from animateur.stream import pipeline
 from animateur.stream.models import Message
 
 MENTION_ID = "117020577157693549"  # the status of fixtures/mastodon/notifications_mentions.json
+
+
+def test_every_kind_is_named_for_people_as_its_connector_names_it():
+    assert {kind: str(label) for kind, label in KIND_LABELS.items() if kind != "site"} == {
+        kind: str(connector.label) for kind, connector in kinds().items()
+    }
 
 
 def test_every_kind_whose_connector_can_reply_is_offered_a_reply_in_the_inbox_and_no_other():
@@ -101,7 +108,35 @@ def test_a_feed_item_cannot_be_answered_from_here_and_can_be_marked_answered_els
     assert 'id="reply-form"' not in page and 'id="answered-elsewhere"' in page
     assert "Un article sur Acme." in page
     listing = moderator.get("/app/inbox/").content.decode()
-    assert "Un article sur Acme." in listing and '<span class="channel channel-rss">rss</span>' in listing
+    assert "Un article sur Acme." in listing
+    assert '<span class="channel channel-rss" title="Flux RSS ou Atom">Veille</span>' in listing
+
+
+def test_the_inbox_names_each_conversations_channel_without_a_query_per_row(workspace, replay, client_as):
+    moderator = client_as(workspace, Role.MODERATOR)
+    names = ["Veille presse", "Veille concurrents", "Blog des fans"]
+    queries = []
+    for n, name in enumerate(names):
+        replay.add(
+            "GET",
+            f"/feed{n}.xml",
+            body=f"""<?xml version="1.0"?><rss version="2.0"><channel><title>{name}</title>
+            <item><title>Article {n}</title><link>https://news.example.org/{n}</link><guid>{n}</guid>
+            <description>Acme, article {n}.</description></item></channel></rss>""",
+        )
+        channel = Channel.objects.create(
+            workspace=workspace, kind="rss", name=name, config={"url": f"{replay.base}/feed{n}.xml"}
+        )
+        assert poll_channel(channel.pk).ok
+        with CaptureQueriesContext(connection) as captured:
+            listing = moderator.get("/app/inbox/").content.decode()
+        queries.append(len(captured))
+    for name in names:
+        assert f'<span class="channel channel-rss" title="Flux RSS ou Atom">{name}</span>' in listing
+    assert queries[0] == queries[1] == queries[2], queries  # one row or three: the same queries
+    conversation = Conversation.objects.filter(workspace=workspace).select_related("channel").first()
+    page = moderator.get(f"/app/inbox/c/{conversation.pk}/").content.decode()
+    assert f'<span class="channel channel-rss" title="Flux RSS ou Atom">{conversation.channel.name}</span>' in page
 
 
 @pytest.mark.django_db(transaction=True)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from animateur.core.actions import Actor
@@ -13,6 +14,24 @@ if TYPE_CHECKING:
 # because importing every connector (atproto alone takes seconds) would slow every process's start;
 # tests/channels/test_inbox_replies.py checks that this list and the connectors' capabilities agree.
 REPLYING_KINDS = ("bluesky", "discourse", "email", "mastodon", "wordpress")
+# Each kind's name for people, as its connector's `label` says (the same test checks they agree), for
+# pages that show many channels without importing every connector.
+KIND_LABELS = {
+    "site": _("Our site"),
+    "bluesky": _("Bluesky"),
+    "discourse": _("Discourse forum"),
+    "email": _("Email (IMAP mailbox)"),
+    "files": _("File (CSV or JSON Lines)"),
+    "mastodon": _("Mastodon"),
+    "mbox": _("Mail archive (mbox file)"),
+    "reddit": _("Reddit"),
+    "rss": _("RSS or Atom feed"),
+    "wordpress": _("WordPress site"),
+}
+
+
+def kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))
 
 
 def reply_through_channel(conversation: Conversation, parent: Message, text: str, actor: Actor) -> Message:

@@ -19,6 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
+from animateur.channels.apps import kind_label
 from animateur.inbox.models import Conversation, State
 from animateur.inbox.templatetags.inbox_tags import clock
 
@@ -28,7 +29,9 @@ class Row:
     pk: int
     url: str
     author: str
-    channel: str
+    channel: str  # the kind, for the badge's colour
+    channel_name: str
+    channel_label: str
     excerpt: str
     state: str
     state_label: str
@@ -72,7 +75,7 @@ class Row:
         return format_html(
             '<li class="conversation state-{state} priority-{priority}" data-conversation="{pk}" data-url="{url}">'
             '{check}<a href="{url}" class="who"><strong>{author}</strong></a>'
-            '<span class="channel channel-{channel}">{channel}</span>'
+            '<span class="channel channel-{channel}" title="{channel_label}">{channel_name}</span>'
             '<a href="{url}" class="excerpt" tabindex="-1">{excerpt}</a>'
             '<span class="tags">{labels}</span>'
             '<span class="state state-{state}">{state_label}</span>'
@@ -86,6 +89,8 @@ class Row:
             check=check,
             author=self.author,
             channel=self.channel,
+            channel_name=self.channel_name,
+            channel_label=self.channel_label,
             excerpt=self.excerpt,
             labels=mark_safe(labels),  # noqa: S308 - built from format_html above
             state_label=self.state_label,
@@ -120,6 +125,8 @@ def rows_of(conversations: list[Conversation], now: datetime | None = None) -> l
                 url=f"{base}{c.pk}/",
                 author=c.author_name or "?",
                 channel=c.channel_kind,
+                channel_name=c.channel.name or kind_label(c.channel_kind),  # joined by selectors.page_of
+                channel_label=kind_label(c.channel_kind),
                 excerpt=excerpt if len(excerpt) <= 160 else excerpt[:159] + "…",
                 state=c.state,
                 state_label=str(states.get(c.state, c.state)),

@@ -13,6 +13,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from animateur.channels.apps import kind_label
 from animateur.core.actions import ActionError
 from animateur.core.decorators import workspace_permission
 from animateur.core.models import User
@@ -105,6 +106,7 @@ def _conversation_context(request: HttpRequest, conversation: Any) -> dict[str, 
     language = conversation.language or workspace.language
     return {
         "c": conversation,
+        "channel_label": kind_label(conversation.channel_kind),
         "thread": selectors.thread_messages(conversation),
         "notes": selectors.notes(conversation),
         "history": selectors.history(conversation),
