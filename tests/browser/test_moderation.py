@@ -18,12 +18,8 @@ pytestmark = pytest.mark.browser
 
 TITLE = "Le service client, version communauté"
 QUESTION = "Je veux un remboursement pour ma commande, personne ne me répond."
-SPAM = (
-    "Super article ! Au passage, mon cousin vend des montres de luxe à prix cassés, contactez-le sur son site"
-)
-NEAR = (
-    "Super article !! Au passage mon cousin vend des montres de luxe à prix cassés, contactez le sur son site"
-)
+SPAM = "Super article ! Au passage, mon cousin vend des montres de luxe à prix cassés, contactez-le sur son site"
+NEAR = "Super article !! Au passage mon cousin vend des montres de luxe à prix cassés, contactez le sur son site"
 
 
 def comment(page, path: str, name: str, email: str, text: str, *, shown: bool = True) -> None:
@@ -103,3 +99,61 @@ def test_a_held_comment_is_approved_from_the_queue_and_spam_teaches_the_next_one
     stranger.goto(path)
     expect(stranger.get_by_text(NEAR[:40])).to_have_count(0)
     assert post.pk
+
+
+def test_a_manager_makes_a_rule_that_calls_a_webhook_copies_its_secret_once_and_sees_the_calls(
+    page, new_page, login, workspace, make_user, settings
+):
+    import hashlib
+    import hmac
+
+    from tests.moderation.receiver import Receiver
+
+    settings.ALLOW_PRIVATE_URLS = True  # the receiving service is on this machine
+    receiver = Receiver()
+    try:
+        system = SystemActor("tests")
+        workspace.hold_first_comments = False
+        workspace.save()
+        post = do_create_post(
+            workspace, actor=system, title=TITLE, body="Répondre vite, et en public.", status=PostStatus.PUBLISHED
+        )
+        make_user("responsable@example.org", workspace, Role.MANAGER)
+        login(page, "responsable@example.org")
+        page.goto("/app/moderation/rules/new/")
+        page.get_by_role("textbox", name="Nom :").fill("Remboursements vers le SAV")
+        page.select_option("select[name=c0_field]", "text")
+        page.select_option("select[name=c0_op]", "contains")
+        page.fill("input[name=c0_value]", "rembours*")
+        page.select_option("select[name=a0_type]", "webhook")
+        page.fill("input[name=a0_value]", receiver.url)
+        page.get_by_role("button", name="Enregistrer").click()
+
+        expect(page.locator(".webhook-secret")).to_contain_text("il ne sera plus affiché")
+        secret = page.locator("#webhook-secret").inner_text().strip()
+        assert len(secret) >= 32
+        from animateur.moderation.models import Rule
+
+        page.goto(f"/app/moderation/rules/{Rule.objects.get(name='Remboursements vers le SAV').pk}/")
+        expect(page.locator(".webhook-secret")).to_have_count(0)  # never shown again
+        expect(page.locator("table.deliveries")).to_contain_text("Aucun appel pour l’instant.")
+
+        visitor = new_page()
+        visitor.goto("/")
+        visitor.get_by_role("link", name=TITLE, exact=True).first.click()
+        path = re.sub(r"^https?://[^/]+", "", visitor.url).split("#")[0]
+        comment(visitor, path, "Camille", "camille@example.org", QUESTION)
+
+        assert len(receiver.calls) == 1
+        call = receiver.calls[0]
+        expected = "sha256=" + hmac.new(secret.encode(), call.body, hashlib.sha256).hexdigest()
+        assert call.headers["x-animateur-signature"] == expected
+        assert call.json()["message"]["excerpt"] == QUESTION
+        page.reload()
+        row = page.locator("tr.delivery").first
+        expect(row).to_contain_text("Livré")
+        expect(row).to_contain_text("HTTP 200")
+        expect(row).to_contain_text(QUESTION[:40])
+        assert post.pk
+    finally:
+        receiver.close()
