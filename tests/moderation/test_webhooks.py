@@ -289,6 +289,8 @@ def test_the_secret_is_shown_once_stored_encrypted_and_can_be_renewed_by_a_manag
     secret = rule.webhook_secret
     shown = made.content.decode()
     assert secret in shown and "ne sera plus affiché" in shown
+    # The page is shown in answer to the creation: saving it again must change this rule, not make another.
+    assert f'class="mod-rule" action="/app/moderation/rules/{rule.pk}/"' in shown
     with connection.cursor() as cursor:
         cursor.execute("SELECT webhook_secret FROM moderation_rule WHERE id = %s", [rule.pk])
         stored = cursor.fetchone()[0]
@@ -316,3 +318,15 @@ def test_another_workspace_cannot_see_or_renew_a_rules_webhook(open_site, make_w
     assert outsider.post(f"/app/moderation/rules/{rule.pk}/webhook-secret/").status_code == 404
     secret = Rule.objects.get(pk=rule.pk).webhook_secret
     assert secret == rule.revealed_secret
+
+
+def test_a_rule_saved_before_calls_were_signed_says_so_and_sends_no_false_signature(
+    open_site, receiver, manager_client, django_capture_on_commit_callbacks
+):
+    rule = webhook_rule(open_site, receiver.url)
+    Rule.objects.filter(pk=rule.pk).update(webhook_secret="")
+    with django_capture_on_commit_callbacks(execute=True):
+        post(open_site, "Un remboursement")
+    assert "x-animateur-signature" not in receiver.calls[0].headers
+    page = manager_client.get(f"/app/moderation/rules/{rule.pk}/").content.decode()
+    assert "n’a pas encore de secret" in page

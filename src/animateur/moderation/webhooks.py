@@ -147,10 +147,11 @@ def send(delivery: WebhookDelivery) -> tuple[int | None, str, bool]:
     body = delivery.body.encode()
     headers = {
         "Content-Type": "application/json",
-        SIGNATURE_HEADER: signature(delivery.rule.webhook_secret, body),
         "X-Animateur-Delivery": str(delivery.pk),
         "X-Animateur-Event": "moderation.rule_matched",
     }
+    if delivery.rule.webhook_secret:  # a rule saved before webhooks were signed has none until renewed
+        headers[SIGNATURE_HEADER] = signature(delivery.rule.webhook_secret, body)
     deadline = time.monotonic() + TIMEOUT_SECONDS
     try:
         safe_http.validate_url(delivery.url)
