@@ -13,14 +13,13 @@ from animateur.core.models import Workspace
 class Member(models.Model):
     """A person of the community in one workspace, whatever accounts they use."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="members")
+    # No index of its own: (workspace, email) below starts with it.
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="members", db_index=False)
     display_name = models.CharField(max_length=200)
     email = models.EmailField(blank=True)
     first_seen_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(default=timezone.now)
-    merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         indexes = [models.Index(fields=["workspace", "email"])]
@@ -33,7 +32,8 @@ class Identity(models.Model):
     """One account of a member on one channel."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="identities")
-    channel = models.ForeignKey("channels.Channel", on_delete=models.CASCADE, related_name="identities")
+    # No index of its own: the unique (channel, external_id) starts with it.
+    channel = models.ForeignKey("channels.Channel", on_delete=models.CASCADE, related_name="identities", db_index=False)
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="identities")
     origin = models.CharField(max_length=40, help_text="the channel kind this account lives on")
     external_id = models.CharField(max_length=255)
@@ -46,9 +46,7 @@ class Identity(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["channel", "external_id"], name="one_identity_per_account")
-        ]
+        constraints = [models.UniqueConstraint(fields=["channel", "external_id"], name="one_identity_per_account")]
 
     def __str__(self) -> str:
         return self.display_name or self.handle or self.external_id
@@ -76,19 +74,19 @@ class Kind(models.TextChoices):
 class Message(models.Model):
     """One contribution. Its key is (channel, external_id): fetching again never duplicates."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="messages")
-    channel = models.ForeignKey("channels.Channel", on_delete=models.CASCADE, related_name="messages")
+    # workspace, channel, author and thread_root have no index of their own: each is the first column
+    # of one below (a lookup on it uses that one), and every index costs each insert of the pipeline.
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="messages", db_index=False)
+    channel = models.ForeignKey("channels.Channel", on_delete=models.CASCADE, related_name="messages", db_index=False)
     external_id = models.CharField(max_length=255)
     url = models.URLField(max_length=1000, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.COMMENT)
     author = models.ForeignKey(
-        Identity, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+        Identity, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages", db_index=False
     )
-    parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
-    )
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
     thread_root = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="thread_messages"
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="thread_messages", db_index=False
     )
     title = models.CharField(max_length=500, blank=True)
     text = models.TextField(blank=True)
@@ -110,9 +108,7 @@ class Message(models.Model):
     user_agent = models.CharField(max_length=300, blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["channel", "external_id"], name="one_message_per_external_id")
-        ]
+        constraints = [models.UniqueConstraint(fields=["channel", "external_id"], name="one_message_per_external_id")]
         indexes = [
             models.Index(fields=["workspace", "-created_at"]),
             models.Index(fields=["thread_root", "visibility", "created_at"]),
