@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
 
@@ -61,7 +61,7 @@ def normalize_languages(languages: Iterable[str]) -> tuple[str, ...]:
     return codes
 
 
-def detect_language(text: str, languages: tuple[str, ...] = DEFAULT_LANGUAGES) -> str | None:
+def detect_language(text: str, languages: Iterable[str] = DEFAULT_LANGUAGES) -> str | None:
     """The ISO 639-1 code of ``text`` among ``languages``, or None when it is another language or unknown.
 
     Links, mentions and ``#`` are removed first. The fast low-accuracy detector
@@ -69,11 +69,30 @@ def detect_language(text: str, languages: tuple[str, ...] = DEFAULT_LANGUAGES) -
     high-accuracy detector decides, and a configured language wins when its
     confidence is at least half that of the best other language.
     """
+    return detect_languages([text], languages)[0]
+
+
+def detect_languages(texts: Sequence[str], languages: Iterable[str] = DEFAULT_LANGUAGES) -> list[str | None]:
+    """``detect_language`` for each text of a batch: the language set is read once, a repeated text detected once."""
     codes = normalize_languages(languages)
+    detectors = _detectors(codes)
+    found: dict[str, str | None] = {}
+    out: list[str | None] = []
+    for text in texts:
+        if text in found:
+            out.append(found[text])
+        else:
+            out.append(found.setdefault(text, _detect(text, codes, detectors)))
+    return out
+
+
+def _detect(
+    text: str, codes: tuple[str, ...], detectors: tuple[LanguageDetector, LanguageDetector, LanguageDetector]
+) -> str | None:
     text = _NOISE.sub(" ", text[:_MAX_CHARS])
     if not any(ch.isalpha() for ch in text):
         return None
-    wide_low, wide_high, restricted = _detectors(codes)
+    wide_low, wide_high, restricted = detectors
     if len(text.split()) < _MIN_WORDS_FOR_SENTINELS and _mostly_latin(text):
         if len(codes) == 1:
             return codes[0]
@@ -95,7 +114,13 @@ def detect_language(text: str, languages: tuple[str, ...] = DEFAULT_LANGUAGES) -
 
 
 def _code(language: Language) -> str:
-    return language.iso_code_639_1.name.lower()
+    code = _CODES.get(language)
+    if code is None:
+        code = _CODES[language] = language.iso_code_639_1.name.lower()
+    return code
+
+
+_CODES: dict[Language, str] = {}  # reading the code off lingua's object costs more than the lookup
 
 
 def _mostly_latin(text: str) -> bool:

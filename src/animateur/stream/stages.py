@@ -161,22 +161,29 @@ def detect_languages(batch: list[Incoming]) -> None:
     """Each new or edited text's language, among the workspace's (French and English by default).
 
     A language the source states is kept (no detection); the same text met again (a spam wave,
-    shares of one post) is answered from a small cache.
+    shares of one post) is answered from a small cache. The others go to the detector together,
+    one call per language set.
     """
-    detect = _language_detector()
     cache = _LANGUAGE_CACHE
+    todo: dict[tuple[str, ...], list[Incoming]] = {}
     for item in batch:
         if item.language or not item.text:
             continue
         configured = tuple((item.channel.workspace.settings or {}).get("languages") or DEFAULT_LANGUAGES)
-        key = (item.text[:2000], configured)
-        found = cache.get(key)
+        found = cache.get((item.text[:2000], configured))
         if found is None:
-            found = detect(key[0], configured) or ""
+            todo.setdefault(configured, []).append(item)
+        else:
+            item.language = found
+    if not todo:
+        return
+    detect = _language_detector()
+    for configured, items in todo.items():
+        texts = [item.text[:2000] for item in items]
+        for item, text, found in zip(items, texts, detect(texts, configured), strict=True):
             if len(cache) >= _LANGUAGE_CACHE_SIZE:
                 cache.pop(next(iter(cache)))  # the oldest entry
-            cache[key] = found
-        item.language = found
+            item.language = cache[(text, configured)] = found or ""
 
 
 _LANGUAGE_CACHE: dict[tuple[str, tuple[str, ...]], str] = {}
@@ -186,16 +193,16 @@ _LANGUAGE_CACHE_SIZE = 2048
 DEFAULT_LANGUAGES = ("fr", "en")
 
 
-def _language_detector() -> Callable[[str, tuple[str, ...]], str | None]:
+def _language_detector() -> Callable[[list[str], tuple[str, ...]], list[str | None]]:
     try:
-        from animateur.nlp.language import detect_language
+        from animateur.nlp.language import detect_languages
 
-        return detect_language
+        return detect_languages
     except ImportError:  # the nlp app is optional at this layer: fall back to lingua directly
         return _lingua_detect
 
 
-def _lingua_detect(text: str, languages: tuple[str, ...]) -> str | None:
+def _lingua_detect(texts: list[str], languages: tuple[str, ...]) -> list[str | None]:
     from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
     key = tuple(sorted(languages))
@@ -203,11 +210,11 @@ def _lingua_detect(text: str, languages: tuple[str, ...]) -> str | None:
     if detector is None:
         wanted = [Language.from_iso_code_639_1(getattr(IsoCode639_1, c.upper())) for c in key]
         detector = _LINGUA[key] = LanguageDetectorBuilder.from_languages(*wanted).with_low_accuracy_mode().build()
-    found = detector.detect_language_of(text)
-    return found.iso_code_639_1.name.lower() if found is not None else None
+    found = [detector.detect_language_of(text) for text in texts]
+    return [f.iso_code_639_1.name.lower() if f is not None else None for f in found]
 
 
-_LINGUA: dict[tuple[str, ...], object] = {}
+_LINGUA: dict[tuple[str, ...], Any] = {}
 
 
 def enrich(batch: list[Incoming]) -> list[Incoming]:
