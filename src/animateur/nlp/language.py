@@ -12,6 +12,14 @@ core but calls 9 % of French and English tweets another language; those (about
 one message in five) go to the high-accuracy mode (about 1,900 a second).
 Measured on the French and English sentiment val tweets and two YouTube
 videos: 95 % detected right, about 5,700 messages a second overall.
+
+A text longer than 120 characters goes through the fast pass on its first 120
+only (detection time grows with length), then whole if that pass was not sure:
+of 6,497 tweets, YouTube comments and test sentences, 2 answers changed (one
+French tweet now right, one multilingual spam comment now English). On the val
+tweets and the three YouTube videos together: 1,676 of 1,786 right (93.8 %;
+1,675 before). ``detect_languages`` takes a batch: the language set is read
+once and a repeated text detected once.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ SENTINELS: tuple[str, ...] = (
 )  # fmt: skip
 _MIN_WORDS_FOR_SENTINELS = 3
 _MAX_CHARS = 200  # the start of a long message is enough, and detection time grows with length
+_FIRST_PASS_CHARS = 120  # the fast pass looks at less: on the shared tweets, not one answer changed
 _NOISE = re.compile(r"https?://\S+|www\.\S+|@\w+|#")
 
 
@@ -98,6 +107,12 @@ def _detect(
             return codes[0]
         found = restricted.detect_language_of(text)
         return _code(found) if found is not None else None
+    if len(text) > _FIRST_PASS_CHARS:
+        # Detection time grows with length: most long texts are settled by their start.
+        cut = text.rfind(" ", 0, _FIRST_PASS_CHARS)
+        found = wide_low.detect_language_of(text[: cut if cut > 0 else _FIRST_PASS_CHARS])
+        if found is not None and _code(found) in codes:
+            return _code(found)
     found = wide_low.detect_language_of(text)
     if found is not None and _code(found) in codes:
         return _code(found)
