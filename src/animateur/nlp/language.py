@@ -36,7 +36,7 @@ SENTINELS: tuple[str, ...] = (
 )  # fmt: skip
 _MIN_WORDS_FOR_SENTINELS = 3
 _MAX_CHARS = 200  # the start of a long message is enough, and detection time grows with length
-_FIRST_PASS_CHARS = 120  # the fast pass looks at less: on the shared tweets, not one answer changed
+_FIRST_PASS_CHARS = 120  # what the fast pass reads of a long text (see above)
 _NOISE = re.compile(r"https?://\S+|www\.\S+|@\w+|#")
 
 
