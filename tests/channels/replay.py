@@ -48,7 +48,7 @@ class Route:
     method: str
     path: str
     status: int = 200
-    body: str | bytes = ""
+    body: str | bytes | Callable[[Received], Any] = ""
     headers: dict[str, str] = field(default_factory=dict)
     query: str = ""  # served only when the request's query contains this text
     used: bool = False
@@ -78,7 +78,8 @@ class Replay:
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length) if length else b""
-                replay.received.append(Received(self.command, parts.path, parts.query, dict(self.headers), body))
+                received = Received(self.command, parts.path, parts.query, dict(self.headers), body)
+                replay.received.append(received)
                 route = replay.match(self.command, parts.path, parts.query)
                 if route is not None and route.before is not None:
                     route.before()
@@ -87,10 +88,17 @@ class Replay:
                     self.end_headers()
                     self.wfile.write(b"no recorded response")
                     return
-                payload = route.body.replace("{base}", replay.base) if isinstance(route.body, str) else route.body
+                answer = route.body
+                headers = dict(route.headers)
+                if callable(answer):  # a server-side rule (paging, say) rather than a fixed answer
+                    answer = answer(received)
+                    if not isinstance(answer, str | bytes):
+                        answer = json.dumps(answer)
+                        headers.setdefault("content-type", "application/json")
+                payload = answer.replace("{base}", replay.base) if isinstance(answer, str) else answer
                 data = payload.encode() if isinstance(payload, str) else payload
                 self.send_response(route.status)
-                for name, value in route.headers.items():
+                for name, value in headers.items():
                     if name.lower() not in ("content-length", "transfer-encoding", "content-encoding"):
                         self.send_header(name, value.replace("{base}", replay.base))
                 self.send_header("Content-Length", str(len(data)))
@@ -126,7 +134,7 @@ class Replay:
         headers: dict[str, str] | None = None,
         query: str = "",
     ) -> Route:
-        if not isinstance(body, str | bytes):
+        if not isinstance(body, str | bytes) and not callable(body):
             body = json.dumps(body)
             headers = {"content-type": "application/json", **(headers or {})}
         route = Route(method, path, status, body, headers or {}, query)

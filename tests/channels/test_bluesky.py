@@ -1,6 +1,9 @@
 """Bluesky through atproto's real client, against XRPC answers replayed by a local server."""
 
+import copy
 import json
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -9,6 +12,7 @@ from animateur.channels.errors import AuthError, TransientError
 from animateur.channels.models import Channel
 from animateur.channels.runner import poll_channel
 from animateur.stream.models import Kind, Message
+from tests.channels.replay import FIXTURES
 
 OUR_POST = "at://did:plc:{}/app.bsky.feed.post/3kqzt2gq7ab2c"
 NOTIFICATIONS = "/xrpc/app.bsky.notification.listNotifications"
@@ -124,3 +128,92 @@ def test_a_reply_references_the_thread_root_and_parent_and_can_be_deleted(worksp
     connector.delete(Message(external_id=answer))
     deleted = json.loads(replay.requests("POST", "/xrpc/com.atproto.repo.deleteRecord")[0].body)
     assert deleted["rkey"] == "3kr2fffffff2f"
+
+
+class Notifications:
+    """listNotifications as the service pages it: newest first, `limit` a page, the `cursor` being the
+    last entry's indexedAt; entries are the recorded quote, renumbered as mentions or likes."""
+
+    def __init__(self) -> None:
+        recorded = json.loads((FIXTURES / "bluesky" / "notifications.json").read_text())
+        body = recorded["body"] if isinstance(recorded["body"], dict) else json.loads(recorded["body"])
+        self.template = body["notifications"][0]
+        self.entries: list[dict] = []  # oldest first
+        self.start = datetime(2024, 5, 2, 8, 0, tzinfo=UTC)
+
+    def add(self, n: int, reason: str = "mention") -> str:
+        entry = copy.deepcopy(self.template)
+        at = (self.start + timedelta(minutes=n)).strftime("%Y-%m-%dT%H:%M:%S.123Z")
+        entry.update(uri=f"at://did:plc:aig4ekk3jstjurbvnsde76dk/app.bsky.feed.post/3kr2{n:09d}", reason=reason)
+        entry["indexedAt"] = at
+        entry["record"] = {**entry["record"], "text": f"@acme.bsky.social message {n}", "createdAt": at}
+        self.entries.append(entry)
+        return entry["uri"]
+
+    def __call__(self, request) -> dict:
+        query = parse_qs(request.query)
+        newest_first = sorted(self.entries, key=lambda e: e["indexedAt"], reverse=True)
+        if "cursor" in query:
+            newest_first = [e for e in newest_first if e["indexedAt"] < query["cursor"][0]]
+        limit = int(query["limit"][0])
+        page = newest_first[:limit]
+        answer = {"notifications": page, "priority": False}
+        if len(newest_first) > limit:
+            answer["cursor"] = page[-1]["indexedAt"]
+        return answer
+
+
+@pytest.fixture
+def notifications(replay, monkeypatch):
+    from animateur.channels.connectors import bluesky as connector
+
+    monkeypatch.setattr(connector, "PAGE", 2)
+    monkeypatch.setattr(connector, "MAX_PAGES_PER_RUN", 2)
+    replay.recorded("bluesky", "create_session")
+    server = Notifications()
+    replay.add("GET", NOTIFICATIONS, body=server)
+    return server
+
+
+def stored(channel) -> list[str]:
+    return sorted(Message.objects.filter(channel=channel).values_list("external_id", flat=True))
+
+
+def test_more_new_notifications_than_a_run_reads_are_read_by_the_next_runs_without_a_hole(
+    workspace, replay, notifications
+):
+    mentions = [notifications.add(n) for n in range(2)]
+    channel = bsky(workspace, replay)
+    assert poll_channel(channel.pk).created == 2
+    for n in range(2, 14):  # twelve new ones, two of them likes; a run reads two pages of two
+        uri = notifications.add(n, reason="like" if n in (5, 9) else "mention")
+        if n not in (5, 9):
+            mentions.append(uri)
+    second = poll_channel(channel.pk)
+    assert second.ok and second.created == 4
+    channel.refresh_from_db()
+    assert [gap["indexed_at"] for gap in channel.cursor["notifications"]["gaps"]] == ["2024-05-02T08:01:00.123Z"]
+    mentions.append(notifications.add(14))  # one more arrives while the gap is read
+    for _run in range(5):
+        assert poll_channel(channel.pk).ok
+    assert stored(channel) == sorted(mentions)
+    channel.refresh_from_db()
+    assert channel.cursor["notifications"]["gaps"] == []
+    assert poll_channel(channel.pk).items == 0
+
+
+def test_a_run_cut_inside_a_gap_resumes_at_the_page_it_was_reading(workspace, replay, notifications):
+    uris = [notifications.add(n) for n in range(10)]
+    gap = {"token": "2024-05-02T08:07:00.123Z", "indexed_at": "2024-05-02T08:01:00.123Z", "uris": [uris[1]]}
+    cursor = {"notifications": {"indexed_at": "2024-05-02T08:09:00.123Z", "uris": [uris[9]], "gaps": [gap]}}
+    channel = bsky(workspace, replay, cursor=cursor)
+    items = connector_for(channel).fetch(since=cursor)
+    first = next(items)  # the top is known; the gap is read newest first
+    assert first.external_id == uris[6]
+    # The worker dies here: the next run reads that page again (the message key absorbs it) and goes on.
+    connector = connector_for(channel)
+    resumed = list(connector.fetch(since=first.cursor))
+    assert [raw.external_id for raw in resumed] == [uris[6], uris[5]]  # the run's budget: one page of the gap
+    # Each item keeps the page's token; once the page is read, the next one's is kept for the next run.
+    assert resumed[-1].cursor["notifications"]["gaps"] == [gap]
+    assert connector.final_cursor["notifications"]["gaps"] == [{**gap, "token": "2024-05-02T08:05:00.123Z"}]

@@ -31,7 +31,7 @@ from animateur.channels.errors import AuthError, ConnectorError, PermanentError
 from animateur.channels.models import Channel, ChannelRun, RejectedItem
 from animateur.config.env import env_int, env_str
 from animateur.stream.items import Incoming
-from animateur.stream.pipeline import run_pipeline
+from animateur.stream.pipeline import PipelineResult, run_pipeline
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +93,13 @@ def _run(channel: Channel, token: str) -> ChannelRun:
                 _add(totals, store_batch(channel, connector, pending))
                 pending = []
                 lease.renew(channel.pk, token)
-        if pending:
-            _add(totals, store_batch(channel, connector, pending))
+        # Where the connector read past its last item (entries it skips, a gap found empty): valid
+        # once everything it yielded is stored, so it goes with the last batch.
+        final = getattr(connector, "final_cursor", None)
+        if final == (channel.cursor or {}):
+            final = None
+        if pending or final is not None:
+            _add(totals, store_batch(channel, connector, pending, cursor_after=final))
     except ConnectorError as exc:
         _failed(channel, run, totals, exc)
     except Exception as exc:  # a bug must show on the health page, not kill the worker
@@ -133,8 +138,10 @@ def _add(totals: BatchOutcome, outcome: BatchOutcome) -> None:
     totals.rejected += outcome.rejected
 
 
-def store_batch(channel: Channel, connector: Connector, raws: list[RawItem]) -> BatchOutcome:
-    """Normalize and store one batch, and move the cursor, in one transaction."""
+def store_batch(
+    channel: Channel, connector: Connector, raws: list[RawItem], cursor_after: dict[str, Any] | None = None
+) -> BatchOutcome:
+    """Normalize and store one batch, and move the cursor (to `cursor_after` if given), in one transaction."""
     items: list[Incoming] = []
     rejected: list[RejectedItem] = []
     before = history_before(channel)
@@ -155,9 +162,9 @@ def store_batch(channel: Channel, connector: Connector, raws: list[RawItem]) -> 
         item.channel = channel
         item.historical = item.historical or _is_history(item, before)
         items.append(item)
-    cursor = next((raw.cursor for raw in reversed(raws) if raw.cursor is not None), None)
+    cursor = cursor_after or next((raw.cursor for raw in reversed(raws) if raw.cursor is not None), None)
     with transaction.atomic():
-        result = run_pipeline(items)
+        result = run_pipeline(items) if items else PipelineResult()
         rejected.extend(
             RejectedItem(
                 channel=channel,

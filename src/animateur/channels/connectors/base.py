@@ -4,6 +4,8 @@ A connector reads one channel: `fetch(since=cursor)` yields `RawItem`s oldest-fi
 the cursor that is valid once it and every item before it are stored, so a run interrupted anywhere
 resumes without holes or duplicates; `normalize(raw)` turns one into the pipeline's `Incoming`
 (the message and its author's identity). Where capable, it answers back: reply, publish, hide, delete.
+A connector that reads past its last yielded item (entries it does not keep, a gap found empty) sets
+`final_cursor` when `fetch` ends: the runner stores it with the last batch.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class Connector:
     form_class: ClassVar[type[forms.Form] | None] = None
     secret_fields: ClassVar[tuple[str, ...]] = ()
     default_poll_interval: ClassVar[int] = 300
+    final_cursor: dict[str, Any] | None = None
 
     def __init__(self, channel: Channel) -> None:
         self.channel = channel

@@ -2,10 +2,13 @@
 
 Both lists come newest first and page toward older items with an opaque `cursor`. Each run reads
 down until it meets the newest item it already has (by `indexedAt`, with the uris seen at that
-instant), then stores what is new oldest first. A first run takes the latest page only. Limit:
-a run reads at most MAX_PAGES_PER_RUN pages per list (1000 items); more new items than that
-between two polls would leave the oldest of them unread (unlike the Discourse connector, no gap
-is remembered yet).
+instant), then stores what is new oldest first. A first run takes the latest page only. A run reads
+at most MAX_PAGES_PER_RUN pages per list; when that budget ends before the run meets what it has,
+the rest is remembered as a gap (the paging token to read on from, and the item it must stop at),
+read by the next runs, newest first, like the Discourse connector's: however many items arrive
+between two polls, none falls in a hole. The gap's token is the page's, so a run cut inside a gap
+reads that page again (the message key absorbs it). A search's token is an offset: posts arriving
+meanwhile shift it toward newer ones, so a gap is read with some overlap, never with a hole.
 
 atproto's HTTP goes through httpx with our guarded transport (safe_http), so a server given in the
 form cannot reach our own network. The app password is only sent to `createSession`, once a run.
@@ -113,6 +116,11 @@ def _seconds_until(reset: str | None) -> float | None:
     return None
 
 
+def _state(last: str, seen: set[str], gaps: list[dict[str, Any]]) -> dict[str, Any]:
+    """A list's cursor: the newest item stored (its instant and the uris seen then) and the gaps left."""
+    return {"indexed_at": last, "uris": sorted(seen), "gaps": [dict(g) for g in gaps]}
+
+
 @register
 class BlueskyConnector(Connector):
     kind = "bluesky"
@@ -153,39 +161,82 @@ class BlueskyConnector(Connector):
             found.append((f"search:{query}", search, "post"))
         return found
 
+    @staticmethod
+    def _page(call: Callable[[str | None], Any], shape: str, token: str | None) -> tuple[list[Any], str | None]:
+        with classified():
+            page = call(token)
+        return list(page.notifications if shape == "notification" else page.posts), page.cursor
+
+    @staticmethod
+    def _known(entry: Any, indexed_at: str, uris: set[str]) -> bool:
+        return bool(entry.indexed_at < indexed_at or (entry.indexed_at == indexed_at and entry.uri in uris))
+
+    def _down(
+        self, call: Callable[[str | None], Any], shape: str, indexed_at: str, uris: set[str], budget: list[int]
+    ) -> tuple[list[Any], str | None]:
+        """Entries newer than (indexed_at, uris), newest first, within the page budget, and the token to
+        read on from if the budget ended first (None when the known entries or the list's end were met)."""
+        found: list[Any] = []
+        token: str | None = None
+        while budget[0] > 0:
+            budget[0] -= 1
+            entries, token = self._page(call, shape, token)
+            for entry in entries:
+                if self._known(entry, indexed_at, uris):
+                    return found, None
+                found.append(entry)
+            if not entries or not token:
+                return found, None
+        return found, token
+
     def fetch(self, since: dict[str, Any]) -> Iterator[RawItem]:
         client = self.client()
         cursor = dict(since)
         for key, call, shape in self.streams(client):
             state = dict(cursor.get(key) or {})
-            last, seen = state.get("indexed_at") or "", set(state.get("uris") or [])
-            found: list[Any] = []
-            token: str | None = None
-            reached = False
-            for _page in range(MAX_PAGES_PER_RUN if last else 1):
-                with classified():
-                    page = call(token)
-                entries = list(page.notifications if shape == "notification" else page.posts)
-                for entry in entries:
-                    if entry.indexed_at < last or (entry.indexed_at == last and entry.uri in seen):
-                        reached = True
-                        break
-                    found.append(entry)
-                token = page.cursor
-                if reached or not entries or not token:
-                    reached = True
-                    break
+            last, seen = str(state.get("indexed_at") or ""), set(state.get("uris") or [])
+            gaps: list[dict[str, Any]] = [dict(g) for g in state.get("gaps") or []]
+            budget = [MAX_PAGES_PER_RUN if last else 1]  # first run: the latest page only
+
+            found, token = self._down(call, shape, last, seen, budget)
+            if token and last:  # the budget ended before what we have: read the rest on later runs
+                gaps.append({"token": token, "indexed_at": last, "uris": sorted(seen)})
             found.sort(key=lambda e: e.indexed_at)
             for entry in found:
                 if entry.indexed_at != last:
                     last, seen = entry.indexed_at, set()
                 seen.add(entry.uri)
-                cursor = {**cursor, key: {"indexed_at": last, "uris": sorted(seen)}}
-                if shape == "notification" and entry.reason not in READ_REASONS:
-                    continue
-                yield RawItem(
-                    entry.uri, parse_datetime(entry.indexed_at), shape, jsonable(get_model_as_dict(entry)), cursor
-                )
+                cursor = {**cursor, key: _state(last, seen, gaps)}
+                if self._wanted(entry, shape):
+                    yield self._raw(entry, shape, cursor)
+            while gaps and budget[0] > 0:
+                gap = gaps[-1]  # the newest gap first: its items are the likeliest still to matter
+                budget[0] -= 1
+                entries, token = self._page(call, shape, gap["token"])
+                done = not entries or not token
+                for entry in entries:
+                    if self._known(entry, gap["indexed_at"], set(gap["uris"])):
+                        done = True
+                        break
+                    # Still this page's token: a run cut here reads the page again.
+                    cursor = {**cursor, key: _state(last, seen, gaps)}
+                    if self._wanted(entry, shape):
+                        yield self._raw(entry, shape, cursor)
+                if done:
+                    gaps.pop()
+                else:
+                    gap["token"] = token
+                cursor = {**cursor, key: _state(last, seen, gaps)}
+            cursor = {**cursor, key: _state(last, seen, gaps)}
+        self.final_cursor = cursor
+
+    @staticmethod
+    def _wanted(entry: Any, shape: str) -> bool:
+        return shape != "notification" or entry.reason in READ_REASONS
+
+    @staticmethod
+    def _raw(entry: Any, shape: str, cursor: dict[str, Any]) -> RawItem:
+        return RawItem(entry.uri, parse_datetime(entry.indexed_at), shape, jsonable(get_model_as_dict(entry)), cursor)
 
     def normalize(self, raw: RawItem) -> Incoming:
         entry = raw.payload

@@ -1,14 +1,19 @@
 """Reddit, with praw (read only, application OAuth): the new posts and comments of a subreddit, and/or
 a search's newest posts.
 
-Reddit's listings come newest first (praw pages them with `after`). Each run reads down until it
-meets an item not newer than the cursor (its `created_utc`, with the fullnames seen at that second),
-then stores what is new oldest first; a first run takes the latest page only. Limit: a run reads at
-most MAX_ITEMS_PER_RUN items per listing, and Reddit itself lists no more than 1000.
+Reddit's listings come newest first (praw pages them with `after`, the fullname of the last item
+read). Each run reads down until it meets an item not newer than the cursor (its `created_utc`, with
+the fullnames seen at that second), then stores what is new oldest first; a first run takes the latest
+page only. A run reads at most MAX_ITEMS_PER_RUN items per listing; when that budget ends before the
+run meets what it has, the rest is remembered as a gap (the fullname to read on `after`, and the item
+to stop at) and read by the next runs, newest first, the gap shrinking from its top as each item is
+stored. Limit: Reddit lists no more than about 1000 items of a listing, so when a listing ends before
+its gap is closed the items in between cannot be read at all: that is logged and the gap dropped.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -25,6 +30,8 @@ from animateur.channels.connectors.base import Capability, Connector, RawItem, j
 from animateur.channels.errors import AuthError, MalformedItem, PermanentError, TransientError
 from animateur.stream.items import AuthorInfo, Incoming
 from animateur.stream.models import Kind
+
+log = logging.getLogger(__name__)
 
 PAGE = 100
 MAX_ITEMS_PER_RUN = 1000
@@ -89,6 +96,19 @@ def classified() -> Iterator[None]:
         raise PermanentError(gettext("Reddit refused the request: %(e)s") % {"e": exc}, cause="http_error") from exc
 
 
+Listing = Callable[[int, str | None], Iterable[Any]]
+
+
+def _after(fullname: str | None) -> dict[str, str]:
+    # A fresh dict each time: praw adds its own paging and search parameters to it.
+    return {"after": fullname} if fullname else {}
+
+
+def _state(last: float, seen: set[str], gaps: list[dict[str, Any]]) -> dict[str, Any]:
+    """A listing's cursor: the newest item stored (its second and the fullnames seen then) and the gaps left."""
+    return {"created": last, "names": sorted(seen), "gaps": [dict(g) for g in gaps]}
+
+
 @register
 class RedditConnector(Connector):
     kind = "reddit"
@@ -114,16 +134,44 @@ class RedditConnector(Connector):
             check_for_async=False,
         )
 
-    def listings(self, api: praw.Reddit) -> list[tuple[str, Callable[[int], Iterable[Any]]]]:
-        found: list[tuple[str, Callable[[int], Iterable[Any]]]] = []
+    def listings(self, api: praw.Reddit) -> list[tuple[str, Listing]]:
+        # Each listing: (how many, the fullname to read after or None) → things, newest first.
+        found: list[tuple[str, Listing]] = []
         if name := self.config.get("subreddit"):
             sub = api.subreddit(name)
-            found.append((f"r/{name}/new", lambda n: sub.new(limit=n)))
-            found.append((f"r/{name}/comments", lambda n: sub.comments(limit=n)))
+            found.append((f"r/{name}/new", lambda n, after: sub.new(limit=n, params=_after(after))))
+            found.append((f"r/{name}/comments", lambda n, after: sub.comments(limit=n, params=_after(after))))
         if query := str(self.config.get("search") or "").strip():
             where = api.subreddit(self.config.get("subreddit") or "all")
-            found.append((f"search:{query}", lambda n: where.search(query, sort="new", limit=n)))
+            found.append(
+                (
+                    f"search:{query}",
+                    lambda n, after: where.search(query, sort="new", limit=n, params=_after(after)),
+                )
+            )
         return found
+
+    def _down(
+        self, key: str, listing: Listing, after: str | None, created: float, names: set[str], budget: list[int]
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """Things newer than (created, names), newest first, from `after` down, within the item budget;
+        and whether the run is done with this stretch (it met the known items, or the listing ended)."""
+        found: list[dict[str, Any]] = []
+        with classified():
+            for thing in listing(budget[0], after):
+                budget[0] -= 1
+                at = float(thing.created_utc)
+                if at < created or (at == created and thing.name in names):
+                    return found, True
+                found.append(jsonable({k: getattr(thing, k, None) for k in KEEP if k in vars(thing)}))
+        if budget[0] > 0 and created:
+            log.warning(
+                "channel %s: %s ended before the items already read: Reddit lists no further back, "
+                "so what was posted in between cannot be read",
+                self.channel.pk,
+                key,
+            )
+        return found, budget[0] > 0
 
     def fetch(self, since: dict[str, Any]) -> Iterator[RawItem]:
         api = self.api()
@@ -131,21 +179,35 @@ class RedditConnector(Connector):
         for key, listing in self.listings(api):
             state = dict(cursor.get(key) or {})
             last, seen = float(state.get("created") or 0), set(state.get("names") or [])
-            found: list[dict[str, Any]] = []
-            with classified():
-                for thing in listing(MAX_ITEMS_PER_RUN if last else PAGE):
-                    created = float(thing.created_utc)
-                    if created < last or (created == last and thing.name in seen):
-                        break
-                    found.append(jsonable({k: getattr(thing, k, None) for k in KEEP if k in vars(thing)}))
+            gaps: list[dict[str, Any]] = [dict(g) for g in state.get("gaps") or []]
+            budget = [MAX_ITEMS_PER_RUN if last else PAGE]  # first run: the latest page only
+            found, done = self._down(key, listing, None, last, seen, budget)
+            if not done and last and found:  # the budget ended before what we have: read on later
+                gaps.append({"after": found[-1]["name"], "created": last, "names": sorted(seen)})
             found.sort(key=lambda item: float(item["created_utc"]))
             for item in found:
                 if float(item["created_utc"]) != last:
                     last, seen = float(item["created_utc"]), set()
                 seen.add(item["name"])
-                cursor = {**cursor, key: {"created": last, "names": sorted(seen)}}
-                kind = "comment" if str(item["name"]).startswith("t1_") else "post"
-                yield RawItem(item["name"], None, kind, item, cursor)
+                cursor = {**cursor, key: _state(last, seen, gaps)}
+                yield self._raw(item, cursor)
+            while gaps and budget[0] > 0:
+                gap = gaps[-1]  # the newest gap first
+                older, done = self._down(key, listing, gap["after"], gap["created"], set(gap["names"]), budget)
+                for item in older:  # newest first: the gap shrinks from its top as each is stored
+                    gap["after"] = item["name"]
+                    cursor = {**cursor, key: _state(last, seen, gaps)}
+                    yield self._raw(item, cursor)
+                if done:
+                    gaps.pop()
+                cursor = {**cursor, key: _state(last, seen, gaps)}
+            cursor = {**cursor, key: _state(last, seen, gaps)}
+        self.final_cursor = cursor
+
+    @staticmethod
+    def _raw(item: dict[str, Any], cursor: dict[str, Any]) -> RawItem:
+        kind = "comment" if str(item["name"]).startswith("t1_") else "post"
+        return RawItem(item["name"], None, kind, item, cursor)
 
     def normalize(self, raw: RawItem) -> Incoming:
         item = raw.payload
