@@ -57,13 +57,13 @@ def score_items(batch: list[Incoming]) -> None:
         try:
             adapter = adapter_for(workspace_id)
             scores = score_messages(
-                [f"{i.title}\n{i.text}".strip() for i in items], [i.language or None for i in items], adapter
+                [f"{i.title}\n{i.text}".strip() for i in items], [_scoring_language(i) for i in items], adapter
             )
         except Exception:  # scoring helps moderators; it must never lose a message
             log.exception("scoring failed for workspace %s", workspace_id)
             continue
         for item, s in zip(items, scores, strict=True):
-            if not item.language and s.language:
+            if not item.language and s.language and s.language != UNDETERMINED:
                 item.language = s.language
             if s.spam is not None:
                 item.scores["spam"] = round(s.spam, 4)
@@ -73,6 +73,28 @@ def score_items(batch: list[Incoming]) -> None:
                 item.sentiment = s.sentiment
             if s.reasons:
                 item.scores["score_reasons"] = [r.as_dict() for r in s.reasons[:6]]
+
+
+UNDETERMINED = "und"  # ISO 639-2: a language no model covers, so score_messages need not detect it again
+
+
+def _scoring_language(item: Incoming) -> str | None:
+    """The item's language for score_messages; None lets it detect among French and English.
+
+    A text the stage already found in none of exactly those languages would be found so again
+    (the same text, the same detector): the second detection, the slow pass of a foreign text, is
+    skipped. A title, scored with the text, or another language set may change the answer.
+    """
+    from animateur.nlp.language import DEFAULT_LANGUAGES, normalize_languages
+
+    if item.language:
+        return item.language
+    same_detection = (
+        item.undetected_among
+        and not item.title
+        and normalize_languages(item.undetected_among) == normalize_languages(DEFAULT_LANGUAGES)
+    )
+    return UNDETERMINED if same_detection else None
 
 
 # ------------------------------------------------------------------ moderate
@@ -133,9 +155,7 @@ def _moderate_workspace(workspace_id: int, items: list[Incoming]) -> None:
         found = matcher.find(f"{item.title}\n{item.text}") if matcher else []
         for m in found:
             if m.action in WORD_ACTIONS:
-                item.reasons.append(
-                    Reason("watched-word", f"{m.pattern} ({m.found})", None, WORD_ACTIONS[m.action])
-                )
+                item.reasons.append(Reason("watched-word", f"{m.pattern} ({m.found})", None, WORD_ACTIONS[m.action]))
             elif m.action == "label" and m.value and m.value not in item.labels:
                 item.labels.append(m.value)
         subject = Subject(

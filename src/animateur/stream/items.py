@@ -56,6 +56,8 @@ class Incoming:
     raw: dict[str, Any] = field(default_factory=dict)
     # Filled in by the stages.
     existing: Message | None = None
+    # The languages the detector chose among when it found none of them (the text is in another).
+    undetected_among: tuple[str, ...] = ()
     unchanged: bool = False
     identity: Identity | None = None
     member: Member | None = None

@@ -175,6 +175,7 @@ def detect_languages(batch: list[Incoming]) -> None:
             todo.setdefault(configured, []).append(item)
         else:
             item.language = found
+            item.undetected_among = () if found else configured
     if not todo:
         return
     detect = _language_detector()
@@ -184,6 +185,7 @@ def detect_languages(batch: list[Incoming]) -> None:
             if len(cache) >= _LANGUAGE_CACHE_SIZE:
                 cache.pop(next(iter(cache)))  # the oldest entry
             item.language = cache[(text, configured)] = found or ""
+            item.undetected_among = () if found else configured
 
 
 _LANGUAGE_CACHE: dict[tuple[str, tuple[str, ...]], str] = {}
