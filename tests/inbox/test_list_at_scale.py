@@ -121,3 +121,27 @@ def test_the_list_makes_the_same_number_of_queries_for_3_or_30_conversations(wor
     add(27)
     assert queries() == few
     assert few <= 13  # the page, plus the menu's count of unread notifications
+
+
+def test_a_postgresql_database_counting_row_by_row_moves_to_counting_per_statement(workspace, make_user):
+    if connection.vendor != "postgresql":
+        pytest.skip("the row-by-row insert trigger only ever existed on PostgreSQL")
+    moderator = make_user("mo@example.org", workspace, Role.MODERATOR)
+    post = post_message(workspace)
+    inbound(workspace, "Avant", parent=post)
+    # The trigger as an earlier version installed it.
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER inbox_tally_insert ON inbox_conversation")
+        cursor.execute("DROP TRIGGER inbox_tally_delete ON inbox_conversation")
+        cursor.execute(
+            "CREATE TRIGGER inbox_tally_insert_delete AFTER INSERT OR DELETE ON inbox_conversation"
+            " FOR EACH ROW EXECUTE FUNCTION inbox_tally()"
+        )
+    inbound(workspace, "Pendant", parent=post)
+    assert db.ensure(connection) is True
+    assert db._existing_triggers(connection) == set(db.PG_TRIGGERS)
+    gone = Conversation.objects.get(root=inbound(workspace, "Après", parent=post))
+    inbound(workspace, "Encore", parent=post)
+    gone.delete()
+    assert selectors.view_counts(workspace, moderator) == counts_by_scan(workspace, moderator)
+    assert selectors.view_counts(workspace, moderator)["new"] == 3

@@ -6,6 +6,10 @@ which costs more than the SQL itself when the pipeline stores a batch. Here rows
 Python values in the order of the given columns (attnames, e.g. "workspace_id"); date times, dates
 and JSON are adapted the way their fields would, other values go to the driver as they are. No
 signals, no defaults: give every column the table requires. Database triggers run as usual.
+
+SQLite takes multi-row VALUES. PostgreSQL takes one typed array per column, unnested into rows:
+with a placeholder per value, psycopg parses thousands of placeholders in Python and the server a
+statement as long, which cost several times what the insert itself does.
 """
 
 from __future__ import annotations
@@ -15,62 +19,63 @@ from typing import Any
 
 from django.db import connection, models
 
-MAX_ROWS = 1000  # per statement, so that one statement stays a reasonable size
+MAX_ROWS = 1000  # per SQLite statement, so that one statement stays a reasonable size
 
 
-def _adapters(model: type[models.Model], columns: Sequence[str]) -> list[Callable[[Any], Any] | None]:
+def _fields(model: type[models.Model], columns: Sequence[str]) -> list[models.Field]:
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    return [by_attname[name] for name in columns]
+
+
+def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
     ops = connection.ops
-    fields = {f.attname: f for f in model._meta.concrete_fields}
-    adapters: list[Callable[[Any], Any] | None] = []
-    for name in columns:
-        kind = fields[name].get_internal_type()
-        if kind == "DateTimeField":
-            seen: dict[Any, Any] = {}  # a batch repeats the same few moments: adapt each once
+    kind = field.get_internal_type()
+    if kind == "DateTimeField":
+        seen: dict[Any, Any] = {}  # a batch repeats the same few moments: adapt each once
 
-            def adapt(value: Any, seen: dict[Any, Any] = seen) -> Any:
-                if value not in seen:
-                    seen[value] = ops.adapt_datetimefield_value(value)
-                return seen[value]
+        def adapt(value: Any) -> Any:
+            if value not in seen:
+                seen[value] = ops.adapt_datetimefield_value(value)
+            return seen[value]
 
-            adapters.append(adapt)
-        elif kind == "DateField":
-            adapters.append(ops.adapt_datefield_value)
-        elif kind == "JSONField":
-            encoder = fields[name].encoder  # type: ignore[attr-defined]
-            adapters.append(lambda value, encoder=encoder: ops.adapt_json_value(value, encoder))
-        else:
-            adapters.append(None)
-    return adapters
+        return adapt
+    if kind == "DateField":
+        return ops.adapt_datefield_value
+    if kind == "JSONField":
+        encoder = field.encoder  # type: ignore[attr-defined]
+        return lambda value: ops.adapt_json_value(value, encoder)
+    return None
 
 
-def _adapted(rows: Sequence[Sequence[Any]], adapters: list[Callable[[Any], Any] | None]) -> list[tuple[Any, ...]]:
-    pairs = list(enumerate(adapters))
-    if not any(adapt for _n, adapt in pairs):
+def _adapted(fields: list[models.Field], rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    adapters = [(n, adapt) for n, field in enumerate(fields) if (adapt := _adapter(field)) is not None]
+    if not adapters:
         return [tuple(row) for row in rows]
     out = []
     for row in rows:
         values = list(row)
-        for n, adapt in pairs:
-            if adapt is not None and values[n] is not None:
+        for n, adapt in adapters:
+            if values[n] is not None:
                 values[n] = adapt(values[n])
         out.append(tuple(values))
     return out
 
 
-def _rows_per_statement(width: int) -> int:
-    if connection.vendor == "sqlite":
-        import sqlite3
-
-        connection.ensure_connection()
-        limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    else:
-        limit = 65535  # PostgreSQL's bound on parameters per statement
-    return max(1, min(MAX_ROWS, limit // max(1, width)))
+def _unnest(fields: list[models.Field], values: list[tuple[Any, ...]]) -> tuple[str, list[list[Any]]]:
+    """PostgreSQL: `unnest(%s::type[], ...)` and its arrays, one per column."""
+    # Text stays text until the column takes it: a cast to varchar(n) would cut a long value, where
+    # storing it refuses it as a plain INSERT would.
+    kinds = [field.db_type(connection) or "text" for field in fields]
+    arrays = ", ".join(f"%s::{'text' if kind.startswith('varchar') else kind}[]" for kind in kinds)
+    return f"unnest({arrays})", [list(column) for column in zip(*values, strict=True)]
 
 
-def _column_names(model: type[models.Model], columns: Sequence[str]) -> list[str]:
-    fields = {f.attname: f for f in model._meta.concrete_fields}
-    return [connection.ops.quote_name(fields[name].column) for name in columns]
+def _sqlite_rows_per_statement(width: int) -> int:
+    import sqlite3
+
+    connection.ensure_connection()
+    limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return max(1, min(MAX_ROWS, limit // width))
 
 
 def insert(
@@ -79,23 +84,28 @@ def insert(
     """Insert the rows; with `returning`, their new ids in the rows' order."""
     if not rows:
         return []
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(_column_names(model, columns))
-    values = _adapted(rows, _adapters(model, columns))
-    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    step = _rows_per_statement(len(columns))
-    pk = connection.ops.quote_name(model._meta.pk.column)  # type: ignore[union-attr]
+    quote = connection.ops.quote_name
+    fields = _fields(model, columns)
+    values = _adapted(fields, rows)
+    head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
+    tail = f" RETURNING {quote(model._meta.pk.column)}" if returning else ""  # type: ignore[union-attr]
+    if connection.vendor == "postgresql":
+        source, arrays = _unnest(fields, values)
+        statements = [(f"{head} SELECT * FROM {source}{tail}", arrays)]
+    else:
+        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        step = _sqlite_rows_per_statement(len(fields))
+        chunks = [values[start : start + step] for start in range(0, len(values), step)]
+        statements = [
+            (f"{head} VALUES {', '.join([one] * len(chunk))}{tail}", [v for row in chunk for v in row])
+            for chunk in chunks
+        ]
     ids: list[int] = []
     with connection.cursor() as cursor:
-        for start in range(0, len(values), step):
-            chunk = values[start : start + step]
-            sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(chunk))}"
-            params = [value for row in chunk for value in row]
+        for sql, params in statements:
+            cursor.execute(sql, params)
             if returning:
-                cursor.execute(f"{sql} RETURNING {pk}", params)
                 ids.extend(row[0] for row in cursor.fetchall())
-            else:
-                cursor.execute(sql, params)
     return ids
 
 
@@ -103,9 +113,23 @@ def update(model: type[models.Model], columns: Sequence[str], rows: Sequence[Seq
     """Set the columns of each row by id: each row is its values in the columns' order, then its id."""
     if not rows:
         return
-    table = connection.ops.quote_name(model._meta.db_table)
-    pk = connection.ops.quote_name(model._meta.pk.column)  # type: ignore[union-attr]
-    assignments = ", ".join(f"{name} = %s" for name in _column_names(model, columns))
-    adapters = [*_adapters(model, columns), None]
+    quote = connection.ops.quote_name
+    pk = model._meta.pk
+    assert pk is not None
+    fields = [*_fields(model, columns), pk]
+    values = _adapted(fields, rows)
+    table = quote(model._meta.db_table)
+    names = [quote(field.column) for field in fields[:-1]]
     with connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", _adapted(rows, adapters))
+        if connection.vendor == "postgresql":
+            source, arrays = _unnest(fields, values)
+            aliases = [f"c{n}" for n in range(len(fields))]
+            assignments = ", ".join(f"{name} = v.{alias}" for name, alias in zip(names, aliases, strict=False))
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} FROM {source} AS v({', '.join(aliases)})"
+                f" WHERE {table}.{quote(pk.column)} = v.{aliases[-1]}",
+                arrays,
+            )
+        else:
+            assignments = ", ".join(f"{name} = %s" for name in names)
+            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {quote(pk.column)} = %s", values)
