@@ -330,3 +330,22 @@ def test_a_rule_saved_before_calls_were_signed_says_so_and_sends_no_false_signat
     assert "x-animateur-signature" not in receiver.calls[0].headers
     page = manager_client.get(f"/app/moderation/rules/{rule.pk}/").content.decode()
     assert "n’a pas encore de secret" in page
+
+
+def test_a_last_attempt_that_never_finished_is_marked_failed_by_the_sweep(
+    open_site, receiver, manager_client, django_capture_on_commit_callbacks
+):
+    from animateur.moderation.tasks import retry_lost_webhooks
+
+    receiver.answers = [(503, 0)]
+    rule = webhook_rule(open_site, receiver.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        post(open_site, "Remboursement en panne")
+    # As if the worker making the fifth and last attempt had died before recording its outcome.
+    WebhookDelivery.objects.filter(rule=rule).update(
+        attempts=webhooks.MAX_ATTEMPTS, next_attempt_at=timezone.now() - timezone.timedelta(hours=1)
+    )
+    retry_lost_webhooks()
+    delivery = WebhookDelivery.objects.get(rule=rule)
+    assert (delivery.status, len(receiver.calls)) == ("failed", 1)
+    assert "ne s’est jamais terminé" in manager_client.get(f"/app/moderation/rules/{rule.pk}/").content.decode()
