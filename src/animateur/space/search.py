@@ -127,18 +127,18 @@ def _insert(posts: list) -> None:
                 "INSERT INTO space_post_fts (rowid, workspace_id, title, body) VALUES (%s, %s, %s, %s)", rows
             )
         else:
-            rows = []
+            documents = []
             for post in posts:
                 config = pg_config(post.workspace.language)
                 body = post.search_text or ""
                 if body.startswith(post.title):
                     body = body[len(post.title) :]
-                rows.append((post.pk, post.workspace_id, config, fold(post.title), config, fold(body)))
+                documents.append((post.pk, post.workspace_id, config, fold(post.title), config, fold(body)))
             cursor.executemany(
                 "INSERT INTO space_post_search (post_id, workspace_id, document) VALUES (%s, %s,"
                 " setweight(to_tsvector(%s::regconfig, %s), 'A')"
                 " || setweight(to_tsvector(%s::regconfig, %s), 'B'))",
-                rows,
+                documents,
             )
 
 
