@@ -9,6 +9,7 @@ from animateur.core.models import Workspace
 from animateur.space.models import Author, Category, Post, PostStatus, PostType, Tag
 from animateur.space.search import index_posts
 from animateur.space.threads import refresh_comment_counts, sync_post_message
+from animateur.space.versions import posts_changed
 from animateur.stream.items import AuthorInfo, Incoming
 from animateur.stream.models import Message
 from animateur.stream.pipeline import ingest_one
@@ -67,7 +68,7 @@ def make_post(
     post.tags.set(tags)
     sync_post_message(post)
     index_posts([post.pk])
-    workspace.bump_content_version()
+    posts_changed(workspace)
     workspace.refresh_from_db()
     return post
 

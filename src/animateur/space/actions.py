@@ -19,6 +19,7 @@ from django.utils.text import slugify
 from animateur.core.actions import ActionError, Actor, SystemActor, actor_label, record, require
 from animateur.core.models import User, Workspace
 from animateur.space.models import Author, BodyFormat, Category, Post, PostStatus, PostType, Tag
+from animateur.space.versions import posts_changed
 
 # Statuses an author picks in the editor; "pending" is set by imports, "trash" by do_trash_post.
 EDITABLE_STATUSES = (
@@ -80,7 +81,7 @@ def _clean_slug(given: str | None, title: str, fallback: str) -> str:
 
 
 def _on_commit_bump(workspace: Workspace) -> None:
-    transaction.on_commit(workspace.bump_content_version)
+    transaction.on_commit(lambda: posts_changed(workspace))
 
 
 def _check_same_workspace(workspace: Workspace, objects: Iterable[Model | None], what: str) -> None:

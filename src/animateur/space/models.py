@@ -172,3 +172,18 @@ class Post(models.Model):
         self.search_text = " ".join(
             part for part in (self.title, text_of(self.body_html), text_of(self.excerpt)) if part
         )
+
+
+class ListingVersion(models.Model):
+    """Bumped with the content version by every change of posts, pages, categories, tags or authors.
+
+    Comments bump only the content version. The sidebar's counts of posts (by category, tag and
+    month) are cached on this one, so that the comments of a busy site do not make every process
+    count the posts again each time (see space/versions.py).
+    """
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    version = models.PositiveBigIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"{self.workspace_id}: {self.version}"

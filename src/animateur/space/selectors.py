@@ -10,27 +10,17 @@ import zoneinfo
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.core.cache import cache
-from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet
-from django.db.models.functions import TruncMonth
-from django.urls import get_script_prefix, reverse
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from animateur.core.models import Workspace
 from animateur.space.models import Author, Category, Post, PostStatus, PostType, Tag
 from animateur.space.threads import COMMENT_KINDS
+from animateur.space.versions import listing_version
 from animateur.stream.models import Message, Visibility
-
-if TYPE_CHECKING:
-    from django_stubs_ext import WithAnnotations
-
-    class _Counted(TypedDict):
-        n: int
-
-    # A category with `.annotate(n=Count(...))`: how many published posts it holds.
-    CountedCategory = WithAnnotations[Category, _Counted]
 
 
 def workspace_tz(workspace: Workspace) -> tzinfo:
@@ -75,8 +65,8 @@ _CATEGORY_PATHS: ContextVar[dict[int, str] | None] = ContextVar("category_paths"
 
 
 def category_paths(workspace: Workspace) -> dict[int, str]:
-    """Every category's slug path (« parent/child »), cached until the content changes."""
-    key = f"space-category-paths:{workspace.pk}:{workspace.content_version}"
+    """Every category's slug path (« parent/child »), cached until posts or their terms change."""
+    key = f"space-category-paths:{workspace.pk}:{listing_version(workspace)}"
     paths = cache.get(key)
     if paths is None:
         rows = {
@@ -148,8 +138,25 @@ def sticky_first(workspace: Workspace, first_page: list[Post]) -> list[Post]:
     date, where a sticky post also appears in its place (WP_Query does the same).
     """
     leading = [post for post in first_page if post.is_sticky]
-    further = public_posts(workspace).filter(is_sticky=True).exclude(pk__in=[post.pk for post in leading])
-    return leading + list(further) + [post for post in first_page if not post.is_sticky]
+    shown = {post.pk for post in first_page}
+    others = [pk for pk in sticky_post_ids(workspace) if pk not in shown]
+    further = list(public_posts(workspace).filter(pk__in=others)) if others else []
+    return leading + further + [post for post in first_page if not post.is_sticky]
+
+
+def sticky_post_ids(workspace: Workspace) -> list[int]:
+    """The published sticky posts (their time come or not), cached until posts change: most sites have
+    none, and the home page then asks nothing more."""
+    key = f"space-sticky:{workspace.pk}:{listing_version(workspace)}"
+    ids = cache.get(key)
+    if ids is None:
+        ids = list(
+            Post.objects.filter(
+                workspace=workspace, type=PostType.POST, status=PostStatus.PUBLISHED, is_sticky=True
+            ).values_list("pk", flat=True)
+        )
+        cache.set(key, ids, 3600)
+    return ids
 
 
 def public_post_by_date(workspace: Workspace, year: int, month: int, day: int, slug: str) -> Post | None:
@@ -262,80 +269,3 @@ def comment_signature(message: Message) -> str:
     if message.author_id and message.author is not None:
         return message.author.display_name or message.author.handle or "?"
     return "?"
-
-
-# ---------------------------------------------------------------- sidebar
-
-
-def sidebar(workspace: Workspace) -> dict[str, Any]:
-    """What every public page shows beside its content; cached until the content changes."""
-    key = f"space-sidebar:{workspace.pk}:{workspace.content_version}:{get_script_prefix()}"
-    data = cache.get(key)
-    if data is None:
-        data = _build_sidebar(workspace)
-        cache.set(key, data, 3600)
-    return data
-
-
-def _build_sidebar(workspace: Workspace) -> dict[str, Any]:
-    now = timezone.now()
-    published = Q(posts__status=PostStatus.PUBLISHED, posts__published_at__lte=now, posts__type=PostType.POST)
-    categories = list(
-        Category.objects.filter(workspace=workspace)
-        .annotate(n=Count("posts", filter=published))
-        .order_by("name")
-    )
-    by_id = {c.pk: c for c in categories}
-    children: dict[int | None, list[CountedCategory]] = {}
-    for cat in categories:
-        parent_id = cat.parent_id if cat.parent_id in by_id else None
-        children.setdefault(parent_id, []).append(cat)
-
-    def subtree(parent_id: int | None, depth: int, seen: frozenset[int]) -> list[dict[str, Any]]:
-        out = []
-        for cat in children.get(parent_id, []):
-            if cat.pk in seen or depth > 10:
-                continue
-            kids = subtree(cat.pk, depth + 1, seen | {cat.pk})
-            if cat.n or kids:
-                cat.parent = by_id.get(cat.parent_id or 0)  # ancestors() without queries
-                out.append({"name": cat.name, "url": category_url(cat), "count": cat.n, "children": kids})
-        return out
-
-    tags = list(
-        Tag.objects.filter(workspace=workspace)
-        .annotate(n=Count("posts", filter=published))
-        .filter(n__gt=0)
-        .order_by("-n", "name")[:30]
-    )
-    tz = workspace_tz(workspace)
-    months = (
-        Post.objects.filter(
-            workspace=workspace, type=PostType.POST, status=PostStatus.PUBLISHED, published_at__lte=now
-        )
-        .annotate(month=TruncMonth("published_at", tzinfo=tz))
-        .values("month")
-        .annotate(n=Count("id"))
-        .order_by("-month")
-    )
-    pages = list(
-        Post.objects.filter(
-            workspace=workspace, type=PostType.PAGE, status=PostStatus.PUBLISHED, published_at__lte=now
-        )
-        .select_related("parent")
-        .only("id", "title", "slug", "parent_id", "type", "parent__slug", "parent__type", "parent__parent_id")
-        .order_by("menu_order", "title")
-    )
-    return {
-        "categories": subtree(None, 0, frozenset()),
-        "tags": [
-            {"name": t.name, "url": tag_url(t), "count": t.n}
-            for t in sorted(tags, key=lambda t: t.name.lower())
-        ],
-        "months": [
-            {"date": row["month"], "url": month_url(row["month"].year, row["month"].month), "count": row["n"]}
-            for row in months
-            if row["month"] is not None
-        ],
-        "pages": [{"title": p.title, "url": page_url(p), "child": p.parent_id is not None} for p in pages],
-    }

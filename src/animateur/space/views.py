@@ -30,6 +30,7 @@ from animateur.space.comments import CommentRefused, comments_open, do_post_comm
 from animateur.space.forms import HONEYPOT, CommentForm
 from animateur.space.models import Author, Category, Post, PostType, Tag
 from animateur.space.search import search_post_ids, snippet
+from animateur.space.sidebar import sidebar, sidebar_widgets
 
 
 def site_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -51,8 +52,10 @@ def site_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
 
 def _context(request: HttpRequest, workspace: Workspace, **extra: Any) -> dict[str, Any]:
+    data = sidebar(workspace)
     context = {
-        "sidebar": selectors.sidebar(workspace),
+        "sidebar": data,
+        "sidebar_widgets": sidebar_widgets(workspace, data),
         "og_locale": "fr_FR" if workspace.language.startswith("fr") else "en_US",
         "canonical": request.build_absolute_uri(extra.pop("canonical_path", request.path)),
     }

@@ -36,6 +36,7 @@ from animateur.core.models import Workspace
 from animateur.space.models import Author, BodyFormat, Category, Post, PostStatus, PostType, Tag
 from animateur.space.search import index_posts
 from animateur.space.threads import post_external_id, refresh_comment_counts, sync_post_message
+from animateur.space.versions import posts_changed
 from animateur.space.wordpress.wxr import Record, WXRError, read_wxr
 from animateur.stream import pipeline, stages
 from animateur.stream.items import AuthorInfo, Incoming
@@ -134,7 +135,7 @@ def import_wxr(
             workspace,
             {"file": path.name, **importer.summary.as_dict()},
         )
-    workspace.bump_content_version()
+    posts_changed(workspace)
     return importer.summary
 
 
