@@ -27,6 +27,11 @@ def _fields(model: type[models.Model], columns: Sequence[str]) -> list[models.Fi
     return [by_attname[name] for name in columns]
 
 
+def _quoted(field: models.Field) -> str:
+    assert field.column is not None  # concrete fields have a column
+    return connection.ops.quote_name(field.column)
+
+
 def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
     ops = connection.ops
     kind = field.get_internal_type()
@@ -87,8 +92,10 @@ def insert(
     quote = connection.ops.quote_name
     fields = _fields(model, columns)
     values = _adapted(fields, rows)
-    head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
-    tail = f" RETURNING {quote(model._meta.pk.column)}" if returning else ""  # type: ignore[union-attr]
+    head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(_quoted(f) for f in fields)})"
+    pk = model._meta.pk
+    assert pk is not None
+    tail = f" RETURNING {_quoted(pk)}" if returning else ""
     if connection.vendor == "postgresql":
         source, arrays = _unnest(fields, values)
         statements = [(f"{head} SELECT * FROM {source}{tail}", arrays)]
@@ -119,7 +126,7 @@ def update(model: type[models.Model], columns: Sequence[str], rows: Sequence[Seq
     fields = [*_fields(model, columns), pk]
     values = _adapted(fields, rows)
     table = quote(model._meta.db_table)
-    names = [quote(field.column) for field in fields[:-1]]
+    names = [_quoted(field) for field in fields[:-1]]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             source, arrays = _unnest(fields, values)
@@ -127,9 +134,9 @@ def update(model: type[models.Model], columns: Sequence[str], rows: Sequence[Seq
             assignments = ", ".join(f"{name} = v.{alias}" for name, alias in zip(names, aliases, strict=False))
             cursor.execute(
                 f"UPDATE {table} SET {assignments} FROM {source} AS v({', '.join(aliases)})"
-                f" WHERE {table}.{quote(pk.column)} = v.{aliases[-1]}",
+                f" WHERE {table}.{_quoted(pk)} = v.{aliases[-1]}",
                 arrays,
             )
         else:
             assignments = ", ".join(f"{name} = %s" for name in names)
-            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {quote(pk.column)} = %s", values)
+            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {_quoted(pk)} = %s", values)

@@ -517,15 +517,14 @@ def recompute_due_dates(workspace: Workspace) -> int:
 # ----------------------------------------------------------------- notifications
 
 
-def notify(user: User, conversation: Conversation | None, kind: str, text: str) -> Notification:
+def notify(user: User, conversation: Conversation, kind: str, text: str) -> Notification:
     """An in-app notification; its email goes out at once after commit, or in the digest."""
-    workspace_id = conversation.workspace_id if conversation else None
-    notification = notify_many([(user.pk, workspace_id, conversation.pk if conversation else None, kind, text)])[0]
+    notification = notify_many([(user.pk, conversation.workspace_id, conversation.pk, kind, text)])[0]
     notification.user = user
     return notification
 
 
-def notify_many(notices: Iterable[tuple[int, int | None, int | None, str, str]]) -> list[Notification]:
+def notify_many(notices: Iterable[tuple[int, int, int | None, str, str]]) -> list[Notification]:
     """Notifications (user, workspace, conversation ids, kind, text) in one insert; each emailed as `notify` does."""
     notifications = Notification.objects.bulk_create(
         [

@@ -215,7 +215,8 @@ def _read_parents_conversations(batch: _Batch, messages: list[Message]) -> None:
         for row in rows:
             conversations[row[0]] = _Conversation(*row)
     for message_id, conversation_id in conversation_of.items():
-        batch.by_message[message_id] = conversations[conversation_id]
+        if conversation_id in conversations:  # else deleted meanwhile: the reply opens its own
+            batch.by_message[message_id] = conversations[conversation_id]
 
 
 def _expected(conversation: _Conversation) -> bool:
