@@ -111,7 +111,7 @@ class ImapServer:
 class SmtpSink:
     """An SMTP server that accepts AUTH PLAIN with the right password and keeps what it is sent."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.received: list[tuple[str, list[str], bytes]] = []
         sink = self
 
@@ -152,6 +152,8 @@ class SmtpSink:
 
         self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        if tls is not None:  # SMTPS (implicit TLS, port 465 style)
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 

@@ -245,6 +245,25 @@ def test_with_private_addresses_allowed_mail_is_read_and_sent_by_name(workspace,
     assert len(smtp.received) == 1 and b"Bonjour, on regarde." in smtp.received[0][2]
 
 
+def test_smtp_over_tls_verifies_the_name_on_the_checked_address(tmp_path, dns, settings):
+    settings.ALLOW_PRIVATE_URLS = True
+    cert = certificate(tmp_path, "smtp.test")
+    names: list[str | None] = []
+    context = server_context(cert)
+    context.sni_callback = lambda sock, name, ctx: names.append(name)
+    sink = SmtpSink(tls=context)
+    try:
+        dns.answer("smtp.test", "127.0.0.1")
+        dns.answer("other.test", "127.0.0.1")
+        with safe_mail.SMTP_SSL("smtp.test", sink.port, context=client_context(cert), timeout=5) as smtp:
+            assert smtp.ehlo()[0] == 250
+        assert names == ["smtp.test"]
+        with pytest.raises(ssl.SSLCertVerificationError):
+            safe_mail.SMTP_SSL("other.test", sink.port, context=client_context(cert), timeout=5)
+    finally:
+        sink.close()
+
+
 def test_imap_over_tls_verifies_the_name_on_the_checked_address(tmp_path, dns, settings):
     settings.ALLOW_PRIVATE_URLS = True
     cert = certificate(tmp_path, "imap.test")

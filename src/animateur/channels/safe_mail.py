@@ -25,12 +25,17 @@ class IMAP4_SSL(imaplib.IMAP4_SSL):  # noqa: N801 - imaplib's name
         return self.ssl_context.wrap_socket(sock, server_hostname=self.host)
 
 
+def _source(smtp: smtplib.SMTP) -> tuple[str, int] | None:
+    address = smtp.source_address
+    return (str(address[0]), int(address[1])) if isinstance(address, tuple) else None
+
+
 class SMTP(smtplib.SMTP):
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
-        return connect_checked(host, port, timeout, self.source_address)
+        return connect_checked(host, port, timeout, _source(self))
 
 
 class SMTP_SSL(smtplib.SMTP_SSL):  # noqa: N801 - smtplib's name
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
-        sock = connect_checked(host, port, timeout, self.source_address)
-        return self.context.wrap_socket(sock, server_hostname=self._host)
+        sock = connect_checked(host, port, timeout, _source(self))
+        return self.context.wrap_socket(sock, server_hostname=host)

@@ -99,7 +99,7 @@ def classified() -> Iterator[None]:
 Listing = Callable[[int, str | None], Iterable[Any]]
 
 
-def _after(fullname: str | None) -> dict[str, str]:
+def _after(fullname: str | None) -> dict[str, str | int]:
     # A fresh dict each time: praw adds its own paging and search parameters to it.
     return {"after": fullname} if fullname else {}
 
