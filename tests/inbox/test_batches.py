@@ -288,3 +288,25 @@ def test_edits_imports_and_spam_in_a_batch_open_nothing(workspace, feed, make_us
     assert Conversation.objects.count() == 1
     assert conversation.state == State.CLOSED and conversation.message_count == 1
     assert Message.objects.get(pk=root.pk).text == "Une question (corrigée)"
+
+
+def test_each_conversation_of_a_batch_is_due_by_the_workspace_hours_and_holidays(workspace, feed, make_user):
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    manager = make_user("ma@example.org", workspace, Role.MANAGER)
+    week = {day: [["09:00", "12:00"], ["14:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+    actions.do_set_business_hours(workspace, week, actor=manager)
+    actions.do_add_holiday(workspace, date(2024, 5, 8), "Victoire 1945", actor=manager)
+    actions.do_set_response_target(workspace, actor=manager, channel_kind="", priority="", minutes=240)
+    paris = ZoneInfo("Europe/Paris")
+    friday_night = item(feed, "Vendredi soir", at=datetime(2024, 5, 3, 21, 0, tzinfo=paris))
+    tuesday = item(feed, "Mardi après-midi", who="bob", at=datetime(2024, 5, 7, 16, 0, tzinfo=paris))
+
+    result = run_pipeline([friday_night, tuesday])
+
+    def due(incoming: Incoming) -> datetime:
+        return Conversation.objects.get(root=stored(result, incoming.external_id)).due_at.astimezone(paris)
+
+    assert due(friday_night) == datetime(2024, 5, 6, 15, 0, tzinfo=paris)  # Monday: 3 h before noon, 1 h after
+    assert due(tuesday) == datetime(2024, 5, 9, 11, 0, tzinfo=paris)  # 2 h on Tuesday, none on the holiday

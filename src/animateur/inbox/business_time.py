@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -23,12 +24,15 @@ class Calendar:
     # weekday (0 = Monday) → list of (start, end) local times, end > start
     hours: Mapping[int, tuple[tuple[time, time], ...]] = field(default_factory=dict)
     holidays: frozenset[date] = frozenset()
+    # Opening intervals (epoch microseconds) per local day, worked out once per calendar: a
+    # pipeline batch asks about the same few days for each of the conversations it opens.
+    _days: dict[date, tuple[tuple[int, int], ...]] = field(default_factory=dict, init=False, compare=False, repr=False)
 
-    @property
+    @cached_property
     def always_open(self) -> bool:
         return not any(self.hours.values())
 
-    @property
+    @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
@@ -56,26 +60,44 @@ def parse_hours(
     return hours
 
 
-def _local_intervals(cal: Calendar, day: date) -> list[tuple[datetime, datetime]]:
-    if day in cal.holidays:
-        return []
-    zone = cal.zone
+# Inside, moments are integer microseconds since the epoch: exact like datetimes, and several times
+# quicker to compare and add, which a batch of conversations does for each one it opens.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+
+
+def _micros(moment: datetime) -> int:
+    return (moment - EPOCH) // MICROSECOND
+
+
+def _moment(micros: int) -> datetime:
+    return EPOCH + timedelta(microseconds=micros)
+
+
+def _local_intervals(cal: Calendar, day: date) -> tuple[tuple[int, int], ...]:
+    known = cal._days.get(day)
+    if known is not None:
+        return known
     out = []
-    for start, end in cal.hours.get(day.weekday(), ()):
-        a = datetime.combine(day, start, tzinfo=zone).astimezone(UTC)
-        b = datetime.combine(day, end, tzinfo=zone).astimezone(UTC)
-        if b > a:
-            out.append((a, b))
-    return out
+    if day not in cal.holidays:
+        zone = cal.zone
+        for start, end in cal.hours.get(day.weekday(), ()):
+            a = _micros(datetime.combine(day, start, tzinfo=zone))
+            b = _micros(datetime.combine(day, end, tzinfo=zone))
+            if b > a:
+                out.append((a, b))
+    cal._days[day] = tuple(out)
+    return cal._days[day]
 
 
-def _open_intervals_from(cal: Calendar, moment: datetime) -> Iterator[tuple[datetime, datetime]]:
-    """Opening intervals (UTC) that end after `moment`, in order, clipped to start at `moment`."""
+def _open_intervals_from(cal: Calendar, moment: datetime) -> Iterator[tuple[int, int]]:
+    """Opening intervals that end after `moment`, in order, clipped to start at `moment`."""
+    at = _micros(moment)
     day = moment.astimezone(cal.zone).date() - timedelta(days=1)
     for _ in range(MAX_DAYS_SEARCHED):
         for a, b in _local_intervals(cal, day):
-            if b > moment:
-                yield max(a, moment), b
+            if b > at:
+                yield max(a, at), b
         day += timedelta(days=1)
 
 
@@ -89,7 +111,8 @@ def is_open(cal: Calendar, moment: datetime) -> bool:
     if cal.always_open:
         return True
     moment = _utc(moment)
-    return any(a <= moment < b for a, b in _local_intervals(cal, moment.astimezone(cal.zone).date()))
+    at = _micros(moment)
+    return any(a <= at < b for a, b in _local_intervals(cal, moment.astimezone(cal.zone).date()))
 
 
 def add_business_seconds(cal: Calendar, start: datetime, seconds: float) -> datetime:
@@ -97,13 +120,13 @@ def add_business_seconds(cal: Calendar, start: datetime, seconds: float) -> date
     start = _utc(start)
     if cal.always_open:
         return start + timedelta(seconds=seconds)
-    remaining = timedelta(seconds=seconds)
+    remaining = timedelta(seconds=seconds) // MICROSECOND
     last = start
     for a, b in _open_intervals_from(cal, start):
         if remaining <= b - a:
-            return a + remaining
+            return _moment(a + remaining)
         remaining -= b - a
-        last = b
+        last = _moment(b)
     raise ValueError(f"no opening hours within {MAX_DAYS_SEARCHED} days after {last:%Y-%m-%d}")
 
 
@@ -114,9 +137,10 @@ def business_seconds_between(cal: Calendar, start: datetime, end: datetime) -> f
         return -business_seconds_between(cal, end, start)
     if cal.always_open:
         return (end - start).total_seconds()
-    total = 0.0
+    until = _micros(end)
+    total = 0
     for a, b in _open_intervals_from(cal, start):
-        if a >= end:
+        if a >= until:
             break
-        total += (min(b, end) - a).total_seconds()
-    return total
+        total += min(b, until) - a
+    return total / 1_000_000
