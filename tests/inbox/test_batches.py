@@ -310,3 +310,33 @@ def test_each_conversation_of_a_batch_is_due_by_the_workspace_hours_and_holidays
 
     assert due(friday_night) == datetime(2024, 5, 6, 15, 0, tzinfo=paris)  # Monday: 3 h before noon, 1 h after
     assert due(tuesday) == datetime(2024, 5, 9, 11, 0, tzinfo=paris)  # 2 h on Tuesday, none on the holiday
+
+
+def test_assignees_hear_of_a_batch_by_email_at_once_or_in_their_digest(
+    workspace, feed, make_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    from animateur.inbox.tasks import send_digests
+
+    bob = make_user("bob@team.org", workspace, Role.MODERATOR, display_name="Bob")
+    cy = make_user("cy@team.org", workspace, Role.MODERATOR, display_name="Cy")
+    actions.do_set_notification_preference(cy, "digest", actor=cy)
+    for_bob = inbound(workspace, "Pour Bob", channel=feed)
+    for_cy = inbound(workspace, "Pour Cy", channel=feed, email="dan@example.org", name="Dan")
+    actions.do_assign_conversation(Conversation.objects.get(root=for_bob), bob, actor=cy)
+    actions.do_assign_conversation(Conversation.objects.get(root=for_cy), cy, actor=bob)
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run_pipeline(
+            [
+                item(feed, "Relance 1", parent=for_bob.external_id),
+                item(feed, "Relance 2", parent=for_bob.external_id),
+                item(feed, "Relance", parent=for_cy.external_id, who="dan"),
+            ]
+        )
+
+    assert [m.to for m in mailoutbox] == [["bob@team.org"], ["bob@team.org"]]
+    assert "Ana" in mailoutbox[0].subject
+    assert Notification.objects.filter(user=cy, kind=Notification.Kind.NEW_MESSAGE).count() == 1
+    assert send_digests.call_local() == 1
+    assert mailoutbox[-1].to == ["cy@team.org"] and "Dan" in mailoutbox[-1].body
