@@ -172,7 +172,8 @@ def attach(messages: Iterable[Message]) -> None:
     The caller chose the messages that are work (see inbox.hooks). Runs inside the batch's
     transaction, so no stored message is ever left without its conversation.
     """
-    ordered = sorted(messages, key=lambda m: m.pk)
+    # Messages by `id` rather than `pk` here: `pk` is a property call, read several times a message.
+    ordered = sorted(messages, key=lambda m: m.id)
     if not ordered:
         return
     workspaces = Workspace.objects.in_bulk({m.workspace_id for m in ordered})
@@ -193,8 +194,8 @@ def attach(messages: Iterable[Message]) -> None:
             conversation = _open(batch, message)
         else:
             _join(batch, conversation, message)
-        batch.items.append((conversation, message.pk))
-        batch.by_message[message.pk] = conversation
+        batch.items.append((conversation, message.id))
+        batch.by_message[message.id] = conversation
     _write(batch)
 
 
@@ -242,11 +243,11 @@ def _open(batch: _Batch, message: Message) -> _Conversation:
         started_at=at,
         last_message_at=at,
         last_inbound_at=at,
-        last_message_id=message.pk,
+        last_message_id=message.id,
         preview=_preview(message),
         search_text=search.append("", f"{message.title} {message.text}", workspace.language),
         due_at=None,
-        root_id=message.pk,
+        root_id=message.id,
         channel_id=message.channel_id,
         member_id=author.member_id if author else None,
         subject=_snippet(message),
@@ -257,7 +258,7 @@ def _open(batch: _Batch, message: Message) -> _Conversation:
         conversation.channel_kind, conversation.priority, at, expected=_expected(conversation)
     )
     batch.opened.append(conversation)
-    data = {"message": message.pk, "channel": conversation.channel_kind, "started_at": at.isoformat()}
+    data = {"message": message.id, "channel": conversation.channel_kind, "started_at": at.isoformat()}
     batch.events.append((INBOX, "inbox.conversation.open", conversation, data))
     return conversation
 
@@ -265,7 +266,7 @@ def _open(batch: _Batch, message: Message) -> _Conversation:
 def _touch(batch: _Batch, conversation: _Conversation, message: Message) -> None:
     conversation.message_count += 1
     conversation.last_message_at = max(conversation.last_message_at, message.created_at)
-    conversation.last_message_id = max(conversation.last_message_id, message.pk)
+    conversation.last_message_id = max(conversation.last_message_id, message.id)
     if conversation.pk is not None:
         batch.changed[conversation.pk] = conversation
 
@@ -281,7 +282,7 @@ def _join(batch: _Batch, conversation: _Conversation, message: Message) -> None:
     conversation.last_inbound_at = max(conversation.last_inbound_at, at)
     if conversation.state in (State.WAITING, State.CLOSED):
         conversation.state = State.OPEN
-        batch.events.append((INBOX, "inbox.conversation.reopen", conversation, {"message": message.pk}))
+        batch.events.append((INBOX, "inbox.conversation.reopen", conversation, {"message": message.id}))
     if conversation.assignee_id:
         text = _("New message from %(name)s") % {"name": conversation.author_name}
         batch.notices.append((conversation.assignee_id, conversation, Notification.Kind.NEW_MESSAGE, text))
