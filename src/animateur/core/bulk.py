@@ -3,17 +3,19 @@
 
 Django's bulk_create builds a model instance per row and prepares each value field by field,
 which costs more than the SQL itself when the pipeline stores a batch. Here rows are tuples of
-Python values in the order of the given columns (attnames, e.g. "workspace_id"); date times, dates
-and JSON are adapted the way their fields would, other values go to the driver as they are. No
-signals, no defaults: give every column the table requires. Database triggers run as usual.
+Python values in the order of the given columns (attnames, e.g. "workspace_id"): integers,
+strings, booleans, None, aware date times, dates, and what JSON fields hold. No signals, no
+defaults: give every column the table requires. Database triggers run as usual.
 
-SQLite takes multi-row VALUES. PostgreSQL takes one typed array per column, unnested into rows:
-with a placeholder per value, psycopg parses thousands of placeholders in Python and the server a
-statement as long, which cost several times what the insert itself does.
+SQLite takes multi-row VALUES, the values adapted as Django's backend would. PostgreSQL takes the
+rows as one JSON document, read back column by column with a cast to each column's type: with a
+placeholder per value, psycopg quotes and parses thousands of them in Python and the server a
+statement as long, which cost several times the insert itself.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -33,8 +35,12 @@ def _quoted(field: models.Field) -> str:
 
 
 def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
-    ops = connection.ops
+    """How a value of this field goes to the database (None: as it is)."""
     kind = field.get_internal_type()
+    if connection.vendor == "postgresql":
+        # Into the JSON document: dates and times as ISO 8601, which the casts read back exactly.
+        return (lambda value: value.isoformat()) if kind in ("DateTimeField", "DateField") else None
+    ops = connection.ops
     if kind == "DateTimeField":
         seen: dict[Any, Any] = {}  # a batch repeats the same few moments: adapt each once
 
@@ -52,27 +58,34 @@ def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
     return None
 
 
-def _adapted(fields: list[models.Field], rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+def _adapted(fields: list[models.Field], rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
     adapters = [(n, adapt) for n, field in enumerate(fields) if (adapt := _adapter(field)) is not None]
-    if not adapters:
-        return [tuple(row) for row in rows]
     out = []
     for row in rows:
         values = list(row)
         for n, adapt in adapters:
             if values[n] is not None:
                 values[n] = adapt(values[n])
-        out.append(tuple(values))
+        out.append(values)
     return out
 
 
-def _unnest(fields: list[models.Field], values: list[tuple[Any, ...]]) -> tuple[str, list[list[Any]]]:
-    """PostgreSQL: `unnest(%s::type[], ...)` and its arrays, one per column."""
-    # Text stays text until the column takes it: a cast to varchar(n) would cut a long value, where
-    # storing it refuses it as a plain INSERT would.
-    kinds = [field.db_type(connection) or "text" for field in fields]
-    arrays = ", ".join(f"%s::{'text' if kind.startswith('varchar') else kind}[]" for kind in kinds)
-    return f"unnest({arrays})", [list(column) for column in zip(*values, strict=True)]
+def _json_rows(fields: list[models.Field], rows: Sequence[Sequence[Any]]) -> tuple[str, list[str]]:
+    """PostgreSQL: the rows as one JSON document (the parameter), and the SELECT list reading it."""
+    encoders = {field.encoder for field in fields if field.get_internal_type() == "JSONField"}  # type: ignore[attr-defined]
+    if len(encoders) > 1:
+        raise TypeError("JSON columns with different encoders: write them in two statements")
+    selected = []
+    for n, field in enumerate(fields):
+        kind = field.db_type(connection) or "text"
+        if kind == "jsonb":
+            selected.append(f"NULLIF(r -> {n}, 'null'::jsonb)")  # None is SQL NULL, as Django stores it
+        else:
+            # Text stays text until the column takes it: a cast to varchar(n) would cut a long
+            # value, where storing it refuses it as a plain INSERT would.
+            selected.append(f"(r ->> {n})::{'text' if kind.startswith('varchar') else kind}")
+    document = json.dumps(_adapted(fields, rows), cls=encoders.pop() if encoders else None)
+    return document, selected
 
 
 def _sqlite_rows_per_statement(width: int) -> int:
@@ -89,17 +102,23 @@ def insert(
     """Insert the rows; with `returning`, their new ids in the rows' order."""
     if not rows:
         return []
-    quote = connection.ops.quote_name
     fields = _fields(model, columns)
-    values = _adapted(fields, rows)
-    head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(_quoted(f) for f in fields)})"
     pk = model._meta.pk
     assert pk is not None
+    head = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({', '.join(map(_quoted, fields))})"
     tail = f" RETURNING {_quoted(pk)}" if returning else ""
     if connection.vendor == "postgresql":
-        source, arrays = _unnest(fields, values)
-        statements = [(f"{head} SELECT * FROM {source}{tail}", arrays)]
+        document, selected = _json_rows(fields, rows)
+        # WITH ORDINALITY and ORDER BY: the rows go in, and their ids come back, in the given order.
+        statements = [
+            (
+                f"{head} SELECT {', '.join(selected)} FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS j(r, n)"
+                f" ORDER BY n{tail}",
+                [document],
+            )
+        ]
     else:
+        values = _adapted(fields, rows)
         one = "(" + ", ".join(["%s"] * len(fields)) + ")"
         step = _sqlite_rows_per_statement(len(fields))
         chunks = [values[start : start + step] for start in range(0, len(values), step)]
@@ -120,23 +139,20 @@ def update(model: type[models.Model], columns: Sequence[str], rows: Sequence[Seq
     """Set the columns of each row by id: each row is its values in the columns' order, then its id."""
     if not rows:
         return
-    quote = connection.ops.quote_name
     pk = model._meta.pk
     assert pk is not None
     fields = [*_fields(model, columns), pk]
-    values = _adapted(fields, rows)
-    table = quote(model._meta.db_table)
+    table = connection.ops.quote_name(model._meta.db_table)
     names = [_quoted(field) for field in fields[:-1]]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            source, arrays = _unnest(fields, values)
-            aliases = [f"c{n}" for n in range(len(fields))]
-            assignments = ", ".join(f"{name} = v.{alias}" for name, alias in zip(names, aliases, strict=False))
+            document, selected = _json_rows(fields, rows)
+            assignments = ", ".join(f"{name} = {value}" for name, value in zip(names, selected, strict=False))
             cursor.execute(
-                f"UPDATE {table} SET {assignments} FROM {source} AS v({', '.join(aliases)})"
-                f" WHERE {table}.{_quoted(pk)} = v.{aliases[-1]}",
-                arrays,
+                f"UPDATE {table} SET {assignments} FROM jsonb_array_elements(%s::jsonb) AS j(r)"
+                f" WHERE {table}.{_quoted(pk)} = {selected[-1]}",
+                [document],
             )
         else:
             assignments = ", ".join(f"{name} = %s" for name in names)
-            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {_quoted(pk)} = %s", values)
+            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {_quoted(pk)} = %s", _adapted(fields, rows))
