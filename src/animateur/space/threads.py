@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Q
+from django.db import connection
+from django.db.models import Count, F, Q
 
 from animateur.channels.site import site_channel
 from animateur.stream.items import Incoming
@@ -29,26 +30,14 @@ def sync_post_message(post: Post, channel: Channel | None = None) -> Message:
     `channel` is the workspace's site channel: a caller that syncs many posts (an import) looks
     it up once and passes it, instead of one query per post.
     """
-    from animateur.space.models import Post, PostStatus
+    from animateur.space.models import Post
 
     if channel is None:
         channel = site_channel(post.workspace)
     elif channel.workspace_id != post.workspace_id:
         raise ValueError("the site channel of another workspace")
-    visibility = Visibility.VISIBLE if post.status == PostStatus.PUBLISHED else Visibility.HIDDEN
     message, _ = Message.objects.update_or_create(
-        channel=channel,
-        external_id=post_external_id(post.pk),
-        defaults={
-            "workspace_id": post.workspace_id,
-            "kind": Kind.POST,
-            "title": post.title[:500],
-            "text": post.search_text[:100_000],
-            "html": "",
-            "created_at": post.published_at or post.created_at,
-            "visibility": visibility,
-            "from_organisation": True,
-        },
+        channel=channel, external_id=post_external_id(post.pk), defaults=_message_fields(post)
     )
     if message.thread_root_id != message.pk:
         Message.objects.filter(pk=message.pk).update(thread_root_id=message.pk)
@@ -59,33 +48,75 @@ def sync_post_message(post: Post, channel: Channel | None = None) -> Message:
     return message
 
 
+def create_post_messages(posts: list[Post], channel: Channel) -> None:
+    """The messages of posts just inserted (an import's chunk), in two statements instead of a few per post."""
+    from animateur.space.models import Post
+
+    if not posts:
+        return
+    if any(post.workspace_id != channel.workspace_id for post in posts):
+        raise ValueError("the site channel of another workspace")
+    messages = Message.objects.bulk_create(
+        [Message(channel=channel, external_id=post_external_id(post.pk), **_message_fields(post)) for post in posts]
+    )
+    for post, message in zip(posts, messages, strict=True):
+        message.thread_root_id = message.pk
+        post.message = message
+    Message.objects.filter(pk__in=[message.pk for message in messages]).update(thread_root_id=F("id"))
+    # One statement run for each post: Django's bulk_update builds a CASE of a clause per row, ten times slower.
+    table, quote = Post._meta.db_table, connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {quote(table)} SET {quote('message_id')} = %s WHERE {quote('id')} = %s",  # noqa: S608 - names only
+            [(post.message_id, post.pk) for post in posts],
+        )
+
+
+def _message_fields(post: Post) -> dict[str, Any]:
+    from animateur.space.models import PostStatus
+
+    return {
+        "workspace_id": post.workspace_id,
+        "kind": Kind.POST,
+        "title": post.title[:500],
+        "text": post.search_text[:100_000],
+        "html": "",
+        "created_at": post.published_at or post.created_at,
+        "visibility": Visibility.VISIBLE if post.status == PostStatus.PUBLISHED else Visibility.HIDDEN,
+        "from_organisation": True,
+    }
+
+
 def comments_of(post: Post) -> Q:
     """The filter for a post's comments (every depth), whatever their visibility."""
     return Q(thread_root_id=post.message_id, kind__in=COMMENT_KINDS)
 
 
 def refresh_comment_counts(post_ids: Iterable[int]) -> None:
-    """Recount the visible comments of these posts (the count shown next to a post)."""
+    """Recount the visible comments of these posts (the count shown next to a post).
+
+    Counted 500 posts at a time, and only the counts that changed are written: an import recounts
+    thousands of posts, most of them once already by the pipeline's hook.
+    """
     from animateur.space.models import Post
 
-    ids = list(set(post_ids))
-    if not ids:
-        return
-    counts = dict(
-        Post.objects.filter(pk__in=ids)
-        .annotate(
-            n=Count(
-                "message__thread_messages",
-                filter=Q(
-                    message__thread_messages__visibility=Visibility.VISIBLE,
-                    message__thread_messages__kind__in=COMMENT_KINDS,
-                ),
+    ids = sorted(set(post_ids))
+    for start in range(0, len(ids), 500):
+        rows = (
+            Post.objects.filter(pk__in=ids[start : start + 500])
+            .annotate(
+                n=Count(
+                    "message__thread_messages",
+                    filter=Q(
+                        message__thread_messages__visibility=Visibility.VISIBLE,
+                        message__thread_messages__kind__in=COMMENT_KINDS,
+                    ),
+                )
             )
+            .values_list("pk", "comment_count", "n")
         )
-        .values_list("pk", "n")
-    )
-    for post_id, n in counts.items():
-        Post.objects.filter(pk=post_id).update(comment_count=n)
+        changed = [Post(pk=pk, comment_count=n) for pk, current, n in rows if current != n]
+        Post.objects.bulk_update(changed, ["comment_count"])
 
 
 def refresh_counts_for_messages(items: list[Incoming]) -> None:

@@ -35,7 +35,13 @@ from animateur.core.html import autop
 from animateur.core.models import Workspace
 from animateur.space.models import Author, BodyFormat, Category, Post, PostStatus, PostType, Tag
 from animateur.space.search import index_posts
-from animateur.space.threads import post_external_id, refresh_comment_counts, sync_post_message
+from animateur.space.threads import (
+    create_post_messages,
+    post_external_id,
+    refresh_comment_counts,
+    refresh_counts_for_messages,
+    sync_post_message,
+)
 from animateur.space.versions import posts_changed
 from animateur.space.wordpress.wxr import Record, WXRError, read_wxr
 from animateur.stream import pipeline, stages
@@ -45,7 +51,7 @@ from animateur.stream.models import Kind, Visibility
 __all__ = ["ImportSummary", "WXRError", "import_wxr"]
 
 KINDS = ("posts", "pages", "attachments", "authors", "categories", "tags", "comments")
-TYPE_KEY = {PostType.POST: "posts", PostType.PAGE: "pages", PostType.ATTACHMENT: "attachments"}
+TYPE_KEY: dict[str, str] = {PostType.POST: "posts", PostType.PAGE: "pages", PostType.ATTACHMENT: "attachments"}
 STATUS_FROM_WP: dict[str, str] = {
     "publish": PostStatus.PUBLISHED,
     "draft": PostStatus.DRAFT,
@@ -78,6 +84,8 @@ VISIBILITY_META = "_animateur_visibility"
 MARKDOWN_META = "_animateur_markdown"
 SLUG_MAX = 200
 COMMENT_BATCH = 500
+# Items written together: one query reads a chunk's existing posts, one inserts its new ones.
+POST_CHUNK = 200
 
 
 TermT = TypeVar("TermT", Category, Tag)
@@ -151,6 +159,33 @@ def _slug(value: str, fallback: str) -> str:
     return (slug or "item")[:SLUG_MAX]
 
 
+@dataclass
+class _Written:
+    """An item's post as the chunk writes it: created, updated or skipped (unchanged)."""
+
+    item: dict[str, Any]
+    post: Post
+    state: str
+    category_ids: list[int]
+    tag_ids: list[int]
+
+
+def _links_of(post_ids: list[int]) -> dict[int, tuple[list[int], list[int]]]:
+    """The categories and tags of these posts, sorted, read in two queries."""
+    links: dict[int, tuple[list[int], list[int]]] = {pk: ([], []) for pk in post_ids}
+    if post_ids:
+        for post_id, category_id in Post.categories.through.objects.filter(post_id__in=post_ids).values_list(
+            "post_id", "category_id"
+        ):
+            links[post_id][0].append(category_id)
+        for post_id, tag_id in Post.tags.through.objects.filter(post_id__in=post_ids).values_list("post_id", "tag_id"):
+            links[post_id][1].append(tag_id)
+    for categories, tags in links.values():
+        categories.sort()
+        tags.sort()
+    return links
+
+
 class _Importer:
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
@@ -162,9 +197,7 @@ class _Importer:
         self.summary = ImportSummary()
         self.authors: dict[str, Author] = {a.login: a for a in Author.objects.filter(workspace=workspace)}
         self.author_emails = {a.email.lower(): a for a in self.authors.values() if a.email}
-        self.categories: dict[str, Category] = {
-            c.slug: c for c in Category.objects.filter(workspace=workspace)
-        }
+        self.categories: dict[str, Category] = {c.slug: c for c in Category.objects.filter(workspace=workspace)}
         self.tags: dict[str, Tag] = {t.slug: t for t in Tag.objects.filter(workspace=workspace)}
         self.category_parents: dict[str, str] = {}
         self.terms_done = False
@@ -177,6 +210,10 @@ class _Importer:
             (type_, slug): pk for type_, slug, pk in posts.values_list("type", "slug", "pk")
         }
         self.batch: list[Incoming] = []
+        # Items wait here for their chunk to be written (see _flush_posts).
+        self.pending: list[tuple[dict[str, Any], str, str]] = []
+        self.pending_keys: set[str] = set()
+        self.placeholder = 0
         self.touched_posts: set[int] = set()
         self.commented_posts: set[int] = set()
 
@@ -195,9 +232,7 @@ class _Importer:
             )
         elif record.kind == "tag":
             data = record.data
-            self._tag(
-                data.get("wp:tag_slug", ""), data.get("wp:tag_name", ""), data.get("wp:tag_description")
-            )
+            self._tag(data.get("wp:tag_slug", ""), data.get("wp:tag_name", ""), data.get("wp:tag_description"))
         elif record.kind == "term":
             data = record.data
             taxonomy = data.get("wp:term_taxonomy", "").strip()
@@ -220,6 +255,7 @@ class _Importer:
 
     def finish(self) -> None:
         self._finish_terms()
+        self._flush_posts()
         self._flush_comments()
         self._resolve_post_parents()
         refresh_comment_counts(self.commented_posts | self.touched_posts)
@@ -283,9 +319,7 @@ class _Importer:
         if login in self.authors:
             return self.authors[login]
         # Exports without <wp:author> blocks (WXR 1.0, some generators) name authors only here.
-        return self._save_author(
-            login, {"display_name": login[:200], "first_name": "", "last_name": "", "email": ""}
-        )
+        return self._save_author(login, {"display_name": login[:200], "first_name": "", "last_name": "", "email": ""})
 
     def _category(self, nicename: str, name: str, description: str | None, parent: str = "") -> Category:
         slug = _slug(nicename, name)
@@ -346,17 +380,11 @@ class _Importer:
     def _item(self, item: dict[str, Any]) -> None:
         post_type = item["wp:post_type"].strip()
         if item.get("duplicate_comments"):
-            self.summary.skipped["duplicates"] = (
-                self.summary.skipped.get("duplicates", 0) + item["duplicate_comments"]
-            )
-            self._note(
-                f"{item['duplicate_comments']} comment(s) of post {item['post_id']} repeat an earlier id"
-            )
+            self.summary.skipped["duplicates"] = self.summary.skipped.get("duplicates", 0) + item["duplicate_comments"]
+            self._note(f"{item['duplicate_comments']} comment(s) of post {item['post_id']} repeat an earlier id")
         if "duplicate_of_line" in item:
             self.summary.skipped["duplicates"] = self.summary.skipped.get("duplicates", 0) + 1
-            self._note(
-                f"item {item['post_id']} ({post_type}) repeats the item at line {item['duplicate_of_line']}"
-            )
+            self._note(f"item {item['post_id']} ({post_type}) repeats the item at line {item['duplicate_of_line']}")
             return
         if post_type == "nav_menu_item":
             self.summary.skipped["nav_menu_items"] = self.summary.skipped.get("nav_menu_items", 0) + 1
@@ -365,9 +393,54 @@ class _Importer:
             self.summary.skipped["other_types"] = self.summary.skipped.get("other_types", 0) + 1
             self._note(f"skipped an item of type {post_type!r} (post id {item['post_id']})")
             return
-        post, state = self._post(item, post_type)
-        key = TYPE_KEY[post_type]
-        getattr(self.summary, state)[key] += 1
+        import_key = self._post_key(item, post_type)
+        if import_key in self.pending_keys:  # the same post twice in a chunk: the first one is written first
+            self._flush_posts()
+        self.pending.append((item, post_type, import_key))
+        self.pending_keys.add(import_key)
+        if len(self.pending) >= POST_CHUNK:
+            self._flush_posts()
+
+    def _flush_posts(self) -> None:
+        """Write the queued items: their existing posts read at once, new posts inserted together."""
+        pending, self.pending = self.pending, []
+        self.pending_keys = set()
+        if not pending:
+            return
+        known = [key for _, _, key in pending if key in self.post_keys]
+        existing = {
+            post.import_key: post for post in Post.objects.filter(workspace=self.workspace, import_key__in=known)
+        }
+        links = _links_of([post.pk for post in existing.values()])
+        written = [self._post(item, post_type, key, existing.get(key), links) for item, post_type, key in pending]
+
+        created = [w for w in written if w.state == "created"]
+        Post.objects.bulk_create([w.post for w in created])
+        Post.categories.through.objects.bulk_create(
+            [Post.categories.through(post_id=w.post.pk, category_id=pk) for w in created for pk in w.category_ids]
+        )
+        Post.tags.through.objects.bulk_create(
+            [Post.tags.through(post_id=w.post.pk, tag_id=pk) for w in created for pk in w.tag_ids]
+        )
+        create_post_messages([w.post for w in created], self.channel)
+        for w in written:
+            if w.state == "updated":
+                w.post.save()
+                w.post.categories.set(w.category_ids)
+                w.post.tags.set(w.tag_ids)
+                sync_post_message(w.post, self.channel)
+            elif w.state == "skipped" and w.post.message_id is None:
+                sync_post_message(w.post, self.channel)
+            if w.state != "skipped":
+                self.slugs[(w.post.type, w.post.slug)] = w.post.pk  # the chunk's placeholder, now the key
+                self.post_keys.add(w.post.import_key)
+                self.touched_posts.add(w.post.pk)
+            self._after_post(w)
+
+    def _after_post(self, written: _Written) -> None:
+        item, post = written.item, written.post
+        key = TYPE_KEY[post.type]
+        getattr(self.summary, written.state)[key] += 1
         if item["parent_id"]:
             self.post_parents.append((post.pk, item["parent_id"], key))
         elif post.parent_id is not None:
@@ -391,8 +464,15 @@ class _Importer:
         )
         return f"wp:h:{hashlib.sha1(basis.encode()).hexdigest()[:24]}"  # noqa: S324 - a key, not a secret
 
-    def _post(self, item: dict[str, Any], post_type: str) -> tuple[Post, str]:
-        import_key = self._post_key(item, post_type)
+    def _post(
+        self,
+        item: dict[str, Any],
+        post_type: str,
+        import_key: str,
+        post: Post | None,
+        links: dict[int, tuple[list[int], list[int]]],
+    ) -> _Written:
+        """The post of an item, new or brought up to date, but not saved: _flush_posts writes the chunk."""
         wp_status = item.get("wp:status", "").strip() or "publish"
         password = item.get("wp:post_password", "")
         status = STATUS_FROM_WP.get(wp_status, PostStatus.DRAFT)
@@ -402,11 +482,7 @@ class _Importer:
         if post_date is None and post_date_gmt is None and item.get("pubDate"):
             post_date_gmt = _rfc822(item["pubDate"])
         published_at = self._date(post_date, post_date_gmt)
-        if (
-            post_date_gmt is None
-            and wp_status in ("draft", "pending", "auto-draft")
-            and "wp:post_date_gmt" in item
-        ):
+        if post_date_gmt is None and wp_status in ("draft", "pending", "auto-draft") and "wp:post_date_gmt" in item:
             published_at = None  # WordPress's floating date: the draft has no publication date yet
         modified_at = (
             self._date(item.get("post_modified"), item.get("post_modified_gmt"))
@@ -479,11 +555,6 @@ class _Importer:
         if modified_at is not None:  # else: left as it is (now, for a new post)
             values["modified_at"] = modified_at
         wanted_slug = _slug(item.get("wp:post_name", ""), title or str(item["post_id"] or post_type))
-        post = (
-            Post.objects.filter(workspace=self.workspace, import_key=import_key).first()
-            if import_key in self.post_keys
-            else None
-        )
         category_ids = sorted({self.categories[s].pk for s in category_slugs})
         tag_ids = sorted({self.tags[s].pk for s in tag_slugs})
         if post is None:
@@ -495,52 +566,36 @@ class _Importer:
                 extra={"wp": wp},
             )
             state = "created"
+            self.placeholder -= 1
+            owner = self.placeholder  # holds the slug in self.slugs until the insert gives the post its key
         else:
             same = (
                 post.type == post_type
                 and all(getattr(post, k) == v for k, v in values.items())
                 and {k: v for k, v in post.extra.get("wp", {}).items() if k != "slug_wanted"} == wp
                 and (post.slug == wanted_slug or post.extra.get("wp", {}).get("slug_wanted") == wanted_slug)
-                and sorted(post.categories.values_list("pk", flat=True)) == category_ids
-                and sorted(post.tags.values_list("pk", flat=True)) == tag_ids
+                and links.get(post.pk, ([], [])) == (category_ids, tag_ids)
             )
             if same:
-                if post.message_id is None:
-                    sync_post_message(post, self.channel)
-                return post, "skipped"
+                return _Written(item, post, "skipped", category_ids, tag_ids)
             if self.slugs.get((post.type, post.slug)) == post.pk:
                 del self.slugs[(post.type, post.slug)]
             post.extra = {**post.extra, "wp": wp}
             post.type = post_type
             state = "updated"
+            owner = post.pk
         for k, v in values.items():
             setattr(post, k, v)
-        post.slug = self._free_slug(wanted_slug, post_type, post.pk)
+        post.slug = self._free_slug(wanted_slug, post_type, owner)
         if post.slug != wanted_slug:
             post.extra["wp"]["slug_wanted"] = wanted_slug
+        self.slugs[(post.type, post.slug)] = owner
         post.render()
-        post.save()
-        self.slugs[(post.type, post.slug)] = post.pk
-        self.post_keys.add(import_key)
-        if state == "created":  # nothing to replace: one insert per relation, no read
-            if category_ids:
-                Post.categories.through.objects.bulk_create(
-                    [Post.categories.through(post_id=post.pk, category_id=pk) for pk in category_ids]
-                )
-            if tag_ids:
-                Post.tags.through.objects.bulk_create(
-                    [Post.tags.through(post_id=post.pk, tag_id=pk) for pk in tag_ids]
-                )
-        else:
-            post.categories.set(category_ids)
-            post.tags.set(tag_ids)
-        sync_post_message(post, self.channel)
-        self.touched_posts.add(post.pk)
-        return post, state
+        return _Written(item, post, state, category_ids, tag_ids)
 
-    def _free_slug(self, wanted: str, post_type: str, pk: int | None) -> str:
+    def _free_slug(self, wanted: str, post_type: str, owner: int) -> str:
         slug, n = wanted, 2
-        while self.slugs.get((post_type, slug), pk) != pk:
+        while self.slugs.get((post_type, slug), owner) != owner:
             suffix = f"-{n}"
             slug, n = wanted[: SLUG_MAX - len(suffix)] + suffix, n + 1
         return slug
@@ -551,16 +606,12 @@ class _Importer:
         keys = [f"wp:{i}" for i in wanted]
         for start in range(0, len(keys), 500):
             by_key.update(
-                Post.objects.filter(
-                    workspace=self.workspace, import_key__in=keys[start : start + 500]
-                ).values_list("import_key", "pk")
-            )
-        current = (
-            dict(
-                Post.objects.filter(pk__in=[pk for pk, _, _ in self.post_parents]).values_list(
-                    "pk", "parent_id"
+                Post.objects.filter(workspace=self.workspace, import_key__in=keys[start : start + 500]).values_list(
+                    "import_key", "pk"
                 )
             )
+        current = (
+            dict(Post.objects.filter(pk__in=[pk for pk, _, _ in self.post_parents]).values_list("pk", "parent_id"))
             if len(self.post_parents) < 50_000
             else None
         )
@@ -622,9 +673,7 @@ class _Importer:
         meta = [m for m in comment["commentmeta"] if m[0] != VISIBILITY_META]
         forced = next((m[1] for m in comment["commentmeta"] if m[0] == VISIBILITY_META), None)
         approved = comment.get("comment_approved", "1").strip()
-        visibility = (
-            forced if forced in Visibility.values else VISIBILITY_FROM_WP.get(approved, Visibility.PENDING)
-        )
+        visibility = forced if forced in Visibility.values else VISIBILITY_FROM_WP.get(approved, Visibility.PENDING)
         email = comment.get("comment_author_email", "").strip()
         name = comment.get("comment_author", "").strip()
         url = comment.get("comment_author_url", "").strip()
@@ -691,7 +740,8 @@ def _ingest_imported(batch: list[Incoming]) -> tuple[int, int, int, list[Incomin
     may hold first-time authors) is not run, and the after-commit hooks (inbox alerts,
     auto-replies, webhooks) are not called for years-old comments. The ON_STORE hooks run,
     so other apps' denormalized data stays right; the items are marked `historical` so that
-    those hooks open no work for the team. Runs inside the import's transaction.
+    those hooks open no work for the team. The space's own hook (comment counts) is left to
+    the end of the import, which counts every post once. Runs inside the import's transaction.
     """
     rejected: list[Incoming] = []
     for stage in pipeline.STAGES:
@@ -705,7 +755,8 @@ def _ingest_imported(batch: list[Incoming]) -> tuple[int, int, int, list[Incomin
     stored = stages.store(batch)
     changed = [item for item in stored if not item.unchanged]
     for hook in pipeline.ON_STORE:
-        hook(changed)
+        if hook is not refresh_counts_for_messages:  # finish() recounts every commented post once
+            hook(changed)
     created = sum(1 for item in changed if item.existing is None)
     return created, len(changed) - created, len(stored) - len(changed), rejected
 
