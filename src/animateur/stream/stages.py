@@ -6,16 +6,18 @@ import functools
 import re
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import IntegrityError, connections, router, transaction
-from django.db.models import Field
+from django.db.models import Field, Model
 from django.utils import timezone
 
 from animateur.core.html import render_markdown, sanitize, text_of
 from animateur.stream import bulk
 from animateur.stream.items import Incoming, Reason
 from animateur.stream.models import Identity, Member, Message, Visibility
+
+M = TypeVar("M", bound=Model)
 
 MAX_TEXT_LENGTH = 100_000
 MAX_TITLE_LENGTH = 500
@@ -445,19 +447,24 @@ def _new_message(item: Incoming, now: datetime) -> Message:
         "thread_root_id": None,
     }
     values.update(_filled(item, values))
-    message = Message(*[values[f.attname] if f.attname in values else f.get_default() for f in _message_fields()])
+    message = _instance(Message, values)
     Message.channel.field.set_cached_value(message, item.channel)
     if item.identity is not None:
         Message.author.field.set_cached_value(message, item.identity)
     return message
 
 
+def _instance(model: type[M], values: dict[str, Any]) -> M:
+    """A new instance from values by attname (defaults for the others), built positionally."""
+    return model(*[values[f.attname] if f.attname in values else f.get_default() for f in _fields(model)])
+
+
 @functools.cache
-def _message_fields() -> tuple[Field, ...]:
-    return tuple(Message._meta.concrete_fields)
+def _fields(model: type[Model]) -> tuple[Field, ...]:
+    return tuple(model._meta.concrete_fields)
 
 
-def _create_identities(batch: list[Incoming], now: object) -> None:
+def _create_identities(batch: list[Incoming], now: datetime) -> None:
     """Members and identities first seen in this batch, created in two bulk inserts."""
     new: dict[tuple[int, str], Incoming] = {}
     for item in batch:
@@ -474,23 +481,36 @@ def _create_identities(batch: list[Incoming], now: object) -> None:
         member = item.member
         if member is None:
             name = author.display_name or author.handle or author.external_id
-            member = Member(workspace_id=item.channel.workspace_id, display_name=name[:200], email=author.email)
+            member = _instance(
+                Member,
+                {
+                    "workspace_id": item.channel.workspace_id,
+                    "display_name": name[:200],
+                    "email": author.email,
+                    "first_seen_at": now,  # the batch's time, one for all (rather than a clock read per row)
+                    "last_seen_at": now,
+                },
+            )
             members.append(member)
         owners.append(member)
-        identities.append(
-            Identity(
-                workspace_id=item.channel.workspace_id,
-                channel=item.channel,
-                member=member,
-                origin=item.channel.kind,
-                external_id=author.external_id,
-                handle=author.handle[:255],
-                display_name=author.display_name[:200],
-                email=author.email,
-                url=author.url[:500],
-                user_id=author.user_id,
-            )
+        identity = _instance(
+            Identity,
+            {
+                "workspace_id": item.channel.workspace_id,
+                "channel_id": item.channel.pk,
+                "origin": item.channel.kind,
+                "external_id": author.external_id,
+                "handle": author.handle[:255],
+                "display_name": author.display_name[:200],
+                "email": author.email,
+                "url": author.url[:500],
+                "user_id": author.user_id,
+                "created_at": now,
+            },
         )
+        Identity.channel.field.set_cached_value(identity, item.channel)
+        Identity.member.field.set_cached_value(identity, member)  # keyed below, with the new members
+        identities.append(identity)
     try:
         with transaction.atomic():
             bulk.insert(members)
