@@ -31,9 +31,7 @@ def do_set_message_visibility(messages: Iterable[Message], visibility: str, *, a
     if len(workspace_ids) != 1:
         raise ActionError("messages of several workspaces cannot be moderated together")
     workspace = Workspace.objects.get(pk=workspace_ids.pop())
-    rows = list(
-        Message.objects.filter(pk__in=[m.pk for m in batch], workspace=workspace).select_related("channel")
-    )
+    rows = list(Message.objects.filter(pk__in=[m.pk for m in batch], workspace=workspace).select_related("channel"))
     site_rows = [m for m in rows if m.channel.kind == "site"]
     if site_rows:
         require(actor, workspace, "space.comment.moderate")
