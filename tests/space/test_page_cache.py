@@ -42,12 +42,15 @@ def test_a_change_made_by_another_process_is_seen_once_the_trusted_delay_is_over
 
     from animateur.core import middleware
     from animateur.core.models import Workspace
+    from animateur.space.models import ListingVersion
 
     post = make_post(workspace, "Premier article", slug="premier")
     visitor = Client()
     visitor.get("/")
-    # Another process changes the post and bumps the version; this one has not been told.
+    # Another process changes the post and bumps the versions (space.versions.posts_changed); this one
+    # has not been told.
     type(post).objects.filter(pk=post.pk).update(title="Écrit ailleurs")
+    ListingVersion.objects.filter(workspace=workspace).update(version=F("version") + 1)
     Workspace.objects.filter(pk=workspace.pk).update(content_version=F("content_version") + 1)
     assert "Écrit ailleurs" not in visitor.get("/").content.decode()
     monkeypatch.setattr(middleware, "VERSION_TRUST_SECONDS", 0.0)

@@ -71,9 +71,7 @@ def category_paths(workspace: Workspace) -> dict[int, str]:
     if paths is None:
         rows = {
             pk: (slug, parent)
-            for pk, slug, parent in Category.objects.filter(workspace=workspace).values_list(
-                "id", "slug", "parent_id"
-            )
+            for pk, slug, parent in Category.objects.filter(workspace=workspace).values_list("id", "slug", "parent_id")
         }
         paths = {}
         for pk in rows:
@@ -114,6 +112,18 @@ def month_url(year: int, month: int) -> str:
 # ---------------------------------------------------------------- posts
 
 
+def public_post_rows(workspace: Workspace) -> QuerySet[Post, tuple[int, int]]:
+    """(key, comment count) of the published posts whose time has come, newest first: what a list page
+    pages through, and what its cached summaries are looked up by (space/summaries.py)."""
+    return (
+        Post.objects.filter(
+            workspace=workspace, type=PostType.POST, status=PostStatus.PUBLISHED, published_at__lte=timezone.now()
+        )
+        .order_by("-published_at", "-id")
+        .values_list("pk", "comment_count")
+    )
+
+
 def public_posts(workspace: Workspace, *, types: tuple[str, ...] = (PostType.POST,)) -> QuerySet[Post]:
     """Published posts whose time has come, newest first, with what a list shows."""
     return (
@@ -121,27 +131,28 @@ def public_posts(workspace: Workspace, *, types: tuple[str, ...] = (PostType.POS
             workspace=workspace, type__in=types, status=PostStatus.PUBLISHED, published_at__lte=timezone.now()
         )
         .select_related("author")
-        .prefetch_related(
-            Prefetch("categories", queryset=Category.objects.only("id", "name", "slug", "parent_id"))
-        )
+        .prefetch_related(Prefetch("categories", queryset=Category.objects.only("id", "name", "slug", "parent_id")))
         .defer("body", "body_html", "search_text", "extra", "excerpt")
         .annotate(has_excerpt=ExpressionWrapper(~Q(excerpt=""), output_field=BooleanField()))
         .order_by("-published_at", "-id")
     )
 
 
-def sticky_first(workspace: Workspace, first_page: list[Post]) -> list[Post]:
-    """The home page's first page as WordPress shows it: every sticky post leads, then the others.
+def sticky_first(workspace: Workspace, first_page: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The home page's first page (public_post_rows) as WordPress shows it: every sticky post leads, then the others.
 
     Sticky posts of the page keep their order and come first, followed by the sticky posts from
     further down (newest first), then the page's other posts. Later pages are the plain flow by
     date, where a sticky post also appears in its place (WP_Query does the same).
     """
-    leading = [post for post in first_page if post.is_sticky]
-    shown = {post.pk for post in first_page}
-    others = [pk for pk in sticky_post_ids(workspace) if pk not in shown]
-    further = list(public_posts(workspace).filter(pk__in=others)) if others else []
-    return leading + further + [post for post in first_page if not post.is_sticky]
+    sticky = sticky_post_ids(workspace)
+    if not sticky:
+        return first_page
+    leading = [row for row in first_page if row[0] in sticky]
+    shown = {pk for pk, _ in first_page}
+    others = [pk for pk in sticky if pk not in shown]
+    further = list(public_post_rows(workspace).filter(pk__in=others)) if others else []
+    return leading + further + [row for row in first_page if row[0] not in sticky]
 
 
 def sticky_post_ids(workspace: Workspace) -> list[int]:

@@ -31,6 +31,7 @@ from animateur.space.forms import HONEYPOT, CommentForm
 from animateur.space.models import Author, Category, Post, PostType, Tag
 from animateur.space.search import search_post_ids, snippet
 from animateur.space.sidebar import sidebar, sidebar_widgets
+from animateur.space.summaries import summaries
 
 
 def site_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -82,11 +83,10 @@ def _can_preview(request: HttpRequest, workspace: Workspace) -> bool:
 @public_page
 @site_view
 def home(request: HttpRequest, workspace: Workspace, page: int | None = None) -> HttpResponse:
-    posts = _page_of(request, selectors.public_posts(workspace), workspace.posts_per_page, page)
-    shown = selectors.sticky_first(workspace, list(posts.object_list)) if posts.number == 1 else posts.object_list
-    canonical = (
-        reverse("space:home") if posts.number == 1 else reverse("space:home_page", args=[posts.number])
-    )
+    posts = _page_of(request, selectors.public_post_rows(workspace), workspace.posts_per_page, page)
+    rows = list(posts.object_list)
+    shown = summaries(workspace, selectors.sticky_first(workspace, rows) if posts.number == 1 else rows)
+    canonical = reverse("space:home") if posts.number == 1 else reverse("space:home_page", args=[posts.number])
     return render(
         request,
         "space/home.html",
@@ -103,7 +103,12 @@ def home(request: HttpRequest, workspace: Workspace, page: int | None = None) ->
 
 
 def _archive(
-    request: HttpRequest, workspace: Workspace, posts: QuerySet[Post], heading: str, kind: str, **extra: Any
+    request: HttpRequest,
+    workspace: Workspace,
+    posts: QuerySet[Post, tuple[int, int]],
+    heading: str,
+    kind: str,
+    **extra: Any,
 ) -> HttpResponse:
     page = _page_of(request, posts, workspace.posts_per_page)
     return render(
@@ -113,7 +118,7 @@ def _archive(
             request,
             workspace,
             page_obj=page,
-            posts=page.object_list,
+            posts=summaries(workspace, list(page.object_list)),
             heading=heading,
             archive_kind=kind,
             page_title=heading,
@@ -134,7 +139,7 @@ def category(request: HttpRequest, workspace: Workspace, path: str) -> HttpRespo
         return HttpResponsePermanentRedirect(canonical)
     ids = selectors.category_with_descendants(cat)
     through = Post.categories.through.objects.filter(category_id__in=ids).values("post_id")
-    posts = selectors.public_posts(workspace).filter(pk__in=through)
+    posts = selectors.public_post_rows(workspace).filter(pk__in=through)
     return _archive(
         request,
         workspace,
@@ -153,7 +158,7 @@ def tag(request: HttpRequest, workspace: Workspace, slug: str) -> HttpResponse:
     found = Tag.objects.filter(workspace=workspace, slug=slug).first()
     if found is None:
         raise Http404("no such tag")
-    posts = selectors.public_posts(workspace).filter(tags=found)
+    posts = selectors.public_post_rows(workspace).filter(tags=found)
     return _archive(
         request,
         workspace,
@@ -172,7 +177,7 @@ def author(request: HttpRequest, workspace: Workspace, slug: str) -> HttpRespons
     found = Author.objects.filter(workspace=workspace, slug=slug).first()
     if found is None:
         raise Http404("no such author")
-    posts = selectors.public_posts(workspace).filter(author=found)
+    posts = selectors.public_post_rows(workspace).filter(author=found)
     return _archive(
         request,
         workspace,
@@ -191,7 +196,7 @@ def month(request: HttpRequest, workspace: Workspace, year: str, month: str) -> 
     if not (1 <= m <= 12 and 1900 <= y <= 9999):
         raise Http404("no such month")
     start, end = selectors.month_range(workspace, y, m)
-    posts = selectors.public_posts(workspace).filter(published_at__gte=start, published_at__lt=end)
+    posts = selectors.public_post_rows(workspace).filter(published_at__gte=start, published_at__lt=end)
     from django.utils import dateformat
 
     # Translators: the heading of a month's archive, a PHP-style date format; French: "F Y".
@@ -227,11 +232,7 @@ def search(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     for pk in page.object_list:
         post = posts_by_id.get(pk)
         if post is not None:
-            body = (
-                post.search_text[len(post.title) :]
-                if post.search_text.startswith(post.title)
-                else post.search_text
-            )
+            body = post.search_text[len(post.title) :] if post.search_text.startswith(post.title) else post.search_text
             results.append({"post": post, "snippet": snippet(body, query, workspace.language)})
     return render(
         request,
@@ -295,9 +296,7 @@ def _render_post(
             canonical_path=selectors.post_url(post),
             honeypot=HONEYPOT,
             reply_to=reply_to,
-            feed_url=reverse("space:post_feed", kwargs=_post_kwargs(post))
-            if post.type == PostType.POST
-            else "",
+            feed_url=reverse("space:post_feed", kwargs=_post_kwargs(post)) if post.type == PostType.POST else "",
             max_length=max_comment_length(workspace),
         ),
         status=status,
@@ -316,9 +315,7 @@ def _post_kwargs(post: Post) -> dict[str, str]:
 
 def _comment(request: HttpRequest, workspace: Workspace, post: Post) -> HttpResponse:
     try:
-        result = do_post_comment(
-            post, request.POST, _client_address(request), request.META.get("HTTP_USER_AGENT", "")
-        )
+        result = do_post_comment(post, request.POST, _client_address(request), request.META.get("HTTP_USER_AGENT", ""))
     except CommentRefused as refused:
         status = {"rate_limited": 429, "closed": 403}.get(refused.code, 400)
         form = CommentForm(request.POST, max_length=max_comment_length(workspace))
@@ -340,9 +337,7 @@ def _comment(request: HttpRequest, workspace: Workspace, post: Post) -> HttpResp
 @csrf_exempt
 @public_page
 @site_view
-def post_detail(
-    request: HttpRequest, workspace: Workspace, year: str, month: str, day: str, slug: str
-) -> HttpResponse:
+def post_detail(request: HttpRequest, workspace: Workspace, year: str, month: str, day: str, slug: str) -> HttpResponse:
     post = selectors.public_post_by_date(workspace, int(year), int(month), int(day), slug)
     if post is None:
         raise Http404("no such post")
