@@ -1,20 +1,30 @@
 """How fast the production server serves the public space, against a static file it serves too.
 
 Builds a throw-away data folder (SQLite, the embedded mode), loads the demo workspace and
-adds generated posts and comments, then starts `animateur run` (gunicorn, 2 gthread workers,
-the anonymous page cache on, the task consumer in one worker: what users run) and measures,
-at 50 concurrent keep-alive connections, requests per second and p50/p99 latency of:
+adds generated posts (filed in categories and tags) and comments, then starts `animateur run`
+(gunicorn, 2 gthread workers, the anonymous page cache on, the task consumer in one worker:
+what users run) and measures, at 50 concurrent keep-alive connections, requests per second
+and p50/p99 latency of:
 
 - the home page (cached: what anonymous visitors get),
 - the home page with a query string never seen before (each request misses the page cache),
+- the same while the site's content version is bumped 10 times a second, as comments arriving
+  on a busy site do: what is cached per content version expires at each change,
 - the most commented post's page (cached),
 - the home page's HTML as a static file served by the same server (WhiteNoise): the baseline.
 
-Then it prints each figure with its ratio to the baseline, and one final JSON line.
+Then it prints each figure with its ratio to the baseline.
+
+Last, with the server stopped, it imports a generated WordPress export (authors, nested
+categories, tags, posts with HTML bodies, threaded comments; 100 MB at large scale) into a new
+workspace, in a process of its own, and measures posts per second and the process's peak
+memory, against reading the same file alone (the import's first pass) and the process's
+memory before the import. One final JSON line holds every figure.
+
 Target: home page at 0.5 or more of the static file's rate, and its p99 under 50 ms.
 
-    python bench/space.py --scale small     # 1,000 posts, 10,000 comments; under a minute
-    python bench/space.py --scale large     # 10,000 posts, 100,000 comments
+    python bench/space.py --scale small     # 1,000 posts, 10,000 comments, import of 200 posts; under a minute
+    python bench/space.py --scale large     # 10,000 posts, 100,000 comments, import of 100 MB
 
 The load generator is `wrk` when installed (`make bench` installs it on Debian), otherwise
 a Python asyncio client, which is slower than the server on few cores: its ratios are then
@@ -25,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -35,6 +46,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -48,9 +60,13 @@ if TYPE_CHECKING:
     from animateur.core.models import Workspace
 
 SCALES = {
-    "small": {"posts": 1_000, "comments": 10_000, "seconds": 2},
-    "large": {"posts": 10_000, "comments": 100_000, "seconds": 5},
+    "small": {"posts": 1_000, "comments": 10_000, "seconds": 2, "import_posts": 200, "import_comments": 2_000},
+    "large": {"posts": 10_000, "comments": 100_000, "seconds": 5, "import_posts": 10_000, "import_comments": 100_000},
 }
+# Generated posts are filed as on a real blog: one or two of a few categories, some tags.
+CATEGORIES = 12
+TAGS = 60
+CHANGES_PER_SECOND = 10
 ROUNDS = 3
 CONNECTIONS = 50
 STATIC_NAME = "bench/home.html"
@@ -100,9 +116,7 @@ def load_workspace() -> Workspace:
         from animateur.space.demo import load_demo
     except ImportError:
         print("the demo is not available: generated content only")
-        return do_create_workspace(
-            "bench", "Bench", language="fr", actor=SystemActor("bench"), is_default=True
-        )
+        return do_create_workspace("bench", "Bench", language="fr", actor=SystemActor("bench"), is_default=True)
     load_demo(actor=SystemActor("bench"))
     return Workspace.objects.get(is_default=True)
 
@@ -225,7 +239,48 @@ def generate(workspace: Workspace, posts: int, comments: int) -> None:
         for post, count in zip(made, counts, strict=True):
             post.comment_count = count
         Post.objects.bulk_update(made, ["message", "comment_count"], batch_size=1000)
+        file_posts(workspace, made, rng)
     workspace.bump_content_version()
+
+
+def file_posts(workspace: Workspace, posts: list, rng: random.Random) -> None:
+    """Categories (two levels) and tags for the generated posts, so that the sidebar counts real links."""
+    from animateur.space.models import Category, Post, Tag
+
+    parents = Category.objects.bulk_create(
+        [Category(workspace=workspace, name=f"Rubrique {n}", slug=f"rubrique-{n}") for n in range(CATEGORIES // 3)]
+    )
+    children = Category.objects.bulk_create(
+        [
+            Category(
+                workspace=workspace,
+                name=f"Sous-rubrique {n}",
+                slug=f"sous-rubrique-{n}",
+                parent=parents[n % len(parents)],
+            )
+            for n in range(CATEGORIES - len(parents))
+        ]
+    )
+    categories = parents + children
+    tags = Tag.objects.bulk_create(
+        [Tag(workspace=workspace, name=f"mot-clé {n}", slug=f"mot-cle-{n}") for n in range(TAGS)]
+    )
+    Post.categories.through.objects.bulk_create(
+        [
+            Post.categories.through(post_id=post.pk, category_id=category.pk)
+            for post in posts
+            for category in rng.sample(categories, rng.choice((1, 1, 2)))
+        ],
+        batch_size=5000,
+    )
+    Post.tags.through.objects.bulk_create(
+        [
+            Post.tags.through(post_id=post.pk, tag_id=tag.pk)
+            for post in posts
+            for tag in rng.sample(tags, rng.randint(0, 4))
+        ],
+        batch_size=5000,
+    )
 
 
 def pages_to_measure(workspace: Workspace, data_dir: Path) -> dict[str, str]:
@@ -250,11 +305,190 @@ def pages_to_measure(workspace: Workspace, data_dir: Path) -> dict[str, str]:
     static_file = data_dir / "static" / STATIC_NAME
     static_file.parent.mkdir(parents=True, exist_ok=True)
     static_file.write_bytes(response.content)
-    print(
-        f"home page: {len(response.content):,} bytes; post page: {post_path} ({post.comment_count} comments)"
-    )
+    print(f"home page: {len(response.content):,} bytes; post page: {post_path} ({post.comment_count} comments)")
     connections.close_all()
     return {"home": "/", "post": post_path, "static": f"/static/{STATIC_NAME}"}
+
+
+# --- a WordPress export to import -----------------------------------------------------------------
+
+WXR_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/"
+ xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:wfw="http://wellformedweb.org/CommentAPI/"
+ xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.2/">
+<channel>
+<title>Blog importé</title>
+<link>https://blog.example.org</link>
+<description>Un blog de banc d'essai</description>
+<language>fr-FR</language>
+<wp:wxr_version>1.2</wp:wxr_version>
+<wp:base_site_url>https://blog.example.org</wp:base_site_url>
+<wp:base_blog_url>https://blog.example.org</wp:base_blog_url>
+"""
+
+
+def _cdata(value: str) -> str:
+    return "<![CDATA[" + value.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def write_wxr(path: Path, posts: int, comments: int, rng: random.Random) -> None:
+    """A WordPress export shaped like a real blog's: authors, nested categories, tags, posts with
+    HTML bodies, postmeta, a few pages and drafts, threaded comments in every state."""
+    from datetime import datetime
+
+    authors = [("marie", "Marie Curie"), ("pierre", "Pierre Dupont"), ("ana", "Ana Lys"), ("bob", "Bob Roy")]
+    categories = [(f"rubrique-{n}", f"Rubrique {n}", "" if n < 5 else f"rubrique-{n % 5}") for n in range(15)]
+    tags = [(f"mot-{n}", f"mot {n}") for n in range(80)]
+    paragraph = (
+        "<p>Animer une communauté, c’est écouter ce que disent les membres, répondre à temps et "
+        'reconnaître les <strong>ambassadeurs</strong>. <a href="https://example.org/charte">La charte</a> '
+        "rappelle les règles du jeu.</p>\n"
+    )
+    start = datetime(2009, 1, 1)
+    comment_id = 0
+    per_post = [0] * posts
+    for index in rng.choices(range(posts), k=comments):
+        per_post[index] += 1
+    with path.open("w", encoding="utf-8") as out:
+        out.write(WXR_HEAD)
+        for login, name in authors:
+            out.write(
+                f"<wp:author><wp:author_login>{login}</wp:author_login>"
+                f"<wp:author_email>{login}@example.org</wp:author_email>"
+                f"<wp:author_display_name>{_cdata(name)}</wp:author_display_name>"
+                "<wp:author_first_name></wp:author_first_name><wp:author_last_name></wp:author_last_name></wp:author>\n"
+            )
+        for n, (slug, name, parent) in enumerate(categories):
+            out.write(
+                f"<wp:category><wp:term_id>{n + 1}</wp:term_id><wp:category_nicename>{slug}</wp:category_nicename>"
+                f"<wp:category_parent>{parent}</wp:category_parent><wp:cat_name>{_cdata(name)}</wp:cat_name>"
+                "</wp:category>\n"
+            )
+        for n, (slug, name) in enumerate(tags):
+            out.write(
+                f"<wp:tag><wp:term_id>{100 + n}</wp:term_id><wp:tag_slug>{slug}</wp:tag_slug>"
+                f"<wp:tag_name>{_cdata(name)}</wp:tag_name></wp:tag>\n"
+            )
+        for n in range(posts):
+            post_id = n + 1
+            when = start + timedelta(hours=7 * n, minutes=rng.randint(0, 59))
+            date = when.strftime("%Y-%m-%d %H:%M:%S")
+            gmt = (when - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S")
+            post_type = "page" if n % 97 == 0 else "post"
+            status = "draft" if n % 53 == 0 else "publish"
+            body = paragraph * rng.randint(3, 12)
+            if rng.random() < 0.5:
+                body = paragraph + "<!--more-->\n" + body
+            terms = "".join(
+                f'<category domain="category" nicename="{slug}">{_cdata(name)}</category>'
+                for slug, name, _ in rng.sample(categories, rng.choice((1, 1, 2)))
+            ) + "".join(
+                f'<category domain="post_tag" nicename="{slug}">{_cdata(name)}</category>'
+                for slug, name in rng.sample(tags, rng.randint(0, 4))
+            )
+            out.write(
+                f"<item><title>{_cdata(f'Billet numéro {post_id} : la vie de la communauté')}</title>"
+                f"<link>https://blog.example.org/?p={post_id}</link>"
+                f"<pubDate>{when.strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate>"
+                f"<dc:creator>{_cdata(authors[n % len(authors)][0])}</dc:creator>"
+                f'<guid isPermaLink="false">https://blog.example.org/?p={post_id}</guid><description></description>'
+                f"<content:encoded>{_cdata(body)}</content:encoded><excerpt:encoded>{_cdata('')}</excerpt:encoded>"
+                f"<wp:post_id>{post_id}</wp:post_id><wp:post_date>{date}</wp:post_date>"
+                f"<wp:post_date_gmt>{gmt}</wp:post_date_gmt><wp:post_modified>{date}</wp:post_modified>"
+                f"<wp:post_modified_gmt>{gmt}</wp:post_modified_gmt><wp:comment_status>open</wp:comment_status>"
+                f"<wp:ping_status>open</wp:ping_status><wp:post_name>billet-{post_id}</wp:post_name>"
+                f"<wp:status>{status}</wp:status><wp:post_parent>0</wp:post_parent><wp:menu_order>0</wp:menu_order>"
+                f"<wp:post_type>{post_type}</wp:post_type><wp:post_password></wp:post_password>"
+                f"<wp:is_sticky>0</wp:is_sticky>{terms if post_type == 'post' else ''}"
+                "<wp:postmeta><wp:meta_key>_edit_last</wp:meta_key><wp:meta_value>1</wp:meta_value></wp:postmeta>"
+                f"<wp:postmeta><wp:meta_key>_thumbnail_id</wp:meta_key><wp:meta_value>{post_id}</wp:meta_value>"
+                "</wp:postmeta>\n"
+            )
+            first_comment = comment_id + 1
+            for k in range(per_post[n]):
+                comment_id += 1
+                parent = rng.randint(first_comment, comment_id - 1) if k and rng.random() < 0.3 else 0
+                approved = rng.choices(("1", "0", "spam"), weights=(90, 6, 4))[0]
+                written = when + timedelta(hours=1 + k)
+                out.write(
+                    f"<wp:comment><wp:comment_id>{comment_id}</wp:comment_id>"
+                    f"<wp:comment_author>{_cdata(f'Membre {comment_id % 700}')}</wp:comment_author>"
+                    f"<wp:comment_author_email>membre{comment_id % 700}@example.org</wp:comment_author_email>"
+                    "<wp:comment_author_url>https://example.org/</wp:comment_author_url>"
+                    f"<wp:comment_author_IP>192.0.2.{comment_id % 250}</wp:comment_author_IP>"
+                    f"<wp:comment_date>{written:%Y-%m-%d %H:%M:%S}</wp:comment_date>"
+                    f"<wp:comment_date_gmt>{written - timedelta(hours=1):%Y-%m-%d %H:%M:%S}</wp:comment_date_gmt>"
+                    f"<wp:comment_content>{_cdata(f'Merci pour ce billet ! Commentaire {comment_id}, bien vu.')}"
+                    f"</wp:comment_content><wp:comment_approved>{approved}</wp:comment_approved>"
+                    f"<wp:comment_type></wp:comment_type><wp:comment_parent>{parent}</wp:comment_parent>"
+                    "<wp:comment_user_id>0</wp:comment_user_id></wp:comment>\n"
+                )
+            out.write("</item>\n")
+        out.write("</channel>\n</rss>\n")
+
+
+def measure_import(data_dir: Path, wxr: Path) -> dict[str, float]:
+    """Import the export in a process of its own, so that its peak memory is the import's."""
+    output = subprocess.run(
+        [sys.executable, __file__, "--import-child", str(data_dir), str(wxr)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
+    )
+    if output.returncode != 0:
+        raise SystemExit(f"the import failed:\n{output.stdout}\n{output.stderr}")
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def memory_mb(field: str) -> float:
+    """VmRSS (now) or VmHWM (peak) of this process; unlike ru_maxrss, the peak is not inherited
+    from the bench process that forked it."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def import_child(data_dir: Path, wxr: Path) -> None:
+    """In the child: read the file once (the baseline), then import it into a new workspace."""
+    os.environ["ANIMATEUR_DATA_DIR"] = str(data_dir)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "animateur.config.settings")
+    sys.path.insert(0, str(REPO / "src"))
+    import django
+
+    django.setup()
+    from animateur.core.actions import SystemActor, do_create_workspace
+    from animateur.space.models import Post
+    from animateur.space.wordpress.importer import import_wxr
+    from animateur.space.wordpress.wxr import read_wxr
+
+    actor = SystemActor("bench")
+    workspace = do_create_workspace("import", "Import", language="fr", actor=actor)
+    started = time.perf_counter()
+    items = sum(1 for record in read_wxr(wxr) if record.kind == "item")
+    read_seconds = time.perf_counter() - started
+    rss_before = memory_mb("VmHWM")
+    started = time.perf_counter()
+    summary = import_wxr(wxr, workspace, actor=actor)
+    seconds = time.perf_counter() - started
+    posts = Post.objects.filter(workspace=workspace).count()
+    assert posts == items, (posts, items)
+    print(
+        json.dumps(
+            {
+                "file_mb": round(wxr.stat().st_size / 1e6, 1),
+                "posts": posts,
+                "comments": summary.created["comments"],
+                "seconds": round(seconds, 2),
+                "posts_per_second": round(posts / seconds, 1),
+                "read_posts_per_second": round(items / read_seconds, 1),
+                "peak_mb": round(memory_mb("VmHWM"), 1),
+                "mb_before_import": round(rss_before, 1),
+            }
+        )
+    )
 
 
 # --- the server ----------------------------------------------------------------------------------
@@ -288,9 +522,7 @@ def start_server(data_dir: Path, port: int, log: Path) -> subprocess.Popen:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise SystemExit(
-                f"the server exited with {server.returncode}:\n{log.read_text(errors='replace')}"
-            )
+            raise SystemExit(f"the server exited with {server.returncode}:\n{log.read_text(errors='replace')}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5):
                 return server
@@ -342,9 +574,7 @@ def run_wrk(name: str, url: str, seconds: int, fresh: bool, script_dir: Path) ->
     return Figures(name, url, rate, p50, p99, errors)
 
 
-async def _client(
-    host: str, port: int, path: str, fresh: bool, stop_at: float, latencies: list[float]
-) -> int:
+async def _client(host: str, port: int, path: str, fresh: bool, stop_at: float, latencies: list[float]) -> int:
     reader, writer = await asyncio.open_connection(host, port)
     errors = 0
     try:
@@ -385,9 +615,7 @@ def run_python(name: str, url: str, seconds: int, fresh: bool) -> Figures:
     latencies.sort()
 
     def percentile(q: float) -> float:
-        return (
-            latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else float("nan")
-        )
+        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else float("nan")
 
     return Figures(name, url, len(latencies) / elapsed, percentile(0.50), percentile(0.99), errors)
 
@@ -406,6 +634,51 @@ def combine(rounds: list[Figures]) -> Figures:
     )
 
 
+def warm(base: str, paths: list[str]) -> None:
+    """Fill the page caches, once every process has seen the last change (it trusts a version for 1 s)."""
+    time.sleep(1.1)
+    for path in paths:
+        # Each worker has its own in-memory cache: warm both before measuring.
+        for _ in range(20):
+            urllib.request.urlopen(base + path, timeout=30).read()
+
+
+# --- changes while measuring --------------------------------------------------------------------
+
+
+class Changes:
+    """Bumps the site's content version at a steady rate, as new comments and edits do on a live site."""
+
+    def __init__(self, per_second: int) -> None:
+        self.interval = 1.0 / per_second
+        self.stop = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.count = 0
+
+    def run(self) -> None:
+        from django.db import connection
+
+        from animateur.core.models import Workspace
+
+        workspace = Workspace.objects.get(is_default=True)
+        try:
+            while not self.stop.wait(self.interval):
+                workspace.bump_content_version()
+                self.count += 1
+        finally:
+            connection.close()
+
+    def __enter__(self) -> Changes:
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop.set()
+        assert self.thread is not None
+        self.thread.join()
+
+
 # --- the run -------------------------------------------------------------------------------------
 
 
@@ -413,10 +686,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", choices=sorted(SCALES), default="small")
     parser.add_argument("--seconds", type=int, help=f"length of each of the {ROUNDS} rounds of a measurement")
-    parser.add_argument(
-        "--python-client", action="store_true", help="use the Python client even if wrk exists"
-    )
+    parser.add_argument("--python-client", action="store_true", help="use the Python client even if wrk exists")
+    parser.add_argument("--import-child", nargs=2, metavar=("DATA_DIR", "WXR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.import_child:
+        import_child(Path(args.import_child[0]), Path(args.import_child[1]))
+        return 0
     scale = SCALES[args.scale]
     seconds = args.seconds or scale["seconds"]
     use_wrk = shutil.which("wrk") is not None and not args.python_client
@@ -430,24 +705,26 @@ def main() -> int:
         server = start_server(data_dir, port, Path(tmp) / "server.log")
         base = f"http://127.0.0.1:{port}"
         try:
+            changing = f"home (miss, {CHANGES_PER_SECOND} changes/s)"
             plan = [
                 ("static file", paths["static"], False),
                 ("home (cached)", paths["home"], False),
                 ("home (cache miss)", paths["home"], True),
                 ("post (cached)", paths["post"], False),
+                (changing, paths["home"], True),  # last: the next round starts by warming the caches again
             ]
-            for _name, path, _fresh in plan:
-                # Each worker has its own in-memory cache: warm both before measuring.
-                for _ in range(20):
-                    urllib.request.urlopen(base + path, timeout=10).read()
             # Interleaved rounds, so that a change in the machine's load weighs on every page alike.
             rounds: dict[str, list[Figures]] = {name: [] for name, _, _ in plan}
+            changes = 0
             for _round in range(ROUNDS):
+                warm(base, [path for _, path, fresh in plan if not fresh])
                 for name, path, fresh in plan:
-                    if use_wrk:
-                        figures = run_wrk(name, base + path, seconds, fresh, Path(tmp))
-                    else:
-                        figures = run_python(name, base + path, seconds, fresh)
+                    with Changes(CHANGES_PER_SECOND) if name == changing else contextlib.nullcontext() as bumps:
+                        if use_wrk:
+                            figures = run_wrk(name, base + path, seconds, fresh, Path(tmp))
+                        else:
+                            figures = run_python(name, base + path, seconds, fresh)
+                    changes += bumps.count if bumps is not None else 0
                     rounds[name].append(figures)
             results = [combine(rounds[name]) for name, _, _ in plan]
         finally:
@@ -456,18 +733,21 @@ def main() -> int:
                 server.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 server.kill()
+        wxr = Path(tmp) / "export.xml"
+        write_wxr(wxr, scale["import_posts"], scale["import_comments"], random.Random(7))
+        imported = measure_import(data_dir, wxr)
 
     baseline = results[0].requests_per_second
     print(
         f"\n{args.scale} scale: {scale['posts']:,} posts, {scale['comments']:,} comments; "
         f"gunicorn 2 gthread workers; {CONNECTIONS} connections, {ROUNDS} interleaved rounds of {seconds} s; "
-        f"load from {generator}"
+        f"load from {generator}; {changes} content changes made during the « {changing} » rounds"
     )
-    print(f"{'':20} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'vs static':>10} {'errors':>7}")
+    print(f"{'':26} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'vs static':>10} {'errors':>7}")
     for figures in results:
         ratio = figures.requests_per_second / baseline if baseline else 0.0
         print(
-            f"{figures.name:20} {figures.requests_per_second:10.0f} {figures.p50_ms:8.1f} "
+            f"{figures.name:26} {figures.requests_per_second:10.0f} {figures.p50_ms:8.1f} "
             f"{figures.p99_ms:8.1f} {ratio:10.2f} {figures.errors:7d}"
         )
     home = results[1]
@@ -476,6 +756,14 @@ def main() -> int:
     print(
         f"target (home >= 0.5 x static, p99 < 50 ms): {'met' if meets else 'NOT met'} "
         f"(ratio {home_ratio:.2f}, p99 {home.p99_ms:.1f} ms)"
+    )
+    import_ratio = imported["posts_per_second"] / imported["read_posts_per_second"]
+    print(
+        f"import of a {imported['file_mb']} MB WordPress export ({imported['posts']:,} posts, "
+        f"{imported['comments']:,} comments): {imported['posts_per_second']:.0f} posts/s "
+        f"({imported['seconds']:.1f} s), {import_ratio:.2f} x reading the file alone "
+        f"({imported['read_posts_per_second']:.0f} posts/s); peak memory {imported['peak_mb']:.0f} MB "
+        f"({imported['mb_before_import']:.0f} MB before the import)"
     )
     print(
         json.dumps(
@@ -488,12 +776,13 @@ def main() -> int:
                 "seconds": seconds,
                 "rounds": ROUNDS,
                 "load_generator": generator,
+                "content_changes": changes,
                 "results": [
-                    asdict(f) | {"ratio_to_static": round(f.requests_per_second / baseline, 3)}
-                    for f in results
+                    asdict(f) | {"ratio_to_static": round(f.requests_per_second / baseline, 3)} for f in results
                 ],
                 "home_ratio_to_static": round(home_ratio, 3),
                 "target_met": meets,
+                "import": imported | {"ratio_to_reading": round(import_ratio, 3)},
             }
         )
     )
