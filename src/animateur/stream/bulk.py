@@ -53,7 +53,7 @@ def insert(objs: Sequence[models.Model]) -> None:
     prepare = [_preparer(field, connection) for field in fields]
     attnames = [field.attname for field in fields]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
+    columns = ", ".join(quote(str(f.column)) for f in fields)
     head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608 - model names only
     rows = [[p(obj.__dict__[name]) for p, name in zip(prepare, attnames, strict=True)] for obj in objs]
     with connection.cursor() as cursor:
@@ -81,6 +81,7 @@ def reserve_ids(model: type[models.Model], count: int, connection: BaseDatabaseW
         return []
     table = model._meta.db_table
     column = model._meta.pk.column  # type: ignore[union-attr]
+    assert column is not None  # an automatic key is a real column
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
