@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import html
 import re
+import string
 import unicodedata
 import zlib
 from collections.abc import Iterable, Sequence
@@ -41,6 +42,9 @@ _MENTION_RE = re.compile(r"@\w+")
 _PHONE_RE = re.compile(r"(?:\+?\d[\d .-]{6,}\d)")
 # "2.126.521.750 views" is a count, not a phone number
 _GROUPED_NUMBER_RE = re.compile(r"\d{1,3}(?:([.,])\d{3})(?:\1\d{3})+")
+_DIGIT_RE = re.compile(r"\d")  # a phone number needs one digit at least
+_DROP_ASCII_LETTERS = dict.fromkeys(map(ord, string.ascii_letters))
+_DROP_ASCII_UPPER = dict.fromkeys(map(ord, string.ascii_uppercase))
 _REPEAT_RE = re.compile(r"(.)\1{2,}")
 _TOKEN_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)?|[!?]+|[$€£]|[^\w\s]", re.UNICODE)
 _HTML_LINK_RE = re.compile(r"""<a\s[^>]*href=["']([^"']*)["'][^>]*>""", re.IGNORECASE)
@@ -77,12 +81,20 @@ def unhtml(text: str) -> str:
     return text
 
 
+def _may_have_url(lowered: str) -> bool:
+    """False only when ``_URL_RE`` cannot match (each of its branches needs « . » or « :// »)."""
+    return "." in lowered or "://" in lowered
+
+
 def normalize(text: str) -> str:
     """Lower-case, fold accents, and replace links, e-mails and mentions by placeholders."""
     text = unhtml(text).lower()
-    text = _URL_RE.sub(" xxurl ", text)
-    text = _EMAIL_RE.sub(" xxemail ", text)
-    text = _MENTION_RE.sub(" xxuser ", text)
+    # most messages have no link, address or mention: a substring test is cheaper than a regex scan
+    if _may_have_url(text):
+        text = _URL_RE.sub(" xxurl ", text)
+    if "@" in text:
+        text = _EMAIL_RE.sub(" xxemail ", text)
+        text = _MENTION_RE.sub(" xxuser ", text)
     text = _REPEAT_RE.sub(r"\1\1", text)
     return text.translate(_ACCENTS)
 
@@ -96,6 +108,14 @@ def _h(feature: str) -> int:
     return zlib.crc32(feature.encode("utf-8")) & _MASK
 
 
+_crc32 = zlib.crc32
+# CRC-32 runs on: crc32(rest, crc32(prefix)) == crc32(prefix + rest), so the
+# prefixes are hashed once instead of being concatenated to every n-gram
+_W_SEED = _crc32(b"w:")
+_C_SEED = _crc32(b"c:")
+_B_SEED = _crc32(b"b:")
+
+
 _WORD_CACHE: dict[str, tuple[int, ...]] = {}
 _WORD_CACHE_MAX = 200_000
 
@@ -104,15 +124,19 @@ def _word_features(token: str) -> tuple[int, ...]:
     cached = _WORD_CACHE.get(token)
     if cached is not None:
         return cached
-    feats = [_h("w:" + token)]
+    feats = [_crc32(token.encode("utf-8"), _W_SEED) & _MASK]
     if token[0].isalnum() and len(token) > 1:
         padded = " " + token + " "
         n_chars = len(padded)
+        # slicing the bytes gives the same n-grams as slicing the characters only for ASCII
+        units: str | bytes = padded.encode() if padded.isascii() else padded
         for n in (2, 3, 4, 5):
             if n > n_chars:
                 break
-            for i in range(n_chars - n + 1):
-                feats.append(_h("c:" + padded[i : i + n]))
+            if isinstance(units, bytes):
+                feats.extend(_crc32(units[i : i + n], _C_SEED) & _MASK for i in range(n_chars - n + 1))
+            else:
+                feats.extend(_crc32(units[i : i + n].encode("utf-8"), _C_SEED) & _MASK for i in range(n_chars - n + 1))
     result = tuple(feats)
     if len(_WORD_CACHE) >= _WORD_CACHE_MAX:
         _WORD_CACHE.clear()
@@ -120,18 +144,26 @@ def _word_features(token: str) -> tuple[int, ...]:
     return result
 
 
+def _count(raw: str, ascii_only: bool, drop: dict[int, None], test) -> int:
+    """Characters of ``raw`` passing ``test``; for ASCII text, ``str.translate`` (in C) drops exactly those."""
+    if ascii_only:
+        return len(raw) - len(raw.translate(drop))
+    return sum(map(test, raw))
+
+
 def _shape_features(raw: str, tokens: Sequence[str]) -> list[str]:
     feats = []
     lowered = raw.lower()
-    if _URL_RE.search(lowered):
+    if _may_have_url(lowered) and _URL_RE.search(lowered):
         feats.append("m:url")
-    if _EMAIL_RE.search(raw):
+    if "@" in raw and _EMAIL_RE.search(raw):
         feats.append("m:email")
-    if any(not _GROUPED_NUMBER_RE.fullmatch(m.strip()) for m in _PHONE_RE.findall(raw)):
+    if _DIGIT_RE.search(raw) and any(not _GROUPED_NUMBER_RE.fullmatch(m.strip()) for m in _PHONE_RE.findall(raw)):
         feats.append("m:phone")
-    letters = sum(map(str.isalpha, raw))
+    ascii_only = raw.isascii()
+    letters = _count(raw, ascii_only, _DROP_ASCII_LETTERS, str.isalpha)
     if letters >= 8:
-        upper = sum(map(str.isupper, raw))
+        upper = _count(raw, ascii_only, _DROP_ASCII_UPPER, str.isupper)
         ratio = upper / letters
         if ratio > 0.6:
             feats.append("m:caps_high")
@@ -164,10 +196,8 @@ def message_features(text: str, tokens: list[str] | None = None) -> list[int]:
     for tok in tokens:
         out.extend(_word_features(tok))
     words = [t for t in tokens if t[0].isalnum()]
-    for a, b in zip(words, words[1:], strict=False):
-        out.append(_h("b:" + a + " " + b))
-    for f in _shape_features(text, tokens):
-        out.append(_h(f))
+    out.extend(_crc32((a + " " + b).encode("utf-8"), _B_SEED) & _MASK for a, b in zip(words, words[1:], strict=False))
+    out.extend(_h(f) for f in _shape_features(text, tokens))
     return out
 
 
@@ -223,9 +253,7 @@ def readable(unit: str) -> str:
     return READABLE.get(unit, unit)
 
 
-def explain_tokens(
-    text: str, tokens: list[str] | None = None
-) -> tuple[list[tuple[str, tuple[int, ...]]], int]:
+def explain_tokens(text: str, tokens: list[str] | None = None) -> tuple[list[tuple[str, tuple[int, ...]]], int]:
     """Readable units (words and word pairs) with the feature indices each one produced.
 
     Used to turn per-feature contributions into reasons a moderator can read: the
