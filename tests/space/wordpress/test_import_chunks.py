@@ -130,3 +130,24 @@ def test_a_failure_in_a_later_chunk_leaves_nothing_of_the_earlier_ones(workspace
     assert calls == [2, 2, 2]
     assert not Post.objects.filter(workspace=workspace).exists()
     assert not Message.objects.filter(workspace=workspace).exists()
+
+
+def test_a_slug_given_up_by_an_updated_post_goes_to_a_new_post_of_the_same_chunk(workspace, monkeypatch, tmp_path):
+    monkeypatch.setattr(importer, "POST_CHUNK", 10)
+    import_wxr(
+        _write(tmp_path / "first.xml", [_item("Premier", "nom-pris", "2011-04-01 10:00:00", post_id=1)]),
+        workspace,
+        actor=SYSTEM,
+    )
+    second = [
+        _item("Premier", "nouveau-nom", "2011-04-01 10:00:00", post_id=1),
+        _item("Second", "nom-pris", "2011-04-02 10:00:00", post_id=2),
+    ]
+
+    summary = import_wxr(_write(tmp_path / "second.xml", second), workspace, actor=SYSTEM)
+
+    assert summary.updated["posts"] == 1 and summary.created["posts"] == 1
+    assert dict(Post.objects.filter(workspace=workspace).values_list("title", "slug")) == {
+        "Premier": "nouveau-nom",
+        "Second": "nom-pris",
+    }

@@ -414,6 +414,15 @@ class _Importer:
         links = _links_of([post.pk for post in existing.values()])
         written = [self._post(item, post_type, key, existing.get(key), links) for item, post_type, key in pending]
 
+        # Updates first, in file order: a slug an updated post gives up may be taken by a later item.
+        for w in written:
+            if w.state == "updated":
+                w.post.save()
+                w.post.categories.set(w.category_ids)
+                w.post.tags.set(w.tag_ids)
+                sync_post_message(w.post, self.channel)
+            elif w.state == "skipped" and w.post.message_id is None:
+                sync_post_message(w.post, self.channel)
         created = [w for w in written if w.state == "created"]
         Post.objects.bulk_create([w.post for w in created])
         Post.categories.through.objects.bulk_create(
@@ -424,13 +433,6 @@ class _Importer:
         )
         create_post_messages([w.post for w in created], self.channel)
         for w in written:
-            if w.state == "updated":
-                w.post.save()
-                w.post.categories.set(w.category_ids)
-                w.post.tags.set(w.tag_ids)
-                sync_post_message(w.post, self.channel)
-            elif w.state == "skipped" and w.post.message_id is None:
-                sync_post_message(w.post, self.channel)
             if w.state != "skipped":
                 self.slugs[(w.post.type, w.post.slug)] = w.post.pk  # the chunk's placeholder, now the key
                 self.post_keys.add(w.post.import_key)
