@@ -7,8 +7,8 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from animateur.channels.models import Channel
+from animateur.core import bulk
 from animateur.nlp import language
-from animateur.stream import bulk
 from animateur.stream.items import AuthorInfo, Incoming
 from animateur.stream.models import Identity, Member, Message
 from animateur.stream.pipeline import run_pipeline
@@ -104,14 +104,14 @@ def test_an_insert_refused_by_the_database_writes_nothing(forum):
     clash = Message(workspace_id=forum.workspace_id, channel=forum, external_id="taken", created_at=WHEN)
     fresh = Message(workspace_id=forum.workspace_id, channel=forum, external_id="fresh", created_at=WHEN)
     with pytest.raises(IntegrityError), transaction.atomic():
-        bulk.insert([fresh, clash])
+        bulk.insert_objects([fresh, clash])
     assert sorted(Message.objects.filter(channel=forum).values_list("external_id", flat=True)) == ["taken"]
 
 
 def test_the_insert_runs_only_inside_a_transaction(forum, transactional_db):
     message = Message(workspace_id=forum.workspace_id, channel=forum, external_id="m", created_at=WHEN)
     with pytest.raises(RuntimeError, match="inside a transaction"):
-        bulk.insert([message])
+        bulk.insert_objects([message])
 
 
 def test_a_date_in_another_time_zone_is_stored_as_the_same_instant(forum):

@@ -7,6 +7,12 @@ Python values in the order of the given columns (attnames, e.g. "workspace_id"):
 strings, booleans, None, aware date times, dates, and what JSON fields hold. No signals, no
 defaults: give every column the table requires. Database triggers run as usual.
 
+`insert_objects` writes unsaved model instances the same way, their primary keys reserved first,
+so that a row can point at itself or at another row of the same statement (a thread root at
+itself, a reply at its parent) with no UPDATE afterwards: the sequence on PostgreSQL; on SQLite
+the table's AUTOINCREMENT counter, read inside the batch's transaction, which holds the write
+lock from its start (``transaction_mode`` IMMEDIATE in the settings).
+
 SQLite takes multi-row VALUES, the values adapted as Django's backend would. PostgreSQL takes the
 rows as one JSON document, read back column by column with a cast to each column's type: with a
 placeholder per value, psycopg quotes and parses thousands of them in Python and the server a
@@ -20,6 +26,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connection, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 MAX_ROWS = 1000  # per SQLite statement, so that one statement stays a reasonable size
 
@@ -156,3 +163,51 @@ def update(model: type[models.Model], columns: Sequence[str], rows: Sequence[Seq
         else:
             assignments = ", ".join(f"{name} = %s" for name in names)
             cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {_quoted(pk)} = %s", _adapted(fields, rows))
+
+
+def insert_objects(objs: Sequence[models.Model]) -> None:
+    """Insert unsaved instances of one model, giving each its primary key first (if it has none)."""
+    if not objs:
+        return
+    model = type(objs[0])
+    if not isinstance(model._meta.pk, models.AutoField):
+        raise TypeError(f"{model.__name__}: only models with an automatic integer key")
+    if not connection.in_atomic_block:
+        raise RuntimeError("bulk.insert_objects runs inside a transaction (its keys are reserved in it)")
+    fields = model._meta.concrete_fields
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            raise TypeError(f"{field}: auto_now fields need pre_save, which bulk writes do not call")
+    without_key = [obj for obj in objs if obj.pk is None]
+    for obj, pk in zip(without_key, reserve_ids(model, len(without_key), connection), strict=True):
+        obj.pk = pk
+    attnames = [field.attname for field in fields]
+    insert(model, attnames, [[obj.__dict__[name] for name in attnames] for obj in objs])
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+def reserve_ids(model: type[models.Model], count: int, db: BaseDatabaseWrapper = connection) -> list[int]:
+    """``count`` primary keys no other row has or will get, for rows inserted in this transaction."""
+    if count == 0:
+        return []
+    table = model._meta.db_table
+    column = model._meta.pk.column  # type: ignore[union-attr]
+    assert column is not None  # an automatic key is a real column
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [db.ops.quote_name(table), column, count],
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+        if db.vendor == "sqlite":
+            # AUTOINCREMENT never gives a key twice, even one deleted since: start past its counter.
+            quote = db.ops.quote_name
+            counter = "COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0)"
+            highest = f"COALESCE((SELECT MAX({quote(column)}) FROM {quote(table)}), 0)"
+            cursor.execute(f"SELECT MAX({counter}, {highest})", [table])
+            last = cursor.fetchone()[0]
+            return list(range(last + 1, last + 1 + count))
+    raise NotImplementedError(f"no key reservation for {db.vendor}")

@@ -8,12 +8,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from django.db import IntegrityError, connections, router, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Field, Model
 from django.utils import timezone
 
+from animateur.core import bulk
 from animateur.core.html import render_markdown, sanitize, text_of
-from animateur.stream import bulk
 from animateur.stream.items import Incoming, Reason
 from animateur.stream.models import Identity, Member, Message, Visibility
 
@@ -272,7 +272,7 @@ def store(batch: list[Incoming]) -> list[Incoming]:
     """The only stage that writes; runs inside the batch's transaction, in a few bulk statements.
 
     New members and identities are created in bulk; new messages are keyed, linked to their parents
-    and thread roots in memory, and inserted in bulk (stream.bulk); edits are one bulk update.
+    and thread roots in memory, and inserted in bulk (core.bulk); edits are one bulk update.
     """
     now = timezone.now()
     _create_identities(batch, now)
@@ -371,7 +371,7 @@ def _insert_new(pending: list[Incoming], by_key: dict[tuple[int, str], Message])
     """
     if not pending:
         return
-    keys = iter(bulk.reserve_ids(Message, len(pending), connections[router.db_for_write(Message)]))
+    keys = iter(bulk.reserve_ids(Message, len(pending)))
     ordered: list[Message] = []
     while pending:
         ready, waiting = [], []
@@ -391,7 +391,7 @@ def _insert_new(pending: list[Incoming], by_key: dict[tuple[int, str], Message])
             ordered.append(item.message)  # type: ignore[arg-type]
         _link_parents(ready, by_key)
         pending = waiting
-    bulk.insert(ordered)
+    bulk.insert_objects(ordered)
 
 
 def _filled(item: Incoming, current: dict[str, Any]) -> dict[str, Any]:
@@ -513,10 +513,10 @@ def _create_identities(batch: list[Incoming], now: datetime) -> None:
         identities.append(identity)
     try:
         with transaction.atomic():
-            bulk.insert(members)
+            bulk.insert_objects(members)
             for identity, member in zip(identities, owners, strict=True):
                 identity.member = member  # again, now that it has its key
-            bulk.insert(identities)
+            bulk.insert_objects(identities)
         created = {(i.channel.pk, i.external_id): i for i in identities}
     except IntegrityError:
         # Another process met the same author at the same moment: take the identities it made.
