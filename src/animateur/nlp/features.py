@@ -188,26 +188,28 @@ def _shape_features(raw: str, tokens: Sequence[str]) -> list[str]:
     return feats
 
 
-def message_features(text: str, tokens: list[str] | None = None) -> list[int]:
-    """Hashed feature indices of one message (with repetitions)."""
+def message_features(text: str, tokens: list[str] | None = None, shape: list[str] | None = None) -> list[int]:
+    """Hashed feature indices of one message (with repetitions); ``shape``: its shape features if known."""
     if tokens is None:
         tokens = tokenize(normalize(text))
+    if shape is None:
+        shape = _shape_features(text, tokens)
     out: list[int] = []
     for tok in tokens:
         out.extend(_word_features(tok))
     words = [t for t in tokens if t[0].isalnum()]
     out.extend(_crc32((a + " " + b).encode("utf-8"), _B_SEED) & _MASK for a, b in zip(words, words[1:], strict=False))
-    out.extend(_h(f) for f in _shape_features(text, tokens))
+    out.extend(_h(f) for f in shape)
     return out
 
 
 def batch_features(
-    texts: Iterable[str], tokens: list[list[str]] | None = None
+    texts: Iterable[str], tokens: list[list[str]] | None = None, shapes: list[list[str]] | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Flat (indices, values, offsets) of a batch: message i spans offsets[i]:offsets[i+1].
 
-    Pass ``tokens`` (an empty list, filled with each message's tokens) to reuse
-    them for ``explain_tokens``.
+    Pass ``tokens`` and ``shapes`` (empty lists, filled with each message's tokens
+    and shape features) to reuse them for ``explain_tokens``.
     """
     all_idx: list[int] = []
     offsets = [0]
@@ -216,7 +218,10 @@ def batch_features(
         toks = tokenize(normalize(text))
         if tokens is not None:
             tokens.append(toks)
-        feats = message_features(text, toks)
+        shape = _shape_features(text, toks)
+        if shapes is not None:
+            shapes.append(shape)
+        feats = message_features(text, toks, shape)
         all_idx.extend(feats)
         offsets.append(len(all_idx))
         counts.append(len(feats))
@@ -253,7 +258,9 @@ def readable(unit: str) -> str:
     return READABLE.get(unit, unit)
 
 
-def explain_tokens(text: str, tokens: list[str] | None = None) -> tuple[list[tuple[str, tuple[int, ...]]], int]:
+def explain_tokens(
+    text: str, tokens: list[str] | None = None, shape: list[str] | None = None
+) -> tuple[list[tuple[str, tuple[int, ...]]], int]:
     """Readable units (words and word pairs) with the feature indices each one produced.
 
     Used to turn per-feature contributions into reasons a moderator can read: the
@@ -266,7 +273,8 @@ def explain_tokens(text: str, tokens: list[str] | None = None) -> tuple[list[tup
     units: list[tuple[str, tuple[int, ...]]] = [(tok, _word_features(tok)) for tok in tokens]
     words = [t for t in tokens if t[0].isalnum()]
     for a, b in zip(words, words[1:], strict=False):
-        units.append((a + " " + b, (_h("b:" + a + " " + b),)))
-    for f in _shape_features(text, tokens):
+        pair = a + " " + b
+        units.append((pair, (_crc32(pair.encode("utf-8"), _B_SEED) & _MASK,)))
+    for f in _shape_features(text, tokens) if shape is None else shape:
         units.append((f, (_h(f),)))
     return units, sum(len(ids) for _, ids in units)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +34,9 @@ class LinearModels:
     weights: np.ndarray
     intercepts: np.ndarray
     meta: dict
+    # summed weight row of each readable unit already explained: a word's row adds up a dozen
+    # character n-grams, and the same words come back in message after message
+    _unit_rows: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     def column(self, name: str) -> int:
         return self.columns.index(name)
@@ -59,9 +62,7 @@ class LinearModels:
             weights = npz["weights"].astype(np.float32)
         if weights.shape != (N_BUCKETS, len(COLUMNS)) or tuple(doc["columns"]) != COLUMNS:
             raise RuntimeError(f"unexpected weight shape {weights.shape} in {directory}")
-        return cls(
-            tuple(doc["columns"]), weights, np.asarray(doc["intercepts"], dtype=np.float32), doc["meta"]
-        )
+        return cls(tuple(doc["columns"]), weights, np.asarray(doc["intercepts"], dtype=np.float32), doc["meta"])
 
     # ------------------------------------------------------------ scoring
 
@@ -86,28 +87,22 @@ class LinearModels:
         return self.explain_columns(text, (column,), top)[0]
 
     def explain_columns(
-        self, text: str, columns: tuple[str, ...], top: int = 5, tokens: list[str] | None = None
+        self,
+        text: str,
+        columns: tuple[str, ...],
+        top: int = 5,
+        tokens: list[str] | None = None,
+        shape: list[str] | None = None,
     ) -> list[list[tuple[str, float]]]:
-        """``explain`` for several columns at once (one pass over the text; ``tokens`` if already known)."""
-        units, total = explain_tokens(text, tokens)
+        """``explain`` for several columns at once (one pass; ``tokens`` and ``shape`` if already known)."""
+        units, total = explain_tokens(text, tokens, shape)
         if not total:
             return [[] for _ in columns]
-        flat_list: list[int] = []
-        lengths_list: list[int] = []
-        for _, ids in units:
-            flat_list.extend(ids)
-            lengths_list.append(len(ids))
-        lengths = np.asarray(lengths_list, dtype=np.int64)
-        flat = np.asarray(flat_list, dtype=np.int64)
-        starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
         needed = sorted({self.column(part) for c in columns for part in c.split("+")})
-        gathered = np.add.reduceat(self.weights[flat][:, needed], starts, axis=0) / np.sqrt(total)
+        gathered = self._rows(units)[:, needed] / np.sqrt(total)
         # a column named "a+b" is the mean of columns a and b (French toxicity)
         per_unit = np.column_stack(
-            [
-                np.mean([gathered[:, needed.index(self.column(part))] for part in c.split("+")], axis=0)
-                for c in columns
-            ]
+            [np.mean([gathered[:, needed.index(self.column(part))] for part in c.split("+")], axis=0) for c in columns]
         )
         cols = list(range(len(columns)))
         out = []
@@ -125,6 +120,23 @@ class LinearModels:
                     ranked.append((label, w))
             out.append(ranked)
         return out
+
+    def _rows(self, units: list[tuple[str, tuple[int, ...]]]) -> np.ndarray:
+        """``(len(units), k)``: each unit's summed weights (a unit's features depend on its label alone)."""
+        cache = self._unit_rows
+        rows = []
+        for label, ids in units:
+            row = cache.get(label)
+            if row is None:
+                row = self.weights[list(ids)].sum(axis=0)
+                if len(cache) >= UNIT_CACHE_MAX:
+                    cache.clear()
+                cache[label] = row
+            rows.append(row)
+        return np.array(rows)
+
+
+UNIT_CACHE_MAX = 50_000
 
 
 def toxicity_logit(logits: np.ndarray, french: np.ndarray | bool) -> np.ndarray:

@@ -100,9 +100,7 @@ def score_messages(
     for i, text in enumerate(texts):
         given = languages[i] if languages is not None else None
         # "fr-FR", "en_GB" -> "fr", "en"
-        langs.append(
-            given.lower().replace("_", "-").split("-")[0] if given else detect_language(text, detect)
-        )
+        langs.append(given.lower().replace("_", "-").split("-")[0] if given else detect_language(text, detect))
     covered = [i for i, lang in enumerate(langs) if lang in COVERED_LANGUAGES]
     results: list[Scores | None] = [None] * len(texts)
     for i, lang in enumerate(langs):
@@ -112,7 +110,8 @@ def score_messages(
         models = models or shipped()
         sub = [without_addressing(texts[i]) for i in covered]
         tokens: list[list[str]] = []
-        idx, values, off = batch_features(sub, tokens)
+        shapes: list[list[str]] = []
+        idx, values, off = batch_features(sub, tokens, shapes)
         logits = models.logits_from_features(idx, values, off)
         french = np.asarray([langs[i] == "fr" for i in covered])
         spam_logit = logits[:, SPAM]
@@ -134,7 +133,7 @@ def score_messages(
                 ]
                 if wanted:
                     explained = models.explain_columns(
-                        sub[j], tuple(col for _, col in wanted), MAX_REASONS, tokens[j]
+                        sub[j], tuple(col for _, col in wanted), MAX_REASONS, tokens[j], shapes[j]
                     )
                     for (kind, _), features in zip(wanted, explained, strict=True):
                         if adapter is not None:
