@@ -53,3 +53,19 @@ def client_as(make_user) -> Callable[[Workspace, str], Client]:
 @pytest.fixture
 def manager_client(workspace, client_as) -> Client:
     return client_as(workspace, Role.MANAGER)
+
+
+@pytest.fixture
+def private_urls(settings):
+    """Local test servers live on 127.0.0.1, which animateur refuses to call unless told otherwise."""
+    settings.ALLOW_PRIVATE_URLS = True
+
+
+@pytest.fixture
+def replay(private_urls):
+    """A local HTTP server answering with recorded responses (tests/channels/fixtures)."""
+    from tests.channels.replay import Replay
+
+    server = Replay()
+    yield server
+    server.close()

@@ -2,25 +2,10 @@ import pytest
 
 
 @pytest.fixture
-def private_urls(settings):
-    """Local test servers live on 127.0.0.1, which animateur refuses to call unless told otherwise."""
-    settings.ALLOW_PRIVATE_URLS = True
-
-
-@pytest.fixture
 def receiver(private_urls):
     from tests.moderation.receiver import Receiver
 
     server = Receiver()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def replay(private_urls):
-    from tests.channels.replay import Replay
-
-    server = Replay()
     yield server
     server.close()
 
