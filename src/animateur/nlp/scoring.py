@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from animateur.nlp.features import batch_features
-from animateur.nlp.language import DEFAULT_LANGUAGES, detect_language
+from animateur.nlp.language import DEFAULT_LANGUAGES, detect_languages
 from animateur.nlp.models import SENTIMENT, SPAM, LinearModels, shipped, sigmoid, toxicity_logit
 
 if TYPE_CHECKING:
@@ -97,10 +97,17 @@ def score_messages(
     if languages is not None and len(languages) != len(texts):
         raise ValueError("languages must have one item per text")
     langs: list[str | None] = []
-    for i, text in enumerate(texts):
+    unknown: list[int] = []
+    for i in range(len(texts)):
         given = languages[i] if languages is not None else None
         # "fr-FR", "en_GB" -> "fr", "en"
-        langs.append(given.lower().replace("_", "-").split("-")[0] if given else detect_language(text, detect))
+        langs.append(given.lower().replace("_", "-").split("-")[0] if given else None)
+        if not given:
+            unknown.append(i)
+    if unknown:
+        # one call for the batch: the detectors are looked up once, a repeated text detected once
+        for i, lang in zip(unknown, detect_languages([texts[i] for i in unknown], detect), strict=True):
+            langs[i] = lang
     covered = [i for i, lang in enumerate(langs) if lang in COVERED_LANGUAGES]
     results: list[Scores | None] = [None] * len(texts)
     for i, lang in enumerate(langs):
