@@ -63,12 +63,19 @@ def create_post_messages(posts: list[Post], channel: Channel) -> None:
         message.thread_root_id = message.pk
         post.message = message
     Message.objects.filter(pk__in=[message.pk for message in messages]).update(thread_root_id=F("id"))
-    # One statement run for each post: Django's bulk_update builds a CASE of a clause per row, ten times slower.
-    table, quote = Post._meta.db_table, connection.ops.quote_name
+    _set_column(Post, "message_id", [(post.message_id, post.pk) for post in posts])
+
+
+def _set_column(model: Any, column: str, values: list[tuple[Any, int]]) -> None:
+    """(value, key) pairs written by one statement run for each row: Django's bulk_update builds a CASE
+    with a clause per row, ten times slower and holding every row's expression in memory."""
+    if not values:
+        return
+    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"UPDATE {quote(table)} SET {quote('message_id')} = %s WHERE {quote('id')} = %s",  # noqa: S608 - names only
-            [(post.message_id, post.pk) for post in posts],
+            f"UPDATE {quote(model._meta.db_table)} SET {quote(column)} = %s WHERE {quote('id')} = %s",  # noqa: S608
+            values,
         )
 
 
@@ -115,8 +122,7 @@ def refresh_comment_counts(post_ids: Iterable[int]) -> None:
             )
             .values_list("pk", "comment_count", "n")
         )
-        changed = [Post(pk=pk, comment_count=n) for pk, current, n in rows if current != n]
-        Post.objects.bulk_update(changed, ["comment_count"])
+        _set_column(Post, "comment_count", [(n, pk) for pk, current, n in rows if current != n])
 
 
 def refresh_counts_for_messages(items: list[Incoming]) -> None:

@@ -85,7 +85,7 @@ MARKDOWN_META = "_animateur_markdown"
 SLUG_MAX = 200
 COMMENT_BATCH = 500
 # Items written together: one query reads a chunk's existing posts, one inserts its new ones.
-POST_CHUNK = 200
+POST_CHUNK = 50
 
 
 TermT = TypeVar("TermT", Category, Tag)
