@@ -61,7 +61,7 @@ def create_post_messages(posts: list[Post], channel: Channel) -> None:
     )
     for post, message in zip(posts, messages, strict=True):
         message.thread_root_id = message.pk
-        post.message = message
+        post.message_id = message.pk  # not the object: a post <-> message cycle would wait for the collector
     Message.objects.filter(pk__in=[message.pk for message in messages]).update(thread_root_id=F("id"))
     _set_column(Post, "message_id", [(post.message_id, post.pk) for post in posts])
 
