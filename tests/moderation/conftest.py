@@ -34,3 +34,21 @@ def run_scheduled():
         return ran
 
     return run
+
+
+@pytest.fixture
+def open_site(workspace):
+    """A site that holds nobody by default and ignores scores, so that only the rules decide."""
+    from animateur.moderation.actions import do_update_moderation_settings
+
+    from .factories import SYSTEM
+
+    workspace.hold_first_comments = False
+    workspace.save()
+    do_update_moderation_settings(
+        workspace,
+        site_hold_below="new",
+        score_thresholds={"spam_hold": 1, "spam_spam": 1, "toxicity_hold": 1},
+        actor=SYSTEM,
+    )
+    return workspace

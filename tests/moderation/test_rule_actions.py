@@ -13,7 +13,7 @@ from django.test import Client
 from animateur.core.actions import ActionError
 from animateur.core.roles import Role
 from animateur.inbox.actions import do_save_saved_reply
-from animateur.moderation.actions import do_save_rule, do_update_moderation_settings
+from animateur.moderation.actions import do_save_rule
 from animateur.stream.models import Message, Visibility
 from tests.space.test_site_factories import make_post, page_text
 
@@ -28,18 +28,10 @@ def fresh_cache():
 
 
 @pytest.fixture
-def site(workspace):
-    """A site that publishes comments at once unless a rule says otherwise."""
-    workspace.hold_first_comments = False
-    workspace.save()
-    do_update_moderation_settings(
-        workspace,
-        site_hold_below="new",
-        score_thresholds={"spam_hold": 1, "spam_spam": 1, "toxicity_hold": 1},
-        actor=SYSTEM,
-    )
-    make_post(workspace, "Un article", slug="un-article", body="Le corps de l’article.")
-    return workspace
+def site(open_site):
+    """A site that publishes comments at once unless a rule says otherwise, with one post."""
+    make_post(open_site, "Un article", slug="un-article", body="Le corps de l’article.")
+    return open_site
 
 
 def rule(workspace, name, word, *actions):

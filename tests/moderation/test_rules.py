@@ -8,7 +8,6 @@ from animateur.moderation.actions import (
     do_add_watched_word,
     do_decide,
     do_save_rule,
-    do_update_moderation_settings,
 )
 from animateur.moderation.conditions import Subject, clean_condition, matches
 from animateur.moderation.models import ReviewItem, RuleHit
@@ -93,9 +92,7 @@ def test_all_needs_every_condition_and_any_needs_one():
 )
 def test_a_bad_condition_is_refused_with_its_problem_named_and_no_rule_is_saved(workspace, bad):
     with pytest.raises(ActionError):
-        do_save_rule(
-            workspace, {"name": "x", "conditions": [bad], "actions": [{"type": "hold"}]}, actor=SYSTEM
-        )
+        do_save_rule(workspace, {"name": "x", "conditions": [bad], "actions": [{"type": "hold"}]}, actor=SYSTEM)
     assert not workspace.moderation_rules.exists()
 
 
@@ -113,25 +110,9 @@ def rule(workspace, name, conditions, actions, position=100, match="all"):
     )
 
 
-@pytest.fixture
-def open_site(workspace):
-    """A site that holds nobody by default and ignores scores, so that only the rules decide."""
-    workspace.hold_first_comments = False
-    workspace.save()
-    do_update_moderation_settings(
-        workspace,
-        site_hold_below="new",
-        actor=SYSTEM,
-        score_thresholds={"spam_hold": 1, "spam_spam": 1, "toxicity_hold": 1},
-    )
-    return workspace
-
-
 def test_every_matching_rule_applies_and_hide_beats_approve(open_site):
     channel = other_channel(open_site)
-    approve = rule(
-        open_site, "trusted words", [("text", "contains", "bravo")], [("approve",), ("label", "kudos")], 1
-    )
+    approve = rule(open_site, "trusted words", [("text", "contains", "bravo")], [("approve",), ("label", "kudos")], 1)
     hide = rule(open_site, "links", [("links", "gte", "1")], [("hide",), ("label", "link")], 2)
     message = post(open_site, "Bravo ! voyez https://spam.example", channel=channel)
     assert message.visibility == Visibility.HIDDEN

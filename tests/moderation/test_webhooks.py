@@ -12,25 +12,11 @@ from django.utils import timezone
 from animateur.core.actions import ActionError
 from animateur.core.roles import Role
 from animateur.moderation import webhooks
-from animateur.moderation.actions import do_save_rule, do_update_moderation_settings
+from animateur.moderation.actions import do_save_rule
 from animateur.moderation.models import Rule, WebhookDelivery
 from animateur.stream.models import Message
 
 from .factories import SYSTEM, post
-
-
-@pytest.fixture
-def open_site(workspace):
-    """A site that holds nobody and ignores scores, so that only the rules decide."""
-    workspace.hold_first_comments = False
-    workspace.save()
-    do_update_moderation_settings(
-        workspace,
-        site_hold_below="new",
-        score_thresholds={"spam_hold": 1, "spam_spam": 1, "toxicity_hold": 1},
-        actor=SYSTEM,
-    )
-    return workspace
 
 
 def webhook_rule(workspace, url, *, actions=(("hold", ""),), name="Remboursements"):
