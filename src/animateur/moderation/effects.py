@@ -1,4 +1,4 @@
-"""What rules do after a message is stored: assign, auto-reply, alert, webhook, hide at the source.
+"""What rules do after a message is stored: assign, auto-reply, alert, webhook, act at the source.
 
 Runs once the batch's transaction has committed. Each effect stands alone: one that fails is
 logged and the others still happen. Whatever talks to another server (webhooks, the source) is
@@ -37,7 +37,7 @@ def teammate(workspace_id: int, ref: str) -> User | None:
 
 def has_effects(plan: Plan) -> bool:
     """Whether `run_effects` would do anything: most messages match no rule with an effect."""
-    return bool(plan.assign or plan.reply or plan.alerts or plan.webhooks or plan.hide_at_source)
+    return bool(plan.assign or plan.reply or plan.alerts or plan.webhooks or plan.source_action())
 
 
 def run_effects(message: Message, plan: Plan) -> None:
@@ -50,8 +50,8 @@ def run_effects(message: Message, plan: Plan) -> None:
         steps.append(("alert", partial(_alert, message, ref)))
     if plan.webhooks:
         steps.append(("webhook", lambda: _webhooks(message, plan.webhooks)))
-    if plan.hide_at_source:
-        steps.append(("hide", lambda: _hide_at_source(message)))
+    if what := plan.source_action():
+        steps.append((what, partial(_act_at_source, message, what)))
     for name, step in steps:
         try:
             step()
@@ -84,8 +84,9 @@ def _webhooks(message: Message, calls: list[tuple[int, str]]) -> None:
         deliver_webhook(delivery.pk, 1)
 
 
-def _hide_at_source(message: Message) -> None:
-    sources.request([message], "hide", requested_by=str(ACTOR))
+def _act_at_source(message: Message, what: str) -> None:
+    """Hide, mark as spam or delete at the source; a channel that cannot says « here only »."""
+    sources.request([message], what, requested_by=str(ACTOR))
 
 
 def _assign(message: Message, ref: str) -> None:

@@ -8,6 +8,8 @@ earlier rules gave, so a later rule can build on an earlier one. Conflicts resol
   (delete > spam > hide > hold > approve: "hide beats approve");
 - labels and alerts add up (each target alerted once per message);
 - assignment: the last matching rule that assigns wins;
+- at the source (where the channel can): the most restrictive of hide, mark as spam and
+  delete is asked, once, after the message is stored;
 - auto-reply: only the first matching rule that replies answers, so an author never
   gets two automatic answers to one message.
 """
@@ -50,7 +52,13 @@ class Plan:
     reply_rule: int | None = None
     alerts: list[str] = field(default_factory=list)
     webhooks: list[tuple[int, str]] = field(default_factory=list)  # (rule, address): each rule signs its own
-    hide_at_source: bool = False
+    hide_at_source: bool = False  # a rule's « hide » or a ban
+    at_source: str | None = None  # a rule's « delete » or « mark as spam », which the source is asked too
+
+    def source_action(self) -> str | None:
+        """What the message's source is asked to do: the most restrictive of what was decided."""
+        wanted = [w for w in (self.at_source, "hide" if self.hide_at_source else None) if w]
+        return min(wanted, key=ORDER.index) if wanted else None
 
 
 def strongest(actions: Iterable[str]) -> str | None:
@@ -87,6 +95,8 @@ def apply_rules(rules: Iterable[RuleLike], subject: Subject, plan: Plan) -> list
                 plan.webhooks.append((rule.pk, value))
             elif kind == "hide":
                 plan.hide_at_source = True
+            elif kind in ("delete", "spam"):
+                plan.at_source = strongest([kind, plan.at_source or kind])
         matched.append((rule, strongest(a.get("type", "") for a in rule.actions)))
     return matched
 
