@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,6 +19,7 @@ from animateur.channels.models import Channel
 from animateur.core.actions import ActionError
 from animateur.core.decorators import workspace_permission
 from animateur.core.permissions import has_permission
+from animateur.core.typing import WorkspaceRequest
 
 # The causes connectors give (errors.py and each connector), in the words of the health page; the
 # error's own text, recorded in whatever language the worker ran in, follows as the detail.
@@ -49,7 +50,7 @@ def _with_cause_label(channel: Channel) -> Channel:
 
 
 @workspace_permission("channel.view")
-def channel_list(request: HttpRequest) -> HttpResponse:
+def channel_list(request: WorkspaceRequest) -> HttpResponse:
     return render(
         request,
         "channels/list.html",
@@ -61,7 +62,7 @@ def channel_list(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_permission("channel.manage")
-def choose_kind(request: HttpRequest) -> HttpResponse:
+def choose_kind(request: WorkspaceRequest) -> HttpResponse:
     # Plain values, not the connector classes: a template calls any callable it meets, and calling a
     # class without its channel fails silently into "", which made {% url 'channels:add' kind.kind %} crash.
     choices = sorted(
@@ -84,7 +85,7 @@ def _with_tested(secrets: dict[str, str], tested: Tested | None) -> dict[str, st
 
 
 @workspace_permission("channel.manage")
-def channel_add(request: HttpRequest, kind: str) -> HttpResponse:
+def channel_add(request: WorkspaceRequest, kind: str) -> HttpResponse:
     connector = _connector_class(kind)
     form_class: Any = channel_form_class(connector)  # a form built per kind, with has_secrets and split()
     tested = open_tested(request.POST.get("tested", ""), kind) if request.method == "POST" else None
@@ -126,7 +127,7 @@ def channel_add(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @workspace_permission("channel.view")
-def channel_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def channel_detail(request: WorkspaceRequest, pk: int) -> HttpResponse:
     channel = _with_cause_label(selectors.channel_of(request.workspace, pk))
     connector = _connector_class(channel.kind)
     can_manage = has_permission(request.user, request.workspace, "channel.manage")
@@ -193,7 +194,7 @@ def channel_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @workspace_permission("channel.manage")
-def channel_pause(request: HttpRequest, pk: int) -> HttpResponse:
+def channel_pause(request: WorkspaceRequest, pk: int) -> HttpResponse:
     channel = selectors.channel_of(request.workspace, pk)
     if request.POST.get("resume"):
         actions.do_resume_channel(channel, actor=request.user)
@@ -206,7 +207,7 @@ def channel_pause(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @workspace_permission("channel.manage")
-def channel_poll(request: HttpRequest, pk: int) -> HttpResponse:
+def channel_poll(request: WorkspaceRequest, pk: int) -> HttpResponse:
     channel = selectors.channel_of(request.workspace, pk)
     actions.do_poll_channel_now(channel, actor=request.user)
     messages.success(request, _("A poll was requested."))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeAlias, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -14,6 +14,12 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from animateur.core.permissions import has_permission
+from animateur.core.typing import WorkspaceRequest
+
+P = ParamSpec("P")
+# A team view as written, and as Django's URLs call it: the decorator turns one into the other.
+WorkspaceView: TypeAlias = Callable[Concatenate[WorkspaceRequest, P], HttpResponse]
+RequestView: TypeAlias = Callable[Concatenate[HttpRequest, P], HttpResponse]
 
 
 def second_factor_missing(user: Any, workspace: Any) -> bool:
@@ -28,10 +34,12 @@ def second_factor_missing(user: Any, workspace: Any) -> bool:
     return bool(cached)
 
 
-def workspace_permission(permission: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def workspace_permission(permission: str) -> Callable[[WorkspaceView[P]], RequestView[P]]:
+    """Let through members with the permission; the view then receives a WorkspaceRequest."""
+
+    def decorator(view: WorkspaceView[P]) -> RequestView[P]:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
             workspace = getattr(request, "workspace", None)
             if workspace is None:
                 raise Http404("no such workspace")
@@ -48,7 +56,8 @@ def workspace_permission(permission: str) -> Callable[[Callable[..., HttpRespons
                 return redirect(f"{setup}?{urlencode({'next': request.get_full_path()})}")
             if not has_permission(request.user, workspace, permission):
                 raise PermissionDenied(permission)
-            return view(request, *args, **kwargs)
+            # Every check above holds: the request now has what WorkspaceRequest promises.
+            return view(cast(WorkspaceRequest, request), *args, **kwargs)
 
         wrapper.required_permission = permission  # type: ignore[attr-defined]
         return wrapper

@@ -61,3 +61,13 @@ class SecurityForm(forms.Form):
     require_totp = forms.BooleanField(
         label=_("Require two-factor authentication of every member"), required=False
     )
+
+
+def errors_sentence(form: forms.BaseForm) -> str:
+    """A form's errors on one line, for a flash message: "Email: Enter a valid email address."."""
+    parts = []
+    for name, errors in form.errors.items():
+        text = " ".join(message for error in errors.as_data() for message in error.messages)
+        field = form.fields.get(name)  # errors of the whole form have no field
+        parts.append(f"{field.label}: {text}" if field is not None and field.label else text)
+    return "; ".join(parts)

@@ -21,6 +21,13 @@ class SiteRequest(HttpRequest):
     LANGUAGE_CODE: str
 
 
+class AuthenticatedRequest(HttpRequest):
+    """A request let through by @login_required: a logged-in user, in any workspace or none."""
+
+    user: User
+    LANGUAGE_CODE: str
+
+
 class WorkspaceRequest(HttpRequest):
     """A request let through by @workspace_permission: a workspace, and a logged-in member of it."""
 

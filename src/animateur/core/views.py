@@ -7,6 +7,7 @@ import time
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -19,15 +20,24 @@ from django.views.decorators.http import require_POST
 from animateur.core import team
 from animateur.core.actions import ActionError
 from animateur.core.decorators import workspace_permission
-from animateur.core.forms import AcceptInvitationForm, CodeForm, InviteForm, LoginForm, RoleForm, SecurityForm
+from animateur.core.forms import (
+    AcceptInvitationForm,
+    CodeForm,
+    InviteForm,
+    LoginForm,
+    RoleForm,
+    SecurityForm,
+    errors_sentence,
+)
 from animateur.core.models import Invitation, Membership, User, Workspace
+from animateur.core.typing import AuthenticatedRequest, WorkspaceRequest
 
 PENDING_KEY = "pending_2fa"
 PENDING_SECONDS = 300
 
 
 @workspace_permission("workspace.view")
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: WorkspaceRequest) -> HttpResponse:
     return redirect("inbox:index")
 
 
@@ -44,7 +54,7 @@ class TeamLoginView(LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
 
-    def form_valid(self, form: LoginForm) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         user = form.get_user()
         team.clear_login_failures(user.email)
         next_url = _safe_next(self.request, self.get_redirect_url())
@@ -82,7 +92,7 @@ def totp_verify(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def totp_setup(request: HttpRequest) -> HttpResponse:
+def totp_setup(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     enabled = team.has_totp(user)
     form = CodeForm(request.POST or None)
@@ -114,7 +124,7 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def workspaces(request: HttpRequest) -> HttpResponse:
+def workspaces(request: AuthenticatedRequest) -> HttpResponse:
     """Every workspace the user belongs to; each is reached at /w/<slug>/app/."""
     memberships = (
         Membership.objects.filter(user=request.user).select_related("workspace").order_by("workspace__name")
@@ -123,7 +133,7 @@ def workspaces(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_permission("team.view")
-def team_page(request: HttpRequest) -> HttpResponse:
+def team_page(request: WorkspaceRequest) -> HttpResponse:
     workspace = request.workspace
     members = Membership.objects.filter(workspace=workspace).select_related("user").order_by("user__email")
     invitations = [
@@ -148,7 +158,7 @@ def team_page(request: HttpRequest) -> HttpResponse:
 
 @workspace_permission("team.invite")
 @require_POST
-def invite(request: HttpRequest) -> HttpResponse:
+def invite(request: WorkspaceRequest) -> HttpResponse:
     form = InviteForm(request.POST)
     if form.is_valid():
         try:
@@ -170,14 +180,14 @@ def invite(request: HttpRequest) -> HttpResponse:
         messages.error(
             request,
             _("The invitation was not sent: %(errors)s")
-            % {"errors": "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items())},
+            % {"errors": errors_sentence(form)},
         )
     return redirect("core:team")
 
 
 @workspace_permission("team.invite")
 @require_POST
-def revoke_invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
+def revoke_invitation(request: WorkspaceRequest, invitation_id: int) -> HttpResponse:
     invitation = get_object_or_404(Invitation, pk=invitation_id, workspace=request.workspace)
     try:
         team.do_revoke_invitation(invitation, actor=request.user)
@@ -188,7 +198,7 @@ def revoke_invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
 
 @workspace_permission("team.change_role")
 @require_POST
-def change_role(request: HttpRequest, membership_id: int) -> HttpResponse:
+def change_role(request: WorkspaceRequest, membership_id: int) -> HttpResponse:
     membership = get_object_or_404(Membership, pk=membership_id, workspace=request.workspace)
     form = RoleForm(request.POST)
     if form.is_valid():
@@ -211,7 +221,7 @@ def change_role(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 @workspace_permission("workspace.settings")
 @require_POST
-def security(request: HttpRequest) -> HttpResponse:
+def security(request: WorkspaceRequest) -> HttpResponse:
     form = SecurityForm(request.POST)
     if form.is_valid():
         team.do_set_require_totp(request.workspace, form.cleaned_data["require_totp"], actor=request.user)

@@ -7,13 +7,14 @@ import json
 from datetime import date
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from animateur.core.actions import ActionError
 from animateur.core.decorators import workspace_permission
+from animateur.core.typing import WorkspaceRequest
 from animateur.inbox import actions, selectors, stats
 from animateur.inbox.business_time import DAYS
 from animateur.inbox.models import Holiday, Priority, ResponseTarget
@@ -21,7 +22,7 @@ from animateur.inbox.templatetags.inbox_tags import duration
 
 
 @workspace_permission("inbox.view")
-def settings_page(request: HttpRequest) -> HttpResponse:
+def settings_page(request: WorkspaceRequest) -> HttpResponse:
     workspace = request.workspace
     hours = workspace.business_hours or {}
     rows = [(day, ", ".join(f"{a}-{b}" for a, b in hours.get(day, []))) for day in DAYS]
@@ -42,7 +43,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 
 @workspace_permission("inbox.sla.edit")
 @require_POST
-def target_save(request: HttpRequest) -> HttpResponse:
+def target_save(request: WorkspaceRequest) -> HttpResponse:
     try:
         minutes = int(request.POST.get("minutes", ""))
         actions.do_set_response_target(
@@ -63,7 +64,7 @@ def target_save(request: HttpRequest) -> HttpResponse:
 
 @workspace_permission("inbox.sla.edit")
 @require_POST
-def target_delete(request: HttpRequest, target_id: int) -> HttpResponse:
+def target_delete(request: WorkspaceRequest, target_id: int) -> HttpResponse:
     target = get_object_or_404(ResponseTarget, pk=target_id, workspace=request.workspace)
     actions.do_delete_response_target(target, actor=request.user)
     return redirect("inbox:settings")
@@ -88,7 +89,7 @@ def parse_hours_form(post: dict) -> dict:
 
 @workspace_permission("inbox.sla.edit")
 @require_POST
-def hours_save(request: HttpRequest) -> HttpResponse:
+def hours_save(request: WorkspaceRequest) -> HttpResponse:
     try:
         actions.do_set_business_hours(request.workspace, parse_hours_form(request.POST), actor=request.user)
         messages.success(request, _("Business hours saved."))
@@ -99,7 +100,7 @@ def hours_save(request: HttpRequest) -> HttpResponse:
 
 @workspace_permission("inbox.sla.edit")
 @require_POST
-def holiday_add(request: HttpRequest) -> HttpResponse:
+def holiday_add(request: WorkspaceRequest) -> HttpResponse:
     try:
         day = date.fromisoformat(request.POST.get("date", ""))
     except ValueError:
@@ -111,25 +112,25 @@ def holiday_add(request: HttpRequest) -> HttpResponse:
 
 @workspace_permission("inbox.sla.edit")
 @require_POST
-def holiday_delete(request: HttpRequest, holiday_id: int) -> HttpResponse:
+def holiday_delete(request: WorkspaceRequest, holiday_id: int) -> HttpResponse:
     holiday = get_object_or_404(Holiday, pk=holiday_id, workspace=request.workspace)
     actions.do_delete_holiday(holiday, actor=request.user)
     return redirect("inbox:settings")
 
 
-def _weeks(request: HttpRequest) -> int:
+def _weeks(request: WorkspaceRequest) -> int:
     try:
         return min(104, max(1, int(request.GET.get("weeks", 12))))
     except ValueError:
         return 12
 
 
-def _measure(request: HttpRequest) -> str:
+def _measure(request: WorkspaceRequest) -> str:
     return "seconds" if request.GET.get("measure") == "wall" else "business_seconds"
 
 
 @workspace_permission("reports.view")
-def response_times(request: HttpRequest) -> HttpResponse:
+def response_times(request: WorkspaceRequest) -> HttpResponse:
     report = stats.report(request.workspace, _weeks(request), _measure(request))
     peak = max([f.median or 0 for _k, f in report["by_week"]] + [1])
     bars = [(k, f, int(100 * (f.median or 0) / peak)) for k, f in report["by_week"]]
@@ -141,7 +142,7 @@ def response_times(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_permission("reports.view")
-def response_times_csv(request: HttpRequest) -> HttpResponse:
+def response_times_csv(request: WorkspaceRequest) -> HttpResponse:
     report = stats.report(request.workspace, _weeks(request), _measure(request))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="response-times.csv"'

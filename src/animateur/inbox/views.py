@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, overload
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -18,6 +19,7 @@ from animateur.core.actions import ActionError
 from animateur.core.decorators import workspace_permission
 from animateur.core.models import User
 from animateur.core.permissions import has_permission
+from animateur.core.typing import WorkspaceRequest
 from animateur.inbox import actions, listing, presence, selectors
 from animateur.inbox.models import Label, Priority, SavedReply, SavedView, State
 
@@ -26,6 +28,10 @@ PER_PAGE = 50
 LANGUAGES = ("de", "en", "es", "fr", "it", "nl", "pt")
 
 
+@overload
+def _int(value: Any, default: int) -> int: ...
+@overload
+def _int(value: Any, default: None = None) -> int | None: ...
 def _int(value: Any, default: int | None = None) -> int | None:
     try:
         return int(value)
@@ -33,9 +39,9 @@ def _int(value: Any, default: int | None = None) -> int | None:
         return default
 
 
-def _list_context(request: HttpRequest) -> dict[str, Any]:
+def _list_context(request: WorkspaceRequest) -> dict[str, Any]:
     workspace, user = request.workspace, request.user
-    params = request.GET.copy()
+    params: Mapping[str, Any] = request.GET
     saved = None
     if params.get("saved"):
         saved = selectors.saved_views(workspace, user).filter(pk=_int(params["saved"], 0)).first()
@@ -80,7 +86,7 @@ def filters_language(context: dict[str, Any]) -> str:
 
 
 @workspace_permission("inbox.view")
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: WorkspaceRequest) -> HttpResponse:
     context = _list_context(request)
     workspace = request.workspace
     context.update(
@@ -96,12 +102,12 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_permission("inbox.view")
-def list_fragment(request: HttpRequest) -> HttpResponse:
+def list_fragment(request: WorkspaceRequest) -> HttpResponse:
     """The list alone: the page polls it so that new messages and changes appear without reloading."""
     return render(request, "inbox/_list.html", _list_context(request))
 
 
-def _conversation_context(request: HttpRequest, conversation: Any) -> dict[str, Any]:
+def _conversation_context(request: WorkspaceRequest, conversation: Any) -> dict[str, Any]:
     workspace = request.workspace
     language = conversation.language or workspace.language
     return {
@@ -123,7 +129,7 @@ def _conversation_context(request: HttpRequest, conversation: Any) -> dict[str, 
 
 
 @workspace_permission("inbox.view")
-def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
+def conversation(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
     c = selectors.get_conversation(request.workspace, conversation_id)
     presence.touch(c.pk, request.user.pk, request.user.name)
     context = _conversation_context(request, c)
@@ -141,7 +147,7 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 
 @workspace_permission("inbox.view")
-def live(request: HttpRequest, conversation_id: int) -> HttpResponse:
+def live(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
     """Polled every few seconds: refreshes presence and shows what changed since the page was drawn."""
     c = selectors.get_conversation(request.workspace, conversation_id)
     presence.touch(c.pk, request.user.pk, request.user.name, replying=request.GET.get("replying") == "1")
@@ -158,7 +164,7 @@ def _back(conversation_id: int) -> HttpResponse:
     return redirect("inbox:conversation", conversation_id=conversation_id)
 
 
-def _run(request: HttpRequest, fn: Any, *args: Any, **kwargs: Any) -> bool:
+def _run(request: WorkspaceRequest, fn: Any, *args: Any, **kwargs: Any) -> bool:
     try:
         fn(*args, **kwargs)
         return True
@@ -169,7 +175,7 @@ def _run(request: HttpRequest, fn: Any, *args: Any, **kwargs: Any) -> bool:
 
 @workspace_permission("inbox.assign")
 @require_POST
-def assign(request: HttpRequest, conversation_id: int) -> HttpResponse:
+def assign(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
     c = selectors.get_conversation(request.workspace, conversation_id)
     value = request.POST.get("assignee", "")
     assignee = None
@@ -186,7 +192,7 @@ def assign(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 @workspace_permission("inbox.work")
 @require_POST
-def set_state(request: HttpRequest, conversation_id: int) -> HttpResponse:
+def set_state(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
     c = selectors.get_conversation(request.workspace, conversation_id)
     _run(request, actions.do_set_conversation_state, c, request.POST.get("state", ""), actor=request.user)
     if request.POST.get("next") == "list":
@@ -196,7 +202,7 @@ def set_state(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 @workspace_permission("inbox.work")
 @require_POST
-def set_priority(request: HttpRequest, conversation_id: int) -> HttpResponse:
+def set_priority(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
     c = selectors.get_conversation(request.workspace, conversation_id)
     _run(
         request, actions.do_set_conversation_priority, c, request.POST.get("priority", ""), actor=request.user
@@ -206,7 +212,7 @@ def set_priority(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 @workspace_permission("inbox.work")
 @require_POST
-def set_labels(request: HttpRequest, conversation_id: int) -> HttpResponse:
+def set_labels(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
     c = selectors.get_conversation(request.workspace, conversation_id)
     ids = [_int(v, 0) for v in request.POST.getlist("labels")]
     chosen = list(selectors.labels(request.workspace).filter(pk__in=ids))
@@ -223,7 +229,7 @@ def set_labels(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 @workspace_permission("inbox.work")
 @require_POST
-def add_note(request: HttpRequest, conversation_id: int) -> HttpResponse:
+def add_note(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
     c = selectors.get_conversation(request.workspace, conversation_id)
     _run(request, actions.do_add_note, c, request.POST.get("text", ""), actor=request.user)
     return _back(c.pk)
@@ -231,7 +237,7 @@ def add_note(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 @workspace_permission("inbox.reply")
 @require_POST
-def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
+def reply(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
     c = selectors.get_conversation(request.workspace, conversation_id)
     text = request.POST.get("text", "")
     try:
@@ -258,7 +264,7 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 @workspace_permission("inbox.reply")
 @require_POST
-def answered_elsewhere(request: HttpRequest, conversation_id: int) -> HttpResponse:
+def answered_elsewhere(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
     c = selectors.get_conversation(request.workspace, conversation_id)
     _run(request, actions.do_mark_answered_elsewhere, c, actor=request.user)
     return _back(c.pk)
@@ -266,7 +272,7 @@ def answered_elsewhere(request: HttpRequest, conversation_id: int) -> HttpRespon
 
 @workspace_permission("inbox.work")
 @require_POST
-def bulk(request: HttpRequest) -> HttpResponse:
+def bulk(request: WorkspaceRequest) -> HttpResponse:
     ids = [i for i in (_int(v) for v in request.POST.getlist("ids")) if i]
     operation = request.POST.get("operation", "")
     if not ids or operation not in actions.BULK_OPERATIONS:
@@ -294,7 +300,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_permission("inbox.view")
-def saved_replies(request: HttpRequest) -> HttpResponse:
+def saved_replies(request: WorkspaceRequest) -> HttpResponse:
     workspace = request.workspace
     items = SavedReply.objects.filter(workspace=workspace)
     q = request.GET.get("q", "").strip()
@@ -313,7 +319,7 @@ def saved_replies(request: HttpRequest) -> HttpResponse:
 
 @workspace_permission("inbox.saved_reply.edit")
 @require_POST
-def saved_reply_save(request: HttpRequest) -> HttpResponse:
+def saved_reply_save(request: WorkspaceRequest) -> HttpResponse:
     existing = None
     if request.POST.get("id"):
         existing = get_object_or_404(SavedReply, pk=_int(request.POST["id"], 0), workspace=request.workspace)
@@ -333,14 +339,14 @@ def saved_reply_save(request: HttpRequest) -> HttpResponse:
 
 @workspace_permission("inbox.saved_reply.edit")
 @require_POST
-def saved_reply_delete(request: HttpRequest, reply_id: int) -> HttpResponse:
+def saved_reply_delete(request: WorkspaceRequest, reply_id: int) -> HttpResponse:
     item = get_object_or_404(SavedReply, pk=reply_id, workspace=request.workspace)
     _run(request, actions.do_delete_saved_reply, item, actor=request.user)
     return redirect("inbox:saved_replies")
 
 
 @workspace_permission("inbox.view")
-def saved_reply_search(request: HttpRequest) -> HttpResponse:
+def saved_reply_search(request: WorkspaceRequest) -> HttpResponse:
     """While typing: matching saved replies, with their variables filled for the conversation."""
     workspace = request.workspace
     conversation = None
@@ -372,7 +378,7 @@ def saved_reply_search(request: HttpRequest) -> HttpResponse:
 
 @workspace_permission("inbox.view")
 @require_POST
-def view_save(request: HttpRequest) -> HttpResponse:
+def view_save(request: WorkspaceRequest) -> HttpResponse:
     filters = selectors.Filters.from_params(request.POST).as_dict()
     try:
         view = actions.do_save_view(
@@ -390,7 +396,7 @@ def view_save(request: HttpRequest) -> HttpResponse:
 
 @workspace_permission("inbox.view")
 @require_POST
-def view_delete(request: HttpRequest, view_id: int) -> HttpResponse:
+def view_delete(request: WorkspaceRequest, view_id: int) -> HttpResponse:
     view = selectors.saved_views(request.workspace, request.user).filter(pk=view_id).first()
     if view is None:
         raise Http404("no such view")
@@ -405,7 +411,7 @@ def view_delete(request: HttpRequest, view_id: int) -> HttpResponse:
 
 
 @workspace_permission("inbox.view")
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: WorkspaceRequest) -> HttpResponse:
     from animateur.inbox.models import Notification, NotificationPreference
 
     items = Notification.objects.filter(user=request.user, workspace=request.workspace).select_related(
@@ -424,7 +430,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 @workspace_permission("inbox.view")
 @require_POST
-def notifications_read(request: HttpRequest) -> HttpResponse:
+def notifications_read(request: WorkspaceRequest) -> HttpResponse:
     ids = [i for i in (_int(v) for v in request.POST.getlist("ids")) if i] or None
     actions.do_mark_notifications_read(request.user, request.workspace, ids, actor=request.user)
     return redirect("inbox:notifications")
@@ -432,7 +438,7 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
 
 @workspace_permission("inbox.view")
 @require_POST
-def notification_settings(request: HttpRequest) -> HttpResponse:
+def notification_settings(request: WorkspaceRequest) -> HttpResponse:
     if _run(
         request,
         actions.do_set_notification_preference,
