@@ -160,7 +160,7 @@ def do_save_rule(workspace: Workspace, data: dict[str, Any], rule: Rule | None =
         rule.save()
         record(workspace, actor, verb, rule, {**fields, "new_webhook_secret": bool(secret)})
     # Given back once, for the moderator to copy: only its encrypted form is kept.
-    rule.revealed_secret = secret  # type: ignore[attr-defined]
+    rule.revealed_secret = secret
     return rule
 
 
@@ -360,7 +360,7 @@ def do_flag_message(message: Message, reason: str = "", *, actor: Actor, by_memb
             by_member=by_member,
             reason=reason[:500],
             weight=weight,
-            flagged_member_id=message.author.member_id if message.author_id else None,
+            flagged_member_id=message.author.member_id if message.author is not None else None,
         )
         who = user.email if user else (by_member.display_name if by_member else "")
         enqueue(message, [Reason("flag", f"{who}: {reason}"[:500], weight, "flag")])

@@ -96,6 +96,10 @@ class Rule(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
+    # Not a column: the secret in clear, on the instance do_save_rule returns when it made one, so the
+    # page can show it once. Only its encrypted form (webhook_secret) is ever stored.
+    revealed_secret: str = ""
+
     class Meta:
         ordering = ["position", "id"]
 

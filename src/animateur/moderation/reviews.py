@@ -41,10 +41,12 @@ def enqueue_many(entries: Sequence[tuple[Message, list[Reason]]]) -> dict[int, R
     fresh: list[ReviewItem] = []
     rows: list[ReviewReason] = []
     for pk, (message, reasons) in wanted.items():
-        item = items.get(pk)
-        if item is None:
+        existing = items.get(pk)
+        if existing is None:
             item = items[pk] = ReviewItem(message=message, workspace_id=message.workspace_id)
             fresh.append(item)
+        else:
+            item = existing
         added = [
             ReviewReason(
                 item=item,

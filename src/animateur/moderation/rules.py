@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from django.utils.translation import gettext_lazy as _
 
@@ -66,7 +66,9 @@ def strongest(actions: Iterable[str]) -> str | None:
     return min(found, key=ORDER.index) if found else None
 
 
-class RuleLike:
+class RuleLike(Protocol):
+    """What evaluating needs of a rule: the Rule model has it, so does a rule tried before it is saved."""
+
     pk: int
     name: str
     match: str

@@ -134,7 +134,7 @@ def rules_with_figures(workspace: Workspace) -> list[RuleFigures]:
 def subjects_of(workspace: Workspace, messages: list[Message]) -> list[Subject]:
     """Stored messages seen as the rules see incoming ones (trust as it is today)."""
     tz = ZoneInfo(workspace.timezone or "UTC")
-    member_ids = [m.author.member_id for m in messages if m.author_id]
+    member_ids = [m.author.member_id for m in messages if m.author is not None]
     levels = trust_levels(workspace.pk, member_ids)
     labels: dict[int, set[str]] = {}
     for message_id, label in MessageLabel.objects.filter(message__in=messages).values_list("message_id", "label"):
@@ -147,7 +147,7 @@ def subjects_of(workspace: Workspace, messages: list[Message]) -> list[Subject]:
             channel_id=m.channel_id,
             channel_kind=m.channel.kind,
             kind=m.kind,
-            trust=levels.get(m.author.member_id, "new") if m.author_id else "new",
+            trust=levels.get(m.author.member_id, "new") if m.author is not None else "new",
             first_message=m.pk in firsts,
             labels=labels.get(m.pk, set()),
             spam=m.scores.get("spam"),

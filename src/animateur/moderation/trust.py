@@ -50,8 +50,9 @@ def member_stats(workspace_id: int, member_ids: Iterable[int]) -> dict[int, Trus
     mine = Message.objects.filter(
         workspace_id=workspace_id, author__member_id__in=ids, from_organisation=False
     )
-    counts = {
-        row["author__member_id"]: row
+    # member id -> (approved, rejected)
+    counts: dict[int, tuple[int, int]] = {
+        row["author__member_id"]: (row["approved"], row["rejected"])
         for row in mine.values("author__member_id").annotate(
             approved=Count("id", filter=Q(visibility=Visibility.VISIBLE)),
             rejected=Count(
@@ -74,8 +75,8 @@ def member_stats(workspace_id: int, member_ids: Iterable[int]) -> dict[int, Trus
     )
     return {
         member_id: TrustStats(
-            approved=counts.get(member_id, {}).get("approved", 0),
-            rejected=counts.get(member_id, {}).get("rejected", 0),
+            approved=counts.get(member_id, (0, 0))[0],
+            rejected=counts.get(member_id, (0, 0))[1],
             days_active=days.get(member_id, 0),
             upheld_flags=flags.get(member_id, 0),
         )

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,7 +14,9 @@ from django.views.decorators.http import require_POST
 
 from animateur.core.actions import ActionError
 from animateur.core.decorators import workspace_permission
+from animateur.core.forms import errors_sentence
 from animateur.core.permissions import has_permission
+from animateur.core.typing import WorkspaceRequest
 from animateur.moderation import actions, selectors, sources
 from animateur.moderation.forms import (
     LiftForm,
@@ -43,7 +45,7 @@ REASON_LABELS = {
 }
 
 
-def _next(request: HttpRequest, default: str) -> str:
+def _next(request: WorkspaceRequest, default: str) -> str:
     target = request.POST.get("next") or ""
     return target if target.startswith("/") and not target.startswith("//") else default
 
@@ -52,7 +54,7 @@ def _next(request: HttpRequest, default: str) -> str:
 
 
 @workspace_permission("moderation.review")
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: WorkspaceRequest) -> HttpResponse:
     workspace = request.workspace
     reason = request.GET.get("reason", "")
     status = request.GET.get("status", "open")
@@ -75,7 +77,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_permission("moderation.review")
-def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
+def item_detail(request: WorkspaceRequest, item_id: int) -> HttpResponse:
     workspace = request.workspace
     item = get_object_or_404(
         ReviewItem.objects.select_related("message", "message__channel", "message__author", "message__author__member"),
@@ -86,7 +88,7 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
 
 
 @workspace_permission("moderation.review")
-def message_detail(request: HttpRequest, message_id: int) -> HttpResponse:
+def message_detail(request: WorkspaceRequest, message_id: int) -> HttpResponse:
     message = get_object_or_404(
         Message.objects.select_related("channel", "author", "author__member"),
         pk=message_id,
@@ -96,9 +98,9 @@ def message_detail(request: HttpRequest, message_id: int) -> HttpResponse:
     return _message_page(request, message, item)
 
 
-def _message_page(request: HttpRequest, message: Message, item: ReviewItem | None) -> HttpResponse:
+def _message_page(request: WorkspaceRequest, message: Message, item: ReviewItem | None) -> HttpResponse:
     workspace = request.workspace
-    member = message.author.member if message.author_id else None
+    member = message.author.member if message.author is not None else None
     return render(
         request,
         "moderation/item.html",
@@ -117,7 +119,7 @@ def _message_page(request: HttpRequest, message: Message, item: ReviewItem | Non
     )
 
 
-def _local_only_notice(request: HttpRequest, messages: list[Message], decision: str) -> None:
+def _local_only_notice(request: WorkspaceRequest, messages: list[Message], decision: str) -> None:
     """Say at once when the decision stays here: the source of some messages cannot follow it."""
     what = actions.AT_SOURCE.get(decision)
     if what is None or what == "restore":
@@ -133,15 +135,15 @@ def _local_only_notice(request: HttpRequest, messages: list[Message], decision: 
 
 @require_POST
 @workspace_permission("moderation.review")
-def decide(request: HttpRequest) -> HttpResponse:
+def decide(request: WorkspaceRequest) -> HttpResponse:
     """One or many items (checkboxes named `item`), one decision: approve, reject, delete, spam, escalate."""
     workspace = request.workspace
     decision = request.POST.get("decision", "")
-    ids = [int(i) for i in request.POST.getlist("item") if i.isdigit()]
+    ids = [int(i) for i in request.POST.getlist("item") if i.isdecimal()]
     one = request.POST.get("one", "")
     if ":" in one:  # a single item's own button: only that item, whatever is selected
         decision, _sep, item_id = one.partition(":")
-        ids = [int(item_id)] if item_id.isdigit() else []
+        ids = [int(item_id)] if item_id.isdecimal() else []
     items = list(
         ReviewItem.objects.filter(workspace=workspace, pk__in=ids).select_related(
             "message", "message__channel", "workspace"
@@ -166,7 +168,7 @@ def decide(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @workspace_permission("moderation.review")
-def decide_message(request: HttpRequest, message_id: int) -> HttpResponse:
+def decide_message(request: WorkspaceRequest, message_id: int) -> HttpResponse:
     """Approve or reject a message outside the queue (restoring what a rule hid, for example)."""
     message = get_object_or_404(Message.objects.select_related("channel"), pk=message_id, workspace=request.workspace)
     decision = request.POST.get("decision", "")
@@ -180,7 +182,7 @@ def decide_message(request: HttpRequest, message_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_permission("stream.read")
-def flag_message(request: HttpRequest, message_id: int) -> HttpResponse:
+def flag_message(request: WorkspaceRequest, message_id: int) -> HttpResponse:
     message = get_object_or_404(Message, pk=message_id, workspace=request.workspace)
     try:
         actions.do_flag_message(message, request.POST.get("reason", ""), actor=request.user)
@@ -194,7 +196,7 @@ def flag_message(request: HttpRequest, message_id: int) -> HttpResponse:
 
 
 @workspace_permission("moderation.review")
-def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
+def member_detail(request: WorkspaceRequest, member_id: int) -> HttpResponse:
     member = get_object_or_404(Member, pk=member_id, workspace=request.workspace)
     return render(
         request,
@@ -211,7 +213,7 @@ def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_permission("moderation.sanction")
-def sanction(request: HttpRequest, member_id: int) -> HttpResponse:
+def sanction(request: WorkspaceRequest, member_id: int) -> HttpResponse:
     member = get_object_or_404(Member, pk=member_id, workspace=request.workspace)
     form = SanctionForm(request.POST)
     if form.is_valid():
@@ -227,13 +229,13 @@ def sanction(request: HttpRequest, member_id: int) -> HttpResponse:
         except ActionError as exc:
             flash.error(request, str(exc))
     else:
-        flash.error(request, "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()))
+        flash.error(request, errors_sentence(form))
     return redirect(_next(request, f"/app/moderation/members/{member.pk}/"))
 
 
 @require_POST
 @workspace_permission("moderation.sanction")
-def lift(request: HttpRequest, sanction_id: int) -> HttpResponse:
+def lift(request: WorkspaceRequest, sanction_id: int) -> HttpResponse:
     found = get_object_or_404(Sanction, pk=sanction_id, workspace=request.workspace)
     try:
         actions.do_lift_sanction(found, request.POST.get("reason", ""), actor=request.user)
@@ -247,7 +249,7 @@ def lift(request: HttpRequest, sanction_id: int) -> HttpResponse:
 
 
 @workspace_permission("moderation.review")
-def words(request: HttpRequest) -> HttpResponse:
+def words(request: WorkspaceRequest) -> HttpResponse:
     workspace = request.workspace
     can_edit = has_permission(request.user, workspace, "moderation.rules.edit")
     form = WatchedWordForm()
@@ -290,7 +292,7 @@ def words(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @workspace_permission("moderation.rules.edit")
-def word_delete(request: HttpRequest, word_id: int) -> HttpResponse:
+def word_delete(request: WorkspaceRequest, word_id: int) -> HttpResponse:
     word = get_object_or_404(WatchedWord, pk=word_id, workspace=request.workspace)
     actions.do_remove_watched_word(word, actor=request.user)
     flash.success(request, _("Watched word removed."))
@@ -301,7 +303,7 @@ def word_delete(request: HttpRequest, word_id: int) -> HttpResponse:
 
 
 @workspace_permission("moderation.review")
-def rules(request: HttpRequest) -> HttpResponse:
+def rules(request: WorkspaceRequest) -> HttpResponse:
     return render(
         request,
         "moderation/rules.html",
@@ -313,7 +315,7 @@ def rules(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_permission("moderation.rules.edit")
-def rule_edit(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
+def rule_edit(request: WorkspaceRequest, rule_id: int | None = None) -> HttpResponse:
     workspace = request.workspace
     rule = get_object_or_404(Rule, pk=rule_id, workspace=workspace) if rule_id else None
     preview = None
@@ -331,11 +333,11 @@ def rule_edit(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
                 try:
                     saved = actions.do_save_rule(workspace, data, rule, actor=request.user)
                     flash.success(request, _("Rule saved."))
-                    if saved.revealed_secret:  # type: ignore[attr-defined]
+                    if saved.revealed_secret:
                         # Shown in this answer only, never put in a redirect, a session or a log.
                         return _rule_page(
                             request, saved, RuleForm(initial=RuleForm.initial_for(saved)), secret=saved.revealed_secret
-                        )  # type: ignore[attr-defined]
+                        )
                     return redirect("moderation:rule", rule_id=saved.pk)
                 except ActionError as exc:
                     form.add_error(None, str(exc))
@@ -345,7 +347,7 @@ def rule_edit(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
 
 
 def _rule_page(
-    request: HttpRequest, rule: Rule | None, form: RuleForm, *, preview: Any = None, secret: str = ""
+    request: WorkspaceRequest, rule: Rule | None, form: RuleForm, *, preview: Any = None, secret: str = ""
 ) -> HttpResponse:
     workspace = request.workspace
     return render(
@@ -370,7 +372,7 @@ def _rule_page(
 
 @require_POST
 @workspace_permission("moderation.rules.edit")
-def rule_webhook_secret(request: HttpRequest, rule_id: int) -> HttpResponse:
+def rule_webhook_secret(request: WorkspaceRequest, rule_id: int) -> HttpResponse:
     rule = get_object_or_404(Rule, pk=rule_id, workspace=request.workspace)
     secret = actions.do_renew_webhook_secret(rule, actor=request.user)
     flash.success(request, _("New secret made: the previous one no longer signs the calls."))
@@ -378,7 +380,7 @@ def rule_webhook_secret(request: HttpRequest, rule_id: int) -> HttpResponse:
 
 
 @workspace_permission("moderation.review")
-def rule_dry_run(request: HttpRequest, rule_id: int) -> HttpResponse:
+def rule_dry_run(request: WorkspaceRequest, rule_id: int) -> HttpResponse:
     rule = get_object_or_404(Rule, pk=rule_id, workspace=request.workspace)
     try:
         days = max(1, min(365, int(request.GET.get("days") or 7)))
@@ -392,7 +394,7 @@ def rule_dry_run(request: HttpRequest, rule_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_permission("moderation.rules.edit")
-def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
+def rule_delete(request: WorkspaceRequest, rule_id: int) -> HttpResponse:
     rule = get_object_or_404(Rule, pk=rule_id, workspace=request.workspace)
     actions.do_delete_rule(rule, actor=request.user)
     flash.success(request, _("Rule deleted."))
@@ -403,7 +405,7 @@ def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
 
 
 @workspace_permission("moderation.rules.edit")
-def settings_view(request: HttpRequest) -> HttpResponse:
+def settings_view(request: WorkspaceRequest) -> HttpResponse:
     workspace = request.workspace
     row = settings_for(workspace)
     initial: dict[str, Any] = {
