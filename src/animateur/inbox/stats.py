@@ -69,7 +69,8 @@ def report(workspace: Workspace, weeks: int = 12, measure: str = "business_secon
     by_channel: dict[str, list] = defaultdict(list)
     by_user: dict[Any, list] = defaultdict(list)
     by_week: dict[str, list] = defaultdict(list)
-    in_hours, out_hours = [], []
+    in_hours: list[dict[str, Any]] = []
+    out_hours: list[dict[str, Any]] = []
     for e in rows:
         by_channel[e.get("channel") or "?"].append(e)
         by_user[e.get("user")].append(e)

@@ -103,6 +103,8 @@ def warn_due_soon() -> int:
         with transaction.atomic():
             updated = Conversation.objects.filter(pk=conversation.pk, warned_at=None).update(warned_at=now)
             if updated:
+                # The query asked for both: a due date, and an assignee to warn.
+                assert conversation.due_at is not None and conversation.assignee is not None
                 late = conversation.due_at <= now
                 text = (
                     _("Late: conversation with %(name)s")
