@@ -32,6 +32,9 @@ def test_a_token_needs_a_name_and_a_member_of_this_workspace(workspace, make_wor
     stranger = make_user("x@example.org", make_workspace("autre"), Role.OWNER)
     assert manager.post("/app/team/api-tokens/", {"name": "X", "user": stranger.pk}).status_code == 400
     assert manager.post("/app/team/api-tokens/", {"name": "", "user": stranger.pk}).status_code == 400
+    # A user field that is not a number (a hand-made request) is refused like an unknown member.
+    refused = manager.post("/app/team/api-tokens/", {"name": "X", "user": "abc"})
+    assert refused.status_code == 400 and "Choisissez un membre" in refused.content.decode()
     assert not ApiToken.objects.exists()
 
 

@@ -8,9 +8,10 @@ from functools import wraps
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from ninja import Router, Schema
 
+from animateur.api.typing import TokenRequest
 from animateur.core.actions import ActionError
 from animateur.core.permissions import has_permission
 from animateur.inbox import actions, selectors
@@ -21,8 +22,8 @@ router = Router(tags=["inbox"])
 def needs(permission: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(fn)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-            token = request.auth  # type: ignore[attr-defined]
+        def wrapper(request: TokenRequest, *args: Any, **kwargs: Any) -> Any:
+            token = request.auth
             if not has_permission(token.user, token.workspace, permission):
                 raise PermissionDenied(permission)
             return fn(request, *args, **kwargs)
@@ -91,9 +92,9 @@ def _out(c: Any) -> dict[str, Any]:
     }
 
 
-def _get(request: HttpRequest, conversation_id: int) -> Any:
+def _get(request: TokenRequest, conversation_id: int) -> Any:
     try:
-        return selectors.get_conversation(request.auth.workspace, conversation_id)  # type: ignore[attr-defined]
+        return selectors.get_conversation(request.auth.workspace, conversation_id)
     except Http404:
         raise Http404 from None
 
@@ -101,9 +102,9 @@ def _get(request: HttpRequest, conversation_id: int) -> Any:
 @router.get("/conversations", response=list[ConversationOut])
 @needs("inbox.view")
 def list_conversations(
-    request: HttpRequest, view: str = "all", q: str = "", channel: str = "", page: int = 1
+    request: TokenRequest, view: str = "all", q: str = "", channel: str = "", page: int = 1
 ):
-    token = request.auth  # type: ignore[attr-defined]
+    token = request.auth
     filters = selectors.Filters.from_params({"view": view, "q": q, "channel": channel})
     rows, _more = selectors.page_of(selectors.filtered(token.workspace, token.user, filters), page)
     return [_out(c) for c in rows]
@@ -111,7 +112,7 @@ def list_conversations(
 
 @router.get("/conversations/{conversation_id}", response=ConversationDetail)
 @needs("inbox.view")
-def conversation_detail(request: HttpRequest, conversation_id: int):
+def conversation_detail(request: TokenRequest, conversation_id: int):
     c = _get(request, conversation_id)
     messages = [
         {
@@ -138,14 +139,14 @@ def _action(fn: Callable[[], Any]) -> tuple[int, dict[str, Any]] | None:
 
 @router.post("/conversations/{conversation_id}/reply", response={200: ConversationOut, 400: dict, 409: dict})
 @needs("inbox.reply")
-def reply(request: HttpRequest, conversation_id: int, body: ReplyIn):
+def reply(request: TokenRequest, conversation_id: int, body: ReplyIn):
     c = _get(request, conversation_id)
     error = _action(
         lambda: actions.do_reply_conversation(
             c,
             body.text,
             actor=request.auth.user,
-            last_seen_message_id=body.last_seen_message_id,  # type: ignore
+            last_seen_message_id=body.last_seen_message_id,
             confirmed=body.confirmed,
         )
     )
@@ -157,8 +158,8 @@ def reply(request: HttpRequest, conversation_id: int, body: ReplyIn):
 
 @router.post("/conversations/{conversation_id}/assign", response={200: ConversationOut, 400: dict})
 @needs("inbox.assign")
-def assign(request: HttpRequest, conversation_id: int, body: AssignIn):
-    token = request.auth  # type: ignore[attr-defined]
+def assign(request: TokenRequest, conversation_id: int, body: AssignIn):
+    token = request.auth
     c = _get(request, conversation_id)
     user = None
     if body.user_id is not None:
@@ -171,7 +172,7 @@ def assign(request: HttpRequest, conversation_id: int, body: AssignIn):
 
 @router.post("/conversations/{conversation_id}/state", response={200: ConversationOut, 400: dict})
 @needs("inbox.work")
-def set_state(request: HttpRequest, conversation_id: int, body: StateIn):
+def set_state(request: TokenRequest, conversation_id: int, body: StateIn):
     c = _get(request, conversation_id)
-    error = _action(lambda: actions.do_set_conversation_state(c, body.state, actor=request.auth.user))  # type: ignore
+    error = _action(lambda: actions.do_set_conversation_state(c, body.state, actor=request.auth.user))
     return error or (200, _out(c))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -13,9 +13,10 @@ from animateur.api.models import ApiToken
 from animateur.core.actions import ActionError
 from animateur.core.decorators import workspace_permission
 from animateur.core.models import Membership
+from animateur.core.typing import WorkspaceRequest
 
 
-def _context(request: HttpRequest, **extra: object) -> dict[str, object]:
+def _context(request: WorkspaceRequest, **extra: object) -> dict[str, object]:
     workspace = request.workspace
     return {
         "tokens": ApiToken.objects.filter(workspace=workspace).select_related("user").order_by("-created_at"),
@@ -25,20 +26,24 @@ def _context(request: HttpRequest, **extra: object) -> dict[str, object]:
 
 
 @workspace_permission("api.token.manage")
-def tokens(request: HttpRequest) -> HttpResponse:
+def tokens(request: WorkspaceRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, "api/tokens.html", _context(request))
     workspace = request.workspace
-    membership = Membership.objects.filter(workspace=workspace, user_id=request.POST.get("user") or 0).first()
+    user_id = request.POST.get("user", "")
+    membership = (
+        Membership.objects.filter(workspace=workspace, user_id=int(user_id)).select_related("user").first()
+        if user_id.isdecimal()
+        else None
+    )
     name = (request.POST.get("name") or "").strip()
-    error = None
     if membership is None:
         error = _("Choose a member of this workspace.")
     elif not name:
         error = _("Give the token a name, such as the tool that will use it.")
-    if error is None:
+    else:
         try:
-            token, key = do_create_api_token(workspace, membership.user, name, actor=request.user)  # type: ignore[union-attr]
+            token, key = do_create_api_token(workspace, membership.user, name, actor=request.user)
         except ActionError as exc:
             error = str(exc)
         else:
@@ -49,7 +54,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
 
 @workspace_permission("api.token.manage")
 @require_POST
-def revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def revoke(request: WorkspaceRequest, token_id: int) -> HttpResponse:
     token = get_object_or_404(ApiToken.objects.select_related("workspace"), pk=token_id, workspace=request.workspace)
     try:
         do_revoke_api_token(token, actor=request.user)
