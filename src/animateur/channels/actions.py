@@ -34,6 +34,26 @@ def _settings(config: dict[str, Any], learned: tuple[str, ...]) -> dict[str, Any
     return {k: v for k, v in config.items() if k not in learned and v not in ("", None)}
 
 
+def source_fields(kind: str) -> tuple[str, ...]:
+    """The config fields of a kind that each name a source the channel reads (a hashtag, a search...)."""
+    return tuple(getattr(get_kind(kind), "source_fields", ()))
+
+
+def added_sources(
+    kind: str, previous: dict[str, Any], config: dict[str, Any], times: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    """The channel's source times once `config` replaces `previous`: a source set or changed now is added now;
+    one emptied is forgotten; the others keep their time."""
+    times = dict(times or {})
+    for name in source_fields(kind):
+        value = config.get(name)
+        if value in ("", None):
+            times.pop(name, None)
+        elif value != previous.get(name):
+            times[name] = {"value": value, "added_at": now.isoformat()}
+    return times
+
+
 def _enqueue_poll(channel_id: int) -> None:
     from animateur.channels.tasks import poll_channel_task
 
@@ -129,6 +149,7 @@ def do_update_channel(
     kept = {k: previous[k] for k in keys if k in previous} if same_source else {}
     config = {**config, **kept, **{k: v for k, v in (learned or {}).items() if k in keys}}
     with transaction.atomic():
+        channel.source_times = added_sources(channel.kind, previous, config, channel.source_times, timezone.now())
         channel.name, channel.config, channel.poll_interval_seconds = (
             name.strip(),
             config,

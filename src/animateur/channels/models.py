@@ -36,6 +36,10 @@ class Channel(models.Model):
     # The lease: one fetch of a channel at a time, across processes and machines (see channels/lease.py).
     lease_until = models.DateTimeField(null=True, blank=True)
     lease_token = models.CharField(max_length=40, blank=True)
+    # When each source read by the channel (a hashtag, a search, a subreddit...) was set, if after the
+    # channel was connected: {config field: {"value": ..., "added_at": ISO time}}. What such a source
+    # brings from before it was added is history, as for the channel's own past (see runner.py).
+    source_times = models.JSONField(default=dict, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["workspace", "kind"])]

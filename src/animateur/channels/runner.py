@@ -10,6 +10,8 @@ old mentions. Items written before the channel was connected, less a margin (HIS
 24 hours by default, ANIMATEUR_CHANNEL_HISTORY_HOURS), are stored as history (`Incoming.historical`):
 kept, moderated and searchable, but they open no inbox conversation and alert no one. The margin
 keeps this morning's unanswered mention, sent before the account was connected, as work to do.
+A source added later to a channel (a hashtag, a search, a subreddit: the connector's `source_fields`,
+each item naming its own in `RawItem.extra["source"]`) has its own past: judged from when it was added.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from animateur.channels import lease
 from animateur.channels.connectors.base import Connector, RawItem, connector_for, jsonable
@@ -45,10 +48,26 @@ def batch_size() -> int:
     return env_int("ANIMATEUR_CHANNEL_BATCH_SIZE", BATCH_SIZE)
 
 
+def history_margin() -> timedelta:
+    return timedelta(hours=env_int("ANIMATEUR_CHANNEL_HISTORY_HOURS", HISTORY_MARGIN_HOURS))
+
+
 def history_before(channel: Channel) -> datetime:
     """Items written before this moment are the channel's history, not work for the team."""
-    margin = timedelta(hours=env_int("ANIMATEUR_CHANNEL_HISTORY_HOURS", HISTORY_MARGIN_HOURS))
-    return channel.created_at - margin
+    return channel.created_at - history_margin()
+
+
+def sources_history_before(channel: Channel) -> dict[str, datetime]:
+    """Per source added after the channel was connected (and still read): the moment before which what it
+    brings is history. A source changed since (the time records another value) is not one of them."""
+    found: dict[str, datetime] = {}
+    config = channel.config or {}
+    for name, added in (channel.source_times or {}).items():
+        when = parse_datetime(str((added or {}).get("added_at") or ""))
+        if when is None or added.get("value") != config.get(name):
+            continue
+        found[name] = max(channel.created_at, when) - history_margin()
+    return found
 
 
 def _is_history(item: Incoming, before: datetime) -> bool:
@@ -145,6 +164,7 @@ def store_batch(
     items: list[Incoming] = []
     rejected: list[RejectedItem] = []
     before = history_before(channel)
+    before_by_source = sources_history_before(channel)
     for raw in raws:
         try:
             item = connector.normalize(raw)
@@ -160,7 +180,8 @@ def store_batch(
             )
             continue
         item.channel = channel
-        item.historical = item.historical or _is_history(item, before)
+        cut = before_by_source.get(str(raw.extra.get("source") or ""), before)
+        item.historical = item.historical or _is_history(item, cut)
         items.append(item)
     cursor = cursor_after or next((raw.cursor for raw in reversed(raws) if raw.cursor is not None), None)
     with transaction.atomic():

@@ -4,6 +4,11 @@ a hashtag timeline or a search; reply, post and delete; the server's own limits.
 Each stream is read forward from its own cursor with `min_id` (the page just newer than what we
 have), oldest first, so a run stopped anywhere resumes without holes; a first run takes only the
 latest page rather than the whole history.
+
+Our own answers are read back too (the account's statuses that reply to something, from the last
+one seen): an answer sent from the inbox whose storing failed is then stored by the next poll, in
+its conversation, under the same key; one already stored is left as it is. That stream's first run
+only notes where our statuses stand, and its failure never stops the others (it is a safety net).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ log = logging.getLogger(__name__)
 
 PAGE = 40
 MAX_PAGES_PER_RUN = 50
+SOURCE_FIELDS = {"tag": "hashtag", "search": "search"}  # a stream's key prefix → the config field naming it
 
 
 class MastodonForm(forms.Form):
@@ -84,6 +90,8 @@ class MastodonConnector(Connector):
     # Config the connector finds out itself (who "we" are on the server): the runner and the setup
     # form keep them in the channel's config, so our own statuses are known as the organisation's.
     learned_keys = ("account_id", "acct")
+    # Config fields that each name a source of their own (see channels/runner.py on history).
+    source_fields = ("hashtag", "search")
 
     def api(self) -> Mastodon:
         base = safe_http.validate_url(self.config.get("api_base_url", "")).rstrip("/")
@@ -122,7 +130,13 @@ class MastodonConnector(Connector):
         return me
 
     def fetch(self, since: dict[str, Any]) -> Iterator[RawItem]:
-        api = self.api()
+        self._reached = dict(since)
+        yield from self._fetch_streams(since)
+        yield from self._fetch_own(self._reached)
+        self.final_cursor = self._reached
+
+    def _fetch_streams(self, since: dict[str, Any]) -> Iterator[RawItem]:
+        api = self._api = self.api()
         if not self.config.get("account_id"):
             try:
                 self.learn_identity(api)
@@ -143,7 +157,7 @@ class MastodonConnector(Connector):
                 for entry in page:
                     status = entry.get("status") if shape == "notification" else entry
                     last = str(entry["id"])
-                    cursor = {**cursor, key: last}
+                    cursor = self._reached = {**cursor, key: last}
                     if not status:
                         continue
                     payload = jsonable(status)
@@ -153,9 +167,70 @@ class MastodonConnector(Connector):
                         shape,
                         payload,
                         cursor,
+                        extra={"source": SOURCE_FIELDS.get(key.partition(":")[0], "")},
                     )
                 if not since.get(key):
                     break  # first run: the latest page only, not the whole history
+
+    def _fetch_own(self, since: dict[str, Any]) -> Iterator[RawItem]:
+        """Our account's answers since the last of our statuses seen, to messages the channel holds, which are
+        not stored yet."""
+        account = str(self.config.get("account_id") or "")
+        if not account:
+            return
+        key = f"own:{account}"
+        last = since.get(key)
+        cursor = dict(since)
+        try:
+            for _page in range(MAX_PAGES_PER_RUN):
+                with classified():
+                    page = list(
+                        self._api.account_statuses(account, min_id=last, limit=PAGE, exclude_reblogs=True)
+                        if last
+                        else self._api.account_statuses(account, limit=1)
+                    )
+                if not page:
+                    break
+                page.sort(key=lambda entry: int(entry["id"]))
+                answers = {str(s["id"]): s for s in page if s.get("in_reply_to_id") and not s.get("reblog")}
+                parents = {str(s["in_reply_to_id"]) for s in answers.values()}
+                stored = set(
+                    Message.objects.filter(
+                        channel_id=self.channel.pk, external_id__in=[*answers, *parents]
+                    ).values_list("external_id", flat=True)
+                )
+                # Answers to what the channel holds only: they have a conversation to go in.
+                known = {i for i, s in answers.items() if i in stored or str(s["in_reply_to_id"]) not in stored}
+                unstored = self._unstored_replies([i for i in answers if i not in known])
+                for status in page:
+                    last = str(status["id"])
+                    cursor = {**cursor, key: last}
+                    if last not in answers or last in known or not since.get(key):
+                        continue  # first run: only where our statuses stand
+                    yield RawItem(
+                        last,
+                        status.get("edited_at") or status.get("created_at"),
+                        "own",
+                        jsonable(status),
+                        cursor,
+                        extra={"sent_by_id": unstored.get(last)},
+                    )
+                self._reached = cursor
+                if not since.get(key):
+                    break
+        except AuthError:
+            raise
+        except ConnectorError as exc:
+            log.warning("channel %s: could not read our own statuses back: %s", self.channel.pk, exc)
+
+    def _unstored_replies(self, external_ids: list[str]) -> dict[str, int | None]:
+        """Who sent each of these answers from the inbox, as kept when storing it failed."""
+        if not external_ids:
+            return {}
+        from animateur.channels.models import RejectedItem
+
+        kept = RejectedItem.objects.filter(channel_id=self.channel.pk, external_id__in=external_ids)
+        return {r.external_id: (r.payload or {}).get("sent_by_id") for r in kept}
 
     def normalize(self, raw: RawItem) -> Incoming:
         status = raw.payload
@@ -179,6 +254,10 @@ class MastodonConnector(Connector):
             if created is None:
                 raise MalformedItem(f"bad created_at {status['created_at']!r}")
             html = status.get("content") or ""
+            if raw.kind == "own":  # one of our answers, read back: stored as the inbox stores them
+                author = AuthorInfo(
+                    external_id=f"organisation:{self.channel.pk}", display_name=self.channel.workspace.name
+                )
             return Incoming(
                 channel=self.channel,
                 external_id=str(status["id"]),
@@ -191,6 +270,7 @@ class MastodonConnector(Connector):
                 parent_external_id=str(status["in_reply_to_id"]) if status.get("in_reply_to_id") else None,
                 language=(status.get("language") or "")[:8] or None,
                 from_organisation=str(account.get("id")) == str(self.config.get("account_id", "")),
+                sent_by_id=raw.extra.get("sent_by_id"),
                 raw=status,
             )
         except (KeyError, TypeError) as exc:

@@ -117,6 +117,8 @@ class RedditConnector(Connector):
     form_class = RedditForm
     secret_fields = ("client_secret",)
     default_poll_interval = 600
+    # Config fields that each name a source of their own (see channels/runner.py on history).
+    source_fields = ("subreddit", "search")
 
     # Class attributes, not config, so no form can aim them elsewhere; the tests aim them at a local server.
     oauth_url = "https://oauth.reddit.com"
@@ -190,14 +192,14 @@ class RedditConnector(Connector):
                     last, seen = float(item["created_utc"]), set()
                 seen.add(item["name"])
                 cursor = {**cursor, key: _state(last, seen, gaps)}
-                yield self._raw(item, cursor)
+                yield self._raw(item, cursor, key)
             while gaps and budget[0] > 0:
                 gap = gaps[-1]  # the newest gap first
                 older, done = self._down(key, listing, gap["after"], gap["created"], set(gap["names"]), budget)
                 for item in older:  # newest first: the gap shrinks from its top as each is stored
                     gap["after"] = item["name"]
                     cursor = {**cursor, key: _state(last, seen, gaps)}
-                    yield self._raw(item, cursor)
+                    yield self._raw(item, cursor, key)
                 if done:
                     gaps.pop()
                 cursor = {**cursor, key: _state(last, seen, gaps)}
@@ -205,9 +207,10 @@ class RedditConnector(Connector):
         self.final_cursor = cursor
 
     @staticmethod
-    def _raw(item: dict[str, Any], cursor: dict[str, Any]) -> RawItem:
+    def _raw(item: dict[str, Any], cursor: dict[str, Any], key: str) -> RawItem:
         kind = "comment" if str(item["name"]).startswith("t1_") else "post"
-        return RawItem(item["name"], None, kind, item, cursor)
+        source = "search" if key.startswith("search:") else "subreddit"  # the config field naming the listing
+        return RawItem(item["name"], None, kind, item, cursor, extra={"source": source})
 
     def normalize(self, raw: RawItem) -> Incoming:
         item = raw.payload
