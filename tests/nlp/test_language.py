@@ -59,3 +59,26 @@ def test_an_unknown_language_code_is_refused_clearly():
         detect_languages(["Bonjour à tous"], ("fr", "xx"))
     with pytest.raises(ValueError, match="at least one language"):
         detect_languages(["Bonjour à tous"], ())
+
+
+def test_clear_french_and_english_are_told_by_their_common_words_without_lingua(monkeypatch):
+    def no_lingua(codes):
+        raise AssertionError(f"lingua asked for {codes}")
+
+    monkeypatch.setattr(language, "_detectors", no_lingua)
+    assert detect_languages(
+        [
+            "Merci pour cet article, il tombe à pic pour notre association",
+            "Thanks for this post, it came at the right time",
+        ]
+    ) == ["fr", "en"]
+
+
+def test_texts_the_common_words_cannot_settle_still_go_to_lingua():
+    # Words of another language, a mix of French and English, or a language the lists do not cover.
+    assert language._by_common_words("Les deseo a todos un feliz día con sus familias") is None
+    assert language._by_common_words("Ich bin nicht sicher, ob das für uns alle gut ist") is None
+    assert language._by_common_words("Merci pour the help, you are très gentil") is None
+    assert detect_language("Les deseo a todos un feliz día con sus familias y amigos") is None
+    catalan = "Els amics de la ciutat van venir amb tots els seus fills i les seves filles"
+    assert detect_language(catalan, ("ca", "fr")) == "ca"
