@@ -1,5 +1,8 @@
 """A Discourse forum over its REST API: the latest posts of the whole forum or of one category;
-with an API key, answering in a topic.
+with an API key, answering in a topic and deleting a post (a staff key: Discourse lets only staff and
+the post's author delete it; deleting a topic's first post deletes the topic). Discourse's API has no
+call that hides a post (posts are hidden by members' flags, and only « unhide » is offered), so hiding
+and marking as spam stay « here only ».
 
 `/posts.json` lists the latest posts newest first, paged with `before=<post id>`. Each run reads
 down from the newest post until it reaches the cursor's last id, then stores what it found oldest
@@ -65,7 +68,7 @@ class DiscourseForm(forms.Form):
 class DiscourseConnector(Connector):
     kind = "discourse"
     label = _("Discourse forum")
-    capabilities = frozenset({Capability.READ, Capability.REPLY})
+    capabilities = frozenset({Capability.READ, Capability.REPLY, Capability.DELETE})
     form_class = DiscourseForm
     secret_fields = ("api_key",)
     default_poll_interval = 300
@@ -80,7 +83,19 @@ class DiscourseConnector(Connector):
             headers |= {"Api-Key": self.secrets["api_key"], "Api-Username": self.config["api_username"]}
         return headers
 
-    def request(self, method: str, path: str, params: dict[str, Any] | None = None, body: Any = None) -> Any:
+    @property
+    def authenticated(self) -> bool:
+        return "Api-Key" in self._headers()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+        forbidden: str = "",
+    ) -> Any:
+        """`forbidden`: what a 403 means for this call, when it is not refused credentials."""
         kwargs: dict[str, Any] = {"json": body} if body is not None else {}
         response = safe_http.fetch(self.url(path, params), method=method, headers=self._headers(), **kwargs)
         try:
@@ -95,10 +110,12 @@ class DiscourseConnector(Connector):
                 cause="rate_limited",
                 retry_after=float(wait or response.headers.get("retry-after") or 60),
             )
+        if response.status == 403 and forbidden:
+            raise PermanentError(f"{forbidden} ({errors or response.status})", cause="forbidden")
         if response.status in (401, 403):
             raise AuthError(gettext("the forum refused the API key: %(e)s") % {"e": errors or response.status})
         safe_http.raise_for_status(response, "forum")
-        if data is None:
+        if data is None and method != "DELETE":  # a deletion answers with an empty body
             raise PermanentError(str(NOT_DISCOURSE), cause="not_discourse")
         return data
 
@@ -216,3 +233,15 @@ class DiscourseConnector(Connector):
             body["reply_to_post_number"] = int(number)
         created = self.request("POST", "posts.json", body=body)
         return f"{created['topic_id']}/{created['post_number']}"
+
+    def delete(self, message: Message) -> None:
+        if not self.authenticated:
+            raise AuthError(gettext("deleting needs an API key and its user name"))
+        post_id = (message.raw or {}).get("id")
+        if not str(post_id or "").isdigit():
+            raise PermanentError(gettext("this message did not come from this forum"), cause="not_found")
+        self.request(
+            "DELETE",
+            f"posts/{int(post_id)}.json",
+            forbidden=gettext("the forum does not let this API user delete the post (only staff and its author can)"),
+        )
