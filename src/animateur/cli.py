@@ -191,6 +191,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if server.huey_settings().get("immediate"):
         raise BadInput("tasks run immediately (ANIMATEUR_TASKS_IMMEDIATE is on): there is nothing to consume")
     _publish_due_posts()
+    from animateur.stream.pipeline import prepare_worker
+
+    prepare_worker()
     server.run_consumer(
         on_ready=lambda: print("animateur worker: consuming tasks (Ctrl-C or SIGTERM to stop)", flush=True)
     )

@@ -22,6 +22,7 @@ statement as long, which cost several times the insert itself.
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -182,7 +183,8 @@ def insert_objects(objs: Sequence[models.Model]) -> None:
     for obj, pk in zip(without_key, reserve_ids(model, len(without_key), connection), strict=True):
         obj.pk = pk
     attnames = [field.attname for field in fields]
-    insert(model, attnames, [[obj.__dict__[name] for name in attnames] for obj in objs])
+    row_of = operator.itemgetter(*attnames)
+    insert(model, attnames, [row_of(obj.__dict__) for obj in objs])
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
