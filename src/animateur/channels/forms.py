@@ -33,11 +33,10 @@ def channel_form_class(connector: type[Connector]) -> type[forms.Form]:
 
         def __init__(self, *args: Any, has_secrets: bool = False, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self.order_fields(
-                ["name", *[f for f in self.fields if f not in ("name", "poll_interval_seconds")]]
-            )
+            self.order_fields(["name", *[f for f in self.fields if f not in ("name", "poll_interval_seconds")]])
+            optional = getattr(connector, "optional_secrets", ())  # e.g. an account needed only to moderate
             for field in connector.secret_fields:
-                self.fields[field].required = not has_secrets
+                self.fields[field].required = not has_secrets and field not in optional
                 if has_secrets:
                     self.fields[field].help_text = _("Stored. Leave empty to keep it.")
 

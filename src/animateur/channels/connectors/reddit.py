@@ -1,5 +1,9 @@
-"""Reddit, with praw (read only, application OAuth): the new posts and comments of a subreddit, and/or
-a search's newest posts.
+"""Reddit, with praw: the new posts and comments of a subreddit, and/or a search's newest posts, read
+with the app alone (application OAuth); with the app's account, when it moderates the subreddit,
+removing (as spam or not) and approving there too. Whether it moderates is asked of Reddit (the
+subreddit's `user_is_moderator`) by the connection test or the first poll: only then does the channel
+declare it can hide at the source; a moderator who loses the role meets Reddit's 403, recorded as a
+permanent failure saying so. Reddit lets moderators remove, not delete, others' posts: deleting is here only.
 
 Reddit's listings come newest first (praw pages them with `after`, the fullname of the last item
 read). Each run reads down until it meets an item not newer than the cursor (its `created_utc`, with
@@ -52,6 +56,17 @@ class RedditForm(forms.Form):
         label=_("Client id"), max_length=100, help_text=_("Of a “script” app made at reddit.com/prefs/apps")
     )
     client_secret = forms.CharField(label=_("Client secret"), widget=forms.PasswordInput(render_value=False))
+    username = forms.CharField(
+        label=_("Reddit account"),
+        required=False,
+        max_length=100,
+        help_text=_(
+            "Needed only to remove and approve at the source: the account of the app, a moderator of the subreddit."
+        ),
+    )
+    password = forms.CharField(
+        label=_("Account password"), required=False, widget=forms.PasswordInput(render_value=False)
+    )
 
     def clean_subreddit(self) -> str:
         value = str(self.cleaned_data.get("subreddit") or "").strip()
@@ -61,6 +76,8 @@ class RedditForm(forms.Form):
         data = super().clean() or {}
         if not data.get("subreddit") and not data.get("search"):
             raise forms.ValidationError(_("Name a subreddit, a search, or both."))
+        if data.get("password") and not data.get("username"):
+            self.add_error("username", _("A password needs the account it belongs to."))
         return data
 
 
@@ -115,8 +132,11 @@ class RedditConnector(Connector):
     label = _("Reddit")
     capabilities = frozenset({Capability.READ})
     form_class = RedditForm
-    secret_fields = ("client_secret",)
+    secret_fields = ("client_secret", "password")
+    optional_secrets = ("password",)  # the account is needed only to moderate
     default_poll_interval = 600
+    # Whether the account moderates the subreddit: asked of Reddit, kept while the settings stay the same.
+    learned_keys = ("moderator",)
     # Config fields that each name a source of their own (see channels/runner.py on history).
     source_fields = ("subreddit", "search")
 
@@ -124,8 +144,25 @@ class RedditConnector(Connector):
     oauth_url = "https://oauth.reddit.com"
     reddit_url = "https://www.reddit.com"
 
+    def __init__(self, channel: Any) -> None:
+        super().__init__(channel)
+        if self.moderates:  # removing and approving at the source, as Reddit lets its moderators
+            self.capabilities = frozenset({Capability.READ, Capability.HIDE})
+
+    @property
+    def account(self) -> bool:
+        return bool(self.config.get("username") and self.secrets.get("password"))
+
+    @property
+    def moderates(self) -> bool:
+        return self.account and bool(self.config.get("subreddit")) and self.config.get("moderator") is True
+
     def api(self) -> praw.Reddit:
+        # With the account's name and password (a "script" app's password grant) praw acts as that
+        # account; without, it reads with the app alone.
+        account = {"username": self.config["username"], "password": self.secrets["password"]} if self.account else {}
         return praw.Reddit(
+            **account,
             client_id=self.config.get("client_id", ""),
             client_secret=self.secrets.get("client_secret", ""),
             user_agent=f"{safe_http.USER_AGENT} (channel {self.channel.pk or 'test'})",
@@ -175,8 +212,16 @@ class RedditConnector(Connector):
             )
         return found, budget[0] > 0
 
+    def learn_moderator(self, api: praw.Reddit) -> None:
+        """Ask Reddit whether the account moderates the subreddit; remembered in config as `moderator`."""
+        if self.account and (name := self.config.get("subreddit")):
+            with classified():
+                self.config["moderator"] = bool(api.subreddit(name).user_is_moderator)
+
     def fetch(self, since: dict[str, Any]) -> Iterator[RawItem]:
         api = self.api()
+        if self.account and "moderator" not in self.config:
+            self.learn_moderator(api)
         cursor = dict(since)
         for key, listing in self.listings(api):
             state = dict(cursor.get(key) or {})
@@ -254,9 +299,54 @@ class RedditConnector(Connector):
         with classified():
             if name := self.config.get("subreddit"):
                 sub = api.subreddit(name)
-                return gettext("r/%(name)s, %(count)d members") % {
+                found = gettext("r/%(name)s, %(count)d members") % {
                     "name": sub.display_name,
                     "count": int(sub.subscribers or 0),
                 }
+                if not self.account:
+                    return found
+                self.config["moderator"] = bool(sub.user_is_moderator)
+                if self.config["moderator"]:
+                    return gettext("%(found)s; u/%(user)s moderates it") % {
+                        "found": found,
+                        "user": self.config["username"],
+                    }
+                return gettext("%(found)s; u/%(user)s does not moderate it: removing there is not possible") % {
+                    "found": found,
+                    "user": self.config["username"],
+                }
             next(iter(api.subreddit("all").search(self.config.get("search", ""), sort="new", limit=1)), None)
         return gettext("Reddit search works")
+
+    # -- moderating (as a moderator of the subreddit) -------------------------------------------------
+    def _thing(self, api: praw.Reddit, message: Any) -> Any:
+        kind, _sep, ident = str(message.external_id).partition("_")
+        if kind == "t1" and ident:
+            return api.comment(id=ident)
+        if kind == "t3" and ident:
+            return api.submission(id=ident)
+        raise PermanentError(gettext("this message did not come from Reddit"), cause="not_found")
+
+    def moderate(self, message: Any, status: str) -> None:
+        """Remove (hold or spam: Reddit's spam filter learns from it) or approve a post or comment."""
+        if status not in ("approved", "hold", "spam"):
+            raise ValueError(f"unknown moderation status {status!r}")
+        if not self.account:
+            raise AuthError(gettext("moderating needs the Reddit account that moderates the subreddit"))
+        api = self.api()
+        thing = self._thing(api, message)
+        with classified():
+            try:
+                if status == "approved":
+                    thing.mod.approve()
+                else:
+                    thing.mod.remove(spam=status == "spam")
+            except prawcore.exceptions.Forbidden as exc:  # before `classified`, which reads it as a private subreddit
+                raise PermanentError(
+                    gettext("Reddit refused: u/%(user)s does not moderate r/%(name)s")
+                    % {"user": self.config.get("username"), "name": self.config.get("subreddit")},
+                    cause="not_moderator",
+                ) from exc
+
+    def hide(self, message: Any) -> None:
+        self.moderate(message, "hold")
