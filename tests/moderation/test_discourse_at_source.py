@@ -67,7 +67,9 @@ def test_a_forum_that_refuses_the_deletion_is_a_failure_with_its_cause(
     assert run_scheduled("act_at_source_task") == []  # permanent: not asked again
     channel = Channel.objects.get(pk=deleted.channel_id)
     assert not channel.needs_reconnection  # the key works; this user may not delete that post
-    assert "Impossible de supprimer à la source (Forum Discourse)" in message_page(manager_client, deleted)
+    page = message_page(manager_client, deleted)
+    assert "Impossible de supprimer à la source (Forum Discourse)" in page
+    assert "le forum ne laisse pas cet utilisateur d’API supprimer la publication" in page
 
 
 def test_hiding_a_forum_post_is_here_only_and_says_so(

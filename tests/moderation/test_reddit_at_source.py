@@ -130,7 +130,8 @@ def test_reddit_refusing_the_removal_is_a_permanent_failure_that_says_the_accoun
     assert event.data["cause"] == "not_moderator"
     assert run_scheduled("act_at_source_task") == []
     page = message_page(manager_client, hidden)
-    assert "Impossible de masquer à la source (Reddit)" in page and "acme_mod" in page
+    assert "Impossible de masquer à la source (Reddit)" in page
+    assert "Reddit a refusé : u/acme_mod n’est pas modérateur de r/acme" in page
 
 
 def test_deleting_on_reddit_is_here_only(quiet_scores, reddit, manager_client, django_capture_on_commit_callbacks):
@@ -155,14 +156,17 @@ def test_the_setup_form_takes_the_moderators_account_as_optional(db):
 
 
 def test_testing_the_connection_says_whether_the_account_moderates_the_subreddit(workspace, reddit):
+    from django.utils import translation
+
     from animateur.channels.actions import test_connection
 
     reddit.add("GET", "/r/acme/about", body=about(True), headers={"content-type": "application/json"})
-    found = test_connection(
-        workspace,
-        "reddit",
-        {"subreddit": "acme", "client_id": "app-id", "username": "acme_mod"},
-        {"client_secret": "app-secret", "password": "mod-pass"},
-    )
-    assert found.ok and "u/acme_mod moderates it" in found.detail
+    with translation.override("fr"):
+        found = test_connection(
+            workspace,
+            "reddit",
+            {"subreddit": "acme", "client_id": "app-id", "username": "acme_mod"},
+            {"client_secret": "app-secret", "password": "mod-pass"},
+        )
+    assert found.ok and found.detail == "r/acme, 1234 membres ; u/acme_mod en est modérateur"
     assert found.learned == {"moderator": True}
