@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from animateur.channels import actions, selectors
 from animateur.channels.connectors import get_kind, kinds
+from animateur.channels.connectors.base import Connector
 from animateur.channels.forms import Tested, channel_form_class, open_tested, seal_tested
 from animateur.channels.models import Channel
 from animateur.core.actions import ActionError
@@ -43,10 +44,9 @@ CAUSE_LABELS = {
 }
 
 
-def _with_cause_label(channel: Channel) -> Channel:
+def _cause_label(channel: Channel) -> str:
     code = channel.last_error_cause
-    channel.cause_label = CAUSE_LABELS.get(code, code)  # type: ignore[attr-defined]
-    return channel
+    return str(CAUSE_LABELS.get(code, code))
 
 
 @workspace_permission("channel.view")
@@ -55,7 +55,7 @@ def channel_list(request: WorkspaceRequest) -> HttpResponse:
         request,
         "channels/list.html",
         {
-            "channels": [_with_cause_label(c) for c in selectors.channels_of(request.workspace)],
+            "channels": [(c, _cause_label(c)) for c in selectors.channels_of(request.workspace)],
             "can_manage": has_permission(request.user, request.workspace, "channel.manage"),
         },
     )
@@ -71,7 +71,7 @@ def choose_kind(request: WorkspaceRequest) -> HttpResponse:
     return render(request, "channels/choose_kind.html", {"kinds": choices})
 
 
-def _connector_class(kind: str):  # noqa: ANN202
+def _connector_class(kind: str) -> type[Connector]:
     try:
         return get_kind(kind)
     except KeyError:
@@ -122,13 +122,19 @@ def channel_add(request: WorkspaceRequest, kind: str) -> HttpResponse:
     return render(
         request,
         "channels/form.html",
-        {"form": form, "connector": connector, "test_result": test_result, "tested": sealed},
+        {
+            "form": form,
+            "connector": connector,
+            "kind_label": connector.label,  # the class itself would be called by the template
+            "test_result": test_result,
+            "tested": sealed,
+        },
     )
 
 
 @workspace_permission("channel.view")
 def channel_detail(request: WorkspaceRequest, pk: int) -> HttpResponse:
-    channel = _with_cause_label(selectors.channel_of(request.workspace, pk))
+    channel = selectors.channel_of(request.workspace, pk)
     connector = _connector_class(channel.kind)
     can_manage = has_permission(request.user, request.workspace, "channel.manage")
     form_class: Any = channel_form_class(connector)  # a form built per kind, with has_secrets and split()
@@ -180,6 +186,7 @@ def channel_detail(request: WorkspaceRequest, pk: int) -> HttpResponse:
         "channels/detail.html",
         {
             "channel": channel,
+            "cause_label": _cause_label(channel),
             "connector": connector,
             "form": form,
             "test_result": test_result,
