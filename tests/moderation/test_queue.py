@@ -85,7 +85,7 @@ def test_the_item_page_shows_the_thread_the_authors_history_and_trust(workspace,
     client = client_as(workspace, Role.MODERATOR)
     page = client.get(f"/app/moderation/items/{item_of(reply).pk}/").content.decode()
     assert "Premier message" in page and "Une réponse à modérer" in page
-    assert "new" in page and "first comment from this author" in page
+    assert "nouveau" in page and "premier commentaire de cet auteur" in page
 
 
 def test_bulk_decisions_apply_to_the_checked_items_and_each_is_audited(workspace, client_as):

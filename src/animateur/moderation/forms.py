@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from animateur.moderation.conditions import FIELDS, OPERATORS
+from animateur.moderation.labels import TRUST_LEVEL_LABELS
 from animateur.moderation.models import Rule, Sanction, WordAction
 from animateur.moderation.prefs import TRUST_LEVELS
 from animateur.moderation.rules import ACTION_TYPES
@@ -133,7 +134,7 @@ class LiftForm(forms.Form):
 class SettingsForm(forms.Form):
     site_hold_below = forms.ChoiceField(
         label=_("On the site, hold authors whose trust is below"),
-        choices=[(lvl, lvl) for lvl in TRUST_LEVELS],
+        choices=[(lvl, TRUST_LEVEL_LABELS[lvl]) for lvl in TRUST_LEVELS],
     )
     spam_hold = forms.FloatField(label=_("Hold at a spam score of"), min_value=0, max_value=1)
     spam_spam = forms.FloatField(label=_("Send to spam at a spam score of"), min_value=0, max_value=1)
@@ -148,7 +149,9 @@ class SettingsForm(forms.Form):
                 ("days_active", _("days active")),
                 ("max_upheld_flags", _("upheld flags at most")),
             ):
-                self.fields[f"{level}_{key}"] = forms.IntegerField(label=f"{level}: {label}", min_value=0)
+                self.fields[f"{level}_{key}"] = forms.IntegerField(
+                    label=_("%(level)s: %(what)s") % {"level": TRUST_LEVEL_LABELS[level], "what": label}, min_value=0
+                )
 
     def thresholds(self) -> dict[str, dict[str, int]]:
         return {

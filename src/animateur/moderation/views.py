@@ -26,6 +26,7 @@ from animateur.moderation.forms import (
     TryForm,
     WatchedWordForm,
 )
+from animateur.moderation.labels import decision_done
 from animateur.moderation.matching import matcher_for, rewrite
 from animateur.moderation.models import ReviewItem, Rule, Sanction, WatchedWord
 from animateur.moderation.prefs import score_thresholds, settings_for, trust_thresholds
@@ -161,7 +162,7 @@ def decide(request: WorkspaceRequest) -> HttpResponse:
     except ActionError as exc:
         flash.error(request, str(exc))
         return redirect(back)
-    flash.success(request, _("%(count)d item(s): %(decision)s.") % {"count": count, "decision": _(decision)})
+    flash.success(request, decision_done(decision, count))
     _local_only_notice(request, [i.message for i in items], decision)
     return redirect(back)
 
@@ -174,6 +175,7 @@ def decide_message(request: WorkspaceRequest, message_id: int) -> HttpResponse:
     decision = request.POST.get("decision", "")
     try:
         actions.do_moderate_messages([message], decision, actor=request.user)
+        flash.success(request, decision_done(decision, 1))
         _local_only_notice(request, [message], decision)
     except ActionError as exc:
         flash.error(request, str(exc))

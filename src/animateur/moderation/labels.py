@@ -1,0 +1,90 @@
+"""Words for the codes moderation stores (trust levels, outcomes, reason details), as people read them.
+
+Codes stay in the data, in English, so that rules, the API and webhooks keep them stable; pages
+show these labels instead, in the reader's language.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext_lazy
+
+TRUST_LEVEL_LABELS = {
+    "new": pgettext_lazy("trust level", "new"),
+    "basic": pgettext_lazy("trust level", "basic"),
+    "member": pgettext_lazy("trust level", "member"),
+    "regular": pgettext_lazy("trust level", "regular"),
+    "leader": pgettext_lazy("trust level", "leader"),
+}
+
+# What a reason asks for or a decision does, short enough to follow an arrow: « → retenir ».
+OUTCOME_LABELS = {
+    "hold": pgettext_lazy("moderation outcome", "hold"),
+    "hide": pgettext_lazy("moderation outcome", "hide"),
+    "reject": pgettext_lazy("moderation outcome", "hide"),
+    "delete": pgettext_lazy("moderation outcome", "delete"),
+    "spam": pgettext_lazy("moderation outcome", "spam"),
+    "approve": pgettext_lazy("moderation outcome", "approve"),
+    "flag": pgettext_lazy("moderation outcome", "flag"),
+    "label": pgettext_lazy("moderation outcome", "label"),
+    "assign": pgettext_lazy("moderation outcome", "assign"),
+    "reply": pgettext_lazy("moderation outcome", "auto-reply"),
+    "alert": pgettext_lazy("moderation outcome", "alert"),
+    "webhook": pgettext_lazy("moderation outcome", "webhook"),
+    "escalate": pgettext_lazy("moderation outcome", "escalate"),
+}
+
+SENTIMENT_LABELS = {
+    "positive": pgettext_lazy("sentiment", "positive"),
+    "neutral": pgettext_lazy("sentiment", "neutral"),
+    "negative": pgettext_lazy("sentiment", "negative"),
+}
+
+# The fixed details the pipeline stores with a reason, in English; a detail not listed here
+# (a rule's name, the words found, a flagger's note) is the user's own text and shows as is.
+REASON_DETAILS = {
+    "first comment from this author": _("first comment from this author"),
+    "author is banned": _("the author is banned"),
+    "author is muted": _("the author is muted"),
+    "hidden field filled": _("a field hidden from people was filled in (a robot)"),
+}
+TRUST_DETAIL = re.compile(r"^trust level (\w+)$")
+
+
+def trust_label(level: str) -> str:
+    return str(TRUST_LEVEL_LABELS.get(level, level))
+
+
+def outcome_label(code: str) -> str:
+    return str(OUTCOME_LABELS.get(code, code))
+
+
+def sentiment_label(code: str) -> str:
+    return str(SENTIMENT_LABELS.get(code, code))
+
+
+def reason_detail(detail: str) -> str:
+    known = REASON_DETAILS.get(detail)
+    if known is not None:
+        return str(known)
+    trust = TRUST_DETAIL.match(detail)
+    if trust and trust.group(1) in TRUST_LEVEL_LABELS:
+        return str(_("trust level: %(level)s") % {"level": trust_label(trust.group(1))})
+    return detail
+
+
+def decision_done(decision: str, count: int) -> str:
+    """The confirmation after a queue decision: « 2 éléments approuvés. »"""
+    messages = {
+        "approve": ngettext("%(count)d item approved.", "%(count)d items approved.", count),
+        "reject": ngettext("%(count)d item hidden.", "%(count)d items hidden.", count),
+        "delete": ngettext("%(count)d item deleted.", "%(count)d items deleted.", count),
+        "spam": ngettext("%(count)d item marked as spam.", "%(count)d items marked as spam.", count),
+        "escalate": ngettext(
+            "%(count)d item escalated to a manager.", "%(count)d items escalated to a manager.", count
+        ),
+    }
+    message = messages.get(decision) or ngettext("%(count)d item decided.", "%(count)d items decided.", count)
+    return message % {"count": count}

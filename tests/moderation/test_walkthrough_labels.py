@@ -1,0 +1,123 @@
+"""What a French moderator reads on the moderation pages: words, not the codes stored underneath.
+
+Found walking through the pages as a moderator: « confiance new », « → hold », « require_approval »,
+« pending 1 », « 2026-11-24 », « 1 correspondances » and « 1 élément(s) : reject. » were shown as is.
+"""
+
+from __future__ import annotations
+
+import re
+
+from animateur.core.roles import Role
+from animateur.moderation.actions import do_save_rule
+from animateur.moderation.models import ReviewItem, WatchedWord
+from animateur.stream.models import Visibility
+
+from .factories import SYSTEM, post
+
+
+def hold_rule(workspace, text="service"):
+    return do_save_rule(
+        workspace,
+        {
+            "name": "Critiques du service",
+            "conditions": [{"field": "text", "op": "contains", "value": text}],
+            "actions": [{"type": "hold"}],
+        },
+        actor=SYSTEM,
+    )
+
+
+BLOCK_TAGS = re.compile(r"<(?:br|/?(?:p|li|td|th|dt|dd|h\d|div|tr|ul|ol|option|label|small|section))\b[^>]*>")
+
+
+def visible_text(html: str) -> str:
+    """The page's words as read: blocks apart, inline tags (strong, time...) within the sentence."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", BLOCK_TAGS.sub(" ", html)))
+
+
+def test_the_queue_names_the_trust_level_the_outcome_and_the_reason_in_french(workspace, client_as):
+    hold_rule(workspace)
+    post(workspace, "Votre service est lent", email="theo@example.org", name="Théo")
+    page = visible_text(client_as(workspace, Role.MODERATOR).get("/app/moderation/").content.decode())
+    assert "confiance nouveau" in page and "confiance new" not in page
+    assert "premier commentaire de cet auteur → retenir" in page
+    assert "Critiques du service → retenir" in page
+    assert "→ hold" not in page and "first comment from this author" not in page
+
+
+def test_the_item_page_shows_the_post_once_the_sentiment_and_the_channel_in_words(workspace, client_as):
+    root = post(workspace, "Le billet", email="a@example.org", source_visibility="visible")
+    reply = post(workspace, "Une réponse à modérer", email="b@example.org", parent_external_id=root.external_id)
+    reply.sentiment = "negative"
+    reply.save(update_fields=["sentiment"])
+    item = ReviewItem.objects.get(message=reply)
+    html = client_as(workspace, Role.MODERATOR).get(f"/app/moderation/items/{item.pk}/").content.decode()
+    page = visible_text(html)
+    assert "Tonalité négative" in page and "negative" not in page
+    assert "(site de la communauté)" in page and "(site)" not in page
+    assert "niveau de confiance nouveau" in page
+    thread = html[html.index('<ol class="thread">') : html.index("</ol>", html.index('<ol class="thread">'))]
+    assert thread.count("Le billet") == 1  # not the post's title as its author, then again as its title
+
+
+def test_trying_a_text_names_the_watched_words_action_in_french(workspace, client_as):
+    WatchedWord.objects.create(workspace=workspace, pattern="débile", action="require_approval")
+    client = client_as(workspace, Role.MANAGER)
+    page = visible_text(client.get("/app/moderation/words/", {"try": "Quel service D3BILE"}).content.decode())
+    assert "D3BILE ← « débile » : Exiger une approbation" in page
+    assert "require_approval" not in page
+
+
+def test_the_rules_list_and_the_dry_run_speak_french(workspace, client_as):
+    rule = hold_rule(workspace)
+    post(workspace, "Le service est lent", email="a@example.org")
+    client = client_as(workspace, Role.MANAGER)
+    listing = visible_text(client.get("/app/moderation/rules/").content.decode())
+    assert "Critiques du service retenir" in listing and " hold " not in listing
+    page = visible_text(client.get(f"/app/moderation/rules/{rule.pk}/dry-run/", {"days": 7}).content.decode())
+    assert "1 correspondance sur 1 messages examinés" in page
+    assert "Aujourd’hui : En attente : 1" in page and "pending" not in page
+    assert re.search(r"\b\d{1,2} [a-zéû]+ 20\d\d : 1\b", page), page  # « 24 novembre 2026 : 1 »
+    assert not re.search(r"20\d\d-\d\d-\d\d :", page)
+
+
+def test_a_decision_says_what_was_done_in_a_french_sentence(workspace, client_as):
+    one = post(workspace, "Premier", email="a@example.org")
+    two = post(workspace, "Second", email="b@example.org")
+    three = post(workspace, "Troisième", email="c@example.org")
+    client = client_as(workspace, Role.MODERATOR)
+    items = [ReviewItem.objects.get(message=m).pk for m in (one, two)]
+    hidden = client.post("/app/moderation/decide/", {"item": items, "decision": "reject"}, follow=True)
+    assert "2 éléments masqués." in hidden.content.decode()
+    single = client.post(
+        "/app/moderation/decide/", {"one": f"approve:{ReviewItem.objects.get(message=three).pk}"}, follow=True
+    )
+    page = single.content.decode()
+    assert "1 élément approuvé." in page and "élément(s)" not in page
+
+
+def test_deciding_on_a_message_outside_the_queue_confirms_it(workspace, client_as):
+    message = post(workspace, "Un commentaire", email="a@example.org")
+    client = client_as(workspace, Role.MODERATOR)
+    page = client.post(
+        f"/app/moderation/messages/{message.pk}/decide/", {"decision": "reject"}, follow=True
+    ).content.decode()
+    message.refresh_from_db()
+    assert message.visibility == Visibility.HIDDEN and "1 élément masqué." in page
+    assert "Masqué" in page  # the message's state in words, not « Hidden »
+
+
+def test_the_trust_settings_name_the_levels_in_french(workspace, client_as):
+    html = client_as(workspace, Role.MANAGER).get("/app/moderation/settings/").content.decode()
+    page = visible_text(html)
+    assert "pilier : messages approuvés" in page and "leader: messages" not in page
+    assert re.search(r'<option value="basic"[^>]*>initié</option>', html)  # stored as a code, read in words
+
+
+def test_the_member_page_offers_to_sanction_with_a_verb(workspace, client_as):
+    message = post(workspace, "Un commentaire", email="a@example.org")
+    page = (
+        client_as(workspace, Role.MANAGER).get(f"/app/moderation/members/{message.author.member_id}/").content.decode()
+    )
+    assert ">Sanctionner l’auteur</button>" in page
