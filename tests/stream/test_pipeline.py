@@ -95,3 +95,18 @@ def test_an_edit_at_the_source_keeps_the_moderators_decision(workspace):
     Message.objects.filter(pk=first.pk).update(visibility=Visibility.HIDDEN)
     edited = run_pipeline([comment(channel, "c1", "Texte modifié")]).updated[0]
     assert edited.visibility == Visibility.HIDDEN and edited.text == "Texte modifié"
+
+
+def test_a_prepared_worker_has_its_start_up_objects_frozen_and_still_stores_batches(workspace):
+    import gc
+
+    from animateur.stream.pipeline import prepare_worker
+
+    try:
+        prepare_worker()
+        assert gc.get_freeze_count() > 0
+        channel = site_channel(workspace)
+        result = run_pipeline([comment(channel, "w1", "Merci pour cette belle journée, à bientôt")])
+        assert [m.language for m in result.created] == ["fr"]
+    finally:
+        gc.unfreeze()

@@ -131,6 +131,13 @@ def _detectors(languages: tuple[str, ...]) -> tuple[LanguageDetector, LanguageDe
     return wide_low, wide_high, restricted
 
 
+def warm_up(languages: Iterable[str] = DEFAULT_LANGUAGES) -> None:
+    """Load every model the detectors of this set use (lingua loads them at first need, in a batch's time)."""
+    sample = "Bonjour à tous, merci pour cette belle journée"
+    for detector in _detectors(normalize_languages(languages)):
+        detector.compute_language_confidence_values(sample)
+
+
 def normalize_languages(languages: Iterable[str]) -> tuple[str, ...]:
     """Sorted, de-duplicated, lower-case ISO 639-1 codes (the cache key)."""
     codes = tuple(sorted({code.strip().lower() for code in languages if code and code.strip()}))

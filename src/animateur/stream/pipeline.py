@@ -102,9 +102,9 @@ def prepare_worker() -> None:
     """
     try:
         from animateur.nlp import score_messages
-        from animateur.nlp.language import detect_languages
+        from animateur.nlp.language import warm_up
 
-        detect_languages(["Bonjour à tous et à toutes, en avant pour la rencontre"])
+        warm_up()
         score_messages(["Bonjour à tous", "Hello everyone"], ["fr", "en"])
     except ImportError:  # the nlp app is optional at this layer
         pass
