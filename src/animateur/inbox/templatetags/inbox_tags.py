@@ -79,3 +79,14 @@ def verb_label(verb: str) -> str:
     """What an audit event of a conversation means, in words; unknown verbs are shown as they are."""
     label = _VERBS.get(verb)
     return str(label) if label is not None else verb
+
+
+@register.filter
+def language_name(code: str) -> str:
+    """« Français » for fr, in the reader's language; an unknown code stays as it is."""
+    from django.utils.translation import get_language_info
+
+    try:
+        return str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
