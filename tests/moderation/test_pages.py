@@ -52,7 +52,7 @@ def test_a_bad_rule_shows_the_problem_and_saves_nothing(workspace, client_as):
     client = client_as(workspace, Role.MANAGER)
     page = client.post("/app/moderation/rules/new/", rule_form(c0_op="contains")).content.decode()
     assert not Rule.objects.exists()
-    assert "takes the operators" in page
+    assert "le champ « nombre de liens » s’utilise avec les opérateurs « ≥ », « ≤ »" in page
 
 
 def test_watched_words_are_added_and_removed_through_the_page(workspace, client_as):

@@ -10,7 +10,7 @@ import re
 
 from animateur.core.roles import Role
 from animateur.moderation.actions import do_save_rule
-from animateur.moderation.models import ReviewItem, WatchedWord
+from animateur.moderation.models import ReviewItem, Rule, WatchedWord
 from animateur.stream.models import Visibility
 
 from .factories import SYSTEM, post
@@ -121,3 +121,18 @@ def test_the_member_page_offers_to_sanction_with_a_verb(workspace, client_as):
         client_as(workspace, Role.MANAGER).get(f"/app/moderation/members/{message.author.member_id}/").content.decode()
     )
     assert ">Sanctionner l’auteur</button>" in page
+
+
+def test_a_rule_form_mistake_is_explained_in_french_and_nothing_is_saved(workspace, client_as):
+    client = client_as(workspace, Role.MANAGER)
+    form = {"name": "Règle", "match": "all", "position": "10", "enabled": "on", "a0_type": "hold"}
+    regex = {**form, "c0_field": "text", "c0_op": "matches", "c0_value": "serv(", "dry_run": "1", "days": "7"}
+    page = visible_text(client.post("/app/moderation/rules/new/", regex).content.decode())
+    assert "expression régulière invalide : missing )" in page
+    number = {**form, "c0_field": "spam", "c0_op": "gte", "c0_value": "beaucoup"}
+    page = visible_text(client.post("/app/moderation/rules/new/", number).content.decode())
+    assert "score de spam : « beaucoup » n’est pas un nombre" in page
+    hours = {**form, "c0_field": "hour", "c0_op": "between", "c0_value": "soir"}
+    page = visible_text(client.post("/app/moderation/rules/new/", hours).content.decode())
+    assert "heure de la journée : donnez deux heures, comme 22-6" in page
+    assert not Rule.objects.exists()

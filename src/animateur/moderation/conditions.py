@@ -13,6 +13,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from animateur.moderation.matching import fold, pattern_regex
@@ -89,50 +90,61 @@ def clean_condition(cond: dict[str, Any]) -> dict[str, Any]:
     """The condition with its value parsed, or ConditionError naming the problem."""
     name, op, value = cond.get("field"), cond.get("op"), cond.get("value")
     if name not in FIELDS:
-        raise ConditionError(f"unknown condition field {name!r}")
-    _label, ops, kind = FIELDS[name]
+        raise ConditionError(gettext("unknown condition field %(name)r") % {"name": name})
+    label, ops, kind = FIELDS[name]
     if op not in ops:
-        raise ConditionError(f"the field {name} takes the operators {', '.join(ops)}, not {op!r}")
+        # Said with the words of the form's menus, which is where the person will look.
+        choices = ", ".join(f"« {OPERATORS[o]} »" for o in ops)
+        raise ConditionError(
+            ngettext(
+                "the field « %(field)s » takes the operator %(ops)s",
+                "the field « %(field)s » takes the operators %(ops)s",
+                len(ops),
+            )
+            % {"field": label, "ops": choices}
+        )
     if kind == "text":
         text = str(value or "").strip()
         if not text:
-            raise ConditionError(f"{name}: a value is needed")
+            raise ConditionError(gettext("%(field)s: a value is needed") % {"field": label})
         if op == "matches":
             try:
                 re.compile(text)
             except re.error as exc:
-                raise ConditionError(f"invalid regular expression: {exc}") from exc
+                raise ConditionError(gettext("invalid regular expression: %(error)s") % {"error": exc}) from exc
         return {"field": name, "op": op, "value": text}
     if kind == "list":
         items = as_list(value)
         if not items:
-            raise ConditionError(f"{name}: give at least one value (comma-separated)")
+            raise ConditionError(gettext("%(field)s: give at least one value (comma-separated)") % {"field": label})
         return {"field": name, "op": op, "value": items}
     if kind == "level":
         from animateur.moderation.prefs import TRUST_LEVELS
 
         if value not in TRUST_LEVELS:
-            raise ConditionError(f"trust level must be one of {', '.join(TRUST_LEVELS)}")
+            raise ConditionError(gettext("the trust level is one of %(levels)s") % {"levels": ", ".join(TRUST_LEVELS)})
         return {"field": name, "op": op, "value": value}
     if kind == "bool":
         text = str(value).strip().lower()
         if text not in ("true", "false", "yes", "no", "oui", "non", "1", "0"):
-            raise ConditionError(f"{name}: answer yes or no")
+            raise ConditionError(gettext("%(field)s: answer yes or no") % {"field": label})
         return {"field": name, "op": op, "value": text in ("true", "yes", "oui", "1")}
     if kind == "number":
         try:
             number = float(str(value).replace(",", "."))
         except ValueError:
-            raise ConditionError(f"{name}: {value!r} is not a number") from None
+            raise ConditionError(
+                gettext("%(field)s: « %(value)s » is not a number") % {"field": label, "value": value}
+            ) from None
         return {"field": name, "op": op, "value": number}
     if kind == "range":
         parts = as_list(str(value).replace("-", ","))
         try:
             start, end = (int(p) for p in parts)
         except ValueError:
-            raise ConditionError(f"{name}: give two hours like 22-6") from None
+            raise ConditionError(gettext("%(field)s: give two hours like 22-6") % {"field": label}) from None
         if not (0 <= start <= 24 and 0 <= end <= 24):
-            raise ConditionError(f"{name}: hours go from 0 to 24")
+            raise ConditionError(gettext("%(field)s: hours go from 0 to 24") % {"field": label})
         return {"field": name, "op": op, "value": [start, end]}
     raise ConditionError(f"unknown value kind for {name}")  # pragma: no cover
 
