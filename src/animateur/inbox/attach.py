@@ -317,11 +317,16 @@ def _write(batch: _Batch) -> None:
     """One bulk statement per table (a few for the largest batches), in the order of the foreign keys."""
     now = batch.now
     opened = batch.opened
-    ids = bulk.insert(
+    # Keys reserved first (the batch's transaction holds them), rather than read back with RETURNING:
+    # the rows then go in as plain inserts, which SQLite runs as one statement prepared once.
+    for conversation, pk in zip(opened, bulk.reserve_ids(Conversation, len(opened)), strict=True):
+        conversation.pk = pk
+    bulk.insert(
         Conversation,
-        INSERTED,
+        ("id", *INSERTED),
         [
             (
+                c.pk,
                 c.workspace_id,
                 c.root_id,
                 c.channel_id,
@@ -351,10 +356,7 @@ def _write(batch: _Batch) -> None:
             )
             for c in opened
         ],
-        returning=True,
     )
-    for conversation, pk in zip(opened, ids, strict=True):
-        conversation.pk = pk
     bulk.insert(ConversationItem, ("conversation_id", "message_id"), [(c.pk, m) for c, m in batch.items])
     bulk.update(
         Conversation,
