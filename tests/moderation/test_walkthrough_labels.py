@@ -136,3 +136,14 @@ def test_a_rule_form_mistake_is_explained_in_french_and_nothing_is_saved(workspa
     page = visible_text(client.post("/app/moderation/rules/new/", hours).content.decode())
     assert "heure de la journée : donnez deux heures, comme 22-6" in page
     assert not Rule.objects.exists()
+
+
+def test_the_words_that_weighed_on_a_score_name_their_placeholders_in_french(workspace, client_as):
+    message = post(workspace, "Gagnez vite, cliquez https://promo.example", email="a@example.org")
+    item = ReviewItem.objects.get(message=message)
+    item.reasons.create(
+        kind="spam-score", source="spam-score", detail="(link), (call to action), gagnez", score=0.97, action="spam"
+    )
+    page = visible_text(client_as(workspace, Role.MODERATOR).get("/app/moderation/").content.decode())
+    assert "Score de spam (lien), (incitation à agir), gagnez 0,97 → indésirable" in page
+    assert "(call to action)" not in page

@@ -52,6 +52,23 @@ REASON_DETAILS = {
 }
 TRUST_DETAIL = re.compile(r"^trust level (\w+)$")
 
+# The names nlp/features.py gives the placeholders among the words that weighed on a score.
+SCORE_FEATURES = {
+    "(link)": _("(link)"),
+    "(e-mail address)": _("(e-mail address)"),
+    "(mention)": _("(mention)"),
+    "(phone number)": _("(phone number)"),
+    "(mostly capitals)": _("(mostly capitals)"),
+    "(many capitals)": _("(many capitals)"),
+    "(!!)": _("(!!)"),
+    "(insult)": _("(insult)"),
+    "(several insults)": _("(several insults)"),
+    "(call to action)": _("(call to action)"),
+    "(positive word)": _("(positive word)"),
+    "(negative word)": _("(negative word)"),
+    "(length)": _("(length)"),
+}
+
 
 def trust_label(level: str) -> str:
     return str(TRUST_LEVEL_LABELS.get(level, level))
@@ -88,3 +105,8 @@ def decision_done(decision: str, count: int) -> str:
     }
     message = messages.get(decision) or ngettext("%(count)d item decided.", "%(count)d items decided.", count)
     return message % {"count": count}
+
+
+def score_features(detail: str) -> str:
+    """« (link), (call to action), credit » read as « (lien), (incitation à agir), credit »."""
+    return ", ".join(str(SCORE_FEATURES.get(part, part)) for part in detail.split(", "))

@@ -35,6 +35,11 @@ def reason_detail(detail: str) -> str:
 
 
 @register.filter
+def score_features(detail: str) -> str:
+    return labels.score_features(detail)
+
+
+@register.filter
 def word_action_label(code: str) -> str:
     try:
         return str(WordAction(code).label)
