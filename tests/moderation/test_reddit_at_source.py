@@ -170,3 +170,9 @@ def test_testing_the_connection_says_whether_the_account_moderates_the_subreddit
         )
     assert found.ok and found.detail == "r/acme, 1234 membres ; u/acme_mod en est modérateur"
     assert found.learned == {"moderator": True}
+
+
+def test_the_reddit_setup_page_offers_the_moderators_account_in_french(manager_client):
+    page = manager_client.get("/app/channels/add/reddit/").content.decode()
+    assert "Compte Reddit" in page and "Mot de passe du compte" in page
+    assert "Nécessaire seulement pour retirer et approuver à la source" in page
