@@ -46,3 +46,11 @@ def test_the_conversation_names_its_language(workspace, client_as):
     conversation = Conversation.objects.get(root=root)
     page = client_as(workspace, Role.MODERATOR).get(f"/app/inbox/c/{conversation.pk}/").content.decode()
     assert '<span class="language" data-language="fr">Français</span>' in page
+
+
+def test_creating_a_saved_reply_does_not_say_it_was_updated(workspace, client_as):
+    client = client_as(workspace, Role.MANAGER)
+    page = client.post(
+        "/app/inbox/replies/save/", {"title": "Merci", "body": "Merci {member_name} !", "language": ""}, follow=True
+    ).content.decode()
+    assert "Réponse enregistrée sauvegardée." in page and "mise à jour" not in page
