@@ -237,8 +237,8 @@ class DiscourseConnector(Connector):
     def delete(self, message: Message) -> None:
         if not self.authenticated:
             raise AuthError(gettext("deleting needs an API key and its user name"))
-        post_id = (message.raw or {}).get("id")
-        if not str(post_id or "").isdigit():
+        post_id = str((message.raw or {}).get("id") or "")  # the post's id: the external id is topic/number
+        if not post_id.isdigit():
             raise PermanentError(gettext("this message did not come from this forum"), cause="not_found")
         self.request(
             "DELETE",

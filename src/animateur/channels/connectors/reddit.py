@@ -146,8 +146,8 @@ class RedditConnector(Connector):
 
     def __init__(self, channel: Any) -> None:
         super().__init__(channel)
-        if self.moderates:  # removing and approving at the source, as Reddit lets its moderators
-            self.capabilities = frozenset({Capability.READ, Capability.HIDE})
+        if self.moderates:  # per channel: Reddit lets only the subreddit's moderators remove and approve
+            self.capabilities = frozenset({Capability.READ, Capability.HIDE})  # type: ignore[misc]
 
     @property
     def account(self) -> bool:
