@@ -100,6 +100,7 @@ def test_an_answer_sent_but_not_stored_is_picked_up_by_the_next_poll_in_its_conv
     assert conversation.first_response_at is not None and conversation.state == State.WAITING
     assert "Bonjour, merci !" in moderator.get(f"/app/inbox/c/{conversation.pk}/").content.decode()
     assert not Message.objects.filter(external_id="117020583258292999").exists()
+    assert not RejectedItem.objects.filter(channel=channel).exists()  # stored now: nothing left to inspect
 
     # Read again (the server gives the page once more): nothing is duplicated.
     replay.add("GET", STATUSES, body=[ours(ANSWER_ID, MENTION_ID, "@admin Bonjour, merci !")], query="min_id=1")

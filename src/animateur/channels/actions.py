@@ -22,6 +22,9 @@ from animateur.stream.models import Kind, Message
 log = logging.getLogger(__name__)
 
 MIN_INTERVAL = 60
+# The reason of a RejectedItem kept for a reply the source has and we could not store: a poll that
+# reads the reply back (see the Mastodon connector) stores it and drops this record.
+UNSTORED_REPLY = "reply sent at the source but not stored"
 
 
 def learned_keys(kind: str) -> tuple[str, ...]:
@@ -273,7 +276,7 @@ def keep_unstored_reply(sent: SentReply, error: Exception) -> None:
         RejectedItem.objects.create(
             channel=sent.channel,
             external_id=sent.external_id[:255],
-            reason=f"reply sent at the source but not stored: {type(error).__name__}: {error}",
+            reason=f"{UNSTORED_REPLY}: {type(error).__name__}: {error}",
             payload={
                 "external_id": sent.external_id,
                 "in_reply_to": sent.parent.external_id,

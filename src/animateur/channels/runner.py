@@ -196,12 +196,23 @@ def store_batch(
             for i in result.rejected
         )
         RejectedItem.objects.bulk_create(rejected)
+        if result.created and any(i.from_organisation for i in items):
+            _drop_recovered_replies(channel, [m.external_id for m in result.created if m.from_organisation])
         _test_pause()
         if cursor is not None:
             Channel.objects.filter(pk=channel.pk).update(cursor=cursor)
     if cursor is not None:
         channel.cursor = cursor
     return BatchOutcome(len(raws), len(result.created), len(result.updated), len(rejected))
+
+
+def _drop_recovered_replies(channel: Channel, external_ids: list[str]) -> None:
+    """Replies sent but not stored when sent, now read back and stored: no longer anything to inspect."""
+    from animateur.channels.actions import UNSTORED_REPLY
+
+    RejectedItem.objects.filter(
+        channel=channel, external_id__in=external_ids, reason__startswith=UNSTORED_REPLY
+    ).delete()
 
 
 def _test_pause() -> None:
