@@ -28,6 +28,7 @@ def needs(permission: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]
                 raise PermissionDenied(permission)
             return fn(request, *args, **kwargs)
 
+        # Read by the tests that walk every URL; a function's own attributes cannot be declared to mypy.
         wrapper.required_permission = permission  # type: ignore[attr-defined]
         return wrapper
 
@@ -103,7 +104,7 @@ def _get(request: TokenRequest, conversation_id: int) -> Any:
 @needs("inbox.view")
 def list_conversations(
     request: TokenRequest, view: str = "all", q: str = "", channel: str = "", page: int = 1
-):
+) -> list[dict[str, Any]]:
     token = request.auth
     filters = selectors.Filters.from_params({"view": view, "q": q, "channel": channel})
     rows, _more = selectors.page_of(selectors.filtered(token.workspace, token.user, filters), page)
@@ -112,7 +113,7 @@ def list_conversations(
 
 @router.get("/conversations/{conversation_id}", response=ConversationDetail)
 @needs("inbox.view")
-def conversation_detail(request: TokenRequest, conversation_id: int):
+def conversation_detail(request: TokenRequest, conversation_id: int) -> dict[str, Any]:
     c = _get(request, conversation_id)
     messages = [
         {
@@ -139,7 +140,7 @@ def _action(fn: Callable[[], Any]) -> tuple[int, dict[str, Any]] | None:
 
 @router.post("/conversations/{conversation_id}/reply", response={200: ConversationOut, 400: dict, 409: dict})
 @needs("inbox.reply")
-def reply(request: TokenRequest, conversation_id: int, body: ReplyIn):
+def reply(request: TokenRequest, conversation_id: int, body: ReplyIn) -> tuple[int, dict[str, Any]]:
     c = _get(request, conversation_id)
     error = _action(
         lambda: actions.do_reply_conversation(
@@ -158,7 +159,7 @@ def reply(request: TokenRequest, conversation_id: int, body: ReplyIn):
 
 @router.post("/conversations/{conversation_id}/assign", response={200: ConversationOut, 400: dict})
 @needs("inbox.assign")
-def assign(request: TokenRequest, conversation_id: int, body: AssignIn):
+def assign(request: TokenRequest, conversation_id: int, body: AssignIn) -> tuple[int, dict[str, Any]]:
     token = request.auth
     c = _get(request, conversation_id)
     user = None
@@ -172,7 +173,7 @@ def assign(request: TokenRequest, conversation_id: int, body: AssignIn):
 
 @router.post("/conversations/{conversation_id}/state", response={200: ConversationOut, 400: dict})
 @needs("inbox.work")
-def set_state(request: TokenRequest, conversation_id: int, body: StateIn):
+def set_state(request: TokenRequest, conversation_id: int, body: StateIn) -> tuple[int, dict[str, Any]]:
     c = _get(request, conversation_id)
     error = _action(lambda: actions.do_set_conversation_state(c, body.state, actor=request.auth.user))
     return error or (200, _out(c))

@@ -125,6 +125,7 @@ def _moderate_workspace(workspace_id: int, items: list[Incoming]) -> None:
     rules = list(Rule.objects.filter(workspace_id=workspace_id, enabled=True).order_by("position", "id"))
     for item in items:
         plan = Plan()
+        # Incoming (the stream's) has no field for moderation's plan: it rides on the item until _plan reads it.
         item.moderation_plan = plan  # type: ignore[attr-defined]
         level = levels.get(item.member.pk, TRUST_LEVELS[0]) if item.member is not None else TRUST_LEVELS[0]
         item.scores["trust"] = level
