@@ -182,3 +182,4 @@ def test_the_health_page_shows_a_working_channel_then_a_failing_one_then_one_to_
     assert "après reconnexion" in row
     detail = manager_client.get(f"/app/channels/{channel.pk}/").content.decode()
     assert "La source a refusé les identifiants de ce canal" in detail
+    assert "<strong>identifiants refusés</strong>" in detail  # the cause, in words, on the channel's page too

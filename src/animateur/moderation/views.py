@@ -61,13 +61,12 @@ def queue(request: WorkspaceRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
     items = list(selectors.queue(workspace, reason=reason, status=status)[:QUEUE_PAGE])
     at_source = sources.outcomes(workspace.pk, [i.message_id for i in items])
-    for item in items:
-        item.at_source = at_source.get(item.message_id, [])  # type: ignore[attr-defined]
     return render(
         request,
         "moderation/queue.html",
         {
             "items": items,
+            "rows": [(item, at_source.get(item.message_id, [])) for item in items],
             "reason": reason,
             "status": status,
             "counts": [(kind, REASON_LABELS.get(kind, kind), n) for kind, n in selectors.reason_counts(workspace)],
