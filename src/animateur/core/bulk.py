@@ -205,15 +205,18 @@ def insert_objects(objs: Sequence[models.Model]) -> None:
     for field in fields:
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             raise TypeError(f"{field}: auto_now fields need pre_save, which bulk writes do not call")
-    without_key = [obj for obj in objs if obj.pk is None]
+    key = model._meta.pk.attname  # an AutoField of the model itself: `pk` is this attribute
+    without_key = [obj for obj in objs if obj.__dict__.get(key) is None]
     for obj, pk in zip(without_key, reserve_ids(model, len(without_key), connection), strict=True):
-        obj.pk = pk
+        obj.__dict__[key] = pk
     attnames = [field.attname for field in fields]
     row_of = operator.itemgetter(*attnames)
     insert(model, attnames, [row_of(obj.__dict__) for obj in objs])
+    alias = connection.alias  # read once: each read of the connection proxy looks up a context-local
     for obj in objs:
-        obj._state.adding = False
-        obj._state.db = connection.alias
+        state = obj._state
+        state.adding = False
+        state.db = alias
 
 
 def reserve_ids(model: type[models.Model], count: int, db: BaseDatabaseWrapper = connection) -> list[int]:

@@ -87,7 +87,7 @@ def dedupe(batch: list[Incoming]) -> list[Incoming]:
     """Find each item's existing row; an identical fetch is marked unchanged, an edit keeps history."""
     by_channel: dict[int, list[Incoming]] = {}
     for item in batch:
-        by_channel.setdefault(item.channel.pk, []).append(item)
+        by_channel.setdefault(item.channel.id, []).append(item)
     seen: set[tuple[int, str]] = set()
     for channel_id, items in by_channel.items():
         existing = {
@@ -117,7 +117,7 @@ def identify(batch: list[Incoming]) -> list[Incoming]:
     An author seen for the first time on a channel whose email is a known member's in the
     workspace becomes another identity of that member rather than a new person.
     """
-    keys = {(i.channel.pk, i.author.external_id) for i in batch if i.author is not None}
+    keys = {(i.channel.id, i.author.external_id) for i in batch if i.author is not None}
     if not keys:
         return batch
     identities: dict[tuple[int, str], Identity] = {}
@@ -141,7 +141,7 @@ def identify(batch: list[Incoming]) -> list[Incoming]:
     emails = {
         (i.channel.workspace_id, i.author.email.lower())
         for i in batch
-        if i.author is not None and i.author.email and (i.channel.pk, i.author.external_id) not in identities
+        if i.author is not None and i.author.email and (i.channel.id, i.author.external_id) not in identities
     }
     members_by_email: dict[tuple[int, str], Member] = {}
     for workspace_id in {w for w, _ in emails}:
@@ -151,7 +151,7 @@ def identify(batch: list[Incoming]) -> list[Incoming]:
     for item in batch:
         if item.author is None:
             continue
-        item.identity = identities.get((item.channel.pk, item.author.external_id))
+        item.identity = identities.get((item.channel.id, item.author.external_id))
         if item.identity is not None:
             item.member = item.identity.member
         elif item.author.email:
@@ -284,7 +284,7 @@ def store(batch: list[Incoming]) -> list[Incoming]:
         if item.unchanged:
             item.message = item.existing
             if item.existing is not None:
-                by_key[(item.channel.pk, item.external_id)] = item.existing
+                by_key[(item.channel.id, item.external_id)] = item.existing
             continue
         if item.existing is not None:
             message = item.existing
@@ -296,11 +296,11 @@ def store(batch: list[Incoming]) -> list[Incoming]:
                 message.edited_at = now
             _fill(message, item)
             item.message = message
-            by_key[(item.channel.pk, item.external_id)] = message
+            by_key[(item.channel.id, item.external_id)] = message
             updates.append(message)
         else:
             item.message = _new_message(item, now)
-            by_key[(item.channel.pk, item.external_id)] = item.message
+            by_key[(item.channel.id, item.external_id)] = item.message
             pending.append(item)
     _insert_new(pending, by_key)
     # Edits last: their parent may be a message of this same batch, now with its key.
@@ -338,7 +338,7 @@ def _known_parents(batch: list[Incoming]) -> dict[tuple[int, str], Message]:
     by_channel: dict[int, set[str]] = {}
     for item in batch:
         if item.parent_external_id:
-            by_channel.setdefault(item.channel.pk, set()).add(item.parent_external_id)
+            by_channel.setdefault(item.channel.id, set()).add(item.parent_external_id)
     found: dict[tuple[int, str], Message] = {}
     for channel_id, external_ids in by_channel.items():
         for m in Message.objects.filter(channel_id=channel_id, external_id__in=external_ids).only(
@@ -349,18 +349,24 @@ def _known_parents(batch: list[Incoming]) -> dict[tuple[int, str], Message]:
 
 
 def _link_parents(items: list[Incoming], by_key: dict[tuple[int, str], Message]) -> None:
+    # The keys written straight into the instances, the parent cached as `message.parent = parent`
+    # would: that descriptor costs more than the rest of the loop.
+    cache_parent = Message.parent.field.set_cached_value
     for item in items:
         message = item.message
         assert message is not None
-        parent = by_key.get((item.channel.pk, item.parent_external_id)) if item.parent_external_id else None
-        if parent is not None and parent.pk is not None and parent is not message:
-            message.parent = parent
-            message.thread_root_id = parent.thread_root_id or parent.pk
+        state = message.__dict__
+        parent = by_key.get((item.channel.id, item.parent_external_id)) if item.parent_external_id else None
+        if parent is not None and parent.id is not None and parent is not message:
+            state["parent_id"] = parent.id
+            state["thread_root_id"] = parent.thread_root_id or parent.id
         else:
             if item.parent_external_id:
                 message.raw = {**message.raw, "unresolved_parent": item.parent_external_id}
-            message.parent = None
-            message.thread_root_id = message.pk
+            state["parent_id"] = None
+            state["thread_root_id"] = message.id
+            parent = None
+        cache_parent(message, parent)
 
 
 def _insert_new(pending: list[Incoming], by_key: dict[tuple[int, str], Message]) -> None:
@@ -378,7 +384,7 @@ def _insert_new(pending: list[Incoming], by_key: dict[tuple[int, str], Message])
         ready, waiting = [], []
         unlinked = {id(p.message) for p in pending}
         for item in pending:
-            parent = by_key.get((item.channel.pk, item.parent_external_id)) if item.parent_external_id else None
+            parent = by_key.get((item.channel.id, item.parent_external_id)) if item.parent_external_id else None
             if parent is not None and id(parent) in unlinked and parent is not item.message:
                 waiting.append(item)
             else:
@@ -431,7 +437,7 @@ def _new_message(item: Incoming, now: datetime) -> Message:
     values: dict[str, Any] = {
         "id": None,
         "workspace_id": item.channel.workspace_id,
-        "channel_id": item.channel.pk,
+        "channel_id": item.channel.id,
         "external_id": item.external_id,
         "url": "",
         "title": "",
@@ -489,7 +495,7 @@ def _create_identities(batch: list[Incoming], now: datetime) -> None:
     new: dict[tuple[int, str], Incoming] = {}
     for item in batch:
         if item.author is not None and item.identity is None:
-            new.setdefault((item.channel.pk, item.author.external_id), item)
+            new.setdefault((item.channel.id, item.author.external_id), item)
     if not new:
         return
     members: list[Member] = []
@@ -517,7 +523,7 @@ def _create_identities(batch: list[Incoming], now: datetime) -> None:
             Identity,
             {
                 "workspace_id": item.channel.workspace_id,
-                "channel_id": item.channel.pk,
+                "channel_id": item.channel.id,
                 "origin": item.channel.kind,
                 "external_id": author.external_id,
                 "handle": author.handle[:255],
@@ -535,9 +541,9 @@ def _create_identities(batch: list[Incoming], now: datetime) -> None:
         with transaction.atomic():
             bulk.insert_objects(members)
             for identity, member in zip(identities, owners, strict=True):
-                identity.member = member  # again, now that it has its key
+                identity.__dict__["member_id"] = member.id  # now that it has its key (cached above)
             bulk.insert_objects(identities)
-        created = {(i.channel.pk, i.external_id): i for i in identities}
+        created = {(i.channel.id, i.external_id): i for i in identities}
     except IntegrityError:
         # Another process met the same author at the same moment: take the identities it made.
         created = {}
@@ -553,7 +559,7 @@ def _create_identities(batch: list[Incoming], now: datetime) -> None:
             created[(found.channel_id, found.external_id)] = found
     for item in batch:
         if item.author is not None and item.identity is None:
-            item.identity = created[(item.channel.pk, item.author.external_id)]
+            item.identity = created[(item.channel.id, item.author.external_id)]
             item.member = item.identity.member
 
 
