@@ -100,3 +100,37 @@ def test_a_changed_source_is_added_again_and_an_emptied_one_forgotten():
     changed = added_sources("mastodon", {"hashtag": "hoot", "search": "acme"}, {"hashtag": "bird"}, same, now)
     assert changed == {"hashtag": {"value": "bird", "added_at": now.isoformat()}}
     assert added_sources("rss", {}, {"url": "https://example.org/feed"}, {}, now) == {}  # no such fields
+
+
+def test_a_bluesky_search_added_later_is_history_while_the_accounts_notifications_stay_work(workspace, replay):
+    replay.recorded("bluesky", "create_session")
+    replay.recorded("bluesky", "notifications")
+    replay.recorded("bluesky", "notifications_page2", query="cursor=2024-05-01T09%3A06")
+    replay.add(
+        "GET",
+        "/xrpc/app.bsky.notification.listNotifications",
+        body={"notifications": []},
+        query="cursor=2024-05-01T09%3A00",
+    )
+    replay.recorded("bluesky", "search")  # a post of 2024-05-01
+    channel = Channel.objects.create(
+        workspace=workspace,
+        kind="bluesky",
+        name="@acme",
+        config={"service": replay.base, "handle": "acme.bsky.social"},
+        credentials=json.dumps({"app_password": "abcd-efgh-ijkl-mnop"}),
+        created_at=datetime(2024, 1, 1, tzinfo=UTC),  # before the replayed notifications and posts
+    )
+    do_update_channel(
+        channel,
+        channel.name,
+        {**channel.config, "search": "acme"},
+        {},
+        poll_interval_seconds=channel.poll_interval_seconds,
+        actor=ACTOR,
+    )
+    assert poll_channel(channel.pk).ok
+    searched = Message.objects.get(channel=channel, text__contains="#acme")
+    opened = set(Conversation.objects.filter(workspace=workspace).values_list("root_id", flat=True))
+    assert opened and searched.thread_root_id not in opened  # the search's past: kept, not work
+    assert Message.objects.filter(channel=channel).exclude(pk=searched.pk).exists()

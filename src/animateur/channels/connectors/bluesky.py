@@ -133,6 +133,8 @@ class BlueskyConnector(Connector):
     default_poll_interval = 600  # a login per run: createSession allows 300 a day
     # Our account's DID, found at login: kept so that our own posts count as the organisation's.
     learned_keys = ("did",)
+    # Config fields that each name a source of their own (see channels/runner.py on history).
+    source_fields = ("search",)
 
     def client(self) -> Client:
         service = safe_http.validate_url(str(self.config.get("service") or DEFAULT_SERVICE))
@@ -236,7 +238,10 @@ class BlueskyConnector(Connector):
 
     @staticmethod
     def _raw(entry: Any, shape: str, cursor: dict[str, Any]) -> RawItem:
-        return RawItem(entry.uri, parse_datetime(entry.indexed_at), shape, jsonable(get_model_as_dict(entry)), cursor)
+        extra = {"source": "search"} if shape == "post" else {}  # the search's posts: a source of their own
+        return RawItem(
+            entry.uri, parse_datetime(entry.indexed_at), shape, jsonable(get_model_as_dict(entry)), cursor, extra
+        )
 
     def normalize(self, raw: RawItem) -> Incoming:
         entry = raw.payload
