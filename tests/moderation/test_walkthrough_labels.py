@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from django.test import Client
+
 from animateur.core.roles import Role
 from animateur.moderation.actions import do_save_rule
 from animateur.moderation.models import ReviewItem, Rule, WatchedWord
@@ -147,3 +149,18 @@ def test_the_words_that_weighed_on_a_score_name_their_placeholders_in_french(wor
     page = visible_text(client_as(workspace, Role.MODERATOR).get("/app/moderation/").content.decode())
     assert "Score de spam (lien), (incitation à agir), gagnez 0,97 → indésirable" in page
     assert "(call to action)" not in page
+
+
+def test_the_dry_run_punctuates_each_language_its_own_way(workspace, client_as, make_user):
+    rule = hold_rule(workspace)
+    post(workspace, "Le service est lent", email="a@example.org", name="Ana")
+    french = visible_text(
+        client_as(workspace, Role.MANAGER).get(f"/app/moderation/rules/{rule.pk}/dry-run/").content.decode()
+    )
+    assert "En attente : 1" in french and "Ana : Le service est lent" in french
+    english_user = make_user("en@example.org", workspace, Role.MANAGER, language="en")
+    client = Client()
+    client.force_login(english_user)
+    english = visible_text(client.get(f"/app/moderation/rules/{rule.pk}/dry-run/").content.decode())
+    assert "Pending: 1" in english and "Ana: Le service est lent" in english
+    assert "Pending : 1" not in english
