@@ -134,3 +134,44 @@ def test_a_bluesky_search_added_later_is_history_while_the_accounts_notification
     opened = set(Conversation.objects.filter(workspace=workspace).values_list("root_id", flat=True))
     assert opened and searched.thread_root_id not in opened  # the search's past: kept, not work
     assert Message.objects.filter(channel=channel).exclude(pk=searched.pk).exists()
+
+
+def test_a_reddit_search_added_to_a_subreddit_channel_brings_its_past_as_history(workspace, replay, monkeypatch):
+    from animateur.channels.connectors.reddit import RedditConnector
+
+    monkeypatch.setattr(RedditConnector, "oauth_url", replay.base)
+    monkeypatch.setattr(RedditConnector, "reddit_url", replay.base)
+    replay.recorded("reddit", "access_token")
+    replay.recorded("reddit", "new")  # posts of 2024-05-01
+    replay.recorded("reddit", "comments")
+    channel = Channel.objects.create(
+        workspace=workspace,
+        kind="reddit",
+        name="r/acme",
+        config={"subreddit": "acme", "client_id": "app-id"},
+        credentials=json.dumps({"client_secret": "app-secret"}),
+        created_at=datetime(2024, 1, 1, tzinfo=UTC),  # before the replayed posts: the subreddit's are work
+    )
+    assert poll_channel(channel.pk).created == 4
+    opened = Conversation.objects.filter(workspace=workspace).count()
+    assert opened >= 1
+
+    channel.refresh_from_db()
+    do_update_channel(
+        channel,
+        channel.name,
+        {**channel.config, "search": "crash"},
+        {},
+        poll_interval_seconds=channel.poll_interval_seconds,
+        actor=ACTOR,
+    )
+    # The search finds another post of the same day, in the recorded listing's shape.
+    recorded = json.loads((FIXTURES / "reddit" / "new.json").read_text())["body"]
+    found = recorded.replace("1cha3x2", "1chb9z9").replace("Acme app crashes at start", "Another crash of Acme")
+    listing = json.loads(found)
+    listing["data"]["children"] = listing["data"]["children"][:1]
+    replay.add("GET", "/r/acme/search", body=json.dumps(listing), headers={"content-type": "application/json"})
+    run = poll_channel(channel.pk)
+    assert run.ok and run.created == 1, run.error
+    assert Message.objects.get(channel=channel, external_id="t3_1chb9z9").title == "Another crash of Acme"
+    assert Conversation.objects.filter(workspace=workspace).count() == opened  # kept, not work
