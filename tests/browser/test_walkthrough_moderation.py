@@ -96,3 +96,20 @@ def test_a_failed_connection_test_is_an_alert_with_its_cause_in_french(page, log
     # Shown as an error box, not as a line of plain text among the fields.
     background = result.evaluate("element => getComputedStyle(element).backgroundColor")
     assert background not in ("rgba(0, 0, 0, 0)", "transparent")
+
+
+def test_the_health_page_fits_a_phone(
+    page, login, workspace, make_user, private_urls, django_capture_on_commit_callbacks
+):
+    from animateur.channels.actions import do_create_channel
+
+    manager = make_user("nora@example.org", workspace, Role.MANAGER)
+    with django_capture_on_commit_callbacks(execute=True):
+        do_create_channel(workspace, "rss", "Flux cassé", {"url": "http://127.0.0.1:9/feed.xml"}, {}, actor=manager)
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, "nora@example.org")
+    page.goto("/app/channels/")
+    expect(page.locator("table.health")).to_contain_text("source injoignable")
+    # The page itself never scrolls sideways: a wide table scrolls within its own frame.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    expect(page.locator(".table-wrap table.health")).to_be_visible()
