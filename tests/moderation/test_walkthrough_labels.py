@@ -57,6 +57,7 @@ def test_the_item_page_shows_the_post_once_the_sentiment_and_the_channel_in_word
     html = client_as(workspace, Role.MODERATOR).get(f"/app/moderation/items/{item.pk}/").content.decode()
     page = visible_text(html)
     assert "Tonalité négative" in page and "negative" not in page
+    assert re.search(r"Score de spam [\d,—]+ · Score de toxicité [\d,—]+ · Tonalité", page)  # not « Indésirables 0,24 »
     assert "(site de la communauté)" in page and "(site)" not in page
     assert "niveau de confiance nouveau" in page
     thread = html[html.index('<ol class="thread">') : html.index("</ol>", html.index('<ol class="thread">'))]
