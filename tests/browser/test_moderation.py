@@ -95,7 +95,10 @@ def test_a_held_comment_is_approved_from_the_queue_and_spam_teaches_the_next_one
     assert Message.objects.get(text=NEAR).visibility == Visibility.SPAM
     moderator.goto("/app/moderation/?reason=spam-score")
     near = moderator.locator(".mod-item", has_text=NEAR[:40])
-    expect(near.locator(".reason-spam-score")).to_contain_text("→ spam")
+    expect(near.locator(".reason-spam-score")).to_contain_text("→ indésirable")
+    expect(near.locator(".reason-spam-score")).to_contain_text(
+        "presque identique à un message qu’un modérateur a classé indésirable"
+    )
     stranger.goto(path)
     expect(stranger.get_by_text(NEAR[:40])).to_have_count(0)
     assert post.pk

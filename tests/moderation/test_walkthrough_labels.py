@@ -46,6 +46,8 @@ def test_the_queue_names_the_trust_level_the_outcome_and_the_reason_in_french(wo
     assert "premier commentaire de cet auteur → retenir" in page
     assert "Critiques du service → retenir" in page
     assert "→ hold" not in page and "first comment from this author" not in page
+    # The decision reads as WordPress's French does: « Indésirable », not the spam folder's « Indésirables ».
+    assert "Approuver Rejeter Indésirable " in page and "Indésirables" not in page
 
 
 def test_the_item_page_shows_the_post_once_the_sentiment_and_the_channel_in_words(workspace, client_as):

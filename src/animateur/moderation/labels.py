@@ -67,6 +67,9 @@ SCORE_FEATURES = {
     "(positive word)": _("(positive word)"),
     "(negative word)": _("(negative word)"),
     "(length)": _("(length)"),
+    # nlp/adapter.py's reason when a moderator already decided on a near-identical message.
+    "near-duplicate of a message a moderator marked spam": _("nearly the same as a message a moderator marked as spam"),
+    "near-duplicate of a message a moderator marked hidden": _("nearly the same as a message a moderator hid"),
 }
 
 
