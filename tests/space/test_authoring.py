@@ -323,6 +323,8 @@ def test_the_list_filters_by_status_author_category_and_title(workspace, manager
     assert titles(f"?author={ana.pk}") == {"Fête du village"}
     assert titles(f"?category={news.pk}") == {"Fête du village"}  # a parent category includes its children
     assert titles("?q=SECRET") == {"Brouillon secret"}
+    # Digits that int() cannot read (a superscript two) are ignored like any other junk, not a 500.
+    assert titles("?author=%C2%B2&category=%C2%B2") == {"Fête du village", "Brouillon secret"}
 
 
 # ---------------------------------------------------------------- categories, tags, authors

@@ -89,11 +89,11 @@ def _filtered_posts(
     if filters["q"]:
         posts = posts.filter(title__icontains=filters["q"])
     author = request.GET.get("author", "")
-    if author.isdigit():
+    if author.isdecimal():
         posts = posts.filter(author_id=int(author))
         filters["author"] = int(author)
     category = request.GET.get("category", "")
-    if category.isdigit() and post_type == PostType.POST:
+    if category.isdecimal() and post_type == PostType.POST:
         from animateur.space.selectors import category_with_descendants
 
         found = Category.objects.filter(workspace=workspace, pk=int(category)).first()
