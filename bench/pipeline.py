@@ -14,6 +14,9 @@ stream's own stages alone; then where the time of the first goes, per stage and 
 run inside the enrich and moderate stages and around store), so each app's owner sees its share.
 Each figure is given in wall time and in this process's CPU time: on a machine that runs other
 work, the second moves less (with SQLite it is the whole work; PostgreSQL's server is not in it).
+Before measuring, each child does what `animateur worker` does before its first batch
+(`stream.pipeline.prepare_worker`: every model loaded, start-up's objects frozen out of the
+garbage collector's way).
 """
 
 from __future__ import annotations
