@@ -160,3 +160,12 @@ def test_an_alert_to_someone_outside_the_team_sends_nothing(site, django_capture
     rule(site, "Urgences", "urgent", ("alert", "stranger@example.org"))
     comment("C'est urgent", django_capture_on_commit_callbacks)
     assert not [m for m in mail.outbox if "stranger@example.org" in m.to]
+
+
+def test_an_assignee_written_with_digits_int_cannot_read_is_nobody_not_a_crash(site, make_user):
+    from animateur.moderation.effects import teammate
+
+    lea = make_user("lea@example.org", site, Role.MODERATOR)
+    assert teammate(site.pk, str(lea.pk)) == lea
+    assert teammate(site.pk, " LEA@example.org ") == lea
+    assert teammate(site.pk, "²") is None

@@ -182,7 +182,7 @@ def _check_saved_replies(workspace: Workspace, actions: list[dict[str, Any]]) ->
         value = action.get("value", "")
         if (
             action["type"] == "reply"
-            and value.isdigit()
+            and value.isdecimal()
             and not SavedReply.objects.filter(workspace=workspace, pk=int(value)).exists()
         ):
             raise ActionError(_("there is no saved reply number %(number)s") % {"number": value})

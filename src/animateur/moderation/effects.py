@@ -31,7 +31,7 @@ def teammate(workspace_id: int, ref: str) -> User | None:
     """A team member of the workspace named by email or id; None for anyone else."""
     query = Membership.objects.filter(workspace_id=workspace_id).select_related("user")
     ref = ref.strip()
-    membership = (query.filter(user_id=int(ref)) if ref.isdigit() else query.filter(user__email__iexact=ref)).first()
+    membership = (query.filter(user_id=int(ref)) if ref.isdecimal() else query.filter(user__email__iexact=ref)).first()
     return membership.user if membership else None
 
 
