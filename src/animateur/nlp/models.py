@@ -1,9 +1,10 @@
 """The shipped linear models: loading (no pickle) and batch scoring.
 
 ``models/linear.npz`` holds one weight column per output over the hashed feature
-space of ``animateur.nlp.features`` (float16) and ``models/linear.json`` the
-column names, intercepts and metadata. Scoring a batch is one gather and one
-segmented sum in numpy.
+space of ``animateur.nlp.features`` (float16), and over the mean word vector of
+``models/words.npz`` (``animateur.nlp.embeddings``), and ``models/linear.json``
+the column names, intercepts and metadata. Scoring a batch is one gather and one
+segmented sum in numpy, plus a mean of word vectors and a small matrix product.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from animateur.nlp.features import HASH_BITS, N_BUCKETS, batch_features, explain_tokens, readable
+from animateur.nlp.embeddings import WordVectors
+from animateur.nlp.features import HASH_BITS, N_BUCKETS, batch_features, explain_tokens, normalize, readable, tokenize
+from animateur.nlp.npz import write_npz
 
 MODELS_DIR = Path(__file__).parent / "models"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 COLUMNS: tuple[str, ...] = (
     "spam", "toxicity", "toxicity_fr", "sentiment_negative", "sentiment_neutral", "sentiment_positive",
 )  # fmt: skip
@@ -28,12 +31,17 @@ SENTIMENT = slice(3, 6)
 
 @dataclass(frozen=True)
 class LinearModels:
-    """Weights ``(N_BUCKETS, k)`` and intercepts ``(k,)`` of the k named linear outputs."""
+    """Weights ``(N_BUCKETS, k)`` and intercepts ``(k,)`` of the k named linear outputs.
+
+    ``dense`` ``(D, k)``, with ``vectors``, weighs each message's mean word vector.
+    """
 
     columns: tuple[str, ...]
     weights: np.ndarray
     intercepts: np.ndarray
     meta: dict
+    dense: np.ndarray | None = None
+    vectors: WordVectors | None = None
     # summed weight row of each readable unit already explained: a word's row adds up a dozen
     # character n-grams, and the same words come back in message after message
     _unit_rows: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
@@ -43,10 +51,15 @@ class LinearModels:
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(directory / "linear.npz", weights=self.weights.astype(np.float16))
+        arrays = {"weights": self.weights.astype(np.float16)}
+        if self.dense is not None and self.vectors is not None:
+            arrays["dense"] = self.dense.astype(np.float32)
+            self.vectors.save(directory / "words.npz")
+        write_npz(directory / "linear.npz", **arrays)
         doc = {
             "format": FORMAT_VERSION,
             "hash_bits": HASH_BITS,
+            "dense_dims": None if self.dense is None else int(self.dense.shape[0]),
             "columns": list(self.columns),
             "intercepts": [float(x) for x in self.intercepts],
             "meta": self.meta,
@@ -56,22 +69,32 @@ class LinearModels:
     @classmethod
     def load(cls, directory: Path) -> LinearModels:
         doc = json.loads((directory / "linear.json").read_text())
-        if doc.get("format") != FORMAT_VERSION or doc.get("hash_bits") != HASH_BITS:
+        # format 1: the same files without word vectors
+        if doc.get("format") not in (1, FORMAT_VERSION) or doc.get("hash_bits") != HASH_BITS:
             raise RuntimeError(f"model files in {directory} do not match this version of animateur.nlp")
         with np.load(directory / "linear.npz", allow_pickle=False) as npz:
             weights = npz["weights"].astype(np.float32)
+            dense = npz["dense"].astype(np.float32) if doc.get("dense_dims") else None
         if weights.shape != (N_BUCKETS, len(COLUMNS)) or tuple(doc["columns"]) != COLUMNS:
             raise RuntimeError(f"unexpected weight shape {weights.shape} in {directory}")
-        return cls(tuple(doc["columns"]), weights, np.asarray(doc["intercepts"], dtype=np.float32), doc["meta"])
+        vectors = WordVectors.load(directory / "words.npz") if dense is not None else None
+        if dense is not None and vectors is not None and dense.shape != (vectors.dims, len(COLUMNS)):
+            raise RuntimeError(f"unexpected dense weight shape {dense.shape} in {directory}")
+        intercepts = np.asarray(doc["intercepts"], dtype=np.float32)
+        return cls(tuple(doc["columns"]), weights, intercepts, doc["meta"], dense, vectors)
 
     # ------------------------------------------------------------ scoring
 
     def logits(self, texts: list[str]) -> np.ndarray:
         """``(len(texts), k)`` raw scores."""
-        idx, values, off = batch_features(texts)
-        return self.logits_from_features(idx, values, off)
+        tokens: list[list[str]] = []
+        idx, values, off = batch_features(texts, tokens)
+        return self.logits_from_features(idx, values, off, tokens)
 
-    def logits_from_features(self, idx: np.ndarray, values: np.ndarray, off: np.ndarray) -> np.ndarray:
+    def logits_from_features(
+        self, idx: np.ndarray, values: np.ndarray, off: np.ndarray, tokens: list[list[str]] | None = None
+    ) -> np.ndarray:
+        """Raw scores from ``batch_features``' output; ``tokens`` (each message's) are needed with dense weights."""
         n = len(off) - 1
         out = np.zeros((n, len(self.columns)), dtype=np.float32)
         if len(idx):
@@ -80,6 +103,10 @@ class LinearModels:
             nonempty = off[1:] > starts
             if nonempty.any():
                 out[nonempty] = np.add.reduceat(contrib, starts[nonempty], axis=0)
+        if self.dense is not None and self.vectors is not None:
+            if tokens is None or len(tokens) != n:
+                raise ValueError("these models weigh word vectors: pass each message's tokens")
+            out += self.vectors.mean_vectors(tokens) @ self.dense
         return out + self.intercepts
 
     def explain(self, text: str, column: str, top: int = 5) -> list[tuple[str, float]]:
@@ -95,11 +122,14 @@ class LinearModels:
         shape: list[str] | None = None,
     ) -> list[list[tuple[str, float]]]:
         """``explain`` for several columns at once (one pass; ``tokens`` and ``shape`` if already known)."""
+        if tokens is None:
+            tokens = tokenize(normalize(text))
         units, total = explain_tokens(text, tokens, shape)
         if not total:
             return [[] for _ in columns]
         needed = sorted({self.column(part) for c in columns for part in c.split("+")})
         gathered = self._rows(units)[:, needed] / np.sqrt(total)
+        gathered[: len(tokens)] += self._dense_per_word(tokens)[:, needed]
         # a column named "a+b" is the mean of columns a and b (French toxicity)
         per_unit = np.column_stack(
             [np.mean([gathered[:, needed.index(self.column(part))] for part in c.split("+")], axis=0) for c in columns]
@@ -119,6 +149,18 @@ class LinearModels:
                     seen.add(label)
                     ranked.append((label, w))
             out.append(ranked)
+        return out
+
+    def _dense_per_word(self, tokens: list[str]) -> np.ndarray:
+        """``(len(tokens), k)``: each word's share of the dense score (its vector's score over the known words)."""
+        out = np.zeros((len(tokens), len(self.columns)), dtype=np.float32)
+        if self.dense is None or self.vectors is None:
+            return out
+        rows = [(j, self.vectors.index.get(tok)) for j, tok in enumerate(tokens)]
+        known = [(j, r) for j, r in rows if r is not None]
+        if known:
+            at = np.asarray([j for j, _ in known])
+            out[at] = (self.vectors.matrix[[r for _, r in known]] @ self.dense) / len(known)
         return out
 
     def _rows(self, units: list[tuple[str, tuple[int, ...]]]) -> np.ndarray:

@@ -119,7 +119,7 @@ def score_messages(
         tokens: list[list[str]] = []
         shapes: list[list[str]] = []
         idx, values, off = batch_features(sub, tokens, shapes)
-        logits = models.logits_from_features(idx, values, off)
+        logits = models.logits_from_features(idx, values, off, tokens)
         french = np.asarray([langs[i] == "fr" for i in covered])
         spam_logit = logits[:, SPAM]
         tox_logit = toxicity_logit(logits, french)

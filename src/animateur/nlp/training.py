@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from animateur.nlp.features import N_BUCKETS, batch_features
+from animateur.nlp.embeddings import WordVectors
+from animateur.nlp.features import N_BUCKETS, batch_features, normalize, tokenize
 
 YOUTUBE_VIDEOS = ("01-psy", "04-katyperry", "07-lmfao")
 TOXIC_LABELS = frozenset({"offensive", "abusive", "hateful"})
@@ -135,17 +136,27 @@ def featurize(texts: Sequence[str]) -> sp.csr_matrix:
     return sp.csr_matrix((values, idx, off), shape=(len(texts), N_BUCKETS))
 
 
+def dense_features(texts: Sequence[str], vectors: WordVectors) -> np.ndarray:
+    """Each message's mean word vector, as used at inference."""
+    return vectors.mean_vectors([tokenize(normalize(t)) for t in texts])
+
+
 # ---------------------------------------------------------------- training
 
 
 @dataclass
 class Trained:
-    """One linear output: weights over the hashed features, intercept (threshold folded in)."""
+    """One linear output: weights over the hashed features (and the dense word-vector mean), intercept.
+
+    The decision threshold is folded into the intercept.
+    """
 
     coef: np.ndarray
     intercept: float
     threshold: float
     c: float = 1.0
+    dense_coef: np.ndarray | None = None
+    dense_scale: float = 0.0
 
 
 def _logit(p: float) -> float:
@@ -163,23 +174,45 @@ def nb_ratios(X: sp.csr_matrix, y: np.ndarray, weights: np.ndarray, alpha: float
     return np.log((pos / pos.sum()) / (neg / neg.sum())).astype(np.float64)
 
 
-def _fit_binary(X: sp.csr_matrix, y: np.ndarray, weights: np.ndarray, c: float) -> tuple[np.ndarray, float]:
+Fit = tuple[np.ndarray, float, np.ndarray | None]
+
+
+def _fit_binary(
+    X: sp.csr_matrix,
+    y: np.ndarray,
+    weights: np.ndarray,
+    c: float,
+    dense: np.ndarray | None = None,
+    dense_scale: float = 0.0,
+) -> Fit:
     """NB-LR: logistic regression over features scaled by their NB log-count ratios.
 
     The scaling is folded back into the weights (``coef * r``), so the result is
     an ordinary linear model over the same hashed features: inference is unchanged.
+    ``dense`` (each message's mean word vector) is appended, times ``dense_scale``,
+    without NB scaling (its values are signed); the scale is folded back too.
     """
     from sklearn.linear_model import LogisticRegression
 
     ratios = nb_ratios(X, y, weights)
+    Z = X @ sp.diags(ratios)
+    use_dense = dense is not None and dense_scale > 0
+    if dense is not None and use_dense:
+        Z = sp.hstack([Z, sp.csr_matrix(dense * dense_scale)], format="csr")
     model = LogisticRegression(C=c, solver="liblinear", class_weight="balanced", max_iter=3000)
-    model.fit(X @ sp.diags(ratios), y, sample_weight=weights)
-    return model.coef_[0] * ratios, float(model.intercept_[0])
+    model.fit(Z, y, sample_weight=weights)
+    coef = model.coef_[0]
+    n = X.shape[1]
+    dense_coef = coef[n:] * dense_scale if use_dense else None
+    return coef[:n] * ratios, float(model.intercept_[0]), dense_coef
 
 
-def _linear_prob(model: tuple[np.ndarray, float], X: sp.csr_matrix) -> np.ndarray:
-    coef, intercept = model
-    return 1.0 / (1.0 + np.exp(-np.clip(X @ coef + intercept, -30, 30)))
+def _linear_prob(model: Fit, X: sp.csr_matrix, dense: np.ndarray | None = None) -> np.ndarray:
+    coef, intercept, dense_coef = model
+    z = X @ coef + intercept
+    if dense_coef is not None and dense is not None:
+        z = z + dense @ dense_coef
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
 
 THRESHOLDS = np.round(np.arange(0.1, 0.91, 0.02), 2)
@@ -193,8 +226,11 @@ def _choose(
     macro: bool,
     tuned: np.ndarray,
     splits: list[tuple[np.ndarray, np.ndarray]],
-) -> tuple[float, float, float]:
-    """(C, threshold, CV score) maximising (macro-)F1 of out-of-fold predictions on the ``tuned`` rows.
+    dense: np.ndarray | None = None,
+    dense_scales: Sequence[float] = (0.0,),
+    log=None,
+) -> tuple[float, float, float, float]:
+    """(C, dense scale, threshold, CV score) maximising (macro-)F1 of out-of-fold predictions on ``tuned`` rows.
 
     Everything is chosen on the training data only: each split trains on its first
     indices and predicts its second ones (the rows outside ``tuned`` are always
@@ -202,17 +238,27 @@ def _choose(
     """
     from sklearn.metrics import f1_score
 
-    best = (cs[0], 0.5, -1.0)
-    for c in cs:
-        probs = np.full(len(y), np.nan)
-        for train, test in splits:
-            probs[test] = _linear_prob(_fit_binary(X[train], y[train], weights[train], c), X[test])
-        sel = tuned & ~np.isnan(probs)
-        for t in THRESHOLDS:
-            score = f1_score(y[sel], probs[sel] > t, average="macro" if macro else "binary")
-            if score > best[2]:
-                best = (c, float(t), float(score))
+    best = (cs[0], 0.0, 0.5, -1.0)
+    for scale in dense_scales if dense is not None else (0.0,):
+        for c in cs:
+            probs = np.full(len(y), np.nan)
+            for train, test in splits:
+                fit = _fit_binary(X[train], y[train], weights[train], c, _rows(dense, train), scale)
+                probs[test] = _linear_prob(fit, X[test], _rows(dense, test))
+            sel = tuned & ~np.isnan(probs)
+            scores = [
+                f1_score(y[sel], probs[sel] > t, average="macro" if macro else "binary") for t in THRESHOLDS
+            ]
+            k = int(np.argmax(scores))
+            if log:
+                log(f"    CV C={c} dense={scale}: {scores[k]:.4f} at threshold {THRESHOLDS[k]}")
+            if scores[k] > best[3]:
+                best = (c, scale, float(THRESHOLDS[k]), float(scores[k]))
     return best
+
+
+def _rows(dense: np.ndarray | None, ids: np.ndarray) -> np.ndarray | None:
+    return None if dense is None else dense[ids]
 
 
 def _kfold(y: np.ndarray, tuned: np.ndarray, folds: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -235,6 +281,9 @@ def train_binary(
     tune_on: Sequence[int] = (0,),
     folds: int = 3,
     by_part: bool = False,
+    vectors: WordVectors | None = None,
+    dense_scales: Sequence[float] = (0.0,),
+    log=None,
 ) -> Trained:
     """NB-LR on weighted datasets; C and the decision threshold are chosen by cross-validation.
 
@@ -248,29 +297,42 @@ def train_binary(
     part_of = np.concatenate([np.full(len(ds), k) for k, (ds, _) in enumerate(parts)])
     tuned = np.isin(part_of, list(tune_on))
     X = featurize(texts)
+    dense = dense_features(texts, vectors) if vectors is not None else None
     if by_part:
         splits = [(np.flatnonzero(part_of != k), np.flatnonzero(part_of == k)) for k in tune_on]
     else:
         splits = _kfold(y, tuned, folds)
-    c, threshold, _score = _choose(X, y, w, cs, macro, tuned, splits)
-    coef, intercept = _fit_binary(X, y, w, c)
-    return Trained(coef.astype(np.float32), intercept - _logit(threshold), threshold, c)
+    c, scale, threshold, _score = _choose(X, y, w, cs, macro, tuned, splits, dense, dense_scales, log)
+    coef, intercept, dense_coef = _fit_binary(X, y, w, c, dense, scale)
+    return Trained(
+        coef.astype(np.float32),
+        intercept - _logit(threshold),
+        threshold,
+        c,
+        None if dense_coef is None else dense_coef.astype(np.float32),
+        scale,
+    )
 
 
 SPAM_SMS_WEIGHT = 0.1
 
 
-def train_spam(videos: Sequence[Dataset], sms: Dataset) -> Trained:
+# the weights of the mean word vector tried by cross-validation (0: without it)
+DENSE_SCALES = (0.0, 1.0)
+
+
+def train_spam(videos: Sequence[Dataset], sms: Dataset, vectors: WordVectors | None = None, log=None) -> Trained:
     """YouTube comments, plus SMS with a low weight (another medium, same tricks).
 
-    C and the threshold come from leave-one-video-out CV among the training videos
-    (the SMS are always trained on and never scored).
+    C, the dense scale and the threshold come from leave-one-video-out CV among
+    the training videos (the SMS are always trained on and never scored).
     """
     parts = [*((v, 1.0) for v in videos), (sms, SPAM_SMS_WEIGHT)]
     by_part = len(videos) > 1
     return train_binary(
-        parts, cs=(10.0, 30.0, 100.0), macro=False, tune_on=range(len(videos)), by_part=by_part
-    )
+        parts, cs=(10.0, 30.0, 100.0), macro=False, tune_on=range(len(videos)), by_part=by_part,
+        vectors=vectors, dense_scales=DENSE_SCALES, log=log,
+    )  # fmt: skip
 
 
 def toxicity_parts(data: Path, olid: Dataset, small: bool = False) -> list[tuple[Dataset, float]]:
@@ -298,19 +360,37 @@ def toxicity_fr_parts(data: Path, mlma_fr: Dataset) -> list[tuple[Dataset, float
 
 
 def train_toxicity(
-    parts: Sequence[tuple[Dataset, float]], folds: int = 3, cs: Sequence[float] = (5.0, 20.0)
+    parts: Sequence[tuple[Dataset, float]],
+    folds: int = 3,
+    cs: Sequence[float] = (5.0, 20.0),
+    vectors: WordVectors | None = None,
+    dense_scales: Sequence[float] = DENSE_SCALES,
+    log=None,
 ) -> Trained:
-    return train_binary(parts, cs=cs, macro=True, folds=folds)
+    return train_binary(parts, cs=cs, macro=True, folds=folds, vectors=vectors, dense_scales=dense_scales, log=log)
 
 
 def train_toxicity_fr(
-    parts: Sequence[tuple[Dataset, float]], folds: int = 5, cs: Sequence[float] = (1.0, 5.0)
+    parts: Sequence[tuple[Dataset, float]],
+    folds: int = 5,
+    cs: Sequence[float] = (1.0, 5.0),
+    vectors: WordVectors | None = None,
+    dense_scales: Sequence[float] = DENSE_SCALES,
+    log=None,
 ) -> Trained:
-    return train_binary(parts, cs=cs, macro=True, folds=folds)
+    return train_binary(parts, cs=cs, macro=True, folds=folds, vectors=vectors, dense_scales=dense_scales, log=log)
 
 
-def train_sentiment(parts: Sequence[Dataset], cs: Sequence[float] = (3.0, 10.0)) -> tuple[np.ndarray, np.ndarray]:
-    """Multinomial logistic regression: coefficients (3, N_BUCKETS) and intercepts (3,); C by 3-fold CV."""
+Sentiment = tuple[np.ndarray, np.ndarray, np.ndarray | None]
+
+
+def train_sentiment(
+    parts: Sequence[Dataset], cs: Sequence[float] = (3.0, 10.0), vectors: WordVectors | None = None
+) -> Sentiment:
+    """Multinomial logistic regression: coefficients (3, N_BUCKETS), intercepts (3,), dense (3, D) or None.
+
+    C by 3-fold CV; the mean word vector, when given, is appended as it is.
+    """
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import f1_score
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -318,6 +398,8 @@ def train_sentiment(parts: Sequence[Dataset], cs: Sequence[float] = (3.0, 10.0))
     texts = [t for ds in parts for t in ds.texts]
     y = np.asarray([label for ds in parts for label in ds.labels])
     X = featurize(texts)
+    if vectors is not None:
+        X = sp.hstack([X, sp.csr_matrix(dense_features(texts, vectors))], format="csr")
     folds = StratifiedKFold(3, shuffle=True, random_state=7)
     scores = {
         c: f1_score(y, cross_val_predict(LogisticRegression(C=c, max_iter=3000), X, y, cv=folds), average="macro")
@@ -325,20 +407,23 @@ def train_sentiment(parts: Sequence[Dataset], cs: Sequence[float] = (3.0, 10.0))
     }
     model = LogisticRegression(C=max(scores, key=scores.__getitem__), max_iter=3000)
     model.fit(X, y)
-    return model.coef_.astype(np.float32), model.intercept_.astype(np.float32)
+    coef = model.coef_.astype(np.float32)
+    dense = coef[:, N_BUCKETS:] if vectors is not None else None
+    return coef[:, :N_BUCKETS], model.intercept_.astype(np.float32), dense
 
 
 def assemble(
     spam: Trained,
     toxicity: Trained,
     toxicity_fr: Trained,
-    sentiment: tuple[np.ndarray, np.ndarray],
+    sentiment: Sentiment,
     meta: dict,
+    vectors: WordVectors | None = None,
 ):
     """The ``LinearModels`` that ``animateur.nlp`` loads (column order: see ``animateur.nlp.models``)."""
     from animateur.nlp.models import COLUMNS, LinearModels
 
-    coef, intercepts = sentiment
+    coef, intercepts, senti_dense = sentiment
     weights = np.column_stack([spam.coef, toxicity.coef, toxicity_fr.coef, *coef]).astype(np.float32)
     thresholds = {
         "spam": spam.threshold,
@@ -346,9 +431,19 @@ def assemble(
         "toxicity_fr": toxicity_fr.threshold,
     }
     chosen_c = {"spam": spam.c, "toxicity": toxicity.c, "toxicity_fr": toxicity_fr.c}
-    meta = {**meta, "thresholds": thresholds, "C": chosen_c, "model": "NB-LR (log-count ratios folded in)"}
+    scales = {"spam": spam.dense_scale, "toxicity": toxicity.dense_scale, "toxicity_fr": toxicity_fr.dense_scale}
+    meta = {
+        **meta, "thresholds": thresholds, "C": chosen_c, "dense_scale": scales,
+        "model": "NB-LR (log-count ratios folded in) + mean word vector",
+    }  # fmt: skip
     all_intercepts = np.asarray([spam.intercept, toxicity.intercept, toxicity_fr.intercept, *intercepts])
-    return LinearModels(COLUMNS, weights, all_intercepts, meta)
+    dense = None
+    if vectors is not None:
+        zero = np.zeros(vectors.dims, dtype=np.float32)
+        columns = [t.dense_coef if t.dense_coef is not None else zero for t in (spam, toxicity, toxicity_fr)]
+        columns += list(senti_dense) if senti_dense is not None else [zero] * 3
+        dense = np.column_stack(columns).astype(np.float32)
+    return LinearModels(COLUMNS, weights, all_intercepts, meta, dense, vectors if dense is not None else None)
 
 
 # ---------------------------------------------------------------- recipes
@@ -358,38 +453,68 @@ def _print(*_args: object) -> None:
     return None
 
 
+def vocabulary_texts(data: Path, mlma_fr: Dataset) -> list[str]:
+    """The texts whose words get a vector: the training texts of the toxicity and sentiment models, and the SMS.
+
+    Never the YouTube comments (each video is held out in turn), nor a
+    validation split or the French held-out part.
+    """
+    sets = [
+        read_sms(data), read_olid(data, "train"), read_davidson(data), read_mlma(data, "en"), mlma_fr,
+        read_sentiment(data, "french", "train"), read_sentiment(data, "english", "train"),
+    ]  # fmt: skip
+    return [t for ds in sets for t in ds.texts]
+
+
+# words seen twice or more in the vocabulary texts; 128 principal components
+VOCABULARY_MIN_COUNT = 2
+VECTOR_DIMS = 128
+
+
+def word_vectors(data: Path, mlma_fr: Dataset, cache: Path | None = None, log=_print) -> WordVectors:
+    """Distil the word vectors (needs the ``train`` extra: torch and the packaged sentence model)."""
+    try:
+        from animateur.nlp import distill
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise SystemExit(f"word vectors need the training extra (pip install -e '.[train]'): {exc}") from exc
+    words = distill.vocabulary(vocabulary_texts(data, mlma_fr), VOCABULARY_MIN_COUNT, max_words=60_000)
+    log(f"word vectors: {len(words)} words")
+    return distill.distill(words, VECTOR_DIMS, cache, log)
+
+
+TextModels = tuple[Trained, Trained, Sentiment, WordVectors | None]
+
+
 def train_text_models(
-    data: Path, mlma_fr: Dataset, log=_print, small: bool = False
-) -> tuple[Trained, Trained, tuple[np.ndarray, np.ndarray]]:
-    """Toxicity (en, fr) and sentiment: they do not depend on the spam split."""
+    data: Path, mlma_fr: Dataset, log=_print, small: bool = False, cache: Path | None = None
+) -> TextModels:
+    """Word vectors, toxicity (en, fr) and sentiment: they do not depend on the spam split."""
+    vectors = word_vectors(data, mlma_fr, cache, log)
     log("toxicity en: OLID train + Davidson + MLMA en")
     folds = 2 if small else 3  # the quick benchmark tunes thresholds on 2 folds
     # the quick benchmark tries one C for English toxicity (the full run chooses among two)
     tox_cs = (20.0,) if small else (5.0, 20.0)
-    tox = train_toxicity(toxicity_parts(data, read_olid(data, "train"), small), folds=folds, cs=tox_cs)
+    tox = train_toxicity(
+        toxicity_parts(data, read_olid(data, "train"), small), folds=folds, cs=tox_cs, vectors=vectors, log=log
+    )
     log("toxicity fr: MLMA fr + everyday French tweets")
-    tox_fr = train_toxicity_fr(toxicity_fr_parts(data, mlma_fr), folds=folds if small else 5)
+    tox_fr = train_toxicity_fr(toxicity_fr_parts(data, mlma_fr), folds=folds if small else 5, vectors=vectors, log=log)
     log("sentiment: tweets fr + en")
-    senti = train_sentiment([read_sentiment(data, lang, "train") for lang in ("french", "english")])
-    return tox, tox_fr, senti
+    senti = train_sentiment([read_sentiment(data, lang, "train") for lang in ("french", "english")], vectors=vectors)
+    return tox, tox_fr, senti, vectors
 
 
-def train_all(
-    data: Path,
-    held_out_video: str | None,
-    text_models: tuple[Trained, Trained, tuple[np.ndarray, np.ndarray]],
-    log=_print,
-):
+def train_all(data: Path, held_out_video: str | None, text_models: TextModels, log=_print):
     """Models trained on everything allowed except one YouTube video (and what text_models left out)."""
     videos = [read_youtube(data, v) for v in YOUTUBE_VIDEOS if v != held_out_video]
     log(f"spam: {sum(len(v) for v in videos)} YouTube comments + SMS")
-    spam = train_spam(videos, read_sms(data))
-    tox, tox_fr, senti = text_models
-    return assemble(spam, tox, tox_fr, senti, {"held_out_video": held_out_video})
+    tox, tox_fr, senti, vectors = text_models
+    spam = train_spam(videos, read_sms(data), vectors, log)
+    return assemble(spam, tox, tox_fr, senti, {"held_out_video": held_out_video}, vectors)
 
 
-def train_shipped(data: Path, log=_print):
-    models = train_all(data, None, train_text_models(data, read_mlma(data, "fr"), log), log)
+def train_shipped(data: Path, log=_print, cache: Path | None = None):
+    models = train_all(data, None, train_text_models(data, read_mlma(data, "fr"), log, cache=cache), log)
     models.meta["trained_on"] = [
         "spam/youtube (3 videos)", "spam/sms", "toxicity/olid train", "toxicity/davidson",
         "toxicity/mlma fr+en", "sentiment/tweets fr+en train",
@@ -411,7 +536,9 @@ def binary_figures(y: Sequence[int], p: np.ndarray) -> dict[str, float]:
     }
 
 
-def evaluate(data: Path, log=_print, videos: Sequence[str] = YOUTUBE_VIDEOS, small: bool = False) -> dict:
+def evaluate(
+    data: Path, log=_print, videos: Sequence[str] = YOUTUBE_VIDEOS, small: bool = False, cache: Path | None = None
+) -> dict:
     """Held-out figures of the recipe (trained on train splits only).
 
     Returns {"spam": {video: figures}, "toxicity_en", "toxicity_fr", "sentiment",
@@ -421,7 +548,7 @@ def evaluate(data: Path, log=_print, videos: Sequence[str] = YOUTUBE_VIDEOS, sma
 
     mlma_train, mlma_test = split_holdout(read_mlma(data, "fr"))
     out: dict = {"spam": {}, "models": {}}
-    text_models = train_text_models(data, mlma_train, log, small)
+    text_models = train_text_models(data, mlma_train, log, small, cache)
     models = None
     for video in videos:
         models = train_all(data, video, text_models, log)
