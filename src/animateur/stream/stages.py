@@ -351,7 +351,6 @@ def _known_parents(batch: list[Incoming]) -> dict[tuple[int, str], Message]:
 def _link_parents(items: list[Incoming], by_key: dict[tuple[int, str], Message]) -> None:
     # The keys written straight into the instances, the parent cached as `message.parent = parent`
     # would: that descriptor costs more than the rest of the loop.
-    cache_parent = Message.parent.field.set_cached_value
     for item in items:
         message = item.message
         assert message is not None
@@ -366,7 +365,7 @@ def _link_parents(items: list[Incoming], by_key: dict[tuple[int, str], Message])
             state["parent_id"] = None
             state["thread_root_id"] = message.id
             parent = None
-        cache_parent(message, parent)
+        _cache_related(message, "parent", parent)
 
 
 def _insert_new(pending: list[Incoming], by_key: dict[tuple[int, str], Message]) -> None:
@@ -455,14 +454,14 @@ def _new_message(item: Incoming, now: datetime) -> Message:
     }
     values.update(_filled(item, values))
     message = _instance(Message, values)
-    Message.channel.field.set_cached_value(message, item.channel)
+    _cache_related(message, "channel", item.channel)
     if item.identity is not None:
-        Message.author.field.set_cached_value(message, item.identity)
+        _cache_related(message, "author", item.identity)
     return message
 
 
 def _instance(model: type[M], values: dict[str, Any]) -> M:
-    """A new instance from values by attname (defaults for the others).
+    """A new instance from values by attname (defaults for the others; no other key is allowed).
 
     What Model.__init__ leaves, written straight into the instance: its call sets each field
     through a descriptor and costs as much as the rest of a message's store. Models with
@@ -472,11 +471,15 @@ def _instance(model: type[M], values: dict[str, Any]) -> M:
         signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
     ):
         return model(*[values[f.attname] if f.attname in values else f.get_default() for f in _fields(model)])
+    constant, fresh = _defaults(model)
     instance = model.__new__(model)
     instance._state = ModelState()
     state = instance.__dict__
-    for attname, default in _defaults(model):
-        state[attname] = values[attname] if attname in values else default()
+    state.update(constant)
+    for attname, default in fresh:
+        if attname not in values:
+            state[attname] = default()
+    state.update(values)
     return instance
 
 
@@ -486,8 +489,17 @@ def _fields(model: type[Model]) -> tuple[Field, ...]:
 
 
 @functools.cache
-def _defaults(model: type[Model]) -> tuple[tuple[str, Callable[[], Any]], ...]:
-    return tuple((f.attname, f.get_default) for f in _fields(model))
+def _defaults(model: type[Model]) -> tuple[dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...]]:
+    """The model's defaults that are the same value every time, and those made anew (a dict, a list)."""
+    fields = _fields(model)
+    fresh = tuple((f.attname, f.get_default) for f in fields if f.has_default() and callable(f.default))
+    made = {attname for attname, _ in fresh}
+    return {f.attname: f.get_default() for f in fields if f.attname not in made}, fresh
+
+
+def _cache_related(instance: Model, name: str, value: Model | None) -> None:
+    """What `instance.<name> = value` caches, without the descriptor (the key is set by the caller)."""
+    instance._state.fields_cache[name] = value
 
 
 def _create_identities(batch: list[Incoming], now: datetime) -> None:
@@ -534,8 +546,8 @@ def _create_identities(batch: list[Incoming], now: datetime) -> None:
                 "created_at": now,
             },
         )
-        Identity.channel.field.set_cached_value(identity, item.channel)
-        Identity.member.field.set_cached_value(identity, member)  # keyed below, with the new members
+        _cache_related(identity, "channel", item.channel)
+        _cache_related(identity, "member", member)  # keyed below, with the new members
         identities.append(identity)
     try:
         with transaction.atomic():
