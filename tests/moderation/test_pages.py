@@ -63,7 +63,8 @@ def test_watched_words_are_added_and_removed_through_the_page(workspace, client_
     page = client.get("/app/moderation/words/", {"try": "Quelle ARNAQUE"}).content.decode()
     assert "<mark>ARNAQUE</mark>" in page
     duplicate = client.post("/app/moderation/words/", {"pattern": "ARNAQ*", "action": "require_approval"})
-    assert "already watched" in duplicate.content.decode() and WatchedWord.objects.count() == 1
+    assert "« ARNAQ* » est déjà surveillé avec cette action" in duplicate.content.decode()
+    assert WatchedWord.objects.count() == 1
     client.post(f"/app/moderation/words/{word.pk}/delete/")
     assert not WatchedWord.objects.exists()
 

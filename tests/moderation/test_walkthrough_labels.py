@@ -167,3 +167,24 @@ def test_the_dry_run_punctuates_each_language_its_own_way(workspace, client_as, 
     english = visible_text(client.get(f"/app/moderation/rules/{rule.pk}/dry-run/").content.decode())
     assert "Pending: 1" in english and "Ana: Le service est lent" in english
     assert "Pending : 1" not in english
+
+
+def test_a_watched_word_is_refused_twice_whatever_its_case_and_accents(workspace, client_as):
+    client = client_as(workspace, Role.MANAGER)
+    client.post("/app/moderation/words/", {"pattern": "débile", "action": "require_approval", "value": ""})
+    for same in ("DÉBILE", "debile", "d3bile"):
+        page = client.post("/app/moderation/words/", {"pattern": same, "action": "require_approval"})
+        assert f"« {same} » est déjà surveillé avec cette action" in page.content.decode()
+    assert WatchedWord.objects.count() == 1
+    # Another action on the same word is a different entry, as before.
+    client.post("/app/moderation/words/", {"pattern": "DÉBILE", "action": "flag"})
+    assert WatchedWord.objects.count() == 2
+
+
+def test_watched_word_mistakes_are_explained_in_french(workspace, client_as):
+    client = client_as(workspace, Role.MANAGER)
+    label = client.post("/app/moderation/words/", {"pattern": "promo", "action": "label", "value": ""})
+    assert "l’action Libellé a besoin d’un libellé" in label.content.decode()
+    stars = client.post("/app/moderation/words/", {"pattern": "***", "action": "flag"})
+    assert "un mot a besoin d’au moins une lettre en plus de *" in stars.content.decode()
+    assert not WatchedWord.objects.exists()

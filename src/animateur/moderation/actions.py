@@ -71,9 +71,12 @@ def do_add_watched_word(
         raise ActionError(str(exc)) from None
     value = (value or "").strip()
     if action in (WordAction.LABEL, WordAction.REPLACE) and not value and action == WordAction.LABEL:
-        raise ActionError("the label action needs a label")
-    if WatchedWord.objects.filter(workspace=workspace, pattern__iexact=pattern, action=action).exists():
-        raise ActionError(f"« {pattern} » is already watched with this action")
+        raise ActionError(_("the label action needs a label"))
+    # The same word as matching sees it: case, accents and leetspeak aside (« DÉBILE » is « debile »).
+    folded = matching.fold(pattern)
+    watched = WatchedWord.objects.filter(workspace=workspace, action=action).values_list("pattern", flat=True)
+    if any(matching.fold(other) == folded for other in watched):
+        raise ActionError(_("« %(pattern)s » is already watched with this action") % {"pattern": pattern})
     with transaction.atomic():
         word = WatchedWord.objects.create(
             workspace=workspace, pattern=pattern, action=action, value=value[:200], created_by=_user(actor)

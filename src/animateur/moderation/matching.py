@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from django.utils.translation import gettext
+
 LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 CENSOR_CHAR = "■"
 
@@ -56,11 +58,11 @@ def validate_pattern(pattern: str) -> str:
     """The cleaned pattern, or ValueError naming the problem."""
     cleaned = " ".join((pattern or "").split())
     if not cleaned:
-        raise ValueError("empty pattern")
+        raise ValueError(gettext("a word or phrase is needed"))
     if not fold(cleaned).replace("*", "").strip():
-        raise ValueError("a pattern needs at least one letter besides wildcards")
+        raise ValueError(gettext("a word needs at least one letter besides the *"))
     if len(cleaned) > 200:
-        raise ValueError("a pattern is at most 200 characters long")
+        raise ValueError(gettext("a word or phrase is at most 200 characters long"))
     return cleaned
 
 
