@@ -140,6 +140,14 @@ def test_a_rule_form_mistake_is_explained_in_french_and_nothing_is_saved(workspa
     hours = {**form, "c0_field": "hour", "c0_op": "between", "c0_value": "soir"}
     page = visible_text(client.post("/app/moderation/rules/new/", hours).content.decode())
     assert "heure de la journée : donnez deux heures, comme 22-6" in page
+    label = {**form, "c0_field": "text", "c0_op": "contains", "c0_value": "promo", "a0_type": "label"}
+    page = visible_text(client.post("/app/moderation/rules/new/", label).content.decode())
+    assert "l’action « étiqueter » a besoin d’une valeur" in page
+    no_action = {**form, "c0_field": "text", "c0_op": "contains", "c0_value": "promo", "a0_type": ""}
+    page = visible_text(client.post("/app/moderation/rules/new/", no_action).content.decode())
+    assert "une règle a besoin d’au moins une action" in page
+    page = visible_text(client.post("/app/moderation/rules/new/", form).content.decode())
+    assert "une règle a besoin d’au moins une condition" in page
     assert not Rule.objects.exists()
 
 

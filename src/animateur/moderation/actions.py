@@ -121,7 +121,7 @@ def clean_rule(data: dict[str, Any]) -> dict[str, Any]:
     except ConditionError as exc:
         raise ActionError(str(exc)) from None
     if not conditions:
-        raise ActionError("a rule needs at least one condition")
+        raise ActionError(_("a rule needs at least one condition"))
     try:
         actions = clean_actions(data.get("actions") or [])
     except ValueError as exc:

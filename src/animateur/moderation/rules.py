@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from animateur.moderation.conditions import Subject, matches
@@ -112,12 +113,12 @@ def clean_actions(actions: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         if kind not in ACTION_TYPES:
             raise ValueError(f"unknown action {kind!r}")
         if kind in NEEDS_VALUE and not value:
-            raise ValueError(f"the action {kind} needs a value")
+            raise ValueError(gettext("the action « %(action)s » needs a value") % {"action": ACTION_TYPES[kind]})
         if kind == "webhook":
             from animateur.moderation.webhooks import check_url
 
             value = check_url(value)
         cleaned.append({"type": kind, "value": value} if kind in NEEDS_VALUE else {"type": kind})
     if not cleaned:
-        raise ValueError("a rule needs at least one action")
+        raise ValueError(gettext("a rule needs at least one action"))
     return cleaned
