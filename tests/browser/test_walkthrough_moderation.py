@@ -73,6 +73,13 @@ def test_a_moderator_watches_a_word_tries_it_dry_runs_a_rule_and_hides_a_held_co
     expect(item.locator(".reason-watched-word .action")).to_have_text("→ retenir")
     expect(item.locator(".reason-first-comment")).to_contain_text("premier commentaire de cet auteur")
     expect(item.locator(".meta .trust")).to_have_text("nouveau")
+    # Its own page: the note for the manager is a field one can type in, not a sliver among the buttons.
+    item.locator(".meta a").first.click()
+    note = page.get_by_label("Note pour le responsable")
+    assert note.bounding_box()["width"] >= 250
+    assert note.evaluate("element => getComputedStyle(element).borderRadius") != "0px"  # styled as the other fields
+    page.go_back()
+    item = page.locator(".mod-item", has_text=RUDE)
     item.get_by_role("button", name="Rejeter").click()
     expect(page.get_by_text("1 élément masqué.")).to_be_visible()
     assert Message.objects.get(text=RUDE).visibility == Visibility.HIDDEN
