@@ -47,6 +47,7 @@ import numpy as np  # noqa: E402
 
 from animateur.nlp import WorkspaceAdapter, score_messages  # noqa: E402
 from animateur.nlp import training as T  # noqa: E402
+from animateur.nlp.language import warm_up  # noqa: E402
 
 SPAM_KEYWORDS = (
     "check out", "check my", "subscribe", "my channel", "http", "www", ".com", "free", "win ", "click",
@@ -102,7 +103,8 @@ def replay(data: Path, video: str, models) -> dict:
 
 def throughput(texts: list[str], fn, repeat: int = 1) -> float:
     """Messages per CPU second of this process, pinned to one core (robust to other load on the machine)."""
-    fn(texts[:50])  # warm up (loads models, builds detectors)
+    warm_up()  # every language model loaded, as a worker does at start-up
+    fn(texts[:50])  # warm up (loads the scoring models, fills the caches)
     started = time.process_time()
     for _ in range(repeat):
         for i in range(0, len(texts), 256):
