@@ -74,6 +74,24 @@ def test_testing_the_connection_names_the_cause(workspace, replay):
     assert down.value.cause == "unreachable"
 
 
+ONE_ENTRY_FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>Solo</title><link>https://example.org/</link>
+<description>d</description><item><title>Only</title><link>https://example.org/only</link><guid>only-1</guid></item>
+</channel></rss>"""
+
+
+def test_the_connection_test_counts_entries_in_the_singular_and_plural_of_each_language(workspace, replay):
+    from django.utils import translation
+
+    replay.add("GET", "/one", body=ONE_ENTRY_FEED, headers={"content-type": "application/rss+xml"})
+    replay.add("GET", "/three", body=FEED)
+    one = connector_for(feed_channel(workspace, replay.base + "/one"))
+    three = connector_for(feed_channel(workspace, replay.base + "/three"))
+    assert one.test_connection() == "Flux « Solo » avec 1 entrée"
+    with translation.override("en"):
+        assert one.test_connection() == "Feed “Solo” with 1 entry"
+        assert three.test_connection() == "Feed “Theme Preview” with 3 entries"
+
+
 def test_private_addresses_are_refused_unless_allowed(workspace, replay, settings):
     settings.ALLOW_PRIVATE_URLS = False
     replay.add("GET", "/feed", body=FEED)

@@ -15,7 +15,7 @@ from typing import Any
 import feedparser
 from django import forms
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from animateur.channels import safe_http
@@ -134,7 +134,10 @@ class FeedConnector(Connector):
     def test_connection(self) -> str:
         _status, parsed, _cursor = self._get({})
         assert parsed is not None
-        return gettext("Feed “%(title)s” with %(count)d entries") % {
+        count = len(parsed.entries)
+        return ngettext(
+            "Feed “%(title)s” with %(count)d entry", "Feed “%(title)s” with %(count)d entries", count
+        ) % {
             "title": parsed.feed.get("title") or "?",
-            "count": len(parsed.entries),
+            "count": count,
         }
