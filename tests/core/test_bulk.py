@@ -46,6 +46,21 @@ def test_thousands_of_rows_come_back_with_their_ids_in_order_and_their_values_in
     assert AuditEvent.objects.get(pk=ids[1001]).verb == "tests.bulk"
 
 
+def test_rows_without_ids_back_are_all_stored_whatever_their_number(workspace):
+    # Without `returning`, SQLite runs one statement per hundred rows and one for the rest.
+    start = datetime(2024, 3, 31, 0, 30, tzinfo=UTC)
+    for count in (1, 100, 250):
+        verb = f"tests.many.{count}"
+        rows = [
+            (workspace.pk, None, "system:tests", verb, "", str(n), {"n": n}, start + timedelta(seconds=n))
+            for n in range(count)
+        ]
+        assert bulk.insert(AuditEvent, COLUMNS, rows) == []
+        stored = sorted(AuditEvent.objects.filter(verb=verb).values_list("target_id", "data", "created_at"))
+        expected = sorted((str(n), {"n": n}, start + timedelta(seconds=n)) for n in range(count))
+        assert stored == expected
+
+
 def test_a_value_too_long_for_its_column_is_refused_not_cut(workspace, db):
     from django.db import connection
 
