@@ -1,6 +1,18 @@
 """URLs: the team's app under /app/, the API under /api/, and each workspace's public site."""
 
+from django.http import HttpRequest, HttpResponseRedirect
+from django.templatetags.static import static
 from django.urls import include, path
+
+
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """Browsers ask for /favicon.ico whatever the page says; the icon is an SVG among the static files.
+
+    Not permanent, and resolved per request: in production the static file's name carries its
+    content's hash, known only once the files are collected.
+    """
+    return HttpResponseRedirect(static("animateur/favicon.svg"))
+
 
 urlpatterns = [
     path("app/", include("animateur.core.urls")),
@@ -9,5 +21,6 @@ urlpatterns = [
     path("app/moderation/", include("animateur.moderation.urls")),
     path("app/channels/", include("animateur.channels.urls")),
     path("api/", include("animateur.api.urls")),
+    path("favicon.ico", favicon, name="favicon"),
     path("", include("animateur.space.urls")),
 ]
