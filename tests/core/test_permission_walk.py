@@ -26,6 +26,7 @@ PUBLIC_PREFIXES = (
     "core:logout",
     "core:totp_verify",
     "core:totp_setup",
+    "core:account",
     "core:workspaces",
     "core:accept",
     "core:password_reset",

@@ -71,3 +71,16 @@ def errors_sentence(form: forms.BaseForm) -> str:
         field = form.fields.get(name)  # errors of the whole form have no field
         parts.append(f"{field.label}: {text}" if field is not None and field.label else text)
     return "; ".join(parts)
+
+
+class AccountForm(forms.Form):
+    display_name = forms.CharField(
+        label=_("Your name"), max_length=150, required=False
+    )
+    # Each language in its own name, so that someone lost in the other one still finds theirs.
+    language = forms.ChoiceField(
+        label=_("Language of the app"),
+        choices=[("", _("The workspace's language")), ("fr", "Français"), ("en", "English")],
+        required=False,
+    )
+

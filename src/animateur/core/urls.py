@@ -10,6 +10,7 @@ urlpatterns = [
     path("login/", views.TeamLoginView.as_view(), name="login"),
     path("login/2fa/", views.totp_verify, name="totp_verify"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", views.account, name="account"),
     path("account/2fa/", views.totp_setup, name="totp_setup"),
     path("workspaces/", views.workspaces, name="workspaces"),
     path("team/", views.team_page, name="team"),

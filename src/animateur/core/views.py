@@ -13,15 +13,18 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from animateur.core import account as accounts
 from animateur.core import team
 from animateur.core.actions import ActionError
 from animateur.core.decorators import workspace_permission
 from animateur.core.forms import (
     AcceptInvitationForm,
+    AccountForm,
     CodeForm,
     InviteForm,
     LoginForm,
@@ -121,6 +124,32 @@ def totp_setup(request: AuthenticatedRequest) -> HttpResponse:
             "required": team.totp_required_for(user),
         },
     )
+
+
+@login_required
+def account(request: AuthenticatedRequest) -> HttpResponse:
+    """The member's own name and language; the language applies from the next page on."""
+    user = request.user
+    form = AccountForm(
+        request.POST or None, initial={"display_name": user.display_name, "language": user.language}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            accounts.do_update_account(
+                user,
+                display_name=form.cleaned_data["display_name"],
+                language=form.cleaned_data["language"],
+                actor=user,
+            )
+        except ActionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            workspace = getattr(request, "workspace", None)
+            # Said in the language the next page will speak.
+            with translation.override(user.language or (workspace.language if workspace else None) or "fr"):
+                messages.success(request, _("Your account is saved."))
+            return redirect("core:account")
+    return render(request, "core/account.html", {"form": form, "has_totp": team.has_totp(user)})
 
 
 @login_required
