@@ -147,3 +147,46 @@ def test_the_member_page_sanctions_and_lifts_through_forms(workspace, client_as)
     client.post(f"/app/moderation/sanctions/{sanction.pk}/lift/", {"reason": "ok"})
     sanction.refresh_from_db()
     assert not sanction.is_active() and sanction.lift_reason == "ok"
+
+
+def test_a_ban_rejects_the_authors_held_comments_and_they_leave_the_queue(workspace, client_as):
+    from animateur.moderation.models import ReviewItem
+
+    held = [post(workspace, f"Achetez mes montres n°{n}", email="troll@example.org") for n in (1, 2)]
+    other = post(workspace, "Une vraie question sur le programme", email="curieuse@example.org")
+    assert all(m.visibility == Visibility.PENDING for m in [*held, other])
+    client = client_as(workspace, Role.MODERATOR)
+    queue = client.get("/app/moderation/").content.decode()
+    assert "Achetez mes montres n°1" in queue and "Une vraie question" in queue
+    member = held[0].author.member
+    answer = client.post(
+        f"/app/moderation/members/{member.pk}/sanction/", {"kind": "ban", "reason": "spam répété"}, follow=True
+    )
+    assert "Bannissement enregistré : 2 messages retenus de cet auteur ont été rejetés." in answer.content.decode()
+    queue = client.get("/app/moderation/").content.decode()
+    assert "Achetez mes montres" not in queue and "Une vraie question" in queue
+    for message in held:
+        message.refresh_from_db()
+        assert message.visibility == Visibility.HIDDEN
+        assert message.review_item.status == ReviewItem.Status.REJECTED
+        assert message.review_item.resolved_by == client.user
+    assert AuditEvent.objects.filter(verb="moderation.reject", actor=f"user:{client.user.pk}").count() == 2
+    other.refresh_from_db()
+    assert other.visibility == Visibility.PENDING and other.review_item.status == ReviewItem.Status.PENDING
+
+
+def test_a_ban_with_nothing_held_says_so_and_a_mute_keeps_held_comments_held(workspace, client_as):
+    from animateur.moderation.models import ReviewItem
+
+    client = client_as(workspace, Role.MODERATOR)
+    quiet = post(workspace, "Déjà publié", email="calme@example.org", source_visibility="visible").author.member
+    answer = client.post(f"/app/moderation/members/{quiet.pk}/sanction/", {"kind": "ban", "reason": "x"}, follow=True)
+    assert "Bannissement enregistré : 0 message retenu de cet auteur a été rejeté." in answer.content.decode()
+    held = post(workspace, "Ce débat me fâche", email="vif@example.org")
+    answer = client.post(
+        f"/app/moderation/members/{held.author.member.pk}/sanction/", {"kind": "mute", "reason": "ton"}, follow=True
+    )
+    assert "Sanction enregistrée." in answer.content.decode()
+    held.refresh_from_db()
+    assert held.visibility == Visibility.PENDING and held.review_item.status == ReviewItem.Status.PENDING
+    assert "Ce débat me fâche" in client.get("/app/moderation/").content.decode()

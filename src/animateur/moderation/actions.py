@@ -411,6 +411,13 @@ def do_sanction_member(member: Member, kind: str, reason: str, days: int | None 
             member,
             {"sanction": sanction.pk, "reason": sanction.reason, "days": days},
         )
+        if kind == Sanction.Kind.BAN:
+            # What the author said before the ban would now be hidden on arrival: the queue's own
+            # reject decides it, so that it leaves the queue with the same trail. A mute keeps it held.
+            held = ReviewItem.objects.filter(
+                workspace=workspace, message__author__member=member, status__in=ReviewItem.OPEN
+            ).select_related("message")
+            sanction.rejected_held = do_decide(held, "reject", actor=actor)
     return sanction
 
 

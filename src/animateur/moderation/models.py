@@ -295,6 +295,9 @@ class Sanction(models.Model):
     )
     lift_reason = models.CharField(max_length=500, blank=True)
 
+    # Not stored: set by do_sanction_member on a ban, how many of the author's held messages it rejected.
+    rejected_held = 0
+
     class Meta:
         ordering = ["-starts_at", "-id"]
         indexes = [models.Index(fields=["workspace", "member", "kind"])]

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from animateur.core.actions import ActionError
@@ -219,14 +219,25 @@ def sanction(request: WorkspaceRequest, member_id: int) -> HttpResponse:
     form = SanctionForm(request.POST)
     if form.is_valid():
         try:
-            actions.do_sanction_member(
+            recorded = actions.do_sanction_member(
                 member,
                 form.cleaned_data["kind"],
                 form.cleaned_data["reason"],
                 form.cleaned_data["days"],
                 actor=request.user,
             )
-            flash.success(request, _("Sanction recorded."))
+            if recorded.kind == Sanction.Kind.BAN:
+                flash.success(
+                    request,
+                    ngettext(
+                        "Ban recorded: %(count)d held message of this author was rejected.",
+                        "Ban recorded: %(count)d held messages of this author were rejected.",
+                        recorded.rejected_held,
+                    )
+                    % {"count": recorded.rejected_held},
+                )
+            else:
+                flash.success(request, _("Sanction recorded."))
         except ActionError as exc:
             flash.error(request, str(exc))
     else:
