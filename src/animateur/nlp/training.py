@@ -471,13 +471,15 @@ VOCABULARY_MIN_COUNT = 2
 VECTOR_DIMS = 128
 
 
-def word_vectors(data: Path, mlma_fr: Dataset, cache: Path | None = None, log=_print) -> WordVectors:
+def word_vectors(
+    data: Path, mlma_fr: Dataset, cache: Path | None = None, log=_print, max_words: int = 60_000
+) -> WordVectors:
     """Distil the word vectors (needs the ``train`` extra: torch and the packaged sentence model)."""
     try:
         from animateur.nlp import distill
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise SystemExit(f"word vectors need the training extra (pip install -e '.[train]'): {exc}") from exc
-    words = distill.vocabulary(vocabulary_texts(data, mlma_fr), VOCABULARY_MIN_COUNT, max_words=60_000)
+    words = distill.vocabulary(vocabulary_texts(data, mlma_fr), VOCABULARY_MIN_COUNT, max_words)
     log(f"word vectors: {len(words)} words")
     return distill.distill(words, VECTOR_DIMS, cache, log)
 
@@ -489,16 +491,21 @@ def train_text_models(
     data: Path, mlma_fr: Dataset, log=_print, small: bool = False, cache: Path | None = None
 ) -> TextModels:
     """Word vectors, toxicity (en, fr) and sentiment: they do not depend on the spam split."""
-    vectors = word_vectors(data, mlma_fr, cache, log)
+    # the quick benchmark distils the 8,000 most frequent words and always weighs them
+    vectors = word_vectors(data, mlma_fr, cache, log, 8_000 if small else 60_000)
+    scales = (1.0,) if small else DENSE_SCALES
     log("toxicity en: OLID train + Davidson + MLMA en")
     folds = 2 if small else 3  # the quick benchmark tunes thresholds on 2 folds
     # the quick benchmark tries one C for English toxicity (the full run chooses among two)
     tox_cs = (20.0,) if small else (5.0, 20.0)
     tox = train_toxicity(
-        toxicity_parts(data, read_olid(data, "train"), small), folds=folds, cs=tox_cs, vectors=vectors, log=log
-    )
+        toxicity_parts(data, read_olid(data, "train"), small),
+        folds=folds, cs=tox_cs, vectors=vectors, dense_scales=scales, log=log,
+    )  # fmt: skip
     log("toxicity fr: MLMA fr + everyday French tweets")
-    tox_fr = train_toxicity_fr(toxicity_fr_parts(data, mlma_fr), folds=folds if small else 5, vectors=vectors, log=log)
+    tox_fr = train_toxicity_fr(
+        toxicity_fr_parts(data, mlma_fr), folds=folds if small else 5, vectors=vectors, dense_scales=scales, log=log
+    )
     log("sentiment: tweets fr + en")
     senti = train_sentiment([read_sentiment(data, lang, "train") for lang in ("french", "english")], vectors=vectors)
     return tox, tox_fr, senti, vectors
