@@ -1,70 +1,125 @@
-"""Telling a channel's managers when it needs them: an audit event the inbox shows, and an email."""
+"""Telling a channel's managers when it needs them: an audit event, an in-app notification and an email.
+
+Each manager reads the alert in their own language (the one chosen in their account, else the
+workspace's): the notification's text and the email are written for each of them.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from animateur.channels.labels import cause_label
 from animateur.channels.models import Channel
 from animateur.core.actions import SystemActor, record
-from animateur.core.models import Membership
+from animateur.core.models import Membership, User
 from animateur.core.permissions import roles_for
 
 log = logging.getLogger(__name__)
 SCHEDULER = SystemActor("channels")
 
 
+@dataclass(frozen=True)
+class Alert:
+    """What one reader is told, already in their language."""
+
+    subject: str
+    body: str
+
+
+def managers(channel: Channel) -> list[User]:
+    """The members who may repair the channel: they are the ones told."""
+    return [
+        m.user
+        for m in Membership.objects.filter(
+            workspace_id=channel.workspace_id, role__in=roles_for("channel.manage"), user__is_active=True
+        ).select_related("user")
+    ]
+
+
 def managers_emails(channel: Channel) -> list[str]:
-    return list(
-        Membership.objects.filter(
-            workspace_id=channel.workspace_id, role__in=roles_for("channel.manage")
-        ).values_list("user__email", flat=True)
-    )
+    return [user.email for user in managers(channel)]
 
 
-def _notify(channel: Channel, verb: str, subject: str, body: str, cause: str) -> None:
+def health_url(channel: Channel) -> str:
+    """The channel's page (its health: last error, runs), as an address to open from an email."""
+    prefix = "" if channel.workspace.is_default else f"/w/{channel.workspace.slug}"
+    return settings.BASE_URL.rstrip("/") + prefix + reverse("channels:detail", args=[channel.pk])
+
+
+def _notify(channel: Channel, verb: str, detail: str, write: Callable[[], Alert]) -> None:
+    from animateur.inbox.models import Notification
+
     record(
         channel.workspace,
         SCHEDULER,
         verb,
         channel,
-        {"cause": cause, "kind": channel.kind, "name": channel.name},
+        {"cause": detail, "kind": channel.kind, "name": channel.name},
     )
-    Channel.objects.filter(pk=channel.pk).update(alerted_at=timezone.now())
-    recipients = managers_emails(channel)
-    if recipients:
-        try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=False)
-        except Exception:  # the audit event stays; mail trouble must not hide the channel's state
-            log.exception("could not email the managers of channel %s", channel.pk)
+    now = timezone.now()
+    Channel.objects.filter(pk=channel.pk).update(alerted_at=now)
+    for user in managers(channel):
+        with translation.override(user.language or channel.workspace.language or settings.LANGUAGE_CODE):
+            alert = write()
+        # The email below is this notification's email: the inbox's own mailer must not send it again.
+        Notification.objects.create(
+            workspace=channel.workspace,
+            user=user,
+            channel=channel,
+            kind=Notification.Kind.CHANNEL_ALERT,
+            text=alert.subject[:300],
+            emailed_at=now,
+        )
+        _send(channel, alert, user.email)
 
 
-def alert_needs_reconnection(channel: Channel, cause: str) -> None:
-    with translation.override(channel.workspace.language):
-        _notify(
-            channel,
-            "channel.needs_reconnection",
+def _send(channel: Channel, alert: Alert, email: str) -> None:
+    try:
+        send_mail(alert.subject, alert.body, settings.DEFAULT_FROM_EMAIL, [email], fail_silently=False)
+    except Exception:  # the audit event and the notification stay; mail trouble must not hide the channel's state
+        log.exception("could not email a manager of channel %s", channel.pk)
+
+
+def alert_needs_reconnection(channel: Channel, detail: str) -> None:
+    def write() -> Alert:
+        return Alert(
             _("The channel “%(name)s” needs reconnecting") % {"name": channel.name},
             _(
-                "The source refused the channel's credentials: %(cause)s\n"
-                "Open the channel's settings in animateur to connect it again."
+                "The source refused the channel's credentials.\n"
+                "Open the channel in animateur to connect it again: %(url)s\n"
+                "\n"
+                "Technical detail: %(detail)s\n"
             )
-            % {"cause": cause},
-            cause,
+            % {"url": health_url(channel), "detail": detail},
         )
 
+    _notify(channel, "channel.needs_reconnection", detail, write)
 
-def alert_failing(channel: Channel, cause: str) -> None:
-    with translation.override(channel.workspace.language):
-        _notify(
-            channel,
-            "channel.failing",
+
+def alert_failing(channel: Channel, detail: str) -> None:
+    def write() -> Alert:
+        return Alert(
             _("The channel “%(name)s” keeps failing") % {"name": channel.name},
-            _("%(count)d polls in a row failed. Last error: %(cause)s")
-            % {"count": channel.consecutive_failures, "cause": cause},
-            cause,
+            _(
+                "%(count)d polls in a row failed: %(cause)s.\n"
+                "The channel's health: %(url)s\n"
+                "\n"
+                "Technical detail: %(detail)s\n"
+            )
+            % {
+                "count": channel.consecutive_failures,
+                "cause": cause_label(channel.last_error_cause),
+                "url": health_url(channel),
+                "detail": detail,
+            },
         )
+
+    _notify(channel, "channel.failing", detail, write)

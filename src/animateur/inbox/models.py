@@ -263,10 +263,13 @@ class Notification(models.Model):
         MENTIONED = "mentioned", _("Mentioned in a note")
         DUE_SOON = "due_soon", _("About to miss its target")
         NEW_MESSAGE = "new_message", _("New message in your conversation")
+        CHANNEL_ALERT = "channel_alert", _("A channel needs you")
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     conversation = models.ForeignKey(Conversation, null=True, on_delete=models.CASCADE, related_name="+")
+    # A channel's alert leads to its health page rather than to a conversation.
+    channel = models.ForeignKey("channels.Channel", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     text = models.CharField(max_length=300)
     created_at = models.DateTimeField(default=timezone.now)
