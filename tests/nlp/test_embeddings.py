@@ -95,3 +95,42 @@ def test_distilled_vectors_are_reduced_and_scaled_when_the_sentence_model_is_ins
     insult_pair = m[0] @ m[1]
     across = m[0] @ m[4]
     assert insult_pair > across  # « idiot » is nearer « moron » than « music »
+
+
+def explicit_logits(models: LinearModels, texts: list[str]) -> np.ndarray:
+    """Scores the long way: hashed features, then each message's mean word vector times the dense weights."""
+    from animateur.nlp.features import batch_features
+
+    tokens: list[list[str]] = []
+    idx, values, off = batch_features(texts, tokens)
+    sparse_only = LinearModels(models.columns, models.weights, models.intercepts, models.meta)
+    assert models.vectors is not None and models.dense is not None
+    return sparse_only.logits_from_features(idx, values, off) + models.vectors.mean_vectors(tokens) @ models.dense
+
+
+def test_folded_word_scores_give_the_scores_of_the_mean_word_vector():
+    models = shipped()
+    texts = [
+        "You are such an idiot, nobody wants you here",
+        "Merci pour la vidéo, super travail !",
+        "check out my channel http://spam.example and subscribe",
+        "",  # nothing at all
+        "!!! ???",  # no word with a vector
+        "zzqxv wordsnobodyknows",  # words, none in the vocabulary
+        "the the the song",  # a repeated word counts each time, as in the mean
+        "Quelle bande de nuls, vraiment débile",
+    ]
+    folded = models.logits(texts)
+    assert np.allclose(folded, explicit_logits(models, texts), atol=1e-4)
+    # the same message alone or amid others: the batch's segments do not leak into each other
+    for k, text in enumerate(texts):
+        assert np.allclose(models.logits([text])[0], folded[k], atol=1e-4)
+
+
+def test_each_word_share_of_the_dense_score_adds_up_to_it():
+    models = shipped()
+    assert models.word_scores is not None
+    tokens = ["what", "a", "stupid", "zzqxv", "video", "!"]
+    shares = models._dense_per_word(tokens)
+    assert np.allclose(shares.sum(axis=0), models.vectors.mean_vectors([tokens])[0] @ models.dense, atol=1e-5)
+    assert not shares[3].any() and not shares[5].any()  # an unknown word and punctuation get no share

@@ -4,7 +4,9 @@
 space of ``animateur.nlp.features`` (float16), and over the mean word vector of
 ``models/words.npz`` (``animateur.nlp.embeddings``), and ``models/linear.json``
 the column names, intercepts and metadata. Scoring a batch is one gather and one
-segmented sum in numpy, plus a mean of word vectors and a small matrix product.
+segmented sum in numpy for the hashed features, and the same for the word vectors:
+the dense weights are linear, so the mean vector's score is the mean of its words'
+scores, each word's computed once at load time (``LinearModels.word_scores``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +37,9 @@ class LinearModels:
     """Weights ``(N_BUCKETS, k)`` and intercepts ``(k,)`` of the k named linear outputs.
 
     ``dense`` ``(D, k)``, with ``vectors``, weighs each message's mean word vector.
+    ``word_scores`` ``(V + 1, k)`` is ``vectors.matrix @ dense`` with a last row of
+    zeros for unknown words: mean(v_i) @ dense = mean(v_i @ dense), so a message's
+    dense score is the mean of its known words' rows, with no 128-number vector built.
     """
 
     columns: tuple[str, ...]
@@ -45,6 +51,13 @@ class LinearModels:
     # summed weight row of each readable unit already explained: a word's row adds up a dozen
     # character n-grams, and the same words come back in message after message
     _unit_rows: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    word_scores: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.dense is not None and self.vectors is not None:
+            folded = np.zeros((len(self.vectors.words) + 1, self.dense.shape[1]), dtype=np.float32)
+            folded[:-1] = self.vectors.matrix @ self.dense.astype(np.float32)
+            object.__setattr__(self, "word_scores", folded)
 
     def column(self, name: str) -> int:
         return self.columns.index(name)
@@ -103,11 +116,34 @@ class LinearModels:
             nonempty = off[1:] > starts
             if nonempty.any():
                 out[nonempty] = np.add.reduceat(contrib, starts[nonempty], axis=0)
-        if self.dense is not None and self.vectors is not None:
+        if self.word_scores is not None:
             if tokens is None or len(tokens) != n:
                 raise ValueError("these models weigh word vectors: pass each message's tokens")
-            out += self.vectors.mean_vectors(tokens) @ self.dense
+            out += self._dense_scores(tokens)
         return out + self.intercepts
+
+    def _word_rows(self, tokens: list[str]) -> np.ndarray:
+        """Each token's row in ``word_scores`` (the zero row of unknown words for the others)."""
+        assert self.vectors is not None
+        unknown = len(self.vectors.words)
+        # map() runs the look-ups in C: no Python loop over the tokens
+        return np.fromiter(map(self.vectors.index.get, tokens, repeat(unknown)), dtype=np.intp, count=len(tokens))
+
+    def _dense_scores(self, tokens: list[list[str]]) -> np.ndarray:
+        """``(len(tokens), k)``: the mean of each message's known words' scores (zeros when none is known)."""
+        assert self.word_scores is not None
+        out = np.zeros((len(tokens), self.word_scores.shape[1]), dtype=np.float32)
+        lengths = np.fromiter(map(len, tokens), dtype=np.intp, count=len(tokens))
+        rows = self._word_rows(list(chain.from_iterable(tokens)))
+        if not len(rows):
+            return out
+        starts = np.zeros(len(tokens), dtype=np.intp)
+        np.cumsum(lengths[:-1], out=starts[1:])
+        has = lengths > 0
+        known = np.add.reduceat((rows < len(self.word_scores) - 1).astype(np.float32), starts[has])
+        sums = np.add.reduceat(self.word_scores[rows], starts[has], axis=0)
+        out[has] = sums / np.maximum(known, 1.0)[:, None]
+        return out
 
     def explain(self, text: str, column: str, top: int = 5) -> list[tuple[str, float]]:
         """The words (and word pairs, and shape features) that pushed ``column`` up the most."""
@@ -153,15 +189,11 @@ class LinearModels:
 
     def _dense_per_word(self, tokens: list[str]) -> np.ndarray:
         """``(len(tokens), k)``: each word's share of the dense score (its vector's score over the known words)."""
-        out = np.zeros((len(tokens), len(self.columns)), dtype=np.float32)
-        if self.dense is None or self.vectors is None:
-            return out
-        rows = [(j, self.vectors.index.get(tok)) for j, tok in enumerate(tokens)]
-        known = [(j, r) for j, r in rows if r is not None]
-        if known:
-            at = np.asarray([j for j, _ in known])
-            out[at] = (self.vectors.matrix[[r for _, r in known]] @ self.dense) / len(known)
-        return out
+        if self.word_scores is None or not tokens:
+            return np.zeros((len(tokens), len(self.columns)), dtype=np.float32)
+        rows = self._word_rows(tokens)
+        known = int(np.count_nonzero(rows < len(self.word_scores) - 1))
+        return self.word_scores[rows] / max(known, 1)
 
     def _rows(self, units: list[tuple[str, tuple[int, ...]]]) -> np.ndarray:
         """``(len(units), k)``: each unit's summed weights (a unit's features depend on its label alone)."""
