@@ -113,7 +113,7 @@ def _moderate_workspace(workspace_id: int, items: list[Incoming]) -> None:
     workspace = items[0].channel.workspace
     tz = ZoneInfo(workspace.timezone or "UTC")
     member_ids = [i.member.pk for i in items if i.member is not None]
-    levels = trust_levels(workspace_id, member_ids)
+    levels = trust_levels(workspace_id, member_ids, prefs)
     now = timezone.now()
     sanctions: dict[int, set[str]] = defaultdict(set)
     for s in Sanction.objects.filter(
