@@ -58,7 +58,8 @@ class Conversation(models.Model):
     the size of the stream. The pipeline hook and the actions keep the copies current.
     """
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="conversations")
+    # No index of its own: every list index starts with it (lookups and the workspace's cascade use those).
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="conversations", db_index=False)
     root = models.OneToOneField("stream.Message", on_delete=models.CASCADE, related_name="conversation")
     channel = models.ForeignKey("channels.Channel", on_delete=models.CASCADE, related_name="+")
     channel_kind = models.CharField(max_length=40)
@@ -123,8 +124,6 @@ class Conversation(models.Model):
             models.Index(
                 fields=["workspace", "channel_kind", "is_open", "-last_message_at", "-id"], name="inbox_channel_recent"
             ),
-            models.Index(fields=["workspace", "state", "due_at"], name="inbox_state_due_at"),
-            models.Index(fields=["workspace", "updated_at"], name="inbox_updated"),
         ]
 
     def __str__(self) -> str:
