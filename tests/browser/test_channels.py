@@ -65,7 +65,7 @@ def test_a_new_manager_connects_a_feed_and_mastodon_answers_a_mention_and_watche
     page.get_by_label("Adresse du flux").fill(sources.base + "/feed.xml")
     page.get_by_role("button", name="Tester la connexion").click()
     expect(page.locator("[data-test-result]")).to_have_text(
-        "La connexion fonctionne : Flux « Veille Acme » avec 1 entrées"
+        "La connexion fonctionne : Flux « Veille Acme » avec 1 entrée"
     )
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.get_by_text("Canal ajouté. Son premier relevé a commencé.")).to_be_visible()

@@ -16,7 +16,7 @@ def test_a_manager_tests_a_feed_then_adds_it_and_sees_it_on_the_health_page(
     replay.add("GET", "/feed.xml", body=FEED, headers={"content-type": "application/rss+xml"})
     data = {"name": "Le blog", "url": replay.base + "/feed.xml", "poll_interval_seconds": 600}
     tested = manager_client.post("/app/channels/add/rss/", {**data, "action": "test"})
-    assert "La connexion fonctionne : Flux « Le blog » avec 1 entrées" in tested.content.decode()
+    assert "La connexion fonctionne : Flux « Le blog » avec 1 entrée" in tested.content.decode()
     assert not Channel.objects.filter(kind="rss").exists()
     saved = manager_client.post("/app/channels/add/rss/", {**data, "action": "save"}, follow=True)
     channel = Channel.objects.get(kind="rss", workspace=workspace)

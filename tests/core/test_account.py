@@ -73,3 +73,13 @@ def test_the_page_changes_only_the_logged_in_member(guest, workspace, make_user)
 def test_anonymous_visitors_are_sent_to_the_login(client, workspace):
     response = client.get("/app/account/")
     assert response.status_code == 302 and response["Location"].startswith("/app/login/")
+
+
+def test_a_members_language_lasts_for_their_own_requests_only(guest, client):
+    from django.utils import translation
+
+    guest.post("/app/account/", {"display_name": "", "language": "en"})
+    assert guest.get("/app/account/")["Content-Language"] == "en"
+    # The same thread serves someone else next: the workspace's French, not the previous member's English.
+    assert translation.get_language() == "fr"
+    assert client.get("/app/login/")["Content-Language"] == "fr"

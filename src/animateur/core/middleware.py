@@ -99,8 +99,10 @@ class WorkspaceLanguageMiddleware:
         if user is not None and user.is_authenticated and user.language and request.path_info.startswith("/app/"):
             language = user.language
         language = language or "fr"
-        translation.activate(language)
-        request.LANGUAGE_CODE = language
-        response = self.get_response(request)
+        # The thread goes back to its previous language afterwards: a member who chose another
+        # language must not leave it to whatever this thread runs next.
+        with translation.override(language):
+            request.LANGUAGE_CODE = language
+            response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
