@@ -74,7 +74,6 @@ wrk:
 
 # Every benchmark runs even if one fails; the status says whether any did.
 bench: setup wrk
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[train]'  # bench/moderation.py trains
 	@failed=""; for script in bench/*.py; do echo "== $$script"; \
 		$(BIN)/python $$script --scale small || failed="$$failed $$script"; done; \
 	if [ -n "$$failed" ]; then echo "failed:$$failed" >&2; exit 1; fi

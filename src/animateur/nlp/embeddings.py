@@ -70,6 +70,12 @@ class WordVectors:
             raise RuntimeError(f"inconsistent word vectors in {path}")
         return cls(words, vectors, scales, meta)
 
+    def subset(self, words: Sequence[str]) -> WordVectors:
+        """The vectors of those of ``words`` this file knows, in that order (the same numbers, not recomputed)."""
+        rows = [self.index[w] for w in words if w in self.index]
+        meta = {**self.meta, "subset_of_words": len(self.words)}
+        return WordVectors([self.words[r] for r in rows], self.quantized[rows], self.scales[rows], meta)
+
     def mean_vectors(self, token_lists: Sequence[Sequence[str]]) -> np.ndarray:
         """``(len(token_lists), D)``: the mean vector of each message's known words (zeros when none)."""
         index = self.index
