@@ -190,3 +190,31 @@ def test_a_ban_with_nothing_held_says_so_and_a_mute_keeps_held_comments_held(wor
     held.refresh_from_db()
     assert held.visibility == Visibility.PENDING and held.review_item.status == ReviewItem.Status.PENDING
     assert "Ce débat me fâche" in client.get("/app/moderation/").content.decode()
+
+
+def test_member_statistics_add_up_every_identity_of_each_member_and_no_one_elses(workspace):
+    from datetime import UTC, datetime
+
+    from animateur.moderation.trust import member_stats
+    from animateur.stream.models import Identity
+
+    def on(day: int) -> datetime:
+        return datetime(2026, 3, day, 12, tzinfo=UTC)  # noon: the same date in the workspace's zone
+
+    first = post(workspace, "Bonjour", email="a@example.org", created_at=on(2), source_visibility="visible")
+    post(workspace, "Encore moi", email="a@example.org", created_at=on(2), source_visibility="visible")
+    post(workspace, "Trois jours après", email="a@example.org", created_at=on(5), source_visibility="visible")
+    member = first.author.member
+    channel = other_channel(workspace)
+    elsewhere = post(workspace, "Sur Mastodon", email="a@example.org", channel=channel, source_visibility="visible")
+    Identity.objects.filter(pk=elsewhere.author_id).update(member=member)
+    post(workspace, "Achetez", email="a@example.org", channel=channel, created_at=on(9), source_visibility="spam")
+    post(workspace, "Caché", email="a@example.org", channel=channel, created_at=on(10), source_visibility="hidden")
+    other = post(workspace, "Quelqu'un d'autre", email="b@example.org", created_at=on(3), source_visibility="visible")
+
+    mine = TrustStats(approved=4, rejected=2, days_active=3)  # days 2 and 5, and today's on Mastodon
+    assert member_stats(workspace.pk, [member.pk]) == {member.pk: mine}
+    assert member_stats(workspace.pk, [member.pk, other.author.member_id]) == {
+        member.pk: mine,
+        other.author.member_id: TrustStats(approved=1, days_active=1),
+    }

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from animateur.moderation.conditions import Subject
-from animateur.moderation.matching import matcher_for, rewrite, rewrite_html
+from animateur.moderation.matching import compiled_for, rewrite, rewrite_html
 from animateur.moderation.models import MessageLabel, Rule, RuleHit, Sanction
 from animateur.moderation.prefs import TRUST_LEVELS, score_thresholds, settings_for
 from animateur.moderation.rules import Plan, apply_rules
@@ -121,7 +121,8 @@ def _moderate_workspace(workspace_id: int, items: list[Incoming]) -> None:
     ):
         if s.ends_at is None or s.ends_at > now:
             sanctions[s.member_id].add(s.kind)
-    matcher = matcher_for(workspace_id)
+    # The settings row just read carries the watched words' version: no second read of it.
+    matcher = compiled_for(workspace_id, prefs.words_version or "")
     rules = list(Rule.objects.filter(workspace_id=workspace_id, enabled=True).order_by("position", "id"))
     for item in items:
         plan = Plan()
@@ -159,28 +160,36 @@ def _moderate_workspace(workspace_id: int, items: list[Incoming]) -> None:
                 item.reasons.append(Reason("watched-word", f"{m.pattern} ({m.found})", None, WORD_ACTIONS[m.action]))
             elif m.action == "label" and m.value and m.value not in item.labels:
                 item.labels.append(m.value)
-        subject = Subject(
-            text=item.text,
-            language=item.language or "",
-            channel_id=item.channel.pk,
-            channel_kind=item.channel.kind,
-            kind=item.kind,
-            trust=level,
-            first_message=item.first_from_author,
-            labels=set(item.labels),
-            spam=spam,
-            toxicity=toxicity,
-            sentiment=item.sentiment,
-            created_at=item.created_at.astimezone(tz) if item.created_at else None,
-        )
-        for rule, action in apply_rules(rules, subject, plan):
-            item.reasons.append(Reason(f"rule:{rule.pk}", rule.name, None, action or "label"))
-        item.labels = sorted(subject.labels)
+        if not rules:
+            # What evaluating no rule leaves of the labels, without building what rules would read.
+            item.labels = sorted(set(item.labels))
+        else:
+            _apply_workspace_rules(item, rules, level, tz, plan)
         if any(m.action in ("censor", "replace") for m in found):
             original = {"text": item.text, "html": item.html or ""}
             item.text = rewrite(item.text, matcher.find(item.text))
             item.html = rewrite_html(item.html or "", matcher)
             item.raw = {**(item.raw or {}), "moderation_original": original}
+
+
+def _apply_workspace_rules(item: Incoming, rules: list[Rule], level: str, tz: ZoneInfo, plan: Plan) -> None:
+    subject = Subject(
+        text=item.text,
+        language=item.language or "",
+        channel_id=item.channel.pk,
+        channel_kind=item.channel.kind,
+        kind=item.kind,
+        trust=level,
+        first_message=item.first_from_author,
+        labels=set(item.labels),
+        spam=item.scores.get("spam"),
+        toxicity=item.scores.get("toxicity"),
+        sentiment=item.sentiment,
+        created_at=item.created_at.astimezone(tz) if item.created_at else None,
+    )
+    for rule, action in apply_rules(rules, subject, plan):
+        item.reasons.append(Reason(f"rule:{rule.pk}", rule.name, None, action or "label"))
+    item.labels = sorted(subject.labels)
 
 
 def _score_detail(item: Incoming, kind: str) -> str:

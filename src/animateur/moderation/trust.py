@@ -61,9 +61,7 @@ def member_stats(workspace_id: int, member_ids: Iterable[int]) -> dict[int, Trus
         row["author__member_id"]: (row["approved"], row["rejected"], row["days"])
         for row in mine.values("author__member_id").annotate(
             approved=Count("id", filter=visible),
-            rejected=Count(
-                "id", filter=Q(visibility__in=[Visibility.HIDDEN, Visibility.SPAM, Visibility.TRASH])
-            ),
+            rejected=Count("id", filter=Q(visibility__in=[Visibility.HIDDEN, Visibility.SPAM, Visibility.TRASH])),
             days=Count(TruncDate("created_at"), distinct=True, filter=visible),
         )
     }
@@ -89,9 +87,7 @@ def trust_levels(
 ) -> dict[int, str]:
     """Each member's level; `settings`, the workspace's moderation settings when the caller has them."""
     thresholds = trust_thresholds(settings or settings_for(workspace_id))
-    return {
-        mid: level_for(stats, thresholds) for mid, stats in member_stats(workspace_id, member_ids).items()
-    }
+    return {mid: level_for(stats, thresholds) for mid, stats in member_stats(workspace_id, member_ids).items()}
 
 
 def trust_level(workspace_id: int, member_id: int | None) -> str:
