@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from animateur.channels.labels import cause_label
 from animateur.channels.models import Channel
 from animateur.core.actions import SystemActor, record
+from animateur.core.links import absolute_url
 from animateur.core.models import Membership, User
 from animateur.core.permissions import roles_for
 
@@ -50,8 +50,7 @@ def managers_emails(channel: Channel) -> list[str]:
 
 def health_url(channel: Channel) -> str:
     """The channel's page (its health: last error, runs), as an address to open from an email."""
-    prefix = "" if channel.workspace.is_default else f"/w/{channel.workspace.slug}"
-    return settings.BASE_URL.rstrip("/") + prefix + reverse("channels:detail", args=[channel.pk])
+    return absolute_url(channel.workspace, "channels:detail", (channel.pk,))
 
 
 def _notify(channel: Channel, verb: str, detail: str, write: Callable[[], Alert]) -> None:

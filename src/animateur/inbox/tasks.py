@@ -13,6 +13,7 @@ from django.utils.translation import override
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from animateur.core.links import absolute_url
 from animateur.inbox.models import Conversation, Notification, NotificationPreference, State
 
 WARN_BEFORE = timedelta(minutes=30)
@@ -45,7 +46,7 @@ def _email_body(notifications: list[Notification]) -> str:
     lines = []
     for n in notifications:
         url = (
-            f"{settings.BASE_URL}/app/inbox/c/{n.conversation_id}/"
+            absolute_url(n.workspace, "inbox:conversation", (n.conversation_id,))
             if n.conversation_id
             else settings.BASE_URL
         )

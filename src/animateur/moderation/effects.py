@@ -12,11 +12,10 @@ import re
 from collections.abc import Callable
 from functools import partial
 
-from django.conf import settings
 from django.core.mail import send_mail
-from django.urls import reverse
 
 from animateur.core.actions import SystemActor, record
+from animateur.core.links import absolute_url
 from animateur.core.models import Membership, User
 from animateur.moderation import sources
 from animateur.moderation.models import ReviewItem
@@ -65,7 +64,7 @@ def _alert(message: Message, ref: str) -> None:
     if user is None:
         log.warning("rule alert to %r: not a member of workspace %s", ref, workspace.pk)
         return
-    link = settings.BASE_URL + reverse("moderation:message", args=[message.pk])
+    link = absolute_url(message.workspace, "moderation:message", (message.pk,))
     send_mail(
         f"[{workspace.name}] {message.text[:60]}",
         f"{message.author_name}: {message.text}\n\n{link}",

@@ -21,14 +21,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from animateur.channels import safe_http
 from animateur.channels.errors import PermanentError, TransientError
+from animateur.core.links import absolute_url
 from animateur.moderation.models import Rule, WebhookDelivery
 from animateur.stream.models import Message
 
@@ -85,7 +84,7 @@ def payload(rule: Rule, message: Message) -> dict[str, Any]:
         "message": {
             "id": message.pk,
             "url": message.url,
-            "review_url": settings.BASE_URL + reverse("moderation:message", args=[message.pk]),
+            "review_url": absolute_url(message.workspace, "moderation:message", (message.pk,)),
             "excerpt": message.text[:EXCERPT_CHARS],
             "kind": message.kind,
             "visibility": message.visibility,
