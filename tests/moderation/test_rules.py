@@ -81,6 +81,22 @@ def test_all_needs_every_condition_and_any_needs_one():
 
 
 @pytest.mark.parametrize(
+    "text", ["Casino en ligne", "CASINO", "c@s1no gratuit", "Casíno", "Le ＣＡＳＩＮＯ", "Ça, c'est un casino !"]
+)
+def test_text_conditions_find_words_folded_whatever_the_case_accents_or_leetspeak(text):
+    assert matches(subject(text=text), [cond("text", "contains", "casino")], "all")
+    assert not matches(subject(text=text), [cond("text", "not_contains", "casino")], "all")
+
+
+def test_every_rule_reads_the_subjects_current_text():
+    contains = [cond("text", "contains", "casino")]
+    s = subject(text="Un casino")
+    assert matches(s, contains, "all")
+    s.text = "Une kermesse"  # a rewrite (censoring) between two evaluations
+    assert not matches(s, contains, "all")
+
+
+@pytest.mark.parametrize(
     "bad",
     [
         {"field": "colour", "op": "in", "value": "x"},

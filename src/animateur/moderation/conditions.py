@@ -36,10 +36,18 @@ class Subject:
     toxicity: float | None = None
     sentiment: str = ""
     created_at: datetime | None = None  # in the workspace's time zone
+    _folded: tuple[str, str] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def links(self) -> int:
         return len(LINK.findall(self.text))
+
+    @property
+    def folded_text(self) -> str:
+        """The text folded as watched words are, once for every rule that reads it."""
+        if self._folded is None or self._folded[0] is not self.text:
+            self._folded = (self.text, fold(self.text))
+        return self._folded[1]
 
 
 # field -> (label, operators, value kind)
@@ -182,7 +190,7 @@ CHECKS: dict[str, Callable[[Subject, str, Any], bool]] = {
     "text": lambda s, op, v: (
         bool(_user_regex(v).search(s.text))
         if op == "matches"
-        else bool(_contains_regex(v).search(fold(s.text))) == (op == "contains")
+        else bool(_contains_regex(v).search(s.folded_text)) == (op == "contains")
     ),
     "language": lambda s, op, v: _in(s.language or "", v) == (op == "in"),
     "channel": lambda s, op, v: (str(s.channel_id) in v) == (op == "in"),
@@ -196,9 +204,7 @@ CHECKS: dict[str, Callable[[Subject, str, Any], bool]] = {
     "toxicity": lambda s, op, v: _score(s.toxicity, op, v),
     "sentiment": lambda s, op, v: _in(s.sentiment or "", v) == (op == "in"),
     "hour": lambda s, op, v: _hour(s, v),
-    "weekday": lambda s, op, v: (
-        s.created_at is not None and (str(s.created_at.isoweekday()) in v) == (op == "in")
-    ),
+    "weekday": lambda s, op, v: s.created_at is not None and (str(s.created_at.isoweekday()) in v) == (op == "in"),
 }
 
 

@@ -21,6 +21,7 @@ LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"
 CENSOR_CHAR = "■"
 
 
+@lru_cache(maxsize=4096)
 def fold_char(ch: str) -> str:
     decomposed = unicodedata.normalize("NFKD", ch)
     base = "".join(c for c in decomposed if not unicodedata.combining(c))
@@ -28,7 +29,10 @@ def fold_char(ch: str) -> str:
 
 
 def fold(text: str) -> str:
-    return "".join(fold_char(ch) for ch in text)
+    if text.isascii():
+        # An ASCII character decomposes to itself and has no mark: fold_char is casefold and LEET.
+        return text.casefold().translate(LEET)
+    return "".join(map(fold_char, text))
 
 
 def fold_with_map(text: str) -> tuple[str, list[int]]:
