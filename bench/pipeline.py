@@ -1,6 +1,6 @@
 """Messages per second through the whole ingestion pipeline, against a bulk insert of the same rows.
 
-    python bench/pipeline.py [--scale small|full] [--postgres URL]
+    python bench/pipeline.py [--scale small|full] [--postgres URL] [--rules]
 
 For each database (SQLite in a temporary folder; PostgreSQL when reachable, in a database of its
 own that is dropped afterwards), batches of 1,000 generated messages (French and English, 20 %
@@ -14,7 +14,9 @@ stream's own stages alone; then where the time of the first goes, per stage and 
 run inside the enrich and moderate stages and around store), so each app's owner sees its share.
 Each figure is given in wall time and in this process's CPU time: on a machine that runs other
 work, the second moves less (with SQLite it is the whole work; PostgreSQL's server is not in it).
-Before measuring, each child does what `animateur worker` does before its first batch
+With --rules, the workspace has five typical moderation rules (words in the text, links,
+language, first message, trust), none of which holds the generated messages: the rules' cost
+alone. Before measuring, each child does what `animateur worker` does before its first batch
 (`stream.pipeline.prepare_worker`: every model loaded, start-up's objects frozen out of the
 garbage collector's way).
 """
@@ -61,7 +63,35 @@ def generate(batch_no: int, size: int, known: list[str], previous: list[dict]) -
     return rows + refetch
 
 
-def run_one(db_label: str, batches: int) -> dict:
+# Typical rules a community manager writes; the generated messages match none of them.
+RULES = [
+    ("casino", "all", [{"field": "text", "op": "contains", "value": "casino, arnaque"}]),
+    (
+        "crypto",
+        "any",
+        [
+            {"field": "text", "op": "contains", "value": "crypto*, bitcoin"},
+            {"field": "links", "op": "gte", "value": "3"},
+        ],
+    ),
+    ("other languages", "all", [{"field": "language", "op": "in", "value": "de, es"}]),
+    (
+        "first promo",
+        "all",
+        [
+            {"field": "first_message", "op": "is", "value": "yes"},
+            {"field": "text", "op": "contains", "value": "promo*"},
+        ],
+    ),
+    (
+        "new and rude",
+        "all",
+        [{"field": "trust", "op": "below", "value": "basic"}, {"field": "text", "op": "contains", "value": "idiot*"}],
+    ),
+]
+
+
+def run_one(db_label: str, batches: int, with_rules: bool = False) -> dict:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "animateur.config.settings")
@@ -81,6 +111,15 @@ def run_one(db_label: str, batches: int) -> dict:
     workspace = do_create_workspace("bench", "Bench", actor=SystemActor("bench"))
     channel = Channel.objects.create(workspace=workspace, kind="files", name="bench")
     bulk_channel = Channel.objects.create(workspace=workspace, kind="files", name="bulk")
+    if with_rules:
+        from animateur.moderation.actions import do_save_rule
+
+        for name, match, conditions in RULES:
+            do_save_rule(
+                workspace,
+                {"name": name, "match": match, "conditions": conditions, "actions": [{"type": "hold"}]},
+                actor=SystemActor("bench"),
+            )
     created_at = datetime(2024, 5, 1, tzinfo=UTC)
     # Warm-up: load the language detector outside the measure, then what `animateur worker` does.
     run_pipeline([Incoming(channel=channel, external_id="warm", text="Bonjour tout le monde", created_at=created_at)])
@@ -186,6 +225,7 @@ def run_one(db_label: str, batches: int) -> dict:
     bulk_total = total
     return {
         "db": db_label,
+        "rules": with_rules,
         "vendor": connection.vendor,
         "messages": total,
         "stored": stored,
@@ -244,14 +284,22 @@ def _time_everything(stream_pipeline, stages, spent: dict[str, float], spent_cpu
     return undo
 
 
-def child(db_label: str, url: str | None, batches: int) -> dict | None:
+def child(db_label: str, url: str | None, batches: int, with_rules: bool) -> dict | None:
     env = dict(os.environ)
     env["ANIMATEUR_DATA_DIR"] = tempfile.mkdtemp(prefix="animateur-bench-")
     env.pop("DATABASE_URL", None)
     if url:
         env["DATABASE_URL"] = url
     proc = subprocess.run(
-        [sys.executable, __file__, "--child", db_label, "--batches", str(batches)],
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            db_label,
+            "--batches",
+            str(batches),
+            *(["--rules"] if with_rules else []),
+        ],
         env=env,
         capture_output=True,
         text=True,
@@ -293,20 +341,21 @@ def main() -> None:
     )
     parser.add_argument("--child")
     parser.add_argument("--batches", type=int)
+    parser.add_argument("--rules", action="store_true", help="five typical moderation rules in the workspace")
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(run_one(args.child, args.batches)))
+        print(json.dumps(run_one(args.child, args.batches, args.rules)))
         return
     batches = args.batches or (5 if args.scale == "small" else 20)
     results = []
-    sqlite = child("sqlite", None, batches)
+    sqlite = child("sqlite", None, batches, args.rules)
     if sqlite:
         results.append(sqlite)
     pg = postgres_database(args.postgres)
     if pg:
         url, drop = pg
         try:
-            result = child("postgresql", url, batches)
+            result = child("postgresql", url, batches, args.rules)
             if result:
                 results.append(result)
         finally:
@@ -330,7 +379,7 @@ def main() -> None:
                 f"{'':>12}{name:<58} {figure['share']:>6.1%} {per_message:>8.0f} µs/msg"
                 f" ({cpu_per_message:.0f} of this process's CPU)"
             )
-    print(json.dumps({"bench": "pipeline", "batches": batches, "results": results}))
+    print(json.dumps({"bench": "pipeline", "batches": batches, "rules": args.rules, "results": results}))
 
 
 if __name__ == "__main__":
