@@ -10,6 +10,7 @@ from animateur.channels.models import Channel
 from animateur.channels.runner import poll_channel
 from animateur.inbox.models import Conversation
 from animateur.stream.models import Message
+from tests.channels.factories import mastodon_channel
 from tests.channels.replay import FIXTURES, shift_to_now
 
 MENTION_ID = "117020577157693549"  # the status of fixtures/mastodon/notifications_mentions.json
@@ -75,13 +76,7 @@ def new_mention(status_id: str, text: str) -> str:
 def test_a_mastodon_accounts_old_mentions_are_history_and_a_mention_after_connecting_is_work(workspace, replay):
     replay.recorded("mastodon", "verify_credentials")
     replay.recorded("mastodon", "notifications_mentions")  # written months before we connect
-    channel = Channel.objects.create(
-        workspace=workspace,
-        kind="mastodon",
-        name="@acme",
-        config={"api_base_url": replay.base},
-        credentials=json.dumps({"access_token": "test-token"}),
-    )
+    channel = mastodon_channel(workspace, replay.base)
     assert poll_channel(channel.pk).created == 1
     old = Message.objects.get(channel=channel, external_id=MENTION_ID)
     assert old.created_at < channel.created_at - timedelta(days=30)

@@ -17,6 +17,7 @@ from animateur.inbox import actions as inbox_actions
 from animateur.inbox.models import Conversation, State
 from animateur.stream import pipeline
 from animateur.stream.models import Message
+from tests.channels.factories import mastodon_channel
 
 MENTION_ID = "117020577157693549"  # the status of fixtures/mastodon/notifications_mentions.json
 
@@ -40,13 +41,7 @@ def mastodon_mention(workspace, replay):
     replay.recorded("mastodon", "verify_credentials")
     # Mentioned a minute ago: after the account was connected, so it is work for the team.
     replay.recorded("mastodon", "notifications_mentions", recent=True)
-    channel = Channel.objects.create(
-        workspace=workspace,
-        kind="mastodon",
-        name="@acme",
-        config={"api_base_url": replay.base},
-        credentials=json.dumps({"access_token": "test-token"}),
-    )
+    channel = mastodon_channel(workspace, replay.base)
     assert poll_channel(channel.pk).ok
     return Conversation.objects.get(root__external_id=MENTION_ID, workspace=workspace)
 

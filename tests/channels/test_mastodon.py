@@ -1,30 +1,18 @@
 """Mastodon through Mastodon.py, against recorded responses of a real server (see fixtures/README.md)."""
 
-import json
-
 import pytest
 
 from animateur.channels.connectors import connector_for
 from animateur.channels.errors import AuthError, TransientError
-from animateur.channels.models import Channel
 from animateur.channels.runner import poll_channel
 from animateur.stream.models import Kind, Message
-
-
-def mastodon_channel(workspace, replay, **config):
-    return Channel.objects.create(
-        workspace=workspace,
-        kind="mastodon",
-        name="@acme",
-        config={"api_base_url": replay.base, **config},
-        credentials=json.dumps({"access_token": "test-token"}),
-    )
+from tests.channels.factories import mastodon_channel
 
 
 def test_mentions_arrive_in_the_stream_and_the_next_poll_asks_only_for_newer_ones(workspace, replay):
     replay.recorded("mastodon", "notifications_mentions")
     replay.add("GET", "/api/v1/notifications", body=[], query="min_id=21")
-    channel = mastodon_channel(workspace, replay)
+    channel = mastodon_channel(workspace, replay.base)
     run = poll_channel(channel.pk)
     assert run.ok and run.created == 1
     message = Message.objects.get(channel=channel)
@@ -43,7 +31,7 @@ def test_a_hashtag_timeline_is_read_and_a_page_of_newer_statuses_follows_the_cur
     replay.add("GET", "/api/v1/notifications", body=[])
     replay.recorded("mastodon", "tag_timeline")
     replay.add("GET", "/api/v1/timelines/tag/hoot", body=[], query="min_id=117020593741189701")
-    channel = mastodon_channel(workspace, replay, hashtag="#hoot")
+    channel = mastodon_channel(workspace, replay.base, config={"hashtag": "#hoot"})
     assert poll_channel(channel.pk).created == 1
     channel.refresh_from_db()
     assert channel.cursor["tag:hoot"] == "117020593741189701"
@@ -52,7 +40,7 @@ def test_a_hashtag_timeline_is_read_and_a_page_of_newer_statuses_follows_the_cur
 def test_a_refused_token_needs_reconnection(workspace, replay):
     replay.recorded("mastodon", "unauthorized", path="/api/v1/notifications")
     replay.recorded("mastodon", "unauthorized", path="/api/v1/accounts/verify_credentials")
-    channel = mastodon_channel(workspace, replay)
+    channel = mastodon_channel(workspace, replay.base)
     run = poll_channel(channel.pk)
     channel.refresh_from_db()
     assert not run.ok and channel.needs_reconnection
@@ -72,7 +60,7 @@ def test_rate_limiting_is_a_transient_error_that_backs_off(workspace, replay):
             "x-ratelimit-reset": "2030-01-01T00:00:00.000Z",
         },
     )
-    channel = mastodon_channel(workspace, replay)
+    channel = mastodon_channel(workspace, replay.base)
     with pytest.raises(TransientError):
         list(connector_for(channel).fetch(since={}))
     run = poll_channel(channel.pk)
@@ -83,7 +71,7 @@ def test_rate_limiting_is_a_transient_error_that_backs_off(workspace, replay):
 def test_testing_the_connection_names_the_account_and_the_servers_post_limit(workspace, replay):
     replay.recorded("mastodon", "verify_credentials")
     replay.recorded("mastodon", "instance_v2")
-    channel = mastodon_channel(workspace, replay)
+    channel = mastodon_channel(workspace, replay.base)
     expected = "Connecté en tant que @mastodonpy_test (500 caractères par message)"
     assert connector_for(channel).test_connection() == expected
 
@@ -91,7 +79,7 @@ def test_testing_the_connection_names_the_account_and_the_servers_post_limit(wor
 def test_a_reply_goes_back_to_the_server_in_reply_to_the_message_and_can_be_deleted(workspace, replay):
     replay.recorded("mastodon", "post_reply")
     replay.recorded("mastodon", "delete_status", path="/api/v1/statuses/117020583258292382")
-    channel = mastodon_channel(workspace, replay)
+    channel = mastodon_channel(workspace, replay.base)
     original = Message.objects.create(
         workspace=workspace, channel=channel, external_id="117020583245459824", text="hi", kind=Kind.MENTION
     )

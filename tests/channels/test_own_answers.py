@@ -11,12 +11,13 @@ from urllib.parse import parse_qs
 
 from django.db import DatabaseError
 
-from animateur.channels.models import Channel, RejectedItem
+from animateur.channels.models import RejectedItem
 from animateur.channels.runner import poll_channel
 from animateur.core.roles import Role
 from animateur.inbox.models import Conversation, ConversationItem, State
 from animateur.stream import pipeline
 from animateur.stream.models import Message
+from tests.channels.factories import mastodon_channel
 from tests.channels.replay import FIXTURES, shift_to_now
 
 MENTION_ID = "117020577157693549"  # fixtures/mastodon/notifications_mentions.json
@@ -43,13 +44,7 @@ def connected_with_a_mention(workspace, replay):
     replay.recorded("mastodon", "notifications_mentions", recent=True)
     replay.add("GET", "/api/v1/notifications", body=[], query="min_id=21")
     replay.add("GET", STATUSES, body=[ours(EARLIER_ID, None, "Notre annonce d’hier")], query="limit=1")
-    channel = Channel.objects.create(
-        workspace=workspace,
-        kind="mastodon",
-        name="@acme",
-        config={"api_base_url": replay.base},
-        credentials=json.dumps({"access_token": "test-token"}),
-    )
+    channel = mastodon_channel(workspace, replay.base)
     assert poll_channel(channel.pk).ok
     channel.refresh_from_db()
     assert channel.cursor[f"own:{OUR_ACCOUNT['id']}"] == EARLIER_ID  # noted, not stored
@@ -130,13 +125,7 @@ def test_our_statuses_that_cannot_be_read_never_stop_the_mentions(workspace, rep
     replay.recorded("mastodon", "verify_credentials")
     replay.recorded("mastodon", "notifications_mentions", recent=True)
     replay.add("GET", STATUSES, status=500, body={"error": "boom"})
-    channel = Channel.objects.create(
-        workspace=workspace,
-        kind="mastodon",
-        name="@acme",
-        config={"api_base_url": replay.base},
-        credentials=json.dumps({"access_token": "test-token"}),
-    )
+    channel = mastodon_channel(workspace, replay.base)
     run = poll_channel(channel.pk)
     assert run.ok and run.created == 1
     channel.refresh_from_db()

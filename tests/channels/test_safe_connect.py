@@ -23,6 +23,7 @@ from animateur.channels.connectors import connector_for
 from animateur.channels.models import Channel
 from animateur.channels.runner import poll_channel
 from animateur.stream.models import Message
+from tests.channels.factories import mastodon_channel
 from tests.channels.replay import Replay
 from tests.channels.test_email import PASSWORD, ImapServer, SmtpSink, eml
 from tests.channels.tls import certificate, client_context, server_context
@@ -86,16 +87,6 @@ def server():
     replay = Replay()
     yield replay
     replay.close()
-
-
-def mastodon_channel(workspace, base):
-    return Channel.objects.create(
-        workspace=workspace,
-        kind="mastodon",
-        name="@acme",
-        config={"api_base_url": base},
-        credentials=json.dumps({"access_token": "test-token"}),
-    )
 
 
 # -- requests (Mastodon.py, praw) ------------------------------------------------------------------

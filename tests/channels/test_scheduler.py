@@ -1,4 +1,3 @@
-import json
 from datetime import timedelta
 
 from django.utils import timezone
@@ -8,16 +7,13 @@ from animateur.channels.models import Channel
 from animateur.channels.tasks import claim_due_channels, enqueue_due_channels
 from animateur.core.roles import Role
 from animateur.stream.models import Message
+from tests.channels.factories import mastodon_channel
 
 
 def test_only_due_active_channels_are_claimed_and_never_twice(workspace):
     now = timezone.now()
-    due = Channel.objects.create(
-        workspace=workspace, kind="rss", name="due", next_poll_at=now - timedelta(seconds=5)
-    )
-    Channel.objects.create(
-        workspace=workspace, kind="rss", name="later", next_poll_at=now + timedelta(hours=1)
-    )
+    due = Channel.objects.create(workspace=workspace, kind="rss", name="due", next_poll_at=now - timedelta(seconds=5))
+    Channel.objects.create(workspace=workspace, kind="rss", name="later", next_poll_at=now + timedelta(hours=1))
     Channel.objects.create(workspace=workspace, kind="rss", name="paused", paused=True)
     Channel.objects.create(workspace=workspace, kind="rss", name="broken", needs_reconnection=True)
     assert claim_due_channels() == [due.pk]
@@ -26,13 +22,7 @@ def test_only_due_active_channels_are_claimed_and_never_twice(workspace):
 
 def test_the_periodic_task_polls_due_channels_in_the_worker(workspace, replay):
     replay.recorded("mastodon", "notifications_mentions")
-    channel = Channel.objects.create(
-        workspace=workspace,
-        kind="mastodon",
-        name="@acme",
-        config={"api_base_url": replay.base},
-        credentials=json.dumps({"access_token": "t"}),
-    )
+    channel = mastodon_channel(workspace, replay.base, token="t")
     enqueue_due_channels.call_local()
     channel.refresh_from_db()
     assert Message.objects.filter(channel=channel).count() == 1
@@ -42,13 +32,7 @@ def test_the_periodic_task_polls_due_channels_in_the_worker(workspace, replay):
 def test_an_answer_goes_out_through_the_channel_and_joins_the_thread(workspace, replay, make_user):
     replay.recorded("mastodon", "post_reply")
     user = make_user("ana@example.org", workspace, Role.MODERATOR)
-    channel = Channel.objects.create(
-        workspace=workspace,
-        kind="mastodon",
-        name="@acme",
-        config={"api_base_url": replay.base},
-        credentials=json.dumps({"access_token": "t"}),
-    )
+    channel = mastodon_channel(workspace, replay.base, token="t")
     mention = Message.objects.create(
         workspace=workspace,
         channel=channel,

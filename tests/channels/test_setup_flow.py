@@ -14,6 +14,7 @@ from animateur.channels.models import Channel
 from animateur.channels.runner import poll_channel
 from animateur.inbox.models import Conversation
 from animateur.stream.models import Kind, Message
+from tests.channels.factories import mastodon_channel
 
 MASTODON_ID = "117020457910412882"  # the account of fixtures/mastodon/verify_credentials.json
 
@@ -83,21 +84,13 @@ def test_a_new_channel_is_polled_as_soon_as_it_is_created_and_then_every_interva
     assert conversation.channel_kind == "rss" and conversation.workspace == workspace
 
 
-def test_a_poll_finds_out_which_account_we_are_when_nobody_tested_and_our_own_statuses_are_ours(
-    workspace, replay
-):
+def test_a_poll_finds_out_which_account_we_are_when_nobody_tested_and_our_own_statuses_are_ours(workspace, replay):
     replay.recorded("mastodon", "verify_credentials")
     replay.add("GET", "/api/v1/notifications", body=[])
     # A status of ours in the hashtag we follow: the recorded timeline, written by our account.
     timeline = replay.recorded("mastodon", "tag_timeline")
     timeline.body = timeline.body.replace("117020566092212359", MASTODON_ID)
-    channel = Channel.objects.create(
-        workspace=workspace,
-        kind="mastodon",
-        name="@acme",
-        config={"api_base_url": replay.base, "hashtag": "hoot"},
-        credentials=json.dumps({"access_token": "t"}),
-    )
+    channel = mastodon_channel(workspace, replay.base, token="t", config={"hashtag": "hoot"})
     assert poll_channel(channel.pk).ok
     channel.refresh_from_db()
     assert channel.config["account_id"] == MASTODON_ID
@@ -107,12 +100,8 @@ def test_a_poll_finds_out_which_account_we_are_when_nobody_tested_and_our_own_st
 
 
 def test_changing_the_token_forgets_the_account_and_keeping_it_keeps_it(manager_client, workspace, replay):
-    channel = Channel.objects.create(
-        workspace=workspace,
-        kind="mastodon",
-        name="@acme",
-        config={"api_base_url": replay.base, "account_id": MASTODON_ID, "acct": "mastodonpy_test"},
-        credentials=json.dumps({"access_token": "old"}),
+    channel = mastodon_channel(
+        workspace, replay.base, token="old", config={"account_id": MASTODON_ID, "acct": "mastodonpy_test"}
     )
     form = {"name": "@acme", "api_base_url": replay.base, "poll_interval_seconds": 120, "action": "save"}
     manager_client.post(f"/app/channels/{channel.pk}/", {**form, "hashtag": "", "access_token": ""})
@@ -131,8 +120,11 @@ def test_a_test_result_sealed_for_other_settings_teaches_nothing(
     with django_capture_on_commit_callbacks(execute=True):
         manager_client.post(
             "/app/channels/add/mastodon/",
-            {**mastodon_form(mastodon_server, access_token="another"), "tested": tested.context["tested"],
-             "action": "save"},
+            {
+                **mastodon_form(mastodon_server, access_token="another"),
+                "tested": tested.context["tested"],
+                "action": "save",
+            },
         )
     channel = Channel.objects.get(kind="mastodon")
     assert "account_id" not in channel.config and json.loads(channel.credentials) == {"access_token": "another"}

@@ -22,6 +22,7 @@ from animateur.moderation import sources
 from animateur.moderation.actions import do_moderate_messages, do_save_rule, do_update_moderation_settings
 from animateur.moderation.models import ReviewItem
 from animateur.stream.models import Message, Visibility
+from tests.channels.factories import mastodon_channel
 
 from .factories import SYSTEM, other_channel, post
 
@@ -251,13 +252,7 @@ def test_rejecting_a_mastodon_mention_says_at_once_that_it_is_hidden_here_only(
 
 def test_our_own_mastodon_post_is_deleted_on_the_server(workspace, replay, django_capture_on_commit_callbacks):
     replay.recorded("mastodon", "delete_status", path="/api/v1/statuses/117020585846976096")
-    channel = Channel.objects.create(
-        workspace=workspace,
-        kind="mastodon",
-        name="@acme",
-        config={"api_base_url": replay.base},
-        credentials=json.dumps({"access_token": "test-token"}),
-    )
+    channel = mastodon_channel(workspace, replay.base)
     ours = post(workspace, "Notre annonce", channel=channel, external_id="117020585846976096")
     Message.objects.filter(pk=ours.pk).update(from_organisation=True)
     ours.refresh_from_db()
