@@ -57,7 +57,10 @@ def score_items(batch: list[Incoming]) -> None:
         try:
             adapter = adapter_for(workspace_id)
             scores = score_messages(
-                [f"{i.title}\n{i.text}".strip() for i in items], [_scoring_language(i) for i in items], adapter
+                [f"{i.title}\n{i.text}".strip() for i in items],
+                [_scoring_language(i) for i in items],
+                adapter,
+                reasons=_shown_reasons(workspace_id),
             )
         except Exception:  # scoring helps moderators; it must never lose a message
             log.exception("scoring failed for workspace %s", workspace_id)
@@ -75,6 +78,22 @@ def score_items(batch: list[Incoming]) -> None:
                 item.scores["score_reasons"] = [r.as_dict() for r in s.reasons[:6]]
 
 
+def _shown_reasons(workspace_id: int) -> dict[str, float]:
+    """The spam and toxicity scores from which a moderator reads a message's reasons (`_score_detail`).
+
+    A message below both thresholds gets no score reason, so explaining it (most of a flagged
+    message's scoring time) would store what no one reads; one at or above either is explained
+    as before (both kinds: the stored list is cut at six). A little under each threshold, as the
+    stored score is rounded to four places before it is compared.
+    """
+    thresholds = score_thresholds(settings_for(workspace_id))
+    return {
+        "spam": min(thresholds["spam_hold"], thresholds["spam_spam"]) - _ROUNDING,
+        "toxicity": thresholds["toxicity_hold"] - _ROUNDING,
+    }
+
+
+_ROUNDING = 1e-4
 UNDETERMINED = "und"  # ISO 639-2: a language no model covers, so score_messages need not detect it again
 
 

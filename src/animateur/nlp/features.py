@@ -96,7 +96,8 @@ def normalize(text: str) -> str:
         text = _EMAIL_RE.sub(" xxemail ", text)
         text = _MENTION_RE.sub(" xxuser ", text)
     text = _REPEAT_RE.sub(r"\1\1", text)
-    return text.translate(_ACCENTS)
+    # every key of _ACCENTS is beyond ASCII: an ASCII text would come back unchanged, one dict look-up a character later
+    return text if text.isascii() else text.translate(_ACCENTS)
 
 
 def tokenize(text: str) -> list[str]:
@@ -171,13 +172,14 @@ def _shape_features(raw: str, tokens: Sequence[str]) -> list[str]:
             feats.append("m:caps_mid")
     if "!!" in raw:
         feats.append("m:exclaim")
-    insults = sum(1 for t in tokens if t in INSULTS)
+    # map() over a set's __contains__ counts in C, without a Python loop over the tokens
+    insults = sum(map(INSULTS.__contains__, tokens))
     if insults:
         feats.extend(["m:insult"] * 3)  # counted thrice: one strong, shared signal
         if insults > 1:
             feats.append("m:insult2")
-    positive = sum(1 for t in tokens if t in POSITIVE_WORDS)
-    negative = sum(1 for t in tokens if t in NEGATIVE_WORDS)
+    positive = sum(map(POSITIVE_WORDS.__contains__, tokens))
+    negative = sum(map(NEGATIVE_WORDS.__contains__, tokens))
     feats.extend(["m:pos"] * min(positive, 3))
     feats.extend(["m:neg"] * min(negative, 3))
     promos = len(PROMO_RE.findall(" ".join(tokens)))
@@ -188,18 +190,50 @@ def _shape_features(raw: str, tokens: Sequence[str]) -> list[str]:
     return feats
 
 
+def _pair_start(word: str) -> tuple[int, bytes]:
+    """The CRC-32 state after ``b:<word> `` and the word's bytes, so a pair's hash needs no new string."""
+    found = _PAIR_CACHE.get(word)
+    if found is None:
+        encoded = word.encode("utf-8")
+        found = (_crc32(encoded + b" ", _B_SEED), encoded)
+        if len(_PAIR_CACHE) >= _WORD_CACHE_MAX:
+            _PAIR_CACHE.clear()
+        _PAIR_CACHE[word] = found
+    return found
+
+
+_PAIR_CACHE: dict[str, tuple[int, bytes]] = {}
+_SHAPE_HASHES: dict[str, int] = {}  # the few shape features, hashed once
+
+
+def _pair_features(words: list[str]) -> list[int]:
+    """Hashed ``b:`` features of consecutive words: crc32(b, crc32("b:" + a + " ")) == crc32("b:" + a + " " + b)."""
+    starts = [_PAIR_CACHE.get(w) or _pair_start(w) for w in words]
+    return [_crc32(b[1], a[0]) & _MASK for a, b in zip(starts, starts[1:])]
+
+
+def _shape_hash(feature: str) -> int:
+    found = _SHAPE_HASHES.get(feature)
+    if found is None:
+        found = _SHAPE_HASHES[feature] = _h(feature)
+    return found
+
+
 def message_features(text: str, tokens: list[str] | None = None, shape: list[str] | None = None) -> list[int]:
     """Hashed feature indices of one message (with repetitions); ``shape``: its shape features if known."""
     if tokens is None:
         tokens = tokenize(normalize(text))
     if shape is None:
         shape = _shape_features(text, tokens)
+    cache = _WORD_CACHE
     out: list[int] = []
     for tok in tokens:
-        out.extend(_word_features(tok))
+        feats = cache.get(tok)
+        out.extend(feats if feats is not None else _word_features(tok))
     words = [t for t in tokens if t[0].isalnum()]
-    out.extend(_crc32((a + " " + b).encode("utf-8"), _B_SEED) & _MASK for a, b in zip(words, words[1:], strict=False))
-    out.extend(_h(f) for f in shape)
+    if len(words) > 1:
+        out.extend(_pair_features(words))
+    out.extend(map(_shape_hash, shape))
     return out
 
 
@@ -272,9 +306,8 @@ def explain_tokens(
         tokens = tokenize(normalize(text))
     units: list[tuple[str, tuple[int, ...]]] = [(tok, _word_features(tok)) for tok in tokens]
     words = [t for t in tokens if t[0].isalnum()]
-    for a, b in zip(words, words[1:], strict=False):
-        pair = a + " " + b
-        units.append((pair, (_crc32(pair.encode("utf-8"), _B_SEED) & _MASK,)))
+    for a, b, h in zip(words, words[1:], _pair_features(words) if len(words) > 1 else (), strict=False):
+        units.append((a + " " + b, (h,)))
     for f in _shape_features(text, tokens) if shape is None else shape:
-        units.append((f, (_h(f),)))
+        units.append((f, (_shape_hash(f),)))
     return units, sum(len(ids) for _, ids in units)

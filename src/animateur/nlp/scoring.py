@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -84,7 +84,7 @@ def score_messages(
     adapter: WorkspaceAdapter | None = None,
     *,
     detect: tuple[str, ...] = DEFAULT_LANGUAGES,
-    reasons: bool = True,
+    reasons: bool | Mapping[str, float] = True,
     models: LinearModels | None = None,
 ) -> list[Scores]:
     """Score a batch of messages.
@@ -93,9 +93,15 @@ def score_messages(
     item of None is detected among ``detect``). ``adapter`` applies one
     workspace's moderation decisions on top of the shipped models (or of
     ``models``, used by the benchmark to score with models it trained itself).
+
+    ``reasons``: True explains every score of ``REASON_THRESHOLD`` or more, False none;
+    a mapping {"spam": s, "toxicity": t} explains only the messages whose spam score is s
+    or more or whose toxicity is t or more (a kind left out never qualifies), for a caller
+    that shows reasons only from there: such a message gets the very reasons True gives it.
     """
     if languages is not None and len(languages) != len(texts):
         raise ValueError("languages must have one item per text")
+    explain_from = _explain_from(reasons)
     langs: list[str | None] = []
     unknown: list[int] = []
     for i in range(len(texts)):
@@ -131,7 +137,9 @@ def score_messages(
             spam, tox, adapted = adapter.adjust(sub, idx, values, off, spam_logit, tox_logit)
         for j, i in enumerate(covered):
             why: list[Reason] = []
-            if reasons:
+            if explain_from is not None and (
+                spam[j] >= explain_from["spam"] or tox[j] >= explain_from["toxicity"]
+            ):
                 tox_col = "toxicity_fr" if french[j] else "toxicity"
                 wanted = [
                     (kind, col)
@@ -156,6 +164,18 @@ def score_messages(
                 bool(adapted[j]),
             )
     return [r for r in results if r is not None]
+
+
+def _explain_from(reasons: bool | Mapping[str, float]) -> dict[str, float] | None:
+    """The spam and toxicity scores from which a message is explained (None: no message is)."""
+    if reasons is True:
+        return {"spam": REASON_THRESHOLD, "toxicity": REASON_THRESHOLD}
+    if reasons is False:
+        return None
+    unknown = set(reasons) - {"spam", "toxicity"}
+    if unknown:
+        raise ValueError(f"reasons can be asked for spam and toxicity only, not {sorted(unknown)}")
+    return {kind: max(REASON_THRESHOLD, float(reasons.get(kind, np.inf))) for kind in ("spam", "toxicity")}
 
 
 def sentiment(texts: list[str], languages: Sequence[str | None] | None = None) -> list[str | None]:
