@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
 
+from django.db import connection
 from django.db.models import Count, F, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from animateur.moderation.models import Flag, ModerationSettings
 from animateur.moderation.prefs import TRUST_LEVELS, settings_for, trust_thresholds
@@ -56,13 +61,14 @@ def member_stats(workspace_id: int, member_ids: Iterable[int]) -> dict[int, Trus
         .filter(author__in=Identity.objects.filter(member_id__in=ids).values("pk"), from_organisation=False)
     )
     visible = Q(visibility=Visibility.VISIBLE)
+    day = _local_date(timezone.get_current_timezone()) if connection.vendor == "sqlite" else TruncDate("created_at")
     # member id -> (approved, rejected, days with an approved message), in one query.
     counts: dict[int, tuple[int, int, int]] = {
         row["author__member_id"]: (row["approved"], row["rejected"], row["days"])
         for row in mine.values("author__member_id").annotate(
             approved=Count("id", filter=visible),
             rejected=Count("id", filter=Q(visibility__in=[Visibility.HIDDEN, Visibility.SPAM, Visibility.TRASH])),
-            days=Count(TruncDate("created_at"), distinct=True, filter=visible),
+            days=Count(day, distinct=True, filter=visible),
         )
     }
     flags = dict(
@@ -80,6 +86,52 @@ def member_stats(workspace_id: int, member_ids: Iterable[int]) -> dict[int, Trus
         )
         for member_id in ids
     }
+
+
+def _local_date(zone: tzinfo) -> RawSQL:
+    """SQLite: a message's date in `zone`, computed by SQLite itself (what TruncDate gives).
+
+    SQLite knows no time zones, so TruncDate calls Python for every message: a member with
+    thousands of messages cost milliseconds a batch. Stored date times are UTC text
+    ('YYYY-MM-DD HH:MM:SS...'); the zone's offset is constant between two changes of clocks, so
+    the date is `date(created_at, '<offset> seconds')` with the offset chosen by comparing the text
+    with the changes' moments, newest first (a recent message stops at the first comparison).
+    """
+    column = f"{connection.ops.quote_name(Message._meta.db_table)}.{connection.ops.quote_name('created_at')}"
+    branches = " ".join(
+        f"WHEN {column} >= '{moment}' THEN '{offset:+d} seconds'"
+        for moment, offset in reversed(_offsets(zone, timezone.now().year)[1:])
+    )
+    first = f"'{_offsets(zone, timezone.now().year)[0][1]:+d} seconds'"
+    sql = f"date({column}, CASE {branches} ELSE {first} END)" if branches else f"date({column}, {first})"
+    return RawSQL(sql, [])  # noqa: S611 - built from the model's names and computed offsets, never from input
+
+
+@functools.lru_cache(maxsize=16)
+def _offsets(zone: tzinfo, year: int) -> tuple[tuple[str, int], ...]:
+    """The zone's UTC offset (seconds) from each change of clocks on (UTC text), 1970 to two years on."""
+
+    def offset(moment: datetime) -> int:
+        found = moment.astimezone(zone).utcoffset()
+        return int(found.total_seconds()) if found is not None else 0
+
+    moment = datetime(1970, 1, 1, tzinfo=UTC)
+    end = datetime(year + 2, 1, 1, tzinfo=UTC)
+    changes = [("", offset(moment))]
+    while moment < end:
+        following = moment + timedelta(days=1)
+        if offset(following) != changes[-1][1]:
+            # The change is within this day: find its second.
+            low, high = moment, following
+            while high - low > timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                if offset(middle) == changes[-1][1]:
+                    low = middle
+                else:
+                    high = middle
+            changes.append((high.strftime("%Y-%m-%d %H:%M:%S"), offset(high)))
+        moment = following
+    return tuple(changes)
 
 
 def trust_levels(
