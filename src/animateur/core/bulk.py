@@ -63,8 +63,17 @@ def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
     if kind == "DateField":
         return ops.adapt_datefield_value
     if kind == "JSONField":
-        encoder = field.encoder  # type: ignore[attr-defined]
-        return lambda value: ops.adapt_json_value(value, encoder)
+        # json.dumps(value, cls=encoder), as Django adapts it, with one encoder for the whole batch
+        # (json.dumps builds one per call when given a class); most values are an empty {} or [].
+        encode = (field.encoder or json.JSONEncoder)().encode  # type: ignore[attr-defined]
+        empty: dict[type, str] = {dict: "{}", list: "[]"}
+
+        def adapt_json(value: Any) -> Any:
+            if not value and type(value) in empty:
+                return empty[type(value)]
+            return encode(value)
+
+        return adapt_json
     return None
 
 
@@ -78,6 +87,19 @@ def _adapted(fields: list[models.Field], rows: Sequence[Sequence[Any]]) -> list[
                 values[n] = adapt(values[n])
         out.append(values)
     return out
+
+
+def _flat_adapted(fields: list[models.Field], rows: Sequence[Sequence[Any]]) -> list[Any]:
+    """The rows' values one after the other, adapted column by column (SQLite's parameters)."""
+    width = len(fields)
+    flat = [value for row in rows for value in row]
+    if len(flat) != width * len(rows):
+        raise ValueError(f"every row needs {width} values")
+    for n, field in enumerate(fields):
+        adapt = _adapter(field)
+        if adapt is not None:
+            flat[n::width] = [None if value is None else adapt(value) for value in flat[n::width]]
+    return flat
 
 
 def _json_rows(fields: list[models.Field], rows: Sequence[Sequence[Any]]) -> tuple[str, list[str]]:
@@ -128,7 +150,7 @@ def insert(
             )
         ]
     elif not returning:
-        _sqlite_insert_many(head, fields, _adapted(fields, rows))
+        _sqlite_insert_many(head, len(fields), _flat_adapted(fields, rows))
         return []
     else:
         values = _adapted(fields, rows)
@@ -148,25 +170,27 @@ def insert(
     return ids
 
 
-def _sqlite_insert_many(head: str, fields: list[models.Field], values: list[list[Any]]) -> None:
+def _sqlite_insert_many(head: str, width: int, flat: list[Any]) -> None:
     """SQLite: one statement of SQLITE_CHUNK rows, run for each full chunk (executemany), then the rest.
 
     Django rewrites each statement's placeholders with a regular expression before SQLite sees it:
     over one statement of a thousand rows that took as long as SQLite's insert itself. A statement
-    of a hundred rows is rewritten once for all its runs, and SQLite prepares it once.
+    of a hundred rows is rewritten once for all its runs, and SQLite prepares it once. `flat` holds
+    the rows' adapted values one after the other, `width` to a row.
     """
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    step = min(SQLITE_CHUNK, _sqlite_rows_per_statement(len(fields)))
-    full = len(values) - len(values) % step
+    one = "(" + ", ".join(["%s"] * width) + ")"
+    count = len(flat) // width
+    step = min(SQLITE_CHUNK, _sqlite_rows_per_statement(width))
+    full = count - count % step
+    size = step * width
     with connection.cursor() as cursor:
         if full:
             cursor.executemany(
                 f"{head} VALUES {', '.join([one] * step)}",
-                [[v for row in values[start : start + step] for v in row] for start in range(0, full, step)],
+                [flat[start : start + size] for start in range(0, full * width, size)],
             )
-        if full < len(values):
-            rest = values[full:]
-            cursor.execute(f"{head} VALUES {', '.join([one] * len(rest))}", [v for row in rest for v in row])
+        if full < count:
+            cursor.execute(f"{head} VALUES {', '.join([one] * (count - full))}", flat[full * width :])
 
 
 def update(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
