@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -220,6 +221,12 @@ def _read_parents_conversations(batch: _Batch, messages: list[Message]) -> None:
             batch.by_message[message_id] = conversations[conversation_id]
 
 
+def _related(message: Message, name: str) -> Any:
+    """`message.<name>`, read from the instance's cache when the pipeline put it there (the descriptor costs more)."""
+    cache = message._state.fields_cache
+    return cache[name] if name in cache else getattr(message, name)
+
+
 def _expected(conversation: _Conversation) -> bool:
     kind = conversation.channel_kind
     return sla.expects_answer(kind, conversation.root_kind, can_reply=kind in REPLY_HANDLERS)
@@ -228,12 +235,12 @@ def _expected(conversation: _Conversation) -> bool:
 def _open(batch: _Batch, message: Message) -> _Conversation:
     """A conversation for an inbound message that belongs to none, its clock started."""
     workspace = batch.workspaces[message.workspace_id]
-    author = message.author
+    author = _related(message, "author")
     at = message.created_at
     conversation = _Conversation(
         pk=None,
         workspace_id=workspace.pk,
-        channel_kind=message.channel.kind,
+        channel_kind=_related(message, "channel").kind,
         root_kind=message.kind,
         priority=Priority.NORMAL,
         state=State.NEW,
