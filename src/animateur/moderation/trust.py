@@ -97,14 +97,19 @@ def _local_date(zone: tzinfo) -> RawSQL:
     the date is `date(created_at, '<offset> seconds')` with the offset chosen by comparing the text
     with the changes' moments, newest first (a recent message stops at the first comparison).
     """
-    column = f"{connection.ops.quote_name(Message._meta.db_table)}.{connection.ops.quote_name('created_at')}"
+    return RawSQL(_local_date_sql(zone, timezone.now().year, Message._meta.db_table), [])  # noqa: S611 - see below
+
+
+@functools.lru_cache(maxsize=16)
+def _local_date_sql(zone: tzinfo, year: int, table: str) -> str:
+    """Built from the model's names and computed offsets only, never from input."""
+    column = f"{connection.ops.quote_name(table)}.{connection.ops.quote_name('created_at')}"
+    offsets = _offsets(zone, year)
     branches = " ".join(
-        f"WHEN {column} >= '{moment}' THEN '{offset:+d} seconds'"
-        for moment, offset in reversed(_offsets(zone, timezone.now().year)[1:])
+        f"WHEN {column} >= '{moment}' THEN '{offset:+d} seconds'" for moment, offset in reversed(offsets[1:])
     )
-    first = f"'{_offsets(zone, timezone.now().year)[0][1]:+d} seconds'"
-    sql = f"date({column}, CASE {branches} ELSE {first} END)" if branches else f"date({column}, {first})"
-    return RawSQL(sql, [])  # noqa: S611 - built from the model's names and computed offsets, never from input
+    first = f"'{offsets[0][1]:+d} seconds'"
+    return f"date({column}, CASE {branches} ELSE {first} END)" if branches else f"date({column}, {first})"
 
 
 @functools.lru_cache(maxsize=16)
