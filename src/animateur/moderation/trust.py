@@ -124,9 +124,9 @@ def _offsets(zone: tzinfo, year: int) -> tuple[tuple[str, int], ...]:
     end = datetime(year + 2, 1, 1, tzinfo=UTC)
     changes = [("", offset(moment))]
     while moment < end:
-        following = moment + timedelta(days=1)
+        following = moment + timedelta(days=7)
         if offset(following) != changes[-1][1]:
-            # The change is within this day: find its second.
+            # A change within this week (changes of clocks are weeks apart at least): its second.
             low, high = moment, following
             while high - low > timedelta(seconds=1):
                 middle = low + (high - low) / 2
