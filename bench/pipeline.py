@@ -285,26 +285,22 @@ def _time_everything(stream_pipeline, stages, spent: dict[str, float], spent_cpu
 
 
 def child(db_label: str, url: str | None, batches: int, with_rules: bool) -> dict | None:
+    return run_child(
+        __file__, db_label, url, ["--child", db_label, "--batches", str(batches), *(["--rules"] if with_rules else [])]
+    )
+
+
+def run_child(script: str, db_label: str, url: str | None, arguments: list[str]) -> dict | None:
+    """Runs `script` in a fresh process on its own data folder (removed after) and database; its last line is JSON."""
     env = dict(os.environ)
-    env["ANIMATEUR_DATA_DIR"] = tempfile.mkdtemp(prefix="animateur-bench-")
     env.pop("DATABASE_URL", None)
     if url:
         env["DATABASE_URL"] = url
-    proc = subprocess.run(
-        [
-            sys.executable,
-            __file__,
-            "--child",
-            db_label,
-            "--batches",
-            str(batches),
-            *(["--rules"] if with_rules else []),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    with tempfile.TemporaryDirectory(prefix="animateur-bench-") as data_dir:
+        env["ANIMATEUR_DATA_DIR"] = data_dir
+        proc = subprocess.run(
+            [sys.executable, script, *arguments], env=env, capture_output=True, text=True, check=False
+        )
     if proc.returncode != 0:
         print(f"{db_label}: failed\n{proc.stderr[-2000:]}", file=sys.stderr)
         return None

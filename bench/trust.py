@@ -16,9 +16,7 @@ import argparse
 import json
 import os
 import random
-import subprocess
 import sys
-import tempfile
 import time
 
 SIZES = {"small": (10, 1000, 5000), "full": (10, 1000, 5000, 20000)}
@@ -114,22 +112,10 @@ def run_one(db_label: str, scale: str) -> dict:
 
 
 def child(db_label: str, url: str | None, scale: str) -> dict | None:
-    env = dict(os.environ)
-    env["ANIMATEUR_DATA_DIR"] = tempfile.mkdtemp(prefix="animateur-bench-")
-    env.pop("DATABASE_URL", None)
-    if url:
-        env["DATABASE_URL"] = url
-    proc = subprocess.run(
-        [sys.executable, __file__, "--child", db_label, "--scale", scale],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        print(f"{db_label}: failed\n{proc.stderr[-2000:]}", file=sys.stderr)
-        return None
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    sys.path.insert(0, os.path.dirname(__file__))
+    from pipeline import run_child
+
+    return run_child(__file__, db_label, url, ["--child", db_label, "--scale", scale])
 
 
 def main() -> None:
