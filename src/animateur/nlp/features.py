@@ -209,7 +209,7 @@ _SHAPE_HASHES: dict[str, int] = {}  # the few shape features, hashed once
 def _pair_features(words: list[str]) -> list[int]:
     """Hashed ``b:`` features of consecutive words: crc32(b, crc32("b:" + a + " ")) == crc32("b:" + a + " " + b)."""
     starts = [_PAIR_CACHE.get(w) or _pair_start(w) for w in words]
-    return [_crc32(b[1], a[0]) & _MASK for a, b in zip(starts, starts[1:])]
+    return [_crc32(b[1], a[0]) & _MASK for a, b in zip(starts, starts[1:], strict=False)]
 
 
 def _shape_hash(feature: str) -> int:
