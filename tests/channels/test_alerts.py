@@ -70,3 +70,41 @@ def test_refused_credentials_tell_managers_to_reconnect_with_a_link_to_the_chann
     assert f"http://127.0.0.1:8000/w/brand/app/channels/{channel.pk}/" in letter.body
     assert "Détail technique : 401 invalid_token" in letter.body
     assert len(mail.outbox) == 2
+
+
+def choose_emails(user, choice: str) -> None:
+    """The manager picks how they get emails on their notifications page, as in the inbox."""
+    response = logged_in(user).post("/app/inbox/notifications/settings/", {"email": choice})
+    assert response.status_code == 302
+
+
+def test_each_manager_gets_the_alert_email_at_once_in_the_digest_or_never_as_they_chose(workspace, make_user):
+    from animateur.inbox.tasks import send_digests
+
+    now_one = make_user("now@example.org", workspace, Role.OWNER)
+    digest_one = make_user("digest@example.org", workspace, Role.MANAGER, language="en")
+    quiet_one = make_user("quiet@example.org", workspace, Role.MANAGER)
+    choose_emails(now_one, "immediate")
+    choose_emails(digest_one, "digest")
+    choose_emails(quiet_one, "off")
+    channel = Channel.objects.create(workspace=workspace, kind="scripted-test", name="Forum")
+    fail(channel, AuthError("401 invalid_token"), 1)
+
+    # Everyone sees the alert in the app; only the one who chose « at once » has an email now.
+    for user in (now_one, digest_one, quiet_one):
+        page = logged_in(user).get("/app/inbox/notifications/").content.decode()
+        assert f'<a href="/app/channels/{channel.pk}/">' in page
+    assert [m.to for m in mail.outbox] == [["now@example.org"]]
+    assert mail.outbox[0].subject == "Le canal « Forum » est à reconnecter"
+
+    # The next digest carries it to the digest reader, once, with the channel's health page.
+    mail.outbox.clear()
+    assert send_digests.call_local() == 1
+    assert [m.to for m in mail.outbox] == [["digest@example.org"]]
+    assert "The channel “Forum” needs reconnecting" in mail.outbox[0].body
+    assert f"http://127.0.0.1:8000/app/channels/{channel.pk}/" in mail.outbox[0].body
+    mail.outbox.clear()
+    assert send_digests.call_local() == 0
+    assert mail.outbox == []
+    # The one who chose never got no email at all, and still has the alert in the app.
+    assert Notification.objects.filter(user=quiet_one, channel=channel).count() == 1

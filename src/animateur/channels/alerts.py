@@ -54,7 +54,7 @@ def health_url(channel: Channel) -> str:
 
 
 def _notify(channel: Channel, verb: str, detail: str, write: Callable[[], Alert]) -> None:
-    from animateur.inbox.models import Notification
+    from animateur.inbox.models import Notification, NotificationPreference
 
     record(
         channel.workspace,
@@ -65,19 +65,26 @@ def _notify(channel: Channel, verb: str, detail: str, write: Callable[[], Alert]
     )
     now = timezone.now()
     Channel.objects.filter(pk=channel.pk).update(alerted_at=now)
-    for user in managers(channel):
+    told = managers(channel)
+    # Each manager's email choice is the inbox's: at once, in the daily digest, or never.
+    chosen = dict(
+        NotificationPreference.objects.filter(user_id__in=[user.pk for user in told]).values_list("user_id", "email")
+    )
+    for user in told:
         with translation.override(user.language or channel.workspace.language or settings.LANGUAGE_CODE):
             alert = write()
-        # The email below is this notification's email: the inbox's own mailer must not send it again.
+        at_once = chosen.get(user.pk, NotificationPreference.Email.IMMEDIATE) == NotificationPreference.Email.IMMEDIATE
+        # Emailed now, the alert is marked so the digest skips it; otherwise the digest (if chosen) takes it.
         Notification.objects.create(
             workspace=channel.workspace,
             user=user,
             channel=channel,
             kind=Notification.Kind.CHANNEL_ALERT,
             text=alert.subject[:300],
-            emailed_at=now,
+            emailed_at=now if at_once else None,
         )
-        _send(channel, alert, user.email)
+        if at_once:
+            _send(channel, alert, user.email)
 
 
 def _send(channel: Channel, alert: Alert, email: str) -> None:

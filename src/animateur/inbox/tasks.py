@@ -45,11 +45,12 @@ def send_notification_email(notification_id: int) -> None:
 def _email_body(notifications: list[Notification]) -> str:
     lines = []
     for n in notifications:
-        url = (
-            absolute_url(n.workspace, "inbox:conversation", (n.conversation_id,))
-            if n.conversation_id
-            else settings.BASE_URL
-        )
+        if n.conversation_id:
+            url = absolute_url(n.workspace, "inbox:conversation", (n.conversation_id,))
+        elif n.channel_id:  # a channel's alert leads to the channel's health, as in the app
+            url = absolute_url(n.workspace, "channels:detail", (n.channel_id,))
+        else:
+            url = settings.BASE_URL
         lines.append(f"- {n.text}\n  {url}")
     return "\n".join(lines) + "\n"
 
