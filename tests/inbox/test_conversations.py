@@ -182,6 +182,53 @@ def test_a_conversation_about_to_miss_its_target_warns_its_assignee_once(workspa
     assert Notification.objects.filter(user=manager, kind="due_soon").count() == 1
 
 
+def test_a_conversation_unassigned_or_reassigned_after_the_selection_does_not_warn_its_former_assignee(
+    workspace, post, make_user
+):
+    from animateur.inbox.tasks import due_for_warning, warn_assignee, warn_due_soon
+
+    ana = make_user("ana@team.org", workspace, Role.MANAGER)
+    bob = make_user("bob@team.org", workspace, Role.MODERATOR)
+    actions.do_set_response_target(
+        workspace, actor=ana, channel_kind="", priority="", minutes=20, business_hours=False
+    )
+    left = Conversation.objects.get(root=inbound(workspace, "Vite", parent=post))
+    handed = Conversation.objects.get(root=inbound(workspace, "Vite aussi", parent=post, email="cy@example.org"))
+    for conversation in (left, handed):
+        actions.do_assign_conversation(conversation, ana, actor=ana)
+
+    now = timezone.now()
+    selected = {c.pk: c for c in due_for_warning(now)}
+    assert set(selected) == {left.pk, handed.pk} and {c.assignee for c in selected.values()} == {ana}
+    # Between the selection and the warning: one is unassigned, the other handed to Bob.
+    actions.do_assign_conversation(left, None, actor=ana)
+    actions.do_assign_conversation(handed, bob, actor=ana)
+    assert [warn_assignee(selected[pk], now) for pk in (left.pk, handed.pk)] == [False, False]
+    assert not Notification.objects.filter(kind="due_soon").exists()
+    assert Conversation.objects.filter(warned_at__isnull=False).count() == 0
+
+    # The next run judges them again: Bob is warned of his, nobody of the unassigned one.
+    assert warn_due_soon.call_local() == 1
+    warned = Notification.objects.get(kind="due_soon")
+    assert warned.user == bob and warned.conversation_id == handed.pk
+
+
+def test_a_conversation_closed_after_the_selection_warns_nobody(workspace, post, make_user):
+    from animateur.inbox.tasks import due_for_warning, warn_assignee
+
+    ana = make_user("ana@team.org", workspace, Role.MANAGER)
+    actions.do_set_response_target(
+        workspace, actor=ana, channel_kind="", priority="", minutes=20, business_hours=False
+    )
+    conversation = Conversation.objects.get(root=inbound(workspace, "Vite", parent=post))
+    actions.do_assign_conversation(conversation, ana, actor=ana)
+    now = timezone.now()
+    [selected] = due_for_warning(now)
+    actions.do_set_conversation_state(conversation, State.CLOSED, actor=ana)
+    assert warn_assignee(selected, now) is False
+    assert not Notification.objects.filter(kind="due_soon").exists()
+
+
 def test_the_due_time_follows_the_most_specific_target(workspace, post, make_user):
     manager = make_user("ana@team.org", workspace, Role.MANAGER)
     actions.do_set_response_target(

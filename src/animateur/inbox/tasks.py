@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -84,14 +84,9 @@ def send_digests() -> int:
     return sent
 
 
-@db_periodic_task(crontab(minute="*/5"))
-def warn_due_soon() -> int:
-    """Assignees hear of their conversations about to miss the first-response target, once each."""
-    from animateur.inbox.actions import notify
-
-    now = timezone.now()
-    count = 0
-    due = (
+def due_for_warning(now: datetime) -> list[Conversation]:
+    """Assigned conversations about to miss their first-response target whose assignee was not warned yet."""
+    return list(
         Conversation.objects.filter(
             first_response_at=None,
             warned_at=None,
@@ -101,18 +96,35 @@ def warn_due_soon() -> int:
         .exclude(state=State.CLOSED)
         .select_related("assignee", "workspace")[:500]
     )
-    for conversation in due:
-        with transaction.atomic():
-            updated = Conversation.objects.filter(pk=conversation.pk, warned_at=None).update(warned_at=now)
-            if updated:
-                # The query asked for both: a due date, and an assignee to warn.
-                assert conversation.due_at is not None and conversation.assignee is not None
-                late = conversation.due_at <= now
-                text = (
-                    _("Late: conversation with %(name)s")
-                    if late
-                    else _("Due soon: conversation with %(name)s")
-                ) % {"name": conversation.author_name}
-                notify(conversation.assignee, conversation, Notification.Kind.DUE_SOON, text)
-                count += 1
-    return count
+
+
+def warn_assignee(conversation: Conversation, now: datetime) -> bool:
+    """Warn the assignee read with `conversation`, only if the row still has that assignee and state and no
+    answer: one unassigned, reassigned, closed or answered since is left for the next run to judge again."""
+    from animateur.inbox.actions import notify
+
+    # The selection asked for both: a due date, and an assignee to warn.
+    assert conversation.due_at is not None and conversation.assignee is not None
+    with transaction.atomic():
+        updated = Conversation.objects.filter(
+            pk=conversation.pk,
+            warned_at=None,
+            first_response_at=None,
+            assignee_id=conversation.assignee_id,
+            state=conversation.state,
+        ).update(warned_at=now)
+        if not updated:
+            return False
+        late = conversation.due_at <= now
+        text = (
+            _("Late: conversation with %(name)s") if late else _("Due soon: conversation with %(name)s")
+        ) % {"name": conversation.author_name}
+        notify(conversation.assignee, conversation, Notification.Kind.DUE_SOON, text)
+    return True
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def warn_due_soon() -> int:
+    """Assignees hear of their conversations about to miss the first-response target, once each."""
+    now = timezone.now()
+    return sum(warn_assignee(conversation, now) for conversation in due_for_warning(now))
