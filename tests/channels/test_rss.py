@@ -1,13 +1,18 @@
 """Feeds through feedparser, served by a local server: conditional GET, edits, and clear causes."""
 
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
 
+from animateur.channels.actions import do_update_channel
 from animateur.channels.connectors import connector_for
 from animateur.channels.errors import PermanentError, TransientError
 from animateur.channels.models import Channel
 from animateur.channels.runner import poll_channel
+from animateur.core.actions import SystemActor
+from animateur.inbox.models import Conversation
 from animateur.stream.models import Kind, Message
 
 FEED = (Path(__file__).with_name("fixtures") / "rss" / "wordpress-theme-preview.xml").read_text()
@@ -36,7 +41,11 @@ def test_a_feed_is_stored_oldest_first_and_an_unchanged_feed_costs_one_304(works
     assert [m.title for m in messages] == ["More Tags", "Elements", "Worth A Thousand Words"]
     assert messages[0].kind == Kind.MENTION and messages[0].author.display_name == "Theme Admin"
     channel.refresh_from_db()
-    assert channel.cursor == {"etag": '"v1"', "last_modified": "Thu, 24 Aug 2017 17:46:58 GMT"}
+    assert channel.cursor == {
+        "url": replay.base + "/feed",
+        "etag": '"v1"',
+        "last_modified": "Thu, 24 Aug 2017 17:46:58 GMT",
+    }
     second = poll_channel(channel.pk)
     assert second.ok and second.items == 0
     sent = replay.requests("GET", "/feed")[-1].headers
@@ -128,3 +137,73 @@ def test_a_response_over_the_size_limit_is_refused(workspace, replay, monkeypatc
     with pytest.raises(PermanentError) as big:
         safe_http.fetch(replay.base + "/feed", max_bytes=1000)
     assert big.value.cause == "too_large"
+
+
+def feed_of(*entries: tuple[str, datetime]) -> str:
+    items = "".join(
+        f"<item><title>{title}</title><link>https://example.org/{n}</link><guid>news-{n}</guid>"
+        f"<pubDate>{format_datetime(when)}</pubDate></item>"
+        for n, (title, when) in enumerate(entries)
+    )
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>'
+        f"<link>https://example.org/</link><description>d</description>{items}</channel></rss>"
+    )
+
+
+def feed_connected_in_2008(workspace, url):
+    return Channel.objects.create(
+        workspace=workspace,
+        kind="rss",
+        name="feed",
+        config={"url": url},
+        created_at=datetime(2008, 1, 1, tzinfo=UTC),  # before the fixture feed's entries
+    )
+
+
+def change_address(channel, url):
+    channel.refresh_from_db()
+    do_update_channel(
+        channel,
+        channel.name,
+        {"url": url},
+        {},
+        poll_interval_seconds=channel.poll_interval_seconds,
+        actor=SystemActor("tests"),
+    )
+
+
+def test_a_new_feed_address_brings_its_past_as_history_and_its_recent_entries_as_work(workspace, replay):
+    replay.add("GET", "/feed", body=FEED, headers={"content-type": "application/rss+xml", "etag": '"v1"'})
+    channel = feed_connected_in_2008(workspace, replay.base + "/feed")
+    # The first address keeps the channel's own cut: its entries of 2008 came after it was connected.
+    assert poll_channel(channel.pk).created == 3
+    first = set(Conversation.objects.values_list("pk", flat=True))
+    assert first
+
+    change_address(channel, replay.base + "/news")
+    now = datetime.now(UTC).replace(microsecond=0)
+    # Within the margin (24 hours by default) before the change: still work, as for a new channel.
+    news = feed_of(("Acme en panne ?", now - timedelta(hours=2)), ("Archive", now - timedelta(days=3)))
+    replay.add("GET", "/news", body=news)
+    run = poll_channel(channel.pk)
+
+    assert run.ok and run.created == 2, run.error
+    # Both are kept; only the recent one is work in the inbox, the three-day-old one is the new feed's past.
+    assert Message.objects.filter(channel=channel, title="Archive").exists()
+    opened = Conversation.objects.exclude(pk__in=first)
+    assert list(opened.values_list("root__title", flat=True)) == ["Acme en panne ?"]
+    # The old feed's validators are not sent to the new one, which would answer 304 to them.
+    sent = replay.requests("GET", "/news")[-1].headers
+    assert "If-None-Match" not in sent and "If-Modified-Since" not in sent
+
+
+def test_a_new_feed_address_follows_the_history_margin_setting(workspace, replay, monkeypatch):
+    monkeypatch.setenv("ANIMATEUR_CHANNEL_HISTORY_HOURS", "1")
+    channel = feed_connected_in_2008(workspace, "https://example.org/feed")
+    change_address(channel, replay.base + "/news")
+    now = datetime.now(UTC).replace(microsecond=0)
+    news = feed_of(("Récent", now - timedelta(minutes=20)), ("Hier", now - timedelta(hours=2)))
+    replay.add("GET", "/news", body=news)
+    assert poll_channel(channel.pk).created == 2
+    assert list(Conversation.objects.values_list("root__title", flat=True)) == ["Récent"]

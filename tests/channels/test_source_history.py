@@ -99,7 +99,10 @@ def test_a_changed_source_is_added_again_and_an_emptied_one_forgotten():
     assert same["search"] == {"value": "acme", "added_at": now.isoformat()}
     changed = added_sources("mastodon", {"hashtag": "hoot", "search": "acme"}, {"hashtag": "bird"}, same, now)
     assert changed == {"hashtag": {"value": "bird", "added_at": now.isoformat()}}
-    assert added_sources("rss", {}, {"url": "https://example.org/feed"}, {}, now) == {}  # no such fields
+    assert added_sources("rss", {}, {"url": "https://example.org/feed"}, {}, now) == {
+        "url": {"value": "https://example.org/feed", "added_at": now.isoformat()}
+    }
+    assert added_sources("discourse", {}, {"base_url": "https://forum.example.org"}, {}, now) == {}  # none
 
 
 def test_a_bluesky_search_added_later_is_history_while_the_accounts_notifications_stay_work(workspace, replay):

@@ -10,8 +10,9 @@ old mentions. Items written before the channel was connected, less a margin (HIS
 24 hours by default, ANIMATEUR_CHANNEL_HISTORY_HOURS), are stored as history (`Incoming.historical`):
 kept, moderated and searchable, but they open no inbox conversation and alert no one. The margin
 keeps this morning's unanswered mention, sent before the account was connected, as work to do.
-A source added later to a channel (a hashtag, a search, a subreddit: the connector's `source_fields`,
-each item naming its own in `RawItem.extra["source"]`) has its own past: judged from when it was added.
+A source added later to a channel (a hashtag, a search, a subreddit, a feed's new address: the connector's
+`source_fields`, each item naming its own in `RawItem.extra["source"]`) has its own past: judged from when it
+was added.
 """
 
 from __future__ import annotations
