@@ -1,3 +1,7 @@
+import re
+
+from django.test import Client
+
 from animateur.core.models import AuditEvent
 from animateur.core.roles import Role
 from animateur.moderation.models import Rule, WatchedWord
@@ -53,6 +57,49 @@ def test_a_bad_rule_shows_the_problem_and_saves_nothing(workspace, client_as):
     page = client.post("/app/moderation/rules/new/", rule_form(c0_op="contains")).content.decode()
     assert not Rule.objects.exists()
     assert "le champ « nombre de liens » s’utilise avec les opérateurs « ≥ », « ≤ »" in page
+
+
+def test_a_trust_condition_is_picked_by_its_french_name_and_stored_as_its_code(workspace, client_as):
+    client = client_as(workspace, Role.MANAGER)
+    blank = client.get("/app/moderation/rules/new/").content.decode()
+    level_list = blank.split('name="c0_level"')[1].split("</select>")[0]
+    assert re.findall(r'<option value="(\w+)">([^<]+)</option>', level_list) == [
+        ("new", "nouveau"),
+        ("basic", "initié"),
+        ("member", "membre"),
+        ("regular", "habitué"),
+        ("leader", "pilier"),
+    ]
+    assert "Trust levels: new" not in blank and "à écrire tels quels" not in blank
+
+    client.post("/app/moderation/rules/new/", rule_form(c1_value="", c1_level="regular"))
+    rule = Rule.objects.get()
+    assert rule.conditions[1] == {"field": "trust", "op": "below", "value": "regular"}
+    edit = client.get(f"/app/moderation/rules/{rule.pk}/").content.decode()
+    assert '<option value="regular" selected>habitué</option>' in edit
+    # Saved again as the page shows it (the level in the list, nothing typed), the rule keeps its level.
+    client.post(f"/app/moderation/rules/{rule.pk}/", rule_form(c1_value="", c1_level="regular", name="Autre nom"))
+    rule.refresh_from_db()
+    assert rule.name == "Autre nom" and rule.conditions[1]["value"] == "regular"
+    # A level typed in the value box, as a code or by its French name, is understood the same.
+    client.post("/app/moderation/rules/new/", rule_form(name="Tapé", c1_value="Membre"))
+    assert Rule.objects.get(name="Tapé").conditions[1]["value"] == "member"
+
+
+def test_an_unknown_trust_level_is_refused_in_the_readers_language_and_nothing_is_saved(
+    workspace, client_as, make_user
+):
+    client = client_as(workspace, Role.MANAGER)
+    page = client.post("/app/moderation/rules/new/", rule_form(c1_value="", c1_level="chef")).content.decode()
+    french_levels = "nouveau, initié, membre, habitué, pilier."
+    assert f"Condition 2 : « chef » n’est pas un niveau de confiance ; choisissez parmi {french_levels}" in page
+    page = client.post("/app/moderation/rules/new/", rule_form(c1_value="")).content.decode()
+    assert f"Condition 2 : choisissez un niveau de confiance parmi {french_levels}" in page
+    english = Client()
+    english.force_login(make_user("en@example.org", workspace, Role.MANAGER, language="en"))
+    page = english.post("/app/moderation/rules/new/", rule_form(c1_value="god")).content.decode()
+    assert "Condition 2: « god » is not a trust level; choose one of new, basic, member, regular, leader." in page
+    assert not Rule.objects.exists()
 
 
 def test_watched_words_are_added_and_removed_through_the_page(workspace, client_as):

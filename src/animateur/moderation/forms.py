@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from animateur.moderation.conditions import FIELDS, OPERATORS
-from animateur.moderation.labels import TRUST_LEVEL_LABELS
+from animateur.moderation.labels import TRUST_LEVEL_LABELS, trust_level_code
 from animateur.moderation.models import Rule, Sanction, WordAction
 from animateur.moderation.prefs import TRUST_LEVELS
 from animateur.moderation.rules import ACTION_TYPES
@@ -39,6 +40,10 @@ def _op_choices() -> list[tuple[str, Any]]:
     return [("", "—")] + list(OPERATORS.items())
 
 
+def _level_choices() -> list[tuple[str, Any]]:
+    return [("", "—")] + [(level, TRUST_LEVEL_LABELS[level]) for level in TRUST_LEVELS]
+
+
 class RuleForm(forms.Form):
     """A rule with up to five conditions and four actions, usable without JavaScript."""
 
@@ -62,6 +67,11 @@ class RuleForm(forms.Form):
                 label=_("Operator"), choices=_op_choices(), required=False
             )
             self.fields[f"c{i}_value"] = forms.CharField(label=_("Value"), required=False, max_length=500)
+            # A trust level is picked by its name; the rule stores its code. Checked in clean(), so an
+            # unknown level is explained with the names the person reads.
+            self.fields[f"c{i}_level"] = forms.CharField(
+                label=_("Trust level"), required=False, widget=forms.Select(choices=_level_choices())
+            )
         for i in range(ACTION_ROWS):
             self.fields[f"a{i}_type"] = forms.ChoiceField(
                 label=_("Action"), choices=[("", "—"), *ACTION_TYPES.items()], required=False
@@ -82,10 +92,34 @@ class RuleForm(forms.Form):
                 value = "-".join(map(str, value)) if c.get("field") == "hour" else ", ".join(map(str, value))
             elif isinstance(value, bool):
                 value = "yes" if value else "no"
+            if c.get("field") == "trust":
+                initial.update({f"c{i}_field": "trust", f"c{i}_op": c.get("op"), f"c{i}_level": value})
+                continue
             initial.update({f"c{i}_field": c.get("field"), f"c{i}_op": c.get("op"), f"c{i}_value": value})
         for i, a in enumerate(rule.actions[:ACTION_ROWS]):
             initial.update({f"a{i}_type": a.get("type"), f"a{i}_value": a.get("value", "")})
         return initial
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        for i in range(CONDITION_ROWS):
+            if data.get(f"c{i}_field") != "trust":
+                continue
+            # The list is what the person sees; a typed code (older pages, scripts) still counts.
+            given = data.get(f"c{i}_level") or data.get(f"c{i}_value") or ""
+            level = trust_level_code(given)
+            if level is None:
+                names = ", ".join(str(TRUST_LEVEL_LABELS[code]) for code in TRUST_LEVELS)
+                message = (
+                    gettext("Condition %(row)d: « %(value)s » is not a trust level; choose one of %(levels)s.")
+                    if given
+                    else gettext("Condition %(row)d: choose a trust level among %(levels)s.")
+                )
+                self.add_error(f"c{i}_level", message % {"row": i + 1, "value": given, "levels": names})
+            else:
+                data[f"c{i}_value"] = level
+        return data
 
     def rule_data(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -108,8 +142,11 @@ class RuleForm(forms.Form):
             "actions": actions,
         }
 
-    def condition_rows(self) -> list[tuple[Any, Any, Any]]:
-        return [(self[f"c{i}_field"], self[f"c{i}_op"], self[f"c{i}_value"]) for i in range(CONDITION_ROWS)]
+    def condition_rows(self) -> list[tuple[Any, Any, Any, Any]]:
+        return [
+            (self[f"c{i}_field"], self[f"c{i}_op"], self[f"c{i}_value"], self[f"c{i}_level"])
+            for i in range(CONDITION_ROWS)
+        ]
 
     def action_rows(self) -> list[tuple[Any, Any]]:
         return [(self[f"a{i}_type"], self[f"a{i}_value"]) for i in range(ACTION_ROWS)]

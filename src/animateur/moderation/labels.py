@@ -77,6 +77,14 @@ def trust_label(level: str) -> str:
     return str(TRUST_LEVEL_LABELS.get(level, level))
 
 
+def trust_level_code(text: str) -> str | None:
+    """The level a person gave, as its code or as its name in their language (« membre »), or None."""
+    wanted = text.strip().lower()
+    if wanted in TRUST_LEVEL_LABELS:
+        return wanted
+    return next((code for code, label in TRUST_LEVEL_LABELS.items() if str(label).lower() == wanted), None)
+
+
 def outcome_label(code: str) -> str:
     return str(OUTCOME_LABELS.get(code, code))
 
