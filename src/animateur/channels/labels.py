@@ -1,4 +1,4 @@
-"""Words for the codes channels store (kinds, capabilities), as people read them."""
+"""Words for the codes channels store (kinds, capabilities, causes of failure), as people read them."""
 
 from __future__ import annotations
 
@@ -19,6 +19,27 @@ CAPABILITY_LABELS = {
     "direct": pgettext_lazy("channel capability", "direct messages"),
 }
 
+# The causes connectors give (errors.py and each connector), in the words of the health page; the
+# error's own text, recorded in whatever language the worker ran in, follows as the detail.
+CAUSE_LABELS = {
+    "credentials_refused": _("credentials refused"),
+    "forbidden": _("access refused"),
+    "unreachable": _("source unreachable"),
+    "timeout": _("source too slow to answer"),
+    "tls": _("secure connection failed"),
+    "server_error": _("error at the source"),
+    "http_error": _("request refused by the source"),
+    "rate_limited": _("rate limited by the source"),
+    "not_found": _("not found at the source"),
+    "bad_url": _("invalid address"),
+    "blocked_address": _("address not allowed"),
+    "too_large": _("answer too large"),
+    "too_many_redirects": _("too many redirects"),
+    "not_a_feed": _("not a feed"),
+    "malformed": _("unreadable data"),
+    "permanent": _("permanent error"),
+}
+
 
 def kind_label(kind: str) -> str:
     connector = kinds().get(kind)
@@ -32,7 +53,4 @@ def capability_label(capability: str) -> str:
 
 
 def cause_label(code: str) -> str:
-    # The causes' words live beside the pages that first showed them.
-    from animateur.channels.views import CAUSE_LABELS
-
     return str(CAUSE_LABELS.get(code, code))

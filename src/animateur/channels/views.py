@@ -9,44 +9,16 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from animateur.channels import actions, selectors
 from animateur.channels.connectors import get_kind, kinds
 from animateur.channels.connectors.base import Connector
 from animateur.channels.forms import Tested, channel_form_class, open_tested, seal_tested
-from animateur.channels.models import Channel
 from animateur.core.actions import ActionError
 from animateur.core.decorators import workspace_permission
 from animateur.core.permissions import has_permission
 from animateur.core.typing import WorkspaceRequest
-
-# The causes connectors give (errors.py and each connector), in the words of the health page; the
-# error's own text, recorded in whatever language the worker ran in, follows as the detail.
-CAUSE_LABELS = {
-    "credentials_refused": gettext_lazy("credentials refused"),
-    "forbidden": gettext_lazy("access refused"),
-    "unreachable": gettext_lazy("source unreachable"),
-    "timeout": gettext_lazy("source too slow to answer"),
-    "tls": gettext_lazy("secure connection failed"),
-    "server_error": gettext_lazy("error at the source"),
-    "http_error": gettext_lazy("request refused by the source"),
-    "rate_limited": gettext_lazy("rate limited by the source"),
-    "not_found": gettext_lazy("not found at the source"),
-    "bad_url": gettext_lazy("invalid address"),
-    "blocked_address": gettext_lazy("address not allowed"),
-    "too_large": gettext_lazy("answer too large"),
-    "too_many_redirects": gettext_lazy("too many redirects"),
-    "not_a_feed": gettext_lazy("not a feed"),
-    "malformed": gettext_lazy("unreadable data"),
-    "permanent": gettext_lazy("permanent error"),
-}
-
-
-def _cause_label(channel: Channel) -> str:
-    code = channel.last_error_cause
-    return str(CAUSE_LABELS.get(code, code))
 
 
 @workspace_permission("channel.view")
@@ -55,7 +27,7 @@ def channel_list(request: WorkspaceRequest) -> HttpResponse:
         request,
         "channels/list.html",
         {
-            "channels": [(c, _cause_label(c)) for c in selectors.channels_of(request.workspace)],
+            "channels": selectors.channels_of(request.workspace),
             "can_manage": has_permission(request.user, request.workspace, "channel.manage"),
         },
     )
@@ -186,7 +158,6 @@ def channel_detail(request: WorkspaceRequest, pk: int) -> HttpResponse:
         "channels/detail.html",
         {
             "channel": channel,
-            "cause_label": _cause_label(channel),
             "connector": connector,
             "form": form,
             "test_result": test_result,
