@@ -44,10 +44,6 @@ def managers(channel: Channel) -> list[User]:
     ]
 
 
-def managers_emails(channel: Channel) -> list[str]:
-    return [user.email for user in managers(channel)]
-
-
 def health_url(channel: Channel) -> str:
     """The channel's page (its health: last error, runs), as an address to open from an email."""
     return absolute_url(channel.workspace, "channels:detail", (channel.pk,))
