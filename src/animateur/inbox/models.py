@@ -136,10 +136,6 @@ class Conversation(models.Model):
             kwargs["update_fields"] = {*update_fields, "due_sort"}  # type: ignore[misc]
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
-    @property
-    def is_answered(self) -> bool:
-        return self.first_response_at is not None
-
 
 class ConversationTally(models.Model):
     """How many conversations a workspace has per state and assignee (0 = nobody).

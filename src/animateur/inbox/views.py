@@ -17,7 +17,6 @@ from django.views.decorators.http import require_POST
 from animateur.channels.apps import kind_label
 from animateur.core.actions import ActionError
 from animateur.core.decorators import workspace_permission
-from animateur.core.models import User
 from animateur.core.permissions import has_permission
 from animateur.core.typing import WorkspaceRequest
 from animateur.inbox import actions, listing, presence, selectors
@@ -448,10 +447,6 @@ def notification_settings(request: WorkspaceRequest) -> HttpResponse:
     ):
         messages.success(request, _("Notification settings saved."))
     return redirect("inbox:notifications")
-
-
-def user_label(user: User | None) -> str:
-    return user.name if user else ""
 
 
 __all__ = ["Label", "SavedView"]

@@ -219,10 +219,6 @@ def _score_detail(item: Incoming, kind: str) -> str:
 # ------------------------------------------------------------------ store
 
 
-def reason_kind(source: str) -> str:
-    return source.split(":", 1)[0]
-
-
 def store_moderation(batch: list[Incoming]) -> None:
     from animateur.moderation.reviews import enqueue_many
 

@@ -85,10 +85,6 @@ def category_paths(workspace: Workspace) -> dict[int, str]:
     return paths
 
 
-def use_category_paths(workspace: Workspace) -> None:
-    _CATEGORY_PATHS.set(category_paths(workspace))
-
-
 def category_url(category: Category) -> str:
     known = _CATEGORY_PATHS.get()
     path = known.get(category.pk) if known else None

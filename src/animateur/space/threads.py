@@ -94,11 +94,6 @@ def _message_fields(post: Post) -> dict[str, Any]:
     }
 
 
-def comments_of(post: Post) -> Q:
-    """The filter for a post's comments (every depth), whatever their visibility."""
-    return Q(thread_root_id=post.message_id, kind__in=COMMENT_KINDS)
-
-
 def refresh_comment_counts(post_ids: Iterable[int]) -> None:
     """Recount the visible comments of these posts (the count shown next to a post).
 
