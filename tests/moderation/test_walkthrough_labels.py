@@ -162,6 +162,16 @@ def test_the_words_that_weighed_on_a_score_name_their_placeholders_in_french(wor
     assert "(call to action)" not in page
 
 
+def test_what_a_link_points_to_is_named_in_french_with_its_domain(workspace, client_as):
+    message = post(workspace, "Mon clip https://promo.example/watch?v=1&t=30 à 2:19", email="a@example.org")
+    item = ReviewItem.objects.get(message=message)
+    detail = "(link to promo.example), (link to a moment of a video), (time code), clip"
+    item.reasons.create(kind="spam-score", source="spam-score", detail=detail, score=0.91, action="spam")
+    page = visible_text(client_as(workspace, Role.MODERATOR).get("/app/moderation/").content.decode())
+    assert "(lien vers promo.example), (lien vers un moment d’une vidéo), (minutage), clip" in page
+    assert "link to" not in page
+
+
 def test_the_dry_run_punctuates_each_language_its_own_way(workspace, client_as, make_user):
     rule = hold_rule(workspace)
     post(workspace, "Le service est lent", email="a@example.org", name="Ana")

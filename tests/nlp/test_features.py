@@ -2,7 +2,7 @@
 
 import pytest
 
-from animateur.nlp.features import _shape_features, normalize, tokenize
+from animateur.nlp.features import LINK_FEATURE_REPEAT, _shape_features, normalize, readable, tokenize
 
 
 def shapes(text: str) -> set[str]:
@@ -31,3 +31,41 @@ def test_shape_features(text, expected, absent):
 def test_normalize_replaces_links_addresses_and_mentions():
     text = normalize("@Marie écris à jo@example.xyz ou va sur http://localhost:8000/x")
     assert text.split() == ["xxuser", "ecris", "a", "xxemail", "ou", "va", "sur", "xxurl"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "absent"),
+    [
+        ("see https://plus.google.com/u/0/123 now", {"m:dom:google.com"}, {"m:url_video", "m:timecode"}),
+        ("buy at http://shop.example.co.uk/x", {"m:dom:example.co.uk"}, set()),
+        (
+            '<a href="http://www.youtube.com/watch?v=abc&amp;t=2m19s">2:19</a> best part',
+            {"m:dom:youtube.com", "m:url_video", "m:url_time", "m:timecode"},
+            set(),
+        ),
+        ("Roar (Official): http://youtu.be/CevxZvSJLk8", {"m:dom:youtu.be", "m:url_video"}, {"m:url_time"}),
+        ("the drop at 3:40 is the best", {"m:timecode"}, {"m:url"}),
+        ("see you at 10:30:15 or 2015", set(), {"m:timecode"}),
+    ],
+)
+def test_link_features(text, expected, absent):
+    found = shapes(text)
+    assert expected <= found
+    assert not (absent & found)
+
+
+def test_link_features_are_repeated_so_that_nb_lr_does_not_shrink_them():
+    found = _shape_features("at 3:40 it starts", tokenize(normalize("at 3:40 it starts")))
+    assert found.count("m:timecode") == LINK_FEATURE_REPEAT
+
+
+@pytest.mark.parametrize(
+    "text", ["Like this comment if you are watching in 2015", "give it a like", "please like and subscribe"]
+)
+def test_engagement_bait_counts_as_a_call_to_action(text):
+    assert "m:promo" in shapes(text)
+
+
+def test_readable_link_units():
+    assert readable("m:dom:example.com") == "(link to example.com)"
+    assert readable("m:timecode") == "(time code)"

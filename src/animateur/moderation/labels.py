@@ -51,6 +51,8 @@ REASON_DETAILS = {
     "hidden field filled": _("a field hidden from people was filled in (a robot)"),
 }
 TRUST_DETAIL = re.compile(r"^trust level (\w+)$")
+# nlp/features.py names a link by its domain: « (link to example.com) »
+LINK_TO_DOMAIN = re.compile(r"^\(link to ([^()\s]+)\)$")
 
 # The names nlp/features.py gives the placeholders among the words that weighed on a score.
 SCORE_FEATURES = {
@@ -67,6 +69,9 @@ SCORE_FEATURES = {
     "(positive word)": _("(positive word)"),
     "(negative word)": _("(negative word)"),
     "(length)": _("(length)"),
+    "(link to a video)": _("(link to a video)"),
+    "(link to a moment of a video)": _("(link to a moment of a video)"),
+    "(time code)": _("(time code)"),
     # nlp/adapter.py's reason when a moderator already decided on a near-identical message.
     "near-duplicate of a message a moderator marked spam": _("nearly the same as a message a moderator marked as spam"),
     "near-duplicate of a message a moderator marked hidden": _("nearly the same as a message a moderator hid"),
@@ -118,6 +123,16 @@ def decision_done(decision: str, count: int) -> str:
     return message % {"count": count}
 
 
+def score_feature(part: str) -> str:
+    known = SCORE_FEATURES.get(part)
+    if known is not None:
+        return str(known)
+    link = LINK_TO_DOMAIN.match(part)
+    if link:
+        return str(_("(link to %(domain)s)") % {"domain": link.group(1)})
+    return part
+
+
 def score_features(detail: str) -> str:
     """« (link), (call to action), credit » read as « (lien), (incitation à agir), credit »."""
-    return ", ".join(str(SCORE_FEATURES.get(part, part)) for part in detail.split(", "))
+    return ", ".join(score_feature(part) for part in detail.split(", "))

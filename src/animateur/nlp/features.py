@@ -11,7 +11,9 @@ A message becomes:
 - character 2- to 5-grams of each padded word (``c:``), which catch spelling
   variants (« débiiile », « f*ck », missing accents),
 - a few shape features (``m:``): link, e-mail, phone-like number, upper case
-  ratio, repeated punctuation, length bucket, insults (``animateur.nlp.lexicon``).
+  ratio, repeated punctuation, length bucket, insults (``animateur.nlp.lexicon``),
+  and what a link points to: its domain (``m:dom:example.com``), a video, a
+  moment of a video, or a time code such as « 2:19 » in the text.
 
 Each occurrence weighs ``1 / sqrt(n)`` where n is the number of occurrences of
 the message, so a vector has unit L2 norm before bucket collisions.
@@ -49,6 +51,23 @@ _REPEAT_RE = re.compile(r"(.)\1{2,}")
 _TOKEN_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)?|[!?]+|[$€£]|[^\w\s]", re.UNICODE)
 _HTML_LINK_RE = re.compile(r"""<a\s[^>]*href=["']([^"']*)["'][^>]*>""", re.IGNORECASE)
 _HTML_TAG_RE = re.compile(r"</?[a-zA-Z][^>]{0,200}>")
+_HOST_RE = re.compile(r"(?:https?://)?(?:www\d*\.|m\.)?([^/?#:\s\"'<>]+)")
+# second-level labels under which a country's domains are registered (example.co.uk)
+_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu"})
+# a video page, on the video sites comments most often link to
+_VIDEO_URL_RE = re.compile(r"youtube\.com/watch|youtu\.be/|vimeo\.com/\d|dailymotion\.com/video")
+_TIME_PARAMETER_RE = re.compile(r"[?&#]t=\d")
+_TIMECODE_RE = re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?![\d:])")
+# A link to a moment of a video, or a time code, is usually a viewer pointing at
+# a passage; a link to another site is usually promotion. These features are rare
+# and NB-LR shrinks a rare feature's weight, so each one is counted this many times
+# (leave-one-video-out CV on the YouTube comments, mean F1: 1, 3, 6, 10 and 20
+# copies gave 0.937 (the same as without them), 0.936, 0.939, 0.941 and 0.941).
+LINK_FEATURE_REPEAT = 10
+# Links, addresses, phone numbers and calls to action are each counted this many
+# times, as insults are, for the same reason (leave-one-video-out CV, mean F1:
+# 0.941 counted once, 0.947 thrice).
+SIGNAL_REPEAT = 3
 
 
 def _strip_accents_table() -> dict[int, str]:
@@ -145,6 +164,31 @@ def _word_features(token: str) -> tuple[int, ...]:
     return result
 
 
+def registered_domain(host: str) -> str:
+    """The domain a host name belongs to: « plus.google.com » → « google.com », « a.b.co.uk » → « b.co.uk »."""
+    labels = host.strip(".,;").split(".")
+    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def _link_features(lowered: str) -> list[str]:
+    """What the links of a lower-cased message point to, and whether it cites a time code besides."""
+    feats = []
+    text = unhtml(lowered)  # « &amp;t=2m19s » in a link's HTML is the parameter « &t=2m19s »
+    for url in _URL_RE.findall(text):
+        host = _HOST_RE.match(url)
+        if host:
+            feats.append("m:dom:" + registered_domain(host.group(1)))
+        if _VIDEO_URL_RE.search(url):
+            feats.append("m:url_video")
+            if _TIME_PARAMETER_RE.search(url):
+                feats.append("m:url_time")
+    if ":" in text and _TIMECODE_RE.search(_URL_RE.sub(" ", text)):
+        feats.append("m:timecode")
+    return feats * LINK_FEATURE_REPEAT
+
+
 def _count(raw: str, ascii_only: bool, drop: dict[int, None], test) -> int:
     """Characters of ``raw`` passing ``test``; for ASCII text, ``str.translate`` (in C) drops exactly those."""
     if ascii_only:
@@ -155,12 +199,16 @@ def _count(raw: str, ascii_only: bool, drop: dict[int, None], test) -> int:
 def _shape_features(raw: str, tokens: Sequence[str]) -> list[str]:
     feats = []
     lowered = raw.lower()
-    if _may_have_url(lowered) and _URL_RE.search(lowered):
-        feats.append("m:url")
+    has_url = _may_have_url(lowered) and _URL_RE.search(lowered) is not None
+    if has_url:
+        feats.extend(["m:url"] * SIGNAL_REPEAT)
+        feats.extend(_link_features(lowered))
+    elif ":" in lowered and _TIMECODE_RE.search(lowered):
+        feats.extend(["m:timecode"] * LINK_FEATURE_REPEAT)
     if "@" in raw and _EMAIL_RE.search(raw):
-        feats.append("m:email")
+        feats.extend(["m:email"] * SIGNAL_REPEAT)
     if _DIGIT_RE.search(raw) and any(not _GROUPED_NUMBER_RE.fullmatch(m.strip()) for m in _PHONE_RE.findall(raw)):
-        feats.append("m:phone")
+        feats.extend(["m:phone"] * SIGNAL_REPEAT)
     ascii_only = raw.isascii()
     letters = _count(raw, ascii_only, _DROP_ASCII_LETTERS, str.isalpha)
     if letters >= 8:
@@ -184,7 +232,7 @@ def _shape_features(raw: str, tokens: Sequence[str]) -> list[str]:
     feats.extend(["m:neg"] * min(negative, 3))
     promos = len(PROMO_RE.findall(" ".join(tokens)))
     if promos:
-        feats.extend(["m:promo"] * min(promos, 3))
+        feats.extend(["m:promo"] * (min(promos, 3) * SIGNAL_REPEAT))
     n = len(tokens)
     feats.append("m:len" + ("0" if n < 4 else "1" if n < 10 else "2" if n < 25 else "3" if n < 60 else "4"))
     return feats
@@ -203,7 +251,7 @@ def _pair_start(word: str) -> tuple[int, bytes]:
 
 
 _PAIR_CACHE: dict[str, tuple[int, bytes]] = {}
-_SHAPE_HASHES: dict[str, int] = {}  # the few shape features, hashed once
+_SHAPE_HASHES: dict[str, int] = {}  # the shape features, hashed once
 
 
 def _pair_features(words: list[str]) -> list[int]:
@@ -215,6 +263,9 @@ def _pair_features(words: list[str]) -> list[int]:
 def _shape_hash(feature: str) -> int:
     found = _SHAPE_HASHES.get(feature)
     if found is None:
+        # domains make the shape features an open set: the cache must not grow without bound
+        if len(_SHAPE_HASHES) >= _WORD_CACHE_MAX:
+            _SHAPE_HASHES.clear()
         found = _SHAPE_HASHES[feature] = _h(feature)
     return found
 
@@ -282,6 +333,9 @@ READABLE = {
     "m:promo": "(call to action)",
     "m:pos": "(positive word)",
     "m:neg": "(negative word)",
+    "m:url_video": "(link to a video)",
+    "m:url_time": "(link to a moment of a video)",
+    "m:timecode": "(time code)",
 }
 
 
@@ -289,6 +343,8 @@ def readable(unit: str) -> str:
     """What a moderator reads for a unit: the word itself, or a name in parentheses for a placeholder."""
     if unit.startswith("m:len"):
         return "(length)"
+    if unit.startswith("m:dom:"):
+        return f"(link to {unit[6:]})"
     return READABLE.get(unit, unit)
 
 

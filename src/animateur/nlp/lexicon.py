@@ -59,7 +59,22 @@ PROMO_PHRASES_FR = (
     r"code promo", r"lien en bio", r"partagez", r"visitez", r"inscrivez - vous", r"rejoignez",
 )  # fmt: skip
 
-PROMO_RE = re.compile(r"\b(?:" + "|".join(PROMO_PHRASES_EN + PROMO_PHRASES_FR) + r")\b")
+# Engagement bait: asking for likes on the comment itself, a way to climb to the
+# top of a comment thread (labelled spam in the YouTube Spam Collection). Written
+# from general knowledge; counted as ``m:promo`` too, because leave-one-video-out
+# CV preferred it to a feature of its own (mean F1 0.937 against 0.928, 0.929
+# without). « thumbs up if » is left out: the collection labels it either way.
+BAIT_PHRASES_EN = (
+    r"like (?:this|my) comment", r"likes? if (?:you|u)",
+    r"give (?:it|this|me|this comment|my comment) a (?:like|thumbs up)", r"(?:pls|plz|please) like",
+    r"hit (?:the )?like", r"make (?:this|it|me) (?:the )?top comment", r"top comment",
+    r"so (?:everyone|more people|people) (?:can )?see (?:this|it)", r"how many likes",
+)  # fmt: skip
+BAIT_PHRASES_FR = (r"like si", r"likez", r"pouce bleu si")
+
+PROMO_RE = re.compile(
+    r"\b(?:" + "|".join(PROMO_PHRASES_EN + PROMO_PHRASES_FR + BAIT_PHRASES_EN + BAIT_PHRASES_FR) + r")\b"
+)
 
 # Plainly positive and negative words (accents folded), for sentiment: each one
 # adds ``m:pos`` or ``m:neg``, so the sentiment model learns one shared weight
