@@ -4,8 +4,8 @@ import pytest
 
 from animateur.nlp import WorkspaceAdapter, score_messages
 
-SPAM = "Hello friends, I sell handmade wooden spoons at great prices, see my shop at spoons-r-us"
-COPY = "Hello friends!! I sell handmade wooden spoons at great prices, see my shop at spoons-r-us now"
+SPAM = "Hello friends, I sell handmade wooden spoons at great prices, at spoons-r-us"
+COPY = "Hello friends!! I sell handmade wooden spoons at great prices, at spoons-r-us now"
 ORDINARY = "The concert last night was wonderful, the crowd sang every song"
 
 
