@@ -11,6 +11,10 @@ cannot be judged on it) with the same code as scripts/train_models.py
   full, one in small); precision, recall, F1;
 - toxicity: macro-F1 and ROC AUC on OLID val (trained on OLID train, Davidson,
   MLMA en), and on a held-out 20 % of the French MLMA tweets;
+- ordinary messages: the share of tweets that are not spam (the sentiment val
+  splits, French and English; OLID val; the French MLMA held-out tweets) that
+  the default thresholds would hold (spam score 0.7) or send to spam (0.85),
+  scored as the pipeline scores;
 - learning from moderators: one video's decisions replayed in DATE order, each
   comment scored before its decision is learned by a WorkspaceAdapter; running
   F1 against the base model alone;
@@ -113,6 +117,16 @@ def replay(data: Path, video: str, models) -> dict:
     }
 
 
+# the workspace defaults (moderation/prefs.py): hold from 0.7, send to spam from 0.85
+HOLD_THRESHOLD, SPAM_THRESHOLD = 0.7, 0.85
+
+
+def everyday_spam(texts: list[str], language: str, models) -> dict[str, float]:
+    """The share of ordinary messages the default thresholds would hold or send to spam, scored as the pipeline does."""
+    spam = np.asarray([s.spam for s in score_messages(texts, [language] * len(texts), models=models, reasons=False)])
+    return {"held": float(np.mean(spam >= HOLD_THRESHOLD)), "spam": float(np.mean(spam >= SPAM_THRESHOLD))}
+
+
 def throughput(texts: list[str], fn, repeat: int = 1) -> float:
     """Messages per CPU second of this process, pinned to one core (robust to other load on the machine)."""
     warm_up()  # every language model loaded, as a worker does at start-up
@@ -185,6 +199,20 @@ def main(argv: list[str] | None = None) -> int:
             "toxicity_en": T.binary_figures(olid_val.labels, predict_prob(olid_val.texts))
         }
 
+    # ordinary messages sent to spam or held: what a community would suffer from the spam model. The
+    # sentiment tweets' train splits are the spam model's weak "not spam" examples; OLID val and the
+    # French held-out MLMA tweets come from other collections, and no spam model saw them.
+    ordinary = {
+        "sentiment val fr": (T.read_sentiment(data, "french", "val").texts, "fr"),
+        "sentiment val en": (T.read_sentiment(data, "english", "val").texts, "en"),
+        "OLID val": (olid_val.texts, "en"),
+        "MLMA fr 20%": (mlma_test.texts, "fr"),
+    }
+    everyday = {name: everyday_spam(texts, lang, models[videos[-1]]) for name, (texts, lang) in ordinary.items()}
+    base["keywords"]["everyday"] = {
+        name: float(np.mean(keyword_scores(texts, SPAM_KEYWORDS) >= 0.5)) for name, (texts, _) in ordinary.items()
+    }
+
     # learning from moderators
     replays = [replay(data, video, models[video]) for video in videos]
 
@@ -239,6 +267,12 @@ def main(argv: list[str] | None = None) -> int:
         print("alt-profanity-check baseline:", base["profanity_check"])
     for lang, figs in figures["sentiment"].items():
         print(row.format(f"sentiment {lang} val (3 classes)", "", "", f"{figs['macro_f1']:.3f}", ""))
+    print("\nordinary tweets, taken as not spam: the share the default spam thresholds act on")
+    for lang, shares in everyday.items():
+        print(
+            f"  {lang:<17} sent to spam (>= {SPAM_THRESHOLD}) {shares['spam']:.3f}, held (>= {HOLD_THRESHOLD}) "
+            f"{shares['held']:.3f}; keywords flag {base['keywords']['everyday'][lang]:.3f}"
+        )
     print("\nlearning from moderators (running spam F1, comments in DATE order)")
     for r in replays:
         for name in ("base", "learning"):
@@ -253,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         "bench": "moderation",
         "scale": args.scale,
         "model": figures,
+        "everyday": everyday,
         "baselines": base,
         "learning": replays,
         "throughput": speed,
