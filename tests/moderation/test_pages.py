@@ -127,6 +127,7 @@ def test_the_settings_page_changes_the_thresholds(workspace, client_as):
     client = client_as(workspace, Role.MANAGER)
     form = {
         "site_hold_below": "member",
+        "spam_trusted_from": "leader",
         "spam_hold": "0.6",
         "spam_spam": "0.9",
         "toxicity_hold": "0.8",
@@ -138,6 +139,7 @@ def test_the_settings_page_changes_the_thresholds(workspace, client_as):
     settings = workspace.moderation_settings
     settings.refresh_from_db()
     assert settings.site_hold_below == "member" and settings.score_thresholds["spam_spam"] == 0.9
+    assert settings.spam_trusted_from == "leader"
     assert settings.trust_thresholds["leader"]["approved"] == 2
 
 

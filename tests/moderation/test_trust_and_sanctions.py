@@ -73,6 +73,32 @@ def test_new_authors_are_held_on_the_site_by_default_and_trusted_ones_are_not(wo
     assert post(workspace, "Nouveau message", email="b@example.org").visibility == Visibility.VISIBLE
 
 
+def test_the_spam_score_holds_new_authors_but_not_trusted_ones_who_link(workspace):
+    workspace.hold_first_comments = False
+    workspace.save()
+    easy = {"approved": 1, "days_active": 1, "max_upheld_flags": 1}
+    do_update_moderation_settings(
+        workspace,
+        site_hold_below="new",
+        trust_thresholds=dict.fromkeys(("basic", "member", "regular"), easy)
+        | {"leader": {"approved": 99, "days_active": 99, "max_upheld_flags": 0}},
+        actor=SYSTEM,
+    )
+    text = "Check out my channel and subscribe: http://promo.example/clip, free prize"
+    post(workspace, "Merci pour l'article", email="regular@example.org", source_visibility="visible")
+    trusted = post(workspace, text, email="regular@example.org")
+    newcomer = post(workspace, text, email="new@example.org")
+    assert trusted.scores["spam"] == newcomer.scores["spam"] >= 0.85  # the same score, kept for both
+    assert trusted.visibility == Visibility.VISIBLE and not hasattr(trusted, "review_item")
+    assert newcomer.visibility == Visibility.SPAM
+    assert newcomer.review_item.reasons.filter(kind="spam-score").exists()
+
+    do_update_moderation_settings(workspace, spam_trusted_from="leader", actor=SYSTEM)
+    assert post(workspace, text, email="regular@example.org").visibility == Visibility.SPAM
+    with pytest.raises(ActionError, match="unknown trust level"):
+        do_update_moderation_settings(workspace, spam_trusted_from="vip", actor=SYSTEM)
+
+
 def test_a_muted_author_is_held_everywhere_until_the_mute_is_lifted(workspace, make_user):
     moderator = make_user("mod@example.org", workspace, Role.MODERATOR)
     known = post(workspace, "Déjà là", email="a@example.org", source_visibility="visible")

@@ -118,6 +118,8 @@ def test_the_trust_settings_name_the_levels_in_french(workspace, client_as):
     page = visible_text(html)
     assert "pilier : messages approuvés" in page and "leader: messages" not in page
     assert re.search(r'<option value="basic"[^>]*>initié</option>', html)  # stored as a code, read in words
+    assert "Le score de spam ne retient plus les auteurs dont la confiance est au moins" in page
+    assert re.search(r'<option value="regular" selected>habitué</option>', html)  # the default
 
 
 def test_the_member_page_offers_to_sanction_with_a_verb(workspace, client_as):

@@ -451,6 +451,7 @@ def do_update_moderation_settings(
     *,
     trust_thresholds: dict[str, dict[str, int]] | None = None,
     site_hold_below: str | None = None,
+    spam_trusted_from: str | None = None,
     score_thresholds: dict[str, float] | None = None,
     flag_hold_weight: float | None = None,
     actor: Actor,
@@ -467,6 +468,10 @@ def do_update_moderation_settings(
         if site_hold_below not in TRUST_LEVELS:
             raise ActionError(f"unknown trust level {site_hold_below!r}")
         changes["site_hold_below"] = site_hold_below
+    if spam_trusted_from is not None:
+        if spam_trusted_from not in TRUST_LEVELS:
+            raise ActionError(f"unknown trust level {spam_trusted_from!r}")
+        changes["spam_trusted_from"] = spam_trusted_from
     if score_thresholds is not None:
         if any(not 0 <= float(v) <= 1 for v in score_thresholds.values()):
             raise ActionError("score thresholds are between 0 and 1")

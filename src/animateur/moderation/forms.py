@@ -173,6 +173,11 @@ class SettingsForm(forms.Form):
         label=_("On the site, hold authors whose trust is below"),
         choices=[(lvl, TRUST_LEVEL_LABELS[lvl]) for lvl in TRUST_LEVELS],
     )
+    spam_trusted_from = forms.ChoiceField(
+        label=_("The spam score no longer holds authors whose trust is at least"),
+        choices=[(lvl, TRUST_LEVEL_LABELS[lvl]) for lvl in TRUST_LEVELS[1:]],
+        help_text=_("Rules, watched words, sanctions and the toxicity score still apply to them."),
+    )
     spam_hold = forms.FloatField(label=_("Hold at a spam score of"), min_value=0, max_value=1)
     spam_spam = forms.FloatField(label=_("Send to spam at a spam score of"), min_value=0, max_value=1)
     toxicity_hold = forms.FloatField(label=_("Hold at a toxicity score of"), min_value=0, max_value=1)

@@ -167,9 +167,11 @@ def _moderate_workspace(workspace_id: int, items: list[Incoming]) -> None:
         spam, toxicity = item.scores.get("spam"), item.scores.get("toxicity")
         # A visibility the source states (an import) was a human decision: scores do not overrule it.
         use_scores = item.source_visibility is None
-        if use_scores and spam is not None and spam >= thresholds["spam_spam"]:
+        if not use_scores or rank(level) >= rank(prefs.spam_trusted_from):
+            spam = None  # stored with the message, but it does not act
+        if spam is not None and spam >= thresholds["spam_spam"]:
             item.reasons.append(Reason("spam-score", _score_detail(item, "spam"), spam, "spam"))
-        elif use_scores and spam is not None and spam >= thresholds["spam_hold"]:
+        elif spam is not None and spam >= thresholds["spam_hold"]:
             item.reasons.append(Reason("spam-score", _score_detail(item, "spam"), spam, "hold"))
         if use_scores and toxicity is not None and toxicity >= thresholds["toxicity_hold"]:
             item.reasons.append(Reason("toxicity-score", _score_detail(item, "toxicity"), toxicity, "hold"))

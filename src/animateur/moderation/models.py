@@ -40,6 +40,11 @@ class ModerationSettings(models.Model):
     # Site authors whose trust is below this level are held for review.
     site_hold_below = models.CharField(max_length=10, default="basic")
     score_thresholds = models.JSONField(default=dict, blank=True)
+    # Authors at or above this trust level are not held nor sent to spam by the spam score alone:
+    # the model learnt that a link is spam, and a regular who links to a reference is not a
+    # spammer (Discourse's Akismet plugin likewise skips users above a trust level). Rules,
+    # watched words, sanctions and the toxicity score still apply to them.
+    spam_trusted_from = models.CharField(max_length=10, default="regular")
     # Flag weight that takes a message off the site until a moderator decides.
     flag_hold_weight = models.FloatField(default=2.0)
 

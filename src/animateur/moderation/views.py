@@ -422,6 +422,7 @@ def settings_view(request: WorkspaceRequest) -> HttpResponse:
     row = settings_for(workspace)
     initial: dict[str, Any] = {
         "site_hold_below": row.site_hold_below,
+        "spam_trusted_from": row.spam_trusted_from,
         "flag_hold_weight": row.flag_hold_weight,
         **score_thresholds(row),
     }
@@ -435,6 +436,7 @@ def settings_view(request: WorkspaceRequest) -> HttpResponse:
                 workspace,
                 trust_thresholds=form.thresholds(),
                 site_hold_below=data["site_hold_below"],
+                spam_trusted_from=data["spam_trusted_from"],
                 score_thresholds={k: data[k] for k in ("spam_hold", "spam_spam", "toxicity_hold")},
                 flag_hold_weight=data["flag_hold_weight"],
                 actor=request.user,
