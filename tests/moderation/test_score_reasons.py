@@ -34,7 +34,7 @@ def test_held_messages_show_the_full_reasons_of_both_scores(workspace):
 
 
 def test_a_score_below_the_thresholds_is_not_explained_until_a_threshold_comes_down(workspace):
-    text = "nice song, thanks for sharing"
+    text = "nice track, thanks for sharing"
     quiet = post(workspace, text, email="c@example.org")
     assert 0.5 <= quiet.scores["spam"] < 0.7  # the model calls it spam, the workspace does not hold it
     assert "score_reasons" not in quiet.scores

@@ -54,6 +54,13 @@ def test_link_features(text, expected, absent):
     assert not (absent & found)
 
 
+@pytest.mark.parametrize("text", ["http://.", "see http://[::1]/x", "x" * 300 + ".com", "http://" + "a." * 200 + "com"])
+def test_a_malformed_or_endless_host_is_not_named_as_a_domain(text):
+    found = shapes(text)
+    assert "m:url" in found
+    assert not any(f.startswith("m:dom:") for f in found)
+
+
 def test_link_features_are_repeated_so_that_nb_lr_does_not_shrink_them():
     found = _shape_features("at 3:40 it starts", tokenize(normalize("at 3:40 it starts")))
     assert found.count("m:timecode") == LINK_FEATURE_REPEAT

@@ -52,6 +52,9 @@ _TOKEN_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)?|[!?]+|[$€£]|[^\w\s]", re.UNICOD
 _HTML_LINK_RE = re.compile(r"""<a\s[^>]*href=["']([^"']*)["'][^>]*>""", re.IGNORECASE)
 _HTML_TAG_RE = re.compile(r"</?[a-zA-Z][^>]{0,200}>")
 _HOST_RE = re.compile(r"(?:https?://)?(?:www\d*\.|m\.)?([^/?#:\s\"'<>]+)")
+# a host name worth naming: dot-separated labels of letters, digits and hyphens, at most 253
+# characters as in DNS (a malformed or endless « domain » would become a reason nobody can read)
+_DOMAIN_RE = re.compile(r"[^\W_](?:[\w-]{0,62})(?:\.[^\W_][\w-]{0,62})+")
 # second-level labels under which a country's domains are registered (example.co.uk)
 _SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu"})
 # a video page, on the video sites comments most often link to
@@ -178,7 +181,7 @@ def _link_features(lowered: str) -> list[str]:
     text = unhtml(lowered)  # « &amp;t=2m19s » in a link's HTML is the parameter « &t=2m19s »
     for url in _URL_RE.findall(text):
         host = _HOST_RE.match(url)
-        if host:
+        if host and len(host.group(1)) <= 253 and _DOMAIN_RE.fullmatch(host.group(1).strip(".,;")):
             feats.append("m:dom:" + registered_domain(host.group(1)))
         if _VIDEO_URL_RE.search(url):
             feats.append("m:url_video")
