@@ -176,20 +176,26 @@ def registered_domain(host: str) -> str:
 
 
 def _link_features(lowered: str) -> list[str]:
-    """What the links of a lower-cased message point to, and whether it cites a time code besides."""
+    """What the links of a lower-cased message point to."""
     feats = []
     text = unhtml(lowered)  # « &amp;t=2m19s » in a link's HTML is the parameter « &t=2m19s »
     for url in _URL_RE.findall(text):
         host = _HOST_RE.match(url)
-        if host and len(host.group(1)) <= 253 and _DOMAIN_RE.fullmatch(host.group(1).strip(".,;")):
-            feats.append("m:dom:" + registered_domain(host.group(1)))
+        name = host.group(1).strip(".,;") if host else ""
+        if len(name) <= 253 and _DOMAIN_RE.fullmatch(name):
+            feats.append("m:dom:" + registered_domain(name))
         if _VIDEO_URL_RE.search(url):
             feats.append("m:url_video")
             if _TIME_PARAMETER_RE.search(url):
                 feats.append("m:url_time")
-    if ":" in text and _TIMECODE_RE.search(_URL_RE.sub(" ", text)):
-        feats.append("m:timecode")
     return feats * LINK_FEATURE_REPEAT
+
+
+def _has_time_code(lowered: str, has_url: bool) -> bool:
+    """A time such as « 2:19 » in the text, outside its links (whose ports and times are not one)."""
+    if ":" not in lowered:
+        return False
+    return _TIMECODE_RE.search(_URL_RE.sub(" ", unhtml(lowered)) if has_url else lowered) is not None
 
 
 def _count(raw: str, ascii_only: bool, drop: dict[int, None], test) -> int:
@@ -206,7 +212,7 @@ def _shape_features(raw: str, tokens: Sequence[str]) -> list[str]:
     if has_url:
         feats.extend(["m:url"] * SIGNAL_REPEAT)
         feats.extend(_link_features(lowered))
-    elif ":" in lowered and _TIMECODE_RE.search(lowered):
+    if _has_time_code(lowered, has_url):
         feats.extend(["m:timecode"] * LINK_FEATURE_REPEAT)
     if "@" in raw and _EMAIL_RE.search(raw):
         feats.extend(["m:email"] * SIGNAL_REPEAT)
