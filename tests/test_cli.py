@@ -7,6 +7,7 @@ Most commands run in this process through `main(argv)` against the test database
 from __future__ import annotations
 
 import fcntl
+import io
 import json
 import os
 import signal
@@ -344,6 +345,20 @@ def test_score_with_an_unknown_workspace_exits_2(db, capsys):
     assert main(["score", "--workspace", "nowhere"]) == 2
 
     assert "nowhere" in one_error_line(capsys.readouterr().err)
+
+
+def test_score_for_a_workspace_does_not_read_links_to_its_own_site(workspace, monkeypatch, capsys):
+    pytest.importorskip("animateur.moderation.learning")
+    workspace.domain = "exemple.fr"
+    workspace.save()
+    answer = "Voir ma réponse sur https://{}/2010/04/forums , elle répond à ta question."
+    lines = "".join(json.dumps({"text": answer.format(host)}) + "\n" for host in ("exemple.fr", "promo.example"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(lines))
+
+    assert main(["score", "--workspace", workspace.slug]) == 0
+
+    own, elsewhere = (json.loads(line)["spam"] for line in capsys.readouterr().out.splitlines())
+    assert own < 0.5 < 0.85 < elsewhere
 
 
 def score(argv: list[str], lines: str, data_dir: Path) -> subprocess.CompletedProcess:

@@ -367,6 +367,7 @@ def cmd_manage(args: argparse.Namespace) -> int:
 
 def cmd_score(args: argparse.Namespace) -> int:
     adapter = None
+    trusted_hosts: tuple[str, ...] = ()
     try:
         from animateur.nlp.score_command import run_score
     except ImportError:
@@ -375,10 +376,13 @@ def cmd_score(args: argparse.Namespace) -> int:
         _setup_django()
         try:
             from animateur.moderation.learning import adapter_for
+            from animateur.moderation.prefs import settings_for, trusted_link_hosts
         except ImportError:
             raise BadInput("the moderation module is not available yet: score without --workspace") from None
-        adapter = adapter_for(_workspace(args.workspace))
-    return int(run_score(sys.stdin, sys.stdout, adapter=adapter))
+        workspace = _workspace(args.workspace)
+        adapter = adapter_for(workspace)
+        trusted_hosts = trusted_link_hosts(settings_for(workspace))
+    return int(run_score(sys.stdin, sys.stdout, adapter=adapter, trusted_hosts=trusted_hosts))
 
 
 # --- the parser ---------------------------------------------------------------------------------

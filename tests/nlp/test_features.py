@@ -2,7 +2,15 @@
 
 import pytest
 
-from animateur.nlp.features import LINK_FEATURE_REPEAT, _shape_features, normalize, readable, tokenize
+from animateur.nlp.features import (
+    LINK_FEATURE_REPEAT,
+    _shape_features,
+    host_name,
+    normalize,
+    readable,
+    tokenize,
+    without_links_to,
+)
 
 
 def shapes(text: str) -> set[str]:
@@ -76,3 +84,30 @@ def test_engagement_bait_counts_as_a_call_to_action(text):
 def test_readable_link_units():
     assert readable("m:dom:example.com") == "(link to example.com)"
     assert readable("m:timecode") == "(time code)"
+
+
+@pytest.mark.parametrize(
+    ("typed", "host"),
+    [
+        ("https://www.Exemple.fr/blog?x=1", "exemple.fr"),
+        ("blog.exemple.co.uk:8080/a", "blog.exemple.co.uk"),
+        ("exemple", None),  # no dot: not a site's name
+        ("http://[::1]/x", None),
+        ("a" * 300 + ".fr", None),
+    ],
+)
+def test_host_name_reads_the_site_of_a_link_or_of_what_was_typed(typed, host):
+    assert host_name(typed) == host
+
+
+def test_without_links_to_drops_links_to_the_sites_and_their_subdomains_only():
+    text = (
+        "Lire WWW.Exemple.FR/page, puis https://blog.exemple.fr/a "
+        'et <a href="https://exemple.fr/b">mon article</a>; '
+        "https://faux-exemple.fr/c et https://exemple.fr.promo.example/d restent"
+    )
+    read = without_links_to(text, ("exemple.fr",))
+    assert "exemple.fr/page" not in read.lower() and "blog.exemple.fr" not in read
+    assert "mon article" in read and 'href="https://exemple.fr/b"' not in read
+    assert "https://faux-exemple.fr/c" in read and "https://exemple.fr.promo.example/d" in read
+    assert without_links_to(text, ()) == text

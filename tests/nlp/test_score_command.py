@@ -34,3 +34,12 @@ def test_all_good_lines_exit_zero():
     out = io.StringIO()
     assert run_score(io.StringIO('{"text": "hello there, nice post"}\n'), out) == 0
     assert json.loads(out.getvalue())["language"] == "en"
+
+
+def test_links_to_trusted_sites_are_not_read_as_promotion():
+    line = json.dumps({"text": "Voir ma réponse sur https://www.exemple.fr/2010/04/forums , elle répond à ta question"})
+    plain, trusting = io.StringIO(), io.StringIO()
+    run_score(io.StringIO(line + "\n"), plain)
+    run_score(io.StringIO(line + "\n"), trusting, trusted_hosts=("exemple.fr",))
+    assert json.loads(plain.getvalue())["spam"] > 0.85  # the model alone: a link is promotion
+    assert json.loads(trusting.getvalue())["spam"] < 0.5

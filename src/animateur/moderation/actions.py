@@ -27,7 +27,14 @@ from animateur.moderation.models import (
     WordAction,
     new_token,
 )
-from animateur.moderation.prefs import TRUST_LEVELS, settings_for
+from animateur.moderation.prefs import (
+    MAX_TRUSTED_LINK_HOSTS,
+    TRUST_LEVELS,
+    clean_link_hosts,
+    scoring_text,
+    settings_for,
+    trusted_link_hosts,
+)
 from animateur.moderation.reviews import enqueue
 from animateur.moderation.rules import RESTRICTIVE, clean_actions
 from animateur.moderation.trust import trust_level
@@ -232,7 +239,7 @@ def do_moderate_messages(messages: Iterable[Message], decision: str, *, actor: A
         outcome = Flag.Outcome.DISMISSED if decision == "approve" else Flag.Outcome.UPHELD
         Flag.objects.filter(message__in=rows, outcome="").update(outcome=outcome)
         _mark_reversals(rows, decision, actor, now)
-        lessons = _lessons(rows, decision, previous, items)
+        lessons = _lessons(rows, decision, previous, items, trusted_link_hosts(settings_for(workspace)))
         teach(workspace, lessons)
         at_source = AT_SOURCE[decision]
         targets = sources.hidden_at_source(rows) if at_source == "restore" else rows
@@ -262,12 +269,17 @@ def _mark_reversals(rows: list[Message], decision: str, actor: Actor, now: Any) 
 
 
 def _lessons(
-    rows: list[Message], decision: str, previous: dict[int, str], items: dict[int, ReviewItem]
+    rows: list[Message],
+    decision: str,
+    previous: dict[int, str],
+    items: dict[int, ReviewItem],
+    trusted_hosts: tuple[str, ...],
 ) -> list[tuple[str, str | None, str, bool]]:
+    """What the adapter learns: each message as the scores read it (``prefs.scoring_text``)."""
     lessons: list[tuple[str, str | None, str, bool]] = []
     for message in rows:
         text = message.raw.get("moderation_original", {}).get("text") or message.text
-        text = f"{message.title}\n{text}".strip()
+        text = scoring_text(message.title, text, trusted_hosts)
         lang = message.language or None
         if decision == "spam":
             lessons.append((text, lang, "spam", True))
@@ -452,6 +464,7 @@ def do_update_moderation_settings(
     trust_thresholds: dict[str, dict[str, int]] | None = None,
     site_hold_below: str | None = None,
     spam_trusted_from: str | None = None,
+    trusted_link_hosts: list[str] | None = None,
     score_thresholds: dict[str, float] | None = None,
     flag_hold_weight: float | None = None,
     actor: Actor,
@@ -472,6 +485,14 @@ def do_update_moderation_settings(
         if spam_trusted_from not in TRUST_LEVELS:
             raise ActionError(f"unknown trust level {spam_trusted_from!r}")
         changes["spam_trusted_from"] = spam_trusted_from
+    if trusted_link_hosts is not None:
+        try:
+            hosts = clean_link_hosts(trusted_link_hosts)
+        except ValueError as exc:
+            raise ActionError(f"not a site's host name: {exc}") from None
+        if len(hosts) > MAX_TRUSTED_LINK_HOSTS:
+            raise ActionError(f"at most {MAX_TRUSTED_LINK_HOSTS} trusted sites")
+        changes["trusted_link_hosts"] = hosts
     if score_thresholds is not None:
         if any(not 0 <= float(v) <= 1 for v in score_thresholds.values()):
             raise ActionError("score thresholds are between 0 and 1")

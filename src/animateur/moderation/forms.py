@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from animateur.moderation.conditions import FIELDS, OPERATORS
 from animateur.moderation.labels import TRUST_LEVEL_LABELS, trust_level_code
 from animateur.moderation.models import Rule, Sanction, WordAction
-from animateur.moderation.prefs import TRUST_LEVELS
+from animateur.moderation.prefs import MAX_TRUSTED_LINK_HOSTS, TRUST_LEVELS, clean_link_hosts
 from animateur.moderation.rules import ACTION_TYPES
 
 CONDITION_ROWS = 5
@@ -178,6 +178,16 @@ class SettingsForm(forms.Form):
         choices=[(lvl, TRUST_LEVEL_LABELS[lvl]) for lvl in TRUST_LEVELS[1:]],
         help_text=_("Rules, watched words, sanctions and the toxicity score still apply to them."),
     )
+    trusted_link_hosts = forms.CharField(
+        label=_("Sites whose links the scores do not count"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_(
+            "One site per line, such as « exemple.fr », which also covers www.exemple.fr and blog.exemple.fr. "
+            "Members who link to your posts and answers are not promoting anything. "
+            "This workspace's own host name always counts."
+        ),
+    )
     spam_hold = forms.FloatField(label=_("Hold at a spam score of"), min_value=0, max_value=1)
     spam_spam = forms.FloatField(label=_("Send to spam at a spam score of"), min_value=0, max_value=1)
     toxicity_hold = forms.FloatField(label=_("Hold at a toxicity score of"), min_value=0, max_value=1)
@@ -194,6 +204,17 @@ class SettingsForm(forms.Form):
                 self.fields[f"{level}_{key}"] = forms.IntegerField(
                     label=_("%(level)s: %(what)s") % {"level": TRUST_LEVEL_LABELS[level], "what": label}, min_value=0
                 )
+
+    def clean_trusted_link_hosts(self) -> list[str]:
+        try:
+            hosts = clean_link_hosts(self.cleaned_data["trusted_link_hosts"].splitlines())
+        except ValueError as exc:
+            raise forms.ValidationError(_("« %(line)s » is not a site's host name.") % {"line": exc}) from None
+        if len(hosts) > MAX_TRUSTED_LINK_HOSTS:
+            raise forms.ValidationError(
+                _("At most %(count)d sites.") % {"count": MAX_TRUSTED_LINK_HOSTS}
+            )
+        return hosts
 
     def thresholds(self) -> dict[str, dict[str, int]]:
         return {

@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from animateur.moderation.conditions import Subject
 from animateur.moderation.matching import compiled_for, rewrite, rewrite_html
-from animateur.moderation.models import MessageLabel, Rule, RuleHit, Sanction
-from animateur.moderation.prefs import TRUST_LEVELS, score_thresholds, settings_for
+from animateur.moderation.models import MessageLabel, ModerationSettings, Rule, RuleHit, Sanction
+from animateur.moderation.prefs import TRUST_LEVELS, score_thresholds, scoring_text, settings_for, trusted_link_hosts
 from animateur.moderation.rules import Plan, apply_rules
 from animateur.moderation.trust import rank, trust_levels
 from animateur.stream.items import Incoming, Reason
@@ -56,11 +56,13 @@ def score_items(batch: list[Incoming]) -> None:
             continue
         try:
             adapter = adapter_for(workspace_id)
+            prefs = settings_for(workspace_id)
+            hosts = trusted_link_hosts(prefs)
             scores = score_messages(
-                [f"{i.title}\n{i.text}".strip() for i in items],
+                [scoring_text(i.title, i.text, hosts) for i in items],
                 [_scoring_language(i) for i in items],
                 adapter,
-                reasons=_shown_reasons(workspace_id),
+                reasons=_shown_reasons(prefs),
             )
         except Exception:  # scoring helps moderators; it must never lose a message
             log.exception("scoring failed for workspace %s", workspace_id)
@@ -78,7 +80,7 @@ def score_items(batch: list[Incoming]) -> None:
                 item.scores["score_reasons"] = [r.as_dict() for r in s.reasons[:6]]
 
 
-def _shown_reasons(workspace_id: int) -> dict[str, float]:
+def _shown_reasons(prefs: ModerationSettings) -> dict[str, float]:
     """The spam and toxicity scores from which a moderator reads a message's reasons (`_score_detail`).
 
     A message below both thresholds gets no score reason, so explaining it (most of a flagged
@@ -86,7 +88,7 @@ def _shown_reasons(workspace_id: int) -> dict[str, float]:
     as before (both kinds: the stored list is cut at six). A little under each threshold, as the
     stored score is rounded to four places before it is compared.
     """
-    thresholds = score_thresholds(settings_for(workspace_id))
+    thresholds = score_thresholds(prefs)
     return {
         "spam": min(thresholds["spam_hold"], thresholds["spam_spam"]) - _ROUNDING,
         "toxicity": thresholds["toxicity_hold"] - _ROUNDING,

@@ -45,6 +45,9 @@ class ModerationSettings(models.Model):
     # spammer (Discourse's Akismet plugin likewise skips users above a trust level). Rules,
     # watched words, sanctions and the toxicity score still apply to them.
     spam_trusted_from = models.CharField(max_length=10, default="regular")
+    # Host names whose links the scores do not read (the workspace's own domain always counts):
+    # members link to the community's posts and answers, which is not promotion.
+    trusted_link_hosts = models.JSONField(default=list, blank=True)
     # Flag weight that takes a message off the site until a moderator decides.
     flag_hold_weight = models.FloatField(default=2.0)
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from animateur.core.models import Workspace
 from animateur.moderation.models import ModerationSettings
+from animateur.nlp.features import host_name, without_links_to
 
 TRUST_LEVELS: tuple[str, ...] = ("new", "basic", "member", "regular", "leader")
 
@@ -47,6 +49,40 @@ def trust_thresholds(row: ModerationSettings) -> dict[str, dict[str, int]]:
         if level in merged and isinstance(values, dict):
             merged[level].update({k: int(v) for k, v in values.items() if k in merged[level]})
     return merged
+
+
+# More sites than a community manager would type; a bound on each message's look-ups.
+MAX_TRUSTED_LINK_HOSTS = 50
+
+
+def clean_link_hosts(lines: Iterable[str]) -> list[str]:
+    """Host names from what a moderator typed (« https://www.exemple.fr/blog » → « exemple.fr »), in order, once each.
+
+    Raises ValueError naming the first line that is not a site.
+    """
+    hosts: list[str] = []
+    for line in lines:
+        if not line.strip():
+            continue
+        host = host_name(line)
+        if host is None:
+            raise ValueError(line.strip()[:100])
+        if host not in hosts:
+            hosts.append(host)
+    return hosts
+
+
+def trusted_link_hosts(row: ModerationSettings) -> tuple[str, ...]:
+    """The sites whose links the scores do not read: the moderators' list and the workspace's own domain."""
+    domain = Workspace.objects.filter(pk=row.workspace_id).values_list("domain", flat=True).first()
+    own = host_name(domain) if domain else None
+    listed = [h for h in (row.trusted_link_hosts or []) if isinstance(h, str)]
+    return tuple(dict.fromkeys([*listed, *([own] if own else [])]))
+
+
+def scoring_text(title: str, text: str, trusted_hosts: tuple[str, ...]) -> str:
+    """A message as the scores read it, and as the adapter learns it: title, text, no link to a trusted site."""
+    return without_links_to(f"{title}\n{text}".strip(), trusted_hosts)
 
 
 def score_thresholds(row: ModerationSettings) -> dict[str, float]:

@@ -423,6 +423,7 @@ def settings_view(request: WorkspaceRequest) -> HttpResponse:
     initial: dict[str, Any] = {
         "site_hold_below": row.site_hold_below,
         "spam_trusted_from": row.spam_trusted_from,
+        "trusted_link_hosts": "\n".join(row.trusted_link_hosts or []),
         "flag_hold_weight": row.flag_hold_weight,
         **score_thresholds(row),
     }
@@ -437,6 +438,7 @@ def settings_view(request: WorkspaceRequest) -> HttpResponse:
                 trust_thresholds=form.thresholds(),
                 site_hold_below=data["site_hold_below"],
                 spam_trusted_from=data["spam_trusted_from"],
+                trusted_link_hosts=data["trusted_link_hosts"],
                 score_thresholds={k: data[k] for k in ("spam_hold", "spam_spam", "toxicity_hold")},
                 flag_hold_weight=data["flag_hold_weight"],
                 actor=request.user,

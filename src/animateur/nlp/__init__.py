@@ -7,6 +7,7 @@ See ``models/README.md`` for where the models come from, and
 """
 
 from animateur.nlp.adapter import WorkspaceAdapter
+from animateur.nlp.features import host_name, without_links_to
 from animateur.nlp.language import detect_language
 from animateur.nlp.scoring import COVERED_LANGUAGES, Reason, Scores, score_messages, sentiment
 
@@ -16,6 +17,8 @@ __all__ = [
     "Scores",
     "WorkspaceAdapter",
     "detect_language",
+    "host_name",
     "score_messages",
     "sentiment",
+    "without_links_to",
 ]

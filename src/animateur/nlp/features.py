@@ -26,7 +26,7 @@ import re
 import string
 import unicodedata
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 import numpy as np
 
@@ -39,6 +39,7 @@ _MASK = N_BUCKETS - 1
 _URL_RE = re.compile(
     r"(?:https?://|www\.)\S+|\b[a-z0-9-]{2,}\.(?:com|net|org|fr|ly|co|info|tk|ru|de|uk|io|biz|us)\b\S*"
 )
+_URL_ANY_CASE_RE = re.compile(_URL_RE.pattern, re.IGNORECASE)
 _EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")
 _MENTION_RE = re.compile(r"@\w+")
 _PHONE_RE = re.compile(r"(?:\+?\d[\d .-]{6,}\d)")
@@ -175,14 +176,42 @@ def registered_domain(host: str) -> str:
     return ".".join(labels[-2:])
 
 
+def host_name(link: str) -> str | None:
+    """The host a link or a typed site name points to, lower-cased and without « www. »; None if not a DNS name.
+
+    « https://www.Exemple.fr/blog?x » → « exemple.fr ». A malformed or endless host is None: it
+    would become a reason nobody can read, or a trusted site that matches nothing.
+    """
+    found = _HOST_RE.match(link.strip().lower())
+    name = found.group(1).strip(".,;") if found else ""
+    return name if len(name) <= 253 and _DOMAIN_RE.fullmatch(name) else None
+
+
+def _is_on(host: str | None, hosts: Collection[str]) -> bool:
+    return host is not None and any(host == h or host.endswith("." + h) for h in hosts)
+
+
+def without_links_to(text: str, hosts: Collection[str]) -> str:
+    """``text`` without its links to ``hosts`` or their subdomains (an HTML link keeps its words).
+
+    What the scores read of a message on a community whose own sites these are: members link to
+    its posts and answers, and the spam model, which learnt that a link is promotion, took them
+    for spammers.
+    """
+    if not hosts or not _may_have_url(text.lower()):
+        return text
+    if "<" in text:
+        text = _HTML_LINK_RE.sub(lambda m: " " if _is_on(host_name(m.group(1)), hosts) else m.group(0), text)
+    return _URL_ANY_CASE_RE.sub(lambda m: " " if _is_on(host_name(m.group(0)), hosts) else m.group(0), text)
+
+
 def _link_features(lowered: str) -> list[str]:
     """What the links of a lower-cased message point to."""
     feats = []
     text = unhtml(lowered)  # « &amp;t=2m19s » in a link's HTML is the parameter « &t=2m19s »
     for url in _URL_RE.findall(text):
-        host = _HOST_RE.match(url)
-        name = host.group(1).strip(".,;") if host else ""
-        if len(name) <= 253 and _DOMAIN_RE.fullmatch(name):
+        name = host_name(url)
+        if name is not None:
             feats.append("m:dom:" + registered_domain(name))
         if _VIDEO_URL_RE.search(url):
             feats.append("m:url_video")

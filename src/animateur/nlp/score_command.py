@@ -17,10 +17,11 @@ output). Otherwise it returns 0. Input is read and scored in batches of
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import TextIO
 
 from animateur.nlp.adapter import WorkspaceAdapter
+from animateur.nlp.features import without_links_to
 from animateur.nlp.scoring import score_messages
 
 EXIT_OK = 0
@@ -56,15 +57,25 @@ def _batches(infile: TextIO, size: int) -> Iterator[list[tuple[int, str]]]:
 
 
 def run_score(
-    infile: TextIO, outfile: TextIO, adapter: WorkspaceAdapter | None = None, *, batch_size: int = 512
+    infile: TextIO,
+    outfile: TextIO,
+    adapter: WorkspaceAdapter | None = None,
+    *,
+    trusted_hosts: Collection[str] = (),
+    batch_size: int = 512,
 ) -> int:
-    """Score JSON Lines from ``infile`` into ``outfile``; 0 when every line was good, 2 otherwise."""
+    """Score JSON Lines from ``infile`` into ``outfile``; 0 when every line was good, 2 otherwise.
+
+    ``adapter`` and ``trusted_hosts`` (sites whose links are not read) score as a workspace does.
+    """
     status = EXIT_OK
     for batch in _batches(infile, batch_size):
         parsed = [(number, *_parse(line)) for number, line in batch]
         good = [(number, item) for number, item, error in parsed if item is not None]
         scores = score_messages(
-            [item["text"] for _, item in good], [item.get("language") or None for _, item in good], adapter
+            [without_links_to(item["text"], trusted_hosts) for _, item in good],
+            [item.get("language") or None for _, item in good],
+            adapter,
         )
         by_line = {number: (item, score) for (number, item), score in zip(good, scores, strict=True)}
         for number, _item, error in parsed:
