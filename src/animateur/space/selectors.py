@@ -7,6 +7,8 @@ publication time has come.
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
@@ -83,6 +85,16 @@ def category_paths(workspace: Workspace) -> dict[int, str]:
             paths[pk] = "/".join(reversed(chain))
         cache.set(key, paths, 3600)
     return paths
+
+
+@contextmanager
+def known_category_paths(workspace: Workspace) -> Iterator[None]:
+    """Within it, ``category_url`` reads the workspace's category paths from ``category_paths`` (one cached map)."""
+    token = _CATEGORY_PATHS.set(category_paths(workspace))
+    try:
+        yield
+    finally:
+        _CATEGORY_PATHS.reset(token)
 
 
 def category_url(category: Category) -> str:

@@ -42,12 +42,8 @@ def site_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         workspace = getattr(request, "workspace", None)
         if workspace is None:
             raise Http404("no workspace here")
-        token = selectors._CATEGORY_PATHS.set(selectors.category_paths(workspace))
-        try:
-            with timezone.override(selectors.workspace_tz(workspace)):
-                return view(request, workspace, *args, **kwargs)
-        finally:
-            selectors._CATEGORY_PATHS.reset(token)
+        with selectors.known_category_paths(workspace), timezone.override(selectors.workspace_tz(workspace)):
+            return view(request, workspace, *args, **kwargs)
 
     return wrapper
 
