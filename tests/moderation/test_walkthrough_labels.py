@@ -116,7 +116,10 @@ def test_deciding_on_a_message_outside_the_queue_confirms_it(workspace, client_a
 def test_the_trust_settings_name_the_levels_in_french(workspace, client_as):
     html = client_as(workspace, Role.MANAGER).get("/app/moderation/settings/").content.decode()
     page = visible_text(html)
-    assert "pilier : messages approuvés" in page and "leader: messages" not in page
+    assert "pilier : messages approuvés" not in page  # a table: one row a level, one column a threshold
+    assert "Niveau messages approuvés jours d’activité signalements confirmés au plus" in page
+    assert re.search(r'<th scope="row">pilier</th>', html) and "leader" not in page
+    assert 'aria-label="pilier : messages approuvés"' in html  # each cell still named in full
     assert re.search(r'<option value="basic"[^>]*>initié</option>', html)  # stored as a code, read in words
     assert "Le score de spam ne retient plus les auteurs dont la confiance est au moins" in page
     assert re.search(r'<option value="regular" selected>habitué</option>', html)  # the default

@@ -168,7 +168,18 @@ class LiftForm(forms.Form):
     reason = forms.CharField(label=_("Why lift it"), max_length=500, required=False)
 
 
+# The columns of the trust levels' table: what an author needs to reach a level.
+THRESHOLD_COLUMNS = (
+    ("approved", _("approved messages")),
+    ("days_active", _("days active")),
+    ("max_upheld_flags", _("upheld flags at most")),
+)
+
+
 class SettingsForm(forms.Form):
+    HOLDING_FIELDS = ("site_hold_below", "spam_trusted_from", "trusted_link_hosts")
+    SCORE_FIELDS = ("spam_hold", "spam_spam", "toxicity_hold", "flag_hold_weight")
+
     site_hold_below = forms.ChoiceField(
         label=_("On the site, hold authors whose trust is below"),
         choices=[(lvl, TRUST_LEVEL_LABELS[lvl]) for lvl in TRUST_LEVELS],
@@ -196,14 +207,28 @@ class SettingsForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for level in TRUST_LEVELS[1:]:
-            for key, label in (
-                ("approved", _("approved messages")),
-                ("days_active", _("days active")),
-                ("max_upheld_flags", _("upheld flags at most")),
-            ):
+            for key, what in THRESHOLD_COLUMNS:
+                label = _("%(level)s: %(what)s") % {"level": TRUST_LEVEL_LABELS[level], "what": what}
+                # a cell of the levels' table: its label is read by screen readers and in error messages
                 self.fields[f"{level}_{key}"] = forms.IntegerField(
-                    label=_("%(level)s: %(what)s") % {"level": TRUST_LEVEL_LABELS[level], "what": label}, min_value=0
+                    label=label, min_value=0, widget=forms.NumberInput(attrs={"aria-label": label})
                 )
+
+    def holding_fields(self) -> list[Any]:
+        return [self[name] for name in self.HOLDING_FIELDS]
+
+    def score_fields(self) -> list[Any]:
+        return [self[name] for name in self.SCORE_FIELDS]
+
+    def threshold_columns(self) -> list[Any]:
+        return [what for _key, what in THRESHOLD_COLUMNS]
+
+    def level_rows(self) -> list[tuple[Any, list[tuple[Any, Any]]]]:
+        """Each level's name, then each of its thresholds as (column name, field)."""
+        return [
+            (TRUST_LEVEL_LABELS[level], [(what, self[f"{level}_{key}"]) for key, what in THRESHOLD_COLUMNS])
+            for level in TRUST_LEVELS[1:]
+        ]
 
     def clean_trusted_link_hosts(self) -> list[str]:
         try:
