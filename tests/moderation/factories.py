@@ -48,3 +48,19 @@ def post(
 
 def other_channel(workspace, kind: str = "mastodon") -> Channel:
     return Channel.objects.create(workspace=workspace, kind=kind, name=kind)
+
+
+def settings_form(**changes: str) -> dict[str, str]:
+    """The « Confiance et scores » form as posted with the defaults, with ``changes``; every level needs 2 / 1 / 1."""
+    form = {
+        "site_hold_below": "basic",
+        "spam_trusted_from": "regular",
+        "trusted_link_hosts": "",
+        "spam_hold": "0.7",
+        "spam_spam": "0.85",
+        "toxicity_hold": "0.85",
+        "flag_hold_weight": "2",
+    }
+    for level in ("basic", "member", "regular", "leader"):
+        form.update({f"{level}_approved": "2", f"{level}_days_active": "1", f"{level}_max_upheld_flags": "1"})
+    return form | changes

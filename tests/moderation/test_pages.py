@@ -6,7 +6,7 @@ from animateur.core.models import AuditEvent
 from animateur.core.roles import Role
 from animateur.moderation.models import Rule, WatchedWord
 
-from .factories import post
+from .factories import post, settings_form
 
 
 def rule_form(**extra):
@@ -125,16 +125,9 @@ def test_a_moderator_sees_the_words_but_cannot_change_them(workspace, client_as)
 
 def test_the_settings_page_changes_the_thresholds(workspace, client_as):
     client = client_as(workspace, Role.MANAGER)
-    form = {
-        "site_hold_below": "member",
-        "spam_trusted_from": "leader",
-        "spam_hold": "0.6",
-        "spam_spam": "0.9",
-        "toxicity_hold": "0.8",
-        "flag_hold_weight": "3",
-    }
-    for level in ("basic", "member", "regular", "leader"):
-        form.update({f"{level}_approved": "2", f"{level}_days_active": "1", f"{level}_max_upheld_flags": "1"})
+    form = settings_form(
+        site_hold_below="member", spam_trusted_from="leader", spam_hold="0.6", spam_spam="0.9", toxicity_hold="0.8"
+    )
     assert client.post("/app/moderation/settings/", form).status_code == 302
     settings = workspace.moderation_settings
     settings.refresh_from_db()

@@ -10,7 +10,7 @@ from animateur.moderation.actions import do_update_moderation_settings
 from animateur.moderation.prefs import scoring_text, settings_for, trusted_link_hosts
 from animateur.stream.models import Visibility
 
-from .factories import SYSTEM, post
+from .factories import SYSTEM, post, settings_form
 
 ANSWER = "Voir ma réponse sur {link} , elle répond à ta question."
 
@@ -77,17 +77,7 @@ def test_a_malformed_site_is_refused_by_name_and_changes_nothing(workspace, clie
     client = client_as(workspace, Role.MANAGER)
     page = client.get("/app/moderation/settings/").content.decode()
     assert "Sites dont les liens ne comptent pas dans les scores" in page and "exemple.fr</textarea>" in page
-    form = {
-        "site_hold_below": "basic",
-        "spam_trusted_from": "regular",
-        "trusted_link_hosts": "blog.exemple.fr\nhttp://[::1]/x",
-        "spam_hold": "0.7",
-        "spam_spam": "0.85",
-        "toxicity_hold": "0.85",
-        "flag_hold_weight": "2",
-    }
-    for level in ("basic", "member", "regular", "leader"):
-        form.update({f"{level}_approved": "2", f"{level}_days_active": "1", f"{level}_max_upheld_flags": "1"})
+    form = settings_form(trusted_link_hosts="blog.exemple.fr\nhttp://[::1]/x")
     refused = client.post("/app/moderation/settings/", form)
     assert refused.status_code == 200
     assert "« http://[::1]/x » n’est pas le nom d’hôte d’un site." in refused.content.decode().replace("&#x27;", "'")
