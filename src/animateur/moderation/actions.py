@@ -37,6 +37,7 @@ from animateur.moderation.prefs import (
 )
 from animateur.moderation.reviews import enqueue
 from animateur.moderation.rules import RESTRICTIVE, clean_actions
+from animateur.moderation.starter_words import STARTER_ACTIONS, STARTER_LISTS
 from animateur.moderation.trust import trust_level
 from animateur.stream.actions import do_set_message_visibility
 from animateur.stream.items import Reason
@@ -79,23 +80,50 @@ def do_add_watched_word(
     value = (value or "").strip()
     if action in (WordAction.LABEL, WordAction.REPLACE) and not value and action == WordAction.LABEL:
         raise ActionError(_("the label action needs a label"))
-    # The same word as matching sees it: case, accents and leetspeak aside (« DÉBILE » is « debile »).
-    folded = matching.fold(pattern)
-    watched = WatchedWord.objects.filter(workspace=workspace, action=action).values_list("pattern", flat=True)
-    if any(matching.fold(other) == folded for other in watched):
+    if matching.fold(pattern) in _watched_folds(workspace, action):
         raise ActionError(_("« %(pattern)s » is already watched with this action") % {"pattern": pattern})
     with transaction.atomic():
-        word = WatchedWord.objects.create(
-            workspace=workspace, pattern=pattern, action=action, value=value[:200], created_by=_user(actor)
-        )
+        word = _create_word(workspace, pattern, action, value, actor)
         _bump_words(workspace)
-        record(
-            workspace,
-            actor,
-            "moderation.word.add",
-            word,
-            {"pattern": pattern, "action": action, "value": value},
-        )
+    return word
+
+
+def do_add_starter_list(workspace: Workspace, key: str, action: str, *, actor: Actor) -> tuple[int, int]:
+    """Watch the words of a ready-made list with ``action``: (added, already watched with it)."""
+    require(actor, workspace, "moderation.rules.edit")
+    starter = STARTER_LISTS.get(key)
+    if starter is None:
+        raise ActionError(f"unknown list {key!r}: use one of {', '.join(STARTER_LISTS)}")
+    if action not in STARTER_ACTIONS:
+        raise ActionError(f"a list is added with one of {', '.join(STARTER_ACTIONS)}, not {action!r}")
+    watched = _watched_folds(workspace, action)
+    added = 0
+    with transaction.atomic():
+        for pattern in starter.patterns:
+            folded = matching.fold(pattern)
+            if folded not in watched:
+                watched.add(folded)
+                _create_word(workspace, pattern, action, "", actor, starter_list=key)
+                added += 1
+        if added:
+            _bump_words(workspace)
+    return added, len(starter.patterns) - added
+
+
+def _watched_folds(workspace: Workspace, action: str) -> set[str]:
+    """The workspace's words watched with ``action`` as matching sees them: « DÉBILE » is « debile »."""
+    patterns = WatchedWord.objects.filter(workspace=workspace, action=action).values_list("pattern", flat=True)
+    return {matching.fold(pattern) for pattern in patterns}
+
+
+def _create_word(
+    workspace: Workspace, pattern: str, action: str, value: str, actor: Actor, starter_list: str = ""
+) -> WatchedWord:
+    word = WatchedWord.objects.create(
+        workspace=workspace, pattern=pattern, action=action, value=value[:200], created_by=_user(actor)
+    )
+    detail = {"pattern": pattern, "action": action, "value": value}
+    record(workspace, actor, "moderation.word.add", word, detail | ({"list": starter_list} if starter_list else {}))
     return word
 
 

@@ -13,6 +13,7 @@ from animateur.moderation.labels import TRUST_LEVEL_LABELS, trust_level_code
 from animateur.moderation.models import Rule, Sanction, WordAction
 from animateur.moderation.prefs import MAX_TRUSTED_LINK_HOSTS, TRUST_LEVELS, clean_link_hosts
 from animateur.moderation.rules import ACTION_TYPES
+from animateur.moderation.starter_words import STARTER_ACTIONS, STARTER_LISTS
 
 CONDITION_ROWS = 5
 ACTION_ROWS = 4
@@ -26,6 +27,17 @@ class WatchedWordForm(forms.Form):
     )
     action = forms.ChoiceField(label=_("Action"), choices=WordAction.choices)
     value = forms.CharField(label=_("Label or replacement"), max_length=200, required=False)
+
+
+class StarterListForm(forms.Form):
+    starter_list = forms.ChoiceField(
+        label=_("List"), choices=[(key, starter.label) for key, starter in STARTER_LISTS.items()]
+    )
+    starter_action = forms.ChoiceField(
+        label=_("Action"),
+        choices=[(action.value, action.label) for action in STARTER_ACTIONS],
+        initial=WordAction.REQUIRE_APPROVAL,
+    )
 
 
 class TryForm(forms.Form):

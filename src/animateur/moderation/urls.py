@@ -15,6 +15,7 @@ urlpatterns = [
     path("sanctions/<int:sanction_id>/lift/", views.lift, name="lift"),
     path("words/", views.words, name="words"),
     path("words/<int:word_id>/delete/", views.word_delete, name="word_delete"),
+    path("words/starter/", views.words_starter, name="words_starter"),
     path("rules/", views.rules, name="rules"),
     path("rules/new/", views.rule_edit, name="rule_new"),
     path("rules/<int:rule_id>/", views.rule_edit, name="rule"),

@@ -23,6 +23,7 @@ from animateur.moderation.forms import (
     RuleForm,
     SanctionForm,
     SettingsForm,
+    StarterListForm,
     TryForm,
     WatchedWordForm,
 )
@@ -296,10 +297,35 @@ def words(request: WorkspaceRequest) -> HttpResponse:
             "words": WatchedWord.objects.filter(workspace=workspace),
             "form": form,
             "try_form": try_form,
+            "starter_form": StarterListForm(),
             "tried": tried,
             "can_edit": can_edit,
         },
     )
+
+
+@require_POST
+@workspace_permission("moderation.rules.edit")
+def words_starter(request: WorkspaceRequest) -> HttpResponse:
+    form = StarterListForm(request.POST)
+    if not form.is_valid():
+        flash.error(request, errors_sentence(form))
+        return redirect("moderation:words")
+    try:
+        data = form.cleaned_data
+        added, known = actions.do_add_starter_list(
+            request.workspace, data["starter_list"], data["starter_action"], actor=request.user
+        )
+    except ActionError as exc:
+        flash.error(request, str(exc))
+        return redirect("moderation:words")
+    message = ngettext("%(count)d watched word added.", "%(count)d watched words added.", added) % {"count": added}
+    if known:
+        message += " " + ngettext(
+            "%(count)d was already watched with this action.", "%(count)d were already watched with this action.", known
+        ) % {"count": known}
+    flash.success(request, message)
+    return redirect("moderation:words")
 
 
 @require_POST
