@@ -211,3 +211,11 @@ def test_watched_word_mistakes_are_explained_in_french(workspace, client_as):
     stars = client.post("/app/moderation/words/", {"pattern": "***", "action": "flag"})
     assert "un mot a besoin d’au moins une lettre en plus de *" in stars.content.decode()
     assert not WatchedWord.objects.exists()
+
+
+def test_an_insult_aimed_at_someone_is_held_and_named_in_french(workspace, client_as):
+    known = post(workspace, "Merci pour l'article", email="marc@example.org", source_visibility="visible")
+    insult = post(workspace, "Tu es vraiment un imbécile", email="marc@example.org")
+    assert known.visibility == Visibility.VISIBLE and insult.visibility == Visibility.PENDING
+    page = visible_text(client_as(workspace, Role.MODERATOR).get("/app/moderation/").content.decode())
+    assert "Score de toxicité (insulte), (insulte adressée à quelqu’un)" in page

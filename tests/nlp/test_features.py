@@ -28,6 +28,12 @@ def shapes(text: str) -> set[str]:
         ("CHECK OUT MY CHANNEL FRIENDS", {"m:caps_high"}, set()),
         ("ÉCOUTEZ ÇA TOUT DE SUITE ÉNORME", {"m:caps_high"}, set()),
         ("écoutez ça tout de suite, c'est énorme", set(), {"m:caps_high", "m:caps_mid", "m:url"}),
+        ("Franchement, vous êtes des abrutis", {"m:insult", "m:insult_you"}, set()),
+        ("Espèce de crétin !", {"m:insult", "m:insult_you"}, set()),
+        ("t'es vraiment un connard", {"m:insult_you"}, set()),
+        ("you are such a moron", {"m:insult_you"}, set()),
+        ("les abrutis de la télé ont encore frappé", {"m:insult"}, {"m:insult_you"}),  # nobody addressed
+        ("vous êtes des génies", set(), {"m:insult", "m:insult_you"}),  # addressed, not insulted
     ],
 )
 def test_shape_features(text, expected, absent):

@@ -65,6 +65,7 @@ SCORE_FEATURES = {
     "(!!)": _("(!!)"),
     "(insult)": _("(insult)"),
     "(several insults)": _("(several insults)"),
+    "(insult aimed at someone)": _("(insult aimed at someone)"),
     "(call to action)": _("(call to action)"),
     "(positive word)": _("(positive word)"),
     "(negative word)": _("(negative word)"),

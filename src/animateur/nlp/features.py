@@ -11,7 +11,8 @@ A message becomes:
 - character 2- to 5-grams of each padded word (``c:``), which catch spelling
   variants (« débiiile », « f*ck », missing accents),
 - a few shape features (``m:``): link, e-mail, phone-like number, upper case
-  ratio, repeated punctuation, length bucket, insults (``animateur.nlp.lexicon``),
+  ratio, repeated punctuation, length bucket, insults (``animateur.nlp.lexicon``) and
+  insults aimed at someone (an insult beside « tu », « vous », « you », « espèce de »...),
   and what a link points to: its domain (``m:dom:example.com``), a video, a
   moment of a video, or a time code such as « 2:19 » in the text.
 
@@ -30,7 +31,7 @@ from collections.abc import Collection, Iterable, Sequence
 
 import numpy as np
 
-from animateur.nlp.lexicon import INSULTS, NEGATIVE_WORDS, POSITIVE_WORDS, PROMO_RE
+from animateur.nlp.lexicon import ADDRESSING_WORDS, INSULTS, NEGATIVE_WORDS, POSITIVE_WORDS, PROMO_RE
 
 HASH_BITS = 18
 N_BUCKETS = 1 << HASH_BITS
@@ -264,6 +265,8 @@ def _shape_features(raw: str, tokens: Sequence[str]) -> list[str]:
         feats.extend(["m:insult"] * 3)  # counted thrice: one strong, shared signal
         if insults > 1:
             feats.append("m:insult2")
+        if any(map(ADDRESSING_WORDS.__contains__, tokens)):
+            feats.extend(["m:insult_you"] * SIGNAL_REPEAT)
     positive = sum(map(POSITIVE_WORDS.__contains__, tokens))
     negative = sum(map(NEGATIVE_WORDS.__contains__, tokens))
     feats.extend(["m:pos"] * min(positive, 3))
@@ -368,6 +371,7 @@ READABLE = {
     "m:exclaim": "(!!)",
     "m:insult": "(insult)",
     "m:insult2": "(several insults)",
+    "m:insult_you": "(insult aimed at someone)",
     "m:promo": "(call to action)",
     "m:pos": "(positive word)",
     "m:neg": "(negative word)",
