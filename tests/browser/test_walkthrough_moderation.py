@@ -32,9 +32,10 @@ def test_a_moderator_watches_a_word_tries_it_dry_runs_a_rule_and_hides_a_held_co
 
     # A watched word, then the try box: the match is named with the word's action, in French.
     page.goto("/app/moderation/words/")
-    page.get_by_label("Mot ou expression").fill("débile")
-    page.get_by_label("Action").select_option(label="Exiger une approbation")
-    page.get_by_role("button", name="Ajouter").click()
+    add = page.get_by_role("region", name="Ajouter un mot")
+    add.get_by_label("Mot ou expression").fill("débile")
+    add.get_by_label("Action").select_option(label="Exiger une approbation")
+    add.get_by_role("button", name="Ajouter").click()
     expect(page.get_by_text("Mot surveillé ajouté.")).to_be_visible()
     page.get_by_role("textbox", name="Texte").fill("Quel service D3BILE")
     page.get_by_role("button", name="Voir ce qui correspond").click()
@@ -85,6 +86,20 @@ def test_a_moderator_watches_a_word_tries_it_dry_runs_a_rule_and_hides_a_held_co
     assert Message.objects.get(text=RUDE).visibility == Visibility.HIDDEN
     page.get_by_role("link", name="Décidés").click()
     expect(page.locator(".mod-item", has_text=RUDE).locator(".visibility")).to_have_text("Masqué")
+
+
+def test_a_manager_starts_from_the_french_list_of_insults(page, login, workspace, make_user):
+    make_user("lea@example.org", workspace, Role.MANAGER)
+    login(page, "lea@example.org")
+    page.goto("/app/moderation/words/")
+    starter = page.get_by_role("region", name="Partir d’une liste toute prête")
+    starter.get_by_label("Liste").select_option(label="Insultes et injures (français)")
+    expect(starter.get_by_label("Action sur ces mots")).to_have_value("require_approval")
+    starter.get_by_role("button", name="Ajouter la liste").click()
+    expect(page.get_by_text(re.compile(r"^\d+ mots surveillés ajoutés\.$"))).to_be_visible()
+    page.get_by_role("textbox", name="Texte").fill("Franchement, vous êtes des abrutis")
+    page.get_by_role("button", name="Voir ce qui correspond").click()
+    expect(page.locator(".matches")).to_have_text("abrutis ← « abruti* » : Exiger une approbation")
 
 
 def test_a_failed_connection_test_is_an_alert_with_its_cause_in_french(page, login, workspace, make_user, settings):

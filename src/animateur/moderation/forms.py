@@ -34,7 +34,7 @@ class StarterListForm(forms.Form):
         label=_("List"), choices=[(key, starter.label) for key, starter in STARTER_LISTS.items()]
     )
     starter_action = forms.ChoiceField(
-        label=_("Action"),
+        label=_("Action on these words"),
         choices=[(action.value, action.label) for action in STARTER_ACTIONS],
         initial=WordAction.REQUIRE_APPROVAL,
     )
