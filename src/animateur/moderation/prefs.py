@@ -31,6 +31,8 @@ DEFAULT_SCORE_THRESHOLDS: dict[str, float] = {
 def settings_for(workspace: Workspace | int) -> ModerationSettings:
     workspace_id = workspace if isinstance(workspace, int) else workspace.pk
     row, _ = ModerationSettings.objects.get_or_create(workspace_id=workspace_id)
+    if isinstance(workspace, Workspace):
+        row.workspace = workspace  # already at hand: reading row.workspace costs no query
     return row
 
 
@@ -74,7 +76,7 @@ def clean_link_hosts(lines: Iterable[str]) -> list[str]:
 
 def trusted_link_hosts(row: ModerationSettings) -> tuple[str, ...]:
     """The sites whose links the scores do not read: the moderators' list and the workspace's own domain."""
-    domain = Workspace.objects.filter(pk=row.workspace_id).values_list("domain", flat=True).first()
+    domain = row.workspace.domain
     own = host_name(domain) if domain else None
     listed = [h for h in (row.trusted_link_hosts or []) if isinstance(h, str)]
     return tuple(dict.fromkeys([*listed, *([own] if own else [])]))
