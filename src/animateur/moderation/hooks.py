@@ -56,7 +56,8 @@ def score_items(batch: list[Incoming]) -> None:
             continue
         try:
             adapter = adapter_for(workspace_id)
-            prefs = settings_for(workspace_id)
+            # connectors and the site form send channels with their workspace loaded: its host name costs no query
+            prefs = settings_for(items[0].channel.workspace)
             hosts = trusted_link_hosts(prefs)
             scores = score_messages(
                 [scoring_text(i.title, i.text, hosts) for i in items],
