@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,6 +28,7 @@ import httpx
 import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
+from urllib3 import exceptions as urllib3_exceptions
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
@@ -36,6 +38,9 @@ from animateur.channels.errors import PermanentError, TransientError
 
 MAX_BYTES = 10 * 1024 * 1024
 TIMEOUT_SECONDS = 20.0
+# The per-read timeout does not bound a server that drips a byte every few seconds: every request
+# also has this much time in all, from its first connection to its last byte.
+DEADLINE_SECONDS = 60.0
 MAX_REDIRECTS = 5
 USER_AGENT = "animateur/0.1 (+community management)"
 
@@ -48,11 +53,34 @@ def _private_allowed() -> bool:
     return bool(getattr(settings, "ALLOW_PRIVATE_URLS", False))
 
 
-def check_address(address: str) -> None:
-    ip = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    if (
+# IPv6 forms that carry an IPv4 address: the IPv4 address is where the packets end up.
+_NAT64_PREFIXES = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def _translated_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address stands for, where it is only a translation of it
+    (IPv4-mapped, NAT64, the deprecated IPv4-compatible form): that address alone decides."""
+    if ip.ipv4_mapped:
+        return ip.ipv4_mapped
+    if any(ip in prefix for prefix in _NAT64_PREFIXES) or (ip in _IPV4_COMPATIBLE and int(ip) > 1):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+def _tunnelled_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 end of a tunnel address (6to4's 2002::/16, Teredo's client): it must be public too.
+
+    Python 3.11 counts 2002:7f00:1:: as global although it wraps 127.0.0.1."""
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    return None
+
+
+def _is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return not (
         ip.is_loopback
         or ip.is_private
         or ip.is_link_local
@@ -60,7 +88,22 @@ def check_address(address: str) -> None:
         or ip.is_reserved
         or ip.is_unspecified
         or not ip.is_global
-    ):
+    )
+
+
+def check_address(address: str) -> None:
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address):
+        translated = _translated_ipv4(ip)
+        tunnelled = _tunnelled_ipv4(ip)
+        public = (
+            _is_public(translated)
+            if translated is not None
+            else _is_public(ip) and (tunnelled is None or _is_public(tunnelled))
+        )
+    else:
+        public = _is_public(ip)
+    if not public:
         raise BlockedAddress(f"{address} is not a public address", cause="blocked_address")
 
 
@@ -142,11 +185,53 @@ class _GuardedBackend(httpcore.NetworkBackend):
         self.inner.sleep(seconds)
 
 
-def transport() -> httpx.HTTPTransport:
+class DeadlineExceeded(TransientError):
+    cause = "timeout"
+
+
+def _check_deadline(deadline: float, url: object) -> None:
+    if time.monotonic() > deadline:
+        raise DeadlineExceeded(
+            f"{url} took more than {DEADLINE_SECONDS:.0f} seconds in all", cause="timeout"
+        )
+
+
+class _DeadlineStream(httpx.SyncByteStream):
+    def __init__(self, inner: httpx.SyncByteStream, deadline: float, url: object) -> None:
+        self.inner, self.deadline, self.url = inner, deadline, url
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self.inner:
+            _check_deadline(self.deadline, self.url)
+            yield chunk
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class _DeadlineTransport(httpx.BaseTransport):
+    """Every request through it ends within DEADLINE_SECONDS of its start, however slowly the body comes."""
+
+    def __init__(self, inner: httpx.HTTPTransport) -> None:
+        self.inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        deadline = time.monotonic() + DEADLINE_SECONDS
+        response = self.inner.handle_request(request)
+        _check_deadline(deadline, request.url)
+        assert isinstance(response.stream, httpx.SyncByteStream)
+        response.stream = _DeadlineStream(response.stream, deadline, request.url)
+        return response
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def transport() -> httpx.BaseTransport:
     guarded = httpx.HTTPTransport(trust_env=False)
     pool = guarded._pool  # httpx offers no public way to choose the network backend
     pool._network_backend = _GuardedBackend(pool._network_backend)
-    return guarded
+    return _DeadlineTransport(guarded)
 
 
 def client(**kwargs: Any) -> httpx.Client:
@@ -288,8 +373,38 @@ class _GuardedAdapter(HTTPAdapter):
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         validate_url(request.url or "")
+        deadline = time.monotonic() + DEADLINE_SECONDS
         kwargs["timeout"] = kwargs.get("timeout") or TIMEOUT_SECONDS
-        return super().send(request, *args, **kwargs)
+        wanted_stream = kwargs.get("stream", False)
+        kwargs["stream"] = True
+        response = super().send(request, *args, **kwargs)
+        _check_deadline(deadline, request.url)
+        if not wanted_stream:
+            # requests would read the body in one call with no bound on its length or time.
+            try:
+                response._content = _read_within(response.raw, deadline, request.url)
+            finally:
+                response.close()
+            response._content_consumed = True
+        return response
+
+
+def _read_within(raw: Any, deadline: float, url: object) -> bytes:
+    """The whole body, read as it comes (read1 returns what has arrived, where read(n) would wait for
+    n bytes), checked against the deadline and the size cap at every piece."""
+    chunks, size = [], 0
+    try:
+        while chunk := raw.read1(64 * 1024, decode_content=True):
+            _check_deadline(deadline, url)
+            size += len(chunk)
+            if size > MAX_BYTES:
+                raise PermanentError(f"response larger than {MAX_BYTES} bytes", cause="too_large")
+            chunks.append(chunk)
+    except urllib3_exceptions.ReadTimeoutError as exc:
+        raise requests.exceptions.ReadTimeout(exc) from exc
+    except (urllib3_exceptions.ProtocolError, urllib3_exceptions.DecodeError) as exc:
+        raise requests.exceptions.ChunkedEncodingError(exc) from exc
+    return b"".join(chunks)
 
 
 def requests_session() -> requests.Session:
