@@ -11,7 +11,6 @@ from datetime import timedelta
 
 import pyotp
 from django.conf import settings
-from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from animateur.core.actions import ActionError, Actor, record, require
+from animateur.core.attempts import attempts, count_attempt, forget_attempts
 from animateur.core.models import Invitation, Membership, TotpDevice, User, Workspace
 from animateur.core.roles import Role
 
@@ -278,22 +278,17 @@ def _throttle_keys(email: str, remote_addr: str | None) -> list[str]:
 
 
 def login_blocked(email: str, remote_addr: str | None) -> bool:
+    """Whether the address or the account failed too often; counted across every process (core.attempts)."""
     email_key, ip_key = _throttle_keys(email, remote_addr)
+    counted = attempts([email_key, ip_key])
     # An address may try several accounts, but not endlessly.
-    return (
-        int(cache.get(email_key, 0)) >= LOGIN_MAX_FAILURES
-        or int(cache.get(ip_key, 0)) >= LOGIN_MAX_FAILURES * 4
-    )
+    return counted[email_key] >= LOGIN_MAX_FAILURES or counted[ip_key] >= LOGIN_MAX_FAILURES * 4
 
 
 def count_login_failure(email: str, remote_addr: str | None) -> None:
     for key in _throttle_keys(email, remote_addr):
-        if not cache.add(key, 1, LOGIN_WINDOW_SECONDS):
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.add(key, 1, LOGIN_WINDOW_SECONDS)
+        count_attempt(key, LOGIN_WINDOW_SECONDS)
 
 
 def clear_login_failures(email: str) -> None:
-    cache.delete(_throttle_keys(email, None)[0])
+    forget_attempts(_throttle_keys(email, None)[0])

@@ -11,13 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from animateur.channels.site import site_channel
 from animateur.core.actions import ActionError, Actor, SystemActor, record, require
+from animateur.core.attempts import attempts, count_attempt
 from animateur.core.models import User, Workspace
 from animateur.space.forms import DEFAULT_TEXT_MAX, CommentForm
 from animateur.space.models import Post
@@ -72,17 +72,14 @@ def _rate_key(workspace: Workspace, remote_addr: str | None) -> str:
 
 def _over_rate_limit(workspace: Workspace, remote_addr: str | None) -> bool:
     count, _seconds = rate_limit(workspace)
-    return int(cache.get(_rate_key(workspace, remote_addr), 0)) >= count
+    key = _rate_key(workspace, remote_addr)
+    return attempts([key])[key] >= count
 
 
 def _count_attempt(workspace: Workspace, remote_addr: str | None) -> None:
-    key = _rate_key(workspace, remote_addr)
+    # Counted where every web process and a restart see it (core.attempts), not in a process's memory.
     _count, seconds = rate_limit(workspace)
-    if not cache.add(key, 1, seconds):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, seconds)
+    count_attempt(_rate_key(workspace, remote_addr), seconds)
 
 
 def comments_open(post: Post) -> bool:
