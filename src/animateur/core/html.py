@@ -83,7 +83,77 @@ def split_more(body: str) -> tuple[str, str | None]:
     return body[: match.start()], match.group("label").strip() or None
 
 
+# How many line breaks at least each element that separates text stands for: two (a blank line)
+# around blocks, one around lines (list items, table rows, divs), one more for each <br>; table
+# cells are apart by a space. Inline elements (a, span, em ...) stand for nothing, so a link that
+# Mastodon splits into spans stays one word.
+BLOCK_BREAKS: dict[str, int] = {
+    **dict.fromkeys(
+        (
+            "address", "article", "aside", "blockquote", "dl", "fieldset", "figure", "footer", "form",
+            "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "main", "nav", "ol", "p", "pre",
+            "section", "table", "ul",
+        ),
+        2,
+    ),
+    **dict.fromkeys(
+        (
+            "caption", "dd", "details", "div", "dt", "figcaption", "li", "summary", "tbody", "tfoot",
+            "thead", "tr",
+        ),
+        1,
+    ),
+}
+_CELLS = {"td", "th"}
+_TEXT_TOKEN = re.compile(r"<(/?)([a-z0-9]+)[^>]*>")
+_RUN_OF_SPACE = re.compile(r"\s+")
+
+
 def text_of(html: str) -> str:
-    """Plain text of sanitized HTML, for search and scoring."""
-    text = html_lib.unescape(nh3.clean(html, tags=set()))
-    return re.sub(r"\s+", " ", text.replace("&nbsp;", " ")).strip()
+    """Plain text of HTML, for search, scores, previews and language detection.
+
+    Blocks become paragraphs and line breaks lines, as a reader sees them: `<p>a</p><p>b</p>` is
+    "a\n\nb", `a<br>b` is "a\nb", never "ab". Spaces and line breaks of the source are one space
+    (as a browser shows them), but inside `<pre>`. Scripts and styles go with their content.
+    """
+    if "<" not in html and "&" not in html:
+        return _RUN_OF_SPACE.sub(" ", html).strip()
+    # Only the separating elements are kept, bare: what remains is text, entities or one of them.
+    cleaned = nh3.clean(
+        html,
+        tags={*BLOCK_BREAKS, *_CELLS, "br"},
+        attributes={},
+        generic_attribute_prefixes=set(),
+        link_rel=None,
+        strip_comments=True,
+    )
+    parts = _TEXT_TOKEN.split(cleaned)
+    out: list[str] = []
+    breaks = 0  # line breaks owed before the next text
+    space = False  # a space owed before the next text (a cell ended)
+    in_pre = 0
+    for index in range(0, len(parts), 3):
+        text = html_lib.unescape(parts[index])
+        if not in_pre:
+            text = _RUN_OF_SPACE.sub(" ", text)
+            if breaks or not out or out[-1].endswith("\n"):
+                text = text.lstrip(" ")
+        if text:
+            if out and breaks:
+                out[-1] = out[-1].rstrip(" ")
+                out.append("\n" * breaks)
+            elif out and space and not out[-1].endswith(" ") and not text.startswith(" "):
+                out.append(" ")
+            out.append(text)
+            breaks, space = 0, False
+        if index + 2 < len(parts):
+            closing, name = parts[index + 1], parts[index + 2]
+            if name == "br":
+                breaks += 1
+            elif name in _CELLS:
+                space = True
+            else:
+                breaks = max(breaks, BLOCK_BREAKS[name])
+                if name == "pre":
+                    in_pre = max(0, in_pre - 1) if closing else in_pre + 1
+    return "".join(out).rstrip()

@@ -55,9 +55,10 @@ def normalize(batch: list[Incoming]) -> list[Incoming]:
         elif len(item.text) > MAX_TEXT_LENGTH:
             item.error = f"text longer than {MAX_TEXT_LENGTH} characters"
         elif item.html is not None:
-            item.html = sanitize(item.html, comment=item.kind != "post")
             if not item.text:
+                # Read before sanitizing: a comment keeps no <div> or <h1>, whose text would then run together.
                 item.text = text_of(item.html)
+            item.html = sanitize(item.html, comment=item.kind != "post")
         else:
             item.html = plain_html(item.text) or render_markdown(item.text, comment=item.kind != "post")
         if not item.error and not item.text and not item.title and not item.deleted_at_source:

@@ -14,7 +14,6 @@ Message.raw["wp"], and written back by the exporter.
 from __future__ import annotations
 
 import hashlib
-import html as html_lib
 import ipaddress
 import zoneinfo
 from collections.abc import Callable
@@ -24,14 +23,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
-import nh3
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from animateur.channels.site import site_channel
 from animateur.core.actions import Actor, record, require
-from animateur.core.html import autop
+from animateur.core.html import autop, text_of
 from animateur.core.models import Workspace
 from animateur.space.models import Author, BodyFormat, Category, Post, PostStatus, PostType, Tag
 from animateur.space.search import index_posts
@@ -148,8 +146,8 @@ def import_wxr(
 
 
 def _plain(content: str) -> str:
-    """Comment text without tags, line breaks kept (the stream's `text`)."""
-    return html_lib.unescape(nh3.clean(content, tags=set())).strip()
+    """Comment text without tags, line breaks kept (the stream's `text`), read as its HTML shows it."""
+    return text_of(autop(content))
 
 
 def _slug(value: str, fallback: str) -> str:
