@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.security import HttpBearer
 
 from animateur.api.actions import hash_key
 from animateur.api.models import ApiToken
+from animateur.core.decorators import second_factor_missing
+
+
+class SecondFactorRequired(Exception):
+    """The token's user has not set up the two-factor authentication a workspace of theirs requires."""
+
+    def __init__(self, token: ApiToken) -> None:
+        super().__init__(token.user.email)
+        self.token = token
 
 
 class TokenAuth(HttpBearer):
@@ -21,6 +31,9 @@ class TokenAuth(HttpBearer):
         )
         if found is None:
             return None
+        if second_factor_missing(found.user, found.workspace):
+            # As the team pages do: no access until the required second factor is set up.
+            raise SecondFactorRequired(found)
         # A token is bound to its workspace: whatever host or /w/ prefix the request used.
         request.workspace = found.workspace  # type: ignore[attr-defined]
         if found.last_used_at is None or (timezone.now() - found.last_used_at).total_seconds() > 60:
@@ -34,6 +47,17 @@ api = NinjaAPI(title="animateur", version="1", auth=TokenAuth(), urls_namespace=
 @api.exception_handler(PermissionDenied)
 def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return api.create_response(request, {"detail": f"permission required: {exc}"}, status=403)
+
+
+@api.exception_handler(SecondFactorRequired)
+def second_factor_required(request: HttpRequest, exc: SecondFactorRequired) -> HttpResponse:
+    user, workspace = exc.token.user, exc.token.workspace
+    with translation.override(user.language or workspace.language or "fr"):
+        detail = _(
+            "%(email)s has not set up the two-factor authentication that a workspace of theirs requires: "
+            "this token is refused until it is set up in the team app (My account, Two-factor authentication)."
+        ) % {"email": user.email}
+    return api.create_response(request, {"detail": detail, "code": "second_factor_required"}, status=403)
 
 
 from animateur.api.inbox import router as inbox_router  # noqa: E402
