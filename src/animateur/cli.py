@@ -297,7 +297,7 @@ def _progress_bar(total_label: str) -> tuple[Callable[[int, int], None] | None, 
 
 
 def _counts(counts: dict[str, int]) -> str:
-    shown = [f"{count} {kind}" for kind, count in counts.items() if count]
+    shown = [f"{count} {kind.replace('_', ' ')}" for kind, count in counts.items() if count]
     return ", ".join(shown) if shown else "nothing"
 
 
@@ -323,6 +323,8 @@ def cmd_import_wordpress(args: argparse.Namespace) -> int:
     print(f"created: {_counts(summary.created)}")
     print(f"updated: {_counts(summary.updated)}")
     print(f"skipped: {_counts(summary.skipped)}")
+    for note in summary.notes:  # what was left out, by name, so nobody has to guess
+        print(f"  {note}")
     return 0
 
 

@@ -7,7 +7,7 @@ from lxml import etree
 
 from animateur.core.models import AuditEvent
 from animateur.core.roles import Role
-from animateur.space.models import Author, Category, Post
+from animateur.space.models import Author, Category, Post, Tag
 from animateur.space.wordpress.exporter import export_wxr
 from animateur.space.wordpress.importer import import_wxr
 from animateur.stream.models import Message, Visibility
@@ -40,6 +40,40 @@ def test_an_export_imports_back_identically_into_a_fresh_workspace(
     copy = make_workspace("copy", "Copy")
     import_wxr(path, copy, actor=SYSTEM)
     assert snapshot(copy) == snapshot(workspace)
+
+
+def tags_of(workspace):
+    tags = {t.slug: (t.name, t.description) for t in Tag.objects.filter(workspace=workspace)}
+    posts = {p.slug: sorted(p.tags.values_list("slug", flat=True)) for p in Post.objects.filter(workspace=workspace)}
+    return tags, posts
+
+
+def test_tags_survive_an_export_and_a_re_import(workspace, make_workspace, tmp_path):
+    """The shapes of tags in WordPress's theme unit test data; scripts/check_wordpress_exports.py runs the file."""
+    import_wxr(FIXTURES / "tags.xml", workspace, actor=SYSTEM)
+    tags, posts = tags_of(workspace)
+    assert tags == {
+        "8bit": ("8BIT", "Tags posts about 8BIT."),
+        "alignment-2": ("alignment", ""),
+        "xanthopsia": ("xanthopsia", ""),
+        "été": ("été", ""),
+        "tags-co": ("Tags & Co", "Named in a wp:term."),
+        "only-on-an-item": ("Only on an item", ""),
+    }
+    assert posts == {
+        "tags-a": ["8bit", "alignment-2", "only-on-an-item", "tags-co", "xanthopsia", "été"],
+        "tags-b": ["8bit"],
+    }
+    path, counts = exported(workspace, tmp_path)
+    assert counts["tags"] == 6
+    copy = make_workspace("copy", "Copy")
+    summary = import_wxr(path, copy, actor=SYSTEM)
+    assert summary.created["tags"] == 6
+    assert tags_of(copy) == (tags, posts)
+    # And into the workspace it came from: every tag is found again, none is added or changed.
+    again = import_wxr(path, workspace, actor=SYSTEM)
+    assert again.created["tags"] == again.updated["tags"] == 0
+    assert tags_of(workspace) == (tags, posts)
 
 
 def test_an_export_imported_again_into_its_own_workspace_changes_nothing(workspace, tmp_path):

@@ -197,7 +197,6 @@ def test_a_changed_post_is_updated_on_the_next_import(workspace, tmp_path):
         ("malformed_xml.xml", 57, "malformed XML: Opening and ending tag mismatch"),
         ("bad_date.xml", 66, "wp:post_date '2010-13-45 11:00:00' is not a date"),
         ("bad_post_id.xml", 65, "wp:post_id 'two' is not a whole number"),
-        ("missing_post_type.xml", 56, "item without wp:post_type"),
         ("bad_comment_date.xml", 84, "wp:comment_date 'yesterday' is not a date"),
         ("not_wxr.xml", 2, "the document is <html>, not an RSS (WXR) export"),
     ],
@@ -211,6 +210,30 @@ def test_a_malformed_file_is_refused_with_its_line_and_reason_and_nothing_is_imp
     assert error.value.reason.startswith(reason)
     assert str(error.value).startswith(f"line {line}: ")
     # The first item of these files is valid: it must not have been imported either.
+    assert not Post.objects.filter(workspace=workspace).exists()
+    assert not Author.objects.filter(workspace=workspace).exists()
+    assert not comments(workspace).exists()
+    assert not AuditEvent.objects.filter(workspace=workspace, verb="space.import_wordpress").exists()
+
+
+def test_an_item_without_post_type_is_skipped_and_named_and_the_rest_is_imported(workspace):
+    """As WordPress's importer does with the items of its a11y and namespace test files that have no type."""
+    summary = import_wxr(FIXTURES / "missing_post_type.xml", workspace, actor=SYSTEM)
+    assert list(Post.objects.filter(workspace=workspace).values_list("slug", flat=True)) == ["hello-world"]
+    assert summary.created["posts"] == 1 and summary.created["comments"] == 1
+    assert summary.skipped["without_type"] == 1
+    assert summary.notes == ["line 56: item 'Hello world' has no wp:post_type: skipped, as WordPress does"]
+    # Its comment (id 2) went with it.
+    assert comments(workspace).count() == 1
+    audit = AuditEvent.objects.get(workspace=workspace, verb="space.import_wordpress")
+    assert audit.data["skipped"]["without_type"] == 1
+
+
+def test_a_file_without_a_wxr_version_is_refused_as_wordpress_refuses_it_and_nothing_is_imported(workspace):
+    with pytest.raises(WXRError) as error:
+        import_wxr(FIXTURES / "no_wxr_version.xml", workspace, actor=SYSTEM)
+    assert "wp:wxr_version" in error.value.reason
+    assert "does not appear to be a WordPress export" in str(error.value)
     assert not Post.objects.filter(workspace=workspace).exists()
     assert not Author.objects.filter(workspace=workspace).exists()
     assert not comments(workspace).exists()
@@ -250,3 +273,20 @@ def test_a_slug_already_used_by_another_post_gets_a_suffix(workspace):
         "hello-world",
         "hello-world-2",
     ]
+
+
+def test_the_import_command_names_what_it_skipped(workspace, capsys):
+    from animateur.cli import main
+
+    assert main(["import", "wordpress", str(FIXTURES / "missing_post_type.xml"), "--workspace", workspace.slug]) == 0
+    out = capsys.readouterr().out
+    assert "skipped: 1 without type" in out
+    assert "line 56: item 'Hello world' has no wp:post_type: skipped, as WordPress does" in out
+
+
+def test_the_import_command_refuses_a_file_without_a_wxr_version_and_says_why(workspace, capsys):
+    from animateur.cli import main
+
+    assert main(["import", "wordpress", str(FIXTURES / "no_wxr_version.xml"), "--workspace", workspace.slug]) == 2
+    assert "does not appear to be a WordPress export" in capsys.readouterr().err
+    assert not Post.objects.filter(workspace=workspace).exists()

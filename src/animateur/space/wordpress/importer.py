@@ -93,7 +93,8 @@ TermT = TypeVar("TermT", Category, Tag)
 class ImportSummary:
     created: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     updated: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
-    # Unchanged rows, plus what was left out on purpose: "nav_menu_items", "other_types" (custom post types).
+    # Unchanged rows, plus what was left out on purpose: "nav_menu_items", "other_types" (custom post types),
+    # "without_type" (items with no wp:post_type), "duplicates"; `notes` names each of the last three.
     skipped: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     notes: list[str] = field(default_factory=list)
 
@@ -376,6 +377,11 @@ class _Importer:
         return None
 
     def _item(self, item: dict[str, Any]) -> None:
+        if item.get("without_type"):
+            self.summary.skipped["without_type"] = self.summary.skipped.get("without_type", 0) + 1
+            title = " ".join(item.get("title", "").split())[:80] or "(untitled)"
+            self._note(f"line {item['line']}: item {title!r} has no wp:post_type: skipped, as WordPress does")
+            return
         post_type = item["wp:post_type"].strip()
         if item.get("duplicate_comments"):
             self.summary.skipped["duplicates"] = self.summary.skipped.get("duplicates", 0) + item["duplicate_comments"]

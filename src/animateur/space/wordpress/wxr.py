@@ -176,11 +176,17 @@ def _item(element: Any) -> dict[str, Any]:
 
 def _check_item(item: dict[str, Any], line: int) -> None:
     lines = item["_lines"]
+    item["line"] = line
+    if not item.get("wp:post_type", "").strip():
+        # WordPress's importer skips such an item ("Invalid post type") and imports the rest: so does
+        # animateur, and names it in the summary. What it holds is not read, so it cannot stop the file.
+        item["without_type"] = True
+        item["post_id"] = item["parent_id"] = None
+        item["_comments"] = []
+        return
     item["post_id"] = parse_id(item.get("wp:post_id", ""), lines.get("wp:post_id", line), "wp:post_id")
     if "wp:post_id" in item and item["post_id"] is None:
         raise WXRError("empty wp:post_id", lines["wp:post_id"])
-    if not item.get("wp:post_type", "").strip():
-        raise WXRError("item without wp:post_type", line)
     for name in ("wp:post_date", "wp:post_date_gmt", "wp:post_modified", "wp:post_modified_gmt"):
         if name in item:
             item[name.removeprefix("wp:")] = parse_date(item[name], lines[name], name)
@@ -316,12 +322,15 @@ def _read(source: _CountingReader) -> Iterator[Record]:
         raise WXRError("the file is empty")
     if not seen_channel:
         raise WXRError("the export has no <channel>")
+    if "wp:wxr_version" not in channel:
+        # As WordPress's importer: "This does not appear to be a WXR file, missing/invalid WXR version number".
+        raise WXRError("no <wp:wxr_version>: this does not appear to be a WordPress export (WXR) file")
     if not channel_sent:
         yield _channel_record(channel, lines)
 
 
 def _channel_record(channel: dict[str, Any], lines: dict[str, int]) -> Record:
     version = channel.get("wp:wxr_version", "").strip()
-    if version and not re.fullmatch(r"1\.[0-9]", version):
+    if "wp:wxr_version" in channel and not re.fullmatch(r"1\.[0-9]", version):
         raise WXRError(f"unsupported WXR version {version!r} (1.0, 1.1 and 1.2 are read)", lines["wp:wxr_version"])
     return Record("channel", 1, dict(channel))
