@@ -526,8 +526,16 @@ def test_run_serves_the_demo_with_a_task_consumer_that_survives_its_worker_and_s
             assert "demo staff login: " in output
             login_file = data_dir / "demo-login.txt"
             assert stat.S_IMODE(login_file.stat().st_mode) == 0o600
-            email = output.split("demo staff login: ", 1)[1].split(" / ", 1)[0]
+            email = output.split("demo staff login: ", 1)[1].split(" ", 1)[0]
             assert email in login_file.read_text()
+            # The output goes to a file here, as to a service's log: it names the file, never the password.
+            password = login_file.read_text().split("password: ", 1)[1].strip()
+            assert password not in output
+            assert f"(password in {login_file})" in output
+        # The database holds members' messages and addresses: its files are the owner's only.
+        for name in ("animateur.sqlite3", "animateur.sqlite3-wal", "tasks.sqlite3"):
+            if (data_dir / name).exists() or name != "animateur.sqlite3-wal":
+                assert stat.S_IMODE((data_dir / name).stat().st_mode) == 0o600, name
     finally:
         status = stop(server)
     assert status == 0, log.read_text(errors="replace")

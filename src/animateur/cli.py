@@ -144,7 +144,9 @@ def _prepare(load_demo: bool) -> str:
         else:
             login = load(actor=_actor())
             if login is not None:
-                message = f"demo staff login: {login.email} / {login.password}"
+                # A password goes to a person at a terminal, never into a log that a service manager keeps.
+                shown = f" / {login.password}" if sys.stdout.isatty() else f" (password in {login_file})"
+                message = f"demo staff login: {login.email}{shown}"
                 _write_private(
                     login_file,
                     f"workspace: {login.workspace.slug}\nemail: {login.email}\npassword: {login.password}\n",

@@ -88,12 +88,32 @@ def _fresh_page_cache() -> Iterator[None]:
     yield
 
 
+class PolicyViolations(list):
+    """What the browser refused under the Content-Security-Policy: every browser test fails on any,
+    since a refused script is a button that silently does nothing."""
+
+    def watch(self, target_page: Any) -> Any:
+        def seen(message: Any) -> None:
+            if message.type == "error" and "Content Security Policy" in message.text:
+                self.append(f"{target_page.url}: {message.text}")
+
+        target_page.on("console", seen)
+        return target_page
+
+
 @pytest.fixture
-def page(browser: Any, live_server: Any) -> Iterator[Any]:
+def csp_violations() -> Iterator[PolicyViolations]:
+    violations = PolicyViolations()
+    yield violations
+    assert not violations, "the Content-Security-Policy refused:\n" + "\n".join(violations)
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any, csp_violations: PolicyViolations) -> Iterator[Any]:
     """A page in a new context, in French, with `base_url` set to the live server."""
     context = browser.new_context(locale="fr-FR", base_url=live_server.url, timezone_id="Europe/Paris")
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-    new_page = context.new_page()
+    new_page = csp_violations.watch(context.new_page())
     try:
         yield new_page
     finally:
@@ -101,7 +121,7 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def new_page(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
+def new_page(browser: Any, live_server: Any, csp_violations: PolicyViolations) -> Iterator[Callable[..., Any]]:
     """Open more pages, each in its own context (e.g. a visitor and a moderator side by side)."""
     contexts: list[Any] = []
 
@@ -109,7 +129,7 @@ def new_page(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
         context = browser.new_context(locale=locale, base_url=live_server.url, timezone_id="Europe/Paris")
         context.set_default_timeout(DEFAULT_TIMEOUT_MS)
         contexts.append(context)
-        return context.new_page()
+        return csp_violations.watch(context.new_page())
 
     yield make
     for context in contexts:

@@ -36,7 +36,20 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 def data_dir() -> Path:
     path = Path(os.environ.get("ANIMATEUR_DATA_DIR", "./var")).resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """`path`, created empty if missing, readable and writable by its owner only.
+
+    For the SQLite files (SQLite gives its -wal and -shm files the mode of the database) and any
+    other data file: the database holds members' messages and addresses.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    os.close(fd)
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o600)
     return path
 
 

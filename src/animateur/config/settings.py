@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
-from animateur.config.env import data_dir, env_bool, env_int, env_list, env_str, secret_key
+from animateur.config.env import data_dir, env_bool, env_int, env_list, env_str, private_file, secret_key
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 TESTING = env_bool("ANIMATEUR_TESTING") or "pytest" in sys.modules
@@ -34,6 +35,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    # For the static files of Swagger UI that django-ninja ships: without the app it loads them from a CDN.
+    "ninja",
     "huey.contrib.djhuey",
     "animateur.core",
     "animateur.stream",
@@ -46,6 +49,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside the page cache, so that cached pages carry the policy too.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "animateur.space.cache.AnonymousPageCacheMiddleware",
     "animateur.core.middleware.WorkspaceMiddleware",
@@ -89,6 +94,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    if DATABASES["default"]["NAME"] not in ("", ":memory:"):
+        private_file(Path(DATABASES["default"]["NAME"]))
     DATABASES["default"]["CONN_MAX_AGE"] = 0 if TESTING else 600
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
@@ -120,7 +127,7 @@ HUEY = {
 if REDIS_URL:
     HUEY.update({"huey_class": "huey.PriorityRedisHuey", "url": REDIS_URL})
 else:
-    HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "tasks.sqlite3")})
+    HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(private_file(DATA_DIR / "tasks.sqlite3"))})
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -156,6 +163,27 @@ CSRF_COOKIE_SECURE = SECURE_COOKIES
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# A year of HTTPS only, once the public address is https (each workspace's own host name included,
+# so no includeSubDomains: a workspace's host may be a subdomain of a site that is not ours).
+SECURE_HSTS_SECONDS = 31_536_000 if BASE_URL.startswith("https://") else 0
+# Scripts only from our own static files: no inline script, no on*= attribute, no eval. Inline
+# styles stay allowed (htmx adds its indicator style). Images may come from anywhere over http(s):
+# imported posts and avatars point to other sites.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "https:", "http:"],
+        "media-src": [SELF, "https:", "http:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("ANIMATEUR_BEHIND_PROXY") else None
 
 EMAIL_BACKEND = (

@@ -39,8 +39,8 @@
       if (key === "j" && page.dataset.next) { location.href = page.dataset.next; }
       else if (key === "k" && page.dataset.prev) { location.href = page.dataset.prev; }
       else if (key === "u") { location.href = page.dataset.list; }
-      else if (key === "a") { submitWith("assign-form", "assignee", "me"); }
-      else if (key === "c") { submitWith("state-form", "state", "closed"); }
+      else if (key === "a") { submitWith("work-form", "quick", "assign_me"); }
+      else if (key === "c") { submitWith("work-form", "quick", "close"); }
       else if (key === "r") { const t = document.getElementById("reply-text"); if (t) t.focus(); }
       else if (key === "l") { const t = document.getElementById("new-label"); if (t) t.focus(); }
       else return;
@@ -107,6 +107,13 @@
         if (event.key === "Enter") { event.preventDefault(); if (found.length) pick(found[0]); }
       });
     }
+    // The live list does not refresh under a selection being made (a filter in hx-trigger would
+    // need eval, which the Content-Security-Policy forbids).
+    document.body.addEventListener("htmx:beforeRequest", function (event) {
+      if (event.detail.elt.hasAttribute("data-live-list") && document.querySelector("[data-select]:checked")) {
+        event.preventDefault();
+      }
+    });
     // Presence: while the reply box has text, the polling says "replying".
     const live = document.getElementById("live");
     if (live && text) {
