@@ -72,7 +72,9 @@ def settings_of_a_fresh_install(data_dir: Path, **environ: str) -> dict[str, str
     return {"hsts": hsts, "database": database}
 
 
-@pytest.mark.parametrize(("base_url", "hsts"), [("https://communaute.example", "31536000"), ("http://127.0.0.1:8000", "0")])
+@pytest.mark.parametrize(
+    ("base_url", "hsts"), [("https://communaute.example", "31536000"), ("http://127.0.0.1:8000", "0")]
+)
 def test_strict_transport_security_follows_the_public_address(tmp_path, base_url, hsts):
     assert settings_of_a_fresh_install(tmp_path / "var", ANIMATEUR_BASE_URL=base_url)["hsts"] == hsts
 
