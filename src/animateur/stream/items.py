@@ -37,6 +37,9 @@ class Incoming:
     text: str
     created_at: datetime
     author: AuthorInfo | None = None
+    # When the source says the item was last edited (Mastodon's edited_at): of two copies of one
+    # item in a batch, the one edited last is kept.
+    edited_at: datetime | None = None
     kind: str = "comment"
     html: str | None = None
     title: str = ""

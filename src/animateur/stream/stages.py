@@ -85,22 +85,20 @@ def plain_html(text: str) -> str | None:
 
 
 def dedupe(batch: list[Incoming]) -> list[Incoming]:
-    """Find each item's existing row; an identical fetch is marked unchanged, an edit keeps history."""
+    """Find each item's existing row; an identical fetch is marked unchanged, an edit keeps history.
+
+    An item met twice in the batch is one message, stored once (see `_one_copy_each`).
+    """
+    batch = _one_copy_each(batch)
     by_channel: dict[int, list[Incoming]] = {}
     for item in batch:
         by_channel.setdefault(item.channel.id, []).append(item)
-    seen: set[tuple[int, str]] = set()
     for channel_id, items in by_channel.items():
         existing = {
             m.external_id: m
             for m in Message.objects.filter(channel_id=channel_id, external_id__in=[i.external_id for i in items])
         }
         for item in items:
-            key = (channel_id, item.external_id)
-            if key in seen:
-                item.error = "duplicate in the same batch"
-                continue
-            seen.add(key)
             item.existing = existing.get(item.external_id)
             if item.existing is not None:
                 item.unchanged = (
@@ -110,6 +108,38 @@ def dedupe(batch: list[Incoming]) -> list[Incoming]:
                     and (item.source_visibility is None or item.source_visibility == item.existing.visibility)
                 )
     return batch
+
+
+# Kinds that say the message is addressed to us: a copy of that kind keeps it when two copies meet.
+_ADDRESSED = ("mention", "direct")
+
+
+def _one_copy_each(batch: list[Incoming]) -> list[Incoming]:
+    """One item per (channel, external id): a mention also read in a followed hashtag, a mail delivered twice.
+
+    The copy edited last at the source is kept (the later one in the batch when neither says);
+    it stays where the first copy was. It is work if either copy is, and addressed to us if either is.
+    """
+    kept: dict[tuple[int, str], Incoming] = {}
+    for item in batch:
+        key = (item.channel.id, item.external_id)
+        earlier = kept.get(key)
+        kept[key] = item if earlier is None else _later_copy(earlier, item)
+    if len(kept) == len(batch):
+        return batch
+    return list(kept.values())
+
+
+def _later_copy(earlier: Incoming, later: Incoming) -> Incoming:
+    if earlier.edited_at is not None and (later.edited_at is None or earlier.edited_at > later.edited_at):
+        kept, dropped = earlier, later
+    else:
+        kept, dropped = later, earlier
+    kept.historical = kept.historical and dropped.historical
+    if dropped.kind in _ADDRESSED and kept.kind not in _ADDRESSED:
+        kept.kind = dropped.kind
+    kept.parent_external_id = kept.parent_external_id or dropped.parent_external_id
+    return kept
 
 
 def identify(batch: list[Incoming]) -> list[Incoming]:
@@ -595,7 +625,17 @@ def _create_identities(batch: list[Incoming], now: datetime) -> None:
 
 
 def bump_site_version(batch: list[Incoming]) -> None:
-    """Public pages show site comments: expire their cache when one changes."""
-    workspaces = {item.channel.workspace for item in batch if item.channel.kind == "site"}
+    """Public pages show site comments: expire their cache when visitors may see a change.
+
+    A new comment held for moderation or classed as spam shows nowhere public: a flood of them
+    must not keep every page uncached. A visible one, or any edit of a stored one (which may have
+    been visible), expires the pages.
+    """
+    workspaces = {
+        item.channel.workspace
+        for item in batch
+        if item.channel.kind == "site"
+        and ((item.visibility or Visibility.VISIBLE) == Visibility.VISIBLE or item.existing is not None)
+    }
     for workspace in workspaces:
         workspace.bump_content_version()
