@@ -23,6 +23,7 @@ def test_choosing_the_trust_field_swaps_the_value_box_for_the_list_of_levels(pag
     page.locator("#id_c0_op").select_option("gte")
     page.locator("#id_c0_value").fill("1")
     # A trust condition is picked by its name, with nothing to type.
+    page.get_by_role("button", name="Ajouter une condition").click()
     page.locator("#id_c1_field").select_option(label="niveau de confiance de l’auteur")
     expect(page.locator("#id_c1_value")).to_be_hidden()
     levels = page.locator("#id_c1_level")

@@ -88,6 +88,30 @@ class ConditionError(ValueError):
     pass
 
 
+def operators_of(name: str) -> list[tuple[str, Any]]:
+    """The operators the field takes, with their labels, as the rule form offers them."""
+    return [(op, OPERATORS[op]) for op in FIELDS[name][1]] if name in FIELDS else []
+
+
+def operators_expected(name: str) -> str:
+    """What to say of an operator the field does not take, with the words of the form's menus."""
+    label, ops, _kind = FIELDS[name]
+    choices = ", ".join(f"« {OPERATORS[o]} »" for o in ops)
+    return ngettext(
+        "the field « %(field)s » takes the operator %(ops)s",
+        "the field « %(field)s » takes the operators %(ops)s",
+        len(ops),
+    ) % {"field": label, "ops": choices}
+
+
+def catalogue() -> dict[str, dict[str, Any]]:
+    """Each field's label, value kind and operators, in the reader's language, for the form's script."""
+    return {
+        name: {"label": str(label), "kind": kind, "ops": [[op, str(text)] for op, text in operators_of(name)]}
+        for name, (label, _ops, kind) in FIELDS.items()
+    }
+
+
 def as_list(value: Any) -> list[str]:
     if isinstance(value, list | tuple | set):
         return [str(v).strip() for v in value if str(v).strip()]
@@ -101,16 +125,7 @@ def clean_condition(cond: dict[str, Any]) -> dict[str, Any]:
         raise ConditionError(gettext("unknown condition field %(name)r") % {"name": name})
     label, ops, kind = FIELDS[name]
     if op not in ops:
-        # Said with the words of the form's menus, which is where the person will look.
-        choices = ", ".join(f"« {OPERATORS[o]} »" for o in ops)
-        raise ConditionError(
-            ngettext(
-                "the field « %(field)s » takes the operator %(ops)s",
-                "the field « %(field)s » takes the operators %(ops)s",
-                len(ops),
-            )
-            % {"field": label, "ops": choices}
-        )
+        raise ConditionError(operators_expected(name))
     if kind == "text":
         text = str(value or "").strip()
         if not text:

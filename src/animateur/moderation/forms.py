@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from animateur.moderation.conditions import FIELDS, OPERATORS
+from animateur.moderation.conditions import FIELDS, operators_expected, operators_of
 from animateur.moderation.labels import TRUST_LEVEL_LABELS, trust_level_code
 from animateur.moderation.models import Rule, Sanction, WordAction
 from animateur.moderation.prefs import MAX_TRUSTED_LINK_HOSTS, TRUST_LEVELS, clean_link_hosts
 from animateur.moderation.rules import ACTION_TYPES
 from animateur.moderation.starter_words import STARTER_ACTIONS, STARTER_LISTS
 
-CONDITION_ROWS = 5
-ACTION_ROWS = 4
+# Enough for any rule a person writes; the form opens on one row of each.
+MAX_CONDITION_ROWS = 20
+MAX_ACTION_ROWS = 10
 
 
 class WatchedWordForm(forms.Form):
@@ -48,16 +50,36 @@ def _field_choices() -> list[tuple[str, Any]]:
     return [("", "—")] + [(name, spec[0]) for name, spec in FIELDS.items()]
 
 
-def _op_choices() -> list[tuple[str, Any]]:
-    return [("", "—")] + list(OPERATORS.items())
+def _op_choices(field: str) -> list[tuple[str, Any]]:
+    """The operators a row offers: its field's alone, or every field's under the field's name."""
+    if field in FIELDS:
+        return operators_of(field)
+    return [("", "—")] + [(label, operators_of(name)) for name, (label, _ops, _kind) in FIELDS.items()]
 
 
 def _level_choices() -> list[tuple[str, Any]]:
     return [("", "—")] + [(level, TRUST_LEVEL_LABELS[level]) for level in TRUST_LEVELS]
 
 
+def _rows(data: Any, key: str, prefix: str, maximum: int) -> int:
+    """How many rows a posted form has: as many as it says, or as its highest numbered field."""
+    try:
+        said = int(data.get(key) or 1)
+    except (TypeError, ValueError):
+        said = 1
+    numbered = [int(m.group(1)) + 1 for name in data for m in [re.match(rf"{prefix}(\d{{1,3}})_", name)] if m]
+    return max(1, min(maximum, max([said, *numbered])))
+
+
 class RuleForm(forms.Form):
-    """A rule with up to five conditions and four actions, usable without JavaScript."""
+    """A rule: one condition and one action to begin with, more on demand; usable without JavaScript.
+
+    The operators a condition offers follow its field, from the one declaration in conditions.FIELDS
+    that also validates them. Saved replies are picked by their title.
+    """
+
+    max_condition_rows = MAX_CONDITION_ROWS
+    max_action_rows = MAX_ACTION_ROWS
 
     name = forms.CharField(label=_("Name"), max_length=200)
     match = forms.ChoiceField(label=_("Apply when"), choices=Rule.Match.choices, initial="all")
@@ -69,14 +91,21 @@ class RuleForm(forms.Form):
     )
     enabled = forms.BooleanField(label=_("Enabled"), required=False, initial=True)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, saved_replies: list[Any] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for i in range(CONDITION_ROWS):
+        source = self.data if self.is_bound else self.initial
+        self.condition_count = _rows(source, "condition_rows", "c", MAX_CONDITION_ROWS)
+        self.action_count = _rows(source, "action_rows", "a", MAX_ACTION_ROWS)
+        self.saved_reply_list = list(saved_replies or [])
+        self.saved_replies = {str(reply.pk): reply.title for reply in self.saved_reply_list}
+        for i in range(self.condition_count):
+            field = str(source.get(f"c{i}_field") or "")
             self.fields[f"c{i}_field"] = forms.ChoiceField(
                 label=_("Condition"), choices=_field_choices(), required=False
             )
-            self.fields[f"c{i}_op"] = forms.ChoiceField(
-                label=_("Operator"), choices=_op_choices(), required=False
+            # Checked in clean() against the field, so that the refusal names the operators it takes.
+            self.fields[f"c{i}_op"] = forms.CharField(
+                label=_("Operator"), required=False, widget=forms.Select(choices=_op_choices(field))
             )
             self.fields[f"c{i}_value"] = forms.CharField(label=_("Value"), required=False, max_length=500)
             # A trust level is picked by its name; the rule stores its code. Checked in clean(), so an
@@ -84,21 +113,27 @@ class RuleForm(forms.Form):
             self.fields[f"c{i}_level"] = forms.CharField(
                 label=_("Trust level"), required=False, widget=forms.Select(choices=_level_choices())
             )
-        for i in range(ACTION_ROWS):
+        for i in range(self.action_count):
             self.fields[f"a{i}_type"] = forms.ChoiceField(
                 label=_("Action"), choices=[("", "—"), *ACTION_TYPES.items()], required=False
             )
             self.fields[f"a{i}_value"] = forms.CharField(label=_("Value"), required=False, max_length=500)
+            self.fields[f"a{i}_reply"] = forms.ChoiceField(
+                label=_("Saved reply"), choices=[("", "—"), *self.saved_replies.items()], required=False
+            )
 
     @classmethod
-    def initial_for(cls, rule: Rule) -> dict[str, Any]:
+    def initial_for(cls, rule: Rule, saved_replies: list[Any] | None = None) -> dict[str, Any]:
+        known = {str(reply.pk) for reply in saved_replies or []}
         initial: dict[str, Any] = {
             "name": rule.name,
             "match": rule.match,
             "position": rule.position,
             "enabled": rule.enabled,
+            "condition_rows": len(rule.conditions),
+            "action_rows": len(rule.actions),
         }
-        for i, c in enumerate(rule.conditions[:CONDITION_ROWS]):
+        for i, c in enumerate(rule.conditions[:MAX_CONDITION_ROWS]):
             value = c.get("value")
             if isinstance(value, list):
                 value = "-".join(map(str, value)) if c.get("field") == "hour" else ", ".join(map(str, value))
@@ -108,15 +143,42 @@ class RuleForm(forms.Form):
                 initial.update({f"c{i}_field": "trust", f"c{i}_op": c.get("op"), f"c{i}_level": value})
                 continue
             initial.update({f"c{i}_field": c.get("field"), f"c{i}_op": c.get("op"), f"c{i}_value": value})
-        for i, a in enumerate(rule.actions[:ACTION_ROWS]):
-            initial.update({f"a{i}_type": a.get("type"), f"a{i}_value": a.get("value", "")})
+        for i, a in enumerate(rule.actions[:MAX_ACTION_ROWS]):
+            value = str(a.get("value", ""))
+            if a.get("type") == "reply" and value in known:
+                initial.update({f"a{i}_type": "reply", f"a{i}_reply": value})
+                continue
+            initial.update({f"a{i}_type": a.get("type"), f"a{i}_value": value})
         return initial
+
+    def with_one_more(self, kind: str) -> RuleForm:
+        """The same form, not yet checked, with one more empty condition or action row."""
+        initial: dict[str, Any] = {
+            name: field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
+            for name, field in self.fields.items()
+        }
+        initial["condition_rows"] = self.condition_count + (kind == "condition")
+        initial["action_rows"] = self.action_count + (kind == "action")
+        return RuleForm(initial=initial, saved_replies=self.saved_reply_list)
+
+    def can_add_condition(self) -> bool:
+        return self.condition_count < MAX_CONDITION_ROWS
+
+    def can_add_action(self) -> bool:
+        return self.action_count < MAX_ACTION_ROWS
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
-        for i in range(CONDITION_ROWS):
-            if data.get(f"c{i}_field") != "trust":
+        for i in range(self.condition_count):
+            field = data.get(f"c{i}_field")
+            if not field:
+                continue
+            if data.get(f"c{i}_op") not in FIELDS[field][1]:
+                problem = operators_expected(field)
+                message = gettext("Condition %(row)d: %(problem)s.") % {"row": i + 1, "problem": problem}
+                self.add_error(f"c{i}_op", message)
+            if field != "trust":
                 continue
             # The list is what the person sees; a typed code (older pages, scripts) still counts.
             given = data.get(f"c{i}_level") or data.get(f"c{i}_value") or ""
@@ -131,18 +193,29 @@ class RuleForm(forms.Form):
                 self.add_error(f"c{i}_level", message % {"row": i + 1, "value": given, "levels": names})
             else:
                 data[f"c{i}_value"] = level
+        for i in range(self.action_count):
+            if data.get(f"a{i}_type") != "reply":
+                continue
+            saved, text = data.get(f"a{i}_reply"), (data.get(f"a{i}_value") or "").strip()
+            if saved and text:
+                self.add_error(
+                    f"a{i}_reply",
+                    gettext("Action %(row)d: choose a saved reply or write the reply, not both.") % {"row": i + 1},
+                )
+            elif saved:
+                data[f"a{i}_value"] = saved
         return data
 
     def rule_data(self) -> dict[str, Any]:
         data = self.cleaned_data
         conditions = [
             {"field": data[f"c{i}_field"], "op": data[f"c{i}_op"], "value": data[f"c{i}_value"]}
-            for i in range(CONDITION_ROWS)
+            for i in range(self.condition_count)
             if data.get(f"c{i}_field")
         ]
         actions = [
             {"type": data[f"a{i}_type"], "value": data[f"a{i}_value"]}
-            for i in range(ACTION_ROWS)
+            for i in range(self.action_count)
             if data.get(f"a{i}_type")
         ]
         return {
@@ -154,14 +227,14 @@ class RuleForm(forms.Form):
             "actions": actions,
         }
 
-    def condition_rows(self) -> list[tuple[Any, Any, Any, Any]]:
+    def condition_row_fields(self) -> list[tuple[Any, Any, Any, Any]]:
         return [
             (self[f"c{i}_field"], self[f"c{i}_op"], self[f"c{i}_value"], self[f"c{i}_level"])
-            for i in range(CONDITION_ROWS)
+            for i in range(self.condition_count)
         ]
 
-    def action_rows(self) -> list[tuple[Any, Any]]:
-        return [(self[f"a{i}_type"], self[f"a{i}_value"]) for i in range(ACTION_ROWS)]
+    def action_row_fields(self) -> list[tuple[Any, Any, Any]]:
+        return [(self[f"a{i}_type"], self[f"a{i}_value"], self[f"a{i}_reply"]) for i in range(self.action_count)]
 
 
 class SanctionForm(forms.Form):

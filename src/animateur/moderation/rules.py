@@ -35,7 +35,7 @@ ACTION_TYPES: dict[str, Any] = {
     "approve": _("approve"),
     "label": _("label"),
     "assign": _("assign to a teammate (email)"),
-    "reply": _("auto-reply (saved reply number or text)"),
+    "reply": _("auto-reply (a saved reply or a text)"),
     "alert": _("alert a teammate (email)"),
     "webhook": _("call a webhook (URL)"),
 }

@@ -240,7 +240,7 @@ def webhook_deliveries(rule: Rule, limit: int = 30) -> list[WebhookDelivery]:
 
 
 def saved_replies(workspace: Workspace) -> list[Any]:
-    """The workspace's saved replies, for the rule form's auto-reply (by number)."""
+    """The workspace's saved replies, which the rule form's auto-reply offers by title."""
     from animateur.inbox.models import SavedReply
 
     return list(SavedReply.objects.filter(workspace=workspace).order_by("title").only("pk", "title"))

@@ -18,6 +18,7 @@ from animateur.core.forms import errors_sentence
 from animateur.core.permissions import has_permission
 from animateur.core.typing import WorkspaceRequest
 from animateur.moderation import actions, selectors, sources
+from animateur.moderation.conditions import catalogue
 from animateur.moderation.forms import (
     LiftForm,
     RuleForm,
@@ -356,9 +357,13 @@ def rules(request: WorkspaceRequest) -> HttpResponse:
 def rule_edit(request: WorkspaceRequest, rule_id: int | None = None) -> HttpResponse:
     workspace = request.workspace
     rule = get_object_or_404(Rule, pk=rule_id, workspace=workspace) if rule_id else None
+    replies = selectors.saved_replies(workspace)
     preview = None
     if request.method == "POST":
-        form = RuleForm(request.POST)
+        form = RuleForm(request.POST, saved_replies=replies)
+        adding = next((kind for kind in ("condition", "action") if f"add_{kind}" in request.POST), None)
+        if adding:  # the page without its script: one more row, nothing checked or saved yet
+            return _rule_page(request, rule, form.with_one_more(adding))
         if form.is_valid():
             data = form.rule_data()
             if "dry_run" in request.POST:
@@ -374,13 +379,17 @@ def rule_edit(request: WorkspaceRequest, rule_id: int | None = None) -> HttpResp
                     if saved.revealed_secret:
                         # Shown in this answer only, never put in a redirect, a session or a log.
                         return _rule_page(
-                            request, saved, RuleForm(initial=RuleForm.initial_for(saved)), secret=saved.revealed_secret
+                            request,
+                            saved,
+                            RuleForm(initial=RuleForm.initial_for(saved, replies), saved_replies=replies),
+                            secret=saved.revealed_secret,
                         )
                     return redirect("moderation:rule", rule_id=saved.pk)
                 except ActionError as exc:
                     form.add_error(None, str(exc))
     else:
-        form = RuleForm(initial=RuleForm.initial_for(rule)) if rule else RuleForm()
+        initial = RuleForm.initial_for(rule, replies) if rule else {}
+        form = RuleForm(initial=initial, saved_replies=replies)
     return _rule_page(request, rule, form, preview=preview)
 
 
@@ -403,7 +412,7 @@ def _rule_page(
             "calls_webhook": bool(rule and any(a.get("type") == "webhook" for a in rule.actions)),
             "deliveries": selectors.webhook_deliveries(rule) if rule else [],
             "secret": secret,
-            "saved_replies": selectors.saved_replies(workspace),
+            "condition_fields": catalogue(),
         },
     )
 
@@ -414,7 +423,9 @@ def rule_webhook_secret(request: WorkspaceRequest, rule_id: int) -> HttpResponse
     rule = get_object_or_404(Rule, pk=rule_id, workspace=request.workspace)
     secret = actions.do_renew_webhook_secret(rule, actor=request.user)
     flash.success(request, _("New secret made: the previous one no longer signs the calls."))
-    return _rule_page(request, rule, RuleForm(initial=RuleForm.initial_for(rule)), secret=secret)
+    replies = selectors.saved_replies(request.workspace)
+    form = RuleForm(initial=RuleForm.initial_for(rule, replies), saved_replies=replies)
+    return _rule_page(request, rule, form, secret=secret)
 
 
 @workspace_permission("moderation.review")
