@@ -47,9 +47,37 @@ def _setup_django(*, migrate: bool = True) -> None:
 
     django.setup()
     if migrate:
-        from django.core.management import call_command
+        _migrate_once()
 
-        call_command("migrate", verbosity=0, interactive=False)
+
+# Any number on which every animateur process agrees: the key of the PostgreSQL advisory lock.
+MIGRATION_LOCK_KEY = 0x616E696D  # "anim"
+
+
+def _migrate_once() -> None:
+    """Migrate, one process at a time: a compose file starts web and worker processes together on an
+    empty database, and two concurrent migrations collide (duplicate tables or types). The others
+    wait for the lock, then find nothing left to do."""
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [MIGRATION_LOCK_KEY])
+            try:
+                call_command("migrate", verbosity=0, interactive=False)
+            finally:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [MIGRATION_LOCK_KEY])
+        return
+    import fcntl
+
+    with open(Path(settings.DATA_DIR) / "migrate.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            call_command("migrate", verbosity=0, interactive=False)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _actor() -> SystemActor:
