@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from animateur.core.roles import Role
 
@@ -59,6 +61,71 @@ MATRIX: dict[str, frozenset[str]] = {
     # the API
     "api.token.manage": frozenset({OWN, MAN}),
 }
+
+
+# What each permission lets a person do, in words: the team page's table of roles and the 403
+# page read them. tests/core/test_roles_explained.py fails on a permission without its words.
+PERMISSION_LABELS: dict[str, Promise] = {
+    "workspace.view": _("Open the team app of the workspace"),
+    "workspace.settings": _("Change the workspace's settings, security included"),
+    "team.view": _("See the team"),
+    "team.invite": _("Invite teammates"),
+    "team.change_role": _("Change roles and remove members"),
+    "audit.view": _("Read the audit trail"),
+    "space.post.view_drafts": _("Read drafts of posts and pages"),
+    "space.post.write": _("Write posts and pages"),
+    "space.post.publish": _("Publish posts and pages"),
+    "space.post.approve": _("Approve posts before they are published"),
+    "space.taxonomy.edit": _("Edit categories and tags"),
+    "space.comment.moderate": _("Moderate comments"),
+    "space.comment.reply": _("Reply to comments as the organisation"),
+    "space.import": _("Import a WordPress site"),
+    "space.export": _("Export the site"),
+    "stream.read": _("Read every message received"),
+    "inbox.view": _("Read the inbox"),
+    "inbox.work": _("Work conversations: state, priority, notes"),
+    "inbox.reply": _("Reply to conversations"),
+    "inbox.assign": _("Assign conversations"),
+    "inbox.saved_reply.edit": _("Edit saved replies"),
+    "inbox.view.share": _("Share inbox views with the team"),
+    "inbox.sla.edit": _("Set response-time targets and business hours"),
+    "reports.view": _("See the reports"),
+    "channel.view": _("See the channels"),
+    "channel.manage": _("Connect and manage channels"),
+    "moderation.review": _("Review the moderation queue"),
+    "moderation.rules.edit": _("Edit moderation rules and watched words"),
+    "moderation.sanction": _("Sanction community members"),
+    "moderation.escalate": _("Escalate messages"),
+    "api.token.manage": _("Manage API tokens"),
+}
+
+# The parts of the product, in the order the table of roles shows them, with the first words of
+# the permissions each one holds.
+PERMISSION_AREAS: list[tuple[Promise, tuple[str, ...]]] = [
+    (_("Workspace and team"), ("workspace", "team", "audit")),
+    (_("Community space"), ("space",)),
+    (_("Stream and inbox"), ("stream", "inbox")),
+    (_("Reports"), ("reports",)),
+    (_("Channels"), ("channel",)),
+    (_("Moderation"), ("moderation",)),
+    (_("API"), ("api",)),
+]
+
+RoleRow = tuple[Promise, list[bool]]
+
+
+def roles_table() -> list[tuple[Promise, list[RoleRow]]]:
+    """The matrix as people read it: per area, each permission in words and whether each role has it.
+
+    Roles in Role's order (owner first). A permission without words or area raises a KeyError.
+    """
+    area_of = {prefix: index for index, (_label, prefixes) in enumerate(PERMISSION_AREAS) for prefix in prefixes}
+    rows: list[list[RoleRow]] = [[] for _area in PERMISSION_AREAS]
+    for permission, roles in MATRIX.items():
+        index = area_of[permission.split(".", 1)[0]]
+        rows[index].append((PERMISSION_LABELS[permission], [role in roles for role in Role.values]))
+    areas = zip(PERMISSION_AREAS, rows, strict=True)
+    return [(label, area_rows) for (label, _prefixes), area_rows in areas if area_rows]
 
 
 def roles_for(permission: str) -> frozenset[str]:

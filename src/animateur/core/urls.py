@@ -9,7 +9,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("login/", views.TeamLoginView.as_view(), name="login"),
     path("login/2fa/", views.totp_verify, name="totp_verify"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.logout, name="logout"),
     path("account/", views.account, name="account"),
     path("account/2fa/", views.totp_setup, name="totp_setup"),
     path("workspaces/", views.workspaces, name="workspaces"),
@@ -23,7 +23,7 @@ urlpatterns = [
     path("invitations/<str:token>/", views.accept_invitation, name="accept"),
     path(
         "password-reset/",
-        auth_views.PasswordResetView.as_view(
+        views.TeamPasswordResetView.as_view(
             template_name="core/password_reset.html",
             email_template_name="core/email/password_reset.txt",
             subject_template_name="core/email/password_reset_subject.txt",

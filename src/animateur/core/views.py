@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, PasswordResetView
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -71,6 +74,27 @@ class TeamLoginView(LoginView):
             )
             return redirect("core:totp_setup")
         return redirect(next_url)
+
+
+def logout(request: HttpRequest) -> HttpResponse:
+    """POST logs out, then the login page says so; a GET (the address typed by hand) asks first."""
+    if request.method == "POST":
+        workspace = getattr(request, "workspace", None)
+        auth_logout(request)
+        # Said in the language the login page will speak: the workspace's, the member being gone.
+        with translation.override(workspace.language if workspace is not None else settings.LANGUAGE_CODE):
+            messages.success(request, _("You are logged out."))
+        return redirect("core:login")
+    if not request.user.is_authenticated:
+        return redirect("core:login")
+    return render(request, "core/logout.html")
+
+
+class TeamPasswordResetView(PasswordResetView):
+    """Django's reset, saying up front when this server cannot send the email at all."""
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "mail_configured": bool(settings.EMAIL_HOST)}
 
 
 def totp_verify(request: HttpRequest) -> HttpResponse:
