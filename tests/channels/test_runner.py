@@ -79,8 +79,8 @@ def test_malformed_lines_are_kept_with_their_reason_and_never_stop_the_channel(w
     run = poll_channel(channel.pk)
     assert run.ok and run.created == 2 and run.rejected == 2
     reasons = sorted(RejectedItem.objects.filter(channel=channel).values_list("reason", flat=True))
-    assert "created_at is not an ISO 8601 time" in reasons[0]
-    assert "unreadable line" in reasons[1]
+    assert "created_at n’est pas une heure ISO 8601" in reasons[0]
+    assert "la ligne 2 n’a pas pu être lue" in reasons[1]
 
 
 def test_the_language_is_detected_among_the_workspace_languages(workspace, imports):

@@ -24,13 +24,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 
 from animateur.channels import lease
-from animateur.channels.connectors.base import Connector, RawItem, connector_for, jsonable
+from animateur.channels.connectors.base import (
+    UNREADABLE,
+    Connector,
+    RawItem,
+    connector_for,
+    jsonable,
+    unreadable_reason,
+)
 from animateur.channels.errors import AuthError, ConnectorError, PermanentError
 from animateur.channels.models import Channel, ChannelRun, RejectedItem
 from animateur.config.env import env_int, env_str
@@ -95,7 +104,9 @@ def poll_channel(channel_id: int) -> ChannelRun | None:
         channel = Channel.objects.select_related("workspace").get(pk=channel_id)
         if channel.paused or channel.kind == Channel.SITE:
             return None
-        return _run(channel, token)
+        # What the run writes for people (errors, reasons items were refused) is in the workspace's language.
+        with translation.override(channel.workspace.language or settings.LANGUAGE_CODE):
+            return _run(channel, token)
     finally:
         lease.release(channel_id, token)
 
@@ -161,42 +172,30 @@ def _add(totals: BatchOutcome, outcome: BatchOutcome) -> None:
 def store_batch(
     channel: Channel, connector: Connector, raws: list[RawItem], cursor_after: dict[str, Any] | None = None
 ) -> BatchOutcome:
-    """Normalize and store one batch, and move the cursor (to `cursor_after` if given), in one transaction."""
-    items: list[Incoming] = []
+    """Normalize and store one batch, and move the cursor (to `cursor_after` if given), in one transaction.
+
+    An item that cannot be read (by `fetch` or `normalize`) or stored is kept as a RejectedItem with its
+    reason, and the rest of the batch is stored: if storing the batch fails, its items are stored one at
+    a time, so that the one the database refuses is the only one left out, and the cursor moves past it.
+    """
     rejected: list[RejectedItem] = []
-    before = history_before(channel)
-    before_by_source = sources_history_before(channel)
+    readable: list[tuple[RawItem, Incoming]] = []
+    cuts = History(history_before(channel), sources_history_before(channel))
     for raw in raws:
-        try:
-            item = connector.normalize(raw)
-        except Exception as exc:  # malformed at the source: keep it for inspection, go on
-            reason = str(exc) if isinstance(exc, ConnectorError) else f"{type(exc).__name__}: {exc}"
-            rejected.append(
-                RejectedItem(
-                    channel=channel,
-                    external_id=raw.external_id[:255],
-                    reason=reason,
-                    payload=jsonable(raw.payload),
-                )
-            )
-            continue
-        item.channel = channel
-        cut = before_by_source.get(str(raw.extra.get("source") or ""), before)
-        item.historical = item.historical or _is_history(item, cut)
-        items.append(item)
+        item = _incoming(channel, connector, raw, cuts, rejected)
+        if item is not None:
+            readable.append((raw, item))
+    items = [item for _raw, item in readable]
     cursor = cursor_after or next((raw.cursor for raw in reversed(raws) if raw.cursor is not None), None)
     with transaction.atomic():
-        result = run_pipeline(items) if items else PipelineResult()
-        rejected.extend(
-            RejectedItem(
-                channel=channel,
-                external_id=i.external_id[:255],
-                reason=i.error or "rejected",
-                payload=jsonable(i.raw),
-            )
-            for i in result.rejected
-        )
-        RejectedItem.objects.bulk_create(rejected)
+        try:
+            with transaction.atomic():
+                result = run_pipeline(items) if items else PipelineResult()
+        except Exception:  # one item the database or a stage refuses: find it, store the others
+            log.exception("channel %s: a batch could not be stored; storing its items one at a time", channel.pk)
+            result, items = _store_one_by_one(channel, connector, [raw for raw, _item in readable], cuts, rejected)
+        rejected.extend(_rejected(channel, i.external_id, i.error or "", i.raw) for i in result.rejected)
+        RejectedItem.objects.bulk_create(_not_kept_yet(channel, rejected))
         if result.created and any(i.from_organisation for i in items):
             _drop_recovered_replies(channel, [m.external_id for m in result.created if m.from_organisation])
         _test_pause()
@@ -205,6 +204,98 @@ def store_batch(
     if cursor is not None:
         channel.cursor = cursor
     return BatchOutcome(len(raws), len(result.created), len(result.updated), len(rejected))
+
+
+@dataclass
+class History:
+    """The moments before which a channel's items (and each later source's) are history."""
+
+    before: datetime
+    by_source: dict[str, datetime]
+
+
+def _incoming(
+    channel: Channel, connector: Connector, raw: RawItem, cuts: History, rejected: list[RejectedItem]
+) -> Incoming | None:
+    """The raw item as the pipeline takes it, or None when it cannot be read (kept in `rejected`)."""
+    if raw.kind == UNREADABLE:
+        rejected.append(_rejected(channel, raw.external_id, str(raw.extra.get("reason") or ""), raw.payload))
+        return None
+    try:
+        item = connector.normalize(raw)
+    except Exception as exc:  # malformed at the source: keep it for inspection, go on
+        reason = str(exc) if isinstance(exc, ConnectorError) else unreadable_reason(exc)
+        rejected.append(_rejected(channel, raw.external_id, reason, raw.payload))
+        return None
+    item.channel = channel
+    cut = cuts.by_source.get(str(raw.extra.get("source") or ""), cuts.before)
+    item.historical = item.historical or _is_history(item, cut)
+    return item
+
+
+def _store_one_by_one(
+    channel: Channel, connector: Connector, raws: list[RawItem], cuts: History, rejected: list[RejectedItem]
+) -> tuple[PipelineResult, list[Incoming]]:
+    """Each item through the pipeline alone, normalized afresh (the failed attempt left its marks on the
+    items); one that fails is rejected with the database's or the stage's words."""
+    result = PipelineResult()
+    stored: list[Incoming] = []
+    for raw in raws:
+        item = _incoming(channel, connector, raw, cuts, rejected)
+        if item is None:
+            continue
+        try:
+            with transaction.atomic():
+                alone = run_pipeline([item])
+        except Exception as exc:
+            reason = gettext("this item could not be stored (%(detail)s)") % {
+                "detail": f"{type(exc).__name__}: {str(exc)[:500]}"
+            }
+            rejected.append(_rejected(channel, raw.external_id, reason, raw.payload))
+            continue
+        stored.append(item)
+        result.created += alone.created
+        result.updated += alone.updated
+        result.unchanged += alone.unchanged
+        result.rejected += alone.rejected
+    return result, stored
+
+
+def _not_kept_yet(channel: Channel, rejected: list[RejectedItem]) -> list[RejectedItem]:
+    """The rejected items not already kept for the same reason: a feed read whole at each change, or a
+    page read again, gives its unreadable item again, and the channel page lists it once."""
+    named = {r.external_id for r in rejected if r.external_id}
+    kept = set(
+        RejectedItem.objects.filter(channel=channel, external_id__in=named).values_list("external_id", "reason")
+    )
+    fresh, seen = [], set(kept)
+    for item in rejected:
+        key = (item.external_id, item.reason)
+        if item.external_id and key in seen:
+            continue
+        seen.add(key)
+        fresh.append(item)
+    return fresh
+
+
+def _rejected(channel: Channel, external_id: str, reason: str, payload: Any) -> RejectedItem:
+    # Without NUL characters, which PostgreSQL refuses in text and JSON: one bad item must not fail the batch.
+    return RejectedItem(
+        channel=channel,
+        external_id=_without_nul(str(external_id or ""))[:255],
+        reason=_without_nul(reason) or gettext("refused"),
+        payload=_without_nul(jsonable(payload)),
+    )
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
 
 
 def _drop_recovered_replies(channel: Channel, external_ids: list[str]) -> None:

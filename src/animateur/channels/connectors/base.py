@@ -6,13 +6,19 @@ resumes without holes or duplicates; `normalize(raw)` turns one into the pipelin
 (the message and its author's identity). Where capable, it answers back: reply, publish, hide, delete.
 A connector that reads past its last yielded item (entries it does not keep, a gap found empty) sets
 `final_cursor` when `fetch` ends: the runner stores it with the last batch.
+
+One item a connector cannot read must never stop the others: `fetch` reads each item inside
+`read_item(...)`, which gives `unreadable(...)` for one it could not read, with the cursor that moves past
+it. The runner keeps that item as a RejectedItem with its reason (as it does for an item `normalize`
+refuses) and goes on. A generator that raises is over, so the reading of one item is guarded where
+it happens, in `fetch`.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -46,6 +52,62 @@ class RawItem:
     payload: dict[str, Any]
     cursor: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+UNREADABLE = "unreadable"  # RawItem.kind of an item `fetch` could not read: extra["reason"] says why
+
+
+def read_item(
+    external_id: str, payload: Any, cursor: dict[str, Any] | None, build: Callable[..., RawItem], *args: Any
+) -> RawItem:
+    """`build(*args)`, the reading of one item; if its content cannot be read, `unreadable(...)` with the
+    reason, keeping `payload` for inspection and the cursor that moves past the item.
+
+    The source's own failures (a ConnectorError but MalformedItem: unreachable, credentials refused)
+    still stop the run: they are not this item's.
+    """
+    from animateur.channels.errors import ConnectorError, MalformedItem
+
+    try:
+        return build(*args)
+    except MalformedItem as exc:
+        return unreadable(external_id, str(exc), payload, cursor)
+    except ConnectorError:
+        raise
+    except Exception as exc:  # whatever is wrong with one item's content is that item's problem alone
+        return unreadable(external_id, unreadable_reason(exc), payload, cursor)
+
+
+def unreadable_reason(exc: BaseException) -> str:
+    """Why an item could not be read, in words for the channel page; the error's own text follows."""
+    from django.utils.translation import gettext
+
+    detail = str(exc) if str(exc) else type(exc).__name__
+    return gettext("this item could not be read (%(detail)s)") % {"detail": f"{type(exc).__name__}: {detail}"}
+
+
+def incomplete(source: str, exc: Exception) -> str:
+    """Why an item of `source` (a proper name: Mastodon, Reddit...) lacks what it needs, in words."""
+    from django.utils.translation import gettext
+
+    detail = f"{exc} missing" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}"
+    return gettext("this %(source)s item is incomplete (%(detail)s)") % {"source": source, "detail": detail}
+
+
+def unreadable(external_id: str, reason: str, payload: Any, cursor: dict[str, Any] | None) -> RawItem:
+    """An item `fetch` could not read: kept by the runner as a RejectedItem with `reason`, never stored."""
+    try:
+        kept = jsonable(payload)
+    except (TypeError, ValueError):
+        kept = repr(payload)[:5000]
+    return RawItem(
+        str(external_id or "")[:255],
+        None,
+        UNREADABLE,
+        kept if isinstance(kept, dict) else {"item": kept},
+        cursor,
+        extra={"reason": reason},
+    )
 
 
 class Connector:

@@ -18,19 +18,30 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from atproto import Client, models
 from atproto_client import exceptions as atx
-from atproto_client.models.utils import get_model_as_dict
+from atproto_client.models.utils import get_model_as_dict, get_or_create
 from atproto_client.request import Request
 from django import forms
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from pydantic import ValidationError
 
 from animateur.channels import safe_http
-from animateur.channels.connectors.base import Capability, Connector, RawItem, jsonable, register
+from animateur.channels.connectors.base import (
+    Capability,
+    Connector,
+    RawItem,
+    incomplete,
+    jsonable,
+    register,
+    unreadable,
+    unreadable_reason,
+)
 from animateur.channels.errors import AuthError, MalformedItem, PermanentError, TransientError
 from animateur.stream.items import AuthorInfo, Incoming
 from animateur.stream.models import Kind, Message
@@ -116,6 +127,73 @@ def _seconds_until(reset: str | None) -> float | None:
     return None
 
 
+NOTIFICATIONS = "app.bsky.notification.listNotifications"
+SEARCH = "app.bsky.feed.searchPosts"
+# Each list's entries, and the model of one entry: a page is read entry by entry, so that one entry the
+# model refuses (a profile without its handle, say) is rejected alone instead of failing the whole page.
+LISTS: dict[str, tuple[str, type[Any], type[Any]]] = {
+    NOTIFICATIONS: (
+        "notifications",
+        models.AppBskyNotificationListNotifications.Params,
+        models.AppBskyNotificationListNotifications.Notification,
+    ),
+    SEARCH: ("posts", models.AppBskyFeedSearchPosts.Params, models.AppBskyFeedDefs.PostView),
+}
+
+
+@dataclass
+class Unparsed:
+    """An entry of a page that cannot be read as its model: rejected with `problem`."""
+
+    raw: Any
+    problem: str
+    uri: str
+    indexed_at: str
+    reason: str
+
+
+@dataclass
+class Page:
+    entries: list[Any]
+    cursor: str | None
+
+
+def _query(client: Client, nsid: str, params: dict[str, Any]) -> Page:
+    """One page of a list, each entry read on its own (see LISTS)."""
+    key, params_model, entry_model = LISTS[nsid]
+    response = client.invoke_query(nsid, params=get_or_create(params, params_model), output_encoding="application/json")
+    content = response.content
+    if not isinstance(content, dict) or not isinstance(content.get(key), list):
+        raise atx.ModelError(f"no {key} in the answer")
+    entries: list[Any] = []
+    for raw in content[key]:
+        try:
+            entries.append(get_or_create(raw, entry_model, strict=True))
+        except Exception as exc:  # pydantic's or atproto's refusal of this entry alone
+            fields = raw if isinstance(raw, dict) else {}
+            neighbour = entries[-1].indexed_at if entries else ""
+            entries.append(
+                Unparsed(
+                    raw=raw,
+                    problem=_refusal(exc),
+                    uri=str(fields.get("uri") or ""),
+                    indexed_at=str(fields.get("indexedAt") or neighbour),
+                    reason=str(fields.get("reason") or "mention"),
+                )
+            )
+    cursor = content.get("cursor")
+    return Page(entries, str(cursor) if cursor else None)
+
+
+def _refusal(exc: Exception) -> str:
+    """What is wrong with an entry: the fields pydantic's validation names, when it is the cause."""
+    cause = exc.__cause__ if isinstance(exc.__cause__, ValidationError) else exc
+    if isinstance(cause, ValidationError):
+        fields = ", ".join(".".join(str(part) for part in error["loc"]) for error in cause.errors()[:3])
+        return gettext("this item could not be read (fields missing or invalid: %(fields)s)") % {"fields": fields}
+    return unreadable_reason(exc)
+
+
 def _state(last: str, seen: set[str], gaps: list[dict[str, Any]]) -> dict[str, Any]:
     """A list's cursor: the newest item stored (its instant and the uris seen then) and the gaps left."""
     return {"indexed_at": last, "uris": sorted(seen), "gaps": [dict(g) for g in gaps]}
@@ -150,15 +228,16 @@ class BlueskyConnector(Connector):
         return client
 
     def streams(self, client: Client) -> list[tuple[str, Callable[[str | None], Any], str]]:
-        def notifications(cursor: str | None) -> Any:
-            return client.app.bsky.notification.list_notifications({"limit": PAGE, "cursor": cursor})
+        def notifications(cursor: str | None) -> Page:
+            params = {"limit": PAGE, "cursor": cursor}
+            return _query(client, NOTIFICATIONS, {k: v for k, v in params.items() if v is not None})
 
         found: list[tuple[str, Callable[[str | None], Any], str]] = [("notifications", notifications, "notification")]
         if query := str(self.config.get("search") or "").strip():
 
-            def search(cursor: str | None) -> Any:
+            def search(cursor: str | None) -> Page:
                 params = {"q": query, "sort": "latest", "limit": PAGE, "cursor": cursor}
-                return client.app.bsky.feed.search_posts({k: v for k, v in params.items() if v is not None})
+                return _query(client, SEARCH, {k: v for k, v in params.items() if v is not None})
 
             found.append((f"search:{query}", search, "post"))
         return found
@@ -167,10 +246,12 @@ class BlueskyConnector(Connector):
     def _page(call: Callable[[str | None], Any], shape: str, token: str | None) -> tuple[list[Any], str | None]:
         with classified():
             page = call(token)
-        return list(page.notifications if shape == "notification" else page.posts), page.cursor
+        return page.entries, page.cursor
 
     @staticmethod
     def _known(entry: Any, indexed_at: str, uris: set[str]) -> bool:
+        if isinstance(entry, Unparsed):  # cannot be placed: one met while reading down is new
+            return False
         return bool(entry.indexed_at < indexed_at or (entry.indexed_at == indexed_at and entry.uri in uris))
 
     def _down(
@@ -205,6 +286,9 @@ class BlueskyConnector(Connector):
                 gaps.append({"token": token, "indexed_at": last, "uris": sorted(seen)})
             found.sort(key=lambda e: e.indexed_at)
             for entry in found:
+                if isinstance(entry, Unparsed):  # rejected with the cursor as it stands: it cannot move it
+                    yield self._raw(entry, shape, cursor)
+                    continue
                 if entry.indexed_at != last:
                     last, seen = entry.indexed_at, set()
                 seen.add(entry.uri)
@@ -238,6 +322,8 @@ class BlueskyConnector(Connector):
 
     @staticmethod
     def _raw(entry: Any, shape: str, cursor: dict[str, Any]) -> RawItem:
+        if isinstance(entry, Unparsed):
+            return unreadable(entry.uri, entry.problem, entry.raw, cursor)
         extra = {"source": "search"} if shape == "post" else {}  # the search's posts: a source of their own
         return RawItem(
             entry.uri, parse_datetime(entry.indexed_at), shape, jsonable(get_model_as_dict(entry)), cursor, extra
@@ -249,7 +335,7 @@ class BlueskyConnector(Connector):
             record, author = entry["record"], entry["author"]
             created = parse_datetime(str(record.get("createdAt") or entry["indexedAt"]))
             if created is None:
-                raise MalformedItem(f"bad createdAt {record.get('createdAt')!r}")
+                raise MalformedItem(gettext("its date “%(date)s” is not a date") % {"date": record.get("createdAt")})
             reply = record.get("reply") or {}
             parent = (reply.get("parent") or {}).get("uri")
             if raw.kind == "notification":
@@ -278,7 +364,7 @@ class BlueskyConnector(Connector):
                 raw=entry,
             )
         except (KeyError, TypeError, AttributeError) as exc:
-            raise MalformedItem(f"not a Bluesky post: missing {exc}") from exc
+            raise MalformedItem(incomplete("Bluesky", exc)) from exc
 
     def test_connection(self) -> str:
         client = self.client()

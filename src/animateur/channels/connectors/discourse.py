@@ -24,7 +24,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from animateur.channels import safe_http
-from animateur.channels.connectors.base import Capability, Connector, RawItem, register
+from animateur.channels.connectors.base import (
+    Capability,
+    Connector,
+    RawItem,
+    incomplete,
+    read_item,
+    register,
+    unreadable,
+)
 from animateur.channels.errors import AuthError, MalformedItem, PermanentError, TransientError
 from animateur.core.html import text_of
 from animateur.stream.items import AuthorInfo, Incoming
@@ -62,6 +70,17 @@ class DiscourseForm(forms.Form):
         if data.get("api_key") and not data.get("api_username"):
             self.add_error("api_username", _("An API key needs the user name it acts as."))
         return data
+
+
+def _post_id(post: Any) -> int | None:
+    try:
+        return int(post["id"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _raw_post(external_id: str, post: dict[str, Any], cursor: dict[str, Any]) -> RawItem:
+    return RawItem(external_id, parse_datetime(str(post.get("updated_at") or "")), "post", post, cursor)
 
 
 @register
@@ -128,7 +147,12 @@ class DiscourseConnector(Connector):
             data = self.request("GET", "posts.json", {"before": before} if before else None)
             if not isinstance(data, dict) or not isinstance(data.get("latest_posts"), list):
                 raise PermanentError(str(NOT_DISCOURSE), cause="not_discourse")
-            page = sorted(data["latest_posts"], key=lambda p: -int(p["id"]))
+            latest = list(data["latest_posts"])
+            # Newest first as Discourse lists them: a post without a usable id above the first one already
+            # read is new, and cannot be read; it is kept aside, the others go on.
+            known = next((n for n, p in enumerate(latest) if (_post_id(p) or stop + 1) <= stop), len(latest))
+            self.unreadable_posts.extend(p for p in latest[:known] if _post_id(p) is None)
+            page = sorted((p for p in latest if _post_id(p) is not None), key=lambda p: -int(p["id"]))
             if before:
                 page = [p for p in page if int(p["id"]) < before]
             if not page:
@@ -141,9 +165,10 @@ class DiscourseConnector(Connector):
 
     def _wanted(self, post: dict[str, Any]) -> bool:
         category = self.config.get("category_id")
-        return not category or int(post.get("category_id") or 0) == int(category)
+        return not category or str(post.get("category_id") or 0) == str(category)
 
     def fetch(self, since: dict[str, Any]) -> Iterator[RawItem]:
+        self.unreadable_posts: list[Any] = []
         budget = [MAX_PAGES_PER_RUN]
         last = int(since.get("last_id") or 0)
         gaps = [tuple(g) for g in since.get("gaps") or []]
@@ -158,6 +183,9 @@ class DiscourseConnector(Connector):
             # if none follows they are only read (and left) again on the next run.
             if self._wanted(post):
                 yield self._raw(post, cursor)
+        for post in self.unreadable_posts:  # with no cursor: the posts around them carry it
+            named = f"{post.get('topic_id')}/{post.get('post_number')}" if isinstance(post, dict) else "?"
+            yield unreadable(named, gettext("this post has no id"), post, None)
         last = int(newer[0]["id"]) if newer else last
         while gaps and budget[0] > 0:
             low, high = gaps[-1]
@@ -172,13 +200,8 @@ class DiscourseConnector(Connector):
                 gaps.pop()  # stored with the next post's cursor; else checked again, one request
 
     def _raw(self, post: dict[str, Any], cursor: dict[str, Any]) -> RawItem:
-        return RawItem(
-            f"{post.get('topic_id')}/{post.get('post_number')}",
-            parse_datetime(str(post.get("updated_at") or "")),
-            "post",
-            post,
-            cursor,
-        )
+        named = f"{post.get('topic_id')}/{post.get('post_number')}"
+        return read_item(named, post, cursor, _raw_post, named, post, cursor)
 
     def normalize(self, raw: RawItem) -> Incoming:
         post = raw.payload
@@ -186,7 +209,7 @@ class DiscourseConnector(Connector):
             number, topic = int(post["post_number"]), int(post["topic_id"])
             created = parse_datetime(str(post["created_at"]))
             if created is None:
-                raise MalformedItem(f"bad created_at {post['created_at']!r}")
+                raise MalformedItem(gettext("its date “%(date)s” is not a date") % {"date": post["created_at"]})
             html = str(post.get("cooked") or "")
             base = str(self.config.get("forum_url") or "").rstrip("/")
             answered = post.get("reply_to_post_number")
@@ -210,7 +233,7 @@ class DiscourseConnector(Connector):
                 raw=post,
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise MalformedItem(f"not a Discourse post: {exc}") from exc
+            raise MalformedItem(incomplete("Discourse", exc)) from exc
 
     def test_connection(self) -> str:
         info = self.request("GET", "site/basic-info.json")

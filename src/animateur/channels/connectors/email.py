@@ -3,9 +3,11 @@
 Messages are read by UID above the cursor's (`UID SEARCH UID n:*`), in UID order, so a run cut
 anywhere resumes at the next UID; a changed UIDVALIDITY (the folder was rebuilt) reads it again from
 the start, and Message-IDs, the external ids, absorb what is read twice. A first run takes the last
-FIRST_RUN messages only. Threads follow In-Reply-To, else the last of References. The text is the
-text/plain part, else the HTML part (sanitized in the pipeline). Messages are read with BODY.PEEK,
-so nothing is marked as read in the mailbox.
+FIRST_RUN messages only. Threads follow In-Reply-To, then References from the nearest to the
+farthest: a reply is linked to its nearest ancestor stored in the channel or met in the same
+batch, and to a nearer one when that arrives (see `ancestry`). The text is the text/plain part,
+else the HTML part (sanitized in the pipeline). Messages are read with BODY.PEEK, so nothing is
+marked as read in the mailbox.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from animateur.channels import safe_http, safe_mail
-from animateur.channels.connectors.base import Capability, Connector, RawItem, register
+from animateur.channels.connectors.base import Capability, Connector, RawItem, read_item, register
 from animateur.channels.errors import AuthError, MalformedItem, PermanentError, TransientError
 from animateur.core.html import text_of
 from animateur.stream.items import AuthorInfo, Incoming
@@ -157,7 +159,17 @@ class EmailConnector(Connector):
                         if content is None:
                             yield RawItem(f"uid:{validity}:{uid}", None, "invalid", {"uid": uid}, cursor)
                             continue
-                        yield self.raw_item(content, cursor, f"uid:{validity}:{uid}", {"uid": uid})
+                        fallback = f"uid:{validity}:{uid}"
+                        yield read_item(
+                            fallback,
+                            {"uid": uid, "headers": _raw_headers(content)},
+                            cursor,
+                            self.raw_item,
+                            content,
+                            cursor,
+                            fallback,
+                            {"uid": uid},
+                        )
         finally:
             with suppress(imaplib.IMAP4.error, OSError):
                 imap.logout()
@@ -178,25 +190,25 @@ class EmailConnector(Connector):
     def raw_item(content: bytes, cursor: dict[str, Any], fallback_id: str, extra: dict[str, Any]) -> RawItem:
         """A message's RawItem: headers and readable text only (attachments are not kept)."""
         message = email.message_from_bytes(content, policy=email.policy.default)
-        message_id = _message_id(str(message.get("Message-ID") or "")) or fallback_id
+        message_id = _message_id(_header(message, "Message-ID")) or fallback_id
         try:
-            date = parsedate_to_datetime(str(message.get("Date"))) if message.get("Date") else None
+            date = parsedate_to_datetime(_header(message, "Date")) if _header(message, "Date") else None
         except (TypeError, ValueError):
             date = None
         text, html = _bodies(message)
         payload = {
             **extra,
             "message_id": message_id,
-            "subject": str(message.get("Subject") or ""),
-            "from": str(message.get("From") or ""),
-            "reply_to": str(message.get("Reply-To") or ""),
-            "to": str(message.get("To") or ""),
+            "subject": _header(message, "Subject"),
+            "from": _header(message, "From"),
+            "reply_to": _header(message, "Reply-To"),
+            "to": _header(message, "To"),
             "date": date.isoformat() if date else None,
-            "in_reply_to": _message_id(str(message.get("In-Reply-To") or "")),
-            "references": [_message_id(r) for r in str(message.get("References") or "").split() if r],
+            "in_reply_to": _message_id(_header(message, "In-Reply-To")),
+            "references": [_message_id(r) for r in _header(message, "References").split() if r],
             "text": text,
             "html": html,
-            "auto_submitted": str(message.get("Auto-Submitted") or ""),
+            "auto_submitted": _header(message, "Auto-Submitted"),
         }
         return RawItem(message_id, date, "email", payload, cursor)
 
@@ -266,6 +278,26 @@ class EmailConnector(Connector):
         return _message_id(str(answer["Message-ID"]))
 
 
+def _header(message: email.message.Message, name: str) -> str:
+    """A header's text, decoded; its raw text when the parser cannot take it.
+
+    Real mail holds headers the structured parser fails on: a list's `To: unlisted-recipients:; (no
+    To-header on input)` (a group, where the parser wants an address), a broken encoded word. Such a
+    header is read as the sender wrote it rather than losing the message.
+    """
+    try:
+        return str(message.get(name) or "")
+    except Exception:  # the parser's own errors vary (AttributeError, IndexError, HeaderParseError...)
+        raw = next((value for key, value in message.raw_items() if key.lower() == name.lower()), "")
+        return " ".join(str(raw).split())
+
+
+def _raw_headers(content: bytes) -> str:
+    """The headers of a message as received, for the inspection of one that could not be read."""
+    head = content.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    return head[:5000].decode("utf-8", errors="replace")
+
+
 def _quoted(folder: str) -> str:
     return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -282,7 +314,7 @@ def _bodies(message: email.message.Message) -> tuple[str, str]:
             continue
         try:
             content = part.get_content() if hasattr(part, "get_content") else part.get_payload(decode=True)
-        except (LookupError, UnicodeDecodeError):
+        except Exception:  # an unknown charset, a broken transfer encoding: read the bytes leniently
             payload = part.get_payload(decode=True) or b""
             content = payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else str(payload)
         if kind == "text/plain" and not text:
@@ -292,21 +324,40 @@ def _bodies(message: email.message.Message) -> tuple[str, str]:
     return text, html
 
 
+MAX_ANCESTORS = 20  # References of a long thread name every mail of it; the nearest ones are enough
+
+
+def ancestry(mail: dict[str, Any]) -> list[str]:
+    """A mail's ancestors by Message-ID, nearest first: In-Reply-To, then References from the last.
+
+    Mailers differ: some send In-Reply-To alone, some References alone, whose last entry is the
+    parent and the first the thread's start. The pipeline links the mail to the nearest one it has.
+    """
+    own = mail.get("message_id")
+    found: list[str] = []
+    for reference in [mail.get("in_reply_to") or "", *reversed(mail.get("references") or [])]:
+        if reference and reference != own and reference not in found:
+            found.append(reference)
+    return found[:MAX_ANCESTORS]
+
+
 def normalize_email(connector: Connector, raw: RawItem) -> Incoming:
     """A mail read by `raw_item` as an incoming message of the connector's channel (IMAP or mbox)."""
     if raw.kind == "invalid":
-        raise MalformedItem(f"message {raw.external_id} could not be read (too large or not sent)")
+        raise MalformedItem(
+            gettext("message %(id)s could not be read (too large, or not sent by the server)") % {"id": raw.external_id}
+        )
     mail = raw.payload
     addresses = getaddresses([mail.get("from") or ""])
     name, address = addresses[0] if addresses else ("", "")
     if not address or "@" not in address:
-        raise MalformedItem("message without a sender address")
+        raise MalformedItem(gettext("this message has no sender address (From)"))
     created: datetime = timezone.now()
     if mail.get("date"):
         created = datetime.fromisoformat(mail["date"])
         if created.tzinfo is None:
             created = timezone.make_aware(created, timezone.get_default_timezone())
-    parent = mail.get("in_reply_to") or (mail.get("references") or [None])[-1]
+    ancestors = ancestry(mail)
     ours = str(connector.config.get("from_address") or connector.config.get("username") or "").lower()
     return Incoming(
         channel=connector.channel,
@@ -319,7 +370,8 @@ def normalize_email(connector: Connector, raw: RawItem) -> Incoming:
             external_id=address.lower(), display_name=name, email=address.lower(), handle=address.lower()
         ),
         kind=Kind.EMAIL,
-        parent_external_id=parent or None,
+        parent_external_id=ancestors[0] if ancestors else None,
+        ancestor_external_ids=ancestors[1:],
         from_organisation=bool(ours) and address.lower() == ours,
         raw=mail,
     )

@@ -34,9 +34,10 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from animateur.channels.connectors.base import Capability, Connector, RawItem, register
+from animateur.channels.connectors.base import Capability, Connector, RawItem, register, unreadable
 from animateur.channels.errors import MalformedItem, PermanentError
 from animateur.stream.items import AuthorInfo, Incoming
 from animateur.stream.models import Kind
@@ -62,9 +63,7 @@ def checked_path(value: str) -> Path:
 
 
 class FilesForm(forms.Form):
-    path = forms.CharField(
-        label=_("File"), max_length=500, help_text=_("A .csv or .jsonl file in the import folder.")
-    )
+    path = forms.CharField(label=_("File"), max_length=500, help_text=_("A .csv or .jsonl file in the import folder."))
     format = forms.ChoiceField(
         label=_("Format"),
         choices=[("auto", _("From the file name")), ("csv", "CSV"), ("jsonl", "JSON Lines")],
@@ -75,7 +74,9 @@ class FilesForm(forms.Form):
 def parse_time(value: Any, field: str) -> datetime:
     parsed = parse_datetime(str(value or "").strip().replace("Z", "+00:00"))
     if parsed is None:
-        raise MalformedItem(f"{field} is not an ISO 8601 time: {value!r}")
+        raise MalformedItem(
+            gettext("%(field)s is not an ISO 8601 time: “%(value)s”") % {"field": field, "value": value}
+        )
     if parsed.tzinfo is None:
         from django.utils import timezone
 
@@ -132,27 +133,22 @@ class FilesConnector(Connector):
                         row = json.loads(text)
                         if not isinstance(row, dict):
                             raise ValueError("a line must hold a JSON object")
-                except (ValueError, csv.Error) as exc:
-                    yield RawItem(
-                        f"line@{start}+{line_no}",
-                        None,
-                        "invalid",
-                        {"line": text[:5000]},
-                        cursor,
-                        extra={"error": str(exc)},
-                    )
+                except Exception as exc:  # whatever the reader's error (a RecursionError, too): that line alone
+                    reason = gettext("line %(line)d could not be read (%(detail)s)") % {
+                        "line": line_no,
+                        "detail": f"{type(exc).__name__}: {exc}",
+                    }
+                    yield unreadable(f"line@{start}+{line_no}", reason, {"line": text[:5000]}, cursor)
                     continue
                 yield RawItem(str(row.get("id") or ""), None, str(row.get("kind") or "comment"), row, cursor)
 
     def normalize(self, raw: RawItem) -> Incoming:
-        if raw.kind == "invalid":
-            raise MalformedItem(f"unreadable line: {raw.extra.get('error')}")
         row = raw.payload
         if not raw.external_id:
-            raise MalformedItem("id is missing")
+            raise MalformedItem(gettext("the id is missing"))
         kind = str(row.get("kind") or "comment")
         if kind not in KINDS:
-            raise MalformedItem(f"unknown kind {kind!r}")
+            raise MalformedItem(gettext("unknown kind “%(kind)s”") % {"kind": kind})
         author = None
         author_id = row.get("author_id") or row.get("author_email") or row.get("author_name")
         if author_id:

@@ -25,7 +25,7 @@ from mastodon import Mastodon
 from mastodon import errors as merr
 
 from animateur.channels import safe_http
-from animateur.channels.connectors.base import Capability, Connector, RawItem, jsonable, register
+from animateur.channels.connectors.base import Capability, Connector, RawItem, incomplete, jsonable, read_item, register
 from animateur.channels.errors import AuthError, ConnectorError, MalformedItem, PermanentError, TransientError
 from animateur.core.html import text_of
 from animateur.stream.items import AuthorInfo, Incoming
@@ -73,6 +73,26 @@ def classified() -> Iterator[None]:
         if getattr(exc, "args", None) and len(exc.args) > 1 and exc.args[1] == 403:
             raise AuthError(gettext("the server refused the access token")) from exc
         raise PermanentError(gettext("the server refused the request: %(e)s") % {"e": exc}, cause="http_error") from exc
+
+
+def _id_order(entry: dict[str, Any]) -> tuple[int, str]:
+    """Ids in the order the server gave them: Mastodon's are numbers, Pleroma's and Akkoma's fixed-length
+    strings of letters and digits; either way the shorter is the older, then the smaller."""
+    ident = str(entry.get("id") or "")
+    return len(ident), ident
+
+
+def _raw_status(status: dict[str, Any], shape: str, cursor: dict[str, Any], source: str) -> RawItem:
+    if not isinstance(status, dict) or not status.get("id"):
+        raise MalformedItem(gettext("this status has no id"))
+    return RawItem(
+        str(status["id"]),
+        status.get("edited_at") or status.get("created_at"),
+        shape,
+        jsonable(status),
+        cursor,
+        extra={"source": source},
+    )
 
 
 @register
@@ -153,22 +173,17 @@ class MastodonConnector(Connector):
                     page = list(call(min_id=last, limit=PAGE) if last else call(limit=PAGE))
                 if not page:
                     break
-                page.sort(key=lambda entry: int(entry["id"]))
+                page.sort(key=_id_order)
+                source = SOURCE_FIELDS.get(key.partition(":")[0], "")
                 for entry in page:
+                    if entry.get("id"):  # one without its id cannot move the cursor: the next one will
+                        last = str(entry["id"])
+                        cursor = self._reached = {**cursor, key: last}
                     status = entry.get("status") if shape == "notification" else entry
-                    last = str(entry["id"])
-                    cursor = self._reached = {**cursor, key: last}
                     if not status:
                         continue
-                    payload = jsonable(status)
-                    yield RawItem(
-                        str(status["id"]),
-                        status.get("edited_at") or status.get("created_at"),
-                        shape,
-                        payload,
-                        cursor,
-                        extra={"source": SOURCE_FIELDS.get(key.partition(":")[0], "")},
-                    )
+                    named = f"{shape}:{entry.get('id')}" if shape == "notification" else str(entry.get("id"))
+                    yield read_item(named, entry, cursor, _raw_status, status, shape, cursor, source)
                 if not since.get(key):
                     break  # first run: the latest page only, not the whole history
 
@@ -191,8 +206,10 @@ class MastodonConnector(Connector):
                     )
                 if not page:
                     break
-                page.sort(key=lambda entry: int(entry["id"]))
-                answers = {str(s["id"]): s for s in page if s.get("in_reply_to_id") and not s.get("reblog")}
+                page.sort(key=_id_order)
+                answers = {
+                    str(s["id"]): s for s in page if s.get("id") and s.get("in_reply_to_id") and not s.get("reblog")
+                }
                 parents = {str(s["in_reply_to_id"]) for s in answers.values()}
                 stored = set(
                     Message.objects.filter(
@@ -203,6 +220,8 @@ class MastodonConnector(Connector):
                 known = {i for i, s in answers.items() if i in stored or str(s["in_reply_to_id"]) not in stored}
                 unstored = self._unstored_replies([i for i in answers if i not in known])
                 for status in page:
+                    if not status.get("id"):
+                        continue
                     last = str(status["id"])
                     cursor = {**cursor, key: last}
                     if last not in answers or last in known or not since.get(key):
@@ -252,7 +271,7 @@ class MastodonConnector(Connector):
 
             created = parse_datetime(str(status["created_at"]))
             if created is None:
-                raise MalformedItem(f"bad created_at {status['created_at']!r}")
+                raise MalformedItem(gettext("its date “%(date)s” is not a date") % {"date": status["created_at"]})
             html = status.get("content") or ""
             if raw.kind == "own":  # one of our answers, read back: stored as the inbox stores them
                 author = AuthorInfo(
@@ -274,7 +293,7 @@ class MastodonConnector(Connector):
                 raw=status,
             )
         except (KeyError, TypeError) as exc:
-            raise MalformedItem(f"not a Mastodon status: missing {exc}") from exc
+            raise MalformedItem(incomplete("Mastodon", exc)) from exc
 
     def test_connection(self) -> str:
         api = self.api()

@@ -16,7 +16,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from animateur.channels.connectors.base import Capability, Connector, RawItem, register
+from animateur.channels.connectors.base import Capability, Connector, RawItem, read_item, register
 from animateur.channels.connectors.email import MAX_MESSAGE_BYTES, EmailConnector, normalize_email
 from animateur.channels.connectors.files import checked_path
 from animateur.channels.errors import PermanentError
@@ -51,14 +51,18 @@ class MboxConnector(Connector):
                 if index < start:
                     continue
                 cursor = {"index": index + 1, "size": size}
-                content = box.get_bytes(key)
                 fallback = f"mbox:{index}"
-                if len(content) > MAX_MESSAGE_BYTES:
-                    yield RawItem(fallback, None, "invalid", {"index": index}, cursor)
-                    continue
-                yield EmailConnector.raw_item(content, cursor, fallback, {"index": index})
+                yield read_item(fallback, {"index": index}, cursor, self._raw_item, box, key, index, cursor)
         finally:
             box.close()
+
+    @staticmethod
+    def _raw_item(box: mailbox.mbox, key: str, index: int, cursor: dict[str, Any]) -> RawItem:
+        content = box.get_bytes(key)
+        fallback = f"mbox:{index}"
+        if len(content) > MAX_MESSAGE_BYTES:
+            return RawItem(fallback, None, "invalid", {"index": index}, cursor)
+        return EmailConnector.raw_item(content, cursor, fallback, {"index": index})
 
     def normalize(self, raw: RawItem) -> Incoming:
         return normalize_email(self, raw)

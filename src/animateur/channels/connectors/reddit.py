@@ -30,7 +30,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from animateur.channels import safe_http
-from animateur.channels.connectors.base import Capability, Connector, RawItem, jsonable, register
+from animateur.channels.connectors.base import (
+    Capability,
+    Connector,
+    RawItem,
+    incomplete,
+    jsonable,
+    register,
+    unreadable,
+)
 from animateur.channels.errors import AuthError, MalformedItem, PermanentError, TransientError
 from animateur.stream.items import AuthorInfo, Incoming
 from animateur.stream.models import Kind
@@ -121,6 +129,10 @@ def _after(fullname: str | None) -> dict[str, str | int]:
     return {"after": fullname} if fullname else {}
 
 
+def _no_time(exc: Exception) -> str:
+    return gettext("this post or comment has no time or name (%(detail)s)") % {"detail": f"{type(exc).__name__}: {exc}"}
+
+
 def _state(last: float, seen: set[str], gaps: list[dict[str, Any]]) -> dict[str, Any]:
     """A listing's cursor: the newest item stored (its second and the fullnames seen then) and the gaps left."""
     return {"created": last, "names": sorted(seen), "gaps": [dict(g) for g in gaps]}
@@ -199,10 +211,15 @@ class RedditConnector(Connector):
         with classified():
             for thing in listing(budget[0], after):
                 budget[0] -= 1
-                at = float(thing.created_utc)
-                if at < created or (at == created and thing.name in names):
+                kept = jsonable({k: getattr(thing, k, None) for k in KEEP if k in vars(thing)})
+                try:
+                    at, name = float(thing.created_utc), str(thing.name)
+                except (AttributeError, TypeError, ValueError) as exc:  # this thing alone: rejected, not the run
+                    self.unreadable_things.append(unreadable(str(kept.get("name") or ""), _no_time(exc), kept, None))
+                    continue
+                if at < created or (at == created and name in names):
                     return found, True
-                found.append(jsonable({k: getattr(thing, k, None) for k in KEEP if k in vars(thing)}))
+                found.append(kept)
         if budget[0] > 0 and created:
             log.warning(
                 "channel %s: %s ended before the items already read: Reddit lists no further back, "
@@ -219,6 +236,7 @@ class RedditConnector(Connector):
                 self.config["moderator"] = bool(api.subreddit(name).user_is_moderator)
 
     def fetch(self, since: dict[str, Any]) -> Iterator[RawItem]:
+        self.unreadable_things: list[RawItem] = []
         api = self.api()
         if self.account and "moderator" not in self.config:
             self.learn_moderator(api)
@@ -238,6 +256,8 @@ class RedditConnector(Connector):
                 seen.add(item["name"])
                 cursor = {**cursor, key: _state(last, seen, gaps)}
                 yield self._raw(item, cursor, key)
+            yield from self.unreadable_things  # with no cursor: the things around them carry it
+            self.unreadable_things = []
             while gaps and budget[0] > 0:
                 gap = gaps[-1]  # the newest gap first
                 older, done = self._down(key, listing, gap["after"], gap["created"], set(gap["names"]), budget)
@@ -248,6 +268,8 @@ class RedditConnector(Connector):
                 if done:
                     gaps.pop()
                 cursor = {**cursor, key: _state(last, seen, gaps)}
+                yield from self.unreadable_things
+                self.unreadable_things = []
             cursor = {**cursor, key: _state(last, seen, gaps)}
         self.final_cursor = cursor
 
@@ -292,7 +314,7 @@ class RedditConnector(Connector):
                 raw=item,
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise MalformedItem(f"not a Reddit post or comment: {exc}") from exc
+            raise MalformedItem(incomplete("Reddit", exc)) from exc
 
     def test_connection(self) -> str:
         api = self.api()

@@ -19,7 +19,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from animateur.channels import safe_http
-from animateur.channels.connectors.base import Capability, Connector, RawItem, jsonable, register
+from animateur.channels.connectors.base import Capability, Connector, RawItem, jsonable, read_item, register
 from animateur.channels.errors import MalformedItem, PermanentError
 from animateur.stream.items import AuthorInfo, Incoming
 from animateur.stream.models import Kind
@@ -38,7 +38,12 @@ def _time(entry: dict[str, Any], *names: str) -> datetime | None:
     for name in names:
         parsed = entry.get(f"{name}_parsed")
         if parsed:
-            return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
+            try:
+                return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
+            except (ValueError, OverflowError, OSError) as exc:  # "0000-00-00", a database's empty date
+                raise MalformedItem(
+                    gettext("its date “%(date)s” is not a date") % {"date": entry.get(name) or ""}
+                ) from exc
     return None
 
 
@@ -47,6 +52,14 @@ def parse_feed(content: bytes, headers: dict[str, str] | None = None) -> feedpar
     if not parsed.entries and not parsed.feed.get("title") and (parsed.bozo or not parsed.get("version")):
         raise PermanentError(gettext("this address does not serve an RSS or Atom feed"), cause="not_a_feed")
     return parsed
+
+
+def _entry(entry: feedparser.FeedParserDict, cursor: dict[str, Any] | None) -> RawItem:
+    payload = jsonable({k: v for k, v in entry.items() if not k.endswith("_parsed")})
+    payload["_updated"] = (_time(entry, "updated", "published") or timezone.now()).isoformat()
+    payload["_published"] = (_time(entry, "published", "updated") or timezone.now()).isoformat()
+    external_id = entry.get("id") or entry.get("link") or ""
+    return RawItem(external_id, _time(entry, "updated", "published"), "entry", payload, cursor, extra={"source": "url"})
 
 
 @register
@@ -92,24 +105,17 @@ class FeedConnector(Connector):
         entries = list(parsed.entries)
         entries.reverse()  # feeds list the newest first; store oldest first
         for n, entry in enumerate(entries):
-            payload = jsonable({k: v for k, v in entry.items() if not k.endswith("_parsed")})
-            payload["_updated"] = (_time(entry, "updated", "published") or timezone.now()).isoformat()
-            payload["_published"] = (_time(entry, "published", "updated") or timezone.now()).isoformat()
-            external_id = entry.get("id") or entry.get("link") or ""
             # Only the last entry carries the new validators: a run cut short fetches the whole feed again.
-            yield RawItem(
-                external_id,
-                _time(entry, "updated", "published"),
-                "entry",
-                payload,
-                cursor if n == len(entries) - 1 else None,
-                extra={"source": "url"},
+            valid_after = cursor if n == len(entries) - 1 else None
+            kept = {k: v for k, v in entry.items() if not k.endswith("_parsed")}
+            yield read_item(
+                str(entry.get("id") or entry.get("link") or ""), kept, valid_after, _entry, entry, valid_after
             )
 
     def normalize(self, raw: RawItem) -> Incoming:
         entry = raw.payload
         if not raw.external_id:
-            raise MalformedItem("entry without id or link")
+            raise MalformedItem(gettext("this entry has neither an id nor a link"))
         content = entry.get("content") or []
         html = (content[0].get("value") if content else None) or entry.get("summary") or ""
         author = None
@@ -143,9 +149,7 @@ class FeedConnector(Connector):
         _status, parsed, _cursor = self._get({})
         assert parsed is not None
         count = len(parsed.entries)
-        return ngettext(
-            "Feed “%(title)s” with %(count)d entry", "Feed “%(title)s” with %(count)d entries", count
-        ) % {
+        return ngettext("Feed “%(title)s” with %(count)d entry", "Feed “%(title)s” with %(count)d entries", count) % {
             "title": parsed.feed.get("title") or "?",
             "count": count,
         }

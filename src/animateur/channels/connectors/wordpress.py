@@ -23,7 +23,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from animateur.channels import safe_http
-from animateur.channels.connectors.base import Capability, Connector, RawItem, register
+from animateur.channels.connectors.base import (
+    Capability,
+    Connector,
+    RawItem,
+    incomplete,
+    read_item,
+    register,
+    unreadable,
+)
 from animateur.channels.errors import AuthError, MalformedItem, PermanentError
 from animateur.core.html import text_of
 from animateur.stream.items import AuthorInfo, Incoming
@@ -67,7 +75,7 @@ def _site_time(value: str) -> datetime:
     # `date` is the site's local time without offset: kept as such for `after=`, only ordered here.
     parsed = parse_datetime(value)
     if parsed is None:
-        raise MalformedItem(f"bad date {value!r}")
+        raise MalformedItem(gettext("its date “%(date)s” is not a date") % {"date": value})
     return parsed
 
 
@@ -138,8 +146,11 @@ class WordPressConnector(Connector):
                     cause="not_wordpress",
                 )
             for entry in entries:
-                if not isinstance(entry, dict) or "id" not in entry:
-                    raise PermanentError(gettext("the WordPress site answered something else than a list"))
+                if not isinstance(entry, dict) or not isinstance(entry.get("id"), int):
+                    # One entry the site could not describe: kept aside, the others go on (the cursor stays).
+                    reason = gettext("this post has no id") if key == "posts" else gettext("this comment has no id")
+                    yield unreadable(f"{key[:-1]}:?", reason, entry, cursor)
+                    continue
                 if entry["id"] in seen:
                     continue
                 date = str(entry.get("date") or "")
@@ -149,7 +160,8 @@ class WordPressConnector(Connector):
                     after, seen = date, {entry["id"]}
                 cursor = {**cursor, key: {"date": after, "ids": sorted(seen)}}
                 self._reached = cursor
-                yield RawItem(f"{key[:-1]}:{entry['id']}", _parsed_gmt(entry, "modified_gmt"), key[:-1], entry, cursor)
+                named = f"{key[:-1]}:{entry['id']}"
+                yield read_item(named, entry, cursor, _raw_entry, named, entry, key[:-1], cursor)
             total = response.headers.get("x-wp-totalpages", "1")
             if not entries or page >= (int(total) if total.isdigit() else 1):
                 break
@@ -166,12 +178,12 @@ class WordPressConnector(Connector):
         try:
             created = _parsed_gmt(entry, "date_gmt")
             if created is None:
-                raise MalformedItem(f"{raw.external_id} has no date_gmt")
+                raise MalformedItem(gettext("it has no date (date_gmt)"))
             if raw.kind == "post":
                 return self._post(raw, entry, created)
             return self._comment(raw, entry, created)
         except (KeyError, TypeError) as exc:
-            raise MalformedItem(f"not a WordPress {raw.kind}: missing {exc}") from exc
+            raise MalformedItem(incomplete("WordPress", exc)) from exc
 
     def _post(self, raw: RawItem, entry: dict[str, Any], created: datetime) -> Incoming:
         html = _rendered(entry.get("content"))
@@ -297,6 +309,10 @@ class WordPressConnector(Connector):
     def delete(self, message: Message) -> None:
         self._need_credentials()
         self.request("DELETE", self.api_url(f"comments/{self._comment_id(message)}"))
+
+
+def _raw_entry(external_id: str, entry: dict[str, Any], kind: str, cursor: dict[str, Any]) -> RawItem:
+    return RawItem(external_id, _parsed_gmt(entry, "modified_gmt"), kind, entry, cursor)
 
 
 def _rendered(value: Any) -> str:
