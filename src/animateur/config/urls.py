@@ -30,8 +30,3 @@ urlpatterns = [
 handler403 = "animateur.core.errors.permission_denied"
 handler404 = "animateur.core.errors.page_not_found"
 handler500 = "animateur.core.errors.server_error"
-
-# The error pages in the product's look and the visitor's language (core.errors).
-handler403 = "animateur.core.errors.permission_denied"
-handler404 = "animateur.core.errors.page_not_found"
-handler500 = "animateur.core.errors.server_error"
