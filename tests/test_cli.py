@@ -269,7 +269,6 @@ def test_import_wordpress_of_a_missing_file_exits_2(acme, capsys):
 
 
 def test_import_wordpress_prints_what_it_created_then_nothing_new_the_second_time(acme, tmp_path, capsys):
-    pytest.importorskip("animateur.space.wordpress.importer")
     export = tmp_path / "acme.xml"
     export.write_text(WXR, encoding="utf-8")
     capsys.readouterr()
@@ -287,7 +286,6 @@ def test_import_wordpress_prints_what_it_created_then_nothing_new_the_second_tim
 
 
 def test_import_wordpress_of_a_broken_file_names_the_line_and_changes_nothing(acme, tmp_path, capsys):
-    pytest.importorskip("animateur.space.wordpress.importer")
     from animateur.space.models import Post
 
     export = tmp_path / "broken.xml"
@@ -311,8 +309,6 @@ def test_import_wordpress_into_an_unknown_workspace_exits_2(db, tmp_path, capsys
 
 
 def test_export_wordpress_writes_a_file_the_importer_reads_back(acme, tmp_path, capsys):
-    pytest.importorskip("animateur.space.wordpress.exporter")
-    pytest.importorskip("animateur.space.wordpress.importer")
     source = tmp_path / "acme.xml"
     source.write_text(WXR, encoding="utf-8")
     assert main(["import", "wordpress", str(source), "--workspace", "acme"]) == 0
@@ -339,8 +335,6 @@ def test_export_wordpress_to_a_missing_directory_exits_2(acme, capsys):
 
 
 def test_score_with_an_unknown_workspace_exits_2(db, capsys):
-    pytest.importorskip("animateur.nlp.score_command")
-    pytest.importorskip("animateur.moderation.learning")
 
     assert main(["score", "--workspace", "nowhere"]) == 2
 
@@ -348,7 +342,6 @@ def test_score_with_an_unknown_workspace_exits_2(db, capsys):
 
 
 def test_score_for_a_workspace_does_not_read_links_to_its_own_site(workspace, monkeypatch, capsys):
-    pytest.importorskip("animateur.moderation.learning")
     workspace.domain = "exemple.fr"
     workspace.save()
     answer = "Voir ma réponse sur https://{}/2010/04/forums , elle répond à ta question."
@@ -373,7 +366,6 @@ def score(argv: list[str], lines: str, data_dir: Path) -> subprocess.CompletedPr
 
 
 def test_score_reads_json_lines_and_writes_one_scored_line_each(tmp_path):
-    pytest.importorskip("animateur.nlp.score_command")
     messages = [
         {"id": "a", "text": "Merci pour cet article, très utile !"},
         {"id": "b", "text": "BUY CHEAP PILLS NOW http://spam.example"},
@@ -388,7 +380,6 @@ def test_score_reads_json_lines_and_writes_one_scored_line_each(tmp_path):
 
 
 def test_score_names_a_malformed_line_and_exits_2(tmp_path):
-    pytest.importorskip("animateur.nlp.score_command")
 
     done = score([], '{"text": "Bonjour"}\nnot json\n', tmp_path / "data")
 
@@ -467,14 +458,6 @@ def wait_for_line(log: Path, text: str, process: subprocess.Popen, seconds: floa
     pytest.fail(f"{text!r} never appeared:\n{log.read_text(errors='replace')}")
 
 
-def demo_available() -> bool:
-    try:
-        from animateur.space.demo import load_demo  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def consumer_lock_is_held(data_dir: Path) -> bool:
     fd = os.open(data_dir / "consumer.lock", os.O_RDWR)
     try:
@@ -520,18 +503,17 @@ def test_run_serves_the_demo_with_a_task_consumer_that_survives_its_worker_and_s
         first_seat = int((data_dir / "consumer.lock").read_text())
         os.kill(first_seat, signal.SIGKILL)
         assert consumer_taken_over(data_dir, first_seat), log.read_text(errors="replace")
-        if demo_available():
-            assert status == 200
-            assert DEMO_TITLE in page
-            assert "demo staff login: " in output
-            login_file = data_dir / "demo-login.txt"
-            assert stat.S_IMODE(login_file.stat().st_mode) == 0o600
-            email = output.split("demo staff login: ", 1)[1].split(" ", 1)[0]
-            assert email in login_file.read_text()
-            # The output goes to a file here, as to a service's log: it names the file, never the password.
-            password = login_file.read_text().split("password: ", 1)[1].strip()
-            assert password not in output
-            assert f"(password in {login_file})" in output
+        assert status == 200
+        assert DEMO_TITLE in page
+        assert "demo staff login: " in output
+        login_file = data_dir / "demo-login.txt"
+        assert stat.S_IMODE(login_file.stat().st_mode) == 0o600
+        email = output.split("demo staff login: ", 1)[1].split(" ", 1)[0]
+        assert email in login_file.read_text()
+        # The output goes to a file here, as to a service's log: it names the file, never the password.
+        password = login_file.read_text().split("password: ", 1)[1].strip()
+        assert password not in output
+        assert f"(password in {login_file})" in output
         # The database holds members' messages and addresses: its files are the owner's only.
         for name in ("animateur.sqlite3", "animateur.sqlite3-wal", "tasks.sqlite3"):
             if (data_dir / name).exists() or name != "animateur.sqlite3-wal":
@@ -542,7 +524,6 @@ def test_run_serves_the_demo_with_a_task_consumer_that_survives_its_worker_and_s
     assert not consumer_lock_is_held(data_dir)
 
 
-@pytest.mark.skipif(not demo_available(), reason="the demo workspace has not landed yet")
 def test_run_again_points_to_the_demo_login_file_instead_of_loading_the_demo_twice(tmp_path):
     data_dir = tmp_path / "var"
     for attempt in range(2):

@@ -165,31 +165,26 @@ def _prepare(load_demo: bool) -> str:
     login_file = Path(settings.DATA_DIR) / DEMO_LOGIN_FILE
     message = ""
     if load_demo:
-        try:
-            from animateur.space.demo import load_demo as load
-        except ImportError:
-            print("animateur: the demo workspace is not available in this version", file=sys.stderr)
-        else:
-            login = load(actor=_actor())
-            if login is not None:
-                # A password goes to a person at a terminal, never into a log that a service manager keeps.
-                shown = f" / {login.password}" if sys.stdout.isatty() else f" (password in {login_file})"
-                message = f"demo staff login: {login.email}{shown}"
-                _write_private(
-                    login_file,
-                    f"workspace: {login.workspace.slug}\nemail: {login.email}\npassword: {login.password}\n",
-                )
-            elif login_file.exists():
-                message = f"demo staff login in {login_file}"
+        from animateur.space.demo import load_demo as load
+
+        login = load(actor=_actor())
+        if login is not None:
+            # A password goes to a person at a terminal, never into a log that a service manager keeps.
+            shown = f" / {login.password}" if sys.stdout.isatty() else f" (password in {login_file})"
+            message = f"demo staff login: {login.email}{shown}"
+            _write_private(
+                login_file,
+                f"workspace: {login.workspace.slug}\nemail: {login.email}\npassword: {login.password}\n",
+            )
+        elif login_file.exists():
+            message = f"demo staff login in {login_file}"
     _publish_due_posts()
     return message
 
 
 def _publish_due_posts() -> None:
-    try:
-        from animateur.space.tasks import publish_due_posts_now
-    except ImportError:
-        return
+    from animateur.space.tasks import publish_due_posts_now
+
     publish_due_posts_now()
 
 
@@ -337,10 +332,8 @@ def cmd_import_wordpress(args: argparse.Namespace) -> int:
         raise BadInput(f"no such file: {args.file}")
     _setup_django()
     workspace = _workspace(args.workspace)
-    try:
-        from animateur.space.wordpress.importer import WXRError, import_wxr
-    except ImportError:
-        raise BadInput("the WordPress importer is not available in this version") from None
+    from animateur.space.wordpress.importer import WXRError, import_wxr
+
     progress, close = _progress_bar(path.name)
     try:
         with _action_errors():
@@ -364,10 +357,8 @@ def cmd_export_wordpress(args: argparse.Namespace) -> int:
     target = None if args.output == "-" else Path(args.output)
     if target is not None and not target.parent.is_dir():
         raise BadInput(f"no such directory: {target.parent}")
-    try:
-        from animateur.space.wordpress.exporter import export_wxr
-    except ImportError:
-        raise BadInput("the WordPress exporter is not available in this version") from None
+    from animateur.space.wordpress.exporter import export_wxr
+
     if target is None:
         with _action_errors():
             counts = export_wxr(workspace, sys.stdout.buffer, actor=_actor())
@@ -400,17 +391,13 @@ def cmd_manage(args: argparse.Namespace) -> int:
 def cmd_score(args: argparse.Namespace) -> int:
     adapter = None
     trusted_hosts: tuple[str, ...] = ()
-    try:
-        from animateur.nlp.score_command import run_score
-    except ImportError:
-        raise BadInput("scoring is not available in this version") from None
+    from animateur.nlp.score_command import run_score
+
     if args.workspace:
         _setup_django()
-        try:
-            from animateur.moderation.learning import adapter_for
-            from animateur.moderation.prefs import settings_for, trusted_link_hosts
-        except ImportError:
-            raise BadInput("the moderation module is not available yet: score without --workspace") from None
+        from animateur.moderation.learning import adapter_for
+        from animateur.moderation.prefs import settings_for, trusted_link_hosts
+
         workspace = _workspace(args.workspace)
         adapter = adapter_for(workspace)
         trusted_hosts = trusted_link_hosts(settings_for(workspace))
