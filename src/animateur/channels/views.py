@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from animateur.channels import actions, selectors
 from animateur.channels.connectors import get_kind, kinds
 from animateur.channels.connectors.base import Connector
-from animateur.channels.forms import Tested, channel_form_class, open_tested, seal_tested
+from animateur.channels.forms import Tested, channel_form_class, interval_initial, open_tested, seal_tested
 from animateur.core.actions import ActionError
 from animateur.core.decorators import workspace_permission
 from animateur.core.permissions import has_permission
@@ -57,6 +57,23 @@ def _with_tested(secrets: dict[str, str], tested: Tested | None) -> dict[str, st
     return {k: v or carried.get(k, "") for k, v in secrets.items()}
 
 
+def _seal(
+    kind: str,
+    config: dict[str, Any],
+    secrets: dict[str, str],
+    result: actions.ConnectionTest,
+    tested_with: dict[str, str] | None = None,
+) -> str:
+    return seal_tested(
+        kind, config, secrets, result.learned, tested_with, ok=result.ok, cause=result.cause, detail=result.detail
+    )
+
+
+def _confirmed(request: WorkspaceRequest) -> bool:
+    """Saving settings whose connection test failed takes a second, explicit click."""
+    return request.POST.get("action") == "save_anyway"
+
+
 @workspace_permission("channel.manage")
 def channel_add(request: WorkspaceRequest, kind: str) -> HttpResponse:
     connector = _connector_class(kind)
@@ -66,13 +83,15 @@ def channel_add(request: WorkspaceRequest, kind: str) -> HttpResponse:
     form = form_class(
         request.POST or None, initial={"name": str(connector.label)}, has_secrets=has_tested_secrets
     )
-    test_result, sealed = None, ""
+    test_result, sealed, failed_test = None, "", None
     if request.method == "POST" and form.is_valid():
         config, typed = form.split()
         secrets = _with_tested(typed, tested)
         if request.POST.get("action") == "test":
             test_result = actions.test_connection(request.workspace, kind, config, secrets)
-            sealed = seal_tested(kind, config, secrets, test_result.learned)
+            sealed = _seal(kind, config, secrets, test_result)
+        elif tested and tested.failed_for(kind, config, secrets) and not _confirmed(request):
+            failed_test, sealed = tested, request.POST.get("tested", "")
         else:
             try:
                 channel = actions.do_create_channel(
@@ -100,6 +119,7 @@ def channel_add(request: WorkspaceRequest, kind: str) -> HttpResponse:
             "connector": connector,
             "kind_label": connector.label,  # the class itself would be called by the template
             "test_result": test_result,
+            "failed_test": failed_test,
             "tested": sealed,
         },
     )
@@ -111,10 +131,10 @@ def channel_detail(request: WorkspaceRequest, pk: int) -> HttpResponse:
     connector = _connector_class(channel.kind)
     can_manage = has_permission(request.user, request.workspace, "channel.manage")
     form_class: Any = channel_form_class(connector)  # a form built per kind, with has_secrets and split()
-    initial = {**channel.config, "name": channel.name, "poll_interval_seconds": channel.poll_interval_seconds}
+    initial = {**channel.config, "name": channel.name, **interval_initial(channel.poll_interval_seconds)}
     has_secrets = bool(channel.credentials)
     form = form_class(request.POST or None, initial=initial, has_secrets=has_secrets)
-    test_result, sealed = None, ""
+    test_result, sealed, failed_test = None, "", None
     if request.method == "POST":
         if not can_manage:
             raise PermissionDenied("channel.manage")
@@ -126,13 +146,15 @@ def channel_detail(request: WorkspaceRequest, pk: int) -> HttpResponse:
                 test_result = actions.test_connection(
                     request.workspace, channel.kind, config, secrets, channel
                 )
-                sealed = seal_tested(
-                    channel.kind,
-                    config,
-                    secrets,
-                    test_result.learned,
-                    tested_with=actions.effective_secrets(secrets, channel),
+                sealed = _seal(
+                    channel.kind, config, secrets, test_result, tested_with=actions.effective_secrets(secrets, channel)
                 )
+            elif (
+                tested
+                and tested.failed_for(channel.kind, config, actions.effective_secrets(secrets, channel))
+                and not _confirmed(request)
+            ):
+                failed_test, sealed = tested, request.POST.get("tested", "")
             else:
                 learned = (
                     tested.learned_for(channel.kind, config, actions.effective_secrets(secrets, channel))
@@ -162,6 +184,7 @@ def channel_detail(request: WorkspaceRequest, pk: int) -> HttpResponse:
             "connector": connector,
             "form": form,
             "test_result": test_result,
+            "failed_test": failed_test,
             "tested": sealed,
             "can_manage": can_manage,
             "runs": selectors.runs_with_outcomes(channel),
