@@ -14,6 +14,15 @@ from animateur.core.roles import Role
 SYSTEM = SystemActor("tests")
 
 
+@pytest.fixture(autouse=True)
+def _no_cached_public_pages():
+    """Each test starts with no cached public page: a rolled-back database gives the same workspace id
+    and content version again, to a different site."""
+    from animateur.space.page_store import pages
+
+    pages.clear()
+
+
 @pytest.fixture
 def make_workspace(db) -> Callable[..., Workspace]:
     def make(slug: str = "acme", name: str = "Acme", language: str = "fr", **kwargs) -> Workspace:

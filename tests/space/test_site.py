@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from animateur.space.models import PostStatus, PostType
+from animateur.space.page_store import pages
 from tests.space.test_site_factories import (
     add_comment,
     make_author,
@@ -98,10 +99,12 @@ def test_an_english_workspace_speaks_english(client, make_workspace):
     assert "Read more" in text
     add_comment(post, "First!")
     cache.clear()
+    pages.clear()
     assert "| 1 comment" in page_text(client.get("/"))
     for n in range(5):
         add_comment(post, f"More {n}", email=f"x{n}@example.org")
     cache.clear()
+    pages.clear()
     assert "| 6 comments" in page_text(client.get("/"))
 
 

@@ -200,6 +200,8 @@ DEFAULT_FROM_EMAIL = env_str("ANIMATEUR_FROM_EMAIL", "animateur@localhost")
 
 # Public pages are cached for anonymous visitors; 0 turns it off.
 PAGE_CACHE_SECONDS = env_int("ANIMATEUR_PAGE_CACHE_SECONDS", 300)
+# Bytes of public pages each web process keeps in memory; the least recently read go first.
+PAGE_CACHE_BYTES = env_int("ANIMATEUR_PAGE_CACHE_BYTES", 32 * 1024 * 1024)
 ALLOW_PRIVATE_URLS = env_bool("ANIMATEUR_ALLOW_PRIVATE_URLS", False)
 ENCRYPTION_KEY = env_str("ANIMATEUR_ENCRYPTION_KEY")
 

@@ -4,6 +4,11 @@ A cached page is keyed by the workspace's content version, which every change th
 public pages show bumps in the database: every process stops serving the old page within
 a second (core.middleware.VERSION_TRUST_SECONDS), the one that made the change at once,
 without a shared cache. Views opt in with `@public_page`.
+
+Only the query-string parameters the public views read (`QUERY_PARAMETERS`) are part of a
+page's address, in a fixed order: `/?utm_source=x` is the home page, served from the cache,
+and a scan of random query strings adds nothing. Pages live in this process's memory within
+`settings.PAGE_CACHE_BYTES` (space.page_store).
 """
 
 from __future__ import annotations
@@ -12,17 +17,26 @@ import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 
 from animateur.core.middleware import content_version_of
 from animateur.space.comment_cookie import HELD_COOKIE
+from animateur.space.page_store import Frozen, Key, pages
 
 TEAM_PATHS = re.compile(r"^(?:/w/[-a-zA-Z0-9_]+)?/(?:app|api|static)/")
 
 CACHEABLE_ATTR = "_animateur_public_page"
+
+# Every query-string parameter a public view reads, with how it reads it: a view that reads
+# another one must add it here, or its variants would be served one for the other.
+QUERY_PARAMETERS: dict[str, Callable[[str], str]] = {
+    "page": str.strip,  # the paginator reads " 2" as 2
+    "q": lambda value: value.strip()[:200],  # views.search
+    "replytocom": str.strip,  # views._render_post
+}
 
 
 def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -42,7 +56,6 @@ def _is_anonymous(request: HttpRequest) -> bool:
 class AnonymousPageCacheMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.cache = caches["default"]
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         # Runs before the workspace is resolved, so that a hit costs no query at all.
@@ -57,8 +70,8 @@ class AnonymousPageCacheMiddleware:
         if version is None:
             return self.get_response(request)
         workspace_id, content_version = version
-        key = f"page:{workspace_id}:{content_version}:{request.get_host()}:{request.get_full_path()}"
-        cached = self.cache.get(key)
+        key: Key = (workspace_id, request.get_host(), page_address(request))
+        cached = pages.get(key, content_version)
         if cached is not None:
             return _rebuild(cached)
         response = self.get_response(request)
@@ -68,17 +81,35 @@ class AnonymousPageCacheMiddleware:
             and not response.cookies
             and not response.streaming
         ):
-            self.cache.set(key, _freeze(response), settings.PAGE_CACHE_SECONDS)
+            pages.put(
+                key,
+                content_version,
+                _freeze(response),
+                seconds=settings.PAGE_CACHE_SECONDS,
+                budget=settings.PAGE_CACHE_BYTES,
+            )
         return response
+
+
+def page_address(request: HttpRequest) -> str:
+    """The path and the parameters the views read, sorted, normalised as they read them; empty ones dropped."""
+    wanted = []
+    for name, normalise in sorted(QUERY_PARAMETERS.items()):
+        value = request.GET.get(name)  # the last one, as the views read it
+        if value is not None:
+            value = normalise(value)
+            if value:
+                wanted.append((name, value))
+    return f"{request.path}?{urlencode(wanted)}" if wanted else request.path
 
 
 # Pages are cached as plain bytes and headers: unpickling a whole HttpResponse on every hit
 # costs more than the rest of a cached request.
-def _freeze(response: HttpResponse) -> tuple[int, list[tuple[str, str]], bytes]:
+def _freeze(response: HttpResponse) -> Frozen:
     return response.status_code, list(response.headers.items()), response.content
 
 
-def _rebuild(frozen: tuple[int, list[tuple[str, str]], bytes]) -> HttpResponse:
+def _rebuild(frozen: Frozen) -> HttpResponse:
     status, headers, content = frozen
     response = HttpResponse(content, status=status)
     for name, value in headers:

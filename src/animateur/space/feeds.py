@@ -34,7 +34,7 @@ def _posts_feed(
         link=request.build_absolute_uri(link),
         description=workspace.tagline or workspace.name,
         language=workspace.language,
-        feed_url=request.build_absolute_uri(),
+        feed_url=request.build_absolute_uri(request.path),  # the cached copy serves every query string
     )
     for post in items:
         url = request.build_absolute_uri(selectors.post_url(post))
@@ -128,7 +128,7 @@ def post_comments_feed(
         link=post_link,
         description=workspace.tagline or workspace.name,
         language=workspace.language,
-        feed_url=request.build_absolute_uri(),
+        feed_url=request.build_absolute_uri(request.path),  # the cached copy serves every query string
     )
     comments = (
         Message.objects.filter(

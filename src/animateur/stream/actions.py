@@ -38,6 +38,11 @@ def do_set_message_visibility(messages: Iterable[Message], visibility: str, *, a
     if len(site_rows) != len(rows):
         require(actor, workspace, "moderation.review")
     changed = [m for m in rows if m.visibility != visibility]
+    # Only what visitors see expires the public pages: a comment made visible or taken down does;
+    # a held comment marked as spam (or trashed) does not, however many there are.
+    seen_by_visitors = any(
+        m.channel.kind == "site" and Visibility.VISIBLE in (m.visibility, visibility) for m in changed
+    )
     with transaction.atomic():
         for message in changed:
             previous = message.visibility
@@ -47,7 +52,7 @@ def do_set_message_visibility(messages: Iterable[Message], visibility: str, *, a
         roots = {m.thread_root_id for m in changed if m.channel.kind == "site" and m.thread_root_id}
         if roots:
             refresh_comment_counts(Post.objects.filter(message_id__in=roots).values_list("pk", flat=True))
-        if any(m.channel.kind == "site" for m in changed):
+        if seen_by_visitors:
             # In the same transaction: readers see the new version and the new visibility together.
             workspace.bump_content_version()
     for original in batch:
