@@ -95,3 +95,43 @@ def test_feeds_of_another_workspace_are_its_own(client, site, make_workspace):
     _, feed = parse(client, "/w/autre/feed/")
     assert [e.title for e in feed.entries] == ["Ailleurs"]
     assert feed.entries[0].link == "http://testserver/w/autre/2011/01/06/ailleurs/"
+
+
+def test_the_site_comments_feed_has_the_latest_visible_comments_never_held_or_spam(client, site, workspace):
+    """WordPress's /comments/feed/, which imported sites' readers are subscribed to."""
+    first, second = site["first"], site["second"]
+    add_comment(first, "Bravo pour l’article", name="Ana")
+    add_comment(second, "Merci !", name="Bea", email="bea@example.org")
+    add_comment(first, "Attend la modération", name="Cid", email="cid@example.org", visibility="pending")
+    add_comment(first, "Achetez mes pilules", name="Spam", email="spam@example.org", visibility="spam")
+    draft = make_post(workspace, "Brouillon commenté", slug="brouillon-commente", status=PostStatus.DRAFT)
+    add_comment(draft, "Sur un brouillon", name="Dan", email="dan@example.org")
+
+    response, feed = parse(client, "/comments/feed/")
+    assert response["Content-Type"].startswith("application/rss+xml")
+    assert feed.feed.title == "Commentaires pour Acme"
+    assert [e.title for e in feed.entries] == [
+        "Commentaire sur Second par Bea",
+        "Commentaire sur Premier par Ana",
+    ]
+    text = response.content.decode()
+    for hidden in ("Attend la modération", "Achetez mes pilules", "Sur un brouillon"):
+        assert hidden not in text
+    entry = feed.entries[1]
+    assert entry.link.startswith("http://testserver/2010/11/13/premier/#comment-")
+    assert "Bravo pour l’article" in entry.description
+    assert entry.author == "Ana"
+    home = client.get("/").content.decode()
+    assert 'href="/comments/feed/"' in home
+
+
+def test_each_workspace_has_its_own_comments_feed(client, site, make_workspace):
+    other = make_workspace("autre", "Autre")
+    post = make_post(other, "Ailleurs", slug="ailleurs")
+    add_comment(post, "Un commentaire ailleurs", name="Eve", email="eve@example.org")
+    add_comment(site["first"], "Un commentaire ici", name="Ana")
+    _, here = parse(client, "/comments/feed/")
+    _, there = parse(client, "/w/autre/comments/feed/")
+    assert [e.title for e in here.entries] == ["Commentaire sur Premier par Ana"]
+    assert [e.title for e in there.entries] == ["Commentaire sur Ailleurs par Eve"]
+    assert there.feed.title == "Commentaires pour Autre"

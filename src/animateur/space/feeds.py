@@ -1,4 +1,4 @@
-"""RSS 2.0 and Atom feeds: the site, a category, a tag, and a post's comments."""
+"""RSS 2.0 and Atom feeds: the site, a category, a tag, a post's comments, and the site's comments."""
 
 from __future__ import annotations
 
@@ -146,6 +146,34 @@ def post_comments_feed(
             link=f"{post_link}#comment-{message.pk}",
             description=message.html,
             unique_id=f"{post_link}#comment-{message.pk}",
+            pubdate=message.created_at,
+            author_name=name,
+        )
+    response = HttpResponse(content_type=feed.content_type)
+    feed.write(response, "utf-8")
+    return response
+
+
+@public_page
+@site_view
+def comments_feed(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+    """The latest comments of the whole site, as WordPress's /comments/feed/: visible ones on public posts only."""
+    feed = Rss201rev2Feed(
+        title=_("Comments for %(site)s") % {"site": workspace.name},
+        link=request.build_absolute_uri(reverse("space:home")),
+        description=workspace.tagline or workspace.name,
+        language=workspace.language,
+        feed_url=request.build_absolute_uri(request.path),
+    )
+    for message in selectors.latest_public_comments(workspace, FEED_ITEMS):
+        post = message.thread_root.space_post  # type: ignore[union-attr]
+        link = f"{request.build_absolute_uri(selectors.post_url(post))}#comment-{message.pk}"
+        name = selectors.comment_signature(message)
+        feed.add_item(
+            title=_("Comment on %(title)s by %(name)s") % {"title": post.title, "name": name},
+            link=link,
+            description=message.html,
+            unique_id=link,
             pubdate=message.created_at,
             author_name=name,
         )

@@ -280,6 +280,23 @@ def comment_tree(post: Post, held_ids: list[int] | None = None) -> tuple[list[Co
     return roots, len(nodes)
 
 
+def latest_public_comments(workspace: Workspace, count: int) -> list[Message]:
+    """The newest comments visitors can read: visible, on a post or page that is public now."""
+    now = timezone.now()
+    return list(
+        Message.objects.filter(
+            workspace=workspace,
+            kind__in=COMMENT_KINDS,
+            visibility=Visibility.VISIBLE,
+            thread_root__space_post__workspace=workspace,
+            thread_root__space_post__status=PostStatus.PUBLISHED,
+            thread_root__space_post__published_at__lte=now,
+        )
+        .select_related("author", "thread_root__space_post")
+        .order_by("-created_at", "-id")[:count]
+    )
+
+
 def comment_signature(message: Message) -> str:
     """The name a comment is signed with: the organisation's signature for team replies."""
     signature = (message.raw or {}).get("signature") if message.from_organisation else None

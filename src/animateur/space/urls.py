@@ -14,6 +14,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("feed/", feeds.site_feed, name="feed"),
     path("feed/atom/", feeds.site_atom, name="atom"),
+    path("comments/feed/", feeds.comments_feed, name="comments_feed"),
     path("sitemap.xml", sitemaps.sitemap, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("preview/<int:post_id>/", views.preview, name="preview"),
