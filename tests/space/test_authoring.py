@@ -563,3 +563,31 @@ def test_saving_a_published_post_unchanged_keeps_its_date_to_the_second(workspac
     post.refresh_from_db()
     assert post.published_at == when and post.status == PostStatus.PUBLISHED
     assert "published_at" not in AuditEvent.objects.filter(verb="space.post.update").get().data
+
+
+@pytest.mark.parametrize("body_format", ["markdown", "html"])
+def test_the_editor_says_what_the_more_mark_does_shows_it_and_offers_a_button_without_inline_script(
+    workspace, manager_client, body_format
+):
+    import lxml.html
+
+    if body_format == "html":
+        post = actions.do_create_post(
+            workspace, actor=SystemActor("tests"), title="Importé", body="<p>Un</p>", body_format=BodyFormat.HTML
+        )
+        response = manager_client.get(reverse("space_staff:post_edit", args=[post.pk]))
+    else:
+        response = manager_client.get(reverse("space_staff:post_new"))
+    page = lxml.html.fromstring(response.content.decode())
+    help_text = " ".join(page.get_element_by_id("more-help").text_content().split())
+    # The mark is read as text: written raw, the browser took it for a comment and hid it.
+    assert help_text.startswith("Le texte avant la marque <!--more--> sert de résumé sur la page d’accueil")
+    assert "« Lire la suite »" in help_text
+    button = page.xpath("//button[@data-insert-more]")[0]
+    assert button.get("type") == "button"
+    assert " ".join(button.text_content().split()) == "Insérer la marque « Lire la suite » au curseur"
+    assert page.get_element_by_id(button.get("data-insert-more")).tag == "textarea"
+    assert page.xpath("//script[contains(@src, 'space/editor.js')]")
+    # A Content-Security-Policy forbids inline scripts and event attributes: the button needs neither.
+    assert not [s for s in page.xpath("//script") if not s.get("src")]
+    assert not [a for el in page.iter() if isinstance(el.tag, str) for a in el.attrib if a.startswith("on")]
