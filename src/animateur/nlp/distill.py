@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +38,9 @@ def vocabulary(texts: Iterable[str], min_count: int = 3, max_words: int = 40_000
     return ranked[:max_words]
 
 
-def teacher_vectors(words: Sequence[str], cache: Path | None = None, log=print) -> np.ndarray:
+def teacher_vectors(
+    words: Sequence[str], cache: Path | None = None, log: Callable[[str], None] = print
+) -> np.ndarray:
     """``(len(words), 384)`` float32: each word's sentence vector from the teacher (unit length)."""
     key = hashlib.sha256("\n".join(words).encode()).hexdigest()[:16]
     path = cache / f"minilm-{key}.npy" if cache else None
@@ -57,7 +59,7 @@ def teacher_vectors(words: Sequence[str], cache: Path | None = None, log=print) 
         ids = order[start : start + BATCH]
         with torch.inference_mode():
             out[ids] = model.encode([words[i] for i in ids], batch_size=BATCH, normalize_embeddings=True)
-        if log and start % (BATCH * 40) == 0:
+        if start % (BATCH * 40) == 0:
             log(f"  distill: {start + len(ids)} / {len(words)} words")
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -65,7 +67,9 @@ def teacher_vectors(words: Sequence[str], cache: Path | None = None, log=print) 
     return out
 
 
-def distill(words: Sequence[str], dims: int = 128, cache: Path | None = None, log=print) -> WordVectors:
+def distill(
+    words: Sequence[str], dims: int = 128, cache: Path | None = None, log: Callable[[str], None] = print
+) -> WordVectors:
     """Word vectors: the teacher's, centred and reduced to ``dims`` principal components (PCA, full SVD)."""
     raw = teacher_vectors(words, cache, log).astype(np.float64)
     centred = raw - raw.mean(axis=0)

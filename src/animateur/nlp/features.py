@@ -27,7 +27,7 @@ import re
 import string
 import unicodedata
 import zlib
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 import numpy as np
 
@@ -228,7 +228,7 @@ def _has_time_code(lowered: str, has_url: bool) -> bool:
     return _TIMECODE_RE.search(_URL_RE.sub(" ", unhtml(lowered)) if has_url else lowered) is not None
 
 
-def _count(raw: str, ascii_only: bool, drop: dict[int, None], test) -> int:
+def _count(raw: str, ascii_only: bool, drop: dict[int, None], test: Callable[[str], bool]) -> int:
     """Characters of ``raw`` passing ``test``; for ASCII text, ``str.translate`` (in C) drops exactly those."""
     if ascii_only:
         return len(raw) - len(raw.translate(drop))

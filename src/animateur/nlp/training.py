@@ -8,15 +8,22 @@ from __future__ import annotations
 
 import csv
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 
 from animateur.nlp.embeddings import WordVectors
 from animateur.nlp.features import N_BUCKETS, batch_features, normalize, tokenize
+
+if TYPE_CHECKING:
+    from animateur.nlp.models import LinearModels
+
+# Where training reports its progress (print in scripts, nothing in tests and benchmarks).
+Log = Callable[[str], None]
 
 YOUTUBE_VIDEOS = ("01-psy", "04-katyperry", "07-lmfao")
 TOXIC_LABELS = frozenset({"offensive", "abusive", "hateful"})
@@ -228,7 +235,7 @@ def _choose(
     splits: list[tuple[np.ndarray, np.ndarray]],
     dense: np.ndarray | None = None,
     dense_scales: Sequence[float] = (0.0,),
-    log=None,
+    log: Log | None = None,
 ) -> tuple[float, float, float, float]:
     """(C, dense scale, threshold, CV score) maximising (macro-)F1 of out-of-fold predictions on ``tuned`` rows.
 
@@ -283,7 +290,7 @@ def train_binary(
     by_part: bool = False,
     vectors: WordVectors | None = None,
     dense_scales: Sequence[float] = (0.0,),
-    log=None,
+    log: Log | None = None,
 ) -> Trained:
     """NB-LR on weighted datasets; C and the decision threshold are chosen by cross-validation.
 
@@ -337,7 +344,7 @@ def train_spam(
     videos: Sequence[Dataset],
     sms: Dataset,
     vectors: WordVectors | None = None,
-    log=None,
+    log: Log | None = None,
     everyday: Dataset | None = None,
 ) -> Trained:
     """YouTube comments, plus SMS and everyday tweets (``everyday``) with a low weight.
@@ -385,7 +392,7 @@ def train_toxicity(
     cs: Sequence[float] = (5.0, 20.0),
     vectors: WordVectors | None = None,
     dense_scales: Sequence[float] = DENSE_SCALES,
-    log=None,
+    log: Log | None = None,
 ) -> Trained:
     return train_binary(parts, cs=cs, macro=True, folds=folds, vectors=vectors, dense_scales=dense_scales, log=log)
 
@@ -396,7 +403,7 @@ def train_toxicity_fr(
     cs: Sequence[float] = (1.0, 5.0),
     vectors: WordVectors | None = None,
     dense_scales: Sequence[float] = DENSE_SCALES,
-    log=None,
+    log: Log | None = None,
 ) -> Trained:
     return train_binary(parts, cs=cs, macro=True, folds=folds, vectors=vectors, dense_scales=dense_scales, log=log)
 
@@ -439,7 +446,7 @@ def assemble(
     sentiment: Sentiment,
     meta: dict,
     vectors: WordVectors | None = None,
-):
+) -> LinearModels:
     """The ``LinearModels`` that ``animateur.nlp`` loads (column order: see ``animateur.nlp.models``)."""
     from animateur.nlp.models import COLUMNS, LinearModels
 
@@ -495,7 +502,7 @@ def word_vectors(
     data: Path,
     mlma_fr: Dataset,
     cache: Path | None = None,
-    log=_print,
+    log: Log = _print,
     max_words: int = 60_000,
     source: WordVectors | None = None,
 ) -> WordVectors:
@@ -527,7 +534,7 @@ TextModels = tuple[Trained, Trained, Sentiment, WordVectors | None]
 def train_text_models(
     data: Path,
     mlma_fr: Dataset,
-    log=_print,
+    log: Log = _print,
     small: bool = False,
     cache: Path | None = None,
     vector_source: WordVectors | None = None,
@@ -558,7 +565,7 @@ def train_text_models(
     return tox, tox_fr, senti, vectors
 
 
-def train_all(data: Path, held_out_video: str | None, text_models: TextModels, log=_print):
+def train_all(data: Path, held_out_video: str | None, text_models: TextModels, log: Log = _print) -> LinearModels:
     """Models trained on everything allowed except one YouTube video (and what text_models left out)."""
     videos = [read_youtube(data, v) for v in YOUTUBE_VIDEOS if v != held_out_video]
     log(f"spam: {sum(len(v) for v in videos)} YouTube comments + SMS + everyday tweets")
@@ -567,7 +574,7 @@ def train_all(data: Path, held_out_video: str | None, text_models: TextModels, l
     return assemble(spam, tox, tox_fr, senti, {"held_out_video": held_out_video}, vectors)
 
 
-def train_shipped(data: Path, log=_print, cache: Path | None = None):
+def train_shipped(data: Path, log: Log = _print, cache: Path | None = None) -> LinearModels:
     models = train_all(data, None, train_text_models(data, read_mlma(data, "fr"), log, cache=cache), log)
     models.meta["trained_on"] = [
         "spam/youtube (3 videos)", "spam/sms", "toxicity/olid train", "toxicity/davidson",
@@ -592,7 +599,7 @@ def binary_figures(y: Sequence[int], p: np.ndarray) -> dict[str, float]:
 
 def evaluate(
     data: Path,
-    log=_print,
+    log: Log = _print,
     videos: Sequence[str] = YOUTUBE_VIDEOS,
     small: bool = False,
     cache: Path | None = None,
