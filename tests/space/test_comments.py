@@ -310,3 +310,36 @@ def test_marking_a_comment_as_spam_on_the_comment_page_teaches_the_workspace_sco
     assert message.visibility == Visibility.SPAM
     assert AuditEvent.objects.filter(verb="moderation.spam", target_id=str(message.pk)).exists()
     assert adapter_for(workspace).to_bytes() != type(adapter_for(workspace))().to_bytes()
+
+
+@pytest.mark.parametrize(
+    ("language", "told"),
+    [
+        ("fr", "Votre commentaire n’a pas été publié : notre filtre l’a mis de côté. Un modérateur va le relire"),
+        ("en", "Your comment was not published: our filter set it aside. A moderator will review it"),
+    ],
+)
+def test_a_visitor_whose_comment_is_classed_as_spam_is_told_in_the_sites_language_and_keeps_their_text(
+    client, post, workspace, language, told
+):
+    from lxml import html
+
+    from animateur.moderation.actions import do_update_moderation_settings
+    from tests.conftest import SYSTEM
+
+    workspace.language = language
+    workspace.save(update_fields=["language"])
+    # A site whose filter sends every comment of a newcomer to spam.
+    do_update_moderation_settings(
+        workspace, score_thresholds={"spam_hold": 0.0, "spam_spam": 0.0, "toxicity_hold": 1.0}, actor=SYSTEM
+    )
+    response = client.post(URL, form())
+    message = Message.objects.get(text="Bonjour, merci pour l’article !")
+    assert message.visibility == Visibility.SPAM
+    assert response.status_code == 200
+    text = page_text(response)
+    assert told in text
+    assert "score" not in text.lower() and str(message.scores.get("spam")) not in text
+    page = html.fromstring(response.content)
+    assert page.xpath("//textarea[@name='text']")[0].text_content().strip() == "Bonjour, merci pour l’article !"
+    assert page.xpath("//input[@name='name']")[0].get("value") == "Ana"

@@ -262,6 +262,7 @@ def _render_post(
     *,
     form: CommentForm | None = None,
     refusal: str = "",
+    notice: str = "",
     status: int = 200,
     preview: bool = False,
 ) -> HttpResponse:
@@ -285,6 +286,7 @@ def _render_post(
             comments_shown=shown,
             form=form,
             refusal=refusal,
+            notice=notice,
             comments_open=comments_open(post),
             tags=tags,
             description=description,
@@ -320,7 +322,15 @@ def _comment(request: HttpRequest, workspace: Workspace, post: Post) -> HttpResp
     if not result.ok:
         return _render_post(request, workspace, post, form=result.form, status=400)
     if result.dropped:
-        return redirect(selectors.post_url(post) + "#comments")
+        if result.form.is_bot:  # a robot that filled the hidden field is told nothing
+            return redirect(selectors.post_url(post) + "#comments")
+        # A person whose comment the filter classed as spam learns that it is not lost, with their
+        # text still in the form; what classed it so (scores, rules) is for the moderators only.
+        notice = _(
+            "Your comment was not published: our filter set it aside. A moderator will review it "
+            "and publish it if it belongs here. Your text is kept below."
+        )
+        return _render_post(request, workspace, post, form=result.form, notice=notice)
     assert result.message is not None
     response = redirect(selectors.post_url(post) + f"#comment-{result.message.pk}")
     if result.held:
