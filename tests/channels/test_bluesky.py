@@ -61,7 +61,8 @@ def test_pages_are_read_down_to_the_cursor_and_stored_oldest_first_threaded(work
     assert run.ok and run.created == 3
     reply = Message.objects.get(channel=channel, kind=Kind.REPLY)
     assert reply.text == "Same problem here, any news?" and reply.language == "en"
-    assert reply.raw["unresolved_parent"].endswith("/app.bsky.feed.post/3kqzt2gq7ab2c")
+    assert reply.parent_id is None
+    assert reply.awaited_parents.get().external_id.endswith("/app.bsky.feed.post/3kqzt2gq7ab2c")
     mention = Message.objects.get(channel=channel, text__contains="plante")
     assert mention.kind == Kind.MENTION and mention.language == "fr"
     # The next run stops at the newest item it has: nothing new, nothing stored twice.

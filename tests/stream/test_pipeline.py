@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 from animateur.channels.site import site_channel
 from animateur.stream.items import AuthorInfo, Incoming
-from animateur.stream.models import Message, Visibility
+from animateur.stream.models import AwaitedParent, Message, Visibility
 from animateur.stream.pipeline import run_pipeline
 
 
@@ -71,7 +71,8 @@ def test_a_batch_with_replies_to_messages_of_the_same_batch_is_threaded_in_one_p
     assert len(result.created) == 4
     assert rows["b"].parent_id == rows["a"].pk and rows["c"].parent_id == rows["b"].pk
     assert rows["a"].thread_root_id == rows["b"].thread_root_id == rows["c"].thread_root_id == rows["a"].pk
-    assert rows["z"].thread_root_id == rows["z"].pk and rows["z"].raw["unresolved_parent"] == "absent"
+    assert rows["z"].thread_root_id == rows["z"].pk and rows["z"].parent_id is None
+    assert list(AwaitedParent.objects.filter(reply=rows["z"]).values_list("external_id", flat=True)) == ["absent"]
 
 
 def test_an_author_new_on_a_channel_with_a_known_email_is_another_identity_of_the_same_member(workspace):

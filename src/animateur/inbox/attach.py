@@ -14,7 +14,7 @@ the messages of a batch that go to one conversation add up in memory before its 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -167,12 +167,16 @@ class _Batch:
     notices: list[tuple[int, _Conversation, str, str]] = field(default_factory=list)
 
 
-def attach(messages: Iterable[Message]) -> None:
+def attach(messages: Iterable[Message], late_replies: Mapping[int, list[int]] | None = None) -> None:
     """Attach stored messages to conversations, opening those they start.
 
     The caller chose the messages that are work (see inbox.hooks). Runs inside the batch's
-    transaction, so no stored message is ever left without its conversation.
+    transaction, so no stored message is ever left without its conversation. `late_replies` names,
+    for a message that arrived after replies to it (linked to it as it was stored), those replies:
+    a member's message without a conversation of its own joins the one they opened, so one
+    conversation holds the thread.
     """
+    late = late_replies or {}
     # Messages by `id` rather than `pk` here: `pk` is a property call, read several times a message.
     ordered = sorted(messages, key=lambda m: m.id)
     if not ordered:
@@ -184,9 +188,11 @@ def attach(messages: Iterable[Message]) -> None:
         expectations=sla.expectations_for(workspaces.values()),
         responders=User.objects.in_bulk(sent_by) if sent_by else {},
     )
-    _read_parents_conversations(batch, ordered)
+    _read_parents_conversations(batch, ordered, {r for replies in late.values() for r in replies})
     for message in ordered:
         conversation = batch.by_message.get(message.parent_id) if message.parent_id else None
+        if conversation is None and message.id in late and not message.from_organisation:
+            conversation = next((batch.by_message[r] for r in late[message.id] if r in batch.by_message), None)
         if message.from_organisation:
             if conversation is None:
                 continue  # our own words under nobody's question are no work
@@ -200,9 +206,9 @@ def attach(messages: Iterable[Message]) -> None:
     _write(batch)
 
 
-def _read_parents_conversations(batch: _Batch, messages: list[Message]) -> None:
-    """The conversations the parents already belong to, locked until the batch commits."""
-    parent_ids = {m.parent_id for m in messages if m.parent_id is not None}
+def _read_parents_conversations(batch: _Batch, messages: list[Message], also: set[int]) -> None:
+    """The conversations the parents (and the messages in `also`) belong to, locked until the batch commits."""
+    parent_ids = {m.parent_id for m in messages if m.parent_id is not None} | also
     conversation_of: dict[int, int] = {}
     for chunk in _chunks(parent_ids):
         conversation_of.update(

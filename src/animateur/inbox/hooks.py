@@ -27,4 +27,6 @@ def on_store(items: list[Incoming]) -> None:
     from animateur.inbox.attach import attach
 
     work: list[Message] = [item.message for item in items if is_work(item)]  # type: ignore[misc]
-    attach(work)
+    # Replies stored before their parent, linked to it as it arrived: the parent may join their conversation.
+    late = {item.message.id: [r.id for r in item.linked_replies] for item in items if item.linked_replies}  # type: ignore[union-attr]
+    attach(work, late)

@@ -45,6 +45,9 @@ class Incoming:
     title: str = ""
     url: str = ""
     parent_external_id: str | None = None
+    # Farther ancestors, nearest first (a mail's References): while the parent is not stored, the
+    # message is linked to the nearest of them that is, and still awaits the nearer ones.
+    ancestor_external_ids: list[str] = field(default_factory=list)
     language: str | None = None
     # A visibility the source states (an import's "approved" or "spam"); moderation may still hold.
     source_visibility: str | None = None
@@ -71,4 +74,6 @@ class Incoming:
     reasons: list[Reason] = field(default_factory=list)
     visibility: str | None = None
     message: Message | None = None
+    # Replies stored before this message that waited for it, linked to it by `store`.
+    linked_replies: list[Message] = field(default_factory=list)
     error: str | None = None

@@ -122,3 +122,23 @@ class Message(models.Model):
     @property
     def author_name(self) -> str:
         return str(self.author) if self.author_id else ""
+
+
+class AwaitedParent(models.Model):
+    """A stored reply waiting for its parent, or for an ancestor nearer than the one it is linked to.
+
+    Looked up by (channel, external id) as new messages are stored, so a reply stored before its
+    parent is linked when the parent arrives, in whatever later batch or run.
+    """
+
+    # No index of its own: (channel, external_id) below starts with it.
+    channel = models.ForeignKey("channels.Channel", on_delete=models.CASCADE, related_name="+", db_index=False)
+    external_id = models.CharField(max_length=255, help_text="the awaited message's external id")
+    reply = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="awaited_parents")
+    distance = models.PositiveSmallIntegerField(default=0, help_text="0 for the parent, 1 for its parent ...")
+
+    class Meta:
+        indexes = [models.Index(fields=["channel", "external_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.reply_id} awaits {self.external_id}"

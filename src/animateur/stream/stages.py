@@ -16,7 +16,7 @@ from django.utils import timezone
 from animateur.core import bulk
 from animateur.core.html import render_markdown, sanitize, text_of
 from animateur.stream.items import Incoming, Reason
-from animateur.stream.models import Identity, Member, Message, Visibility
+from animateur.stream.models import AwaitedParent, Identity, Member, Message, Visibility
 
 M = TypeVar("M", bound=Model)
 
@@ -138,7 +138,8 @@ def _later_copy(earlier: Incoming, later: Incoming) -> Incoming:
     kept.historical = kept.historical and dropped.historical
     if dropped.kind in _ADDRESSED and kept.kind not in _ADDRESSED:
         kept.kind = dropped.kind
-    kept.parent_external_id = kept.parent_external_id or dropped.parent_external_id
+    if not kept.parent_external_id:
+        kept.parent_external_id, kept.ancestor_external_ids = dropped.parent_external_id, dropped.ancestor_external_ids
     return kept
 
 
@@ -333,11 +334,21 @@ def store(batch: list[Incoming]) -> list[Incoming]:
             item.message = _new_message(item, now)
             by_key[(item.channel.id, item.external_id)] = item.message
             pending.append(item)
-    _insert_new(pending, by_key)
+    awaiting: list[AwaitedParent] = []
+    _insert_new(pending, by_key, awaiting)
     # Edits last: their parent may be a message of this same batch, now with its key.
-    _link_parents([i for i in batch if not i.unchanged and i.existing is not None], by_key)
+    edits = [i for i in batch if not i.unchanged and i.existing is not None]
+    _link_parents(edits, by_key, awaiting)
     if updates:
         Message.objects.bulk_update(updates, UPDATE_FIELDS, batch_size=500)
+        AwaitedParent.objects.filter(reply_id__in=[m.id for m in updates]).delete()  # awaited anew below
+    if pending:
+        linked: dict[int, list[Message]] = {}
+        for reply in _link_waiting_replies([item.message for item in pending]):  # type: ignore[misc]
+            linked.setdefault(reply.parent_id, []).append(reply)  # type: ignore[arg-type]
+        for item in pending if linked else ():
+            item.linked_replies = linked.get(item.message.id, [])  # type: ignore[union-attr]
+    bulk.insert_objects(awaiting)
     return batch
 
 
@@ -369,7 +380,9 @@ def _known_parents(batch: list[Incoming]) -> dict[tuple[int, str], Message]:
     by_channel: dict[int, set[str]] = {}
     for item in batch:
         if item.parent_external_id:
-            by_channel.setdefault(item.channel.id, set()).add(item.parent_external_id)
+            wanted = by_channel.setdefault(item.channel.id, set())
+            wanted.add(item.parent_external_id)
+            wanted.update(item.ancestor_external_ids)
     found: dict[tuple[int, str], Message] = {}
     for channel_id, external_ids in by_channel.items():
         for m in Message.objects.filter(channel_id=channel_id, external_id__in=external_ids).only(
@@ -379,27 +392,59 @@ def _known_parents(batch: list[Incoming]) -> dict[tuple[int, str], Message]:
     return found
 
 
-def _link_parents(items: list[Incoming], by_key: dict[tuple[int, str], Message]) -> None:
+def _nearest(item: Incoming, by_key: dict[tuple[int, str], Message]) -> tuple[Message | None, int]:
+    """The item's parent if known (stored or in the batch), else its nearest known ancestor; and how far.
+
+    When none is known, the distance is one past the farthest: every one of them is awaited.
+    """
+    if not item.parent_external_id:
+        return None, 0
+    channel_id = item.channel.id
+    parent = by_key.get((channel_id, item.parent_external_id))
+    if parent is not None and parent is not item.message:
+        return parent, 0
+    for distance, external_id in enumerate(item.ancestor_external_ids, 1):
+        ancestor = by_key.get((channel_id, external_id))
+        if ancestor is not None and ancestor is not item.message:
+            return ancestor, distance
+    return None, len(item.ancestor_external_ids) + 1
+
+
+def _link_parents(items: list[Incoming], by_key: dict[tuple[int, str], Message], awaiting: list[AwaitedParent]) -> None:
+    """Link each message to its nearest known ancestor; what is nearer and not known yet is awaited."""
     # The keys written straight into the instances, the parent cached as `message.parent = parent`
     # would: that descriptor costs more than the rest of the loop.
     for item in items:
         message = item.message
         assert message is not None
         state = message.__dict__
-        parent = by_key.get((item.channel.id, item.parent_external_id)) if item.parent_external_id else None
-        if parent is not None and parent.id is not None and parent is not message:
+        parent, distance = _nearest(item, by_key)
+        if parent is not None and parent.id is not None:
             state["parent_id"] = parent.id
             state["thread_root_id"] = parent.thread_root_id or parent.id
         else:
-            if item.parent_external_id:
-                message.raw = {**message.raw, "unresolved_parent": item.parent_external_id}
             state["parent_id"] = None
             state["thread_root_id"] = message.id
             parent = None
+        if distance:
+            awaited = [item.parent_external_id, *item.ancestor_external_ids][:distance]
+            awaiting.extend(
+                _instance(
+                    AwaitedParent,
+                    {
+                        "channel_id": item.channel.id,
+                        "external_id": external_id[:255],
+                        "reply_id": message.id,
+                        "distance": nearness,
+                    },
+                )
+                for nearness, external_id in enumerate(awaited)
+                if external_id
+            )
         _cache_related(message, "parent", parent)
 
 
-def _insert_new(pending: list[Incoming], by_key: dict[tuple[int, str], Message]) -> None:
+def _insert_new(pending: list[Incoming], by_key: dict[tuple[int, str], Message], awaiting: list[AwaitedParent]) -> None:
     """Key and link new messages parents first, then insert them all in one go.
 
     Keys are reserved up front and handed out parents first (a reply's key is greater than its
@@ -414,8 +459,8 @@ def _insert_new(pending: list[Incoming], by_key: dict[tuple[int, str], Message])
         ready, waiting = [], []
         unlinked = {id(p.message) for p in pending}
         for item in pending:
-            parent = by_key.get((item.channel.id, item.parent_external_id)) if item.parent_external_id else None
-            if parent is not None and id(parent) in unlinked and parent is not item.message:
+            parent = _nearest(item, by_key)[0] if item.parent_external_id else None
+            if parent is not None and id(parent) in unlinked:
                 waiting.append(item)
             else:
                 ready.append(item)
@@ -423,12 +468,72 @@ def _insert_new(pending: list[Incoming], by_key: dict[tuple[int, str], Message])
             ready, waiting = waiting, []
             for item in ready:
                 item.parent_external_id = None
+                item.ancestor_external_ids = []
         for item in ready:
             item.message.pk = next(keys)  # type: ignore[union-attr]
             ordered.append(item.message)  # type: ignore[arg-type]
-        _link_parents(ready, by_key)
+        _link_parents(ready, by_key, awaiting)
         pending = waiting
     bulk.insert_objects(ordered)
+
+
+def _link_waiting_replies(created: list[Message]) -> list[Message]:
+    """Replies stored earlier that waited for one of the messages just created, now linked to it.
+
+    A reply takes the nearest of its awaited ancestors that arrived, and the thread root that comes
+    with it, as do its descendants; what it awaited from there on is no longer awaited. One indexed
+    lookup per channel of the batch finds them. Returns the replies linked.
+    """
+    arrived: dict[tuple[int, str], Message] = {(m.channel_id, m.external_id): m for m in created}
+    by_channel: dict[int, list[str]] = {}
+    for channel_id, external_id in arrived:
+        by_channel.setdefault(channel_id, []).append(external_id)
+    best: dict[int, tuple[int, Message]] = {}  # reply id → (distance, the arrived ancestor)
+    for channel_id, external_ids in by_channel.items():
+        rows = AwaitedParent.objects.filter(channel_id=channel_id, external_id__in=external_ids).values_list(
+            "reply_id", "distance", "external_id"
+        )
+        for reply_id, distance, external_id in rows:
+            ancestor = arrived[(channel_id, external_id)]
+            if reply_id != ancestor.id and (reply_id not in best or distance < best[reply_id][0]):
+                best[reply_id] = (distance, ancestor)
+    if not best:
+        return []
+    linked: list[Message] = []
+    done: dict[int, list[int]] = {}  # distance → replies that await nothing from there on
+    for reply in Message.objects.filter(pk__in=list(best)).order_by("pk"):
+        distance, ancestor = best[reply.id]
+        root = ancestor.thread_root_id or ancestor.id
+        if reply.thread_root_id == reply.id:  # the root of its own thread: all of it moves
+            if root == reply.id:
+                continue  # the arrived message is under this reply: linking would close a loop
+            Message.objects.filter(thread_root_id=reply.id).exclude(pk=reply.id).update(thread_root_id=root)
+        else:  # linked to a farther ancestor: only what is under it moves, if the root changes at all
+            under = _descendants(reply.id)
+            if ancestor.id in under:
+                continue
+            if root != reply.thread_root_id and under:
+                Message.objects.filter(pk__in=under).update(thread_root_id=root)
+        reply.parent_id, reply.thread_root_id = ancestor.id, root
+        _cache_related(reply, "parent", ancestor)
+        linked.append(reply)
+        done.setdefault(distance, []).append(reply.id)
+    if linked:
+        Message.objects.bulk_update(linked, ["parent", "thread_root"], batch_size=500)
+    for distance, reply_ids in done.items():
+        AwaitedParent.objects.filter(reply_id__in=reply_ids, distance__gte=distance).delete()
+    return linked
+
+
+def _descendants(message_id: int) -> list[int]:
+    """The ids under a message, walked down by parent (for a reply that is not its thread's root)."""
+    found: list[int] = []
+    level = [message_id]
+    while level:
+        level = list(Message.objects.filter(parent_id__in=level).exclude(pk__in=found).values_list("pk", flat=True))
+        level = [pk for pk in level if pk != message_id]
+        found.extend(level)
+    return found
 
 
 def _filled(item: Incoming, current: dict[str, Any]) -> dict[str, Any]:
