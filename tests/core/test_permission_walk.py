@@ -24,6 +24,7 @@ PUBLIC_PREFIXES = (
     "core:logout",
     "core:totp_verify",
     "core:totp_setup",
+    "core:totp_recovery_codes",
     "core:account",
     "core:workspaces",
     "core:accept",

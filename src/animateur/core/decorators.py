@@ -24,12 +24,12 @@ RequestView: TypeAlias = Callable[Concatenate[HttpRequest, P], HttpResponse]
 
 def second_factor_missing(user: Any, workspace: Any) -> bool:
     """Whether a workspace of the user requires two-factor authentication that the user has not set up."""
-    from animateur.core import team
+    from animateur.core import two_factor
 
     cached = user.__dict__.get("_second_factor_missing")
     if cached is None:
-        required = bool((workspace.settings or {}).get("require_totp")) or team.totp_required_for(user)
-        cached = required and not team.has_totp(user)
+        required = bool((workspace.settings or {}).get("require_totp")) or two_factor.totp_required_for(user)
+        cached = required and not two_factor.has_totp(user)
         user.__dict__["_second_factor_missing"] = cached
     return bool(cached)
 

@@ -43,10 +43,22 @@ class RoleForm(forms.Form):
 
 
 class CodeForm(forms.Form):
+    """A code of the authenticator app, as the set-up asks for it."""
+
     code = forms.CharField(
         label=_("Six-digit code"),
         max_length=12,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class SecondFactorForm(forms.Form):
+    """At login (or to turn two-factor off): a code of the app, or one of the recovery codes."""
+
+    code = forms.CharField(
+        label=_("Six-digit code or recovery code"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "none"}),
     )
 
 

@@ -1,4 +1,4 @@
-"""Team actions: invitations, roles, two-factor authentication, login throttling.
+"""Team actions: invitations, roles, the two-factor requirement, login throttling (the set-up is two_factor's).
 
 Every write goes through a `do_*` action: permission check, one transaction, one AuditEvent.
 """
@@ -9,7 +9,6 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-import pyotp
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -19,13 +18,12 @@ from django.utils.translation import gettext as _
 
 from animateur.core.actions import ActionError, Actor, record, require
 from animateur.core.attempts import attempts, count_attempt, forget_attempts
-from animateur.core.models import Invitation, Membership, TotpDevice, User, Workspace
+from animateur.core.models import Invitation, Membership, User, Workspace
 from animateur.core.roles import Role
 
 INVITATION_DAYS = 7
 LOGIN_MAX_FAILURES = 5
 LOGIN_WINDOW_SECONDS = 15 * 60
-TOTP_ISSUER = "animateur"
 
 
 def hash_token(token: str) -> str:
@@ -187,86 +185,6 @@ def do_set_require_totp(workspace: Workspace, required: bool, *, actor: Actor) -
         ws.save(update_fields=["settings"])
         workspace.settings = ws.settings
         record(workspace, actor, "workspace.require_totp", workspace, {"required": bool(required)})
-
-
-def totp_required_for(user: User) -> bool:
-    """Whether any workspace of the user requires a second factor."""
-    return any(
-        (settings_ or {}).get("require_totp")
-        for settings_ in Workspace.objects.filter(memberships__user=user).values_list("settings", flat=True)
-    )
-
-
-# ---------------------------------------------------------------- two-factor
-
-
-def has_totp(user: User) -> bool:
-    return TotpDevice.objects.filter(user=user, confirmed=True).exists()
-
-
-def start_totp_setup(user: User) -> TotpDevice:
-    """An unconfirmed device with a fresh secret (replacing an unconfirmed one); confirmed ones stay."""
-    device = TotpDevice.objects.filter(user=user).first()
-    if device is not None and device.confirmed:
-        return device
-    if device is None:
-        device = TotpDevice(user=user)
-    device.secret = pyotp.random_base32()
-    device.save()
-    return device
-
-
-def provisioning_uri(device: TotpDevice) -> str:
-    return pyotp.TOTP(device.secret).provisioning_uri(name=device.user.email, issuer_name=TOTP_ISSUER)
-
-
-def _check_code(device: TotpDevice, code: str) -> bool:
-    code = "".join(ch for ch in (code or "") if ch.isdigit())
-    if len(code) != 6:
-        return False
-    totp = pyotp.TOTP(device.secret)
-    now = timezone.now().timestamp()
-    for drift in (0, -1, 1):
-        step = int(now // totp.interval) + drift
-        if step > device.last_step and secrets.compare_digest(totp.at(step * totp.interval), code):
-            TotpDevice.objects.filter(pk=device.pk).update(last_step=step)
-            device.last_step = step
-            return True
-    return False
-
-
-def _record_for_user(user: User, verb: str) -> None:
-    for workspace in Workspace.objects.filter(memberships__user=user):
-        record(workspace, user, verb, user)
-
-
-def do_confirm_totp(user: User, code: str) -> None:
-    device = TotpDevice.objects.filter(user=user).first()
-    if device is None:
-        raise ActionError(_("Start the two-factor set-up first."))
-    if not _check_code(device, code):
-        raise ActionError(_("This code is not valid: check your device's clock and try again."))
-    with transaction.atomic():
-        TotpDevice.objects.filter(pk=device.pk).update(confirmed=True)
-        _record_for_user(user, "user.totp_enable")
-
-
-def do_disable_totp(user: User, code: str) -> None:
-    device = TotpDevice.objects.filter(user=user, confirmed=True).first()
-    if device is None:
-        raise ActionError(_("Two-factor authentication is not enabled."))
-    if totp_required_for(user):
-        raise ActionError(_("A workspace you belong to requires two-factor authentication."))
-    if not _check_code(device, code):
-        raise ActionError(_("This code is not valid."))
-    with transaction.atomic():
-        device.delete()
-        _record_for_user(user, "user.totp_disable")
-
-
-def verify_totp(user: User, code: str) -> bool:
-    device = TotpDevice.objects.filter(user=user, confirmed=True).first()
-    return device is not None and _check_code(device, code)
 
 
 # ---------------------------------------------------------------- login throttling

@@ -2,16 +2,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from animateur.api import views as api_views
-from animateur.core import views
+from animateur.core import two_factor_views, views
 
 app_name = "core"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("login/", views.TeamLoginView.as_view(), name="login"),
-    path("login/2fa/", views.totp_verify, name="totp_verify"),
+    path("login/2fa/", two_factor_views.totp_verify, name="totp_verify"),
     path("logout/", views.logout, name="logout"),
     path("account/", views.account, name="account"),
-    path("account/2fa/", views.totp_setup, name="totp_setup"),
+    path("account/2fa/", two_factor_views.totp_setup, name="totp_setup"),
+    path("account/2fa/recovery-codes/", two_factor_views.totp_recovery_codes, name="totp_recovery_codes"),
     path("workspaces/", views.workspaces, name="workspaces"),
     path("team/", views.team_page, name="team"),
     path("team/api-tokens/", api_views.tokens, name="api_tokens"),

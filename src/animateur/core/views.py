@@ -22,13 +22,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from animateur.core import account as accounts
-from animateur.core import team
+from animateur.core import team, two_factor
 from animateur.core.actions import ActionError
 from animateur.core.decorators import workspace_permission
 from animateur.core.forms import (
     AcceptInvitationForm,
     AccountForm,
-    CodeForm,
     InviteForm,
     LoginForm,
     RoleForm,
@@ -47,7 +46,7 @@ def dashboard(request: WorkspaceRequest) -> HttpResponse:
     return redirect("inbox:index")
 
 
-def _safe_next(request: HttpRequest, candidate: str | None) -> str:
+def safe_next(request: HttpRequest, candidate: str | None) -> str:
     if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()}, request.is_secure()):
         return candidate
     return reverse("core:dashboard")
@@ -63,12 +62,12 @@ class TeamLoginView(LoginView):
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         user = form.get_user()
         team.clear_login_failures(user.email)
-        next_url = _safe_next(self.request, self.get_redirect_url())
-        if team.has_totp(user):
+        next_url = safe_next(self.request, self.get_redirect_url())
+        if two_factor.has_totp(user):
             self.request.session[PENDING_KEY] = {"user": user.pk, "next": next_url, "at": time.time()}
             return redirect("core:totp_verify")
         auth_login(self.request, user)  # rotates the session key
-        if team.totp_required_for(user):
+        if two_factor.totp_required_for(user):
             messages.warning(
                 self.request, _("Your workspace requires two-factor authentication: set it up now.")
             )
@@ -97,59 +96,6 @@ class TeamPasswordResetView(PasswordResetView):
         return {**super().get_context_data(**kwargs), "mail_configured": bool(settings.EMAIL_HOST)}
 
 
-def totp_verify(request: HttpRequest) -> HttpResponse:
-    pending = request.session.get(PENDING_KEY)
-    if not pending or time.time() - pending.get("at", 0) > PENDING_SECONDS:
-        request.session.pop(PENDING_KEY, None)
-        return redirect("core:login")
-    user = get_object_or_404(User, pk=pending["user"], is_active=True)
-    form = CodeForm(request.POST or None)
-    remote = request.META.get("REMOTE_ADDR")
-    if request.method == "POST" and form.is_valid():
-        if team.login_blocked(user.email, remote):
-            form.add_error("code", _("Too many failed attempts. Wait 15 minutes."))
-        elif team.verify_totp(user, form.cleaned_data["code"]):
-            request.session.pop(PENDING_KEY, None)
-            auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect(_safe_next(request, pending.get("next")))
-        else:
-            team.count_login_failure(user.email, remote)
-            form.add_error("code", _("This code is not valid."))
-    return render(request, "core/totp_verify.html", {"form": form})
-
-
-@login_required
-def totp_setup(request: AuthenticatedRequest) -> HttpResponse:
-    user = request.user
-    enabled = team.has_totp(user)
-    form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if enabled:
-                team.do_disable_totp(user, form.cleaned_data["code"])
-                messages.success(request, _("Two-factor authentication is off."))
-            else:
-                team.do_confirm_totp(user, form.cleaned_data["code"])
-                messages.success(request, _("Two-factor authentication is on."))
-                if request.GET.get("next"):  # sent here by a page that required it: back to that page
-                    return redirect(_safe_next(request, request.GET["next"]))
-            return redirect("core:totp_setup")
-        except ActionError as exc:
-            form.add_error("code", str(exc))
-    device = None if enabled else team.start_totp_setup(user)
-    return render(
-        request,
-        "core/totp_setup.html",
-        {
-            "form": form,
-            "enabled": enabled,
-            "device": device,
-            "uri": team.provisioning_uri(device) if device else "",
-            "required": team.totp_required_for(user),
-        },
-    )
-
-
 @login_required
 def account(request: AuthenticatedRequest) -> HttpResponse:
     """The member's own name and language; the language applies from the next page on."""
@@ -173,7 +119,7 @@ def account(request: AuthenticatedRequest) -> HttpResponse:
             with translation.override(user.language or (workspace.language if workspace else None) or "fr"):
                 messages.success(request, _("Your account is saved."))
             return redirect("core:account")
-    return render(request, "core/account.html", {"form": form, "has_totp": team.has_totp(user)})
+    return render(request, "core/account.html", {"form": form, "has_totp": two_factor.has_totp(user)})
 
 
 @login_required
