@@ -80,9 +80,7 @@ def test_email_a_list_message_to_unlisted_recipients_is_stored_and_one_without_s
     assert channel.cursor["uid"] == 104
 
 
-def test_mbox_a_list_message_to_unlisted_recipients_is_stored_and_one_without_sender_is_rejected(
-    workspace, imports
-):
+def test_mbox_a_list_message_to_unlisted_recipients_is_stored_and_one_without_sender_is_rejected(workspace, imports):
     box = mailbox.mbox(imports / "archive.mbox")
     for name in ("question", "list_unlisted_recipients", "no_sender", "newsletter"):
         box.add((FIXTURES / "email" / f"{name}.eml").read_bytes())
@@ -131,7 +129,9 @@ def test_rss_an_entry_dated_zero_is_rejected_and_the_others_stored(workspace, re
     )
     replay.add("GET", "/feed", body=feed, headers={"etag": '"v1"'})
     replay.add("GET", "/feed", status=304)
-    channel = Channel.objects.create(workspace=workspace, kind="rss", name="feed", config={"url": replay.base + "/feed"})
+    channel = Channel.objects.create(
+        workspace=workspace, kind="rss", name="feed", config={"url": replay.base + "/feed"}
+    )
     first, second = polled_twice(channel)
     assert stored(channel) == ["news-0", "news-2"] and first.rejected == 1 and second.items == 0
     rejected = only_rejected(channel)
