@@ -189,7 +189,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("ANIMA
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"
     if env_str("ANIMATEUR_SMTP_HOST")
-    else "django.core.mail.backends.console.EmailBackend"
+    # Without a mail server, the log says an email was not sent; its text (links) only at DEBUG.
+    else "animateur.core.mail.UnsentEmailBackend"
 )
 EMAIL_HOST = env_str("ANIMATEUR_SMTP_HOST")
 EMAIL_PORT = env_int("ANIMATEUR_SMTP_PORT", 587)
