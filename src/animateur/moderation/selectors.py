@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -244,3 +245,13 @@ def saved_replies(workspace: Workspace) -> list[Any]:
     from animateur.inbox.models import SavedReply
 
     return list(SavedReply.objects.filter(workspace=workspace).order_by("title").only("pk", "title"))
+
+
+def conversations_of(workspace: Workspace, message_ids: Iterable[int]) -> dict[int, Any]:
+    """Each message's conversation in the inbox (where the team acts on it), for those that have one."""
+    from animateur.inbox.models import ConversationItem
+
+    items = ConversationItem.objects.filter(
+        message_id__in=list(message_ids), conversation__workspace=workspace
+    ).select_related("conversation")
+    return {item.message_id: item.conversation for item in items}

@@ -17,6 +17,7 @@ from animateur.core.decorators import workspace_permission
 from animateur.core.forms import errors_sentence
 from animateur.core.permissions import has_permission
 from animateur.core.typing import WorkspaceRequest
+from animateur.inbox.actions import can_reply
 from animateur.moderation import actions, selectors, sources
 from animateur.moderation.conditions import catalogue
 from animateur.moderation.forms import (
@@ -63,12 +64,17 @@ def queue(request: WorkspaceRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
     items = list(selectors.queue(workspace, reason=reason, status=status)[:QUEUE_PAGE])
     at_source = sources.outcomes(workspace.pk, [i.message_id for i in items])
+    # Each item links to its conversation, where the team acts on it; the reply is the inbox's.
+    conversations = selectors.conversations_of(workspace, [i.message_id for i in items])
     return render(
         request,
         "moderation/queue.html",
         {
             "items": items,
-            "rows": [(item, at_source.get(item.message_id, [])) for item in items],
+            "rows": [
+                (item, at_source.get(item.message_id, []), conversations.get(item.message_id)) for item in items
+            ],
+            "repliable": {c.pk for c in conversations.values() if can_reply(c)},
             "reason": reason,
             "status": status,
             "counts": [(kind, REASON_LABELS.get(kind, kind), n) for kind, n in selectors.reason_counts(workspace)],
@@ -117,6 +123,7 @@ def _message_page(request: WorkspaceRequest, message: Message, item: ReviewItem 
             "can_escalate": has_permission(request.user, workspace, "moderation.escalate"),
             "labels": list(message.moderation_labels.values_list("label", flat=True)),
             "at_source": sources.outcomes(workspace.pk, [message.pk]).get(message.pk, []),
+            "conversation": selectors.conversations_of(workspace, [message.pk]).get(message.pk),
         },
     )
 

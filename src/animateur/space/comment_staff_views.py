@@ -20,6 +20,9 @@ from animateur.core.actions import ActionError, Actor
 from animateur.core.decorators import workspace_permission
 from animateur.core.models import Workspace
 from animateur.core.typing import WorkspaceRequest
+from animateur.inbox.actions import can_reply
+from animateur.moderation.decisions import DECISION_HINTS, DECISION_LABELS, DECISIONS, VISIBILITY_OF
+from animateur.moderation.selectors import conversations_of
 from animateur.space import selectors
 from animateur.space.comments import do_reply_as_organisation
 from animateur.space.models import Post
@@ -31,15 +34,17 @@ from animateur.stream.models import Message, Visibility
 TABS: list[tuple[str, Promise]] = [
     (Visibility.PENDING, gettext_lazy("Pending")),
     (Visibility.VISIBLE, gettext_lazy("Approved")),
+    (Visibility.HIDDEN, gettext_lazy("Rejected")),
     (Visibility.SPAM, gettext_lazy("Spam")),
     (Visibility.TRASH, gettext_lazy("Trash")),
 ]
+# The decisions of the queue and the conversation, with their words, by the visibility each gives;
+# then putting back in pending, which only this list offers.
 ACTIONS: dict[str, Promise] = {
-    Visibility.VISIBLE: gettext_lazy("Approve"),
+    **{VISIBILITY_OF[code]: DECISION_LABELS[code] for code in DECISIONS},
     Visibility.PENDING: gettext_lazy("Back to pending"),
-    Visibility.SPAM: gettext_lazy("Mark as spam"),
-    Visibility.TRASH: gettext_lazy("Move to trash"),
 }
+HINTS: dict[str, Promise] = {VISIBILITY_OF[code]: DECISION_HINTS[code] for code in DECISIONS}
 PER_PAGE = 50
 
 
@@ -70,6 +75,8 @@ def comments(request: WorkspaceRequest) -> HttpResponse:
         ).only("id", "title", "slug", "type", "published_at", "message_id", "parent_id", "workspace_id")
     }
     with_tz = selectors.workspace_tz(workspace)
+    # Each comment links to its conversation, where the team acts on it; the reply is the inbox's.
+    conversations = conversations_of(workspace, [m.pk for m in page])
     items = []
     for message in page:
         post = posts.get(message.thread_root_id)
@@ -82,6 +89,7 @@ def comments(request: WorkspaceRequest) -> HttpResponse:
                 "reasons": [r for r in reasons if isinstance(r, dict)],
                 "signature": selectors.comment_signature(message),
                 "email": message.author.email if message.author_id and message.author else "",
+                "conversation": conversations.get(message.pk),
             }
         )
     return render(
@@ -95,7 +103,8 @@ def comments(request: WorkspaceRequest) -> HttpResponse:
             "current": current,
             "items": items,
             "page_obj": page,
-            "actions": [(v, label) for v, label in ACTIONS.items() if v != current],
+            "actions": [(v, label, HINTS.get(v, "")) for v, label in ACTIONS.items() if v != current],
+            "repliable": {c.pk for c in conversations.values() if can_reply(c)},
         },
     )
 

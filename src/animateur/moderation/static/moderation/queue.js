@@ -41,7 +41,7 @@
       case "r": decide("reject"); break;
       case "s": decide("spam"); break;
       case "e": if (form.querySelector("button[value=escalate]")) decide("escalate"); break;
-      case "o": var link = items[current] && items[current].querySelector(".meta a"); if (link) window.location = link.href; break;
+      case "o": var link = items[current] && items[current].querySelector("a.open"); if (link) window.location = link.href; break;
       case "?": help.hidden = !help.hidden; break;
       default: return;
     }
