@@ -325,7 +325,7 @@ def store(batch: list[Incoming]) -> list[Incoming]:
                     *message.previous_versions,
                     {"text": message.text, "title": message.title, "replaced_at": now.isoformat()},
                 ]
-                message.edited_at = now
+                message.edited_at = item.edited_at or now  # the source's time of the edit when it says
             _fill(message, item)
             item.message = message
             by_key[(item.channel.id, item.external_id)] = message
@@ -593,7 +593,7 @@ def _new_message(item: Incoming, now: datetime) -> Message:
             "language": item.language or "",
             "created_at": item.created_at,
             "received_at": now,
-            "edited_at": None,
+            "edited_at": item.edited_at,  # first read after an edit at the source
             "previous_versions": [],
             "visibility": item.visibility or Visibility.VISIBLE,
             "from_organisation": item.from_organisation,
