@@ -42,6 +42,20 @@ SENTIMENT_LABELS = {
     "negative": pgettext_lazy("sentiment", "negative"),
 }
 
+# What raised a reason (its `source`, « rule:12 » for a rule), as the queue names it.
+REASON_KINDS = {
+    "rule": _("Rule"),
+    "watched-word": _("Watched word"),
+    "spam-score": _("Spam score"),
+    "toxicity-score": _("Toxicity score"),
+    "flag": _("Flag"),
+    "trust": _("Low trust"),
+    "first-comment": _("First comment"),
+    "sanction": _("Sanction"),
+    "honeypot": _("Bots"),
+}
+SCORE_KINDS = ("spam-score", "toxicity-score")
+
 # The fixed details the pipeline stores with a reason, in English; a detail not listed here
 # (a rule's name, the words found, a flagger's note) is the user's own text and shows as is.
 REASON_DETAILS = {
@@ -107,6 +121,19 @@ def reason_detail(detail: str) -> str:
     if trust and trust.group(1) in TRUST_LEVEL_LABELS:
         return str(_("trust level: %(level)s") % {"level": trust_label(trust.group(1))})
     return detail
+
+
+def reason_kind_label(source: str) -> str:
+    kind = source.partition(":")[0]
+    label = REASON_KINDS.get(kind)
+    return str(label) if label is not None else source
+
+
+def reason_text(source: str, detail: str) -> str:
+    """A stored reason's detail in words: a score's features, or a fixed detail translated."""
+    if source.partition(":")[0] in SCORE_KINDS:
+        return score_features(detail)
+    return reason_detail(detail)
 
 
 def decision_done(decision: str, count: int) -> str:

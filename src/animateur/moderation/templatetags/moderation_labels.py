@@ -7,6 +7,7 @@ from datetime import date
 from django import template
 from django.utils.formats import date_format
 
+from animateur.core.languages import language_name
 from animateur.moderation import labels
 from animateur.moderation.models import WordAction
 from animateur.stream.models import Visibility
@@ -32,6 +33,22 @@ def sentiment_label(code: str) -> str:
 @register.filter
 def reason_detail(detail: str) -> str:
     return labels.reason_detail(detail)
+
+
+@register.filter
+def reason_kind_label(source: str) -> str:
+    return labels.reason_kind_label(source)
+
+
+@register.filter
+def reason_text(detail: str, source: str) -> str:
+    """{{ reason.detail|reason_text:reason.source }}"""
+    return labels.reason_text(source, detail)
+
+
+@register.filter
+def language_label(code: str) -> str:
+    return language_name(code)
 
 
 @register.filter
