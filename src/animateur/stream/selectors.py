@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet, Value
+from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet, TextField, Value
 from django.db.models.functions import Concat
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -133,7 +133,7 @@ def matching(qs: QuerySet[Message], query: str) -> QuerySet[Message]:
     terms = search_terms(query)
     if not terms:
         return qs
-    qs = qs.alias(folded_text=Folded(Concat("title", Value(" "), "text")))
+    qs = qs.alias(folded_text=Folded(Concat("title", Value(" "), "text", output_field=TextField())))
     for term in terms:
         qs = qs.filter(folded_text__contains=term)
     return qs
