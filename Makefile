@@ -9,6 +9,7 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.animateur-installed
 NPM_STAMP := node_modules/.animateur-installed
 HTMX := src/animateur/static/vendor/htmx.min.js
+CHARTJS := src/animateur/static/vendor/chart.umd.min.js
 # Root needs no sudo (containers, CI); anyone else does for apt-get.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -23,7 +24,7 @@ help:
 	@echo "make lint   ruff and mypy"
 	@echo "make bench  every benchmark in bench/, at small scale"
 
-setup: $(PY_STAMP) $(HTMX)
+setup: $(PY_STAMP) $(HTMX) $(CHARTJS)
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -42,6 +43,10 @@ $(NPM_STAMP): package.json package-lock.json
 $(HTMX): $(NPM_STAMP)
 	@mkdir -p $(dir $@)
 	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+$(CHARTJS): $(NPM_STAMP)
+	@mkdir -p $(dir $@)
+	cp node_modules/chart.js/dist/chart.umd.min.js $@
 
 run: setup
 	$(BIN)/animateur run $(RUN_ARGS)
@@ -79,4 +84,4 @@ bench: setup wrk
 	if [ -n "$$failed" ]; then echo "failed:$$failed" >&2; exit 1; fi
 
 clean:
-	rm -rf $(VENV) node_modules $(HTMX) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules $(HTMX) $(CHARTJS) .pytest_cache .mypy_cache .ruff_cache

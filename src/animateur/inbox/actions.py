@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -93,18 +94,45 @@ def _touch(conversation: Conversation) -> None:
     conversation.updated_at = timezone.now()
 
 
-def do_assign_conversation(conversation: Conversation, assignee: User | None, *, actor: Actor) -> None:
-    workspace = conversation.workspace
-    require(actor, workspace, "inbox.assign")
+def _check_assignee(workspace: Workspace, assignee: User | None) -> None:
     if assignee is not None and assignee.role_in(workspace) not in ("owner", "manager", "moderator"):
         raise ActionError(
             _("%(name)s cannot work on conversations in this workspace.") % {"name": assignee.name}
         )
+
+
+def _assign(conversation: Conversation, assignee: User | None, actor: Actor) -> None:
+    """Sets the assignee (a new conversation someone takes is open) and tells them; no audit event."""
+    conversation.assignee = assignee
+    if conversation.state == State.NEW and assignee is not None:
+        conversation.state = State.OPEN
+    if assignee is not None and assignee != actor:
+        notify(
+            assignee,
+            conversation,
+            Notification.Kind.ASSIGNED,
+            _("%(actor)s assigned you a conversation with %(name)s")
+            % {"actor": getattr(actor, "name", str(actor)), "name": conversation.author_name},
+        )
+
+
+def _set_priority(conversation: Conversation, priority: str) -> None:
+    """Sets the priority; an unanswered conversation's due time follows its new target. No audit event."""
+    workspace = conversation.workspace
+    conversation.priority = priority
+    if conversation.first_response_at is None:
+        conversation.due_at = sla.expectations_for([workspace])[workspace.pk].due_at(
+            conversation.channel_kind, priority, conversation.started_at, expected=expects_answer(conversation)
+        )
+
+
+def do_assign_conversation(conversation: Conversation, assignee: User | None, *, actor: Actor) -> None:
+    workspace = conversation.workspace
+    require(actor, workspace, "inbox.assign")
+    _check_assignee(workspace, assignee)
     with transaction.atomic():
         previous = conversation.assignee_id
-        conversation.assignee = assignee
-        if conversation.state == State.NEW and assignee is not None:
-            conversation.state = State.OPEN
+        _assign(conversation, assignee, actor)
         _touch(conversation)
         conversation.save(update_fields=["assignee", "state", "updated_at"])
         record(
@@ -114,14 +142,6 @@ def do_assign_conversation(conversation: Conversation, assignee: User | None, *,
             conversation,
             {"from": previous, "to": assignee.pk if assignee else None},
         )
-        if assignee is not None and assignee != actor:
-            notify(
-                assignee,
-                conversation,
-                Notification.Kind.ASSIGNED,
-                _("%(actor)s assigned you a conversation with %(name)s")
-                % {"actor": getattr(actor, "name", str(actor)), "name": conversation.author_name},
-            )
 
 
 def do_set_conversation_state(conversation: Conversation, state: str, *, actor: Actor) -> None:
@@ -149,16 +169,60 @@ def do_set_conversation_priority(conversation: Conversation, priority: str, *, a
         raise ActionError(_("Unknown priority."))
     with transaction.atomic():
         previous = conversation.priority
-        conversation.priority = priority
-        if conversation.first_response_at is None:
-            conversation.due_at = sla.expectations_for([workspace])[workspace.pk].due_at(
-                conversation.channel_kind, priority, conversation.started_at, expected=expects_answer(conversation)
-            )
+        _set_priority(conversation, priority)
         _touch(conversation)
         conversation.save(update_fields=["priority", "due_at", "updated_at"])
         record(
             workspace, actor, "inbox.conversation.priority", conversation, {"from": previous, "to": priority}
         )
+
+
+# The value a field of do_update_conversation keeps when the caller does not change it.
+UNCHANGED: Any = object()
+
+
+def do_update_conversation(
+    conversation: Conversation,
+    *,
+    actor: Actor,
+    assignee: User | None = UNCHANGED,
+    state: str = UNCHANGED,
+    priority: str = UNCHANGED,
+) -> dict[str, dict[str, Any]]:
+    """Assignee, state and priority changed together, as the conversation's one form sends them.
+
+    Only what differs is changed; one audit event (`inbox.conversation.update`) lists every change
+    as {field: {"from": ..., "to": ...}} (the assignee as a user id). Returns those changes; nothing
+    is written when there are none. Checks everything before changing anything.
+    """
+    workspace = conversation.workspace
+    require(actor, workspace, "inbox.work")
+    if state is not UNCHANGED and state not in State.values:
+        raise ActionError(_("Unknown state."))
+    if priority is not UNCHANGED and priority not in Priority.values:
+        raise ActionError(_("Unknown priority."))
+    changes: dict[str, dict[str, Any]] = {}
+    new_assignee = assignee is not UNCHANGED and (assignee.pk if assignee else None) != conversation.assignee_id
+    if new_assignee:
+        require(actor, workspace, "inbox.assign")
+        _check_assignee(workspace, assignee)
+    with transaction.atomic():
+        before = {"assignee": conversation.assignee_id, "state": conversation.state, "priority": conversation.priority}
+        if new_assignee:
+            _assign(conversation, assignee, actor)
+        # A state left as it was shown does not undo the opening that taking a new conversation does.
+        if state is not UNCHANGED and state != before["state"]:
+            conversation.state = state
+        if priority is not UNCHANGED and priority != conversation.priority:
+            _set_priority(conversation, priority)
+        after = {"assignee": conversation.assignee_id, "state": conversation.state, "priority": conversation.priority}
+        changes = {k: {"from": before[k], "to": after[k]} for k in before if before[k] != after[k]}
+        if not changes:
+            return changes
+        _touch(conversation)
+        conversation.save(update_fields=["assignee", "state", "priority", "due_at", "updated_at"])
+        record(workspace, actor, "inbox.conversation.update", conversation, {"changes": changes})
+    return changes
 
 
 def do_set_conversation_labels(conversation: Conversation, labels: Iterable[Label], *, actor: Actor) -> None:
@@ -438,6 +502,8 @@ def do_set_response_target(
             priority=priority or "",
             defaults={"minutes": minutes, "business_hours": business_hours},
         )
+        # Conversations already open and not answered yet take the new target now, not only new ones.
+        target.applied_to = recompute_due_dates(workspace)
         record(
             workspace,
             actor,
@@ -448,9 +514,9 @@ def do_set_response_target(
                 "priority": priority,
                 "minutes": minutes,
                 "business_hours": business_hours,
+                "applied_to": target.applied_to,
             },
         )
-        recompute_due_dates(workspace)
     return target
 
 

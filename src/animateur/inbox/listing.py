@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from animateur.channels.apps import kind_label
-from animateur.inbox.models import Conversation, State
+from animateur.inbox.models import Conversation, Priority, State
 from animateur.inbox.templatetags.inbox_tags import clock
 
 
@@ -36,6 +36,7 @@ class Row:
     state: str
     state_label: str
     priority: str
+    priority_label: str
     assignee: str
     labels: list[tuple[str, str]]
     clock_status: str
@@ -79,6 +80,8 @@ class Row:
             '<a href="{url}" class="excerpt" tabindex="-1">{excerpt}</a>'
             '<span class="tags">{labels}</span>'
             '<span class="state state-{state}">{state_label}</span>'
+            '<span class="priority priority-{priority}" data-priority="{priority}" title="{priority_title}">'
+            "{priority_text}</span>"
             '<span class="assignee">{assignee}</span>'
             '<span class="clock-cell">{clock}</span>'
             '<time datetime="{time_iso}" title="{messages}">{time_text}</time></li>',
@@ -94,6 +97,9 @@ class Row:
             excerpt=self.excerpt,
             labels=mark_safe(labels),  # noqa: S308 - built from format_html above
             state_label=self.state_label,
+            priority_title=self.priority_label,
+            # Normal is what most conversations are: the column speaks only when it differs.
+            priority_text="" if self.priority == Priority.NORMAL else self.priority_label,
             assignee=assignee,
             clock=clock,
             time_iso=self.time_iso,
@@ -115,6 +121,7 @@ def rows_of(conversations: list[Conversation], now: datetime | None = None) -> l
     now = now or timezone.now()
     base = reverse("inbox:conversation", args=[0])[: -len("0/")]
     states = dict(State.choices)
+    priorities = dict(Priority.choices)
     out = []
     for c in conversations:
         status: dict[str, Any] = clock(c, now)
@@ -131,6 +138,7 @@ def rows_of(conversations: list[Conversation], now: datetime | None = None) -> l
                 state=c.state,
                 state_label=str(states.get(c.state, c.state)),
                 priority=c.priority,
+                priority_label=str(priorities.get(c.priority, c.priority)),
                 assignee=c.assignee.name if c.assignee_id and c.assignee else "",
                 labels=[(label.name, label.color) for label in c.labels.all()],
                 clock_status=status["status"],

@@ -230,6 +230,9 @@ class ResponseTarget(models.Model):
     minutes = models.PositiveIntegerField(_("first response within (minutes)"))
     business_hours = models.BooleanField(_("counted in business hours"), default=True)
 
+    # Not stored: set by do_set_response_target, how many open unanswered conversations got a new due time.
+    applied_to = 0
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["workspace", "channel_kind", "priority"], name="one_target_per_scope")

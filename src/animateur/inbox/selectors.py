@@ -210,3 +210,28 @@ def workers(workspace: Workspace) -> QuerySet[User]:
         memberships__role__in=("owner", "manager", "moderator"),
         is_active=True,
     ).order_by("email")
+
+
+def article_of(conversation: Conversation) -> tuple[str, str, bool] | None:
+    """What a comment's conversation is about: title, address, and whether it is a post of our site
+    (else a topic, a submission... at the source).
+
+    None when the conversation starts the thread itself (a mention, a direct message, an email).
+    """
+    root = conversation.root
+    if root.thread_root_id is None or root.thread_root_id == root.pk:
+        return None
+    thread_root = Message.objects.filter(pk=root.thread_root_id).only("pk", "title", "url").first()
+    if thread_root is None:
+        return None
+    from animateur.space.models import Post
+    from animateur.space.selectors import post_url, workspace_tz
+
+    post = Post.objects.filter(message_id=thread_root.pk).select_related("workspace", "parent").first()
+    if post is not None:
+        # Inside a request, reverse() carries the /w/<slug>/ prefix of the workspace being browsed.
+        return post.title, post_url(post, workspace_tz(post.workspace)), True
+    if thread_root.title or thread_root.url:
+        return thread_root.title or thread_root.url, thread_root.url, False
+    return None
+

@@ -9,13 +9,16 @@ from datetime import date
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from animateur.channels.labels import kind_label
 from animateur.core.actions import ActionError
 from animateur.core.decorators import workspace_permission
 from animateur.core.typing import WorkspaceRequest
-from animateur.inbox import actions, selectors, stats
+from animateur.inbox import actions, charts, selectors, stats
 from animateur.inbox.business_time import DAYS
 from animateur.inbox.models import Holiday, Priority, ResponseTarget
 from animateur.inbox.templatetags.inbox_tags import duration
@@ -25,7 +28,7 @@ from animateur.inbox.templatetags.inbox_tags import duration
 def settings_page(request: WorkspaceRequest) -> HttpResponse:
     workspace = request.workspace
     hours = workspace.business_hours or {}
-    rows = [(day, ", ".join(f"{a}-{b}" for a, b in hours.get(day, []))) for day in DAYS]
+    rows = [(day, day_label(day), ", ".join(f"{a}-{b}" for a, b in hours.get(day, []))) for day in DAYS]
     return render(
         request,
         "inbox/settings.html",
@@ -35,7 +38,7 @@ def settings_page(request: WorkspaceRequest) -> HttpResponse:
             ),
             "holidays": Holiday.objects.filter(workspace=workspace),
             "hours_rows": rows,
-            "channels": selectors.channel_kinds(workspace),
+            "channels": [(kind, kind_label(kind)) for kind in selectors.channel_kinds(workspace)],
             "priorities": Priority.choices,
         },
     )
@@ -46,7 +49,7 @@ def settings_page(request: WorkspaceRequest) -> HttpResponse:
 def target_save(request: WorkspaceRequest) -> HttpResponse:
     try:
         minutes = int(request.POST.get("minutes", ""))
-        actions.do_set_response_target(
+        target = actions.do_set_response_target(
             request.workspace,
             actor=request.user,
             channel_kind=request.POST.get("channel_kind", ""),
@@ -54,7 +57,18 @@ def target_save(request: WorkspaceRequest) -> HttpResponse:
             minutes=minutes,
             business_hours=request.POST.get("business_hours") == "1",
         )
-        messages.success(request, _("Target saved."))
+        if target.applied_to:
+            messages.success(
+                request,
+                ngettext(
+                    "Target saved: it now also sets the due time of %(n)d open conversation not answered yet.",
+                    "Target saved: it now also sets the due time of %(n)d open conversations not answered yet.",
+                    target.applied_to,
+                )
+                % {"n": target.applied_to},
+            )
+        else:
+            messages.success(request, _("Target saved."))
     except ValueError:
         messages.error(request, _("The target must be a number of minutes."))
     except ActionError as exc:
@@ -70,6 +84,11 @@ def target_delete(request: WorkspaceRequest, target_id: int) -> HttpResponse:
     return redirect("inbox:settings")
 
 
+def day_label(day: str) -> str:
+    """« lundi » for mon: the names Django already translates, in the reader's language."""
+    return str(WEEKDAYS[DAYS.index(day)]) if day in DAYS else day
+
+
 def parse_hours_form(post: dict) -> dict:
     """One text field per day: "09:00-12:30, 14:00-18:00" (empty = closed)."""
     hours = {}
@@ -81,7 +100,7 @@ def parse_hours_form(post: dict) -> dict:
         for part in raw.split(","):
             start, sep, end = part.strip().partition("-")
             if not sep:
-                raise ActionError(_("%(day)s: write intervals as 09:00-18:00.") % {"day": day})
+                raise ActionError(_("%(day)s: write intervals as 09:00-18:00.") % {"day": day_label(day)})
             intervals.append([start.strip(), end.strip()])
         hours[day] = intervals
     return hours
@@ -132,12 +151,18 @@ def _measure(request: WorkspaceRequest) -> str:
 @workspace_permission("reports.view")
 def response_times(request: WorkspaceRequest) -> HttpResponse:
     report = stats.report(request.workspace, _weeks(request), _measure(request))
-    peak = max([f.median or 0 for _k, f in report["by_week"]] + [1])
-    bars = [(k, f, int(100 * (f.median or 0) / peak)) for k, f in report["by_week"]]
+    weeks = [(stats.week_label(k), f) for k, f in report["by_week"]]
+    channels = [(kind_label(k), f) for k, f in report["by_channel"]]
     return render(
         request,
         "inbox/response_times.html",
-        {"r": report, "bars": bars, "wall": _measure(request) == "seconds"},
+        {
+            "r": report,
+            "weeks": weeks,
+            "channels": channels,
+            "chart": charts.response_time_chart(report),
+            "wall": _measure(request) == "seconds",
+        },
     )
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from animateur.core.models import AuditEvent, User, Workspace
 
@@ -58,9 +61,27 @@ def events(workspace: Workspace, since: datetime, until: datetime | None = None)
 
 
 def week_of(value: str) -> str:
+    """The ISO week a clock started in, « 2026-W50 »: a key that sorts, for files; pages show week_label."""
     moment = datetime.fromisoformat(value)
     year, week, _day = moment.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def week_start(key: str) -> date:
+    """The Monday of an ISO week key (« 2026-W50 »)."""
+    year, week = key.split("-W")
+    return date.fromisocalendar(int(year), int(week), 1)
+
+
+def week_label(key: str) -> str:
+    """« semaine du 7 déc. 2026 »: a week as a person names it, in the reader's language."""
+    monday = week_start(key)
+    return _("week of %(date)s") % {"date": date_format(monday, pgettext("date of a week's Monday", "N j, Y"))}
+
+
+def short_week_label(key: str) -> str:
+    """« 7 déc. »: the same week under a chart's bar, where the year is in the axis title."""
+    return date_format(week_start(key), pgettext("short date of a week's Monday", "N j"))
 
 
 def report(workspace: Workspace, weeks: int = 12, measure: str = "business_seconds") -> dict[str, Any]:

@@ -19,7 +19,7 @@ from animateur.core.actions import ActionError
 from animateur.core.decorators import workspace_permission
 from animateur.core.permissions import has_permission
 from animateur.core.typing import WorkspaceRequest
-from animateur.inbox import actions, listing, presence, selectors
+from animateur.inbox import actions, history, listing, presence, selectors
 from animateur.inbox.models import Label, Priority, SavedReply, SavedView, State
 
 PER_PAGE = 50
@@ -114,7 +114,8 @@ def _conversation_context(request: WorkspaceRequest, conversation: Any) -> dict[
         "channel_label": kind_label(conversation.channel_kind),
         "thread": selectors.thread_messages(conversation),
         "notes": selectors.notes(conversation),
-        "history": selectors.history(conversation),
+        "history": history.entries(selectors.history(conversation)),
+        "article": selectors.article_of(conversation),
         "labels": selectors.labels(workspace),
         "conversation_labels": set(conversation.labels.values_list("pk", flat=True)),
         "workers": selectors.workers(workspace),
@@ -172,40 +173,46 @@ def _run(request: WorkspaceRequest, fn: Any, *args: Any, **kwargs: Any) -> bool:
         return False
 
 
-@workspace_permission("inbox.assign")
-@require_POST
-def assign(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
-    c = selectors.get_conversation(request.workspace, conversation_id)
-    value = request.POST.get("assignee", "")
-    assignee = None
+def _chosen_assignee(request: WorkspaceRequest) -> Any:
+    """The assignee the form asks for: « me », nobody (empty), a teammate's id; UNCHANGED when not sent."""
+    if request.POST.get("quick") == "assign_me":
+        return request.user
+    if "assignee" not in request.POST:
+        return actions.UNCHANGED
+    value = request.POST["assignee"]
     if value == "me":
-        assignee = request.user
-    elif value:
-        assignee = selectors.workers(request.workspace).filter(pk=_int(value, 0)).first()
-        if assignee is None:
-            messages.error(request, _("Choose a teammate of this workspace."))
-            return _back(c.pk)
-    _run(request, actions.do_assign_conversation, c, assignee, actor=request.user)
-    return _back(c.pk)
+        return request.user
+    if not value:
+        return None
+    assignee = selectors.workers(request.workspace).filter(pk=_int(value, 0)).first()
+    if assignee is None:
+        raise ActionError(_("Choose a teammate of this workspace."))
+    return assignee
 
 
 @workspace_permission("inbox.work")
 @require_POST
-def set_state(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
+def update(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
+    """The conversation's one form: assignee, state and priority together, or a quick button's change."""
     c = selectors.get_conversation(request.workspace, conversation_id)
-    _run(request, actions.do_set_conversation_state, c, request.POST.get("state", ""), actor=request.user)
+    state = request.POST.get("state", actions.UNCHANGED)
+    if request.POST.get("quick") == "close":
+        state = State.CLOSED
+    try:
+        changes = actions.do_update_conversation(
+            c,
+            actor=request.user,
+            assignee=_chosen_assignee(request),
+            state=state,
+            priority=request.POST.get("priority", actions.UNCHANGED),
+        )
+    except ActionError as exc:
+        messages.error(request, str(exc))
+        return _back(c.pk)
+    if changes:
+        messages.success(request, _("Conversation updated."))
     if request.POST.get("next") == "list":
         return redirect("inbox:index")
-    return _back(c.pk)
-
-
-@workspace_permission("inbox.work")
-@require_POST
-def set_priority(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
-    c = selectors.get_conversation(request.workspace, conversation_id)
-    _run(
-        request, actions.do_set_conversation_priority, c, request.POST.get("priority", ""), actor=request.user
-    )
     return _back(c.pk)
 
 

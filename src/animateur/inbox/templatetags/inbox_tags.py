@@ -6,8 +6,8 @@ from typing import Any
 from django import template
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from animateur.core import languages
 from animateur.core.permissions import has_permission
 
 register = template.Library()
@@ -60,33 +60,7 @@ def clock(conversation: Any, now: datetime | None = None) -> dict[str, Any]:
     return {"status": "late", "text": _("%(t)s late") % {"t": _duration(left)}}
 
 
-_VERBS = {
-    "inbox.conversation.open": gettext_lazy("opened the conversation"),
-    "inbox.conversation.reopen": gettext_lazy("reopened by a new message"),
-    "inbox.conversation.assign": gettext_lazy("assigned"),
-    "inbox.conversation.state": gettext_lazy("changed the state"),
-    "inbox.conversation.priority": gettext_lazy("changed the priority"),
-    "inbox.conversation.labels": gettext_lazy("changed the labels"),
-    "inbox.note.add": gettext_lazy("added a note"),
-    "inbox.reply": gettext_lazy("replied"),
-    "inbox.first_response": gettext_lazy("first response: the clock stopped"),
-    "inbox.answered_elsewhere": gettext_lazy("marked as answered elsewhere"),
-}
-
-
-@register.filter
-def verb_label(verb: str) -> str:
-    """What an audit event of a conversation means, in words; unknown verbs are shown as they are."""
-    label = _VERBS.get(verb)
-    return str(label) if label is not None else verb
-
-
 @register.filter
 def language_name(code: str) -> str:
     """« Français » for fr, in the reader's language; an unknown code stays as it is."""
-    from django.utils.translation import get_language_info
-
-    try:
-        return str(get_language_info(code)["name_translated"])
-    except KeyError:
-        return code
+    return languages.language_name(code)
