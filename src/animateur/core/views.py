@@ -35,9 +35,12 @@ from animateur.core.forms import (
     errors_sentence,
 )
 from animateur.core.models import Invitation, Membership, User, Workspace
+from animateur.core.permissions import roles_table
+from animateur.core.roles import Role
 from animateur.core.typing import AuthenticatedRequest, WorkspaceRequest
 
 PENDING_KEY = "pending_2fa"
+INVITATION_LINK_KEY = "invitation_link"
 PENDING_SECONDS = 300
 
 
@@ -140,6 +143,8 @@ def team_page(request: WorkspaceRequest) -> HttpResponse:
         for i in Invitation.objects.filter(workspace=workspace, accepted_at=None, revoked_at=None)
         if i.is_pending
     ]
+    # Shown once, right after the invitation, when no email could carry it.
+    invitation_link = request.session.pop(INVITATION_LINK_KEY, None)
     return render(
         request,
         "core/team.html",
@@ -151,8 +156,16 @@ def team_page(request: WorkspaceRequest) -> HttpResponse:
                 initial={"require_totp": (workspace.settings or {}).get("require_totp")}
             ),
             "role_form": RoleForm(),
+            "invitation_link": invitation_link,
+            "invitation_days": team.INVITATION_DAYS,
+            "roles": Role.choices,
+            "roles_table": roles_table(),
         },
     )
+
+
+def _accept_url(request: HttpRequest, token: str) -> str:
+    return request.build_absolute_uri(reverse("core:accept", args=[token]))
 
 
 @workspace_permission("team.invite")
@@ -161,16 +174,18 @@ def invite(request: WorkspaceRequest) -> HttpResponse:
     form = InviteForm(request.POST)
     if form.is_valid():
         try:
-            team.do_invite_member(
+            invitation, token = team.do_invite_member(
                 request.workspace,
                 form.cleaned_data["email"],
                 form.cleaned_data["role"],
                 actor=request.user,
-                accept_url_for=lambda token: request.build_absolute_uri(reverse("core:accept", args=[token])),
+                accept_url_for=lambda token: _accept_url(request, token),
             )
-            messages.success(
-                request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
-            )
+            if settings.EMAIL_HOST:
+                messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+            else:
+                # No mail server: nothing reaches the invitee unless the inviter passes the link on.
+                request.session[INVITATION_LINK_KEY] = {"email": invitation.email, "url": _accept_url(request, token)}
         except PermissionDenied:
             raise
         except ActionError as exc:
