@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django import forms
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from mastodon import Mastodon
@@ -26,8 +27,8 @@ from mastodon import errors as merr
 
 from animateur.channels import safe_http
 from animateur.channels.connectors.base import Capability, Connector, RawItem, incomplete, jsonable, read_item, register
+from animateur.channels.connectors.mastodon_status import compose
 from animateur.channels.errors import AuthError, ConnectorError, MalformedItem, PermanentError, TransientError
-from animateur.core.html import text_of
 from animateur.stream.items import AuthorInfo, Incoming
 from animateur.stream.models import Kind, Message
 
@@ -82,16 +83,11 @@ def _id_order(entry: dict[str, Any]) -> tuple[int, str]:
     return len(ident), ident
 
 
-def _raw_status(status: dict[str, Any], shape: str, cursor: dict[str, Any], source: str) -> RawItem:
+def _raw_status(status: dict[str, Any], shape: str, cursor: dict[str, Any], extra: dict[str, Any]) -> RawItem:
     if not isinstance(status, dict) or not status.get("id"):
         raise MalformedItem(gettext("this status has no id"))
     return RawItem(
-        str(status["id"]),
-        status.get("edited_at") or status.get("created_at"),
-        shape,
-        jsonable(status),
-        cursor,
-        extra={"source": source},
+        str(status["id"]), status.get("edited_at") or status.get("created_at"), shape, jsonable(status), cursor, extra
     )
 
 
@@ -126,7 +122,8 @@ class MastodonConnector(Connector):
 
     def streams(self, api: Mastodon) -> list[tuple[str, Callable[..., Any], str]]:
         found: list[tuple[str, Callable[..., Any], str]] = [
-            ("mentions", lambda **kw: api.notifications(types=["mention"], **kw), "notification")
+            # "update": a status we boosted was edited; only those the channel holds are read (their edit).
+            ("mentions", lambda **kw: api.notifications(types=["mention", "update"], **kw), "notification")
         ]
         if tag := (self.config.get("hashtag") or "").lstrip("#").strip():
             found.append((f"tag:{tag}", lambda **kw: api.timeline_hashtag(tag, **kw), "status"))
@@ -174,7 +171,8 @@ class MastodonConnector(Connector):
                 if not page:
                     break
                 page.sort(key=_id_order)
-                source = SOURCE_FIELDS.get(key.partition(":")[0], "")
+                extra = {"source": SOURCE_FIELDS.get(key.partition(":")[0], "")}
+                held = self._held_kinds(page) if shape == "notification" else {}
                 for entry in page:
                     if entry.get("id"):  # one without its id cannot move the cursor: the next one will
                         last = str(entry["id"])
@@ -182,10 +180,27 @@ class MastodonConnector(Connector):
                     status = entry.get("status") if shape == "notification" else entry
                     if not status:
                         continue
+                    told = dict(extra)
+                    if shape == "notification" and entry.get("type") == "update":
+                        if str(status.get("id")) not in held:
+                            continue  # an edit of a status the channel does not hold: nothing to update
+                        told["held_kind"] = held[str(status["id"])]
                     named = f"{shape}:{entry.get('id')}" if shape == "notification" else str(entry.get("id"))
-                    yield read_item(named, entry, cursor, _raw_status, status, shape, cursor, source)
+                    yield read_item(named, entry, cursor, _raw_status, status, shape, cursor, told)
                 if not since.get(key):
                     break  # first run: the latest page only, not the whole history
+
+    def _held_kinds(self, notifications: list[Any]) -> dict[str, str]:
+        """Of the statuses of these "update" notifications, those the channel holds, with their kind."""
+        edited = [
+            str(n["status"]["id"])
+            for n in notifications
+            if n.get("type") == "update" and isinstance(n.get("status"), dict) and n["status"].get("id")
+        ]
+        if not edited:
+            return {}
+        held = Message.objects.filter(channel_id=self.channel.pk, external_id__in=edited)
+        return dict(held.values_list("external_id", "kind"))
 
     def _fetch_own(self, since: dict[str, Any]) -> Iterator[RawItem]:
         """Our account's answers since the last of our statuses seen, to messages the channel holds, which are
@@ -267,12 +282,12 @@ class MastodonConnector(Connector):
                 kind = Kind.REPLY
             else:
                 kind = Kind.MENTION if raw.kind == "notification" else Kind.POST
-            from django.utils.dateparse import parse_datetime
-
+            kind = raw.extra.get("held_kind") or kind  # an edit read from a notification: still what it was
             created = parse_datetime(str(status["created_at"]))
             if created is None:
                 raise MalformedItem(gettext("its date “%(date)s” is not a date") % {"date": status["created_at"]})
-            html = status.get("content") or ""
+            edited = parse_datetime(str(status["edited_at"])) if status.get("edited_at") else None
+            text, html = compose(status)
             if raw.kind == "own":  # one of our answers, read back: stored as the inbox stores them
                 author = AuthorInfo(
                     external_id=f"organisation:{self.channel.pk}", display_name=self.channel.workspace.name
@@ -280,9 +295,10 @@ class MastodonConnector(Connector):
             return Incoming(
                 channel=self.channel,
                 external_id=str(status["id"]),
-                text=text_of(html),
+                text=text,
                 html=html,
                 created_at=created,
+                edited_at=edited,
                 author=author,
                 kind=kind,
                 url=status.get("url") or status.get("uri") or "",
