@@ -100,11 +100,15 @@ def _workspace(slug: str) -> Workspace:
 
 @contextlib.contextmanager
 def _action_errors() -> Iterator[None]:
-    """An action's refusal (bad input) becomes the command's one-line error."""
+    """An action's refusal (bad input) becomes the command's one-line error, in English as the
+    command's other messages."""
+    from django.utils import translation
+
     from animateur.core.actions import ActionError
 
     try:
-        yield
+        with translation.override("en"):
+            yield
     except ActionError as error:
         raise BadInput(str(error)) from error
 
@@ -438,10 +442,15 @@ def build_parser() -> Parser:
     user.add_argument("--password-file", metavar="FILE", help="read the password from FILE")
     user.set_defaults(handler=cmd_createuser)
 
+    from animateur.commands import channels, stream, tokens
+
+    channels.add_parsers(commands)
+    formats_of: dict[str, argparse._SubParsersAction] = {}
     for verb, text in (("import", "import from another platform"), ("export", "export to another platform")):
         group = commands.add_parser(verb, help=text)
         formats = group.add_subparsers(dest="format", metavar="FORMAT", parser_class=Parser)
         formats.required = True
+        formats_of[verb] = formats
         wordpress = formats.add_parser("wordpress", help=f"{verb} a WordPress export file (WXR)")
         if verb == "import":
             wordpress.add_argument("file", metavar="FILE")
@@ -452,6 +461,8 @@ def build_parser() -> Parser:
             )
             wordpress.set_defaults(handler=cmd_export_wordpress)
         wordpress.add_argument("--workspace", required=True, metavar="SLUG")
+    stream.add_parsers(formats_of["import"], formats_of["export"])
+    tokens.add_parsers(commands)
 
     manage = commands.add_parser("manage", help="Django's management commands", add_help=False)
     manage.add_argument("arguments", nargs=argparse.REMAINDER)

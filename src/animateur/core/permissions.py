@@ -42,6 +42,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "space.export": frozenset({OWN, MAN}),
     # the stream and the inbox
     "stream.read": EVERYONE,
+    "stream.export": frozenset({OWN, MAN}),
     "inbox.view": frozenset({OWN, MAN, MOD, ANA, GST}),
     "inbox.work": STAFF,
     "inbox.reply": STAFF,
@@ -82,6 +83,7 @@ PERMISSION_LABELS: dict[str, Promise] = {
     "space.import": _("Import a WordPress site"),
     "space.export": _("Export the site"),
     "stream.read": _("Read every message received"),
+    "stream.export": _("Export every message of the workspace"),
     "inbox.view": _("Read the inbox"),
     "inbox.work": _("Work conversations: state, priority, notes"),
     "inbox.reply": _("Reply to conversations"),
