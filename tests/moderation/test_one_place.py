@@ -7,6 +7,7 @@ import re
 
 import lxml.html
 from django.test import Client
+from django.utils import timezone
 
 from animateur.core.models import AuditEvent
 from animateur.core.roles import Role
@@ -81,13 +82,16 @@ def test_a_held_comment_is_approved_from_its_conversation_with_one_audit_event_p
     page = client.get(f"/app/inbox/c/{conversation.pk}/").content.decode()
     [form] = lxml.html.fromstring(page).xpath(f"//form[@data-decisions='{message.pk}']")
     fields = {i.get("name"): i.get("value") for i in form.xpath(".//input")}
+    before = timezone.now()
     response = client.post(form.get("action"), fields | {"decision": "approve"})
     assert response.status_code == 302
     assert response["Location"] == f"/app/inbox/c/{conversation.pk}/#m{message.pk}"
     message.refresh_from_db()
     assert message.visibility == Visibility.VISIBLE
     assert ReviewItem.objects.get(message=message).status == ReviewItem.Status.APPROVED
-    assert AuditEvent.objects.filter(verb="moderation.approve", target_id=str(message.pk)).count() == 1
+    # One change, one audit event: the decision, with where the message came from and went to.
+    [event] = AuditEvent.objects.filter(target_id=str(message.pk), created_at__gte=before)
+    assert event.verb == "moderation.approve" and (event.data["from"], event.data["to"]) == ("pending", "visible")
     assert "1 élément approuvé." in client.get(response["Location"]).content.decode()
 
 

@@ -75,7 +75,7 @@ def test_approving_on_the_moderation_page_publishes_the_comment_and_increments_t
     page = moderator.get("/app/space/comments/")
     assert page.status_code == 200
     text = page_text(page)
-    assert "Ana" in text and "ana@example.org" in text and "Un article" in text and "first-comment" in text
+    assert "Ana" in text and "ana@example.org" in text and "Un article" in text and "Premier commentaire" in text
     response = moderator.post("/app/space/comments/bulk/", {"one": f"{message.pk}:visible"})
     assert response.status_code == 302
     message.refresh_from_db()
@@ -85,8 +85,12 @@ def test_approving_on_the_moderation_page_publishes_the_comment_and_increments_t
     public = page_text(Client().get("/"))
     assert "| 1 commentaire" in public
     assert "Bonjour, merci pour l’article !" in page_text(Client().get(URL))
-    event = AuditEvent.objects.get(verb="message.set_visibility", target_id=str(message.pk))
-    assert event.data == {"from": "pending", "to": "visible"} and event.actor_user == moderator.user
+    # One decision, one audit event.
+    [event] = AuditEvent.objects.filter(
+        verb__in=["message.set_visibility", "moderation.approve"], target_id=str(message.pk)
+    )
+    assert event.verb == "moderation.approve" and event.actor_user == moderator.user
+    assert (event.data["from"], event.data["to"]) == ("pending", "visible")
     # Her next comment is published at once.
     again = "Merci encore pour cette interview, elle m’a donné des idées pour notre office de tourisme."
     client.post(URL, form(text=again))

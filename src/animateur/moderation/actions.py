@@ -39,7 +39,7 @@ from animateur.moderation.reviews import enqueue
 from animateur.moderation.rules import RESTRICTIVE, clean_actions
 from animateur.moderation.starter_words import STARTER_ACTIONS, STARTER_LISTS
 from animateur.moderation.trust import trust_level
-from animateur.stream.actions import do_set_message_visibility
+from animateur.stream.actions import change_visibility, do_set_message_visibility
 from animateur.stream.items import Reason
 from animateur.stream.models import Member, Message, Visibility
 
@@ -259,7 +259,8 @@ def do_moderate_messages(messages: Iterable[Message], decision: str, *, actor: A
     previous = {m.pk: m.visibility for m in rows}
     now = timezone.now()
     with transaction.atomic():
-        do_set_message_visibility(rows, DECISIONS[decision], actor=actor)
+        # The change without its own audit event: this decision records it, once per message.
+        change_visibility(rows, DECISIONS[decision], actor=actor)
         items = {i.message_id: i for i in ReviewItem.objects.filter(message__in=rows)}
         ReviewItem.objects.filter(message__in=rows).update(
             status=ITEM_STATUS[decision], resolved_at=now, resolved_by=_user(actor)

@@ -19,6 +19,23 @@ def do_set_message_visibility(messages: Iterable[Message], visibility: str, *, a
     Site comments need "space.comment.moderate", other messages "moderation.review". One audit
     event per changed message; the posts' visible comment counts and the public pages follow.
     """
+    with transaction.atomic():
+        workspace, changed = change_visibility(messages, visibility, actor=actor)
+        for message, previous in changed:
+            assert workspace is not None  # a message changed, so there was a workspace
+            record(workspace, actor, "message.set_visibility", message, {"from": previous, "to": visibility})
+    return len(changed)
+
+
+def change_visibility(
+    messages: Iterable[Message], visibility: str, *, actor: Actor
+) -> tuple[Workspace | None, list[tuple[Message, str]]]:
+    """The change itself, shared by the actions that record it in their own words (a moderation
+    decision is one audit event, not two): checks the permission, sets the visibility in the
+    caller's transaction, refreshes comment counts and public pages; writes no audit event.
+
+    Returns the workspace and each changed message with its previous visibility.
+    """
     from animateur.space.models import Post
     from animateur.space.threads import refresh_comment_counts
 
@@ -26,7 +43,7 @@ def do_set_message_visibility(messages: Iterable[Message], visibility: str, *, a
         raise ActionError(f"unknown visibility {visibility!r}: use one of {', '.join(SETTABLE)}")
     batch = list(messages)
     if not batch:
-        return 0
+        return None, []
     workspace_ids = {m.workspace_id for m in batch}
     if len(workspace_ids) != 1:
         raise ActionError("messages of several workspaces cannot be moderated together")
@@ -43,12 +60,12 @@ def do_set_message_visibility(messages: Iterable[Message], visibility: str, *, a
     seen_by_visitors = any(
         m.channel.kind == "site" and Visibility.VISIBLE in (m.visibility, visibility) for m in changed
     )
+    done: list[tuple[Message, str]] = []
     with transaction.atomic():
         for message in changed:
-            previous = message.visibility
+            done.append((message, message.visibility))
             Message.objects.filter(pk=message.pk).update(visibility=visibility)
             message.visibility = visibility
-            record(workspace, actor, "message.set_visibility", message, {"from": previous, "to": visibility})
         roots = {m.thread_root_id for m in changed if m.channel.kind == "site" and m.thread_root_id}
         if roots:
             refresh_comment_counts(Post.objects.filter(message_id__in=roots).values_list("pk", flat=True))
@@ -57,4 +74,4 @@ def do_set_message_visibility(messages: Iterable[Message], visibility: str, *, a
             workspace.bump_content_version()
     for original in batch:
         original.visibility = visibility
-    return len(changed)
+    return workspace, done
