@@ -128,6 +128,12 @@ def filtered(workspace: Workspace, filters: StreamFilters) -> QuerySet[Message]:
     return qs
 
 
+def newest_first(qs: QuerySet[Message]) -> QuerySet[Message]:
+    # Ties on the time by id ascending: SQLite's index on (workspace, -created_at) ends with the rowid in
+    # that order, so a page is read in index order and nothing is sorted.
+    return qs.order_by("-created_at", "id")
+
+
 def matching(qs: QuerySet[Message], query: str) -> QuerySet[Message]:
     """Messages whose title or text holds every word of the query, accents and case aside."""
     terms = search_terms(query)
@@ -142,7 +148,7 @@ def matching(qs: QuerySet[Message], query: str) -> QuerySet[Message]:
 def page_of(workspace: Workspace, filters: StreamFilters, per_page: int | None = None) -> StreamPage:
     """One page of the stream, newest first, each message with what storing it led to."""
     per_page = per_page or PER_PAGE
-    qs = filtered(workspace, filters).order_by("-created_at", "-id")
+    qs = newest_first(filtered(workspace, filters))
     searched_since = None
     if search_terms(filters.q):
         oldest_read = qs.values_list("created_at", flat=True)[SEARCH_WINDOW - 1 : SEARCH_WINDOW].first()
@@ -155,7 +161,7 @@ def page_of(workspace: Workspace, filters: StreamFilters, per_page: int | None =
         at = anchor.first()
         if at is None:
             return StreamPage([], None, searched_since, filters)
-        qs = qs.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=filters.before))
+        qs = qs.filter(Q(created_at__lt=at) | Q(created_at=at, id__gt=filters.before))
     messages = list(
         qs.select_related("channel", "author")
         .defer("raw", "html", "previous_versions", "scores", "user_agent", "remote_addr")
