@@ -110,6 +110,22 @@ def test_files_a_line_that_breaks_the_reader_and_a_row_the_database_refuses_are_
     assert "pas pu être enregistré" in reasons["m2"]
 
 
+def test_files_a_row_with_nul_characters_never_stops_the_channel_on_any_database(workspace, imports):
+    rows = [
+        {"id": "m1", "text": "Bonjour", "created_at": "2024-05-01T10:00:00Z", "author_id": "u1"},
+        # PostgreSQL refuses NUL in text and JSON; SQLite keeps it: stored there, rejected alone here.
+        {"id": "m2", "text": "nul\u0000", "created_at": "2024-05-01T10:01:00Z", "author_name": "Bob\u0000"},
+        {"id": "m3", "text": "Au revoir", "created_at": "2024-05-01T10:02:00Z", "author_id": "u1"},
+    ]
+    (imports / "log.jsonl").write_text("\n".join(json.dumps(row) for row in rows) + "\n")
+    channel = Channel.objects.create(workspace=workspace, kind="files", name="export", config={"path": "log.jsonl"})
+    first, second = polled_twice(channel)
+    assert {"m1", "m3"} <= set(stored(channel)) and second.items == 0
+    assert first.created + first.rejected == 3
+    for rejected in RejectedItem.objects.filter(channel=channel):
+        assert rejected.external_id == "m2" and "pas pu être enregistré" in rejected.reason
+
+
 # -- feeds and APIs -----------------------------------------------------------------------------------
 def test_rss_an_entry_dated_zero_is_rejected_and_the_others_stored(workspace, replay):
     items = "".join(

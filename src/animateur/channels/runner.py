@@ -279,22 +279,22 @@ def _not_kept_yet(channel: Channel, rejected: list[RejectedItem]) -> list[Reject
 
 
 def _rejected(channel: Channel, external_id: str, reason: str, payload: Any) -> RejectedItem:
-    # Without NUL characters, which PostgreSQL refuses in text and JSON: one bad item must not fail the batch.
+    # Without NUL characters or lone surrogates, which PostgreSQL refuses: one bad item must not fail the batch.
     return RejectedItem(
         channel=channel,
-        external_id=_without_nul(str(external_id or ""))[:255],
-        reason=_without_nul(reason) or gettext("refused"),
-        payload=_without_nul(jsonable(payload)),
+        external_id=_storable(str(external_id or ""))[:255],
+        reason=_storable(reason) or gettext("refused"),
+        payload=_storable(jsonable(payload)),
     )
 
 
-def _without_nul(value: Any) -> Any:
-    if isinstance(value, str):
-        return value.replace("\x00", "")
+def _storable(value: Any) -> Any:
+    if isinstance(value, str):  # lone surrogates, which no database encodes, become "?"
+        return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
     if isinstance(value, dict):
-        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+        return {_storable(k): _storable(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_without_nul(v) for v in value]
+        return [_storable(v) for v in value]
     return value
 
 
