@@ -8,6 +8,7 @@ from animateur.channels.models import Channel
 from animateur.stream.items import AuthorInfo, Incoming
 from animateur.stream.models import AwaitedParent, Kind, Message
 from animateur.stream.pipeline import run_pipeline
+from animateur.stream.stages import awaiting_query
 
 START = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 
@@ -79,11 +80,10 @@ def test_parents_are_awaited_per_channel(workspace):
 def test_waiting_replies_are_found_through_an_index_not_a_scan(workspace):
     channel = forum(workspace)
     run_pipeline([post(channel, "r", "réponse", parent="p")])
-    query = AwaitedParent.objects.filter(channel_id=channel.pk, external_id__in=["p", "q"]).values_list(
-        "reply_id", "distance", "external_id"
-    )
-    sql, params = query.query.sql_with_params()
+    sql, params = awaiting_query(channel.pk, ["p", "q"])
     with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        assert [row[2] for row in cursor.fetchall()] == ["p"]
         if connection.vendor == "sqlite":
             cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
             plan = " ".join(str(row[-1]) for row in cursor.fetchall())
