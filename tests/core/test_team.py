@@ -92,7 +92,7 @@ def test_a_workspace_requiring_totp_sends_its_members_to_set_it_up(workspace, ma
     response = client.post(
         "/app/login/", {"username": "owner@example.org", "password": "correct horse battery"}
     )
-    assert response["Location"].endswith("/app/account/2fa/")
+    assert response["Location"].startswith("/app/account/2fa/?next=")
     page = client.get("/app/account/2fa/").content.decode()
     secret = re.search(r"data-totp-secret>(\w+)<", page).group(1)
     client.post("/app/account/2fa/", {"code": pyotp.TOTP(secret).now()})

@@ -55,7 +55,8 @@ def provisioning_uri(device: TotpDevice) -> str:
 def qr_svg(device: TotpDevice, title: str) -> SafeString:
     """The provisioning URI as an inline SVG QR code (no image file, no script, nothing fetched)."""
     svg = segno.make(provisioning_uri(device), error="m").svg_inline(
-        scale=5, border=2, dark="#000", light="#fff", title=title, svgclass="totp-qr-code", lineclass=None
+        scale=5, border=2, dark="#000", light="#fff", title=title, svgclass="totp-qr-code", lineclass=None,
+        omitsize=True,  # a viewBox instead, so that the page's style sizes it without cropping
     )
     # segno escapes the title; the rest is its own drawing of the code.
     return mark_safe(svg)  # noqa: S308

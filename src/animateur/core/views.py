@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -71,10 +71,9 @@ class TeamLoginView(LoginView):
             return redirect("core:totp_verify")
         auth_login(self.request, user)  # rotates the session key
         if two_factor.totp_required_for(user):
-            messages.warning(
-                self.request, _("Your workspace requires two-factor authentication: set it up now.")
-            )
-            return redirect("core:totp_setup")
+            # The set-up page says why it comes first; the page asked for follows it.
+            setup = reverse("core:totp_setup")
+            return redirect(f"{setup}?{urlencode({'next': next_url})}")
         return redirect(next_url)
 
 
