@@ -8,8 +8,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.animateur-installed
 NPM_STAMP := node_modules/.animateur-installed
-HTMX := src/animateur/static/vendor/htmx.min.js
-CHARTJS := src/animateur/static/vendor/chart.umd.min.js
+# The front-end files from npm (their list: src/animateur/config/assets.py), copied once npm ran.
+VENDOR_STAMP := node_modules/.animateur-vendor-copied
 # Root needs no sudo (containers, CI); anyone else does for apt-get.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -24,7 +24,7 @@ help:
 	@echo "make lint   ruff and mypy"
 	@echo "make bench  every benchmark in bench/, at small scale"
 
-setup: $(PY_STAMP) $(HTMX) $(CHARTJS)
+setup: $(PY_STAMP) $(VENDOR_STAMP)
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -40,13 +40,9 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-$(HTMX): $(NPM_STAMP)
-	@mkdir -p $(dir $@)
-	cp node_modules/htmx.org/dist/htmx.min.js $@
-
-$(CHARTJS): $(NPM_STAMP)
-	@mkdir -p $(dir $@)
-	cp node_modules/chart.js/dist/chart.umd.min.js $@
+$(VENDOR_STAMP): $(NPM_STAMP) src/animateur/config/assets.py | $(BIN)/python
+	$(BIN)/python src/animateur/config/assets.py copy node_modules
+	@touch $@
 
 run: setup
 	$(BIN)/animateur run $(RUN_ARGS)
@@ -84,4 +80,4 @@ bench: setup wrk
 	if [ -n "$$failed" ]; then echo "failed:$$failed" >&2; exit 1; fi
 
 clean:
-	rm -rf $(VENV) node_modules $(HTMX) $(CHARTJS) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules src/animateur/static/vendor build dist .pytest_cache .mypy_cache .ruff_cache

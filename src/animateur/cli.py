@@ -33,6 +33,10 @@ class BadInput(Exception):
     """Bad input from the command line: reported as one line on stderr, exit status 2."""
 
 
+class SetupIncomplete(Exception):
+    """The installation lacks something it needs to run: one line on stderr, exit status 1."""
+
+
 class Parser(argparse.ArgumentParser):
     """argparse, but its errors are one line (argparse prints the usage first)."""
 
@@ -165,6 +169,15 @@ def _prepare(load_demo: bool) -> str:
     from django.conf import settings
     from django.core.management import call_command
 
+    from animateur.config import assets
+
+    absent = assets.missing()
+    if absent:
+        # Without them every page would answer 500 (the static files' manifest lacks them).
+        raise SetupIncomplete(
+            f"the front-end files are missing ({', '.join(absent)} in {assets.VENDOR_DIR}): "
+            "run `make setup` (it installs them with npm), or install a wheel built with `python -m build`"
+        )
     call_command("collectstatic", verbosity=0, interactive=False)
     login_file = Path(settings.DATA_DIR) / DEMO_LOGIN_FILE
     message = ""
@@ -485,6 +498,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BadInput as error:
         print(f"animateur: error: {error}", file=sys.stderr)
         return 2
+    except SetupIncomplete as error:
+        print(f"animateur: error: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 
