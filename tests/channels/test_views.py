@@ -153,6 +153,8 @@ def test_the_runs_table_says_what_the_new_messages_led_to_not_just_how_many(mana
     assert "Nouveaux messages" in _visible(runs[: runs.index("</thead>")])
     assert "2" in new_cell
     assert "1 a ouvert une conversation" in new_cell and "1 conservé comme historique" in new_cell
+    # The messages kept as history are one click away.
+    assert f'href="/app/stream/?channel={channel.pk}&amp;history=yes"' in runs
 
 
 def test_each_health_state_has_its_own_style_and_words(manager_client, workspace):

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from animateur.channels.models import Channel, ChannelRun, RejectedItem
 from animateur.core.models import Workspace
+from animateur.stream import selectors as stream_selectors
 from animateur.stream.models import Message, Visibility
 from animateur.stream.selectors import history_margin
 
@@ -70,3 +71,11 @@ def runs_with_outcomes(channel: Channel, limit: int = 20) -> list[RunFigures]:
             row.other = max(counts["total"] - row.opened - row.joined - row.history, 0)
         figures.append(row)
     return figures
+
+
+def latest_messages(channel: Channel, limit: int = 10) -> list[stream_selectors.Row]:
+    """The messages the channel's latest run that stored any brought, each with what it led to."""
+    last = ChannelRun.objects.filter(channel=channel, created__gt=0).order_by("-started_at").first()
+    if last is None:
+        return []
+    return stream_selectors.latest_of_channel(channel.workspace, channel.pk, last.started_at, limit)

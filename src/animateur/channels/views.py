@@ -19,7 +19,6 @@ from animateur.core.actions import ActionError
 from animateur.core.decorators import workspace_permission
 from animateur.core.permissions import has_permission
 from animateur.core.typing import WorkspaceRequest
-from animateur.stream import selectors as stream_selectors
 
 
 @workspace_permission("channel.view")
@@ -188,7 +187,7 @@ def channel_detail(request: WorkspaceRequest, pk: int) -> HttpResponse:
             "tested": sealed,
             "can_manage": can_manage,
             "runs": selectors.runs_with_outcomes(channel),
-            "latest": stream_selectors.latest_of_channel(request.workspace, channel.pk),
+            "latest": selectors.latest_messages(channel),
             "rejected": selectors.rejected_items(channel),
             "capabilities": sorted(str(c) for c in connector.capabilities),
         },

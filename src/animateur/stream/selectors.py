@@ -180,10 +180,22 @@ def page_of(workspace: Workspace, filters: StreamFilters, per_page: int | None =
     )
 
 
-def latest_of_channel(workspace: Workspace, channel_id: int, limit: int = 10) -> list[Row]:
-    """The channel's latest messages by arrival, with what each led to (the channel page)."""
+def latest_of_channel(
+    workspace: Workspace, channel_id: int, received_since: datetime, limit: int = 10
+) -> list[Row]:
+    """The channel's messages received since a moment (its latest runs), last arrived first, with what each
+    led to (the channel page).
+
+    Read through the (workspace, visibility, -received_at) index, every visibility named so that the
+    index applies: only the window is read, however many messages the channel holds.
+    """
     messages = list(
-        Message.objects.filter(workspace=workspace, channel_id=channel_id)
+        Message.objects.filter(
+            workspace=workspace,
+            visibility__in=Visibility.values,
+            received_at__gte=received_since,
+            channel_id=channel_id,
+        )
         .select_related("channel", "author")
         .defer("raw", "html", "previous_versions", "scores", "user_agent", "remote_addr")
         .annotate(conversation_pk=F("conversation_item__conversation_id"), opened_pk=F("conversation__id"))
