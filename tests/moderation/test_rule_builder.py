@@ -99,6 +99,7 @@ def test_an_existing_rule_shows_as_many_rows_as_it_has(workspace, client_as):
     )
     page = client.get(f"/app/moderation/rules/{Rule.objects.get().pk}/").content.decode()
     assert rows(page, "c") == ["0", "1", "2"] and rows(page, "a") == ["0"]
+    assert 'name="c0_value" value="1"' in page and 'name="c1_value" value="0.5"' in page
 
 
 @pytest.mark.parametrize("field", list(FIELDS))

@@ -139,6 +139,8 @@ class RuleForm(forms.Form):
                 value = "-".join(map(str, value)) if c.get("field") == "hour" else ", ".join(map(str, value))
             elif isinstance(value, bool):
                 value = "yes" if value else "no"
+            elif isinstance(value, float):
+                value = f"{value:g}"  # « 1 » links, not « 1.0 »; a score keeps its decimals: « 0.8 »
             if c.get("field") == "trust":
                 initial.update({f"c{i}_field": "trust", f"c{i}_op": c.get("op"), f"c{i}_level": value})
                 continue
