@@ -73,7 +73,7 @@ def test_the_response_time_page_reports_from_the_audit_trail_and_exports_csv(
     )
     client.post(f"/app/inbox/c/{conversation.pk}/reply/", {"text": "Voilà."})
     page = client.get("/app/inbox/response-times/").content.decode()
-    assert 'data-row="overall"><th>' in page and "100 %" in page
+    assert 'data-row="overall"><th scope="row">' in page and "100 %" in page
     csv = client.get("/app/inbox/response-times.csv").content.decode()
     assert csv.splitlines()[1].startswith("overall,,1,")
     analyst = client_as(workspace, Role.ANALYST)
