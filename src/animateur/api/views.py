@@ -12,6 +12,7 @@ from animateur.api.actions import do_create_api_token, do_revoke_api_token
 from animateur.api.models import ApiToken
 from animateur.core.actions import ActionError
 from animateur.core.decorators import workspace_permission
+from animateur.core.ids import parse_id
 from animateur.core.models import Membership
 from animateur.core.typing import WorkspaceRequest
 
@@ -30,10 +31,10 @@ def tokens(request: WorkspaceRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, "api/tokens.html", _context(request))
     workspace = request.workspace
-    user_id = request.POST.get("user", "")
+    user_id = parse_id(request.POST.get("user"))
     membership = (
-        Membership.objects.filter(workspace=workspace, user_id=int(user_id)).select_related("user").first()
-        if user_id.isdecimal()
+        Membership.objects.filter(workspace=workspace, user_id=user_id).select_related("user").first()
+        if user_id is not None
         else None
     )
     name = (request.POST.get("name") or "").strip()

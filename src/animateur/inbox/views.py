@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from animateur.channels.apps import kind_label
 from animateur.core.actions import ActionError
 from animateur.core.decorators import workspace_permission
+from animateur.core.ids import parse_id
 from animateur.core.permissions import has_permission
 from animateur.core.typing import WorkspaceRequest
 from animateur.inbox import actions, history, listing, presence, selectors
@@ -32,10 +33,9 @@ def _int(value: Any, default: int) -> int: ...
 @overload
 def _int(value: Any, default: None = None) -> int | None: ...
 def _int(value: Any, default: int | None = None) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
+    """An id or a page number from the request: a positive number a key can hold, else `default`."""
+    found = parse_id(value)
+    return default if found is None else found
 
 
 def _list_context(request: WorkspaceRequest) -> dict[str, Any]:

@@ -165,6 +165,8 @@ def clean_rule(data: dict[str, Any]) -> dict[str, Any]:
         position = int(data.get("position") or 100)
     except (TypeError, ValueError):
         raise ActionError("the order must be a whole number") from None
+    if position > MAX_POSITION:  # past the column's range: the database would refuse it with a 500
+        raise ActionError(_("the order must be at most %(max)d") % {"max": MAX_POSITION})
     return {
         "name": name[:200],
         "match": match,
@@ -367,6 +369,7 @@ def do_escalate(items: Iterable[ReviewItem], *, to: User | None = None, note: st
 # ------------------------------------------------------------------ flags
 
 
+MAX_POSITION = 2**31 - 1  # a rule's order is a PositiveIntegerField
 FLAG_TRUST_WEIGHT = {"new": 0.2, "basic": 0.5, "member": 0.8, "regular": 1.0, "leader": 1.5}
 
 

@@ -8,6 +8,7 @@ from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -15,6 +16,8 @@ from django.views.decorators.http import require_POST
 from animateur.core.actions import ActionError
 from animateur.core.decorators import workspace_permission
 from animateur.core.forms import errors_sentence
+from animateur.core.ids import parse_ids
+from animateur.core.next_url import safe_next
 from animateur.core.permissions import has_permission
 from animateur.core.typing import WorkspaceRequest
 from animateur.inbox.actions import can_reply
@@ -50,8 +53,8 @@ REASON_LABELS = {
 
 
 def _next(request: WorkspaceRequest, default: str) -> str:
-    target = request.POST.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else default
+    """Back where the form was, or to `default`: a URL reversed in this request, so in its workspace."""
+    return safe_next(request, request.POST.get("next"), default)
 
 
 # ------------------------------------------------------------------ the queue
@@ -148,17 +151,17 @@ def decide(request: WorkspaceRequest) -> HttpResponse:
     """One or many items (checkboxes named `item`), one decision: approve, reject, delete, spam, escalate."""
     workspace = request.workspace
     decision = request.POST.get("decision", "")
-    ids = [int(i) for i in request.POST.getlist("item") if i.isdecimal()]
+    ids = parse_ids(request.POST.getlist("item"))
     one = request.POST.get("one", "")
     if ":" in one:  # a single item's own button: only that item, whatever is selected
         decision, _sep, item_id = one.partition(":")
-        ids = [int(item_id)] if item_id.isdecimal() else []
+        ids = parse_ids([item_id])
     items = list(
         ReviewItem.objects.filter(workspace=workspace, pk__in=ids).select_related(
             "message", "message__channel", "workspace"
         )
     )
-    back = _next(request, "/app/moderation/")
+    back = _next(request, reverse("moderation:queue"))
     if not items:
         flash.error(request, _("Select at least one item."))
         return redirect(back)
@@ -187,7 +190,7 @@ def decide_message(request: WorkspaceRequest, message_id: int) -> HttpResponse:
         _local_only_notice(request, [message], decision)
     except ActionError as exc:
         flash.error(request, str(exc))
-    return redirect(_next(request, f"/app/moderation/messages/{message.pk}/"))
+    return redirect(_next(request, reverse("moderation:message", args=[message.pk])))
 
 
 @require_POST
@@ -199,7 +202,7 @@ def flag_message(request: WorkspaceRequest, message_id: int) -> HttpResponse:
         flash.success(request, _("Flagged for the moderators."))
     except ActionError as exc:
         flash.error(request, str(exc))
-    return redirect(_next(request, f"/app/moderation/messages/{message.pk}/"))
+    return redirect(_next(request, reverse("moderation:message", args=[message.pk])))
 
 
 # ------------------------------------------------------------------ members
@@ -251,7 +254,7 @@ def sanction(request: WorkspaceRequest, member_id: int) -> HttpResponse:
             flash.error(request, str(exc))
     else:
         flash.error(request, errors_sentence(form))
-    return redirect(_next(request, f"/app/moderation/members/{member.pk}/"))
+    return redirect(_next(request, reverse("moderation:member", args=[member.pk])))
 
 
 @require_POST
@@ -263,7 +266,7 @@ def lift(request: WorkspaceRequest, sanction_id: int) -> HttpResponse:
         flash.success(request, _("Sanction lifted."))
     except ActionError as exc:
         flash.error(request, str(exc))
-    return redirect(_next(request, f"/app/moderation/members/{found.member_id}/"))
+    return redirect(_next(request, reverse("moderation:member", args=[found.member_id])))
 
 
 # ------------------------------------------------------------------ watched words

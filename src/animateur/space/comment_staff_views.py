@@ -10,7 +10,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import Promise
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -18,7 +17,9 @@ from django.views.decorators.http import require_POST
 from animateur.channels.site import site_channel
 from animateur.core.actions import ActionError, Actor
 from animateur.core.decorators import workspace_permission
+from animateur.core.ids import parse_id
 from animateur.core.models import Workspace
+from animateur.core.next_url import safe_next
 from animateur.core.typing import WorkspaceRequest
 from animateur.inbox.actions import can_reply
 from animateur.moderation.decisions import DECISION_HINTS, DECISION_LABELS, DECISIONS, VISIBILITY_OF
@@ -110,10 +111,7 @@ def comments(request: WorkspaceRequest) -> HttpResponse:
 
 
 def _back(request: HttpRequest) -> str:
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return target
-    return reverse("space_staff:comments")
+    return safe_next(request, request.POST.get("next"), reverse("space_staff:comments"))
 
 
 # Decisions taken here are the same as in the review queue: they resolve review items and
@@ -150,10 +148,9 @@ def comments_bulk(request: WorkspaceRequest) -> HttpResponse:
     if visibility not in ACTIONS:
         messages.error(request, _("Choose what to do with the selected comments."))
         return redirect(_back(request))
-    try:
-        wanted = [int(i) for i in ids]
-    except ValueError:
-        raise Http404("no such comment") from None
+    wanted = [parse_id(i) for i in ids]
+    if None in wanted:
+        raise Http404("no such comment")
     if not wanted:
         messages.error(request, _("Select at least one comment."))
         return redirect(_back(request))

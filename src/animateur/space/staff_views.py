@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from animateur.core.actions import ActionError
 from animateur.core.decorators import workspace_permission
 from animateur.core.html import render_body
+from animateur.core.ids import parse_id
 from animateur.core.models import AuditEvent, Workspace
 from animateur.core.permissions import has_permission
 from animateur.core.typing import WorkspaceRequest
@@ -88,15 +89,15 @@ def _filtered_posts(
     filters: dict[str, Any] = {"status": status, "q": (request.GET.get("q") or "").strip()[:200]}
     if filters["q"]:
         posts = posts.filter(title__icontains=filters["q"])
-    author = request.GET.get("author", "")
-    if author.isdecimal():
-        posts = posts.filter(author_id=int(author))
-        filters["author"] = int(author)
-    category = request.GET.get("category", "")
-    if category.isdecimal() and post_type == PostType.POST:
+    author = parse_id(request.GET.get("author"))
+    if author is not None:
+        posts = posts.filter(author_id=author)
+        filters["author"] = author
+    category = parse_id(request.GET.get("category"))
+    if category is not None and post_type == PostType.POST:
         from animateur.space.selectors import category_with_descendants
 
-        found = Category.objects.filter(workspace=workspace, pk=int(category)).first()
+        found = Category.objects.filter(workspace=workspace, pk=category).first()
         if found is not None:
             posts = posts.filter(categories__in=category_with_descendants(found)).distinct()
             filters["category"] = found.pk
