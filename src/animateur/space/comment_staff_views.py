@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from animateur.channels.site import site_channel
 from animateur.core.actions import ActionError, Actor
 from animateur.core.decorators import workspace_permission
-from animateur.core.ids import parse_id
+from animateur.core.ids import parse_ids
 from animateur.core.models import Workspace
 from animateur.core.next_url import safe_next
 from animateur.core.typing import WorkspaceRequest
@@ -148,8 +148,8 @@ def comments_bulk(request: WorkspaceRequest) -> HttpResponse:
     if visibility not in ACTIONS:
         messages.error(request, _("Choose what to do with the selected comments."))
         return redirect(_back(request))
-    wanted = [parse_id(i) for i in ids]
-    if None in wanted:
+    wanted = parse_ids(ids)
+    if len(wanted) != len(ids):  # one of them names no comment: act on none
         raise Http404("no such comment")
     if not wanted:
         messages.error(request, _("Select at least one comment."))

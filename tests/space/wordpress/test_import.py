@@ -229,6 +229,22 @@ def test_an_item_without_post_type_is_skipped_and_named_and_the_rest_is_imported
     assert audit.data["skipped"]["without_type"] == 1
 
 
+def test_namespace_errors_are_read_past_and_an_item_typed_in_another_namespace_is_skipped_as_wordpress_does(
+    workspace,
+):
+    summary = import_wxr(FIXTURES / "namespaces.xml", workspace, actor=SYSTEM)
+    assert sorted(Post.objects.filter(workspace=workspace).values_list("slug", flat=True)) == [
+        "accentue",
+        "ordinaire",
+        "prefixe-invalide",
+    ]
+    assert summary.skipped["without_type"] == 2
+    assert summary.notes == [
+        "line 12: item 'Type dans un autre espace de noms' has no wp:post_type: skipped, as WordPress does",
+        "line 36: item 'Sans type du tout' has no wp:post_type: skipped, as WordPress does",
+    ]
+
+
 def test_a_file_without_a_wxr_version_is_refused_as_wordpress_refuses_it_and_nothing_is_imported(workspace):
     with pytest.raises(WXRError) as error:
         import_wxr(FIXTURES / "no_wxr_version.xml", workspace, actor=SYSTEM)
