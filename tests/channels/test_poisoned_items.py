@@ -169,7 +169,7 @@ def test_mastodon_a_notification_whose_status_has_no_id_is_rejected_and_the_othe
     first, second = polled_twice(channel)
     assert stored(channel) == ["117020577157693549", "117020577157699999"]
     assert first.rejected == 1 and second.items == 0
-    assert only_rejected(channel).reason
+    assert only_rejected(channel).reason == "ce statut n’a pas d’identifiant"
     assert channel.cursor["mentions"] == "23"
 
 
@@ -185,7 +185,7 @@ def test_wordpress_a_post_without_id_is_rejected_and_the_others_stored(workspace
     first, second = polled_twice(channel)
     assert first.created == 6 and first.rejected == 1
     assert "post:1149" in stored(channel) and "comment:883" in stored(channel)
-    assert only_rejected(channel).reason
+    assert only_rejected(channel).reason == "cet article n’a pas d’identifiant"
     assert channel.cursor["comments"]["date"] == "2008-09-03T10:31:00"
 
 
@@ -199,7 +199,7 @@ def test_discourse_a_post_without_id_is_rejected_and_the_others_stored(workspace
     first, second = polled_twice(channel)
     assert stored(channel) == ["40/4", "40/5", "40/6", "41/2"] and first.rejected == 1
     assert second.rejected == 0
-    assert only_rejected(channel).reason
+    assert only_rejected(channel).reason == "ce message du forum n’a pas d’identifiant"
     assert channel.cursor["last_id"] == 103
 
 
@@ -219,7 +219,8 @@ def test_bluesky_a_notification_whose_author_has_no_handle_is_rejected_and_the_o
     first, second = polled_twice(channel)
     assert stored(channel) == sorted([quote["uri"], mention["uri"]]) and first.rejected == 1
     rejected = only_rejected(channel)
-    assert rejected.external_id == poisoned["uri"]
+    assert rejected.external_id == poisoned["uri"] and "author.handle" in rejected.reason
+    assert rejected.reason.startswith("cet élément n’a pas pu être lu")
     assert channel.cursor["notifications"]["indexed_at"] == "2024-05-01T09:12:00.123Z"
 
 
@@ -234,7 +235,8 @@ def test_reddit_a_comment_without_a_time_is_rejected_and_the_others_stored(works
     channel = reddit_channel(workspace)
     first, second = polled_twice(channel)
     assert first.created == 4 and first.rejected == 1 and second.created == 0
-    assert only_rejected(channel).external_id == "t1_l21zzzz"
+    rejected = only_rejected(channel)
+    assert rejected.external_id == "t1_l21zzzz" and rejected.reason.startswith("ce message ou commentaire n’a pas")
 
 
 @pytest.fixture

@@ -185,7 +185,7 @@ class DiscourseConnector(Connector):
                 yield self._raw(post, cursor)
         for post in self.unreadable_posts:  # with no cursor: the posts around them carry it
             named = f"{post.get('topic_id')}/{post.get('post_number')}" if isinstance(post, dict) else "?"
-            yield unreadable(named, gettext("this post has no id"), post, None)
+            yield unreadable(named, gettext("this forum post has no id"), post, None)
         last = int(newer[0]["id"]) if newer else last
         while gaps and budget[0] > 0:
             low, high = gaps[-1]
