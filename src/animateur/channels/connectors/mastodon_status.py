@@ -67,7 +67,7 @@ def quoted_status(status: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _media(status: dict[str, Any], texts: list[str], htmls: list[str]) -> None:
-    items = []
+    lines, items = [], []
     for media in status.get("media_attachments") or []:
         if not isinstance(media, dict):
             continue
@@ -77,13 +77,14 @@ def _media(status: dict[str, Any], texts: list[str], htmls: list[str]) -> None:
         named = f'<a href="{escape(url)}">{escape(label)}</a>' if url else escape(label)
         if description:
             said = gettext("%(kind)s: %(description)s")
-            texts.append(said % {"kind": label, "description": description})
+            lines.append(said % {"kind": label, "description": description})
             items.append("<li>" + said % {"kind": named, "description": escape(description)} + "</li>")
         else:
             said = gettext("%(kind)s without description")
-            texts.append(said % {"kind": label})
+            lines.append(said % {"kind": label})
             items.append("<li>" + said % {"kind": named} + "</li>")
-    if items:
+    if items:  # one line each, together as one paragraph
+        texts.append("\n".join(lines))
         htmls.append(f"<ul>{''.join(items)}</ul>")
 
 
