@@ -1,11 +1,11 @@
 """Accent- and case-insensitive matching of messages' texts, on SQLite and PostgreSQL alike.
 
 The stream has no full-text index of its own (the inbox indexes conversations, the space its
-posts), so the stream page matches words with LIKE on folded text, within a bounded window of
-recent messages (see stream.selectors). The folding is the community space's: « Débile » and
-« debile » both read « debile ». SQLite gets it as a function registered on each connection;
-PostgreSQL, whose `unaccent` extension may not be installed, gets translate() over the accented
-letters of the Latin alphabets, the ones this fold turns into plain letters.
+posts), so the stream page matches words within a bounded window of recent messages (see
+stream.selectors). The folding is the community space's: « Débile » and « debile » both read
+« debile ». SQLite matches each folded word with GLOB and a class per letter (« [eéèêëEÉÈÊË] »),
+in C, so no Python runs per message; PostgreSQL, whose `unaccent` extension may not be installed,
+folds with translate() over the accented letters of the Latin alphabets.
 """
 
 from __future__ import annotations
@@ -13,19 +13,32 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Func, TextField
 
-SQLITE_FUNCTION = "animateur_fold"
 _SPECIAL = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "’": "'"})
 
 
+class _DropCombining(dict[int, int | None]):
+    """str.translate table dropping combining marks, filled as characters are met (C-speed lookups)."""
+
+    def __missing__(self, code: int) -> int | None:
+        value = None if unicodedata.combining(chr(code)) else code
+        self[code] = value
+        return value
+
+
+_DROP_COMBINING = _DropCombining()
+
+
 def fold(text: str) -> str:
-    """Lowercase text without its accents (« Débile » → « debile »); the same as the space's search."""
+    """Lowercase text without its accents (« Débile » → « debile »); the same as the space's search.
+
+    SQLite calls it once per message a search reads, hence translate() rather than a loop.
+    """
     if text.isascii():
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.translate(_SPECIAL))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return decomposed.translate(_DROP_COMBINING).lower()
 
 
 def _letter_map() -> tuple[str, str]:
@@ -43,24 +56,34 @@ def _letter_map() -> tuple[str, str]:
 PG_FROM, PG_TO = _letter_map()
 
 
-def _sqlite_fold(value: Any) -> str | None:
-    return None if value is None else fold(str(value))
+def _spellings() -> dict[str, str]:
+    """Each plain letter or digit, and every character that folds into it (upper case and accents)."""
+    found: dict[str, set[str]] = {}
+    for code in range(0x20, 0x250):
+        char = chr(code)
+        folded = fold(char)
+        if len(folded) == 1 and (folded.isalnum() or folded == "_"):
+            found.setdefault(folded, {folded}).add(char)
+    return {plain: "".join(sorted(chars)) for plain, chars in found.items()}
 
 
-def register(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
-    """connection_created: give SQLite the fold (PostgreSQL does it in SQL, see Folded)."""
-    if connection.vendor == "sqlite":
-        connection.connection.create_function(SQLITE_FUNCTION, 1, _sqlite_fold, deterministic=True)
+_SPELLINGS = _spellings()
+
+
+def glob_pattern(word: str) -> str:
+    """A GLOB pattern finding a folded word in any spelling of it: « fete » → « *[fF][eéèêëEÉÈÊË][tT][eé…]* »."""
+    parts = []
+    for char in word:
+        spellings = _SPELLINGS.get(char) or "".join(sorted({char, char.upper(), char.lower()}))
+        parts.append(f"[{spellings}]")
+    return "*" + "".join(parts) + "*"
 
 
 class Folded(Func):
-    """The folded form of a text expression, to compare with `fold(words)`."""
+    """The folded form of a text expression on PostgreSQL, to compare with `fold(words)`."""
 
     output_field = TextField()
     arity = 1
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return super().as_sql(compiler, connection, function=SQLITE_FUNCTION, **extra)
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         # lower() after translate(): with a C collation PostgreSQL lowercases ASCII only, and by

@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.db import connection
 from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet, TextField, Value
 from django.db.models.functions import Concat
 from django.utils import formats, timezone
@@ -25,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from animateur.config.env import env_int
 from animateur.core.models import Workspace
-from animateur.stream.folding import Folded, fold
+from animateur.stream.folding import Folded, fold, glob_pattern
 from animateur.stream.models import Message, Visibility
 
 # The margin before a channel's connection within which what was written is still work: the same
@@ -139,6 +140,9 @@ def matching(qs: QuerySet[Message], query: str) -> QuerySet[Message]:
     terms = search_terms(query)
     if not terms:
         return qs
+    if connection.vendor == "sqlite":
+        where = "(stream_message.title || ' ' || stream_message.text) GLOB %s"
+        return qs.extra(where=[where] * len(terms), params=[glob_pattern(t) for t in terms])  # noqa: S610 - words as parameters
     qs = qs.alias(folded_text=Folded(Concat("title", Value(" "), "text", output_field=TextField())))
     for term in terms:
         qs = qs.filter(folded_text__contains=term)
@@ -180,9 +184,7 @@ def page_of(workspace: Workspace, filters: StreamFilters, per_page: int | None =
     )
 
 
-def latest_of_channel(
-    workspace: Workspace, channel_id: int, received_since: datetime, limit: int = 10
-) -> list[Row]:
+def latest_of_channel(workspace: Workspace, channel_id: int, received_since: datetime, limit: int = 10) -> list[Row]:
     """The channel's messages received since a moment (its latest runs), last arrived first, with what each
     led to (the channel page).
 
