@@ -63,7 +63,11 @@ def _labels(value: Any) -> str:
 
 def _changes(changes: dict[str, Any], names: dict[int, str]) -> str:
     parts = []
-    for field, change in changes.items():
+    # In the form's order: PostgreSQL's jsonb does not keep the order the keys were written in.
+    for field in ("assignee", "state", "priority"):
+        if field not in changes:
+            continue
+        change = changes[field]
         to = change.get("to") if isinstance(change, dict) else change
         if field == "assignee":
             parts.append(_("assignee → %(value)s") % {"value": _assignee(to, names)})
