@@ -113,21 +113,23 @@ PERMISSION_AREAS: list[tuple[Promise, tuple[str, ...]]] = [
     (_("API"), ("api",)),
 ]
 
-RoleRow = tuple[Promise, list[bool]]
+RoleRow = tuple[Promise | str, list[bool]]
 
 
-def roles_table() -> list[tuple[Promise, list[RoleRow]]]:
+def roles_table() -> list[tuple[Promise | str, list[RoleRow]]]:
     """The matrix as people read it: per area, each permission in words and whether each role has it.
 
-    Roles in Role's order (owner first). A permission without words or area raises a KeyError.
+    Roles in Role's order (owner first). A permission added without its words or area still shows
+    (as its code, under « Other ») rather than break the team page; tests/core's roles test fails on it.
     """
     area_of = {prefix: index for index, (_label, prefixes) in enumerate(PERMISSION_AREAS) for prefix in prefixes}
-    rows: list[list[RoleRow]] = [[] for _area in PERMISSION_AREAS]
+    labels: list[Promise | str] = [label for label, _prefixes in PERMISSION_AREAS]
+    labels.append(_("Other"))
+    rows: list[list[RoleRow]] = [[] for _label in labels]
     for permission, roles in MATRIX.items():
-        index = area_of[permission.split(".", 1)[0]]
-        rows[index].append((PERMISSION_LABELS[permission], [role in roles for role in Role.values]))
-    areas = zip(PERMISSION_AREAS, rows, strict=True)
-    return [(label, area_rows) for (label, _prefixes), area_rows in areas if area_rows]
+        index = area_of.get(permission.split(".", 1)[0], len(labels) - 1)
+        rows[index].append((PERMISSION_LABELS.get(permission, permission), [role in roles for role in Role.values]))
+    return [(label, area_rows) for label, area_rows in zip(labels, rows, strict=True) if area_rows]
 
 
 def roles_for(permission: str) -> frozenset[str]:
