@@ -118,7 +118,11 @@ def objects_of(ws, owner) -> dict[str, int]:
     assert isinstance(holiday, Holiday) and isinstance(target, ResponseTarget)
     assert isinstance(reply, SavedReply) and isinstance(view, SavedView)
     assert isinstance(invitation, Invitation)
+    subscription, delivery = webhook_of(ws, owner)
     return {
+        "subscription_id": subscription,
+        "delivery_id": delivery,
+        "what": "pause",
         "conversation_id": conversation.pk,
         "reply_id": reply.pk,
         "view_id": view.pk,
@@ -128,3 +132,17 @@ def objects_of(ws, owner) -> dict[str, int]:
         "membership_id": membership.pk,
         "token_id": token.pk,
     }
+
+
+def webhook_of(ws, owner) -> tuple[int, int]:
+    """A webhook subscription of `ws` and one delivery of it (never sent: its address is not called)."""
+    from animateur.events.models import Delivery, Subscription
+
+    subscription = Subscription.objects.create(
+        workspace=ws, name="hook", url="https://hooks.example/in", events=["message.received"], secret="s"
+    )
+    delivery = Delivery.objects.create(
+        workspace=ws, subscription=subscription, event_id="e", event_type="message.received", url=subscription.url,
+        body="{}",
+    )  # fmt: skip
+    return subscription.pk, delivery.pk

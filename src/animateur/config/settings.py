@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "animateur.inbox",
     "animateur.moderation",
     "animateur.api",
+    "animateur.events",
 ]
 
 MIDDLEWARE = [
@@ -200,6 +201,9 @@ EMAIL_HOST_USER = env_str("ANIMATEUR_SMTP_USER")
 EMAIL_HOST_PASSWORD = env_str("ANIMATEUR_SMTP_PASSWORD")
 EMAIL_USE_TLS = env_bool("ANIMATEUR_SMTP_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("ANIMATEUR_FROM_EMAIL", "animateur@localhost")
+
+# Who hears the domain events once committed (core/events.py): the workspaces' webhooks.
+EVENT_SINKS = ["animateur.events.webhooks.deliver_events"]
 
 # Public pages are cached for anonymous visitors; 0 turns it off.
 PAGE_CACHE_SECONDS = env_int("ANIMATEUR_PAGE_CACHE_SECONDS", 300)

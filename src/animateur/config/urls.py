@@ -21,6 +21,7 @@ urlpatterns = [
     path("app/moderation/", include("animateur.moderation.urls")),
     path("app/channels/", include("animateur.channels.urls")),
     path("app/stream/", include("animateur.stream.urls")),
+    path("app/webhooks/", include("animateur.events.urls")),
     path("api/", include("animateur.api.urls")),
     path("favicon.ico", favicon, name="favicon"),
     path("", include("animateur.space.urls")),

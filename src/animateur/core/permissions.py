@@ -59,8 +59,10 @@ MATRIX: dict[str, frozenset[str]] = {
     "moderation.rules.edit": frozenset({OWN, MAN}),
     "moderation.sanction": STAFF,
     "moderation.escalate": STAFF,
-    # the API
+    # the API, and webhooks of the workspace's events
     "api.token.manage": frozenset({OWN, MAN}),
+    "webhooks.view": frozenset({OWN, MAN}),
+    "webhooks.manage": frozenset({OWN}),
 }
 
 
@@ -99,6 +101,8 @@ PERMISSION_LABELS: dict[str, Promise] = {
     "moderation.sanction": _("Sanction community members"),
     "moderation.escalate": _("Escalate messages"),
     "api.token.manage": _("Manage API tokens"),
+    "webhooks.view": _("See the webhooks and their deliveries"),
+    "webhooks.manage": _("Subscribe webhooks to the workspace's events, replay deliveries"),
 }
 
 # The parts of the product, in the order the table of roles shows them, with the first words of
@@ -110,7 +114,7 @@ PERMISSION_AREAS: list[tuple[Promise, tuple[str, ...]]] = [
     (_("Reports"), ("reports",)),
     (_("Channels"), ("channel",)),
     (_("Moderation"), ("moderation",)),
-    (_("API"), ("api",)),
+    (_("API and webhooks"), ("api", "webhooks")),
 ]
 
 RoleRow = tuple[Promise | str, list[bool]]

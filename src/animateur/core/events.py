@@ -1,0 +1,205 @@
+"""Typed domain events: what happened, said once, after the change is committed.
+
+Actions call `emit(workspace, "conversation.assigned", {...})` inside their transaction; the event
+leaves only if the transaction commits (`on_commit`), so no receiver ever hears of a change that
+was rolled back. Each type is declared once in `EVENT_TYPES`, with its version and the JSON
+schema of its `data`: the API documents them (/api/events/types) and tests check every emitted
+event against its schema.
+
+Who listens is configuration, not an import (core sits below every app): the sinks named in the
+`EVENT_SINKS` setting receive each committed event; the events app's webhooks are one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.utils.functional import Promise
+
+    from animateur.core.models import Workspace
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    version: int
+    summary: Promise
+    data_schema: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Event:
+    """One committed event, as every sink receives it."""
+
+    type: EventType
+    workspace_id: int
+    workspace_slug: str
+    data: dict[str, Any]
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    occurred_at: datetime = field(default_factory=timezone.now)
+
+    def envelope(self) -> dict[str, Any]:
+        """The JSON document receivers get (webhooks' body)."""
+        return {
+            "id": self.id,
+            "type": self.type.name,
+            "version": self.type.version,
+            "workspace": self.workspace_slug,
+            "occurred_at": self.occurred_at.isoformat(),
+            "data": self.data,
+        }
+
+
+def _object(properties: dict[str, Any], required: tuple[str, ...] | None = None) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(required if required is not None else properties),
+        "additionalProperties": False,
+    }
+
+
+_ID = {"type": "integer"}
+_TEXT = {"type": "string"}
+_OPTIONAL_TEXT = {"type": ["string", "null"]}
+_OPTIONAL_ID = {"type": ["integer", "null"]}
+_MESSAGE = _object(
+    {
+        "id": _ID,
+        "channel": _object({"id": _ID, "kind": _TEXT, "name": _TEXT}),
+        "external_id": _TEXT,
+        "kind": _TEXT,
+        "url": _TEXT,
+        "language": _TEXT,
+        "visibility": _TEXT,
+        "created_at": _TEXT,
+        "excerpt": _TEXT,
+        "author": _object({"handle": _TEXT, "name": _TEXT, "member_id": _OPTIONAL_ID}),
+    }
+)
+_CONVERSATION = {
+    "conversation_id": _ID,
+    "subject": _TEXT,
+    "url": _TEXT,
+}
+
+EVENT_TYPES: dict[str, EventType] = {
+    t.name: t
+    for t in (
+        EventType("message.received", 1, _("A message came in on a channel"), _object({"message": _MESSAGE})),
+        EventType(
+            "message.moderated",
+            1,
+            _("A moderator or a rule changed a message's visibility"),
+            _object({"message": _MESSAGE, "visibility": _TEXT, "previous_visibility": _TEXT, "by": _TEXT}),
+        ),
+        EventType(
+            "conversation.opened",
+            1,
+            _("A conversation was opened by a new message"),
+            _object({**_CONVERSATION, "message_id": _ID}),
+        ),
+        EventType(
+            "conversation.assigned",
+            1,
+            _("A conversation was assigned or unassigned"),
+            _object({**_CONVERSATION, "assignee": _OPTIONAL_TEXT, "by": _TEXT}),
+        ),
+        EventType(
+            "conversation.answered",
+            1,
+            _("The team answered a conversation"),
+            _object({**_CONVERSATION, "by": _TEXT, "elsewhere": {"type": "boolean"}}),
+        ),
+        EventType(
+            "conversation.closed",
+            1,
+            _("A conversation was closed"),
+            _object({**_CONVERSATION, "by": _TEXT}),
+        ),
+        EventType(
+            "channel.failed",
+            1,
+            _("A channel failed to be read"),
+            _object({"channel": _object({"id": _ID, "kind": _TEXT, "name": _TEXT}), "cause": _TEXT, "error": _TEXT}),
+        ),
+        EventType(
+            "channel.recovered",
+            1,
+            _("A failing channel works again"),
+            _object({"channel": _object({"id": _ID, "kind": _TEXT, "name": _TEXT})}),
+        ),
+        EventType(
+            "webhook.test",
+            1,
+            _("A test sent from the webhook's page"),
+            _object({"subscription_id": _ID, "by": _TEXT}),
+        ),
+    )
+}
+
+
+class UnknownEvent(LookupError):
+    pass
+
+
+@cache
+def _sinks() -> tuple[Callable[[list[Event]], None], ...]:
+    return tuple(import_string(path) for path in getattr(settings, "EVENT_SINKS", ()))
+
+
+def emit(workspace: Workspace, name: str, data: dict[str, Any]) -> Event:
+    """Announce `name` once the current transaction commits (at once outside of one)."""
+    return emit_many(workspace, [(name, data)])[0]
+
+
+def emit_many(workspace: Workspace, events: list[tuple[str, dict[str, Any]]]) -> list[Event]:
+    """Several events of one workspace, handed to the sinks together (a pipeline batch's messages)."""
+    made = []
+    for name, data in events:
+        try:
+            event_type = EVENT_TYPES[name]
+        except KeyError:
+            raise UnknownEvent(f"no event type {name!r} is declared in core/events.py") from None
+        made.append(Event(event_type, workspace.pk, workspace.slug, data))
+    if made:
+        transaction.on_commit(lambda: _deliver(made))
+    return made
+
+
+def _deliver(events: list[Event]) -> None:
+    for sink in _sinks():
+        sink(events)
+
+
+def message_data(message: Any) -> dict[str, Any]:
+    """A message as events describe it (the `message` object of their schemas)."""
+    author = message.author
+    return {
+        "id": message.pk,
+        "channel": {"id": message.channel_id, "kind": message.channel.kind, "name": message.channel.name},
+        "external_id": message.external_id,
+        "kind": message.kind,
+        "url": message.url,
+        "language": message.language,
+        "visibility": message.visibility,
+        "created_at": message.created_at.isoformat(),
+        "excerpt": (message.text or "")[:500],
+        "author": {
+            "handle": author.handle if author else "",
+            "name": author.display_name if author else "",
+            "member_id": author.member_id if author else None,
+        },
+    }
