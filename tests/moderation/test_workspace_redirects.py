@@ -87,3 +87,13 @@ def test_logging_in_never_leads_to_another_site(workspace, make_user, target):
     )
     assert response.status_code == 302
     assert "evil.example" not in response["Location"]
+
+
+@pytest.mark.parametrize("target", ["x1", "moderation:queue", "1"])
+def test_logging_in_with_a_next_that_is_no_path_goes_to_the_dashboard(workspace, make_user, target):
+    make_user("ana@a.org", workspace, Role.OWNER)
+    response = Client().post(
+        "/app/login/?next=" + target, {"username": "ana@a.org", "password": "correct horse battery"}
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith("/")
