@@ -43,6 +43,7 @@ from animateur.channels.connectors.base import (
 from animateur.channels.errors import AuthError, ConnectorError, PermanentError
 from animateur.channels.models import Channel, ChannelRun, RejectedItem
 from animateur.config.env import env_int, env_str
+from animateur.core.events import emit
 from animateur.stream.items import Incoming
 from animateur.stream.pipeline import PipelineResult, run_pipeline
 
@@ -326,6 +327,10 @@ def next_poll(channel: Channel, failures: int = 0, retry_after: float | None = N
     return timedelta(seconds=seconds)
 
 
+def _channel_data(channel: Channel) -> dict[str, Any]:
+    return {"id": channel.pk, "kind": channel.kind, "name": channel.name}
+
+
 def _succeeded(channel: Channel, run: ChannelRun, totals: BatchOutcome) -> None:
     now = timezone.now()
     run.finished_at, run.ok = now, True
@@ -336,6 +341,8 @@ def _succeeded(channel: Channel, run: ChannelRun, totals: BatchOutcome) -> None:
         totals.rejected,
     )
     run.save()
+    if channel.consecutive_failures:
+        emit(channel.workspace, "channel.recovered", {"channel": _channel_data(channel)})
     Channel.objects.filter(pk=channel.pk).update(
         last_success_at=now,
         last_run_at=now,
@@ -373,6 +380,12 @@ def _failed(channel: Channel, run: ChannelRun, totals: BatchOutcome, exc: Connec
     if isinstance(exc, AuthError):
         fields["needs_reconnection"] = True
     Channel.objects.filter(pk=channel.pk).update(**fields)
+    if failures == 1:  # the streak starts: one event, not one per failed poll
+        emit(
+            channel.workspace,
+            "channel.failed",
+            {"channel": _channel_data(channel), "cause": exc.cause, "error": str(exc)[:500]},
+        )
     channel.refresh_from_db()
     log.warning("channel %s (%s) failed: %s [%s]", channel.pk, channel.kind, exc, exc.cause)
     if isinstance(exc, AuthError):

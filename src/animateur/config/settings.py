@@ -204,6 +204,7 @@ DEFAULT_FROM_EMAIL = env_str("ANIMATEUR_FROM_EMAIL", "animateur@localhost")
 
 # Who hears the domain events once committed (core/events.py): the workspaces' webhooks.
 EVENT_SINKS = ["animateur.events.webhooks.deliver_events"]
+EVENT_LISTENERS = ["animateur.events.webhooks.listens"]
 
 # Public pages are cached for anonymous visitors; 0 turns it off.
 PAGE_CACHE_SECONDS = env_int("ANIMATEUR_PAGE_CACHE_SECONDS", 300)

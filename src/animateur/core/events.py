@@ -160,6 +160,21 @@ def _sinks() -> tuple[Callable[[list[Event]], None], ...]:
     return tuple(import_string(path) for path in getattr(settings, "EVENT_SINKS", ()))
 
 
+@cache
+def _listening_checks() -> tuple[Callable[[int, str], bool], ...]:
+    return tuple(import_string(path) for path in getattr(settings, "EVENT_LISTENERS", ()))
+
+
+def listened(workspace: Workspace, name: str) -> bool:
+    """Whether anyone would receive `name` in this workspace now: frequent events (every message
+    received) are not even built when nobody listens. Each sink that can tell says so in
+    EVENT_LISTENERS; with a sink that cannot, the answer is always yes."""
+    checks = _listening_checks()
+    if len(checks) < len(_sinks()):
+        return True
+    return any(check(workspace.pk, name) for check in checks)
+
+
 def emit(workspace: Workspace, name: str, data: dict[str, Any]) -> Event:
     """Announce `name` once the current transaction commits (at once outside of one)."""
     return emit_many(workspace, [(name, data)])[0]

@@ -40,6 +40,12 @@ LEASE_SECONDS = int(TIMEOUT_SECONDS * 3)
 PAUSE_AFTER = 5
 
 
+def listens(workspace_id: int, name: str) -> bool:
+    """Whether an active subscription of the workspace receives `name` (one indexed query)."""
+    chosen = Subscription.objects.filter(workspace_id=workspace_id, active=True).values_list("events", flat=True)
+    return any(name in events for events in chosen)
+
+
 def deliver_events(events: list[Event]) -> None:
     """The sink: record the deliveries of committed events, then start their first attempts."""
     by_workspace: dict[int, list[Event]] = defaultdict(list)

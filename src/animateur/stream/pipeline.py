@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from animateur.core.events import emit_many, listened, message_data
 from animateur.stream import stages
 from animateur.stream.items import Incoming
 from animateur.stream.models import Message
@@ -83,6 +84,22 @@ def _after_commit(items: list[Incoming]) -> None:
             hook(items)
         except Exception:  # a failing notification must not lose the stored batch
             log.exception("after-commit hook %s failed", getattr(hook, "__name__", hook))
+    try:
+        announce_received(items)
+    except Exception:
+        log.exception("announcing the batch's messages failed")
+
+
+def announce_received(items: list[Incoming]) -> None:
+    """`message.received` for each new message that is not history, once the batch is committed."""
+    by_channel: dict[int, list[Incoming]] = {}
+    for item in items:
+        if item.existing is None and not item.historical and item.message is not None:
+            by_channel.setdefault(item.channel.pk, []).append(item)
+    for fresh in by_channel.values():
+        workspace = fresh[0].channel.workspace
+        if listened(workspace, "message.received"):
+            emit_many(workspace, [("message.received", {"message": message_data(i.message)}) for i in fresh])
 
 
 def ingest_one(item: Incoming) -> tuple[Message | None, Incoming]:

@@ -1,0 +1,75 @@
+"""Events that the platform emits reach a subscribed receiver: each new message received (not the
+history a new channel brings), and a channel's failure once per streak, then its recovery."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from animateur.channels.actions import do_create_channel
+from animateur.channels.runner import poll_channel
+from animateur.events.actions import do_create_subscription
+from animateur.events.models import Delivery
+from tests.conftest import SYSTEM
+from tests.moderation.receiver import Receiver
+
+
+@pytest.fixture
+def receiver(private_urls):
+    server = Receiver()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def feed(tmp_path, monkeypatch):
+    folder = tmp_path / "imports"
+    folder.mkdir()
+    monkeypatch.setenv("ANIMATEUR_IMPORT_DIRS", str(folder))
+    return folder / "forum.jsonl"
+
+
+def write_rows(path, rows):
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_new_message_is_announced_once_and_history_is_not(workspace, receiver, feed):
+    do_create_subscription(workspace, "CRM", receiver.url, ["message.received"], actor=SYSTEM)
+    now, old = timezone.now(), timezone.now() - timedelta(days=30)
+    write_rows(
+        feed,
+        [
+            {"id": "old", "text": "Un vieux message", "created_at": old.isoformat()},
+            {"id": "m1", "text": "Bonjour !", "created_at": now.isoformat(), "author_name": "Aline"},
+            {"id": "m2", "text": "Merci", "created_at": now.isoformat(), "parent_id": "m1"},
+        ],
+    )
+    channel = do_create_channel(workspace, "files", "Forum", {"path": str(feed), "format": "jsonl"}, {}, actor=SYSTEM)
+    poll_channel(channel.pk)
+    announced = sorted(call.json()["data"]["message"]["external_id"] for call in receiver.calls)
+    assert announced == ["m1", "m2"]
+    first = next(c.json() for c in receiver.calls if c.json()["data"]["message"]["external_id"] == "m1")
+    assert first["type"] == "message.received"
+    assert first["data"]["message"]["channel"] == {"id": channel.pk, "kind": "files", "name": "Forum"}
+    assert first["data"]["message"]["author"]["name"] == "Aline"
+    poll_channel(channel.pk)  # nothing new: nothing announced again
+    assert len(receiver.calls) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_channel_is_announced_once_per_streak_then_its_recovery(workspace, receiver, feed):
+    do_create_subscription(workspace, "Ops", receiver.url, ["channel.failed", "channel.recovered"], actor=SYSTEM)
+    channel = do_create_channel(workspace, "files", "Forum", {"path": str(feed), "format": "jsonl"}, {}, actor=SYSTEM)
+    poll_channel(channel.pk)  # the file is not there yet
+    poll_channel(channel.pk)
+    write_rows(feed, [{"id": "m1", "text": "Bonjour", "created_at": timezone.now().isoformat()}])
+    poll_channel(channel.pk)
+    types = [call.json()["type"] for call in receiver.calls]
+    assert types == ["channel.failed", "channel.recovered"]
+    failed = receiver.calls[0].json()["data"]
+    assert failed["channel"]["name"] == "Forum" and failed["cause"] == "not_found"
+    assert Delivery.objects.filter(status=Delivery.Status.DELIVERED).count() == 2
