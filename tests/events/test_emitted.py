@@ -73,3 +73,21 @@ def test_a_failing_channel_is_announced_once_per_streak_then_its_recovery(worksp
     failed = receiver.calls[0].json()["data"]
     assert failed["channel"]["name"] == "Forum" and failed["cause"] == "not_found"
     assert Delivery.objects.filter(status=Delivery.Status.DELIVERED).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_moderators_decision_is_announced_with_the_visibility_before_and_after(workspace, make_user, receiver):
+    from animateur.core.roles import Role
+    from animateur.moderation.actions import do_moderate_messages
+    from tests.moderation.factories import post
+
+    do_create_subscription(workspace, "Ops", receiver.url, ["message.moderated"], actor=SYSTEM)
+    moderator = make_user("mod@example.org", workspace, Role.MODERATOR)
+    message = post(workspace, "Achetez des montres pas chères sur example.biz")
+    do_moderate_messages([message], "spam", actor=moderator)
+    (call,) = receiver.calls
+    data = call.json()["data"]
+    assert call.json()["type"] == "message.moderated"
+    assert data["message"]["id"] == message.pk
+    assert (data["previous_visibility"], data["visibility"]) == (message.visibility, "spam")
+    assert data["by"] == f"user:{moderator.pk}"

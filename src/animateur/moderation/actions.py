@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from animateur.core.actions import ActionError, Actor, SystemActor, actor_label, record, require
+from animateur.core.events import emit_many, message_data
 from animateur.core.models import Membership, User, Workspace
 from animateur.core.roles import Role
 from animateur.moderation import matching, sources, webhooks
@@ -256,7 +257,9 @@ def do_moderate_messages(messages: Iterable[Message], decision: str, *, actor: A
     workspace = Workspace.objects.get(pk=workspace_ids.pop())
     require(actor, workspace, "moderation.review")
     rows = list(
-        Message.objects.filter(pk__in=[m.pk for m in batch], workspace=workspace).select_related("channel", "workspace")
+        Message.objects.filter(pk__in=[m.pk for m in batch], workspace=workspace).select_related(
+            "channel", "workspace", "author"
+        )
     )
     previous = {m.pk: m.visibility for m in rows}
     now = timezone.now()
@@ -287,6 +290,22 @@ def do_moderate_messages(messages: Iterable[Message], decision: str, *, actor: A
                     "review_item": items[message.pk].pk if message.pk in items else None,
                 },
             )
+        by = actor_label(actor)
+        emit_many(
+            workspace,
+            [
+                (
+                    "message.moderated",
+                    {
+                        "message": message_data(message),
+                        "visibility": DECISIONS[decision],
+                        "previous_visibility": previous[message.pk],
+                        "by": by,
+                    },
+                )
+                for message in rows
+            ],
+        )
     return len(rows)
 
 
