@@ -88,8 +88,10 @@ def test_spam_puts_the_comment_in_the_spam_of_the_comments_page_and_in_the_queue
     site, client_as, django_capture_on_commit_callbacks
 ):
     rule(site, "Pilules", "pilules", ("spam",))
-    message = comment("Des pilules pas chères ici", django_capture_on_commit_callbacks)
+    # The visitor is told on the form's page (200) that the comment was not published.
+    message = comment("Des pilules pas chères ici", django_capture_on_commit_callbacks, status=200)
     assert message.visibility == Visibility.SPAM
+    assert "n’a pas été publié" in message.answer or "n'a pas été publié" in message.answer
     assert "pilules" not in public_page()
     moderator = client_as(site, Role.MODERATOR)
     assert "Des pilules pas chères ici" in page_text(moderator.get("/app/space/comments/?visibility=spam"))
