@@ -21,7 +21,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make run    serve animateur at http://127.0.0.1:8000 (data in ./var)"
 	@echo "make test   run the whole test suite, browser tests included"
-	@echo "make lint   ruff and mypy"
+	@echo "make lint   ruff, mypy and the layers contract (lint-imports)"
 	@echo "make bench  every benchmark in bench/, at small scale"
 
 setup: $(PY_STAMP) $(VENDOR_STAMP)
@@ -65,6 +65,7 @@ test: setup chromium
 lint: setup
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy src
+	$(BIN)/lint-imports
 
 # wrk measures the server, not itself; bench/space.py falls back to a Python client without it.
 wrk:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from animateur.channels.models import Channel
 from animateur.stream.models import Identity, Member, Message
+
+if TYPE_CHECKING:  # the stream sits below channels: the channel is carried, never imported
+    from animateur.channels.models import Channel
 
 
 @dataclass
