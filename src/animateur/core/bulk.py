@@ -248,7 +248,7 @@ def reserve_ids(model: type[models.Model], count: int, db: BaseDatabaseWrapper =
     if count == 0:
         return []
     table = model._meta.db_table
-    column = model._meta.pk.column  # type: ignore[union-attr]
+    column = model._meta.pk.column
     assert column is not None  # an automatic key is a real column
     with db.cursor() as cursor:
         if db.vendor == "postgresql":

@@ -62,7 +62,7 @@ class StreamFilterForm(forms.Form):
     def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Every channel, the community site's own included: its comments are messages of the stream too.
-        channels = workspace.channels.order_by("name").values_list("pk", "name", "kind")  # type: ignore[attr-defined]
+        channels = workspace.channels.order_by("name").values_list("pk", "name", "kind")
         self.fields["channel"].choices = [("", _("All channels"))] + [(str(pk), name) for pk, name, _kind in channels]  # type: ignore[attr-defined]
         self.fields["kind"].choices = [("", _("All kinds")), *Kind.choices]  # type: ignore[attr-defined]
         self.fields["visibility"].choices = [("", _("Any visibility")), *Visibility.choices]  # type: ignore[attr-defined]
