@@ -19,9 +19,5 @@ class InboxConfig(AppConfig):
     label = "inbox"
 
     def ready(self) -> None:
-        from animateur.inbox import hooks
-        from animateur.stream import pipeline
-
-        if hooks.on_store not in pipeline.ON_STORE:
-            pipeline.ON_STORE.append(hooks.on_store)
+        # Its pipeline hook (conversations) is declared in stream/pipeline.py's HOOKS.
         post_migrate.connect(_ensure_database_objects, sender=self, dispatch_uid="inbox-db-objects")

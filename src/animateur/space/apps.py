@@ -2,12 +2,6 @@ from django.apps import AppConfig
 
 
 class SpaceConfig(AppConfig):
+    # Its pipeline hook (comment counts) is declared in stream/pipeline.py's HOOKS.
     name = "animateur.space"
     label = "space"
-
-    def ready(self) -> None:
-        from animateur.space.threads import refresh_counts_for_messages
-        from animateur.stream.pipeline import ON_STORE
-
-        if refresh_counts_for_messages not in ON_STORE:
-            ON_STORE.append(refresh_counts_for_messages)

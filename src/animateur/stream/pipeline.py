@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils.module_loading import import_string
 
 from animateur.core.events import emit_many, listened, message_data
 from animateur.stream import stages
@@ -39,7 +40,36 @@ STAGES: list[Stage] = [
 ON_STORE: list[Callable[[list[Incoming]], None]] = []
 
 # Called after the batch's transaction commits, with the stored items (inbox, alerts, cache).
-AFTER_COMMIT: list[Callable[[list[Incoming]], None]] = [stages.bump_site_version]
+AFTER_COMMIT: list[Callable[[list[Incoming]], None]] = []
+
+# Every hook of the pipeline, in the order they run, by where it lives. Named rather than
+# imported: the stream sits below the apps that provide them (DESIGN.md's layers), so the names
+# are resolved once every app is loaded (stream/apps.py), and no app adds hooks of its own.
+HOOKS: dict[str, tuple[list[Callable[[list[Incoming]], None]], tuple[str, ...]]] = {
+    "enrich": (stages.ENRICHERS, ("animateur.moderation.hooks.score_items",)),
+    "moderate": (
+        stages.MODERATORS,
+        ("animateur.stream.stages.hold_first_comments", "animateur.moderation.hooks.moderate_items"),
+    ),
+    "on store": (
+        ON_STORE,
+        (
+            "animateur.space.threads.refresh_counts_for_messages",
+            "animateur.inbox.hooks.on_store",
+            "animateur.moderation.hooks.store_moderation",
+        ),
+    ),
+    "after commit": (
+        AFTER_COMMIT,
+        ("animateur.stream.stages.bump_site_version", "animateur.moderation.hooks.after_moderation"),
+    ),
+}
+
+
+def install_hooks() -> None:
+    """Fill the hook lists from HOOKS (again from scratch: ready() may run more than once)."""
+    for hooks, paths in HOOKS.values():
+        hooks[:] = [import_string(path) for path in paths]
 
 
 @dataclass

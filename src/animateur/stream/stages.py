@@ -23,7 +23,8 @@ M = TypeVar("M", bound=Model)
 MAX_TEXT_LENGTH = 100_000
 MAX_TITLE_LENGTH = 500
 
-# Hooks that later features register (AppConfig.ready): each sees the whole batch.
+# The enrich and moderate stages' hooks, each seeing the whole batch: declared in order in
+# stream/pipeline.py (HOOKS), filled in once every app is loaded.
 ENRICHERS: list[Callable[[list[Incoming]], None]] = []
 MODERATORS: list[Callable[[list[Incoming]], None]] = []
 
@@ -297,8 +298,6 @@ def hold_first_comments(batch: list[Incoming]) -> None:
         ):
             item.reasons.append(Reason(source="first-comment", detail="first comment from this author"))
 
-
-MODERATORS.append(hold_first_comments)
 
 
 def store(batch: list[Incoming]) -> list[Incoming]:
