@@ -67,9 +67,10 @@ class _Reader(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
-        # Text marked as another language (a source's own error message, lang="en") is honest about it.
+        # Text marked as another language (a source's own error message, lang="en") is honest about it,
+        # and so is a name marked translate="no" (an event type a webhook receiver reads as it is).
         foreign = bool(values.get("lang")) and not (values.get("lang") or "").startswith("fr")
-        skips = tag in SKIPPED_ELEMENTS or foreign
+        skips = tag in SKIPPED_ELEMENTS or foreign or values.get("translate") == "no"
         if tag not in VOID_ELEMENTS:
             self.open.append((tag, skips))
             self.skipping += skips

@@ -110,5 +110,6 @@ def test_the_detector_finds_what_the_walkthrough_found():
     clean = (
         "<p>Mon compte · Sur l’article « Nos ateliers » · site de la communauté · semaine du 7 déc. 2026</p>"
         "<p>Placez <code>&lt;!--more--&gt;</code> · <kbd>Entrée</kbd> · <small lang=\"en\">timed out</small></p>"
+        '<p>Un message est arrivé <code translate="no">message.received</code></p>'
     )
     assert untranslated(clean, codes) == []

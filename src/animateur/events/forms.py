@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from animateur.core.events import EVENT_TYPES
@@ -24,5 +25,7 @@ class SubscriptionForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["events"].choices = [  # type: ignore[attr-defined]
-            (name, f"{EVENT_TYPES[name].summary} ({name})") for name in SUBSCRIBABLE
+            # The type's name is what a receiver reads in the payload: shown as is, marked not to translate.
+            (name, format_html('{} <code translate="no">{}</code>', EVENT_TYPES[name].summary, name))
+            for name in SUBSCRIBABLE
         ]
