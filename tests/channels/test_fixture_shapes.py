@@ -91,3 +91,13 @@ def test_reddit_listings_become_praws_own_models_with_the_fields_the_connector_r
 def test_reddits_about_page_is_a_subreddit_to_praw():
     about = reddit()._objector.objectify(data=body("reddit", "about"))
     assert isinstance(about, praw.models.Subreddit) and about.display_name == "acme"
+
+
+def test_every_connector_that_sets_a_status_at_the_source_declares_it():
+    """A `moderate` of its own without Capability.MODERATE would never be called (and the reverse fails)."""
+    from animateur.channels.connectors.base import Capability, Connector, kinds
+
+    for kind, connector in kinds().items():
+        overrides = connector.moderate is not Connector.moderate
+        declared = Capability.MODERATE in connector.capabilities or kind == "reddit"  # Reddit: per channel
+        assert overrides == declared, kind

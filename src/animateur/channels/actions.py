@@ -29,7 +29,7 @@ UNSTORED_REPLY = "reply sent at the source but not stored"
 
 def learned_keys(kind: str) -> tuple[str, ...]:
     """The config keys a kind's connector finds out itself (e.g. which Mastodon account we are)."""
-    return tuple(getattr(get_kind(kind), "learned_keys", ()))
+    return get_kind(kind).learned_keys
 
 
 def _settings(config: dict[str, Any], learned: tuple[str, ...]) -> dict[str, Any]:
@@ -39,7 +39,7 @@ def _settings(config: dict[str, Any], learned: tuple[str, ...]) -> dict[str, Any
 
 def source_fields(kind: str) -> tuple[str, ...]:
     """The config fields of a kind that each name a source the channel reads (a hashtag, a search...)."""
-    return tuple(getattr(get_kind(kind), "source_fields", ()))
+    return get_kind(kind).source_fields
 
 
 def added_sources(

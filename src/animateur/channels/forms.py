@@ -73,7 +73,7 @@ def channel_form_class(connector: type[Connector]) -> type[forms.Form]:
         def __init__(self, data: Any = None, *args: Any, has_secrets: bool = False, **kwargs: Any) -> None:
             super().__init__(_with_interval_in_units(data), *args, **kwargs)
             self.order_fields(["name", *[f for f in self.fields if f not in ("name", *INTERVAL_FIELDS)]])
-            optional = getattr(connector, "optional_secrets", ())  # e.g. an account needed only to moderate
+            optional = connector.optional_secrets
             for field in connector.secret_fields:
                 self.fields[field].required = not has_secrets and field not in optional
                 if has_secrets:

@@ -127,7 +127,7 @@ def _run(channel: Channel, token: str) -> ChannelRun:
                 lease.renew(channel.pk, token)
         # Where the connector read past its last item (entries it skips, a gap found empty): valid
         # once everything it yielded is stored, so it goes with the last batch.
-        final = getattr(connector, "final_cursor", None)
+        final = connector.final_cursor
         if final == (channel.cursor or {}):
             final = None
         if pending or final is not None:
@@ -146,7 +146,7 @@ def _run(channel: Channel, token: str) -> ChannelRun:
 
 def remember_learned(channel: Channel, connector: Connector) -> None:
     """Keep in the channel's config what the connector found out while fetching (who we are there)."""
-    keys: tuple[str, ...] = tuple(getattr(connector, "learned_keys", ()))
+    keys = connector.learned_keys
     learned = {
         k: connector.config[k]
         for k in keys

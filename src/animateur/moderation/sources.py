@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from animateur.channels.connectors.base import Capability, Connector, connector_for
 from animateur.core.actions import SystemActor, record
 from animateur.core.models import AuditEvent
 from animateur.stream.models import Message
@@ -69,53 +70,47 @@ OBSTACLES = {
 }
 
 
-def connector(message: Message) -> Any:
-    from animateur.channels.connectors.base import connector_for
-
+def connector(message: Message) -> Connector | None:
+    """The connector of the message's channel; None for a kind that has none (the site's own)."""
     try:
         return connector_for(message.channel)
-    except Exception:  # no connector for this kind, or it cannot be built (credentials)
+    except KeyError:  # no connector for this kind
         return None
-
-
-def _capabilities(found: Any) -> set[str]:
-    return {str(c) for c in getattr(found, "capabilities", ())}
 
 
 def can(message: Message, capability: str) -> bool:
     found = connector(message)
-    return found is not None and capability in _capabilities(found)
+    return found is not None and found.can(Capability(capability))
 
 
-def obstacle(message: Message, what: str, found: Any = None) -> str:
+def obstacle(message: Message, what: str, found: Connector | None = None) -> str:
     """Why the source cannot do `what` to this message (a key of OBSTACLES), or "" if it can be asked."""
     found = found if found is not None else connector(message)
     if found is None:
         return "no_connector"
-    capabilities = _capabilities(found)
     if what in ("hide", "spam", "restore"):
-        if "hide" not in capabilities or (what == "restore" and not hasattr(found, "moderate")):
+        if not found.can(Capability.HIDE) or (what == "restore" and not found.can(Capability.MODERATE)):
             return "no_capability"
     elif what == "delete":
-        if "delete" not in capabilities:
+        if not found.can(Capability.DELETE):
             return "no_capability"
-        if "delete" in {str(c) for c in getattr(found, "own_posts_only", ())} and not message.from_organisation:
+        if Capability.DELETE in found.own_posts_only and not message.from_organisation:
             return "own_posts_only"
-    if getattr(found, "authenticated", True) is False:
+    if not found.authenticated:
         return "no_credentials"
     return ""
 
 
-def _call(found: Any, message: Message, what: str) -> None:
-    moderate = getattr(found, "moderate", None)
+def _call(found: Connector, message: Message, what: str) -> None:
+    moderates = found.can(Capability.MODERATE)
     if what == "hide":
         found.hide(message)
     elif what == "delete":
         found.delete(message)
     elif what == "spam":
-        moderate(message, "spam") if moderate else found.hide(message)
-    elif what == "restore" and moderate:
-        moderate(message, "approved")
+        found.moderate(message, "spam") if moderates else found.hide(message)
+    elif what == "restore" and moderates:
+        found.moderate(message, "approved")
 
 
 def request(messages: list[Message], what: str, *, requested_by: str = "") -> list[tuple[Message, str]]:
@@ -170,8 +165,8 @@ def perform(message_id: int, what: str, attempt: int = 1, requested_by: str = ""
     with translation.override(message.workspace.language or None):
         found = connector(message)
         why = obstacle(message, what, found)
-        if why:  # the channel changed since the decision (credentials removed, kind without connector)
-            record(message.workspace, ACTOR, LOCAL_ONLY, message, {**data, "why": why})
+        if why or found is None:  # the channel changed since the decision (credentials removed, kind without connector)
+            record(message.workspace, ACTOR, LOCAL_ONLY, message, {**data, "why": why or "no_connector"})
             return None
         try:
             _call(found, message, what)

@@ -39,6 +39,8 @@ class Capability(StrEnum):
     PUBLISH = "publish"
     HIDE = "hide"
     DELETE = "delete"
+    # A status set at the source beyond hiding: spam, approved again (the `moderate` call).
+    MODERATE = "moderate"
     DIRECT = "direct"
 
 
@@ -118,6 +120,15 @@ class Connector:
     form_class: ClassVar[type[forms.Form] | None] = None
     secret_fields: ClassVar[tuple[str, ...]] = ()
     default_poll_interval: ClassVar[int] = 300
+    # Settings the connector finds out itself (which account the token is), kept in the channel's config.
+    learned_keys: ClassVar[tuple[str, ...]] = ()
+    # Config fields naming what to read (a hashtag, a search): one added later brings its past as history.
+    source_fields: ClassVar[tuple[str, ...]] = ()
+    # Secrets the setup form does not require (an account needed only to moderate).
+    optional_secrets: ClassVar[tuple[str, ...]] = ()
+    # Capabilities the source grants for the organisation's own posts only (delete, on Mastodon).
+    own_posts_only: ClassVar[frozenset[Capability]] = frozenset()
+    # Where the connector read past its last yielded item: the runner stores it with the last batch.
     final_cursor: dict[str, Any] | None = None
 
     def __init__(self, channel: Channel) -> None:
@@ -127,6 +138,11 @@ class Connector:
 
     def can(self, capability: Capability) -> bool:
         return capability in self.capabilities
+
+    @property
+    def authenticated(self) -> bool:
+        """Whether the channel holds the credentials that acting at the source needs."""
+        return True
 
     def fetch(self, since: dict[str, Any]) -> Iterator[RawItem]:
         raise NotImplementedError
@@ -152,6 +168,10 @@ class Connector:
 
     def delete(self, message: Message) -> None:
         raise NotImplementedError(f"{self.kind} cannot delete at the source")
+
+    def moderate(self, message: Message, status: str) -> None:
+        """Set the message's status at the source: "spam", "hold" or "approved" (Capability.MODERATE)."""
+        raise NotImplementedError(f"{self.kind} cannot set a status at the source")
 
 
 def jsonable(value: Any) -> Any:

@@ -159,7 +159,7 @@ class RedditConnector(Connector):
     def __init__(self, channel: Any) -> None:
         super().__init__(channel)
         if self.moderates:  # per channel: Reddit lets only the subreddit's moderators remove and approve
-            self.capabilities = frozenset({Capability.READ, Capability.HIDE})  # type: ignore[misc]
+            self.capabilities = frozenset({Capability.READ, Capability.HIDE, Capability.MODERATE})  # type: ignore[misc]
 
     @property
     def account(self) -> bool:

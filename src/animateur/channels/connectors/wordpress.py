@@ -84,7 +84,14 @@ class WordPressConnector(Connector):
     kind = "wordpress"
     label = _("WordPress site")
     capabilities = frozenset(
-        {Capability.READ, Capability.REPLY, Capability.PUBLISH, Capability.HIDE, Capability.DELETE}
+        {
+            Capability.READ,
+            Capability.REPLY,
+            Capability.PUBLISH,
+            Capability.HIDE,
+            Capability.DELETE,
+            Capability.MODERATE,
+        }
     )
     form_class = WordPressForm
     secret_fields = ("application_password",)
