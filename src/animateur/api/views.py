@@ -62,4 +62,4 @@ def revoke(request: WorkspaceRequest, token_id: int) -> HttpResponse:
         messages.success(request, _("Token « %(name)s » revoked.") % {"name": token.name})
     except ActionError as exc:
         messages.error(request, str(exc))
-    return redirect("core:api_tokens")
+    return redirect("api_tokens:list")

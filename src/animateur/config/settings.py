@@ -202,6 +202,10 @@ EMAIL_HOST_PASSWORD = env_str("ANIMATEUR_SMTP_PASSWORD")
 EMAIL_USE_TLS = env_bool("ANIMATEUR_SMTP_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("ANIMATEUR_FROM_EMAIL", "animateur@localhost")
 
+# What every new workspace gets from the apps above core (core/actions.do_create_workspace): its
+# community space's channel, where the site's comments arrive.
+WORKSPACE_SETUP = ["animateur.channels.site.ensure_site_channel"]
+
 # Who hears the domain events once committed (core/events.py): the workspaces' webhooks.
 EVENT_SINKS = ["animateur.events.webhooks.deliver_events"]
 EVENT_LISTENERS = ["animateur.events.webhooks.listens"]

@@ -16,6 +16,7 @@ def favicon(request: HttpRequest) -> HttpResponseRedirect:
 
 urlpatterns = [
     path("app/", include("animateur.core.urls")),
+    path("app/team/api-tokens/", include("animateur.api.staff_urls")),
     path("app/space/", include("animateur.space.staff_urls")),
     path("app/inbox/", include("animateur.inbox.urls")),
     path("app/moderation/", include("animateur.moderation.urls")),

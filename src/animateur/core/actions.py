@@ -94,10 +94,10 @@ def do_create_workspace(
     """A new workspace with its site channel; the first one becomes the default site."""
     import zoneinfo
 
+    from django.conf import settings
     from django.db import transaction
+    from django.utils.module_loading import import_string
     from django.utils.text import slugify
-
-    from animateur.channels.site import ensure_site_channel
 
     if not slug or slugify(slug) != slug:
         raise ActionError(f"invalid slug {slug!r}: use lowercase letters, digits and hyphens")
@@ -115,7 +115,9 @@ def do_create_workspace(
         workspace = Workspace.objects.create(
             slug=slug, name=name.strip(), language=language, timezone=timezone, is_default=is_default
         )
-        ensure_site_channel(workspace)
+        # What the apps above core set up for every workspace (its site's channel), named in settings.
+        for path in settings.WORKSPACE_SETUP:
+            import_string(path)(workspace)
         record(workspace, actor, "workspace.create", workspace, {"slug": slug, "name": workspace.name})
     return workspace
 

@@ -1,7 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from animateur.api import views as api_views
 from animateur.core import two_factor_views, views
 
 app_name = "core"
@@ -15,8 +14,6 @@ urlpatterns = [
     path("account/2fa/recovery-codes/", two_factor_views.totp_recovery_codes, name="totp_recovery_codes"),
     path("workspaces/", views.workspaces, name="workspaces"),
     path("team/", views.team_page, name="team"),
-    path("team/api-tokens/", api_views.tokens, name="api_tokens"),
-    path("team/api-tokens/<int:token_id>/revoke/", api_views.revoke, name="api_token_revoke"),
     path("team/invite/", views.invite, name="invite"),
     path("team/security/", views.security, name="security"),
     path("team/invitations/<int:invitation_id>/revoke/", views.revoke_invitation, name="revoke_invitation"),
