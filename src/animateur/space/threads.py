@@ -134,3 +134,12 @@ def refresh_counts_for_messages(items: list[Incoming]) -> None:
     }
     if roots:
         refresh_comment_counts(Post.objects.filter(message_id__in=roots).values_list("pk", flat=True))
+
+
+def refresh_counts_after_visibility(messages: list[Message]) -> None:
+    """Stream hook (stream/actions.ON_VISIBILITY_CHANGE): comments shown or hidden change their posts' counts."""
+    from animateur.space.models import Post
+
+    roots = {m.thread_root_id for m in messages if m.channel.kind == "site" and m.thread_root_id}
+    if roots:
+        refresh_comment_counts(Post.objects.filter(message_id__in=roots).values_list("pk", flat=True))

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import cache
 
 from django.db import transaction
+from django.utils.module_loading import import_string
 
 from animateur.core.actions import ActionError, Actor, record, require
 from animateur.core.models import Workspace
 from animateur.stream.models import Message, Visibility
 
 SETTABLE = (Visibility.VISIBLE, Visibility.PENDING, Visibility.HIDDEN, Visibility.SPAM, Visibility.TRASH)
+
+# Called in the change's transaction with the messages whose visibility changed. Named, not
+# imported: the apps that keep counts of visible messages sit above the stream.
+ON_VISIBILITY_CHANGE = ("animateur.space.threads.refresh_counts_after_visibility",)
+
+
+@cache
+def _visibility_hooks() -> tuple[Callable[[list[Message]], None], ...]:
+    return tuple(import_string(path) for path in ON_VISIBILITY_CHANGE)
 
 
 def do_set_message_visibility(messages: Iterable[Message], visibility: str, *, actor: Actor) -> int:
@@ -36,9 +47,6 @@ def change_visibility(
 
     Returns the workspace and each changed message with its previous visibility.
     """
-    from animateur.space.models import Post
-    from animateur.space.threads import refresh_comment_counts
-
     if visibility not in SETTABLE:
         raise ActionError(f"unknown visibility {visibility!r}: use one of {', '.join(SETTABLE)}")
     batch = list(messages)
@@ -66,9 +74,8 @@ def change_visibility(
             done.append((message, message.visibility))
             Message.objects.filter(pk=message.pk).update(visibility=visibility)
             message.visibility = visibility
-        roots = {m.thread_root_id for m in changed if m.channel.kind == "site" and m.thread_root_id}
-        if roots:
-            refresh_comment_counts(Post.objects.filter(message_id__in=roots).values_list("pk", flat=True))
+        for hook in _visibility_hooks():
+            hook(changed)
         if seen_by_visitors:
             # In the same transaction: readers see the new version and the new visibility together.
             workspace.bump_content_version()
