@@ -9,6 +9,7 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
+from animateur.channels import signed_post
 from animateur.core.actions import ActionError
 from animateur.core.roles import Role
 from animateur.moderation import webhooks
@@ -211,7 +212,7 @@ def test_a_client_error_is_not_retried(open_site, receiver, run_scheduled, djang
 def test_an_endpoint_slower_than_the_time_limit_counts_as_a_failure_to_retry(
     open_site, receiver, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(webhooks, "TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setattr(signed_post, "TIMEOUT_SECONDS", 0.5)
     receiver.answers = [(200, 3.0)]
     rule = webhook_rule(open_site, receiver.url)
     with django_capture_on_commit_callbacks(execute=True):

@@ -11,66 +11,39 @@ rule's secret.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import secrets
-import time
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
-import httpx
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from animateur.channels import safe_http
-from animateur.channels.errors import PermanentError, TransientError
+from animateur.channels import signed_post
 from animateur.core.links import absolute_url
 from animateur.moderation.models import Rule, WebhookDelivery
 from animateur.stream.models import Message
 
-SIGNATURE_HEADER = "X-Animateur-Signature"
-TIMEOUT_SECONDS = 10.0
-MAX_RESPONSE_BYTES = 64 * 1024
 # Delay before attempt 2, 3, 4, 5; the fifth failure is final.
 BACKOFF_SECONDS = (30, 120, 600, 3600)
 MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
 # A claimed attempt that has not finished after this long is taken as lost (the worker died).
-LEASE_SECONDS = int(TIMEOUT_SECONDS * 3)
+LEASE_SECONDS = int(signed_post.TIMEOUT_SECONDS * 3)
 EXCERPT_CHARS = 500
 
 
-class WebhookUrlError(ValueError):
-    """The address cannot receive webhooks; the message says why in the user's language."""
-
-
 def check_url(url: str) -> str:
-    """An http(s) address whose host resolves to public addresses only (unless private URLs are allowed)."""
-    url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise WebhookUrlError(_("%(url)s is not a web address (http:// or https://)") % {"url": url})
+    """An address a rule's webhook may call (checked as every webhook's: signed_post.check_url);
+    its refusal is a ValueError naming the problem, as the rule's other values raise."""
     try:
-        safe_http.validate_url(url)
-    except safe_http.BlockedAddress:
-        raise WebhookUrlError(
-            _("%(url)s points to a private or local address, which webhooks may not call") % {"url": url}
-        ) from None
-    except TransientError:
-        raise WebhookUrlError(_("the host of %(url)s cannot be found") % {"url": url}) from None
-    except PermanentError:
-        raise WebhookUrlError(_("%(url)s is not a web address (http:// or https://)") % {"url": url}) from None
-    return url
+        return signed_post.check_url(url)
+    except signed_post.AddressError as error:
+        raise ValueError(str(error)) from None
 
 
 def new_secret() -> str:
     return secrets.token_urlsafe(32)
-
-
-def signature(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 def payload(rule: Rule, message: Message) -> dict[str, Any]:
@@ -143,46 +116,10 @@ def claim(delivery_id: int, attempt: int, now: datetime | None = None) -> Webhoo
 
 def send(delivery: WebhookDelivery) -> tuple[int | None, str, bool]:
     """One POST, outside any transaction: (HTTP status, error, retryable)."""
-    body = delivery.body.encode()
-    headers = {
-        "Content-Type": "application/json",
-        "X-Animateur-Delivery": str(delivery.pk),
-        "X-Animateur-Event": "moderation.rule_matched",
-    }
-    if delivery.rule.webhook_secret:  # a rule saved before webhooks were signed has none until renewed
-        headers[SIGNATURE_HEADER] = signature(delivery.rule.webhook_secret, body)
-    deadline = time.monotonic() + TIMEOUT_SECONDS
-    try:
-        safe_http.validate_url(delivery.url)
-        # Redirects are not followed: a POST would turn into a GET, and the address was checked as given.
-        with (
-            safe_http.client(timeout=TIMEOUT_SECONDS) as http,
-            http.stream("POST", delivery.url, content=body, headers=headers, follow_redirects=False) as r,
-        ):
-            size = 0
-            for chunk in r.iter_bytes():  # read (a little of) the answer, within the time limit
-                size += len(chunk)
-                if size > MAX_RESPONSE_BYTES or time.monotonic() > deadline:
-                    break
-            status = r.status_code
-    except safe_http.BlockedAddress:
-        return None, _("private or local address refused"), False
-    except httpx.ConnectError as exc:
-        if "not a public address" in str(exc):
-            return None, _("private or local address refused"), False
-        return None, _("cannot connect: %(error)s") % {"error": exc}, True
-    except httpx.TimeoutException:
-        return None, _("no answer within %(seconds)d seconds") % {"seconds": TIMEOUT_SECONDS}, True
-    except TransientError as exc:
-        return None, str(exc), True
-    except PermanentError as exc:
-        return None, str(exc), False
-    except httpx.HTTPError as exc:
-        return None, _("network error: %(error)s") % {"error": exc}, True
-    if 200 <= status < 300:
-        return status, "", False
-    retryable = status == 429 or status >= 500
-    return status, _("the receiver answered HTTP %(status)d") % {"status": status}, retryable
+    headers = {"X-Animateur-Delivery": str(delivery.pk), "X-Animateur-Event": "moderation.rule_matched"}
+    # A rule saved before webhooks were signed has no secret until it is renewed: its calls go unsigned.
+    outcome = signed_post.post_json(delivery.url, delivery.body.encode(), headers, delivery.rule.webhook_secret)
+    return outcome.status, outcome.error, outcome.retryable
 
 
 def attempt(delivery_id: int, number: int) -> WebhookDelivery | None:
