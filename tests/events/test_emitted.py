@@ -91,3 +91,28 @@ def test_a_moderators_decision_is_announced_with_the_visibility_before_and_after
     assert data["message"]["id"] == message.pk
     assert (data["previous_visibility"], data["visibility"]) == (message.visibility, "spam")
     assert data["by"] == f"user:{moderator.pk}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_conversations_life_is_announced_opened_assigned_answered_closed(workspace, make_user, receiver):
+    from animateur.core.roles import Role
+    from animateur.inbox.actions import do_mark_answered_elsewhere, do_update_conversation
+    from animateur.inbox.models import Conversation
+    from tests.inbox.factories import inbound, post_message
+
+    names = ["conversation.opened", "conversation.assigned", "conversation.answered", "conversation.closed"]
+    do_create_subscription(workspace, "CRM", receiver.url, names, actor=SYSTEM)
+    lea = make_user("lea@example.org", workspace, Role.MODERATOR)
+    root = inbound(workspace, "Une question sur la livraison", parent=post_message(workspace))
+    conversation = Conversation.objects.get(root=root)
+    do_update_conversation(conversation, assignee=lea, actor=lea)
+    do_mark_answered_elsewhere(conversation, actor=lea)
+    do_update_conversation(conversation, state="closed", actor=lea)
+    bodies = [call.json() for call in receiver.calls]
+    assert [b["type"] for b in bodies] == names
+    opened, assigned, answered, closed = (b["data"] for b in bodies)
+    assert opened["conversation_id"] == conversation.pk and opened["message_id"] == root.pk
+    assert opened["url"].endswith(f"/app/inbox/c/{conversation.pk}/")
+    assert assigned["assignee"] == "lea@example.org" and assigned["by"] == f"user:{lea.pk}"
+    assert answered["elsewhere"] is True
+    assert closed["conversation_id"] == conversation.pk

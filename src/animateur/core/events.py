@@ -188,10 +188,29 @@ def emit_many(workspace: Workspace, events: list[tuple[str, dict[str, Any]]]) ->
             event_type = EVENT_TYPES[name]
         except KeyError:
             raise UnknownEvent(f"no event type {name!r} is declared in core/events.py") from None
+        if getattr(settings, "TESTING", False):
+            _check_shape(event_type, data)
         made.append(Event(event_type, workspace.pk, workspace.slug, data))
     if made:
         transaction.on_commit(lambda: _deliver(made))
     return made
+
+
+def _check_shape(event_type: EventType, data: dict[str, Any]) -> None:
+    """Under tests, every emitted event has exactly the fields its schema declares (the documented
+    contract with receivers), at the top level and in nested objects."""
+
+    def check(schema: dict[str, Any], value: Any, where: str) -> None:
+        if schema.get("type") != "object":
+            return
+        assert isinstance(value, dict), f"{event_type.name}: {where} is not an object"
+        assert set(value) == set(schema["properties"]), (
+            f"{event_type.name}: {where} has {sorted(value)}, its schema declares {sorted(schema['properties'])}"
+        )
+        for key, sub_schema in schema["properties"].items():
+            check(sub_schema, value[key], f"{where}.{key}")
+
+    check(event_type.data_schema, data, "data")
 
 
 def _deliver(events: list[Event]) -> None:

@@ -11,8 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from animateur.core.actions import ActionError, Actor, SystemActor, record, require
+from animateur.core.actions import ActionError, Actor, SystemActor, actor_label, record, require
+from animateur.core.events import emit
 from animateur.core.html import render_markdown
+from animateur.core.links import absolute_url
 from animateur.core.models import Membership, User, Workspace
 from animateur.inbox import business_time, sla
 from animateur.inbox.models import (
@@ -94,6 +96,32 @@ def _touch(conversation: Conversation) -> None:
     conversation.updated_at = timezone.now()
 
 
+def _announce(conversation: Conversation, name: str, actor: Actor, **data: Any) -> None:
+    """The conversation's domain event (core/events.py), sent once the change commits."""
+    emit(
+        conversation.workspace,
+        name,
+        {
+            "conversation_id": conversation.pk,
+            "subject": conversation.subject,
+            "url": absolute_url(conversation.workspace, "inbox:conversation", (conversation.pk,)),
+            "by": actor_label(actor),
+            **data,
+        },
+    )
+
+
+def _announce_changes(conversation: Conversation, actor: Actor, changes: dict[str, dict[str, Any]]) -> None:
+    if "assignee" in changes:
+        _announce(conversation, "conversation.assigned", actor, assignee=_assignee_email(conversation))
+    if changes.get("state", {}).get("to") == State.CLOSED:
+        _announce(conversation, "conversation.closed", actor)
+
+
+def _assignee_email(conversation: Conversation) -> str | None:
+    return conversation.assignee.email if conversation.assignee_id and conversation.assignee else None
+
+
 def _check_assignee(workspace: Workspace, assignee: User | None) -> None:
     if assignee is not None and assignee.role_in(workspace) not in ("owner", "manager", "moderator"):
         raise ActionError(
@@ -142,6 +170,8 @@ def do_assign_conversation(conversation: Conversation, assignee: User | None, *,
             conversation,
             {"from": previous, "to": assignee.pk if assignee else None},
         )
+        if previous != conversation.assignee_id:
+            _announce(conversation, "conversation.assigned", actor, assignee=_assignee_email(conversation))
 
 
 def do_set_conversation_state(conversation: Conversation, state: str, *, actor: Actor) -> None:
@@ -160,6 +190,7 @@ def do_set_conversation_state(conversation: Conversation, state: str, *, actor: 
             conversation,
             {"from": previous, "to": state},
         )
+        _announce_changes(conversation, actor, {"state": {"from": previous, "to": state}} if previous != state else {})
 
 
 def do_set_conversation_priority(conversation: Conversation, priority: str, *, actor: Actor) -> None:
@@ -222,6 +253,7 @@ def do_update_conversation(
         _touch(conversation)
         conversation.save(update_fields=["assignee", "state", "priority", "due_at", "updated_at"])
         record(workspace, actor, "inbox.conversation.update", conversation, {"changes": changes})
+        _announce_changes(conversation, actor, changes)
     return changes
 
 
@@ -359,6 +391,7 @@ def do_reply_conversation(
     with transaction.atomic():
         conversation.refresh_from_db()
         record(workspace, actor, "inbox.reply", conversation, {"message": message.pk})
+        _announce(conversation, "conversation.answered", actor, elsewhere=False)
     return message
 
 
@@ -380,6 +413,7 @@ def do_mark_answered_elsewhere(conversation: Conversation, *, actor: User) -> No
         _touch(conversation)
         conversation.save()
         record(workspace, actor, "inbox.answered_elsewhere", conversation, {})
+        _announce(conversation, "conversation.answered", actor, elsewhere=True)
         if first:
             _record_first_response(conversation, actor, now, elsewhere=True)
 

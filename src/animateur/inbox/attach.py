@@ -19,11 +19,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from animateur.core import bulk
 from animateur.core.actions import Actor, Event, record_many
+from animateur.core.events import emit_many, listened
+from animateur.core.links import absolute_url
 from animateur.core.models import User, Workspace
 from animateur.inbox import search, sla
 from animateur.inbox.actions import INBOX, REPLY_HANDLERS, notify_many
@@ -398,3 +401,33 @@ def _write(batch: _Batch) -> None:
     ]
     record_many(events)
     notify_many([(user_id, c.workspace_id, c.pk, kind, text) for user_id, c, kind, text in batch.notices])
+    if batch.opened:
+        opened, workspaces = list(batch.opened), batch.workspaces
+        transaction.on_commit(lambda: _announce_opened(opened, workspaces))
+
+
+def _announce_opened(conversations: list[_Conversation], workspaces: Mapping[int, Workspace]) -> None:
+    """conversation.opened for each conversation a batch opened, after it commits, and built only
+    when a subscriber listens (a large import opens thousands)."""
+    by_workspace: dict[int, list[_Conversation]] = {}
+    for conversation in conversations:
+        by_workspace.setdefault(conversation.workspace_id, []).append(conversation)
+    for workspace_id, opened in by_workspace.items():
+        workspace = workspaces[workspace_id]
+        if not listened(workspace, "conversation.opened"):
+            continue
+        emit_many(
+            workspace,
+            [
+                (
+                    "conversation.opened",
+                    {
+                        "conversation_id": c.pk,
+                        "subject": c.subject,
+                        "url": absolute_url(workspace, "inbox:conversation", (c.pk,)),
+                        "message_id": c.root_id,
+                    },
+                )
+                for c in opened
+            ],
+        )
