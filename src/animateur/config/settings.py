@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "animateur.moderation",
     "animateur.api",
     "animateur.events",
+    "animateur.listening",
 ]
 
 MIDDLEWARE = [

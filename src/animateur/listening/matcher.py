@@ -1,0 +1,315 @@
+"""A parsed query compiled once into a function over a message's words and fields.
+
+A message is read once into a `Doc` (its folded words, their positions, its author's and
+channel's words, its language, sentiment, kind and the sites it links to); every compiled query
+then tests that Doc with set lookups, so one message costs the same whatever the number of
+queries that read it. `anchors` says which words a message must hold for a query to have any
+chance: the SQL pre-filter of a backtest and the index of standing queries read it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from animateur.listening.query import Field, Near, Node, Not, Or, Words, normalize_apostrophes, parse, text_words
+from animateur.stream.folding import fold
+
+Test = Callable[["Doc"], bool]
+
+_NAME_WORD = re.compile(r"\w+")
+_LINK = re.compile(r"(?:https?://|www\.)[^\s<>\"'()\[\]]+", re.IGNORECASE)
+_HREF = re.compile(r"href=[\"']([^\"']+)", re.IGNORECASE)
+_HOST = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/?#]*@)?([^/:?#]+)")
+
+
+def host_of(link: str) -> str:
+    """« https://www.Exemple.fr/x » → « exemple.fr »; "" when the link has no host name."""
+    found = _HOST.match(link.strip().lower())
+    host = found.group(1).strip(".,;") if found else ""
+    return host.removeprefix("www.") if "." in host else ""
+
+
+def name_words(*names: str) -> list[str]:
+    words: list[str] = []
+    for name in names:
+        words.extend(_NAME_WORD.findall(fold(normalize_apostrophes(name or ""))))
+    return words
+
+
+@dataclass
+class Doc:
+    """What queries read of one message."""
+
+    words: list[str]
+    author_words: list[str] = field(default_factory=list)
+    channel_kind: str = ""
+    channel_words: list[str] = field(default_factory=list)
+    language: str = ""
+    sentiment: str = ""
+    kind: str = ""
+    hosts: frozenset[str] = frozenset()
+
+    @cached_property
+    def word_set(self) -> frozenset[str]:
+        return frozenset(self.words)
+
+    @cached_property
+    def positions(self) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        for index, word in enumerate(self.words):
+            found.setdefault(word, []).append(index)
+        return found
+
+    @classmethod
+    def of(
+        cls,
+        text: str,
+        *,
+        title: str = "",
+        author: str = "",
+        channel_kind: str = "",
+        channel_name: str = "",
+        language: str | None = "",
+        sentiment: str | None = "",
+        kind: str = "",
+        url: str = "",
+        html: str = "",
+    ) -> Doc:
+        body = f"{title}\n{text}" if title else text
+        links = _LINK.findall(body) + _HREF.findall(html or "") + ([url] if url else [])
+        return cls(
+            words=text_words(body),
+            author_words=name_words(author),
+            channel_kind=(channel_kind or "").lower(),
+            channel_words=name_words(channel_name),
+            language=(language or "").lower().split("-")[0],
+            sentiment=sentiment or "",
+            kind=kind or "",
+            hosts=frozenset(h for h in (host_of(link) for link in links) if h),
+        )
+
+    @classmethod
+    def of_message(cls, message: Any) -> Doc:
+        """A stream Message (its author and channel loaded with it, or fetched here)."""
+        author = message.author
+        channel = message.channel
+        return cls.of(
+            message.text or "",
+            title=message.title or "",
+            author=f"{author.handle} {author.display_name}" if author is not None else "",
+            channel_kind=channel.kind,
+            channel_name=channel.name,
+            language=message.language,
+            sentiment=message.sentiment,
+            kind=message.kind,
+            url=message.url or "",
+            html=message.html or "",
+        )
+
+
+# --- words and phrases ------------------------------------------------------------------------
+
+
+def _word_regex(pattern: str) -> re.Pattern[str] | None:
+    """None for a plain word (compared as it is), else the regex of its « * » and « ? »."""
+    if "*" not in pattern and "?" not in pattern:
+        return None
+    body = re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".")
+    return re.compile(body)
+
+
+def _positions(pattern: str, regex: re.Pattern[str] | None, doc: Doc, words: list[str]) -> Iterable[int]:
+    if regex is None:
+        if words is doc.words:
+            return doc.positions.get(pattern, ())
+        return [i for i, w in enumerate(words) if w == pattern]
+    return [i for i, w in enumerate(words) if regex.fullmatch(w)]
+
+
+def _spans_finder(patterns: tuple[str, ...]) -> Callable[[Doc, list[str]], list[tuple[int, int]]]:
+    """Where the words follow each other in a list of words: (first index, last index) of each place."""
+    regexes = [_word_regex(p) for p in patterns]
+    rest = list(zip(patterns[1:], regexes[1:], strict=True))
+
+    def fits(word: str, pattern: str, regex: re.Pattern[str] | None) -> bool:
+        return word == pattern if regex is None else regex.fullmatch(word) is not None
+
+    def spans(doc: Doc, words: list[str]) -> list[tuple[int, int]]:
+        found = []
+        size = len(words)
+        for start in _positions(patterns[0], regexes[0], doc, words):
+            if start + len(rest) < size and all(fits(words[start + 1 + k], p, r) for k, (p, r) in enumerate(rest)):
+                found.append((start, start + len(rest)))
+        return found
+
+    return spans
+
+
+def _words_test(node: Words) -> Test:
+    patterns = node.patterns
+    if len(patterns) == 1:
+        only = patterns[0]
+        regex = _word_regex(only)
+        if regex is None:
+            return lambda doc: only in doc.word_set
+        if only.endswith("*") and "?" not in only:
+            stem = only[:-1]
+            return lambda doc: any(w.startswith(stem) for w in doc.word_set)
+        return lambda doc: any(regex.fullmatch(w) for w in doc.word_set)
+    spans = _spans_finder(patterns)
+    firsts = [p for p in patterns if _word_regex(p) is None]
+    # A phrase whose plain words are not all in the message cannot be there: a set test first.
+    return lambda doc: all(p in doc.word_set for p in firsts) and bool(spans(doc, doc.words))
+
+
+def _near_test(node: Near) -> Test:
+    left, right = _spans_finder(node.left.patterns), _spans_finder(node.right.patterns)
+    distance, ordered = node.distance, node.ordered
+
+    def test(doc: Doc) -> bool:
+        rights = right(doc, doc.words)
+        if not rights:
+            return False
+        for left_start, left_end in left(doc, doc.words):
+            for right_start, right_end in rights:
+                if 0 <= right_start - left_end - 1 <= distance:
+                    return True
+                if not ordered and 0 <= left_start - right_end - 1 <= distance:
+                    return True
+        return False
+
+    return test
+
+
+def _field_test(node: Field) -> Test:
+    value = node.value
+    if node.name == "lang":
+        return lambda doc: doc.language == value
+    if node.name == "sentiment":
+        return lambda doc: doc.sentiment == value
+    if node.name == "kind":
+        return lambda doc: doc.kind == value
+    if node.name == "site":
+        suffix = "." + value
+        return lambda doc: any(h == value or h.endswith(suffix) for h in doc.hosts)
+    spans = _spans_finder(tuple(value.split()))
+    if node.name == "author":
+        return lambda doc: bool(spans(doc, doc.author_words))
+    return lambda doc: doc.channel_kind == value or bool(spans(doc, doc.channel_words))
+
+
+def compile_node(node: Node) -> Test:
+    if isinstance(node, Words):
+        return _words_test(node)
+    if isinstance(node, Near):
+        return _near_test(node)
+    if isinstance(node, Field):
+        return _field_test(node)
+    if isinstance(node, Not):
+        child = compile_node(node.child)
+        return lambda doc: not child(doc)
+    if isinstance(node, Or):
+        alternatives = [compile_node(c) for c in node.children]
+        return lambda doc: any(t(doc) for t in alternatives)
+    # The cheap tests first: a word or a field is a lookup, a phrase or a proximity reads positions.
+    tests = [compile_node(c) for c in sorted(node.children, key=_cost)]
+    return lambda doc: all(t(doc) for t in tests)
+
+
+def _cost(node: Node) -> int:
+    if isinstance(node, Field) or (isinstance(node, Words) and not node.is_phrase):
+        return 0
+    return 2 if isinstance(node, Near) else 1
+
+
+# --- anchors ----------------------------------------------------------------------------------
+
+Anchor = tuple[str, str]  # ("=", word) the word itself, ("*", stem) any word starting with stem
+
+
+def _pattern_anchor(pattern: str) -> Anchor | None:
+    cut = min((i for i in (pattern.find("*"), pattern.find("?")) if i >= 0), default=-1)
+    if cut < 0:
+        return ("=", pattern)
+    stem = pattern[:cut]
+    return ("*", stem) if stem.lstrip("#@") else None
+
+
+def _words_anchors(patterns: tuple[str, ...]) -> frozenset[Anchor] | None:
+    anchors = [a for a in (_pattern_anchor(p) for p in patterns) if a is not None]
+    if not anchors:
+        return None
+    # The longest plain word of a phrase is the likeliest to be rare.
+    return frozenset({max(anchors, key=lambda a: (a[0] == "=", len(a[1])))})
+
+
+def anchors(node: Node) -> frozenset[Anchor] | None:
+    """Words one of which a matching message must hold; None when the query may match without any
+    (a field alone, an exclusion)."""
+    if isinstance(node, Words):
+        return _words_anchors(node.patterns)
+    if isinstance(node, Near):
+        return _words_anchors(node.left.patterns) or _words_anchors(node.right.patterns)
+    if isinstance(node, Field | Not):
+        return None
+    found = [anchors(c) for c in node.children]
+    if isinstance(node, Or):
+        if any(f is None for f in found):
+            return None
+        return frozenset().union(*[f for f in found if f is not None])
+    usable = [f for f in found if f]
+    if not usable:
+        return None
+    return min(usable, key=lambda f: (len(f), -max(len(w) for _k, w in f)))
+
+
+@dataclass(frozen=True)
+class Compiled:
+    query: str
+    tree: Node
+    test: Test
+    anchors: frozenset[Anchor] | None
+
+    def matches(self, doc: Doc) -> bool:
+        return self.test(doc)
+
+
+def compile_query(query: str) -> Compiled:
+    """The query compiled, or QueryError (from parse) naming the problem and where it is."""
+    tree = parse(query)
+    return Compiled(query, tree, compile_node(tree), anchors(tree))
+
+
+def match_text(query: str, text: str, **fields: Any) -> bool:
+    """One query over one text: for tests and the documentation's examples."""
+    return compile_query(query).matches(Doc.of(text, **fields))
+
+
+def terms_of(node: Node) -> list[str]:
+    """The words a query looks for (not the ones it excludes), for highlighting and explanations."""
+    if isinstance(node, Words):
+        return [p.rstrip("*") for p in node.patterns]
+    if isinstance(node, Near):
+        return terms_of(node.left) + terms_of(node.right)
+    if isinstance(node, Field | Not):
+        return []
+    return [t for c in node.children for t in terms_of(c)]
+
+
+def doc_from_mapping(item: Mapping[str, Any]) -> Doc:
+    """A message given as the command line reads it (`text`, `author`, `channel`, `language`, ...)."""
+    return Doc.of(
+        str(item.get("text") or ""),
+        title=str(item.get("title") or ""),
+        author=str(item.get("author") or ""),
+        channel_kind=str(item.get("channel") or ""),
+        channel_name=str(item.get("channel") or ""),
+        language=str(item.get("language") or ""),
+        sentiment=str(item.get("sentiment") or ""),
+        kind=str(item.get("kind") or ""),
+        url=str(item.get("url") or ""),
+    )
