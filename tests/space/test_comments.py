@@ -87,7 +87,7 @@ def test_approving_on_the_moderation_page_publishes_the_comment_and_increments_t
     assert "Bonjour, merci pour l’article !" in page_text(Client().get(URL))
     # One decision, one audit event.
     [event] = AuditEvent.objects.filter(
-        verb__in=["message.set_visibility", "moderation.approve"], target_id=str(message.pk)
+        verb__in=["stream.message.set_visibility", "moderation.approve"], target_id=str(message.pk)
     )
     assert event.verb == "moderation.approve" and event.actor_user == moderator.user
     assert (event.data["from"], event.data["to"]) == ("pending", "visible")
@@ -251,7 +251,7 @@ def test_staff_reply_as_the_organisation_is_visible_at_once_and_signed_per_the_w
     assert second.raw["signature"] == "Acme"
     post.refresh_from_db()
     assert post.comment_count == 3
-    assert AuditEvent.objects.filter(verb="comment.reply_as_organisation").count() == 2
+    assert AuditEvent.objects.filter(verb="space.comment.reply_as_organisation").count() == 2
 
 
 def test_an_empty_reply_is_refused_and_an_analyst_may_not_reply(post, workspace, client_as):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from animateur.api.models import ApiToken
 from animateur.core.actions import ActionError, Actor, record, require
+from animateur.core.audit_verbs import AuditVerb
 from animateur.core.models import User, Workspace
 
 
@@ -25,7 +26,7 @@ def do_create_api_token(workspace: Workspace, user: User, name: str, *, actor: A
         token = ApiToken.objects.create(
             workspace=workspace, user=user, name=(name or "token")[:100], key_hash=hash_key(key)
         )
-        record(workspace, actor, "api.token.create", token, {"user": user.pk, "name": token.name})
+        record(workspace, actor, AuditVerb.API_TOKEN_CREATE, token, {"user": user.pk, "name": token.name})
     return token, key
 
 
@@ -38,4 +39,4 @@ def do_revoke_api_token(token: ApiToken, *, actor: Actor) -> None:
         raise ActionError(_("This token is already revoked."))
     with transaction.atomic():
         ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
-        record(token.workspace, actor, "api.token.revoke", token, {"name": token.name})
+        record(token.workspace, actor, AuditVerb.API_TOKEN_REVOKE, token, {"name": token.name})

@@ -16,6 +16,7 @@ from animateur.channels.connectors import Capability, connector_for, get_kind
 from animateur.channels.errors import ConnectorError
 from animateur.channels.models import Channel, RejectedItem
 from animateur.core.actions import ActionError, Actor, record, require
+from animateur.core.audit_verbs import AuditVerb
 from animateur.core.models import Workspace
 from animateur.stream.models import Kind, Message
 
@@ -113,7 +114,7 @@ def do_create_channel(
         record(
             workspace,
             actor,
-            "channel.create",
+            AuditVerb.CHANNEL_CREATE,
             channel,
             {"kind": kind, "name": channel.name, "config": config, "secrets": sorted(secrets)},
         )
@@ -166,7 +167,7 @@ def do_update_channel(
         record(
             channel.workspace,
             actor,
-            "channel.update",
+            AuditVerb.CHANNEL_UPDATE,
             channel,
             {"name": channel.name, "config": config, "secrets_changed": changed_secrets},
         )
@@ -180,7 +181,7 @@ def do_pause_channel(channel: Channel, *, actor: Actor) -> None:
     with transaction.atomic():
         Channel.objects.filter(pk=channel.pk).update(paused=True)
         channel.paused = True
-        record(channel.workspace, actor, "channel.pause", channel)
+        record(channel.workspace, actor, AuditVerb.CHANNEL_PAUSE, channel)
 
 
 def do_resume_channel(channel: Channel, *, actor: Actor) -> None:
@@ -188,13 +189,13 @@ def do_resume_channel(channel: Channel, *, actor: Actor) -> None:
     with transaction.atomic():
         Channel.objects.filter(pk=channel.pk).update(paused=False, next_poll_at=timezone.now())
         channel.paused = False
-        record(channel.workspace, actor, "channel.resume", channel)
+        record(channel.workspace, actor, AuditVerb.CHANNEL_RESUME, channel)
 
 
 def do_poll_channel_now(channel: Channel, *, actor: Actor) -> None:
     require(actor, channel.workspace, "channel.manage")
     with transaction.atomic():
-        record(channel.workspace, actor, "channel.poll_now", channel)
+        record(channel.workspace, actor, AuditVerb.CHANNEL_POLL_NOW, channel)
         _enqueue_poll(channel.pk)
 
 
@@ -258,7 +259,13 @@ def store_reply(sent: SentReply, *, actor: Actor) -> Message:
         )
         if answer is None:
             raise ActionError((result.rejected[0].error or "rejected") if result.rejected else "rejected")
-        record(channel.workspace, actor, "message.reply", answer, {"to": sent.parent.pk, "channel": channel.pk})
+        record(
+            channel.workspace,
+            actor,
+            AuditVerb.CHANNEL_MESSAGE_REPLY,
+            answer,
+            {"to": sent.parent.pk, "channel": channel.pk},
+        )
     return answer
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from animateur.channels.labels import cause_label
 from animateur.channels.models import Channel
 from animateur.core.actions import SystemActor, record
+from animateur.core.audit_verbs import AuditVerb
 from animateur.core.links import absolute_url
 from animateur.core.models import Membership, User
 from animateur.core.permissions import roles_for
@@ -49,7 +50,7 @@ def health_url(channel: Channel) -> str:
     return absolute_url(channel.workspace, "channels:detail", (channel.pk,))
 
 
-def _notify(channel: Channel, verb: str, detail: str, write: Callable[[], Alert]) -> None:
+def _notify(channel: Channel, verb: AuditVerb, detail: str, write: Callable[[], Alert]) -> None:
     from animateur.inbox.models import Notification, NotificationPreference
 
     record(
@@ -103,7 +104,7 @@ def alert_needs_reconnection(channel: Channel, detail: str) -> None:
             % {"url": health_url(channel), "detail": detail},
         )
 
-    _notify(channel, "channel.needs_reconnection", detail, write)
+    _notify(channel, AuditVerb.CHANNEL_NEEDS_RECONNECTION, detail, write)
 
 
 def alert_failing(channel: Channel, detail: str) -> None:
@@ -124,4 +125,4 @@ def alert_failing(channel: Channel, detail: str) -> None:
             },
         )
 
-    _notify(channel, "channel.failing", detail, write)
+    _notify(channel, AuditVerb.CHANNEL_FAILING, detail, write)

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from animateur.core.actions import ActionError, Actor, record
+from animateur.core.audit_verbs import AuditVerb
 from animateur.core.models import User, Workspace
 
 # Blank: the app speaks each workspace's own language.
@@ -36,5 +37,5 @@ def do_update_account(user: User, *, display_name: str, language: str, actor: Ac
             setattr(user, field, value)
         # The trail is per workspace: each workspace the person belongs to sees the change.
         for workspace in Workspace.objects.filter(memberships__user=user):
-            record(workspace, actor, "user.update_account", user, {field: wanted[field] for field in changed})
+            record(workspace, actor, AuditVerb.USER_UPDATE_ACCOUNT, user, {field: wanted[field] for field in changed})
     return changed

@@ -15,6 +15,7 @@ from django.db import models
 from django.utils import timezone as dj_timezone
 
 from animateur.core import bulk
+from animateur.core.audit_verbs import AuditVerb
 from animateur.core.models import AuditEvent, User, Workspace
 from animateur.core.permissions import has_permission
 
@@ -48,7 +49,7 @@ def actor_label(actor: Actor) -> str:
 def record(
     workspace: Workspace,
     actor: Actor,
-    verb: str,
+    verb: AuditVerb,
     target: models.Model | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
@@ -56,7 +57,8 @@ def record(
         workspace=workspace,
         actor_user=actor if isinstance(actor, User) else None,
         actor=actor_label(actor),
-        verb=verb,
+        # A verb built at run time (f"moderation.{decision}") must still be one of the registry's.
+        verb=AuditVerb(verb),
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
         data=data or {},
@@ -64,7 +66,7 @@ def record(
 
 
 # workspace, actor, verb, target type (a model's label_lower), target id, data
-Event = tuple[Workspace, Actor, str, str, object, dict[str, Any]]
+Event = tuple[Workspace, Actor, AuditVerb, str, object, dict[str, Any]]
 EVENT_COLUMNS = ("workspace_id", "actor_user_id", "actor", "verb", "target_type", "target_id", "data", "created_at")
 
 
@@ -88,7 +90,12 @@ def record_many(events: Iterable[Event]) -> None:
 
 
 def do_create_workspace(
-    slug: str, name: str, *, language: str = "fr", timezone: str = "Europe/Paris", actor: Actor,
+    slug: str,
+    name: str,
+    *,
+    language: str = "fr",
+    timezone: str = "Europe/Paris",
+    actor: Actor,
     is_default: bool | None = None,
 ) -> Workspace:
     """A new workspace with its site channel; the first one becomes the default site."""
@@ -118,7 +125,7 @@ def do_create_workspace(
         # What the apps above core set up for every workspace (its site's channel), named in settings.
         for path in settings.WORKSPACE_SETUP:
             import_string(path)(workspace)
-        record(workspace, actor, "workspace.create", workspace, {"slug": slug, "name": workspace.name})
+        record(workspace, actor, AuditVerb.WORKSPACE_CREATE, workspace, {"slug": slug, "name": workspace.name})
     return workspace
 
 
@@ -135,5 +142,5 @@ def do_add_member(workspace: Workspace, user: User, role: str, *, actor: Actor) 
         require(actor, workspace, "team.change_role")
     with transaction.atomic():
         Membership.objects.update_or_create(user=user, workspace=workspace, defaults={"role": role})
-        record(workspace, actor, "team.add_member", user, {"role": role, "email": user.email})
+        record(workspace, actor, AuditVerb.TEAM_ADD_MEMBER, user, {"role": role, "email": user.email})
     user.__dict__.pop("_roles", None)

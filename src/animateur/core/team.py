@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from animateur.core.actions import ActionError, Actor, record, require
 from animateur.core.attempts import attempts, count_attempt, forget_attempts
+from animateur.core.audit_verbs import AuditVerb
 from animateur.core.models import Invitation, Membership, User, Workspace
 from animateur.core.roles import Role
 
@@ -61,10 +62,8 @@ def do_invite_member(
             invited_by=actor if isinstance(actor, User) else None,
             expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
         )
-        record(workspace, actor, "team.invite", invitation, {"email": email, "role": role})
-    url = (
-        accept_url_for(token) if callable(accept_url_for) else f"{settings.BASE_URL}/app/invitations/{token}/"
-    )
+        record(workspace, actor, AuditVerb.TEAM_INVITE, invitation, {"email": email, "role": role})
+    url = accept_url_for(token) if callable(accept_url_for) else f"{settings.BASE_URL}/app/invitations/{token}/"
     transaction.on_commit(lambda: _send_invitation(invitation, url, actor))
     return invitation, token
 
@@ -86,9 +85,7 @@ def _send_invitation(invitation: Invitation, url: str, actor: Actor) -> None:
 
 
 def pending_invitation(token: str) -> Invitation | None:
-    invitation = (
-        Invitation.objects.select_related("workspace").filter(token_hash=hash_token(token or "")).first()
-    )
+    invitation = Invitation.objects.select_related("workspace").filter(token_hash=hash_token(token or "")).first()
     return invitation if invitation is not None and invitation.is_pending else None
 
 
@@ -98,12 +95,10 @@ def do_revoke_invitation(invitation: Invitation, *, actor: Actor) -> None:
         raise ActionError(_("This invitation is no longer pending."))
     with transaction.atomic():
         Invitation.objects.filter(pk=invitation.pk).update(revoked_at=timezone.now())
-        record(invitation.workspace, actor, "team.revoke_invitation", invitation, {"email": invitation.email})
+        record(invitation.workspace, actor, AuditVerb.TEAM_REVOKE_INVITATION, invitation, {"email": invitation.email})
 
 
-def do_accept_invitation(
-    token: str, *, user: User | None = None, password: str = "", display_name: str = ""
-) -> User:
+def do_accept_invitation(token: str, *, user: User | None = None, password: str = "", display_name: str = "") -> User:
     """Accept an invitation: as the logged-in user whose email it names, or by creating that user."""
     from django.contrib.auth.password_validation import validate_password
     from django.core.exceptions import ValidationError
@@ -118,17 +113,13 @@ def do_accept_invitation(
     with transaction.atomic():
         if user is None:
             if User.objects.filter(email=invitation.email).exists():
-                raise ActionError(
-                    _("An account exists for %(email)s: log in to accept.") % {"email": invitation.email}
-                )
+                raise ActionError(_("An account exists for %(email)s: log in to accept.") % {"email": invitation.email})
             candidate = User(email=invitation.email, display_name=display_name.strip()[:150])
             try:
                 validate_password(password, candidate)
             except ValidationError as exc:
                 raise ActionError(" ".join(exc.messages)) from exc
-            user = User.objects.create_user(
-                invitation.email, password, display_name=display_name.strip()[:150]
-            )
+            user = User.objects.create_user(invitation.email, password, display_name=display_name.strip()[:150])
         locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if locked.accepted_at is not None:
             raise ActionError(_("This invitation was already accepted."))
@@ -139,7 +130,7 @@ def do_accept_invitation(
         record(
             invitation.workspace,
             user,
-            "team.accept_invitation",
+            AuditVerb.TEAM_ACCEPT_INVITATION,
             invitation,
             {"email": invitation.email, "role": invitation.role},
         )
@@ -160,7 +151,7 @@ def do_change_role(membership: Membership, role: str, *, actor: Actor) -> None:
     with transaction.atomic():
         previous = membership.role
         Membership.objects.filter(pk=membership.pk).update(role=role)
-        record(workspace, actor, "team.change_role", membership.user, {"from": previous, "to": role})
+        record(workspace, actor, AuditVerb.TEAM_CHANGE_ROLE, membership.user, {"from": previous, "to": role})
 
 
 def do_remove_member(membership: Membership, *, actor: Actor) -> None:
@@ -170,7 +161,7 @@ def do_remove_member(membership: Membership, *, actor: Actor) -> None:
         raise ActionError(_("A workspace keeps at least one owner."))
     with transaction.atomic():
         membership.delete()
-        record(workspace, actor, "team.remove_member", membership.user, {"email": membership.user.email})
+        record(workspace, actor, AuditVerb.TEAM_REMOVE_MEMBER, membership.user, {"email": membership.user.email})
 
 
 def _owner_count(workspace: Workspace) -> int:
@@ -184,7 +175,7 @@ def do_set_require_totp(workspace: Workspace, required: bool, *, actor: Actor) -
         ws.settings = {**(ws.settings or {}), "require_totp": bool(required)}
         ws.save(update_fields=["settings"])
         workspace.settings = ws.settings
-        record(workspace, actor, "workspace.require_totp", workspace, {"required": bool(required)})
+        record(workspace, actor, AuditVerb.WORKSPACE_REQUIRE_TOTP, workspace, {"required": bool(required)})
 
 
 # ---------------------------------------------------------------- login throttling

@@ -19,6 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from animateur.core.actions import ActionError, Actor, record
+from animateur.core.audit_verbs import AuditVerb
 from animateur.core.models import RecoveryCode, TotpDevice, User, Workspace
 
 TOTP_ISSUER = "animateur"
@@ -55,7 +56,13 @@ def provisioning_uri(device: TotpDevice) -> str:
 def qr_svg(device: TotpDevice, title: str) -> SafeString:
     """The provisioning URI as an inline SVG QR code (no image file, no script, nothing fetched)."""
     svg = segno.make(provisioning_uri(device), error="m").svg_inline(
-        scale=5, border=2, dark="#000", light="#fff", title=title, svgclass="totp-qr-code", lineclass=None,
+        scale=5,
+        border=2,
+        dark="#000",
+        light="#fff",
+        title=title,
+        svgclass="totp-qr-code",
+        lineclass=None,
         omitsize=True,  # a viewBox instead, so that the page's style sizes it without cropping
     )
     # segno escapes the title; the rest is its own drawing of the code.
@@ -120,7 +127,7 @@ def _spend_recovery_code(user: User, code: str) -> bool:
     )
 
 
-def _record_for_user(user: User, actor: Actor, verb: str, data: dict[str, object] | None = None) -> None:
+def _record_for_user(user: User, actor: Actor, verb: AuditVerb, data: dict[str, object] | None = None) -> None:
     # The trail is per workspace: each workspace the person belongs to sees the change.
     for workspace in Workspace.objects.filter(memberships__user=user):
         record(workspace, actor, verb, user, data)
@@ -144,7 +151,7 @@ def do_start_totp_setup(user: User, *, actor: Actor) -> TotpDevice:
                 raise ActionError(_("Two-factor authentication is already on."))
             return device
         device = TotpDevice.objects.create(user=user, secret=pyotp.random_base32())
-        _record_for_user(user, actor, "user.totp_setup_start")
+        _record_for_user(user, actor, AuditVerb.USER_TOTP_SETUP_START)
     return device
 
 
@@ -161,7 +168,7 @@ def do_confirm_totp(user: User, code: str, *, actor: Actor) -> list[str]:
     with transaction.atomic():
         TotpDevice.objects.filter(pk=device.pk).update(confirmed=True)
         codes = _new_recovery_codes(user)
-        _record_for_user(user, actor, "user.totp_enable")
+        _record_for_user(user, actor, AuditVerb.USER_TOTP_ENABLE)
     return codes
 
 
@@ -175,7 +182,7 @@ def do_regenerate_recovery_codes(user: User, code: str, *, actor: Actor) -> list
         raise ActionError(_("This code is not valid: enter the six-digit code your app shows now."))
     with transaction.atomic():
         codes = _new_recovery_codes(user)
-        _record_for_user(user, actor, "user.recovery_codes_regenerate")
+        _record_for_user(user, actor, AuditVerb.USER_RECOVERY_CODES_REGENERATE)
     return codes
 
 
@@ -192,7 +199,7 @@ def do_disable_totp(user: User, code: str, *, actor: Actor) -> None:
             raise ActionError(_("This code is not valid."))
         device.delete()
         RecoveryCode.objects.filter(user=user).delete()
-        _record_for_user(user, actor, "user.totp_disable")
+        _record_for_user(user, actor, AuditVerb.USER_TOTP_DISABLE)
 
 
 def do_pass_second_factor(user: User, code: str) -> bool:
@@ -205,5 +212,5 @@ def do_pass_second_factor(user: User, code: str) -> bool:
     with transaction.atomic():
         if not _spend_recovery_code(user, code):
             return False
-        _record_for_user(user, user, "user.recovery_code_use", {"left": recovery_codes_left(user)})
+        _record_for_user(user, user, AuditVerb.USER_RECOVERY_CODE_USE, {"left": recovery_codes_left(user)})
     return True

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from animateur.channels.signed_post import AddressError, check_url
 from animateur.core.actions import ActionError, Actor, record, require
+from animateur.core.audit_verbs import AuditVerb
 from animateur.core.events import EVENT_TYPES, Event
 from animateur.core.models import User, Workspace
 from animateur.events.models import Delivery, Subscription
@@ -53,7 +54,7 @@ def do_create_subscription(
             secret=secret,
             created_by=actor if isinstance(actor, User) else None,
         )
-        record(workspace, actor, "webhook.create", subscription, {"name": name, "url": url, "events": events})
+        record(workspace, actor, AuditVerb.WEBHOOK_CREATE, subscription, {"name": name, "url": url, "events": events})
     return subscription, secret
 
 
@@ -63,7 +64,7 @@ def do_update_subscription(subscription: Subscription, name: str, url: str, even
     with transaction.atomic():
         Subscription.objects.filter(pk=subscription.pk).update(name=name, url=url, events=events)
         data = {"name": name, "url": url, "events": events}
-        record(subscription.workspace, actor, "webhook.update", subscription, data)
+        record(subscription.workspace, actor, AuditVerb.WEBHOOK_UPDATE, subscription, data)
     subscription.refresh_from_db()
 
 
@@ -74,7 +75,7 @@ def do_renew_subscription_secret(subscription: Subscription, *, actor: Actor) ->
     with transaction.atomic():
         subscription.secret = secret
         subscription.save(update_fields=["secret"])
-        record(subscription.workspace, actor, "webhook.renew_secret", subscription)
+        record(subscription.workspace, actor, AuditVerb.WEBHOOK_RENEW_SECRET, subscription)
     return secret
 
 
@@ -88,14 +89,16 @@ def do_set_subscription_active(subscription: Subscription, active: bool, *, acto
         Subscription.objects.filter(pk=subscription.pk).update(
             active=active, paused_reason=reason, consecutive_failures=0
         )
-        record(subscription.workspace, actor, "webhook.resume" if active else "webhook.pause", subscription)
+        record(
+            subscription.workspace, actor, AuditVerb.WEBHOOK_RESUME if active else AuditVerb.WEBHOOK_PAUSE, subscription
+        )
     subscription.refresh_from_db()
 
 
 def do_delete_subscription(subscription: Subscription, *, actor: Actor) -> None:
     require(actor, subscription.workspace, "webhooks.manage")
     with transaction.atomic():
-        record(subscription.workspace, actor, "webhook.delete", subscription, {"name": subscription.name})
+        record(subscription.workspace, actor, AuditVerb.WEBHOOK_DELETE, subscription, {"name": subscription.name})
         subscription.delete()
 
 
@@ -115,7 +118,7 @@ def do_replay_delivery(delivery: Delivery, *, actor: Actor) -> Delivery:
             body=delivery.body,
             replay_of=delivery,
         )
-        record(subscription.workspace, actor, "webhook.replay", subscription, {"delivery": delivery.pk})
+        record(subscription.workspace, actor, AuditVerb.WEBHOOK_REPLAY, subscription, {"delivery": delivery.pk})
         transaction.on_commit(lambda: start([replay]))
     return replay
 
@@ -142,6 +145,6 @@ def do_send_test_event(subscription: Subscription, *, actor: Actor) -> Delivery:
             url=subscription.url,
             body=json.dumps(event.envelope(), cls=DjangoJSONEncoder, ensure_ascii=False),
         )
-        record(workspace, actor, "webhook.test", subscription, {"delivery": delivery.pk})
+        record(workspace, actor, AuditVerb.WEBHOOK_TEST, subscription, {"delivery": delivery.pk})
         transaction.on_commit(lambda: start([delivery]))
     return delivery

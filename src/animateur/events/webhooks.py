@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from animateur.channels.signed_post import TIMEOUT_SECONDS, post_json
 from animateur.core.actions import SystemActor, record
+from animateur.core.audit_verbs import AuditVerb
 from animateur.core.events import Event
 from animateur.core.links import absolute_url
 from animateur.core.models import Membership, User, Workspace
@@ -138,7 +139,7 @@ def _failed_for_good(subscription: Subscription) -> None:
             record(
                 subscription.workspace,
                 WEBHOOKS,
-                "webhook.pause",
+                AuditVerb.WEBHOOK_PAUSE,
                 subscription,
                 {"reason": Subscription.PausedReason.FAILURES, "failures": PAUSE_AFTER},
             )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from animateur.core.actions import ActionError, Actor, SystemActor, actor_label, record, require
+from animateur.core.audit_verbs import AuditVerb
 from animateur.core.events import emit
 from animateur.core.html import render_markdown
 from animateur.core.links import absolute_url
@@ -86,7 +87,7 @@ def _record_first_response(conversation: Conversation, actor: Actor, at: datetim
         expected=expects_answer(conversation),
         elsewhere=elsewhere,
     )
-    record(workspace, actor, "inbox.first_response", conversation, data)
+    record(workspace, actor, AuditVerb.INBOX_FIRST_RESPONSE, conversation, data)
 
 
 # ----------------------------------------------------------------- the team's work
@@ -124,9 +125,7 @@ def _assignee_email(conversation: Conversation) -> str | None:
 
 def _check_assignee(workspace: Workspace, assignee: User | None) -> None:
     if assignee is not None and assignee.role_in(workspace) not in ("owner", "manager", "moderator"):
-        raise ActionError(
-            _("%(name)s cannot work on conversations in this workspace.") % {"name": assignee.name}
-        )
+        raise ActionError(_("%(name)s cannot work on conversations in this workspace.") % {"name": assignee.name})
 
 
 def _assign(conversation: Conversation, assignee: User | None, actor: Actor) -> None:
@@ -166,7 +165,7 @@ def do_assign_conversation(conversation: Conversation, assignee: User | None, *,
         record(
             workspace,
             actor,
-            "inbox.conversation.assign",
+            AuditVerb.INBOX_CONVERSATION_ASSIGN,
             conversation,
             {"from": previous, "to": assignee.pk if assignee else None},
         )
@@ -186,7 +185,7 @@ def do_set_conversation_state(conversation: Conversation, state: str, *, actor: 
         record(
             conversation.workspace,
             actor,
-            "inbox.conversation.state",
+            AuditVerb.INBOX_CONVERSATION_STATE,
             conversation,
             {"from": previous, "to": state},
         )
@@ -204,7 +203,7 @@ def do_set_conversation_priority(conversation: Conversation, priority: str, *, a
         _touch(conversation)
         conversation.save(update_fields=["priority", "due_at", "updated_at"])
         record(
-            workspace, actor, "inbox.conversation.priority", conversation, {"from": previous, "to": priority}
+            workspace, actor, AuditVerb.INBOX_CONVERSATION_PRIORITY, conversation, {"from": previous, "to": priority}
         )
 
 
@@ -252,7 +251,7 @@ def do_update_conversation(
             return changes
         _touch(conversation)
         conversation.save(update_fields=["assignee", "state", "priority", "due_at", "updated_at"])
-        record(workspace, actor, "inbox.conversation.update", conversation, {"changes": changes})
+        record(workspace, actor, AuditVerb.INBOX_CONVERSATION_UPDATE, conversation, {"changes": changes})
         _announce_changes(conversation, actor, changes)
     return changes
 
@@ -271,7 +270,7 @@ def do_set_conversation_labels(conversation: Conversation, labels: Iterable[Labe
         record(
             workspace,
             actor,
-            "inbox.conversation.labels",
+            AuditVerb.INBOX_CONVERSATION_LABELS,
             conversation,
             {"from": before, "to": sorted(label.name for label in labels)},
         )
@@ -285,11 +284,9 @@ def do_create_label(workspace: Workspace, name: str, *, actor: Actor, color: str
     if not re.fullmatch(r"#[0-9a-fA-F]{6}", color or ""):
         raise ActionError(_("A colour is written #rrggbb."))
     with transaction.atomic():
-        label, created = Label.objects.get_or_create(
-            workspace=workspace, name=name, defaults={"color": color}
-        )
+        label, created = Label.objects.get_or_create(workspace=workspace, name=name, defaults={"color": color})
         if created:
-            record(workspace, actor, "inbox.label.create", label, {"name": name})
+            record(workspace, actor, AuditVerb.INBOX_LABEL_CREATE, label, {"name": name})
     return label
 
 
@@ -334,7 +331,7 @@ def do_add_note(conversation: Conversation, text: str, *, actor: User) -> Note:
         record(
             workspace,
             actor,
-            "inbox.note.add",
+            AuditVerb.INBOX_NOTE_ADD,
             conversation,
             {"note": note.pk, "mentions": [u.pk for u in mentions]},
         )
@@ -390,7 +387,7 @@ def do_reply_conversation(
     message = handler(conversation, _reply_parent(conversation), text, actor)
     with transaction.atomic():
         conversation.refresh_from_db()
-        record(workspace, actor, "inbox.reply", conversation, {"message": message.pk})
+        record(workspace, actor, AuditVerb.INBOX_REPLY, conversation, {"message": message.pk})
         _announce(conversation, "conversation.answered", actor, elsewhere=False)
     return message
 
@@ -399,9 +396,7 @@ def do_mark_answered_elsewhere(conversation: Conversation, *, actor: User) -> No
     workspace = conversation.workspace
     require(actor, workspace, "inbox.reply")
     with transaction.atomic():
-        conversation = (
-            Conversation.objects.select_for_update().select_related("workspace").get(pk=conversation.pk)
-        )
+        conversation = Conversation.objects.select_for_update().select_related("workspace").get(pk=conversation.pk)
         now = timezone.now()
         conversation.answered_elsewhere = True
         first = conversation.first_response_at is None
@@ -412,7 +407,7 @@ def do_mark_answered_elsewhere(conversation: Conversation, *, actor: User) -> No
             conversation.state = State.WAITING
         _touch(conversation)
         conversation.save()
-        record(workspace, actor, "inbox.answered_elsewhere", conversation, {})
+        record(workspace, actor, AuditVerb.INBOX_ANSWERED_ELSEWHERE, conversation, {})
         _announce(conversation, "conversation.answered", actor, elsewhere=True)
         if first:
             _record_first_response(conversation, actor, now, elsewhere=True)
@@ -474,20 +469,18 @@ def do_save_saved_reply(
         reply = reply or SavedReply(workspace=workspace)
         reply.title, reply.body, reply.language = title, body, (language or "")[:8]
         reply.save()
-        record(workspace, actor, "inbox.saved_reply.save", reply, {"title": title})
+        record(workspace, actor, AuditVerb.INBOX_SAVED_REPLY_SAVE, reply, {"title": title})
     return reply
 
 
 def do_delete_saved_reply(reply: SavedReply, *, actor: Actor) -> None:
     require(actor, reply.workspace, "inbox.saved_reply.edit")
     with transaction.atomic():
-        record(reply.workspace, actor, "inbox.saved_reply.delete", reply, {"title": reply.title})
+        record(reply.workspace, actor, AuditVerb.INBOX_SAVED_REPLY_DELETE, reply, {"title": reply.title})
         reply.delete()
 
 
-def do_save_view(
-    workspace: Workspace, name: str, filters: dict, *, actor: User, shared: bool = False
-) -> SavedView:
+def do_save_view(workspace: Workspace, name: str, filters: dict, *, actor: User, shared: bool = False) -> SavedView:
     require(actor, workspace, "inbox.view")
     if shared:
         require(actor, workspace, "inbox.view.share")
@@ -498,7 +491,7 @@ def do_save_view(
         view = SavedView.objects.create(
             workspace=workspace, owner=None if shared else actor, name=name, filters=filters
         )
-        record(workspace, actor, "inbox.view.save", view, {"name": name, "shared": shared})
+        record(workspace, actor, AuditVerb.INBOX_VIEW_SAVE, view, {"name": name, "shared": shared})
     return view
 
 
@@ -508,7 +501,7 @@ def do_delete_view(view: SavedView, *, actor: User) -> None:
     elif view.owner_id != actor.pk:
         raise ActionError(_("This view is not yours."))
     with transaction.atomic():
-        record(view.workspace, actor, "inbox.view.delete", view, {"name": view.name})
+        record(view.workspace, actor, AuditVerb.INBOX_VIEW_DELETE, view, {"name": view.name})
         view.delete()
 
 
@@ -541,7 +534,7 @@ def do_set_response_target(
         record(
             workspace,
             actor,
-            "inbox.target.set",
+            AuditVerb.INBOX_TARGET_SET,
             target,
             {
                 "channel": channel_kind,
@@ -558,7 +551,7 @@ def do_delete_response_target(target: ResponseTarget, *, actor: Actor) -> None:
     workspace = target.workspace
     require(actor, workspace, "inbox.sla.edit")
     with transaction.atomic():
-        record(workspace, actor, "inbox.target.delete", target, {"minutes": target.minutes})
+        record(workspace, actor, AuditVerb.INBOX_TARGET_DELETE, target, {"minutes": target.minutes})
         target.delete()
         recompute_due_dates(workspace)
 
@@ -572,7 +565,7 @@ def do_set_business_hours(workspace: Workspace, hours: dict, *, actor: Actor) ->
     with transaction.atomic():
         Workspace.objects.filter(pk=workspace.pk).update(business_hours=hours)
         workspace.business_hours = hours
-        record(workspace, actor, "inbox.business_hours.set", workspace, {"hours": hours})
+        record(workspace, actor, AuditVerb.INBOX_BUSINESS_HOURS_SET, workspace, {"hours": hours})
         recompute_due_dates(workspace)
 
 
@@ -582,7 +575,7 @@ def do_add_holiday(workspace: Workspace, day: date, name: str, *, actor: Actor) 
         holiday, _created = Holiday.objects.update_or_create(
             workspace=workspace, date=day, defaults={"name": (name or "")[:120]}
         )
-        record(workspace, actor, "inbox.holiday.add", holiday, {"date": day.isoformat(), "name": name})
+        record(workspace, actor, AuditVerb.INBOX_HOLIDAY_ADD, holiday, {"date": day.isoformat(), "name": name})
         recompute_due_dates(workspace)
     return holiday
 
@@ -591,7 +584,7 @@ def do_delete_holiday(holiday: Holiday, *, actor: Actor) -> None:
     workspace = holiday.workspace
     require(actor, workspace, "inbox.sla.edit")
     with transaction.atomic():
-        record(workspace, actor, "inbox.holiday.delete", holiday, {"date": holiday.date.isoformat()})
+        record(workspace, actor, AuditVerb.INBOX_HOLIDAY_DELETE, holiday, {"date": holiday.date.isoformat()})
         holiday.delete()
         recompute_due_dates(workspace)
 
@@ -670,12 +663,10 @@ def do_set_notification_preference(user: User, email: str, *, actor: User) -> No
     with transaction.atomic():
         NotificationPreference.objects.update_or_create(user=user, defaults={"email": email})
         for workspace in Workspace.objects.filter(memberships__user=user):
-            record(workspace, actor, "inbox.notification_preference", user, {"email": email})
+            record(workspace, actor, AuditVerb.INBOX_NOTIFICATION_PREFERENCE, user, {"email": email})
 
 
-def do_mark_notifications_read(
-    user: User, workspace: Workspace, ids: list[int] | None = None, *, actor: User
-) -> int:
+def do_mark_notifications_read(user: User, workspace: Workspace, ids: list[int] | None = None, *, actor: User) -> int:
     require(actor, workspace, "inbox.view")
     if actor != user:
         raise ActionError(_("You can only read your own notifications."))
@@ -685,5 +676,5 @@ def do_mark_notifications_read(
     with transaction.atomic():
         n = qs.update(read_at=timezone.now())
         if n:
-            record(workspace, actor, "inbox.notifications.read", user, {"count": n})
+            record(workspace, actor, AuditVerb.INBOX_NOTIFICATIONS_READ, user, {"count": n})
     return n

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from animateur.core import bulk
 from animateur.core.actions import Actor, Event, record_many
+from animateur.core.audit_verbs import AuditVerb
 from animateur.core.events import emit_many, listened
 from animateur.core.links import absolute_url
 from animateur.core.models import User, Workspace
@@ -166,7 +167,7 @@ class _Batch:
     opened: list[_Conversation] = field(default_factory=list)
     changed: dict[int, _Conversation] = field(default_factory=dict)
     items: list[tuple[_Conversation, int]] = field(default_factory=list)
-    events: list[tuple[Actor, str, _Conversation, dict]] = field(default_factory=list)
+    events: list[tuple[Actor, AuditVerb, _Conversation, dict]] = field(default_factory=list)
     notices: list[tuple[int, _Conversation, str, str]] = field(default_factory=list)
 
 
@@ -275,7 +276,7 @@ def _open(batch: _Batch, message: Message) -> _Conversation:
     )
     batch.opened.append(conversation)
     data = {"message": message.id, "channel": conversation.channel_kind, "started_at": at.isoformat()}
-    batch.events.append((INBOX, "inbox.conversation.open", conversation, data))
+    batch.events.append((INBOX, AuditVerb.INBOX_CONVERSATION_OPEN, conversation, data))
     return conversation
 
 
@@ -298,7 +299,7 @@ def _join(batch: _Batch, conversation: _Conversation, message: Message) -> None:
     conversation.last_inbound_at = max(conversation.last_inbound_at, at)
     if conversation.state in (State.WAITING, State.CLOSED):
         conversation.state = State.OPEN
-        batch.events.append((INBOX, "inbox.conversation.reopen", conversation, {"message": message.id}))
+        batch.events.append((INBOX, AuditVerb.INBOX_CONVERSATION_REOPEN, conversation, {"message": message.id}))
     if conversation.assignee_id:
         text = _("New message from %(name)s") % {"name": conversation.author_name}
         batch.notices.append((conversation.assignee_id, conversation, Notification.Kind.NEW_MESSAGE, text))
@@ -326,7 +327,7 @@ def _answer(batch: _Batch, conversation: _Conversation, message: Message) -> Non
         expected=_expected(conversation),
         elsewhere=False,
     )
-    batch.events.append((responder or INBOX, "inbox.first_response", conversation, data))
+    batch.events.append((responder or INBOX, AuditVerb.INBOX_FIRST_RESPONSE, conversation, data))
 
 
 def _write(batch: _Batch) -> None:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from animateur.core.audit_labels import actor_label, verb_label
+from animateur.core.audit_verbs import AuditVerb
 from animateur.core.models import AuditEvent, User
 from animateur.inbox.models import Priority, State
 
@@ -39,7 +40,7 @@ def _names(events: list[AuditEvent]) -> dict[int, str]:
     ids: set[int] = set()
     for e in events:
         data = e.data or {}
-        if e.verb == "inbox.conversation.assign" and isinstance(data.get("to"), int):
+        if e.verb == AuditVerb.INBOX_CONVERSATION_ASSIGN and isinstance(data.get("to"), int):
             ids.add(data["to"])
         assignee = (data.get("changes") or {}).get("assignee") if isinstance(data.get("changes"), dict) else None
         if isinstance(assignee, dict) and isinstance(assignee.get("to"), int):
@@ -82,15 +83,15 @@ def _text(event: AuditEvent, names: dict[int, str]) -> str:
     words = verb_label(event.verb)
     data = event.data or {}
     detail = ""
-    if event.verb == "inbox.conversation.assign":
+    if event.verb == AuditVerb.INBOX_CONVERSATION_ASSIGN:
         detail = _assignee(data.get("to"), names)
-    elif event.verb == "inbox.conversation.state":
+    elif event.verb == AuditVerb.INBOX_CONVERSATION_STATE:
         detail = state_label(data.get("to"))
-    elif event.verb == "inbox.conversation.priority":
+    elif event.verb == AuditVerb.INBOX_CONVERSATION_PRIORITY:
         detail = priority_label(data.get("to"))
-    elif event.verb == "inbox.conversation.labels":
+    elif event.verb == AuditVerb.INBOX_CONVERSATION_LABELS:
         detail = _labels(data.get("to"))
-    elif event.verb == "inbox.conversation.update" and isinstance(data.get("changes"), dict):
+    elif event.verb == AuditVerb.INBOX_CONVERSATION_UPDATE and isinstance(data.get("changes"), dict):
         return _("%(what)s: %(changes)s") % {"what": words, "changes": _changes(data["changes"], names)}
     return f"{words} → {detail}" if detail else words
 

@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from animateur.core.audit_verbs import AuditVerb
 from animateur.core.models import AuditEvent, User, Workspace
 
 
@@ -51,7 +52,7 @@ def figures(events: list[dict[str, Any]], measure: str = "business_seconds") -> 
 
 
 def events(workspace: Workspace, since: datetime, until: datetime | None = None) -> list[dict[str, Any]]:
-    qs = AuditEvent.objects.filter(workspace=workspace, verb="inbox.first_response", created_at__gte=since)
+    qs = AuditEvent.objects.filter(workspace=workspace, verb=AuditVerb.INBOX_FIRST_RESPONSE, created_at__gte=since)
     if until is not None:
         qs = qs.filter(created_at__lt=until)
     out = []

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from animateur.core.actions import ActionError, Actor, SystemActor, actor_label, record, require
+from animateur.core.audit_verbs import AuditVerb
 from animateur.core.events import emit_many, message_data
 from animateur.core.models import Membership, User, Workspace
 from animateur.core.roles import Role
@@ -124,7 +125,9 @@ def _create_word(
         workspace=workspace, pattern=pattern, action=action, value=value[:200], created_by=_user(actor)
     )
     detail = {"pattern": pattern, "action": action, "value": value}
-    record(workspace, actor, "moderation.word.add", word, detail | ({"list": starter_list} if starter_list else {}))
+    record(
+        workspace, actor, AuditVerb.MODERATION_WORD_ADD, word, detail | ({"list": starter_list} if starter_list else {})
+    )
     return word
 
 
@@ -132,7 +135,9 @@ def do_remove_watched_word(word: WatchedWord, *, actor: Actor) -> None:
     workspace = word.workspace
     require(actor, workspace, "moderation.rules.edit")
     with transaction.atomic():
-        record(workspace, actor, "moderation.word.remove", word, {"pattern": word.pattern, "action": word.action})
+        record(
+            workspace, actor, AuditVerb.MODERATION_WORD_REMOVE, word, {"pattern": word.pattern, "action": word.action}
+        )
         word.delete()
         _bump_words(workspace)
 
@@ -190,9 +195,9 @@ def do_save_rule(workspace: Workspace, data: dict[str, Any], rule: Rule | None =
     with transaction.atomic():
         if rule is None:
             rule = Rule(workspace=workspace, created_by=_user(actor))
-            verb = "moderation.rule.create"
+            verb = AuditVerb.MODERATION_RULE_CREATE
         else:
-            verb = "moderation.rule.update"
+            verb = AuditVerb.MODERATION_RULE_UPDATE
         for key, value in fields.items():
             setattr(rule, key, value)
         if calls and not rule.webhook_secret:
@@ -212,7 +217,7 @@ def do_renew_webhook_secret(rule: Rule, *, actor: Actor) -> str:
     with transaction.atomic():
         rule.webhook_secret = secret
         rule.save(update_fields=["webhook_secret"])
-        record(rule.workspace, actor, "moderation.rule.webhook_secret", rule, {})
+        record(rule.workspace, actor, AuditVerb.MODERATION_RULE_WEBHOOK_SECRET, rule, {})
     return secret
 
 
@@ -232,7 +237,7 @@ def _check_saved_replies(workspace: Workspace, actions: list[dict[str, Any]]) ->
 def do_delete_rule(rule: Rule, *, actor: Actor) -> None:
     require(actor, rule.workspace, "moderation.rules.edit")
     with transaction.atomic():
-        record(rule.workspace, actor, "moderation.rule.delete", rule, {"name": rule.name})
+        record(rule.workspace, actor, AuditVerb.MODERATION_RULE_DELETE, rule, {"name": rule.name})
         rule.delete()
 
 
@@ -282,7 +287,7 @@ def do_moderate_messages(messages: Iterable[Message], decision: str, *, actor: A
             record(
                 workspace,
                 actor,
-                f"moderation.{decision}",
+                AuditVerb(f"moderation.{decision}"),
                 message,
                 {
                     "from": previous[message.pk],
@@ -372,7 +377,7 @@ def do_escalate(items: Iterable[ReviewItem], *, to: User | None = None, note: st
             record(
                 workspace,
                 actor,
-                "moderation.escalate",
+                AuditVerb.MODERATION_ESCALATE,
                 item.message,
                 {"review_item": item.pk, "to": to.email if to else None, "note": note[:500]},
             )
@@ -433,7 +438,7 @@ def do_flag_message(message: Message, reason: str = "", *, actor: Actor, by_memb
         record(
             workspace,
             actor,
-            "moderation.flag",
+            AuditVerb.MODERATION_FLAG,
             message,
             {"weight": weight, "reason": reason[:500], "by_member": by_member.pk if by_member else None},
         )
@@ -470,7 +475,7 @@ def do_sanction_member(member: Member, kind: str, reason: str, days: int | None 
         record(
             workspace,
             actor,
-            f"moderation.sanction.{kind}",
+            AuditVerb(f"moderation.sanction.{kind}"),
             member,
             {"sanction": sanction.pk, "reason": sanction.reason, "days": days},
         )
@@ -499,7 +504,7 @@ def do_lift_sanction(sanction: Sanction, reason: str = "", *, actor: Actor) -> S
         record(
             workspace,
             actor,
-            "moderation.sanction.lift",
+            AuditVerb.MODERATION_SANCTION_LIFT,
             sanction.member,
             {"sanction": sanction.pk, "kind": sanction.kind, "reason": reason[:500]},
         )
@@ -556,5 +561,5 @@ def do_update_moderation_settings(
         for key, value in changes.items():
             setattr(row, key, value)
         row.save()
-        record(workspace, actor, "moderation.settings", row, changes)
+        record(workspace, actor, AuditVerb.MODERATION_SETTINGS, row, changes)
     return row

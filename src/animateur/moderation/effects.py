@@ -15,6 +15,7 @@ from functools import partial
 from django.core.mail import send_mail
 
 from animateur.core.actions import SystemActor, record
+from animateur.core.audit_verbs import AuditVerb
 from animateur.core.links import absolute_url
 from animateur.core.models import Membership, User
 from animateur.moderation import sources
@@ -72,7 +73,7 @@ def _alert(message: Message, ref: str) -> None:
         [user.email],
         fail_silently=True,
     )
-    record(workspace, ACTOR, "moderation.alert", message, {"to": user.email})
+    record(workspace, ACTOR, AuditVerb.MODERATION_ALERT, message, {"to": user.email})
 
 
 def _webhooks(message: Message, calls: list[tuple[int, str]]) -> None:
@@ -103,7 +104,7 @@ def _assign(message: Message, ref: str) -> None:
             do_assign_conversation(item.conversation, user, actor=ACTOR)
         except ActionError as refused:  # e.g. the rule names an analyst, who cannot work conversations
             log.info("rule could not assign message %s: %s", message.pk, refused)
-    record(message.workspace, ACTOR, "moderation.assign", message, {"to": user.email})
+    record(message.workspace, ACTOR, AuditVerb.MODERATION_ASSIGN, message, {"to": user.email})
 
 
 def reply_text(message: Message, ref: str) -> str:
@@ -126,7 +127,7 @@ def reply_text(message: Message, ref: str) -> str:
 def _reply(message: Message, ref: str, rule_id: int | None) -> None:
     text = reply_text(message, ref)
     if not text:
-        record(message.workspace, ACTOR, "moderation.auto_reply_failed", message, {"rule": rule_id, "ref": ref})
+        record(message.workspace, ACTOR, AuditVerb.MODERATION_AUTO_REPLY_FAILED, message, {"rule": rule_id, "ref": ref})
         return
     if message.channel.kind == "site":
         from animateur.space.comments import do_reply_as_organisation
@@ -134,7 +135,7 @@ def _reply(message: Message, ref: str, rule_id: int | None) -> None:
         do_reply_as_organisation(message, text, actor=ACTOR)
         return
     if not sources.can(message, "reply"):
-        record(message.workspace, ACTOR, "moderation.auto_reply_unsupported", message, {"rule": rule_id})
+        record(message.workspace, ACTOR, AuditVerb.MODERATION_AUTO_REPLY_UNSUPPORTED, message, {"rule": rule_id})
         return
     from animateur.moderation.tasks import auto_reply_task
 

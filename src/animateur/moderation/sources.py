@@ -27,13 +27,18 @@ from django.utils.translation import gettext_lazy
 
 from animateur.channels.connectors.base import Capability, Connector, connector_for
 from animateur.core.actions import SystemActor, record
+from animateur.core.audit_verbs import AuditVerb
 from animateur.core.models import AuditEvent
 from animateur.stream.models import Message
 
 log = logging.getLogger(__name__)
 ACTOR = SystemActor("moderation")
 
-DONE, FAILED, LOCAL_ONLY = "moderation.source.done", "moderation.source.failed", "moderation.source.local_only"
+DONE, FAILED, LOCAL_ONLY = (
+    AuditVerb.MODERATION_SOURCE_DONE,
+    AuditVerb.MODERATION_SOURCE_FAILED,
+    AuditVerb.MODERATION_SOURCE_LOCAL_ONLY,
+)
 VERBS = (DONE, FAILED, LOCAL_ONLY)
 # hide: out of sight, reversible; spam: the source's spam folder where it has one; restore: undo either.
 WHAT = ("hide", "delete", "spam", "restore")
@@ -295,9 +300,11 @@ def auto_reply(message_id: int, text: str, rule_id: int | None) -> None:
             record(
                 message.workspace,
                 ACTOR,
-                "moderation.auto_reply_failed",
+                AuditVerb.MODERATION_AUTO_REPLY_FAILED,
                 message,
                 {"rule": rule_id, "error": str(exc), "cause": exc.cause},
             )
             return
-    record(message.workspace, ACTOR, "moderation.auto_reply", message, {"rule": rule_id, "at_source": external_id})
+    record(
+        message.workspace, ACTOR, AuditVerb.MODERATION_AUTO_REPLY, message, {"rule": rule_id, "at_source": external_id}
+    )

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from animateur.core.actions import ActionError, Actor, SystemActor, actor_label, record, require
+from animateur.core.audit_verbs import AuditVerb
 from animateur.core.models import User, Workspace
 from animateur.space.models import Author, BodyFormat, Category, Post, PostStatus, PostType, Tag
 from animateur.space.versions import posts_changed
@@ -141,7 +142,7 @@ def do_create_author(workspace: Workspace, *, actor: Actor, display_name: str, *
         record(
             workspace,
             actor,
-            "space.author.create",
+            AuditVerb.SPACE_AUTHOR_CREATE,
             author,
             {"name": author.display_name, "slug": author.slug},
         )
@@ -161,9 +162,7 @@ def do_update_author(author: Author, *, actor: Actor, **changes: Any) -> Author:
         _check_author_user(workspace, changes["user"], author)
     with transaction.atomic():
         if "slug" in changes:
-            wanted = _clean_slug(
-                changes.pop("slug"), changes.get("display_name") or author.display_name, "author"
-            )
+            wanted = _clean_slug(changes.pop("slug"), changes.get("display_name") or author.display_name, "author")
             if wanted != author.slug:
                 author.slug = unique_slug(
                     wanted, Author.objects.filter(workspace=workspace).exclude(pk=author.pk), max_length=150
@@ -174,7 +173,7 @@ def do_update_author(author: Author, *, actor: Actor, **changes: Any) -> Author:
         record(
             workspace,
             actor,
-            "space.author.update",
+            AuditVerb.SPACE_AUTHOR_UPDATE,
             author,
             {"fields": sorted(set(changes) | {"slug"}), "name": author.display_name},
         )
@@ -200,8 +199,7 @@ def _check_parent(category: Category | None, parent: Category | None) -> None:
             if parent.pk == category.pk:
                 raise CategoryCycleError(f"the category « {category.name} » cannot be its own parent")
             raise CategoryCycleError(
-                f"the category « {category.name} » cannot be placed under « {parent.name} »,"
-                f" which is inside it"
+                f"the category « {category.name} » cannot be placed under « {parent.name} », which is inside it"
             )
         seen.add(node.pk)
         node = node.parent
@@ -229,7 +227,7 @@ def do_create_category(
         record(
             workspace,
             actor,
-            "space.category.create",
+            AuditVerb.SPACE_CATEGORY_CREATE,
             category,
             {"name": category.name, "slug": slug, "parent": parent.pk if parent else None},
         )
@@ -267,7 +265,7 @@ def do_update_category(category: Category, *, actor: Actor, **changes: Any) -> C
         record(
             workspace,
             actor,
-            "space.category.update",
+            AuditVerb.SPACE_CATEGORY_UPDATE,
             category,
             {k: [before[k], after[k]] for k in before if before[k] != after[k]},
         )
@@ -285,7 +283,7 @@ def do_delete_category(category: Category, *, actor: Actor) -> None:
         record(
             workspace,
             actor,
-            "space.category.delete",
+            AuditVerb.SPACE_CATEGORY_DELETE,
             category,
             {"name": category.name, "slug": category.slug, "posts": len(post_ids)},
         )
@@ -298,20 +296,16 @@ def _new_tag(workspace: Workspace, name: str, slug: str = "", description: str =
     if not name:
         raise ActionError("a tag needs a name")
     slug = unique_slug(_clean_slug(slug, name, "tag"), Tag.objects.filter(workspace=workspace))
-    return Tag.objects.create(
-        workspace=workspace, name=name[:200], slug=slug, description=description.strip()
-    )
+    return Tag.objects.create(workspace=workspace, name=name[:200], slug=slug, description=description.strip())
 
 
-def do_create_tag(
-    workspace: Workspace, *, actor: Actor, name: str, slug: str = "", description: str = ""
-) -> Tag:
+def do_create_tag(workspace: Workspace, *, actor: Actor, name: str, slug: str = "", description: str = "") -> Tag:
     require(actor, workspace, "space.taxonomy.edit")
     if tag_named(workspace, name):
         raise ActionError(f"the tag « {name.strip()} » already exists")
     with transaction.atomic():
         tag = _new_tag(workspace, name, slug, description)
-        record(workspace, actor, "space.tag.create", tag, {"name": tag.name, "slug": tag.slug})
+        record(workspace, actor, AuditVerb.SPACE_TAG_CREATE, tag, {"name": tag.name, "slug": tag.slug})
     _on_commit_bump(workspace)
     return tag
 
@@ -342,7 +336,7 @@ def do_update_tag(
             if wanted != tag.slug:
                 tag.slug = unique_slug(wanted, Tag.objects.filter(workspace=workspace).exclude(pk=tag.pk))
         tag.save()
-        record(workspace, actor, "space.tag.update", tag, {"name": tag.name, "slug": tag.slug})
+        record(workspace, actor, AuditVerb.SPACE_TAG_UPDATE, tag, {"name": tag.name, "slug": tag.slug})
     _on_commit_bump(workspace)
     return tag
 
@@ -351,7 +345,7 @@ def do_delete_tag(tag: Tag, *, actor: Actor) -> None:
     workspace = tag.workspace
     require(actor, workspace, "space.taxonomy.edit")
     with transaction.atomic():
-        record(workspace, actor, "space.tag.delete", tag, {"name": tag.name, "slug": tag.slug})
+        record(workspace, actor, AuditVerb.SPACE_TAG_DELETE, tag, {"name": tag.name, "slug": tag.slug})
         tag.delete()
     _on_commit_bump(workspace)
 
@@ -536,7 +530,7 @@ def do_create_post(workspace: Workspace, *, actor: Actor, **fields: Any) -> Post
         record(
             workspace,
             actor,
-            "space.post.create",
+            AuditVerb.SPACE_POST_CREATE,
             post,
             {
                 "type": post.type,
@@ -593,7 +587,7 @@ def do_update_post(post: Post, *, actor: Actor, **changes: Any) -> Post:
         data.update({k: [before[k], after[k]] for k in before if before[k] != after[k]})
         if created_tags:
             data["created_tags"] = created_tags
-        record(workspace, actor, "space.post.update", post, data)
+        record(workspace, actor, AuditVerb.SPACE_POST_UPDATE, post, data)
         _after_post_change(post, was_public=was_public)
     return post
 
@@ -603,7 +597,7 @@ def _set_status(
     status: str,
     *,
     actor: Actor,
-    verb: str,
+    verb: AuditVerb,
     permission: str,
     published_at: datetime | None = None,
     data: dict[str, Any] | None = None,
@@ -653,7 +647,7 @@ def do_publish_post(post: Post, *, actor: Actor, published_at: datetime | None =
         post,
         PostStatus.PUBLISHED,
         actor=actor,
-        verb="space.post.publish",
+        verb=AuditVerb.SPACE_POST_PUBLISH,
         permission="space.post.publish",
         published_at=published_at,
     )
@@ -667,7 +661,7 @@ def do_schedule_post(post: Post, when: datetime, *, actor: Actor) -> Post:
         post,
         PostStatus.SCHEDULED,
         actor=actor,
-        verb="space.post.schedule",
+        verb=AuditVerb.SPACE_POST_SCHEDULE,
         permission="space.post.publish",
         published_at=when,
     )
@@ -676,7 +670,7 @@ def do_schedule_post(post: Post, when: datetime, *, actor: Actor) -> Post:
 def do_unpublish_post(post: Post, *, actor: Actor) -> Post:
     """Back to draft: the post leaves the public site (and a pending schedule is cancelled)."""
     return _set_status(
-        post, PostStatus.DRAFT, actor=actor, verb="space.post.unpublish", permission="space.post.publish"
+        post, PostStatus.DRAFT, actor=actor, verb=AuditVerb.SPACE_POST_UNPUBLISH, permission="space.post.publish"
     )
 
 
@@ -684,16 +678,14 @@ def do_trash_post(post: Post, *, actor: Actor) -> Post:
     if post.status == PostStatus.TRASH:
         return post
     permission = "space.post.publish" if post.status in PUBLISHING_STATUSES else "space.post.write"
-    return _set_status(post, PostStatus.TRASH, actor=actor, verb="space.post.trash", permission=permission)
+    return _set_status(post, PostStatus.TRASH, actor=actor, verb=AuditVerb.SPACE_POST_TRASH, permission=permission)
 
 
 def do_restore_post(post: Post, *, actor: Actor) -> Post:
     """Out of the trash, as a draft."""
     if post.status != PostStatus.TRASH:
         raise ActionError("this post is not in the trash")
-    return _set_status(
-        post, PostStatus.DRAFT, actor=actor, verb="space.post.restore", permission="space.post.write"
-    )
+    return _set_status(post, PostStatus.DRAFT, actor=actor, verb=AuditVerb.SPACE_POST_RESTORE, permission="space.post.write")
 
 
 def do_approve_post(post: Post, *, actor: Actor, note: str = "") -> Post:
@@ -720,7 +712,7 @@ def do_approve_post(post: Post, *, actor: Actor, note: str = "") -> Post:
         record(
             workspace,
             actor,
-            "space.post.approve",
+            AuditVerb.SPACE_POST_APPROVE,
             post,
             {"title": post.title, "note": approval["note"], "modified_at": approval["modified_at"]},
         )

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from animateur.channels.site import site_channel
 from animateur.core.actions import ActionError, Actor, SystemActor, record, require
 from animateur.core.attempts import attempts, count_attempt
+from animateur.core.audit_verbs import AuditVerb
 from animateur.core.models import User, Workspace
 from animateur.space.forms import DEFAULT_TEXT_MAX, CommentForm
 from animateur.space.models import Post
@@ -101,10 +102,7 @@ def do_post_comment(
     if _over_rate_limit(workspace, remote_addr):
         _count, seconds = rate_limit(workspace)
         raise CommentRefused(
-            _(
-                "You have posted several comments in a short time. "
-                "Please wait %(minutes)d minutes and try again."
-            )
+            _("You have posted several comments in a short time. Please wait %(minutes)d minutes and try again.")
             % {"minutes": max(1, seconds // 60)},
             "rate_limited",
         )
@@ -132,9 +130,7 @@ def do_post_comment(
         external_id=f"c:{uuid.uuid4().hex}",
         text=clean["text"],
         created_at=timezone.now(),
-        author=AuthorInfo(
-            external_id=email, display_name=clean["name"], email=email, url=clean.get("url") or ""
-        ),
+        author=AuthorInfo(external_id=email, display_name=clean["name"], email=email, url=clean.get("url") or ""),
         kind=kind,
         parent_external_id=parent_external_id,
         remote_addr=remote_addr or None,
@@ -148,7 +144,7 @@ def do_post_comment(
         raise CommentRefused(
             _("Your comment could not be accepted: %(reason)s.") % {"reason": decided.error}, "rejected"
         )
-    record(workspace, SITE, "comment.post", message, {"post": post.pk, "visibility": message.visibility})
+    record(workspace, SITE, AuditVerb.SPACE_COMMENT_POST, message, {"post": post.pk, "visibility": message.visibility})
     if message.visibility == Visibility.TRASH:
         # Kept for the moderators' record, but the poster is told plainly it will not appear.
         raise CommentRefused(_refusal_for(decided), "rejected")
@@ -213,6 +209,6 @@ def do_reply_as_organisation(parent_message: Message, text: str, *, actor: Actor
                 refresh_comment_counts(
                     Post.objects.filter(message_id=message.thread_root_id).values_list("pk", flat=True)
                 )
-        record(workspace, actor, "comment.reply_as_organisation", message, {"parent": parent_message.pk})
+        record(workspace, actor, AuditVerb.SPACE_COMMENT_REPLY_AS_ORGANISATION, message, {"parent": parent_message.pk})
         workspace.bump_content_version()
     return message

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.module_loading import import_string
 
 from animateur.core.actions import ActionError, Actor, record, require
+from animateur.core.audit_verbs import AuditVerb
 from animateur.core.models import Workspace
 from animateur.stream.models import Message, Visibility
 
@@ -34,7 +35,9 @@ def do_set_message_visibility(messages: Iterable[Message], visibility: str, *, a
         workspace, changed = change_visibility(messages, visibility, actor=actor)
         for message, previous in changed:
             assert workspace is not None  # a message changed, so there was a workspace
-            record(workspace, actor, "message.set_visibility", message, {"from": previous, "to": visibility})
+            record(
+                workspace, actor, AuditVerb.STREAM_MESSAGE_SET_VISIBILITY, message, {"from": previous, "to": visibility}
+            )
     return len(changed)
 
 

@@ -12,6 +12,7 @@ from typing import IO, Any
 from django.core.serializers.json import DjangoJSONEncoder
 
 from animateur.core.actions import Actor, record, require
+from animateur.core.audit_verbs import AuditVerb
 from animateur.core.models import Workspace
 from animateur.stream.models import Message
 
@@ -52,10 +53,7 @@ def _line(message: Message) -> dict[str, Any]:
 
 def stream_lines(workspace: Workspace) -> Iterator[str]:
     messages = (
-        Message.objects.filter(workspace=workspace)
-        .select_related("channel", "author")
-        .only(*FIELDS)
-        .order_by("id")
+        Message.objects.filter(workspace=workspace).select_related("channel", "author").only(*FIELDS).order_by("id")
     )
     encoder = DjangoJSONEncoder(ensure_ascii=False)
     for message in messages.iterator(chunk_size=CHUNK):
@@ -74,10 +72,9 @@ def do_export_stream(
         count += 1
         if progress is not None and count % CHUNK == 0:
             progress(count)
-    record(workspace, actor, "stream.export", workspace, {"messages": count})
+    record(workspace, actor, AuditVerb.STREAM_EXPORT, workspace, {"messages": count})
     return count
 
 
 def total(workspace: Workspace) -> int:
     return Message.objects.filter(workspace=workspace).count()
-

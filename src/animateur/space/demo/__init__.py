@@ -14,6 +14,7 @@ from pathlib import Path
 from django.db import IntegrityError, transaction
 
 from animateur.core.actions import Actor, do_add_member, do_create_workspace, record
+from animateur.core.audit_verbs import AuditVerb
 from animateur.core.models import User, Workspace
 from animateur.core.roles import Role
 
@@ -60,9 +61,7 @@ def load_demo(*, actor: Actor) -> DemoLogin | None:
                 user = User.objects.create_user(DEMO_EMAIL, password, display_name="Démo")
             do_add_member(workspace, user, Role.OWNER, actor=actor)
             summary = import_wxr(DEMO_FILE, workspace, actor=actor)
-            record(
-                workspace, actor, "demo.load", workspace, {"created": summary.created, "email": DEMO_EMAIL}
-            )
+            record(workspace, actor, AuditVerb.DEMO_LOAD, workspace, {"created": summary.created, "email": DEMO_EMAIL})
     except IntegrityError:  # another process created it at the same moment
         if Workspace.objects.filter(slug=DEMO_SLUG).exists():
             return None

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from animateur.channels.site import site_channel
 from animateur.core.actions import Actor, record, require
+from animateur.core.audit_verbs import AuditVerb
 from animateur.core.models import Workspace
 from animateur.space.models import Author, BodyFormat, Category, Post, PostType, Tag
 from animateur.space.threads import COMMENT_KINDS
@@ -73,7 +74,7 @@ def export_wxr(workspace: Workspace, out: BinaryIO, *, actor: Actor) -> dict[str
     """Write the workspace's posts, pages, attachments, terms, authors and comments to `out`."""
     require(actor, workspace, "space.export")
     counts = _Exporter(workspace, out).write()
-    record(workspace, actor, "space.export_wordpress", workspace, counts)
+    record(workspace, actor, AuditVerb.SPACE_EXPORT_WORDPRESS, workspace, counts)
     return counts
 
 
@@ -115,9 +116,7 @@ class _Exporter:
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             self.tz = timezone.get_default_timezone()
         self.base = self._base_url()
-        self.counts = dict.fromkeys(
-            ("posts", "pages", "attachments", "authors", "categories", "tags", "comments"), 0
-        )
+        self.counts = dict.fromkeys(("posts", "pages", "attachments", "authors", "categories", "tags", "comments"), 0)
 
     def _base_url(self) -> str:
         if self.workspace.domain:
@@ -212,9 +211,7 @@ class _Exporter:
                 f"<wp:term_id>{tag.pk}</wp:term_id>",
                 f"<wp:tag_slug>{cdata(tag.slug)}</wp:tag_slug>",
                 f"<wp:tag_name>{cdata(tag.name)}</wp:tag_name>",
-                f"<wp:tag_description>{cdata(tag.description)}</wp:tag_description>"
-                if tag.description
-                else "",
+                f"<wp:tag_description>{cdata(tag.description)}</wp:tag_description>" if tag.description else "",
                 "</wp:tag>\n",
             )
             self.counts["tags"] += 1
@@ -266,9 +263,7 @@ class _Exporter:
     def _item(self, post: Post, comments: list[Message]) -> None:
         wp = post.extra.get("wp", {}) if isinstance(post.extra, dict) else {}
         wp_id = self.post_ids[post.pk]
-        post_date, post_date_gmt = self._dates(
-            post.published_at, wp, "post_date", "post_date_gmt", post.created_at
-        )
+        post_date, post_date_gmt = self._dates(post.published_at, wp, "post_date", "post_date_gmt", post.created_at)
         modified, modified_gmt = self._dates(
             post.modified_at, wp, "post_modified", "post_modified_gmt", post.created_at
         )
@@ -325,13 +320,11 @@ class _Exporter:
             )
         for tag in post.tags.all():
             parts.append(
-                f'\t\t<category domain="post_tag" nicename={quoteattr(tag.slug)}>'
-                f"{cdata(tag.name)}</category>\n"
+                f'\t\t<category domain="post_tag" nicename={quoteattr(tag.slug)}>{cdata(tag.name)}</category>\n'
             )
         for domain, nicename, name in wp.get("terms", []):
             parts.append(
-                f"\t\t<category domain={quoteattr(domain)} nicename={quoteattr(nicename)}>"
-                f"{cdata(name)}</category>\n"
+                f"\t\t<category domain={quoteattr(domain)} nicename={quoteattr(nicename)}>{cdata(name)}</category>\n"
             )
         for key, value in meta:
             parts.append(
@@ -342,9 +335,7 @@ class _Exporter:
             parts.append(self._comment(comment))
         parts.append("\t</item>\n")
         self.emit(*parts)
-        self.counts[
-            {"post": "posts", "page": "pages", "attachment": "attachments"}.get(post.type, "posts")
-        ] += 1
+        self.counts[{"post": "posts", "page": "pages", "attachment": "attachments"}.get(post.type, "posts")] += 1
 
     def _comment(self, message: Message) -> str:
         raw = message.raw.get("wp", {}) if isinstance(message.raw, dict) else {}
@@ -353,21 +344,15 @@ class _Exporter:
         email = (identity.email if identity else "") or raw.get("comment_author_email", "")
         url = (identity.url if identity else "") or raw.get("comment_author_url", "")
         ip = message.remote_addr or raw.get("comment_author_IP", "")
-        date, date_gmt = self._dates(
-            message.created_at, raw, "comment_date", "comment_date_gmt", message.created_at
-        )
-        content = (
-            raw.get("comment_content") if "comment_content" in raw and message.edited_at is None else None
-        )
+        date, date_gmt = self._dates(message.created_at, raw, "comment_date", "comment_date_gmt", message.created_at)
+        content = raw.get("comment_content") if "comment_content" in raw and message.edited_at is None else None
         if content is None:
             content = message.text
         approved = raw.get("comment_approved", "").strip()
         if WP_KEEPS.get(approved) != message.visibility:
             approved = APPROVED.get(message.visibility, "0")
         comment_type = raw.get("comment_type")
-        if comment_type is None or (message.kind == Kind.PINGBACK) != (
-            comment_type in ("pingback", "trackback")
-        ):
+        if comment_type is None or (message.kind == Kind.PINGBACK) != (comment_type in ("pingback", "trackback")):
             comment_type = "pingback" if message.kind == Kind.PINGBACK else "comment"
         parent = self.comment_ids.get(message.parent_id, 0) if message.parent_id else 0
         meta = list(raw.get("commentmeta", []))

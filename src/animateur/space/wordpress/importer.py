@@ -29,6 +29,7 @@ from django.utils.text import slugify
 
 from animateur.channels.site import site_channel
 from animateur.core.actions import Actor, record, require
+from animateur.core.audit_verbs import AuditVerb
 from animateur.core.html import autop, text_of
 from animateur.core.models import Workspace
 from animateur.space.models import Author, BodyFormat, Category, Post, PostStatus, PostType, Tag
@@ -138,7 +139,7 @@ def import_wxr(
         record(
             workspace,
             actor,
-            "space.import_wordpress",
+            AuditVerb.SPACE_IMPORT_WORDPRESS,
             workspace,
             {"file": path.name, **importer.summary.as_dict()},
         )
