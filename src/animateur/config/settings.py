@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "animateur.space",
     "animateur.inbox",
     "animateur.moderation",
+    "animateur.members",
     "animateur.api",
     "animateur.events",
     "animateur.listening",

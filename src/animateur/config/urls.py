@@ -22,6 +22,7 @@ urlpatterns = [
     path("app/moderation/", include("animateur.moderation.urls")),
     path("app/channels/", include("animateur.channels.urls")),
     path("app/stream/", include("animateur.stream.urls")),
+    path("app/members/", include("animateur.members.urls")),
     path("app/webhooks/", include("animateur.events.urls")),
     path("api/", include("animateur.api.urls")),
     path("favicon.ico", favicon, name="favicon"),

@@ -142,6 +142,107 @@ EVENT_TYPES: dict[str, EventType] = {
             _object({"channel": _object({"id": _ID, "kind": _TEXT, "name": _TEXT})}),
         ),
         EventType(
+            "member.merged",
+            1,
+            _("Two members were merged into one person"),
+            _object(
+                {
+                    "merge_id": _ID,
+                    "member_id": _ID,
+                    "merged_member_id": _ID,
+                    "identities": {"type": "array", "items": _ID},
+                    "automatic": {"type": "boolean"},
+                    "by": _TEXT,
+                }
+            ),
+        ),
+        EventType(
+            "member.merge_reverted",
+            1,
+            _("A merge of members was undone"),
+            _object(
+                {
+                    "merge_id": _ID,
+                    "member_id": _ID,
+                    "restored_member_id": _ID,
+                    "identities": {"type": "array", "items": _ID},
+                    "by": _TEXT,
+                }
+            ),
+        ),
+        EventType(
+            "member.split",
+            1,
+            _("An identity was split out of a member"),
+            _object({"member_id": _ID, "new_member_id": _ID, "identity_id": _ID, "by": _TEXT}),
+        ),
+        EventType(
+            "member.suggestion_decided",
+            1,
+            _("A merge suggestion was accepted, rejected or snoozed"),
+            _object({"suggestion_id": _ID, "decision": _TEXT, "merge_id": _OPTIONAL_ID, "by": _TEXT}),
+        ),
+        EventType(
+            "member.noted",
+            1,
+            _("A note was written on a member"),
+            _object({"member_id": _ID, "note_id": _ID, "by": _TEXT}),
+        ),
+        EventType(
+            "member.tagged",
+            1,
+            _("A member's tags changed"),
+            _object({"member_id": _ID, "tags": {"type": "array", "items": _TEXT}, "by": _TEXT}),
+        ),
+        EventType(
+            "member.ambassador_changed",
+            1,
+            _("A member was marked as an ambassador, or no longer"),
+            _object({"member_id": _ID, "ambassador": {"type": "boolean"}, "by": _TEXT}),
+        ),
+        EventType(
+            "member.exported",
+            1,
+            _("A member's data was exported (GDPR)"),
+            _object({"member_id": _ID, "identities": _ID, "messages": _ID, "by": _TEXT}),
+        ),
+        EventType(
+            "member.erased",
+            1,
+            _("A member was erased with everything they wrote (GDPR); no personal data"),
+            _object({"members": _ID, "identities": _ID, "messages": _ID, "by": _TEXT}),
+        ),
+        EventType(
+            "members.settings_changed",
+            1,
+            _("How members' engagement is weighed changed"),
+            _object(
+                {
+                    "auto_merge_certain": {"type": "boolean"},
+                    "weights": {"type": "object"},
+                    "half_life_days": _ID,
+                    "by": _TEXT,
+                }
+            ),
+        ),
+        EventType(
+            "members.recomputed",
+            1,
+            _("Members' identities, engagement and levels were recomputed"),
+            _object(
+                {
+                    "members": _ID,
+                    "candidates": _ID,
+                    "messages": _ID,
+                    "suggestions": _ID,
+                    "new_suggestions": _ID,
+                    "merged": _ID,
+                    "merges": {"type": "array", "items": _ID},
+                    "by": _TEXT,
+                }
+            ),
+        ),
+        EventType(
             "webhook.test",
             1,
             _("A test sent from the webhook's page"),

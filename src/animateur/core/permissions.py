@@ -59,6 +59,13 @@ MATRIX: dict[str, frozenset[str]] = {
     "moderation.rules.edit": frozenset({OWN, MAN}),
     "moderation.sanction": STAFF,
     "moderation.escalate": STAFF,
+    # members: profiles, identity resolution, engagement, GDPR
+    "members.view": frozenset({OWN, MAN, MOD, ANA}),
+    "members.edit": STAFF,
+    "members.merge": frozenset({OWN, MAN}),
+    "members.settings": frozenset({OWN, MAN}),
+    "members.export": frozenset({OWN, MAN}),
+    "members.erase": frozenset({OWN}),
     # the API, and webhooks of the workspace's events
     "api.token.manage": frozenset({OWN, MAN}),
     "webhooks.view": frozenset({OWN, MAN}),
@@ -100,6 +107,12 @@ PERMISSION_LABELS: dict[str, Promise] = {
     "moderation.rules.edit": _("Edit moderation rules and watched words"),
     "moderation.sanction": _("Sanction community members"),
     "moderation.escalate": _("Escalate messages"),
+    "members.view": _("See the members, their identities and engagement"),
+    "members.edit": _("Write notes and tags on members, mark ambassadors"),
+    "members.merge": _("Merge members, undo merges, decide on merge suggestions"),
+    "members.settings": _("Change how engagement is weighed and recompute the members"),
+    "members.export": _("Export a member's data (GDPR)"),
+    "members.erase": _("Erase a member and everything they wrote (GDPR)"),
     "api.token.manage": _("Manage API tokens"),
     "webhooks.view": _("See the webhooks and their deliveries"),
     "webhooks.manage": _("Subscribe webhooks to the workspace's events, replay deliveries"),
@@ -114,6 +127,7 @@ PERMISSION_AREAS: list[tuple[Promise, tuple[str, ...]]] = [
     (_("Reports"), ("reports",)),
     (_("Channels"), ("channel",)),
     (_("Moderation"), ("moderation",)),
+    (_("Members"), ("members",)),
     (_("API and webhooks"), ("api", "webhooks")),
 ]
 

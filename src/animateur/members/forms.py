@@ -1,0 +1,141 @@
+"""The members' forms: the list's filters (the page and the API read the same), notes, tags, settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from animateur.core.languages import language_name
+from animateur.core.models import Workspace
+from animateur.members import engagement
+from animateur.members.models import Level
+from animateur.members.selectors import MemberFilters
+
+LAST_SEEN_CHOICES = [
+    ("", _("Any time")),
+    ("7", _("In the last 7 days")),
+    ("30", _("In the last 30 days")),
+    ("90", _("In the last 90 days")),
+    ("365", _("In the last year")),
+    ("-14", _("Silent for 14 days or more")),
+    ("-90", _("Silent for 90 days or more")),
+]
+ACTIVITY_LABELS = {
+    "post": _("Post"),
+    "answer": _("Answer"),
+    "comment": _("Comment"),
+    "mention": _("Mention of the organisation"),
+    "accepted": _("Accepted answer"),
+    "thanked": _("Thanked answer"),
+    "share": _("Share"),
+    "event": _("Event attended"),
+}
+
+
+def _readable(value: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(_("The text contains characters that cannot be read."), code="encoding") from None
+    if "\x00" in value:
+        raise ValidationError(_("The text contains characters that cannot be read."), code="encoding")
+    return value
+
+
+class MemberFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name or handle"), required=False, max_length=200)
+    channel = forms.TypedChoiceField(label=_("Channel"), required=False, coerce=int, empty_value=None)
+    language = forms.ChoiceField(label=_("Language"), required=False)
+    level = forms.TypedChoiceField(label=_("Level"), required=False, coerce=int, empty_value=None)
+    tag = forms.ChoiceField(label=_("Tag"), required=False)
+    seen = forms.ChoiceField(label=_("Last seen"), required=False, choices=LAST_SEEN_CHOICES)
+    ambassador = forms.ChoiceField(
+        label=_("Ambassadors"),
+        required=False,
+        choices=[("", _("Everyone")), ("marked", _("Ambassadors")), ("candidate", _("Proposed as ambassadors"))],
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            ("engagement", _("Engagement")),
+            ("last_seen", _("Last seen")),
+            ("messages", _("Messages")),
+            ("name", _("Name")),
+        ],
+    )
+    page = forms.IntegerField(required=False, min_value=1, max_value=100_000, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
+        from animateur.members.selectors import languages_in_use, tags_in_use
+
+        super().__init__(*args, **kwargs)
+        channels = workspace.channels.order_by("name").values_list("pk", "name")
+        self.fields["channel"].choices = [("", _("All channels"))] + [(str(pk), name) for pk, name in channels]  # type: ignore[attr-defined]
+        self.fields["language"].choices = [("", _("All languages"))] + [  # type: ignore[attr-defined]
+            (code, language_name(code)) for code in languages_in_use(workspace)
+        ]
+        self.fields["level"].choices = [("", _("All levels"))] + [(str(v), label) for v, label in Level.choices]  # type: ignore[attr-defined]
+        self.fields["tag"].choices = [("", _("All tags"))] + [(t, t) for t in tags_in_use(workspace)]  # type: ignore[attr-defined]
+
+    def clean_q(self) -> str:
+        return _readable(self.cleaned_data.get("q") or "").strip()
+
+    def filters(self) -> MemberFilters:
+        data = self.cleaned_data
+        seen = data.get("seen") or ""
+        return MemberFilters(
+            channel_id=data.get("channel"),
+            language=data.get("language") or "",
+            level=data.get("level"),
+            tag=data.get("tag") or "",
+            seen_within_days=int(seen) if seen and not seen.startswith("-") else None,
+            silent_for_days=int(seen[1:]) if seen.startswith("-") else None,
+            ambassador=data.get("ambassador") or "",
+            q=data.get("q") or "",
+            sort=data.get("sort") or "engagement",
+            page=data.get("page") or 1,
+        )
+
+    def active(self) -> dict[str, Any]:
+        return {k: v for k, v in self.data.items() if k != "page" and v and k in self.fields}
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label=_("Note"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean_text(self) -> str:
+        return _readable(self.cleaned_data["text"]).strip()
+
+
+class TagsForm(forms.Form):
+    tags = forms.CharField(label=_("Tags"), required=False, max_length=1000, help_text=_("Separated by commas."))
+
+    def clean_tags(self) -> str:
+        return _readable(self.cleaned_data.get("tags") or "")
+
+
+class SnoozeForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("accept", _("Merge")), ("reject", _("Not the same person")), ("snooze", _("Snooze"))]
+    )
+
+
+class SettingsForm(forms.Form):
+    auto_merge_certain = forms.BooleanField(
+        label=_("Merge at once when it is certain (the same email)"),
+        required=False,
+        help_text=_("Two accounts of one source are never merged automatically."),
+    )
+    half_life_days = forms.IntegerField(label=_("Half-life of engagement, in days"), min_value=1, max_value=3650)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for kind in engagement.ACTIVITY_KINDS:
+            self.fields[f"weight_{kind}"] = forms.FloatField(label=ACTIVITY_LABELS[kind], min_value=0, max_value=100)
+
+    def weights(self) -> dict[str, float]:
+        return {kind: self.cleaned_data[f"weight_{kind}"] for kind in engagement.ACTIVITY_KINDS}

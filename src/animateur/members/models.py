@@ -1,0 +1,143 @@
+"""What the members app keeps beside the stream's Member and Identity (which it never migrates).
+
+A Profile holds the figures recomputed from the stream (messages, engagement, level, reach); notes
+and tags are the team's; a MergeSuggestion is a proposal with its evidence; a Merge records which
+identities moved from one member to another, so that it can be undone.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from animateur.core.models import Workspace
+from animateur.stream.models import Identity, Member
+
+
+class Level(models.IntegerChoices):
+    """The Orbit model's four levels, 1 the closest to the organisation; 0 for the team's own accounts."""
+
+    TEAM = 0, _("Team")
+    ADVOCATE = 1, _("Advocate")
+    CONTRIBUTOR = 2, _("Contributor")
+    PARTICIPANT = 3, _("Participant")
+    EXPLORER = 4, _("Explorer")
+
+
+class MembersSettings(models.Model):
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="members_settings")
+    # Merge at once when the evidence is certain (the same email); never across two accounts of one source.
+    auto_merge_certain = models.BooleanField(default=True)
+    # Activity kind → weight, overriding engagement.DEFAULT_WEIGHTS.
+    weights = models.JSONField(default=dict, blank=True)
+    half_life_days = models.PositiveIntegerField(default=90)
+
+    def __str__(self) -> str:
+        return f"members settings of {self.workspace_id}"
+
+
+class Profile(models.Model):
+    member = models.OneToOneField(Member, on_delete=models.CASCADE, primary_key=True, related_name="profile")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", db_index=False)
+    message_count = models.PositiveIntegerField(default=0)
+    first_seen_at = models.DateTimeField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(max_length=8, blank=True)
+    engagement = models.FloatField(default=0)
+    level = models.PositiveSmallIntegerField(choices=Level.choices, default=Level.EXPLORER)
+    level_since = models.DateTimeField(default=timezone.now)
+    reach = models.FloatField(default=0)
+    is_team = models.BooleanField(default=False)
+    ambassador = models.BooleanField(default=False, help_text="marked by the team")
+    # Why the recompute proposes this member as an ambassador (codes, see engagement.REASONS); empty if not.
+    candidate_reasons = models.JSONField(default=list, blank=True)
+    activity = models.JSONField(default=dict, blank=True, help_text="activity kind → count")
+    computed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["workspace", "-engagement"]),
+            models.Index(fields=["workspace", "-last_seen_at"]),
+            models.Index(fields=["workspace", "level", "-engagement"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"profile of {self.member_id}"
+
+
+class Note(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="member_notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"note on {self.member_id}"
+
+
+class Tag(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", db_index=False)
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="member_tags")
+    name = models.CharField(max_length=60)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["member", "name"], name="one_tag_per_member")]
+        indexes = [models.Index(fields=["workspace", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SuggestionStatus(models.TextChoices):
+    OPEN = "open", _("To decide")
+    ACCEPTED = "accepted", _("Merged")
+    REJECTED = "rejected", _("Not the same person")
+    SNOOZED = "snoozed", _("Snoozed")
+
+
+class MergeSuggestion(models.Model):
+    """Two members who may be one person, with the evidence; `first` is the one with the lower id."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", db_index=False)
+    first = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    # [{"kind": "same_email", "weight": 1.0, "detail": "..."}]
+    evidence = models.JSONField(default=list)
+    confidence = models.FloatField(default=0)
+    # Both have accounts on one source with different ids: never merged automatically.
+    same_source = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=SuggestionStatus.choices, default=SuggestionStatus.OPEN)
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    decided_by = models.CharField(max_length=60, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "first", "second"], name="one_suggestion_per_pair")]
+        indexes = [models.Index(fields=["workspace", "status", "-confidence"])]
+
+    def __str__(self) -> str:
+        return f"{self.first_id} ~ {self.second_id}"
+
+
+class Merge(models.Model):
+    """`merged` was folded into `into`: the identities that moved, kept so that the merge can be undone."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", db_index=False)
+    into = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    merged = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    identities = models.ManyToManyField(Identity, related_name="+")
+    suggestion = models.ForeignKey(MergeSuggestion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    automatic = models.BooleanField(default=False)
+    by = models.CharField(max_length=60)
+    created_at = models.DateTimeField(default=timezone.now)
+    reverted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "into"])]
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} → {self.into_id}"

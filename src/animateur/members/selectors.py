@@ -1,0 +1,271 @@
+"""Reads of members shared by the pages, the API and the command line; every one within one workspace."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from animateur.core.models import Workspace
+from animateur.members.models import MembersSettings, Merge, MergeSuggestion, Note, Profile, SuggestionStatus, Tag
+from animateur.stream.models import Identity, Member, Message
+
+PER_PAGE = 50
+TIMELINE_PAGE = 100
+SORTS: dict[str, tuple[Any, ...]] = {
+    "engagement": (F("profile__engagement").desc(nulls_last=True), "id"),
+    "last_seen": (F("profile__last_seen_at").desc(nulls_last=True), "id"),
+    "messages": (F("profile__message_count").desc(nulls_last=True), "id"),
+    "name": ("display_name", "id"),
+}
+
+
+@dataclass(frozen=True)
+class MemberFilters:
+    channel_id: int | None = None
+    language: str = ""
+    level: int | None = None
+    tag: str = ""
+    seen_within_days: int | None = None  # last seen within so many days
+    silent_for_days: int | None = None  # not seen for so many days
+    ambassador: str = ""  # "marked", "candidate" or ""
+    q: str = ""
+    sort: str = "engagement"
+    page: int = 1
+
+
+def settings_of(workspace: Workspace) -> MembersSettings:
+    found = MembersSettings.objects.filter(workspace=workspace).first()
+    return found or MembersSettings(workspace=workspace)
+
+
+def members(workspace: Workspace) -> QuerySet[Member]:
+    """The workspace's members as people: not the ones folded into another."""
+    return Member.objects.filter(workspace=workspace, merged_into=None)
+
+
+def get_member(workspace: Workspace, member_id: int | str) -> Member:
+    try:
+        return members(workspace).select_related("profile").get(pk=int(member_id))
+    except (Member.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404("no such member") from None
+
+
+def family_ids(member: Member) -> list[int]:
+    """The member and every member merged into it, at any depth (others' records still name them)."""
+    ids = [member.pk]
+    frontier = [member.pk]
+    while frontier:
+        frontier = list(Member.objects.filter(merged_into__in=frontier).values_list("pk", flat=True))
+        frontier = [i for i in frontier if i not in ids]
+        ids.extend(frontier)
+    return ids
+
+
+def filtered(workspace: Workspace, filters: MemberFilters) -> QuerySet[Member]:
+    qs = members(workspace)
+    if filters.channel_id is not None:
+        qs = qs.filter(identities__channel_id=filters.channel_id)
+    if filters.language:
+        qs = qs.filter(profile__language=filters.language)
+    if filters.level is not None:
+        qs = qs.filter(profile__level=filters.level)
+    if filters.tag:
+        qs = qs.filter(member_tags__name=filters.tag)
+    now = timezone.now()
+    if filters.seen_within_days is not None:
+        qs = qs.filter(profile__last_seen_at__gte=now - timedelta(days=filters.seen_within_days))
+    if filters.silent_for_days is not None:
+        qs = qs.filter(profile__last_seen_at__lt=now - timedelta(days=filters.silent_for_days))
+    if filters.ambassador == "marked":
+        qs = qs.filter(profile__ambassador=True)
+    elif filters.ambassador == "candidate":
+        qs = qs.exclude(profile__candidate_reasons=[]).filter(profile__ambassador=False)
+    if filters.q:
+        qs = qs.filter(Q(display_name__icontains=filters.q) | Q(identities__handle__icontains=filters.q))
+    if filters.channel_id is not None or filters.q:
+        qs = qs.distinct()
+    return qs.order_by(*SORTS.get(filters.sort, SORTS["engagement"]))
+
+
+@dataclass
+class MemberPage:
+    rows: list[Member]
+    page: int
+    has_next: bool
+    total: int
+
+
+def page_of(workspace: Workspace, filters: MemberFilters) -> MemberPage:
+    qs = filtered(workspace, filters).select_related("profile")
+    start = (filters.page - 1) * PER_PAGE
+    rows = list(qs[start : start + PER_PAGE + 1])
+    members_page = rows[:PER_PAGE]
+    channels = identities_by_member([m.pk for m in members_page])
+    for member in members_page:
+        member.channel_list = channels.get(member.pk, [])  # type: ignore[attr-defined]
+    return MemberPage(members_page, filters.page, len(rows) > PER_PAGE, qs.count())
+
+
+def identities_by_member(member_ids: list[int]) -> dict[int, list[Identity]]:
+    found: dict[int, list[Identity]] = {}
+    for identity in Identity.objects.filter(member_id__in=member_ids).select_related("channel").order_by("id"):
+        found.setdefault(identity.member_id, []).append(identity)
+    return found
+
+
+@dataclass
+class MemberDetail:
+    member: Member
+    profile: Profile | None
+    identities: list[Identity]
+    timeline: list[Message]
+    timeline_more: bool
+    conversations: list[Any]
+    moderation: Any
+    sanctions: list[Any]
+    notes: list[Note]
+    tags: list[str]
+    merges: list[Merge]
+    suggestions: list[MergeSuggestion]
+    channels: list[Any] = field(default_factory=list)
+
+
+def timeline(member: Member, *, before: int | None = None, limit: int = TIMELINE_PAGE) -> tuple[list[Message], bool]:
+    """Every message of the member across channels, newest first."""
+    qs = (
+        Message.objects.filter(workspace_id=member.workspace_id, author__member=member)
+        .select_related("channel", "author")
+        .order_by("-created_at", "-id")
+    )
+    if before is not None:
+        qs = qs.filter(created_at__lt=_time_of(before, member))
+    rows = list(qs[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+def _time_of(message_id: int, member: Member) -> Any:
+    found = Message.objects.filter(pk=message_id, author__member=member).values_list("created_at", flat=True).first()
+    if found is None:
+        raise Http404("no such message")
+    return found
+
+
+def detail(workspace: Workspace, member_id: int | str, *, before: int | None = None) -> MemberDetail:
+    from animateur.inbox.models import Conversation
+    from animateur.moderation.models import Sanction
+    from animateur.moderation.selectors import author_history
+
+    member = get_member(workspace, member_id)
+    family = family_ids(member)
+    messages, more = timeline(member, before=before)
+    conversations = list(
+        Conversation.objects.filter(workspace=workspace, member_id__in=family).order_by("-last_message_at")[:50]
+    )
+    sanctions = list(Sanction.objects.filter(workspace=workspace, member_id__in=family).order_by("-starts_at"))
+    merges = list(
+        Merge.objects.filter(workspace=workspace)
+        .filter(Q(into=member) | Q(merged=member))
+        .select_related("merged", "into")
+        .prefetch_related("identities__channel")
+        .order_by("-created_at")
+    )
+    suggestions = list(
+        MergeSuggestion.objects.filter(workspace=workspace, status=SuggestionStatus.OPEN)
+        .filter(Q(first=member) | Q(second=member))
+        .select_related("first", "second")
+        .order_by("-confidence")[:20]
+    )
+    return MemberDetail(
+        member=member,
+        profile=getattr(member, "profile", None) if _has_profile(member) else None,
+        identities=list(Identity.objects.filter(member=member).select_related("channel").order_by("id")),
+        timeline=messages,
+        timeline_more=more,
+        conversations=conversations,
+        moderation=author_history(workspace, member, limit=0),
+        sanctions=sanctions,
+        notes=list(Note.objects.filter(member=member).select_related("author").order_by("-created_at")),
+        tags=list(Tag.objects.filter(member=member).order_by("name").values_list("name", flat=True)),
+        merges=merges,
+        suggestions=suggestions,
+    )
+
+
+def _has_profile(member: Member) -> bool:
+    try:
+        member.profile  # noqa: B018 - the reverse one-to-one raises when absent
+    except Profile.DoesNotExist:
+        return False
+    return True
+
+
+def suggestions(workspace: Workspace, *, status: str = SuggestionStatus.OPEN) -> QuerySet[MergeSuggestion]:
+    qs = MergeSuggestion.objects.filter(workspace=workspace, status=status)
+    if status == SuggestionStatus.OPEN:
+        qs = qs.filter(first__merged_into=None, second__merged_into=None)
+    return qs.select_related("first", "second").order_by("-confidence", "id")
+
+
+def due_snoozed(workspace: Workspace) -> QuerySet[MergeSuggestion]:
+    return MergeSuggestion.objects.filter(
+        workspace=workspace, status=SuggestionStatus.SNOOZED, snoozed_until__lte=timezone.now()
+    )
+
+
+def get_suggestion(workspace: Workspace, suggestion_id: int | str) -> MergeSuggestion:
+    try:
+        return MergeSuggestion.objects.select_related("first", "second").get(workspace=workspace, pk=int(suggestion_id))
+    except (MergeSuggestion.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404("no such suggestion") from None
+
+
+def get_merge(workspace: Workspace, merge_id: int | str) -> Merge:
+    try:
+        return Merge.objects.select_related("into", "merged").get(workspace=workspace, pk=int(merge_id))
+    except (Merge.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404("no such merge") from None
+
+
+def get_identity(member: Member, identity_id: int | str) -> Identity:
+    try:
+        return Identity.objects.select_related("channel").get(member=member, pk=int(identity_id))
+    except (Identity.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404("no such identity") from None
+
+
+@dataclass
+class Preview:
+    """What a merge, a split or a revert would move: identities and their messages."""
+
+    identities: list[Identity]
+    messages: int
+
+
+def preview_identities(identity_ids: list[int]) -> Preview:
+    identities = list(Identity.objects.filter(pk__in=identity_ids).select_related("channel").order_by("id"))
+    messages = Message.objects.filter(author__in=identities).count()
+    return Preview(identities, messages)
+
+
+def members_pair_counts(member_ids: list[int]) -> dict[int, int]:
+    rows = Message.objects.filter(author__member_id__in=member_ids).values("author__member_id").annotate(n=Count("id"))
+    return {r["author__member_id"]: r["n"] for r in rows}
+
+
+def tags_in_use(workspace: Workspace) -> list[str]:
+    return list(Tag.objects.filter(workspace=workspace).values_list("name", flat=True).distinct().order_by("name"))
+
+
+def languages_in_use(workspace: Workspace) -> list[str]:
+    return list(
+        Profile.objects.filter(workspace=workspace)
+        .exclude(language="")
+        .values_list("language", flat=True)
+        .distinct()
+        .order_by("language")
+    )

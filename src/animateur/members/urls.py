@@ -1,0 +1,20 @@
+from django.urls import path
+
+from animateur.members import views
+
+app_name = "members"
+urlpatterns = [
+    path("", views.member_list, name="list"),
+    path("suggestions/", views.suggestion_list, name="suggestions"),
+    path("suggestions/<int:suggestion_id>/", views.decide_suggestion, name="suggestion"),
+    path("merges/<int:merge_id>/revert/", views.revert_merge, name="revert"),
+    path("settings/", views.settings_page, name="settings"),
+    path("recompute/", views.recompute_members, name="recompute"),
+    path("<int:member_id>/", views.member_detail, name="detail"),
+    path("<int:member_id>/notes/", views.add_note, name="note"),
+    path("<int:member_id>/tags/", views.set_tags, name="tags"),
+    path("<int:member_id>/ambassador/", views.mark_ambassador, name="ambassador"),
+    path("<int:member_id>/identities/<int:identity_id>/split/", views.split_identity, name="split"),
+    path("<int:member_id>/export/", views.export_member, name="export"),
+    path("<int:member_id>/erase/", views.erase_member, name="erase"),
+]

@@ -1,0 +1,287 @@
+"""The team's member pages: the list, a member's page, merge suggestions, undo, GDPR, settings."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from animateur.core.actions import ActionError
+from animateur.core.decorators import workspace_permission
+from animateur.core.permissions import has_permission
+from animateur.core.typing import WorkspaceRequest
+from animateur.members import actions, engagement, selectors
+from animateur.members.forms import ACTIVITY_LABELS, MemberFilterForm, NoteForm, SettingsForm, SnoozeForm, TagsForm
+from animateur.members.models import SuggestionStatus
+
+MAX_ID = 2**63 - 1
+
+
+@workspace_permission("members.view")
+def member_list(request: WorkspaceRequest) -> HttpResponse:
+    form = MemberFilterForm(request.GET or None, workspace=request.workspace)
+    if form.is_bound and not form.is_valid():
+        return render(request, "members/list.html", {"form": form, "page": None}, status=400)
+    filters = form.filters() if form.is_bound else selectors.MemberFilters()
+    page = selectors.page_of(request.workspace, filters)
+    active = form.active() if form.is_bound else {}
+    return render(
+        request,
+        "members/list.html",
+        {
+            "form": form,
+            "page": page,
+            "filtered": bool(active),
+            "next_query": urlencode({**active, "page": page.page + 1}),
+            "previous_query": urlencode({**active, "page": page.page - 1}),
+            "open_suggestions": selectors.suggestions(request.workspace).count(),
+        },
+    )
+
+
+def _before(request: WorkspaceRequest) -> int | None:
+    raw = request.GET.get("before", "")
+    if raw.isdigit() and 0 < int(raw) <= MAX_ID:
+        return int(raw)
+    return None
+
+
+@workspace_permission("members.view")
+def member_detail(request: WorkspaceRequest, member_id: int) -> HttpResponse:
+    info = selectors.detail(request.workspace, member_id, before=_before(request))
+    activity = []
+    if info.profile is not None:
+        activity = [(ACTIVITY_LABELS[k], info.profile.activity.get(k, 0)) for k in engagement.ACTIVITY_KINDS]
+    return render(
+        request,
+        "members/detail.html",
+        {
+            "info": info,
+            "member": info.member,
+            "activity": [row for row in activity if row[1]],
+            "note_form": NoteForm(),
+            "tags_form": TagsForm(initial={"tags": ", ".join(info.tags)}),
+            "can_edit": has_permission(request.user, request.workspace, "members.edit"),
+            "can_merge": has_permission(request.user, request.workspace, "members.merge"),
+            "can_export": has_permission(request.user, request.workspace, "members.export"),
+            "can_erase": has_permission(request.user, request.workspace, "members.erase"),
+        },
+    )
+
+
+def _to_member(member_id: int) -> HttpResponseRedirect:
+    return redirect(reverse("members:detail", args=[member_id]))
+
+
+@require_POST
+@workspace_permission("members.edit")
+def add_note(request: WorkspaceRequest, member_id: int) -> HttpResponse:
+    member = selectors.get_member(request.workspace, member_id)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("A note needs some text (at most 5000 characters)."))
+        return _to_member(member.pk)
+    try:
+        actions.do_add_member_note(request.workspace, member, form.cleaned_data["text"], actor=request.user)
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Note added."))
+    return _to_member(member.pk)
+
+
+@require_POST
+@workspace_permission("members.edit")
+def set_tags(request: WorkspaceRequest, member_id: int) -> HttpResponse:
+    member = selectors.get_member(request.workspace, member_id)
+    form = TagsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("These tags cannot be read."))
+        return _to_member(member.pk)
+    try:
+        actions.do_set_member_tags(request.workspace, member, form.cleaned_data["tags"], actor=request.user)
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Tags saved."))
+    return _to_member(member.pk)
+
+
+@require_POST
+@workspace_permission("members.edit")
+def mark_ambassador(request: WorkspaceRequest, member_id: int) -> HttpResponse:
+    member = selectors.get_member(request.workspace, member_id)
+    value = request.POST.get("ambassador") == "1"
+    actions.do_mark_ambassador(request.workspace, member, value, actor=request.user)
+    messages.success(request, _("Marked as an ambassador.") if value else _("No longer marked as an ambassador."))
+    return _to_member(member.pk)
+
+
+@workspace_permission("members.merge")
+def split_identity(request: WorkspaceRequest, member_id: int, identity_id: int) -> HttpResponse:
+    member = selectors.get_member(request.workspace, member_id)
+    identity = selectors.get_identity(member, identity_id)
+    if request.method == "POST":
+        try:
+            new = actions.do_split_identity(request.workspace, identity, actor=request.user)
+        except ActionError as exc:
+            messages.error(request, str(exc))
+            return _to_member(member.pk)
+        messages.success(request, _("The identity is now a member of its own."))
+        return _to_member(new.pk)
+    preview = selectors.preview_identities([identity.pk])
+    return render(
+        request,
+        "members/preview.html",
+        {"member": member, "preview": preview, "what": "split", "back": reverse("members:detail", args=[member.pk])},
+    )
+
+
+@workspace_permission("members.merge")
+def revert_merge(request: WorkspaceRequest, merge_id: int) -> HttpResponse:
+    merge = selectors.get_merge(request.workspace, merge_id)
+    if request.method == "POST":
+        try:
+            restored = actions.do_revert_merge(request.workspace, merge, actor=request.user)
+        except ActionError as exc:
+            messages.error(request, str(exc))
+            return _to_member(merge.into_id)
+        messages.success(request, _("The merge was undone."))
+        return _to_member(restored.pk)
+    preview = selectors.preview_identities(list(merge.identities.values_list("pk", flat=True)))
+    return render(
+        request,
+        "members/preview.html",
+        {
+            "member": merge.into,
+            "merge": merge,
+            "preview": preview,
+            "what": "revert",
+            "back": reverse("members:detail", args=[merge.into_id]),
+        },
+    )
+
+
+@workspace_permission("members.view")
+def suggestion_list(request: WorkspaceRequest) -> HttpResponse:
+    status = request.GET.get("status", SuggestionStatus.OPEN)
+    if status not in SuggestionStatus.values:
+        status = SuggestionStatus.OPEN
+    rows = list(selectors.suggestions(request.workspace, status=status)[:200])
+    return render(
+        request,
+        "members/suggestions.html",
+        {
+            "rows": rows,
+            "status": status,
+            "statuses": SuggestionStatus.choices,
+            "can_merge": has_permission(request.user, request.workspace, "members.merge"),
+        },
+    )
+
+
+@workspace_permission("members.merge")
+def decide_suggestion(request: WorkspaceRequest, suggestion_id: int) -> HttpResponse:
+    suggestion = selectors.get_suggestion(request.workspace, suggestion_id)
+    if request.method == "POST":
+        form = SnoozeForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose to merge, to reject or to snooze."))
+            return redirect(reverse("members:suggestion", args=[suggestion.pk]))
+        try:
+            merge = actions.do_decide_suggestion(
+                request.workspace, suggestion, form.cleaned_data["decision"], actor=request.user
+            )
+        except ActionError as exc:
+            messages.error(request, str(exc))
+            return redirect(reverse("members:suggestions"))
+        if merge is not None:
+            messages.success(request, _("Merged. The merge can be undone from the member's page."))
+            return _to_member(merge.into_id)
+        messages.success(request, _("Decision saved."))
+        return redirect(reverse("members:suggestions"))
+    identities = selectors.identities_by_member([suggestion.first_id, suggestion.second_id])
+    counts = selectors.members_pair_counts([suggestion.first_id, suggestion.second_id])
+    sides = [(m, identities.get(m.pk, []), counts.get(m.pk, 0)) for m in (suggestion.first, suggestion.second)]
+    return render(request, "members/suggestion.html", {"suggestion": suggestion, "sides": sides})
+
+
+@require_POST
+@workspace_permission("members.export")
+def export_member(request: WorkspaceRequest, member_id: int) -> HttpResponse:
+    member = selectors.get_member(request.workspace, member_id)
+    data = actions.do_export_member(request.workspace, member, actor=request.user)
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="member-{member.pk}.json"'
+    return response
+
+
+@workspace_permission("members.erase")
+def erase_member(request: WorkspaceRequest, member_id: int) -> HttpResponse:
+    member = selectors.get_member(request.workspace, member_id)
+    family = selectors.family_ids(member)
+    if request.method == "POST":
+        if request.POST.get("confirm") != "erase":
+            messages.error(request, _("Tick the box to confirm the erasure."))
+            return redirect(reverse("members:erase", args=[member.pk]))
+        counts = actions.do_erase_member(request.workspace, member, actor=request.user)
+        messages.success(
+            request,
+            _("Erased: %(identities)d identities and %(messages)d messages.")
+            % {"identities": counts["identities"], "messages": counts["messages"]},
+        )
+        return redirect(reverse("members:list"))
+    from animateur.stream.models import Identity
+
+    identity_ids = list(Identity.objects.filter(member_id__in=family).values_list("pk", flat=True))
+    return render(
+        request, "members/erase.html", {"member": member, "preview": selectors.preview_identities(identity_ids)}
+    )
+
+
+@workspace_permission("members.settings")
+def settings_page(request: WorkspaceRequest) -> HttpResponse:
+    current = selectors.settings_of(request.workspace)
+    weights = engagement.merged_weights(current.weights)
+    initial = {
+        "auto_merge_certain": current.auto_merge_certain,
+        "half_life_days": current.half_life_days,
+        **{f"weight_{k}": v for k, v in weights.items()},
+    }
+    form = SettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                actions.do_update_members_settings(
+                    request.workspace,
+                    auto_merge_certain=form.cleaned_data["auto_merge_certain"],
+                    weights=form.weights(),
+                    half_life_days=form.cleaned_data["half_life_days"],
+                    actor=request.user,
+                )
+            except ActionError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _("Settings saved. Recompute to apply them."))
+                return redirect(reverse("members:settings"))
+        return render(request, "members/settings.html", {"form": form}, status=400)
+    return render(request, "members/settings.html", {"form": form, "defaults": engagement.DEFAULT_WEIGHTS})
+
+
+@require_POST
+@workspace_permission("members.settings")
+def recompute_members(request: WorkspaceRequest) -> HttpResponse:
+    summary = actions.do_recompute_members(request.workspace, actor=request.user)
+    messages.success(
+        request,
+        _("Recomputed %(members)d members; %(suggestions)d merge suggestions, %(merged)d merged at once.") % summary,
+    )
+    return redirect(reverse("members:list"))
