@@ -16,8 +16,11 @@ from django.utils import timezone as dj_timezone
 
 from animateur.core import bulk
 from animateur.core.audit_verbs import AuditVerb
+from animateur.core.events import emit_many, listened
 from animateur.core.models import AuditEvent, User, Workspace
 from animateur.core.permissions import has_permission
+
+AUDIT_RECORDED = "audit.recorded"
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ def record(
     target: models.Model | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         workspace=workspace,
         actor_user=actor if isinstance(actor, User) else None,
         actor=actor_label(actor),
@@ -62,6 +65,25 @@ def record(
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
         data=data or {},
+    )
+    _announce(workspace, [(event.verb, event.actor, event.target_type, event.target_id, event.data)])
+    return event
+
+
+def _announce(workspace: Workspace, recorded: list[tuple[str, str, str, str, dict[str, Any]]]) -> None:
+    """Every action is also an event (`audit.recorded`), sent after commit to whoever subscribed:
+    the domain events (conversation.assigned, …) say more about some; this one covers them all."""
+    if not recorded or not listened(workspace, AUDIT_RECORDED):
+        return
+    emit_many(
+        workspace,
+        [
+            (
+                AUDIT_RECORDED,
+                {"verb": verb, "actor": actor, "target": {"type": target_type, "id": target_id}, "data": data},
+            )
+            for verb, actor, target_type, target_id, data in recorded
+        ],
     )
 
 
@@ -72,6 +94,7 @@ EVENT_COLUMNS = ("workspace_id", "actor_user_id", "actor", "verb", "target_type"
 
 def record_many(events: Iterable[Event]) -> None:
     """What `record` writes, for many events in one insert: a pipeline batch writes all of its own at once."""
+    events = list(events)
     now = dj_timezone.now()
     rows = [
         (
@@ -87,6 +110,12 @@ def record_many(events: Iterable[Event]) -> None:
         for workspace, actor, verb, target_type, target_id, data in events
     ]
     bulk.insert(AuditEvent, EVENT_COLUMNS, rows)
+    by_workspace: dict[int, tuple[Workspace, list[tuple[str, str, str, str, dict[str, Any]]]]] = {}
+    for workspace, actor, verb, target_type, target_id, data in events:
+        entry = by_workspace.setdefault(workspace.pk, (workspace, []))
+        entry[1].append((str(verb), actor_label(actor), target_type, str(target_id), data))
+    for workspace, recorded in by_workspace.values():
+        _announce(workspace, recorded)
 
 
 def do_create_workspace(

@@ -25,6 +25,8 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
+from animateur.core.audit_verbs import AuditVerb
+
 if TYPE_CHECKING:
     from django.utils.functional import Promise
 
@@ -226,6 +228,12 @@ EVENT_TYPES: dict[str, EventType] = {
             ),
         ),
         EventType(
+            "members.exported",
+            1,
+            _("The list of members was exported"),
+            _object({"members": _ID, "by": _TEXT}),
+        ),
+        EventType(
             "members.recomputed",
             1,
             _("Members' identities, engagement and levels were recomputed"),
@@ -239,6 +247,55 @@ EVENT_TYPES: dict[str, EventType] = {
                     "merged": _ID,
                     "merges": {"type": "array", "items": _ID},
                     "by": _TEXT,
+                }
+            ),
+        ),
+        EventType(
+            "listening.search.saved",
+            1,
+            _("A listening search was saved (created or edited)"),
+            _object({"search_id": _ID, "name": _TEXT, "query": _TEXT, "created": {"type": "boolean"}, "by": _TEXT}),
+        ),
+        EventType(
+            "listening.search.deleted",
+            1,
+            _("A listening search was deleted"),
+            _object({"search_id": _ID, "name": _TEXT, "by": _TEXT}),
+        ),
+        EventType(
+            "listening.spike",
+            1,
+            _("A listening search matched far more than its baseline"),
+            _object(
+                {
+                    "spike_id": _ID,
+                    "search_id": _ID,
+                    "search": _TEXT,
+                    "starts_at": _TEXT,
+                    "ends_at": _TEXT,
+                    "count": _ID,
+                    "expected": {"type": "number"},
+                    "drivers": {"type": "array", "items": _TEXT},
+                    "url": _TEXT,
+                }
+            ),
+        ),
+        EventType(
+            "listening.crisis.opened",
+            1,
+            _("A spike was turned into a crisis room"),
+            _object({"crisis_id": _ID, "spike_id": _ID, "search": _TEXT, "url": _TEXT, "by": _TEXT}),
+        ),
+        EventType(
+            "audit.recorded",
+            1,
+            _("Any action of the team or of animateur, as the audit trail records it"),
+            _object(
+                {
+                    "verb": {"type": "string", "enum": sorted(AuditVerb)},
+                    "actor": _TEXT,
+                    "target": _object({"type": _TEXT, "id": _TEXT}),
+                    "data": {"type": "object"},
                 }
             ),
         ),
@@ -302,7 +359,7 @@ def _check_shape(event_type: EventType, data: dict[str, Any]) -> None:
     contract with receivers), at the top level and in nested objects."""
 
     def check(schema: dict[str, Any], value: Any, where: str) -> None:
-        if schema.get("type") != "object":
+        if schema.get("type") != "object" or "properties" not in schema:  # a free object: any fields
             return
         assert isinstance(value, dict), f"{event_type.name}: {where} is not an object"
         assert set(value) == set(schema["properties"]), (
