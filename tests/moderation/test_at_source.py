@@ -85,10 +85,10 @@ def test_a_rule_that_hides_holds_the_comment_on_the_wordpress_site_once_the_batc
     in_transaction = []
     real_request = WordPressConnector.request
 
-    def watched(self, method, url, body=None):
+    def watched(self, method, *args, **kwargs):
         if method == "POST":
             in_transaction.append(connection.in_atomic_block)
-        return real_request(self, method, url, body)
+        return real_request(self, method, *args, **kwargs)
 
     monkeypatch.setattr(WordPressConnector, "request", watched)
 

@@ -38,6 +38,8 @@ CAUSE_LABELS = {
     "not_a_feed": _("not a feed"),
     "malformed": _("unreadable data"),
     "permanent": _("permanent error"),
+    "not_understood": _("answer not understood"),
+    "quota_exceeded": _("daily quota used up"),
 }
 
 

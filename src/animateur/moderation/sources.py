@@ -25,7 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from animateur.channels.connectors.base import Capability, Connector, connector_for
+from animateur.channels.connectors.base import Capability, Connector, connector_for, kinds
 from animateur.core.actions import SystemActor, record
 from animateur.core.audit_verbs import AuditVerb
 from animateur.core.models import AuditEvent
@@ -76,11 +76,13 @@ OBSTACLES = {
 
 
 def connector(message: Message) -> Connector | None:
-    """The connector of the message's channel; None for a kind that has none (the site's own)."""
-    try:
-        return connector_for(message.channel)
-    except KeyError:  # no connector for this kind
+    """The connector of the message's channel; None only for a kind that has none (the site's own).
+
+    Building one that exists may fail (its settings unreadable, a bug): that failure is raised for the
+    caller to record, never read as « no connector »."""
+    if message.channel.kind not in kinds():
         return None
+    return connector_for(message.channel)
 
 
 def can(message: Message, capability: str) -> bool:
@@ -131,7 +133,11 @@ def request(messages: list[Message], what: str, *, requested_by: str = "") -> li
     for message in messages:
         if message.channel.kind == "site":
             continue
-        why = obstacle(message, what)
+        try:
+            why = obstacle(message, what)
+        except Exception:  # its connector cannot be built: asked anyway, so the attempt records why
+            log.exception("channel %s: no connector could be built to %s at the source", message.channel_id, what)
+            why = ""
         if why:
             local.append((message, why))
             record(
@@ -168,16 +174,17 @@ def perform(message_id: int, what: str, attempt: int = 1, requested_by: str = ""
         "requested_by": requested_by,
     }
     with translation.override(message.workspace.language or None):
-        found = connector(message)
-        why = obstacle(message, what, found)
-        if why or found is None:  # the channel changed since the decision (credentials removed, kind without connector)
-            record(message.workspace, ACTOR, LOCAL_ONLY, message, {**data, "why": why or "no_connector"})
-            return None
         try:
+            found = connector(message)
+            why = obstacle(message, what, found)
+            if why or found is None:  # the channel changed since the decision (credentials removed, kind gone)
+                record(message.workspace, ACTOR, LOCAL_ONLY, message, {**data, "why": why or "no_connector"})
+                return None
             _call(found, message, what)
         except TransientError as exc:
-            retry = RETRY_SECONDS[attempt - 1] if attempt < MAX_ATTEMPTS else None
+            retry: float | None = RETRY_SECONDS[attempt - 1] if attempt < MAX_ATTEMPTS else None
             if retry is not None:
+                retry = max(retry, exc.retry_after or 0.0)  # never sooner than the source asked (Retry-After)
                 data["retry_at"] = (timezone.now() + timedelta(seconds=retry)).isoformat()
             record(message.workspace, ACTOR, FAILED, message, {**data, "error": str(exc), "cause": exc.cause})
             return retry

@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError
 
 from animateur.channels import safe_http
+from animateur.channels.connectors import failures
 from animateur.channels.connectors.base import (
     Capability,
     Connector,
@@ -42,7 +43,7 @@ from animateur.channels.connectors.base import (
     unreadable,
     unreadable_reason,
 )
-from animateur.channels.errors import AuthError, MalformedItem, PermanentError, TransientError
+from animateur.channels.errors import MalformedItem, PermanentError
 from animateur.stream.items import AuthorInfo, Incoming
 from animateur.stream.models import Kind, Message
 
@@ -71,41 +72,31 @@ class BlueskyForm(forms.Form):
         return str(self.cleaned_data["handle"]).strip().lstrip("@")
 
 
+SOURCE = "Bluesky"
+CREDENTIALS = _("the handle or the app password")
+# Errors Bluesky answers with 400 that mean the session or the account is refused.
+REFUSED_ERRORS = ("AuthenticationRequired", "InvalidToken", "ExpiredToken", "AccountTakedown")
+
+
 @contextmanager
 def classified() -> Iterator[None]:
-    """atproto's errors, classified for the scheduler; their text never holds the password."""
+    """atproto's errors, classified for the scheduler (failures.py); their text never holds the password."""
     try:
         yield
-    except atx.UnauthorizedError as exc:
-        raise AuthError(gettext("Bluesky refused the handle or the app password (%(e)s)") % {"e": _xrpc(exc)}) from exc
-    except atx.RateLimitExceededError as exc:
-        reset = (getattr(exc.response, "headers", None) or {}).get("ratelimit-reset")
-        raise TransientError(
-            gettext("Bluesky asks us to slow down (rate limit)"),
-            cause="rate_limited",
-            retry_after=_seconds_until(reset),
-        ) from exc
-    except (atx.NetworkError, atx.InvokeTimeoutError) as exc:
-        if blocked := safe_http.blocked_in(exc):
-            raise safe_http.BlockedAddress(str(blocked)) from exc
-        raise TransientError(gettext("Bluesky is unreachable: %(e)s") % {"e": _xrpc(exc)}, cause="unreachable") from exc
-    except atx.BadRequestError as exc:
-        if _xrpc(exc) in ("AuthenticationRequired", "InvalidToken", "ExpiredToken", "AccountTakedown"):
-            raise AuthError(
-                gettext("Bluesky refused the handle or the app password (%(e)s)") % {"e": _xrpc(exc)}
-            ) from exc
-        raise PermanentError(
-            gettext("Bluesky refused the request: %(e)s") % {"e": _xrpc(exc)}, cause="http_error"
-        ) from exc
-    except atx.RequestException as exc:
+    except atx.NetworkError as exc:  # InvokeTimeoutError included
+        raise failures.for_network(SOURCE, exc) from exc
+    except (atx.UnauthorizedError, atx.BadRequestError, atx.RequestException) as exc:
         status = getattr(exc.response, "status_code", 0) or 0
-        if status >= 500:
-            raise TransientError(
-                gettext("Bluesky is failing (HTTP %(s)s)") % {"s": status}, cause="server_error"
-            ) from exc
-        raise PermanentError(
-            gettext("Bluesky refused the request: %(e)s") % {"e": _xrpc(exc)}, cause="http_error"
-        ) from exc
+        headers = getattr(exc.response, "headers", None)
+        refused = isinstance(exc, atx.UnauthorizedError) or _xrpc(exc) in REFUSED_ERRORS
+        kind = failures.REFUSED if refused else None
+        wait = _seconds_until((headers or {}).get("ratelimit-reset")) if status == 429 else None
+        error = failures.for_status(
+            SOURCE, status or 400, headers, detail=_xrpc(exc), kind=kind, credentials=CREDENTIALS
+        )
+        if wait is not None and error.retry_after is None:  # Bluesky says when its window resets instead
+            error.retry_after = wait
+        raise error from exc
     except atx.ModelError as exc:
         raise PermanentError(
             gettext("this server does not answer like Bluesky: %(e)s") % {"e": exc}, cause="not_bluesky"

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlencode
 
 from django import forms
 from django.utils.dateparse import parse_datetime
@@ -24,16 +23,17 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from animateur.channels import safe_http
+from animateur.channels.connectors import failures, http
 from animateur.channels.connectors.base import (
     Capability,
-    Connector,
     RawItem,
     incomplete,
     read_item,
     register,
     unreadable,
 )
-from animateur.channels.errors import AuthError, MalformedItem, PermanentError, TransientError
+from animateur.channels.connectors.http import RestConnector
+from animateur.channels.errors import AuthError, ConnectorError, MalformedItem, PermanentError
 from animateur.core.html import text_of
 from animateur.stream.items import AuthorInfo, Incoming
 from animateur.stream.models import Kind, Message
@@ -84,7 +84,7 @@ def _raw_post(external_id: str, post: dict[str, Any], cursor: dict[str, Any]) ->
 
 
 @register
-class DiscourseConnector(Connector):
+class DiscourseConnector(RestConnector):
     kind = "discourse"
     label = _("Discourse forum")
     capabilities = frozenset({Capability.READ, Capability.REPLY, Capability.DELETE})
@@ -92,51 +92,35 @@ class DiscourseConnector(Connector):
     secret_fields = ("api_key",)
     default_poll_interval = 300
 
-    def url(self, path: str, params: dict[str, Any] | None = None) -> str:
-        base = str(self.config.get("forum_url") or "").rstrip("/")
-        return f"{base}/{path.lstrip('/')}" + (f"?{urlencode(params)}" if params else "")
+    source_name = _("the forum")
+    credentials_words = _("the API key")
 
-    def _headers(self) -> dict[str, str]:
-        headers = {"Accept": "application/json"}
+    def base_url(self) -> str:
+        return str(self.config.get("forum_url") or "")
+
+    def auth_headers(self) -> dict[str, str]:
         if self.secrets.get("api_key") and self.config.get("api_username"):
-            headers |= {"Api-Key": self.secrets["api_key"], "Api-Username": self.config["api_username"]}
-        return headers
+            return {"Api-Key": self.secrets["api_key"], "Api-Username": self.config["api_username"]}
+        return {}
 
     @property
     def authenticated(self) -> bool:
-        return "Api-Key" in self._headers()
+        return bool(self.auth_headers())
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        params: dict[str, Any] | None = None,
-        body: Any = None,
-        forbidden: str = "",
-    ) -> Any:
-        """`forbidden`: what a 403 means for this call, when it is not refused credentials."""
-        kwargs: dict[str, Any] = {"json": body} if body is not None else {}
-        response = safe_http.fetch(self.url(path, params), method=method, headers=self._headers(), **kwargs)
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
-        errors = "; ".join(data.get("errors") or []) if isinstance(data, dict) else ""
-        if response.status == 429:
-            wait = ((data or {}).get("extras") or {}).get("wait_seconds") if isinstance(data, dict) else None
-            raise TransientError(
-                gettext("the forum asks us to slow down (rate limit)"),
-                cause="rate_limited",
-                retry_after=float(wait or response.headers.get("retry-after") or 60),
-            )
-        if response.status == 403 and forbidden:
-            raise PermanentError(f"{forbidden} ({errors or response.status})", cause="forbidden")
-        if response.status in (401, 403):
-            raise AuthError(gettext("the forum refused the API key: %(e)s") % {"e": errors or response.status})
-        safe_http.raise_for_status(response, "forum")
-        if data is None and method != "DELETE":  # a deletion answers with an empty body
-            raise PermanentError(str(NOT_DISCOURSE), cause="not_discourse")
-        return data
+    def failure_for(self, response: safe_http.Fetched) -> ConnectorError:
+        if response.status == 429:  # Discourse says how long in its body, and without it a minute is safe
+            try:
+                data = self.decode(response)
+            except PermanentError:
+                data = None
+            extras = data.get("extras") if isinstance(data, dict) else None
+            wait = extras.get("wait_seconds") if isinstance(extras, dict) else None
+            seconds = float(wait) if isinstance(wait, int | float) else failures.retry_after(response.headers)
+            return failures.failure(failures.RATE_LIMITED, self.source_name, retry_after_seconds=seconds or 60.0)
+        return super().failure_for(response)
+
+    def not_understood(self, response: safe_http.Fetched | None = None) -> PermanentError:
+        return PermanentError(str(NOT_DISCOURSE), cause="not_discourse")
 
     # -- reading ------------------------------------------------------------------------------------
     def _down(self, before: int | None, stop: int, budget: list[int]) -> tuple[list[dict[str, Any]], bool]:
@@ -239,14 +223,14 @@ class DiscourseConnector(Connector):
         info = self.request("GET", "site/basic-info.json")
         if not isinstance(info, dict) or "title" not in info:
             raise PermanentError(str(NOT_DISCOURSE), cause="not_discourse")
-        if "Api-Key" in self._headers():
+        if self.authenticated:
             me = self.request("GET", "session/current.json")
             user = (me.get("current_user") or {}).get("username") if isinstance(me, dict) else None
             return gettext("Forum “%(title)s”, connected as @%(user)s") % {"title": info["title"], "user": user}
         return gettext("Forum “%(title)s”, read without an account") % {"title": info["title"]}
 
     def reply(self, message: Message, text: str) -> str:
-        if "Api-Key" not in self._headers():
+        if not self.authenticated:
             raise AuthError(gettext("answering needs an API key and its user name"))
         topic, _sep, number = message.external_id.partition("/")
         if not (topic.isdigit() and number.isdigit()):
@@ -255,6 +239,8 @@ class DiscourseConnector(Connector):
         if number != "1":
             body["reply_to_post_number"] = int(number)
         created = self.request("POST", "posts.json", body=body)
+        if not isinstance(created, dict):
+            raise self.not_understood()
         return f"{created['topic_id']}/{created['post_number']}"
 
     def delete(self, message: Message) -> None:
@@ -263,8 +249,13 @@ class DiscourseConnector(Connector):
         post_id = str((message.raw or {}).get("id") or "")  # the post's id: the external id is topic/number
         if not post_id.isdigit():
             raise PermanentError(gettext("this message did not come from this forum"), cause="not_found")
-        self.request(
-            "DELETE",
-            f"posts/{int(post_id)}.json",
-            forbidden=gettext("the forum does not let this API user delete the post (only staff and its author can)"),
-        )
+        response = self.send("DELETE", f"posts/{int(post_id)}.json")
+        if response.status == 403 and self.authenticated:  # the key is good: this user may not delete it
+            raise failures.failure(
+                failures.FORBIDDEN,
+                self.source_name,
+                detail=gettext("only staff and the post's author can delete it (%(e)s)")
+                % {"e": http.error_detail(response) or response.status},
+            )
+        if response.status >= 400:
+            raise self.failure_for(response)

@@ -17,7 +17,6 @@ import email.policy
 import imaplib
 import re
 import smtplib
-import socket
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -32,8 +31,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from animateur.channels import safe_http, safe_mail
+from animateur.channels.connectors import failures
 from animateur.channels.connectors.base import Capability, Connector, RawItem, read_item, register
-from animateur.channels.errors import AuthError, MalformedItem, PermanentError, TransientError
+from animateur.channels.errors import MalformedItem, PermanentError, TransientError
 from animateur.core.html import text_of
 from animateur.stream.items import AuthorInfo, Incoming
 from animateur.stream.models import Kind, Message
@@ -65,36 +65,24 @@ def _message_id(value: str | None) -> str:
     return match.group(1) if match else (value or "").strip().strip("<>")
 
 
+SERVERS = {"IMAP": _("the IMAP server"), "SMTP": _("the SMTP server")}
+CREDENTIALS = _("the user name or password")
+
+
 @contextmanager
 def classified(what: str) -> Iterator[None]:
+    """imaplib's, smtplib's and the network's errors, classified for the scheduler (failures.py)."""
+    source = SERVERS[what]
     try:
         yield
-    except (imaplib.IMAP4.abort, TimeoutError, ConnectionError, socket.gaierror) as exc:
-        raise TransientError(
-            gettext("the %(what)s server is unreachable: %(e)s") % {"what": what, "e": exc}, cause="unreachable"
-        ) from exc
-    except imaplib.IMAP4.error as exc:
-        raise PermanentError(
-            gettext("the IMAP server refused a command: %(e)s") % {"e": exc}, cause="http_error"
-        ) from exc
     except smtplib.SMTPAuthenticationError as exc:
-        raise AuthError(gettext("the SMTP server refused the user name or password")) from exc
-    except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError) as exc:
-        raise TransientError(
-            gettext("the %(what)s server is unreachable: %(e)s") % {"what": what, "e": exc}, cause="unreachable"
-        ) from exc
-    except smtplib.SMTPException as exc:
-        raise PermanentError(
-            gettext("the SMTP server refused the message: %(e)s") % {"e": exc}, cause="http_error"
-        ) from exc
-    except ssl.SSLError as exc:
-        raise PermanentError(
-            gettext("secure connection to the %(what)s server failed: %(e)s") % {"what": what, "e": exc}, cause="tls"
-        ) from exc
-    except OSError as exc:
-        raise TransientError(
-            gettext("the %(what)s server is unreachable: %(e)s") % {"what": what, "e": exc}, cause="unreachable"
-        ) from exc
+        raise failures.failure(failures.REFUSED, source, credentials=CREDENTIALS) from exc
+    except (imaplib.IMAP4.abort, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError) as exc:
+        raise failures.for_network(source, exc) from exc
+    except (imaplib.IMAP4.error, smtplib.SMTPException) as exc:
+        raise failures.failure(failures.REQUEST_REFUSED, source, detail=str(exc)) from exc
+    except OSError as exc:  # refused, reset, unresolvable, too slow, TLS
+        raise failures.for_network(source, exc) from exc
 
 
 @register
@@ -124,7 +112,7 @@ class EmailConnector(Connector):
             imap.login(str(self.config.get("username") or ""), str(self.secrets.get("password") or ""))
         except imaplib.IMAP4.error as exc:
             imap.shutdown()
-            raise AuthError(gettext("the IMAP server refused the user name or password")) from exc
+            raise failures.failure(failures.REFUSED, SERVERS["IMAP"], credentials=CREDENTIALS) from exc
         return imap
 
     def _select(self, imap: imaplib.IMAP4) -> tuple[int, int]:

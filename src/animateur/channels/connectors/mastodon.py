@@ -14,11 +14,13 @@ only notes where our statuses stand, and its failure never stops the others (it 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+import requests
 from django import forms
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -26,9 +28,10 @@ from mastodon import Mastodon
 from mastodon import errors as merr
 
 from animateur.channels import safe_http
+from animateur.channels.connectors import failures
 from animateur.channels.connectors.base import Capability, Connector, RawItem, incomplete, jsonable, read_item, register
 from animateur.channels.connectors.mastodon_status import compose
-from animateur.channels.errors import AuthError, ConnectorError, MalformedItem, PermanentError, TransientError
+from animateur.channels.errors import AuthError, ConnectorError, MalformedItem
 from animateur.stream.items import AuthorInfo, Incoming
 from animateur.stream.models import Kind, Message
 
@@ -53,27 +56,37 @@ class MastodonForm(forms.Form):
     search = forms.CharField(label=_("Search to follow"), required=False, max_length=200)
 
 
+SOURCE = _("the Mastodon server")
+TOKEN = _("the access token")
+
+
 @contextmanager
-def classified() -> Iterator[None]:
-    """Mastodon.py's errors, classified for the scheduler."""
+def classified(headers: Callable[[], Mapping[str, Any] | None] = lambda: None) -> Iterator[None]:
+    """Mastodon.py's errors, classified for the scheduler (failures.py). `headers`: those of the
+    server's last answer, where Mastodon.py, which reads none of them on a 429, leaves the wait."""
     try:
         yield
-    except merr.MastodonUnauthorizedError as exc:
-        raise AuthError(gettext("the server refused the access token")) from exc
     except merr.MastodonRatelimitError as exc:
-        raise TransientError(gettext("the server asks us to slow down (rate limit)"), cause="rate_limited") from exc
-    except (merr.MastodonServerError, merr.MastodonNetworkError) as exc:
-        if blocked := safe_http.blocked_in(exc):  # refused where the connection was made
-            raise blocked from exc
-        raise TransientError(
-            gettext("the server is unreachable or failing: %(e)s") % {"e": exc}, cause="unreachable"
-        ) from exc
-    except merr.MastodonNotFoundError as exc:
-        raise PermanentError(gettext("not found on the server: %(e)s") % {"e": exc}, cause="not_found") from exc
+        last = headers()
+        wait = failures.retry_after(last) or _until_reset(last)
+        raise failures.failure(failures.RATE_LIMITED, SOURCE, retry_after_seconds=wait) from exc
+    except merr.MastodonNetworkError as exc:
+        raise failures.for_network(SOURCE, exc) from exc
     except merr.MastodonAPIError as exc:
-        if getattr(exc, "args", None) and len(exc.args) > 1 and exc.args[1] == 403:
-            raise AuthError(gettext("the server refused the access token")) from exc
-        raise PermanentError(gettext("the server refused the request: %(e)s") % {"e": exc}, cause="http_error") from exc
+        # Mastodon.py raises ("Mastodon API returned error", status, reason, the server's message).
+        status = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
+        if not status:  # an answer it could not read as JSON
+            raise failures.failure(failures.NOT_UNDERSTOOD, SOURCE, detail=str(exc)) from exc
+        detail = str(exc.args[3] or exc.args[2]) if len(exc.args) > 3 else ""
+        raise failures.for_status(SOURCE, status, headers(), detail=detail, credentials=TOKEN) from exc
+
+
+def _until_reset(headers: Mapping[str, Any] | None) -> float | None:
+    """Seconds until the X-RateLimit-Reset time Mastodon sends with a 429 (an ISO date, not Retry-After)."""
+    reset = parse_datetime(str((headers or {}).get("x-ratelimit-reset") or ""))
+    if reset is None or reset.tzinfo is None:
+        return None
+    return min(max((reset - timezone.now()).total_seconds(), 0.0), failures.MAX_RETRY_AFTER_SECONDS)
 
 
 def _id_order(entry: dict[str, Any]) -> tuple[int, str]:
@@ -111,14 +124,24 @@ class MastodonConnector(Connector):
 
     def api(self) -> Mastodon:
         base = safe_http.validate_url(self.config.get("api_base_url", "")).rstrip("/")
+        session = safe_http.requests_session()
+        session.hooks["response"].append(self._remember_headers)
         return Mastodon(
             api_base_url=base,
             access_token=self.secrets.get("access_token") or None,
-            session=safe_http.requests_session(),
+            session=session,
             ratelimit_method="throw",
             version_check_mode="none",
             request_timeout=safe_http.TIMEOUT_SECONDS,
         )
+
+    last_headers: Mapping[str, Any] | None = None
+
+    def _remember_headers(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        self.last_headers = response.headers
+
+    def _last_headers(self) -> Mapping[str, Any] | None:
+        return self.last_headers
 
     def streams(self, api: Mastodon) -> list[tuple[str, Callable[..., Any], str]]:
         found: list[tuple[str, Callable[..., Any], str]] = [
@@ -140,7 +163,7 @@ class MastodonConnector(Connector):
     def learn_identity(self, api: Mastodon | None = None) -> dict[str, Any]:
         """Ask the server which account the token is; remembered in config as account_id and acct."""
         api = api or self.api()
-        with classified():
+        with classified(self._last_headers):
             me = api.account_verify_credentials()
         self.config["account_id"] = str(me["id"])
         self.config["acct"] = str(me["acct"])
@@ -166,7 +189,7 @@ class MastodonConnector(Connector):
         for key, call, shape in self.streams(api):
             last = cursor.get(key)
             for _page in range(MAX_PAGES_PER_RUN):
-                with classified():
+                with classified(self._last_headers):
                     page = list(call(min_id=last, limit=PAGE) if last else call(limit=PAGE))
                 if not page:
                     break
@@ -213,7 +236,7 @@ class MastodonConnector(Connector):
         cursor = dict(since)
         try:
             for _page in range(MAX_PAGES_PER_RUN):
-                with classified():
+                with classified(self._last_headers):
                     page = list(
                         self._api.account_statuses(account, min_id=last, limit=PAGE, exclude_reblogs=True)
                         if last
@@ -322,7 +345,7 @@ class MastodonConnector(Connector):
 
     def max_characters(self, api: Mastodon | None = None) -> int:
         api = api or self.api()
-        with classified():
+        with classified(self._last_headers):
             instance = api.instance_v2()
         try:
             return int(instance["configuration"]["statuses"]["max_characters"])
@@ -332,15 +355,15 @@ class MastodonConnector(Connector):
     def reply(self, message: Message, text: str) -> str:
         api = self.api()
         visibility = "direct" if message.kind == Kind.DIRECT else "public"
-        with classified():
+        with classified(self._last_headers):
             status = api.status_post(text, in_reply_to_id=message.external_id, visibility=visibility)
         return str(status["id"])
 
     def publish(self, text: str, *, title: str = "") -> str:
-        with classified():
+        with classified(self._last_headers):
             status = self.api().status_post(text)
         return str(status["id"])
 
     def delete(self, message: Message) -> None:
-        with classified():
+        with classified(self._last_headers):
             self.api().status_delete(message.external_id)

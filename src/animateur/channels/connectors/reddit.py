@@ -30,6 +30,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from animateur.channels import safe_http
+from animateur.channels.connectors import failures
 from animateur.channels.connectors.base import (
     Capability,
     Connector,
@@ -39,7 +40,7 @@ from animateur.channels.connectors.base import (
     register,
     unreadable,
 )
-from animateur.channels.errors import AuthError, MalformedItem, PermanentError, TransientError
+from animateur.channels.errors import AuthError, MalformedItem, PermanentError
 from animateur.stream.items import AuthorInfo, Incoming
 from animateur.stream.models import Kind
 
@@ -89,36 +90,31 @@ class RedditForm(forms.Form):
         return data
 
 
+SOURCE = "Reddit"
+CREDENTIALS = _("the app's id or secret")
+
+
 @contextmanager
 def classified() -> Iterator[None]:
-    """praw's and prawcore's errors, classified for the scheduler."""
+    """praw's and prawcore's errors, classified for the scheduler (failures.py)."""
     try:
         yield
-    except prawcore.exceptions.OAuthException as exc:
-        raise AuthError(gettext("Reddit refused the app's id or secret")) from exc
-    except prawcore.exceptions.InvalidToken as exc:
-        raise AuthError(gettext("Reddit refused the app's id or secret")) from exc
-    except prawcore.exceptions.TooManyRequests as exc:
-        wait = exc.response.headers.get("retry-after") or exc.response.headers.get("x-ratelimit-reset")
-        raise TransientError(
-            gettext("Reddit asks us to slow down (rate limit)"),
-            cause="rate_limited",
-            retry_after=float(wait) if wait and wait.replace(".", "", 1).isdigit() else None,
-        ) from exc
-    except (prawcore.exceptions.ServerError, prawcore.exceptions.RequestException) as exc:
-        if blocked := safe_http.blocked_in(exc):
-            raise blocked from exc
-        raise TransientError(
-            gettext("Reddit is unreachable or failing: %(e)s") % {"e": exc}, cause="unreachable"
-        ) from exc
+    except (prawcore.exceptions.OAuthException, prawcore.exceptions.InvalidToken) as exc:
+        raise failures.failure(failures.REFUSED, SOURCE, credentials=CREDENTIALS) from exc
+    except prawcore.exceptions.RequestException as exc:  # no answer at all
+        raise failures.for_network(SOURCE, exc.original_exception) from exc
     except (prawcore.exceptions.NotFound, prawcore.exceptions.Redirect) as exc:
-        raise PermanentError(gettext("no such subreddit"), cause="not_found") from exc
+        raise failures.failure(failures.NOT_FOUND, SOURCE, detail=gettext("no such subreddit")) from exc
     except prawcore.exceptions.Forbidden as exc:
-        raise PermanentError(gettext("this subreddit is private or banned"), cause="forbidden") from exc
-    except prawcore.exceptions.ResponseException as exc:
-        if exc.response.status_code == 401:
-            raise AuthError(gettext("Reddit refused the app's id or secret")) from exc
-        raise PermanentError(gettext("Reddit refused the request: %(e)s") % {"e": exc}, cause="http_error") from exc
+        detail = gettext("this subreddit is private or banned")
+        raise failures.failure(failures.FORBIDDEN, SOURCE, detail=detail) from exc
+    except prawcore.exceptions.ResponseException as exc:  # TooManyRequests and ServerError included
+        headers = exc.response.headers
+        error = failures.for_status(SOURCE, exc.response.status_code, headers, credentials=CREDENTIALS)
+        reset = str(headers.get("x-ratelimit-reset") or "")
+        if error.cause == "rate_limited" and error.retry_after is None and reset.replace(".", "", 1).isdigit():
+            error.retry_after = float(reset)  # Reddit's seconds until its window resets
+        raise error from exc
 
 
 Listing = Callable[[int, str | None], Iterable[Any]]

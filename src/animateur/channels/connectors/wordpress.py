@@ -15,7 +15,6 @@ import base64
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 from django import forms
 from django.utils.dateparse import parse_datetime
@@ -23,16 +22,17 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from animateur.channels import safe_http
+from animateur.channels.connectors import failures, http
 from animateur.channels.connectors.base import (
     Capability,
-    Connector,
     RawItem,
     incomplete,
     read_item,
     register,
     unreadable,
 )
-from animateur.channels.errors import AuthError, MalformedItem, PermanentError
+from animateur.channels.connectors.http import RestConnector
+from animateur.channels.errors import AuthError, ConnectorError, MalformedItem, PermanentError
 from animateur.core.html import text_of
 from animateur.stream.items import AuthorInfo, Incoming
 from animateur.stream.models import Kind, Message
@@ -80,7 +80,7 @@ def _site_time(value: str) -> datetime:
 
 
 @register
-class WordPressConnector(Connector):
+class WordPressConnector(RestConnector):
     kind = "wordpress"
     label = _("WordPress site")
     capabilities = frozenset(
@@ -97,13 +97,14 @@ class WordPressConnector(Connector):
     secret_fields = ("application_password",)
     default_poll_interval = 600
 
-    # -- HTTP ---------------------------------------------------------------------------------------
-    def api_url(self, route: str, params: dict[str, Any] | None = None) -> str:
-        base = str(self.config.get("site_url") or "").rstrip("/")
-        query = f"?{urlencode(params)}" if params else ""
-        return f"{base}/wp-json/wp/v2/{route.lstrip('/')}{query}"
+    source_name = _("the WordPress site")
+    credentials_words = _("the user name or the application password")
 
-    def _auth(self) -> dict[str, str]:
+    # -- HTTP ---------------------------------------------------------------------------------------
+    def base_url(self) -> str:
+        return f"{str(self.config.get('site_url') or '').rstrip('/')}/wp-json/wp/v2"
+
+    def auth_headers(self) -> dict[str, str]:
         user, password = self.config.get("username") or "", self.secrets.get("application_password") or ""
         if not (user and password):
             return {}
@@ -112,27 +113,22 @@ class WordPressConnector(Connector):
 
     @property
     def authenticated(self) -> bool:
-        return bool(self._auth())
+        return bool(self.auth_headers())
 
-    def request(self, method: str, url: str, body: dict[str, Any] | None = None) -> safe_http.Fetched:
-        headers = {"Accept": "application/json", **self._auth()}
-        kwargs: dict[str, Any] = {"json": body} if body is not None else {}
-        response = safe_http.fetch(url, method=method, headers=headers, **kwargs)
-        if response.status in (401, 403):
-            code = _error_code(response)
-            raise AuthError(
-                gettext("the WordPress site refused the credentials (%(code)s)") % {"code": code or response.status}
-            )
-        safe_http.raise_for_status(response, "WordPress site")
-        return response
+    def failure_for(self, response: safe_http.Fetched) -> ConnectorError:
+        # WordPress names its errors with a code (incorrect_password, rest_forbidden): the detail says it.
+        return failures.for_status(
+            self.source_name,
+            response.status,
+            response.headers,
+            detail=_error_code(response) or http.error_detail(response),
+            credentials=self.credentials_words,
+        )
 
-    def _json(self, response: safe_http.Fetched) -> Any:
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise PermanentError(
-                gettext("this address does not answer like a WordPress site (no REST API)"), cause="not_wordpress"
-            ) from exc
+    def not_understood(self, response: safe_http.Fetched | None = None) -> PermanentError:
+        return PermanentError(
+            gettext("this address does not answer like a WordPress site (no REST API)"), cause="not_wordpress"
+        )
 
     # -- reading ------------------------------------------------------------------------------------
     def _stream(self, route: str, key: str, since: dict[str, Any], extra: dict[str, Any]) -> Iterator[RawItem]:
@@ -145,8 +141,10 @@ class WordPressConnector(Connector):
             params["after"] = (_site_time(after) - timedelta(seconds=1)).isoformat(timespec="seconds")
         cursor = dict(since)
         for page in range(1, MAX_PAGES_PER_RUN + 1):
-            response = self.request("GET", self.api_url(route, {**params, "page": page}))
-            entries = self._json(response)
+            response = self.send("GET", route, {**params, "page": page})
+            if response.status >= 400:
+                raise self.failure_for(response)
+            entries = self.decode(response)
             if not isinstance(entries, list):
                 raise PermanentError(
                     gettext("this address does not answer like a WordPress site (no REST API)"),
@@ -254,8 +252,7 @@ class WordPressConnector(Connector):
 
     def test_connection(self) -> str:
         base = str(self.config.get("site_url") or "").rstrip("/")
-        response = self.request("GET", f"{base}/wp-json/")
-        index = self._json(response)
+        index = self.request("GET", f"{base}/wp-json/")
         if not isinstance(index, dict) or "wp/v2" not in (index.get("namespaces") or []):
             raise PermanentError(
                 gettext("this address does not answer like a WordPress site (no REST API)"), cause="not_wordpress"
@@ -263,7 +260,9 @@ class WordPressConnector(Connector):
         name = index.get("name") or base
         if not self.authenticated:
             return gettext("WordPress site “%(name)s”, read without an account") % {"name": name}
-        me = self._json(self.request("GET", self.api_url("users/me", {"context": "edit"})))
+        me = self.request("GET", "users/me", {"context": "edit"})
+        if not isinstance(me, dict):
+            raise self.not_understood()
         return gettext("WordPress site “%(name)s”, connected as %(user)s") % {
             "name": name,
             "user": me.get("name") or me.get("slug") or "?",
@@ -286,14 +285,12 @@ class WordPressConnector(Connector):
             body = {"post": int(post), "parent": int(ident), "content": text}
         else:
             raise PermanentError(gettext("this message did not come from this WordPress site"), cause="not_found")
-        created = self._json(self.request("POST", self.api_url("comments"), body))
+        created = self.request("POST", "comments", body=body)
         return f"comment:{created['id']}"
 
     def publish(self, text: str, *, title: str = "") -> str:
         self._need_credentials()
-        created = self._json(
-            self.request("POST", self.api_url("posts"), {"title": title, "content": text, "status": "publish"})
-        )
+        created = self.request("POST", "posts", body={"title": title, "content": text, "status": "publish"})
         return f"post:{created['id']}"
 
     def _comment_id(self, message: Message) -> str:
@@ -304,18 +301,18 @@ class WordPressConnector(Connector):
 
     def hide(self, message: Message) -> None:
         self._need_credentials()
-        self.request("POST", self.api_url(f"comments/{self._comment_id(message)}"), {"status": HIDE_STATUS})
+        self.request("POST", f"comments/{self._comment_id(message)}", body={"status": HIDE_STATUS})
 
     def moderate(self, message: Message, status: str) -> None:
         """Set a comment's status at the source: approved, hold, spam or trash."""
         if status not in ("approved", "hold", "spam", "trash"):
             raise ValueError(f"unknown comment status {status!r}")
         self._need_credentials()
-        self.request("POST", self.api_url(f"comments/{self._comment_id(message)}"), {"status": status})
+        self.request("POST", f"comments/{self._comment_id(message)}", body={"status": status})
 
     def delete(self, message: Message) -> None:
         self._need_credentials()
-        self.request("DELETE", self.api_url(f"comments/{self._comment_id(message)}"))
+        self.request("DELETE", f"comments/{self._comment_id(message)}", empty=True)
 
 
 def _raw_entry(external_id: str, entry: dict[str, Any], kind: str, cursor: dict[str, Any]) -> RawItem:
