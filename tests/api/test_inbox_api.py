@@ -40,6 +40,7 @@ def bearer(workspace, user):
 def world(workspace, make_workspace, make_user, settings):
     settings.ALLOW_PRIVATE_URLS = True  # the webhook created below points to this machine (never called)
     from tests.core.url_walk import webhook_of
+    from tests.members.factories import members_objects
 
     other = make_workspace("other", "Other")
     a = Conversation.objects.get(root=inbound(workspace, "question A", parent=post_message(workspace)))
@@ -51,6 +52,7 @@ def world(workspace, make_workspace, make_user, settings):
     for side, ws, owner, conversation in (("a", workspace, users[Role.OWNER], a), ("b", other, outsider, b)):
         subscription, delivery = webhook_of(ws, owner)
         ids[side] = {"conversation_id": conversation.pk, "subscription_id": subscription, "delivery_id": delivery}
+        ids[side].update(members_objects(ws))
     return {
         "a": a,
         "b": b,
@@ -64,6 +66,7 @@ BODIES = {
     "reply": {"text": "Merci !"},
     "assign": {"user_id": None},
     "state": {"state": "open"},
+    "decide": {"decision": "snooze"},
     "webhooks": {"name": "CRM", "url": "http://127.0.0.1:9/in", "events": ["channel.failed"]},
 }
 SUCCESS = (200, 201, 204)

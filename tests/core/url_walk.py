@@ -119,7 +119,10 @@ def objects_of(ws, owner) -> dict[str, int]:
     assert isinstance(reply, SavedReply) and isinstance(view, SavedView)
     assert isinstance(invitation, Invitation)
     subscription, delivery = webhook_of(ws, owner)
+    from tests.members.factories import members_objects
+
     return {
+        **members_objects(ws),
         "subscription_id": subscription,
         "delivery_id": delivery,
         "what": "pause",

@@ -48,3 +48,25 @@ def say(
     result = run_pipeline([item])
     assert not result.rejected, result.rejected[0].error
     return result.created[0]
+
+
+def members_objects(workspace) -> dict[str, int]:
+    """Ids for the walks over every URL: a member with two identities (one merged in), an open
+    suggestion, a merge that can be undone."""
+    from animateur.core.actions import SystemActor
+    from animateur.members import actions
+    from animateur.members.models import MergeSuggestion
+
+    system = SystemActor("tests")
+    masto, sky, forum = channel(workspace, "mastodon"), channel(workspace, "bluesky"), channel(workspace)
+    first = say(masto, "w1", name=f"Walk {workspace.slug}", handle="walker").author.member
+    second = say(sky, "w2", name=f"Walk {workspace.slug}", handle="walker").author.member
+    say(forum, "w3", name="Pat Walker")
+    say(forum, "w4", name="Pat Walker")
+    actions.do_recompute_members(workspace, actor=system)
+    merge = actions.do_merge_members(workspace, first, second, actor=system)
+    suggestion = MergeSuggestion.objects.filter(workspace=workspace, status="open").first()
+    assert suggestion is not None
+    identity = first.identities.order_by("id").last()
+    assert identity is not None
+    return {"member_id": first.pk, "identity_id": identity.pk, "merge_id": merge.pk, "suggestion_id": suggestion.pk}

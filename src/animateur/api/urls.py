@@ -61,10 +61,12 @@ def second_factor_required(request: HttpRequest, exc: SecondFactorRequired) -> H
 
 
 from animateur.api.inbox import router as inbox_router  # noqa: E402
+from animateur.api.members import router as members_router  # noqa: E402
 from animateur.api.stream import router as stream_router  # noqa: E402
 from animateur.api.webhooks import router as events_router  # noqa: E402
 
 api.add_router("/inbox", inbox_router)
+api.add_router("/members", members_router)
 api.add_router("/stream", stream_router)
 api.add_router("/events", events_router)
 

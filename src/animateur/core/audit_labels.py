@@ -147,6 +147,7 @@ VERB_LABELS: dict[str, Promise] = {
     AuditVerb.MEMBER_ERASE: _("erased a member"),
     AuditVerb.MEMBERS_SETTINGS: _("changed the engagement settings"),
     AuditVerb.MEMBERS_RECOMPUTE: _("recomputed the members"),
+    AuditVerb.MEMBERS_EXPORT: _("exported the list of members"),
 }
 
 # `system:<component>`: the part of animateur that acted on its own.

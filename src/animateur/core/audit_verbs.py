@@ -149,3 +149,4 @@ class AuditVerb(StrEnum):
     MEMBER_ERASE = "member.erase"
     MEMBERS_SETTINGS = "members.settings"
     MEMBERS_RECOMPUTE = "members.recompute"
+    MEMBERS_EXPORT = "members.export"

@@ -9,7 +9,7 @@ one another.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import IO, Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -475,3 +475,62 @@ def do_erase_member(workspace: Workspace, member: Member, *, actor: Actor) -> di
         record(workspace, actor, AuditVerb.MEMBER_ERASE, None, counts)
         emit(workspace, "member.erased", {**counts, "by": actor_label(actor)})
     return counts
+
+
+def member_line(member: Member, identities: list[Identity], profile: Profile | None) -> dict[str, Any]:
+    """One member as `animateur members export` writes it (one JSON object a line)."""
+    return {
+        "id": member.pk,
+        "display_name": member.display_name,
+        "identities": [
+            {
+                "channel": i.channel.name,
+                "external_id": i.external_id,
+                "handle": i.handle,
+                "name": i.display_name,
+                "email": i.email,
+            }
+            for i in identities
+        ],
+        "messages": profile.message_count if profile else 0,
+        "first_seen": profile.first_seen_at.isoformat() if profile and profile.first_seen_at else None,
+        "last_seen": profile.last_seen_at.isoformat() if profile and profile.last_seen_at else None,
+        "engagement": profile.engagement if profile else 0.0,
+        "level": profile.level if profile else None,
+        "reach": profile.reach if profile else 0.0,
+        "ambassador": bool(profile and profile.ambassador),
+    }
+
+
+def do_export_members(
+    workspace: Workspace, out: IO[str], *, actor: Actor, progress: Callable[[int], None] | None = None
+) -> int:
+    """Every member of the workspace as JSON Lines, the most engaged first, in batches."""
+    import json
+
+    from django.db.models import F
+
+    require(actor, workspace, "members.export")
+    ids = list(
+        Member.objects.filter(workspace=workspace, merged_into=None)
+        .order_by(F("profile__engagement").desc(nulls_last=True), "id")
+        .values_list("pk", flat=True)
+    )
+    written = 0
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        members = Member.objects.in_bulk(chunk)
+        profiles = Profile.objects.in_bulk(chunk)
+        identities: dict[int, list[Identity]] = {}
+        for identity in Identity.objects.filter(member_id__in=chunk).select_related("channel").order_by("id"):
+            identities.setdefault(identity.member_id, []).append(identity)
+        for member_id in chunk:
+            line = member_line(members[member_id], identities.get(member_id, []), profiles.get(member_id))
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+            written += 1
+        if progress is not None:
+            progress(written)
+    with transaction.atomic():
+        record(workspace, actor, AuditVerb.MEMBERS_EXPORT, workspace, {"members": written})
+        emit(workspace, "members.exported", {"members": written, "by": actor_label(actor)})
+    return written
