@@ -148,7 +148,7 @@ def run_one(db_label: str, batches: int, with_rules: bool = False) -> dict:
         )
 
     from animateur.stream import pipeline as stream_pipeline
-    from animateur.stream import stages
+    from animateur.stream import stages, store
 
     # The stream's own stages only: the same messages on another channel, other apps' hooks unplugged.
     core_channel = Channel.objects.create(workspace=workspace, kind="files", name="core")
@@ -204,7 +204,7 @@ def run_one(db_label: str, batches: int, with_rules: bool = False) -> dict:
         # Every text is new to each way of running: the language cache helps repeated texts only.
         stages._LANGUAGE_CACHE.clear()
         plug(every_hook)
-        untime = _time_everything(stream_pipeline, stages, spent, spent_cpu)
+        untime = _time_everything(stream_pipeline, stages, store, spent, spent_cpu)
         start, cpu_start = time.perf_counter(), time.process_time()
         run_pipeline([incoming(r, channel) for r in rows])
         pipeline_seconds += time.perf_counter() - start
@@ -246,7 +246,7 @@ def run_one(db_label: str, batches: int, with_rules: bool = False) -> dict:
     }
 
 
-def _time_everything(stream_pipeline, stages, spent: dict[str, float], spent_cpu: dict[str, float]):  # noqa: ANN001, ANN202
+def _time_everything(stream_pipeline, stages, store, spent: dict[str, float], spent_cpu: dict[str, float]):  # noqa: ANN001, ANN202
     """Wrap every stage and hook in timers adding to `spent` (wall) and `spent_cpu`; returns their undoing."""
 
     def wrap(kind: str, fn):  # noqa: ANN001, ANN202
@@ -273,13 +273,13 @@ def _time_everything(stream_pipeline, stages, spent: dict[str, float], spent_cpu
     saved = {kind: list(hooks) for kind, hooks in lists.items()}
     for kind, hooks in lists.items():
         hooks[:] = [wrap(kind, h) for h in hooks]
-    store = stages.store
-    stages.store = wrap("stage", store)
+    unwrapped_store = store.store
+    store.store = wrap("stage", unwrapped_store)
 
     def undo() -> None:
         for kind, hooks in lists.items():
             hooks[:] = saved[kind]
-        stages.store = store
+        store.store = unwrapped_store
 
     return undo
 

@@ -8,7 +8,7 @@ from animateur.channels.models import Channel
 from animateur.stream.items import AuthorInfo, Incoming
 from animateur.stream.models import AwaitedParent, Kind, Message
 from animateur.stream.pipeline import run_pipeline
-from animateur.stream.stages import awaiting_query
+from animateur.stream.store import awaiting_query
 
 START = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 

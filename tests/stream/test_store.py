@@ -140,7 +140,7 @@ def test_a_text_in_another_language_is_detected_once_and_not_scored(forum, monke
 
 
 def test_an_author_created_meanwhile_by_another_process_is_taken_rather_than_duplicated(forum):
-    from animateur.stream import stages
+    from animateur.stream import stages, store
 
     batch = [item(forum, "m1", author="ana"), item(forum, "m2", author="bob")]
     for stage in (stages.normalize, stages.dedupe, stages.identify):
@@ -148,7 +148,7 @@ def test_an_author_created_meanwhile_by_another_process_is_taken_rather_than_dup
     # Between identify and store, another worker stores ana's first message.
     other = run_pipeline([item(forum, "elsewhere", author="ana")]).created[0]
     with transaction.atomic():
-        stages.store(batch)
+        store.store(batch)
     rows = {m.external_id: m for m in Message.objects.filter(channel=forum).select_related("author")}
     assert rows["m1"].author_id == other.author_id
     assert rows["m2"].author.external_id == "bob" and rows["m2"].author.member.display_name == "Bob"

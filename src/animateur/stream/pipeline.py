@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils.module_loading import import_string
 
 from animateur.core.events import emit_many, listened, message_data
-from animateur.stream import stages
+from animateur.stream import stages, store
 from animateur.stream.items import Incoming
 from animateur.stream.models import Message
 
@@ -92,7 +92,7 @@ def run_pipeline(items: Iterable[Incoming]) -> PipelineResult:
         result.rejected.extend(item for item in batch if item.error)
         batch = [item for item in batch if not item.error]
     with transaction.atomic():
-        stored = stages.store(batch)
+        stored = store.store(batch)
         for item in stored:
             if item.unchanged:
                 result.unchanged += 1

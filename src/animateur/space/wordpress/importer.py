@@ -43,7 +43,7 @@ from animateur.space.threads import (
 )
 from animateur.space.versions import posts_changed
 from animateur.space.wordpress.wxr import Record, WXRError, read_wxr
-from animateur.stream import pipeline, stages
+from animateur.stream import pipeline, stages, store
 from animateur.stream.items import AuthorInfo, Incoming
 from animateur.stream.models import Kind, Visibility
 
@@ -759,7 +759,7 @@ def _ingest_imported(batch: list[Incoming]) -> tuple[int, int, int, list[Incomin
         batch = [item for item in batch if not item.error]
     for item in batch:
         item.visibility = item.source_visibility or Visibility.VISIBLE
-    stored = stages.store(batch)
+    stored = store.store(batch)
     changed = [item for item in stored if not item.unchanged]
     for hook in pipeline.ON_STORE:
         if hook is not refresh_counts_for_messages:  # finish() recounts every commented post once
