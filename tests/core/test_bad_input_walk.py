@@ -29,7 +29,7 @@ from django.test import Client
 from django.urls import Resolver404, resolve, reverse
 
 from animateur.core.roles import Role
-from tests.core.url_walk import client_for, objects_of, route_parameters, walk
+from tests.core.url_walk import client_for, objects_of, rolled_back_block, route_parameters, walk
 
 HUGE = "9" * 30
 LONG_TEXT = "Ωé漢🙂 « déjà » \r\n" * 250
@@ -227,7 +227,7 @@ class Walk:
 
     def send(self, method: str, path: str, what: str, **kwargs: Any) -> int:
         self.sent += 1
-        with transaction.atomic():
+        with rolled_back_block():
             try:
                 response = getattr(self.client, method)(path, **kwargs)
             except Exception as exc:  # the crash is the finding: report it with the input that caused it
@@ -277,7 +277,7 @@ def test_no_view_answers_500_to_bad_ids_nul_bytes_or_long_text(world, settings):
             continue  # would end the session the walk runs in
         path = fill_path(route, ids)
         # The page as its links lead to it: its forms are the submissions tested below.
-        with transaction.atomic():
+        with rolled_back_block():
             response = run.client.get(path)
             transaction.set_rollback(True)
         if response.status_code == 200 and "html" in response.get("Content-Type", ""):
