@@ -43,7 +43,7 @@ BOOLEANS = [
     ("tarif NOT promo", "Tarif promo du jour", False),
     ("price -discount", "The price went up", True),
     ("price -discount", "Price discount today", False),
-    ("price -\"black friday\"", "Price drop on Black Friday", False),
+    ('price -"black friday"', "Price drop on Black Friday", False),
     ("price -(discount OR sale)", "Price sale", False),
     ("price -(discount OR sale)", "Price rise", True),
     ("(greve OR manif*) AND sncf", "Manifestation contre la SNCF", True),

@@ -24,6 +24,7 @@ urlpatterns = [
     path("app/stream/", include("animateur.stream.urls")),
     path("app/members/", include("animateur.members.urls")),
     path("app/webhooks/", include("animateur.events.urls")),
+    path("app/listening/", include("animateur.listening.urls")),
     path("api/", include("animateur.api.urls")),
     path("favicon.ico", favicon, name="favicon"),
     path("", include("animateur.space.urls")),

@@ -59,6 +59,10 @@ MATRIX: dict[str, frozenset[str]] = {
     "moderation.rules.edit": frozenset({OWN, MAN}),
     "moderation.sanction": STAFF,
     "moderation.escalate": STAFF,
+    # listening and e-reputation
+    "listening.view": frozenset({OWN, MAN, MOD, ANA}),
+    "listening.search.edit": frozenset({OWN, MAN, ANA}),
+    "listening.crisis": STAFF,
     # members: profiles, identity resolution, engagement, GDPR
     "members.view": frozenset({OWN, MAN, MOD, ANA}),
     "members.edit": STAFF,
@@ -107,6 +111,9 @@ PERMISSION_LABELS: dict[str, Promise] = {
     "moderation.rules.edit": _("Edit moderation rules and watched words"),
     "moderation.sanction": _("Sanction community members"),
     "moderation.escalate": _("Escalate messages"),
+    "listening.view": _("See listening searches, their results and spikes"),
+    "listening.search.edit": _("Write, edit and delete listening searches"),
+    "listening.crisis": _("Open crisis rooms from spikes and keep their log"),
     "members.view": _("See the members, their identities and engagement"),
     "members.edit": _("Write notes and tags on members, mark ambassadors"),
     "members.merge": _("Merge members, undo merges, decide on merge suggestions"),
@@ -127,6 +134,7 @@ PERMISSION_AREAS: list[tuple[Promise, tuple[str, ...]]] = [
     (_("Reports"), ("reports",)),
     (_("Channels"), ("channel",)),
     (_("Moderation"), ("moderation",)),
+    (_("Listening"), ("listening",)),
     (_("Members"), ("members",)),
     (_("API and webhooks"), ("api", "webhooks")),
 ]

@@ -57,11 +57,16 @@ HOOKS: dict[str, tuple[list[Callable[[list[Incoming]], None]], tuple[str, ...]]]
             "animateur.space.threads.refresh_counts_for_messages",
             "animateur.inbox.hooks.on_store",
             "animateur.moderation.hooks.store_moderation",
+            "animateur.listening.hooks.match_items",
         ),
     ),
     "after commit": (
         AFTER_COMMIT,
-        ("animateur.stream.stages.bump_site_version", "animateur.moderation.hooks.after_moderation"),
+        (
+            "animateur.stream.stages.bump_site_version",
+            "animateur.moderation.hooks.after_moderation",
+            "animateur.listening.hooks.after_matching",
+        ),
     ),
 }
 

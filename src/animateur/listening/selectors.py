@@ -1,0 +1,173 @@
+"""The reads of listening that pages and the API share: results, figures, share of voice, backtests."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncDay
+
+from animateur.core.models import Workspace
+from animateur.listening import scan, spikes
+from animateur.listening.matcher import Compiled, terms_of
+from animateur.listening.models import SavedSearch, SearchMatch
+from animateur.listening.query import parse
+from animateur.stream.models import Message
+
+TOP = 10
+TEXT_SAMPLE = 5000
+BACKTEST_EXAMPLES = 10
+
+
+@dataclass(frozen=True)
+class ResultFilters:
+    sentiment: str = ""
+    language: str = ""
+    channel: int | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+def zone_of(workspace: Workspace) -> ZoneInfo:
+    try:
+        return ZoneInfo(workspace.timezone or "UTC")
+    except Exception:  # a zone the system no longer knows: UTC rather than a 500
+        return ZoneInfo("UTC")
+
+
+def _day_start(day: date, zone: ZoneInfo) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=zone)
+
+
+def matched_messages(search: SavedSearch, filters: ResultFilters | None = None) -> QuerySet[Message]:
+    filters = filters or ResultFilters()
+    zone = zone_of(search.workspace)
+    matches = SearchMatch.objects.filter(search=search)
+    if filters.since:
+        matches = matches.filter(created_at__gte=_day_start(filters.since, zone))
+    if filters.until:
+        matches = matches.filter(created_at__lt=_day_start(filters.until + timedelta(days=1), zone))
+    qs = Message.objects.filter(workspace=search.workspace, pk__in=matches.values("message_id")).exclude(
+        visibility__in=scan.LEFT_OUT
+    )
+    if filters.sentiment:
+        qs = qs.filter(sentiment=filters.sentiment)
+    if filters.language:
+        qs = qs.filter(language=filters.language)
+    if filters.channel:
+        qs = qs.filter(channel_id=filters.channel)
+    return qs
+
+
+def newest_first(qs: QuerySet[Message]) -> QuerySet[Message]:
+    return qs.select_related("author", "channel").order_by("-created_at", "-pk")
+
+
+@dataclass
+class Figures:
+    total: int = 0
+    days: list[tuple[date, int]] = field(default_factory=list)
+    sentiments: list[tuple[str, int]] = field(default_factory=list)
+    languages: list[tuple[str, int]] = field(default_factory=list)
+    channels: list[tuple[str, int]] = field(default_factory=list)
+    authors: list[tuple[str, int]] = field(default_factory=list)
+    terms: list[tuple[str, int]] = field(default_factory=list)
+    links: list[tuple[str, int]] = field(default_factory=list)
+    sampled: int = 0
+
+
+def _every_day(counts: dict[date, int]) -> list[tuple[date, int]]:
+    """Each day from the first to the last, a day without a match as 0 (a gap, not a skipped day)."""
+    if not counts:
+        return []
+    first, last = min(counts), max(counts)
+    if (last - first).days > 3660:
+        first = last - timedelta(days=3660)
+    return [
+        (first + timedelta(days=i), counts.get(first + timedelta(days=i), 0)) for i in range((last - first).days + 1)
+    ]
+
+
+def figures(search: SavedSearch, qs: QuerySet[Message]) -> Figures:
+    zone = zone_of(search.workspace)
+    found = Figures(total=qs.count())
+    if not found.total:
+        return found
+    by_day = qs.annotate(day=TruncDay("created_at", tzinfo=zone)).values("day").annotate(n=Count("pk"))
+    found.days = _every_day(
+        {row["day"].date() if isinstance(row["day"], datetime) else row["day"]: row["n"] for row in by_day}
+    )
+    found.sentiments = [(r["sentiment"], r["n"]) for r in qs.values("sentiment").annotate(n=Count("pk")).order_by("-n")]
+    found.languages = [
+        (r["language"], r["n"]) for r in qs.values("language").annotate(n=Count("pk")).order_by("-n")[:TOP]
+    ]
+    found.channels = [
+        (r["channel__name"], r["n"]) for r in qs.values("channel__name").annotate(n=Count("pk")).order_by("-n")[:TOP]
+    ]
+    found.authors = [
+        (r["author__display_name"] or r["author__handle"], r["n"])
+        for r in qs.exclude(author=None)
+        .values("author__display_name", "author__handle")
+        .annotate(n=Count("pk"))
+        .order_by("-n")[:TOP]
+    ]
+    # Words and links need the texts: read from the latest messages, so a huge search stays quick.
+    skip = set(terms_of(parse(search.query)))
+    facets = spikes.Facets()
+    latest = qs.order_by("-created_at").values_list("pk", flat=True)[:TEXT_SAMPLE]
+    for batch in scan.rows(search.workspace, Message.objects.filter(pk__in=list(latest))):
+        for row in batch:
+            facets.add(row.doc.words, "", row.doc.hosts, "")
+    found.sampled = facets.messages
+    found.terms = [(w, n) for w, n in facets.terms.most_common(TOP + len(skip)) if w not in skip][:TOP]
+    found.links = facets.links.most_common(TOP)
+    return found
+
+
+def share_of_voice(workspace: Workspace, since: datetime | None = None) -> list[tuple[SavedSearch, int, float]]:
+    """Each search's matches in the period and its share of all of them."""
+    searches = list(SavedSearch.objects.filter(workspace=workspace).order_by("role", "name"))
+    matches = SearchMatch.objects.filter(search__workspace=workspace)
+    if since is not None:
+        matches = matches.filter(created_at__gte=since)
+    counts = dict(matches.values_list("search_id").annotate(n=Count("pk")).values_list("search_id", "n"))
+    total = sum(counts.values())
+    return [(s, counts.get(s.pk, 0), (counts.get(s.pk, 0) / total if total else 0.0)) for s in searches]
+
+
+@dataclass
+class Backtest:
+    matched: int = 0
+    read: int = 0
+    candidates: int = 0
+    seconds: float = 0.0
+    days: list[tuple[date, int]] = field(default_factory=list)
+    examples: list[Message] = field(default_factory=list)
+
+
+def backtest(workspace: Workspace, compiled: Compiled) -> Backtest:
+    """The query over all the history, without saving anything: its volume per day and examples."""
+    started = time.perf_counter()
+    zone = zone_of(workspace)
+    everything = scan.listened(workspace)
+    result = Backtest(read=everything.count())
+    per_day: Counter[date] = Counter()
+    latest: list[tuple[datetime, int]] = []
+    for batch in scan.rows(workspace, scan.narrowed(everything, compiled)):
+        result.candidates += len(batch)
+        for row in batch:
+            if compiled.matches(row.doc):
+                result.matched += 1
+                per_day[row.created_at.astimezone(zone).date()] += 1
+                latest.append((row.created_at, row.message_id))
+        latest = sorted(latest, reverse=True)[:BACKTEST_EXAMPLES]
+    ids = [pk for _when, pk in latest]
+    by_id = {m.pk: m for m in Message.objects.filter(pk__in=ids).select_related("author", "channel")}
+    result.examples = [by_id[pk] for pk in ids if pk in by_id]
+    result.days = _every_day(dict(per_day))
+    result.seconds = time.perf_counter() - started
+    return result
