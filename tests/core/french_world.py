@@ -28,9 +28,9 @@ SYSTEM = SystemActor("tests")
 
 def _comment(post: Any, name: str, email: str, text: str) -> Any:
     """A visitor's comment through the public form's action, held or not as the site decides."""
-    from animateur.space.comments import do_post_comment
+    from animateur.space.comments import receive_comment
 
-    result = do_post_comment(post, {"name": name, "email": email, "text": text}, "192.0.2.10")
+    result = receive_comment(post, {"name": name, "email": email, "text": text}, "192.0.2.10")
     assert result.message is not None, result.form.errors
     return result.message
 

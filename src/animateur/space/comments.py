@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from animateur.channels.site import site_channel
-from animateur.core.actions import ActionError, Actor, SystemActor, record, require
+from animateur.core.actions import ActionError, Actor, record, require
 from animateur.core.attempts import attempts, count_attempt
 from animateur.core.audit_verbs import AuditVerb
 from animateur.core.models import User, Workspace
@@ -27,7 +27,6 @@ from animateur.stream.items import AuthorInfo, Incoming, Reason
 from animateur.stream.models import Kind, Message, Visibility
 from animateur.stream.pipeline import ingest_one
 
-SITE = SystemActor("site")
 DEFAULT_RATE_LIMIT = {"count": 5, "seconds": 600}
 
 
@@ -87,10 +86,14 @@ def comments_open(post: Post) -> bool:
     return post.comments_open and post.is_public
 
 
-def do_post_comment(
+def receive_comment(
     post: Post, data: Mapping[str, Any], remote_addr: str | None, user_agent: str = ""
 ) -> CommentResult:
-    """A visitor's comment (or reply to a comment) on a public post.
+    """A visitor's comment (or reply to a comment) on a public post: the site's intake of the stream.
+
+    Not a team action (no actor, no permission): the twin of a channel's poll. The comment enters
+    the stream through the pipeline, and what is decided about it is recorded by whoever decides
+    (the inbox opens its conversation, moderation its verdict), as for a message read from a source.
 
     Raises CommentRefused when comments are closed, the address posted too often or the
     parent comment is not one of this post's; returns the bound form with its errors when
@@ -144,7 +147,6 @@ def do_post_comment(
         raise CommentRefused(
             _("Your comment could not be accepted: %(reason)s.") % {"reason": decided.error}, "rejected"
         )
-    record(workspace, SITE, AuditVerb.SPACE_COMMENT_POST, message, {"post": post.pk, "visibility": message.visibility})
     if message.visibility == Visibility.TRASH:
         # Kept for the moderators' record, but the poster is told plainly it will not appear.
         raise CommentRefused(_refusal_for(decided), "rejected")
@@ -166,10 +168,11 @@ def signature_for(user: User, workspace: Workspace) -> str:
     return user.name
 
 
-def do_reply_as_organisation(parent_message: Message, text: str, *, actor: Actor) -> Message:
-    """The team answers a site comment (or a post) as the organisation; visible at once."""
+def reply_as_organisation(parent_message: Message, text: str, *, actor: Actor) -> Message:
+    """The team's answer to a site comment (or a post), as the organisation, visible at once; in the
+    caller's transaction, with no permission check nor audit event: shared by do_reply_as_organisation
+    and the inbox's reply, each of which checks and records its own."""
     workspace = parent_message.workspace
-    require(actor, workspace, "space.comment.reply")
     text = (text or "").strip()
     if not text:
         raise ActionError(_("The reply is empty."))
@@ -197,10 +200,64 @@ def do_reply_as_organisation(parent_message: Message, text: str, *, actor: Actor
         sent_by_id=user_id,
         raw={"source": "team", "signature": signature},
     )
+    message, decided = ingest_one(item)
+    if message is None:
+        raise ActionError(decided.error or "rejected")
+    if message.visibility != Visibility.VISIBLE:
+        # The team's own words are published at once, whatever an automatic moderator thought.
+        Message.objects.filter(pk=message.pk).update(visibility=Visibility.VISIBLE)
+        message.visibility = Visibility.VISIBLE
+        if message.thread_root_id is not None:
+            refresh_comment_counts(Post.objects.filter(message_id=message.thread_root_id).values_list("pk", flat=True))
+    workspace.bump_content_version()
+    return message
+
+
+def do_reply_as_organisation(parent_message: Message, text: str, *, actor: Actor) -> Message:
+    """The team answers a site comment (or a post) as the organisation; visible at once."""
+    workspace = parent_message.workspace
+    require(actor, workspace, "space.comment.reply")
+    with transaction.atomic():
+        message = publish_organisation_reply(parent_message, text, actor=actor)
+        record(workspace, actor, AuditVerb.SPACE_COMMENT_REPLY_AS_ORGANISATION, message, {"parent": parent_message.pk})
+    return message
+
+
+def publish_organisation_reply(parent_message: Message, text: str, *, actor: Actor) -> Message:
+    """The answer itself, for an action that records it under its own name (an inbox reply, an
+    automatic reply of a moderation rule): checks nothing of the actor, writes no audit event."""
+    workspace = parent_message.workspace
+    text = (text or "").strip()
+    if not text:
+        raise ActionError(_("The reply is empty."))
+    if len(text) > max_comment_length(workspace) * 4:
+        raise ActionError(_("The reply is too long."))
+    channel = site_channel(workspace)
+    if parent_message.channel_id != channel.pk:
+        raise ActionError(_("Only messages of the site can be answered here."))
+    if parent_message.kind != Kind.POST and parent_message.kind not in COMMENT_KINDS:
+        raise ActionError(_("This message cannot be answered on the site."))
+    if isinstance(actor, User):
+        signature, author_key, user_id = signature_for(actor, workspace), f"team:{actor.pk}", actor.pk
+    else:
+        signature, author_key, user_id = workspace.name, "team:organisation", None
+    item = Incoming(
+        channel=channel,
+        external_id=f"c:{uuid.uuid4().hex}",
+        text=text,
+        created_at=timezone.now(),
+        author=AuthorInfo(external_id=author_key, display_name=signature, user_id=user_id),
+        kind=Kind.COMMENT if parent_message.kind == Kind.POST else Kind.REPLY,
+        parent_external_id=parent_message.external_id,
+        source_visibility=Visibility.VISIBLE,
+        from_organisation=True,
+        sent_by_id=user_id,
+        raw={"source": "team", "signature": signature},
+    )
     with transaction.atomic():
         message, decided = ingest_one(item)
         if message is None:
-            raise ActionError(decided.error or "rejected")
+            raise ActionError(_("The reply could not be stored: %(reason)s") % {"reason": decided.error or "?"})
         if message.visibility != Visibility.VISIBLE:
             # The team's own words are published at once, whatever an automatic moderator thought.
             Message.objects.filter(pk=message.pk).update(visibility=Visibility.VISIBLE)
@@ -209,6 +266,5 @@ def do_reply_as_organisation(parent_message: Message, text: str, *, actor: Actor
                 refresh_comment_counts(
                     Post.objects.filter(message_id=message.thread_root_id).values_list("pk", flat=True)
                 )
-        record(workspace, actor, AuditVerb.SPACE_COMMENT_REPLY_AS_ORGANISATION, message, {"parent": parent_message.pk})
         workspace.bump_content_version()
     return message

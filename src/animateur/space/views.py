@@ -26,7 +26,7 @@ from animateur.core.permissions import has_permission
 from animateur.space import selectors
 from animateur.space.cache import public_page
 from animateur.space.comment_cookie import held_comment_ids, remember_held_comment
-from animateur.space.comments import CommentRefused, comments_open, do_post_comment, max_comment_length
+from animateur.space.comments import CommentRefused, comments_open, max_comment_length, receive_comment
 from animateur.space.forms import HONEYPOT, CommentForm
 from animateur.space.models import Author, Category, Post, PostType, Tag
 from animateur.space.search import search_post_ids, snippet
@@ -313,7 +313,7 @@ def _post_kwargs(post: Post) -> dict[str, str]:
 
 def _comment(request: HttpRequest, workspace: Workspace, post: Post) -> HttpResponse:
     try:
-        result = do_post_comment(post, request.POST, _client_address(request), request.META.get("HTTP_USER_AGENT", ""))
+        result = receive_comment(post, request.POST, _client_address(request), request.META.get("HTTP_USER_AGENT", ""))
     except CommentRefused as refused:
         status = {"rate_limited": 429, "closed": 403}.get(refused.code, 400)
         form = CommentForm(request.POST, max_length=max_comment_length(workspace))
