@@ -169,63 +169,9 @@ def signature_for(user: User, workspace: Workspace) -> str:
 
 
 def reply_as_organisation(parent_message: Message, text: str, *, actor: Actor) -> Message:
-    """The team's answer to a site comment (or a post), as the organisation, visible at once; in the
-    caller's transaction, with no permission check nor audit event: shared by do_reply_as_organisation
-    and the inbox's reply, each of which checks and records its own."""
-    workspace = parent_message.workspace
-    text = (text or "").strip()
-    if not text:
-        raise ActionError(_("The reply is empty."))
-    if len(text) > max_comment_length(workspace) * 4:
-        raise ActionError(_("The reply is too long."))
-    channel = site_channel(workspace)
-    if parent_message.channel_id != channel.pk:
-        raise ActionError("only messages of the site can be answered here")
-    if parent_message.kind != Kind.POST and parent_message.kind not in COMMENT_KINDS:
-        raise ActionError("this message cannot be answered on the site")
-    if isinstance(actor, User):
-        signature, author_key, user_id = signature_for(actor, workspace), f"team:{actor.pk}", actor.pk
-    else:
-        signature, author_key, user_id = workspace.name, "team:organisation", None
-    item = Incoming(
-        channel=channel,
-        external_id=f"c:{uuid.uuid4().hex}",
-        text=text,
-        created_at=timezone.now(),
-        author=AuthorInfo(external_id=author_key, display_name=signature, user_id=user_id),
-        kind=Kind.COMMENT if parent_message.kind == Kind.POST else Kind.REPLY,
-        parent_external_id=parent_message.external_id,
-        source_visibility=Visibility.VISIBLE,
-        from_organisation=True,
-        sent_by_id=user_id,
-        raw={"source": "team", "signature": signature},
-    )
-    message, decided = ingest_one(item)
-    if message is None:
-        raise ActionError(decided.error or "rejected")
-    if message.visibility != Visibility.VISIBLE:
-        # The team's own words are published at once, whatever an automatic moderator thought.
-        Message.objects.filter(pk=message.pk).update(visibility=Visibility.VISIBLE)
-        message.visibility = Visibility.VISIBLE
-        if message.thread_root_id is not None:
-            refresh_comment_counts(Post.objects.filter(message_id=message.thread_root_id).values_list("pk", flat=True))
-    workspace.bump_content_version()
-    return message
-
-
-def do_reply_as_organisation(parent_message: Message, text: str, *, actor: Actor) -> Message:
-    """The team answers a site comment (or a post) as the organisation; visible at once."""
-    workspace = parent_message.workspace
-    require(actor, workspace, "space.comment.reply")
-    with transaction.atomic():
-        message = publish_organisation_reply(parent_message, text, actor=actor)
-        record(workspace, actor, AuditVerb.SPACE_COMMENT_REPLY_AS_ORGANISATION, message, {"parent": parent_message.pk})
-    return message
-
-
-def publish_organisation_reply(parent_message: Message, text: str, *, actor: Actor) -> Message:
-    """The answer itself, for an action that records it under its own name (an inbox reply, an
-    automatic reply of a moderation rule): checks nothing of the actor, writes no audit event."""
+    """The team's answer to a site comment (or a post), as the organisation, visible at once; with no
+    permission check nor audit event: shared by do_reply_as_organisation, the inbox's reply and a
+    moderation rule's automatic reply, each of which checks and records its own."""
     workspace = parent_message.workspace
     text = (text or "").strip()
     if not text:
@@ -267,4 +213,14 @@ def publish_organisation_reply(parent_message: Message, text: str, *, actor: Act
                     Post.objects.filter(message_id=message.thread_root_id).values_list("pk", flat=True)
                 )
         workspace.bump_content_version()
+    return message
+
+
+def do_reply_as_organisation(parent_message: Message, text: str, *, actor: Actor) -> Message:
+    """The team answers a site comment (or a post) as the organisation; visible at once."""
+    workspace = parent_message.workspace
+    require(actor, workspace, "space.comment.reply")
+    with transaction.atomic():
+        message = reply_as_organisation(parent_message, text, actor=actor)
+        record(workspace, actor, AuditVerb.SPACE_COMMENT_REPLY_AS_ORGANISATION, message, {"parent": parent_message.pk})
     return message
