@@ -129,8 +129,11 @@ def objects_of(ws, owner) -> dict[str, int]:
     subscription, delivery = webhook_of(ws, owner)
     from tests.members.factories import members_objects
 
+    from tests.listening.factories import listening_objects
+
     return {
         **members_objects(ws),
+        **listening_objects(ws, owner),
         "subscription_id": subscription,
         "delivery_id": delivery,
         "what": "pause",

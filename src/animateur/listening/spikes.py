@@ -144,14 +144,14 @@ def drivers(spike: Facets, baseline: Facets, skip_terms: Iterable[str] = (), top
     for facet in ("terms", "authors", "links", "channels"):
         during: Counter[str] = getattr(spike, facet)
         before: Counter[str] = getattr(baseline, facet)
-        rows = []
+        rows: list[tuple[str, int, float, float]] = []
         for name, count in during.items():
             if facet == "terms" and name in skipped:
                 continue
             expected = before.get(name, 0) * scale
             grown = count - expected
             if count >= 2 and grown >= max(1.0, 0.1 * spike.messages):
-                rows.append([name, count, round(expected, 1), grown])
+                rows.append((name, count, round(expected, 1), grown))
         rows.sort(key=lambda r: (-r[3], -r[1], r[0]))
-        explained[facet] = [r[:3] for r in rows[:top]]
+        explained[facet] = [[name, count, expected] for name, count, expected, _grown in rows[:top]]
     return explained

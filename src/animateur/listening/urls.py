@@ -12,5 +12,6 @@ urlpatterns = [
     path("spikes/<int:spike_id>/", views.spike, name="spike"),
     path("spikes/<int:spike_id>/crisis/", views.open_crisis, name="open_crisis"),
     path("crises/<int:crisis_id>/", views.crisis, name="crisis"),
-    path("crises/<int:crisis_id>/<str:what>/", views.crisis_action, name="crisis_action"),
+    path("crises/<int:crisis_id>/close/", views.close_crisis, name="close_crisis"),
+    path("crises/<int:crisis_id>/prioritize/", views.prioritize_crisis, name="prioritize_crisis"),
 ]

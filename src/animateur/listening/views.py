@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -298,16 +298,19 @@ def _timeline(messages: list[Message]) -> dict[str, Any]:
 
 @require_POST
 @workspace_permission("listening.crisis")
-def crisis_action(request: WorkspaceRequest, crisis_id: int, what: str) -> HttpResponse:
+def close_crisis(request: WorkspaceRequest, crisis_id: int) -> HttpResponse:
+    found = get_object_or_404(Crisis, pk=crisis_id, workspace=request.workspace)
+    actions.do_close_crisis(found, actor=request.user)
+    flash.success(request, _("Crisis room closed."))
+    return redirect("listening:crisis", found.pk)
+
+
+@require_POST
+@workspace_permission("listening.crisis")
+def prioritize_crisis(request: WorkspaceRequest, crisis_id: int) -> HttpResponse:
     found = get_object_or_404(Crisis.objects.select_related("spike__search"), pk=crisis_id, workspace=request.workspace)
-    if what == "close":
-        actions.do_close_crisis(found, actor=request.user)
-        flash.success(request, _("Crisis room closed."))
-    elif what == "prioritize":
-        changed = _prioritize_in_inbox(request, found)
-        flash.success(request, _("%(n)d conversations of the inbox are now urgent.") % {"n": changed})
-    else:
-        raise Http404("no such crisis action")
+    changed = _prioritize_in_inbox(request, found)
+    flash.success(request, _("%(n)d conversations of the inbox are now urgent.") % {"n": changed})
     return redirect("listening:crisis", found.pk)
 
 
