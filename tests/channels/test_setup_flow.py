@@ -163,7 +163,8 @@ def test_the_health_page_shows_a_working_channel_then_a_failing_one_then_one_to_
         manager_client.post(f"/app/channels/{channel.pk}/poll/")
     row = health_row(manager_client.get("/app/channels/").content.decode(), channel)
     assert 'data-status="failing"' in row and "En échec" in row
-    assert "source injoignable" in row and '<td data-field="failures">1</td>' in row
+    # The server answered HTTP 500: an error at the source, as every connector names it (failures.py).
+    assert "erreur à la source" in row and '<td data-field="failures">1</td>' in row
 
     mastodon_server.recorded("mastodon", "unauthorized", path="/api/v1/notifications", query="min_id=21")
     with django_capture_on_commit_callbacks(execute=True):

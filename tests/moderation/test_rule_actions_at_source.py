@@ -33,10 +33,10 @@ def test_a_rule_that_deletes_trashes_the_comment_on_the_wordpress_site_after_the
     in_transaction = []
     real_request = WordPressConnector.request
 
-    def watched(self, method, url, body=None):
+    def watched(self, method, *args, **kwargs):
         if method != "GET":
             in_transaction.append(connection.in_atomic_block)
-        return real_request(self, method, url, body)
+        return real_request(self, method, *args, **kwargs)
 
     monkeypatch.setattr(WordPressConnector, "request", watched)
 

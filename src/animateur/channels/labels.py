@@ -17,6 +17,7 @@ CAPABILITY_LABELS = {
     "hide": pgettext_lazy("channel capability", "hide at the source"),
     "delete": pgettext_lazy("channel capability", "delete at the source"),
     "direct": pgettext_lazy("channel capability", "direct messages"),
+    "moderate": pgettext_lazy("channel capability", "hold, mark as spam or approve at the source"),
 }
 
 # The causes connectors give (errors.py and each connector), in the words of the health page; the

@@ -190,6 +190,7 @@ def channel_detail(request: WorkspaceRequest, pk: int) -> HttpResponse:
             "latest": selectors.latest_messages(channel),
             "rejected": selectors.rejected_items(channel),
             "capabilities": sorted(str(c) for c in connector.capabilities),
+            "source_health": connector.health(channel.config or {}),
         },
     )
 

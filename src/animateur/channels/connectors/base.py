@@ -144,6 +144,11 @@ class Connector:
         """Whether the channel holds the credentials that acting at the source needs."""
         return True
 
+    @classmethod
+    def health(cls, config: dict[str, Any]) -> list[str]:
+        """What the channel's page says of the source's own limits (a daily quota), from its config."""
+        return []
+
     def fetch(self, since: dict[str, Any]) -> Iterator[RawItem]:
         raise NotImplementedError
 
@@ -193,6 +198,7 @@ KIND_MODULES = (
     "animateur.channels.connectors.discourse",
     "animateur.channels.connectors.bluesky",
     "animateur.channels.connectors.reddit",
+    "animateur.channels.connectors.youtube",
 )
 _loaded = False
 
