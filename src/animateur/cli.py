@@ -455,7 +455,7 @@ def build_parser() -> Parser:
     user.add_argument("--password-file", metavar="FILE", help="read the password from FILE")
     user.set_defaults(handler=cmd_createuser)
 
-    from animateur.commands import channels, members, stream, tokens
+    from animateur.commands import channels, listening, members, stream, tokens
 
     channels.add_parsers(commands)
     formats_of: dict[str, argparse._SubParsersAction] = {}
@@ -477,6 +477,7 @@ def build_parser() -> Parser:
     stream.add_parsers(formats_of["import"], formats_of["export"])
     tokens.add_parsers(commands)
     members.add_parsers(commands)
+    listening.add_parsers(commands)
 
     manage = commands.add_parser("manage", help="Django's management commands", add_help=False)
     manage.add_argument("arguments", nargs=argparse.REMAINDER)
