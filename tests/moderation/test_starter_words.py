@@ -44,8 +44,9 @@ def test_a_manager_adds_the_french_list_and_an_insult_is_then_held(workspace, cl
     total = len(STARTER_LISTS["insults_fr"].patterns)
     assert f"{total - 1} mots surveillés ajoutés. 1 était déjà surveillé avec cette action." in page
     assert WatchedWord.objects.filter(workspace=workspace, action="require_approval").count() == total
-    events = AuditEvent.objects.filter(workspace=workspace, verb="moderation.word.add")
-    assert sum(event.data.get("list") == "insults_fr" for event in events) == total - 1
+    # One change, one audit event: the list, with the words it brought.
+    (event,) = AuditEvent.objects.filter(workspace=workspace, verb="moderation.word.add", data__list="insults_fr")
+    assert len(event.data["patterns"]) == total - 1 and event.data["already_watched"] == 1
 
     held = post(workspace, "Franchement c'est bête, vous êtes des abrutis", email="marc@example.org")
     assert held.visibility == Visibility.PENDING

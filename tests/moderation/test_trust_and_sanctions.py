@@ -196,7 +196,10 @@ def test_a_ban_rejects_the_authors_held_comments_and_they_leave_the_queue(worksp
         assert message.visibility == Visibility.HIDDEN
         assert message.review_item.status == ReviewItem.Status.REJECTED
         assert message.review_item.resolved_by == client.user
-    assert AuditEvent.objects.filter(verb="moderation.reject", actor=f"user:{client.user.pk}").count() == 2
+    # One change, one audit event: the ban, naming the messages it rejected.
+    assert not AuditEvent.objects.filter(verb="moderation.reject").exists()
+    ban = AuditEvent.objects.get(verb="moderation.sanction.ban", actor=f"user:{client.user.pk}")
+    assert sorted(ban.data["rejected"]) == sorted(m.pk for m in held)
     other.refresh_from_db()
     assert other.visibility == Visibility.PENDING and other.review_item.status == ReviewItem.Status.PENDING
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from animateur.core.actions import ActionError, Actor, SystemActor, actor_label, record, require
+from animateur.core.actions import ActionError, Actor, actor_label, record, require
 from animateur.core.audit_verbs import AuditVerb
 from animateur.core.events import emit_many, message_data
 from animateur.core.models import Membership, User, Workspace
@@ -41,7 +41,7 @@ from animateur.moderation.reviews import enqueue
 from animateur.moderation.rules import RESTRICTIVE, clean_actions
 from animateur.moderation.starter_words import STARTER_ACTIONS, STARTER_LISTS
 from animateur.moderation.trust import trust_level
-from animateur.stream.actions import change_visibility, do_set_message_visibility
+from animateur.stream.actions import apply_visibility, messages_of_one_workspace, permissions_to_change
 from animateur.stream.items import Reason
 from animateur.stream.models import Member, Message, Visibility
 
@@ -99,17 +99,27 @@ def do_add_starter_list(workspace: Workspace, key: str, action: str, *, actor: A
     if action not in STARTER_ACTIONS:
         raise ActionError(f"a list is added with one of {', '.join(STARTER_ACTIONS)}, not {action!r}")
     watched = _watched_folds(workspace, action)
-    added = 0
+    new = []
+    for pattern in starter.patterns:
+        folded = matching.fold(pattern)
+        if folded not in watched:
+            watched.add(folded)
+            new.append(pattern)
     with transaction.atomic():
-        for pattern in starter.patterns:
-            folded = matching.fold(pattern)
-            if folded not in watched:
-                watched.add(folded)
-                _create_word(workspace, pattern, action, "", actor, starter_list=key)
-                added += 1
-        if added:
+        WatchedWord.objects.bulk_create(
+            WatchedWord(workspace=workspace, pattern=pattern, action=action, created_by=_user(actor)) for pattern in new
+        )
+        if new:
             _bump_words(workspace)
-    return added, len(starter.patterns) - added
+        # One change, one audit event: the list and the words it brought.
+        record(
+            workspace,
+            actor,
+            AuditVerb.MODERATION_WORD_ADD,
+            settings_for(workspace),
+            {"list": key, "action": action, "patterns": new, "already_watched": len(starter.patterns) - len(new)},
+        )
+    return len(new), len(starter.patterns) - len(new)
 
 
 def _watched_folds(workspace: Workspace, action: str) -> set[str]:
@@ -118,15 +128,12 @@ def _watched_folds(workspace: Workspace, action: str) -> set[str]:
     return {matching.fold(pattern) for pattern in patterns}
 
 
-def _create_word(
-    workspace: Workspace, pattern: str, action: str, value: str, actor: Actor, starter_list: str = ""
-) -> WatchedWord:
+def _create_word(workspace: Workspace, pattern: str, action: str, value: str, actor: Actor) -> WatchedWord:
     word = WatchedWord.objects.create(
         workspace=workspace, pattern=pattern, action=action, value=value[:200], created_by=_user(actor)
     )
-    detail = {"pattern": pattern, "action": action, "value": value}
     record(
-        workspace, actor, AuditVerb.MODERATION_WORD_ADD, word, detail | ({"list": starter_list} if starter_list else {})
+        workspace, actor, AuditVerb.MODERATION_WORD_ADD, word, {"pattern": pattern, "action": action, "value": value}
     )
     return word
 
@@ -253,65 +260,63 @@ def do_moderate_messages(messages: Iterable[Message], decision: str, *, actor: A
     """
     if decision not in DECISIONS:
         raise ActionError(f"unknown decision {decision!r}: use one of {', '.join(DECISIONS)}")
-    batch = list(messages)
-    if not batch:
+    workspace, rows = messages_of_one_workspace(messages, DECISIONS[decision])
+    if workspace is None:
         return 0
-    workspace_ids = {m.workspace_id for m in batch}
-    if len(workspace_ids) != 1:
-        raise ActionError("messages of several workspaces cannot be moderated together")
-    workspace = Workspace.objects.get(pk=workspace_ids.pop())
-    require(actor, workspace, "moderation.review")
-    rows = list(
-        Message.objects.filter(pk__in=[m.pk for m in batch], workspace=workspace).select_related(
-            "channel", "workspace", "author"
-        )
-    )
+    for permission in {"moderation.review"} | permissions_to_change(rows):
+        require(actor, workspace, permission)
+    with transaction.atomic():
+        _moderate(workspace, rows, decision, actor)
+    return len(rows)
+
+
+def _moderate(workspace: Workspace, rows: list[Message], decision: str, actor: Actor, *, audit: bool = True) -> None:
+    """A decision on messages already checked, in the caller's transaction: their visibility,
+    review items, flags, rules reversed, lessons, the source and the `message.moderated` events.
+    Records one audit event per message unless the caller's own event names them (`audit=False`)."""
     previous = {m.pk: m.visibility for m in rows}
     now = timezone.now()
-    with transaction.atomic():
-        # The change without its own audit event: this decision records it, once per message.
-        change_visibility(rows, DECISIONS[decision], actor=actor)
-        items = {i.message_id: i for i in ReviewItem.objects.filter(message__in=rows)}
-        ReviewItem.objects.filter(message__in=rows).update(
-            status=ITEM_STATUS[decision], resolved_at=now, resolved_by=_user(actor)
+    apply_visibility(workspace, rows, DECISIONS[decision])
+    items = {i.message_id: i for i in ReviewItem.objects.filter(message__in=rows)}
+    ReviewItem.objects.filter(message__in=rows).update(
+        status=ITEM_STATUS[decision], resolved_at=now, resolved_by=_user(actor)
+    )
+    outcome = Flag.Outcome.DISMISSED if decision == "approve" else Flag.Outcome.UPHELD
+    Flag.objects.filter(message__in=rows, outcome="").update(outcome=outcome)
+    _mark_reversals(rows, decision, actor, now)
+    lessons = _lessons(rows, decision, previous, items, trusted_link_hosts(settings_for(workspace)))
+    teach(workspace, lessons)
+    at_source = AT_SOURCE[decision]
+    targets = sources.hidden_at_source(rows) if at_source == "restore" else rows
+    sources.request(targets, at_source, requested_by=actor_label(actor))
+    for message in rows if audit else ():
+        record(
+            workspace,
+            actor,
+            AuditVerb(f"moderation.{decision}"),
+            message,
+            {
+                "from": previous[message.pk],
+                "to": DECISIONS[decision],
+                "review_item": items[message.pk].pk if message.pk in items else None,
+            },
         )
-        outcome = Flag.Outcome.DISMISSED if decision == "approve" else Flag.Outcome.UPHELD
-        Flag.objects.filter(message__in=rows, outcome="").update(outcome=outcome)
-        _mark_reversals(rows, decision, actor, now)
-        lessons = _lessons(rows, decision, previous, items, trusted_link_hosts(settings_for(workspace)))
-        teach(workspace, lessons)
-        at_source = AT_SOURCE[decision]
-        targets = sources.hidden_at_source(rows) if at_source == "restore" else rows
-        sources.request(targets, at_source, requested_by=actor_label(actor))
-        for message in rows:
-            record(
-                workspace,
-                actor,
-                AuditVerb(f"moderation.{decision}"),
-                message,
+    by = actor_label(actor)
+    emit_many(
+        workspace,
+        [
+            (
+                "message.moderated",
                 {
-                    "from": previous[message.pk],
-                    "to": DECISIONS[decision],
-                    "review_item": items[message.pk].pk if message.pk in items else None,
+                    "message": message_data(message),
+                    "visibility": DECISIONS[decision],
+                    "previous_visibility": previous[message.pk],
+                    "by": by,
                 },
             )
-        by = actor_label(actor)
-        emit_many(
-            workspace,
-            [
-                (
-                    "message.moderated",
-                    {
-                        "message": message_data(message),
-                        "visibility": DECISIONS[decision],
-                        "previous_visibility": previous[message.pk],
-                        "by": by,
-                    },
-                )
-                for message in rows
-            ],
-        )
-    return len(rows)
+            for message in rows
+        ],
+    )
 
 
 def _mark_reversals(rows: list[Message], decision: str, actor: Actor, now: Any) -> None:
@@ -351,7 +356,6 @@ def _lessons(
 
 def do_decide(items: Iterable[ReviewItem], decision: str, *, actor: Actor) -> int:
     """A moderator's decision on review items (the queue's buttons, bulk or one by one)."""
-    items = list(items)
     return do_moderate_messages([i.message for i in items], decision, actor=actor)
 
 
@@ -435,16 +439,25 @@ def do_flag_message(message: Message, reason: str = "", *, actor: Actor, by_memb
         )
         who = user.email if user else (by_member.display_name if by_member else "")
         enqueue(message, [Reason("flag", f"{who}: {reason}"[:500], weight, "flag")])
+        total = sum(Flag.objects.filter(message=message, outcome="").values_list("weight", flat=True))
+        # Enough weight holds the message: part of this flag's change, named in its audit event.
+        held = total >= prefs.flag_hold_weight and message.visibility == Visibility.VISIBLE
+        if held:
+            _workspace, rows = messages_of_one_workspace([message], Visibility.PENDING)
+            apply_visibility(workspace, rows, Visibility.PENDING)
+            message.visibility = Visibility.PENDING
         record(
             workspace,
             actor,
             AuditVerb.MODERATION_FLAG,
             message,
-            {"weight": weight, "reason": reason[:500], "by_member": by_member.pk if by_member else None},
+            {
+                "weight": weight,
+                "reason": reason[:500],
+                "by_member": by_member.pk if by_member else None,
+                "held": held,
+            },
         )
-        total = sum(Flag.objects.filter(message=message, outcome="").values_list("weight", flat=True))
-        if total >= prefs.flag_hold_weight and message.visibility == Visibility.VISIBLE:
-            do_set_message_visibility([message], Visibility.PENDING, actor=SystemActor("moderation"))
     return flag
 
 
@@ -472,20 +485,27 @@ def do_sanction_member(member: Member, kind: str, reason: str, days: int | None 
             ends_at=now + timedelta(days=days) if days else None,
             created_by=_user(actor),
         )
+        rejected: list[int] = []
+        if kind == Sanction.Kind.BAN:
+            # What the author said before the ban would now be hidden on arrival: the queue's own
+            # reject decides it (items resolved, lessons, source, events); the ban's audit event
+            # names the messages. A mute keeps them held.
+            held = Message.objects.filter(
+                workspace=workspace,
+                author__member=member,
+                review_item__status__in=ReviewItem.OPEN,
+            ).select_related("channel", "workspace", "author")
+            rows = list(held)
+            _moderate(workspace, rows, "reject", actor, audit=False)
+            rejected = [m.pk for m in rows]
+        sanction.rejected_held = len(rejected)
         record(
             workspace,
             actor,
             AuditVerb(f"moderation.sanction.{kind}"),
             member,
-            {"sanction": sanction.pk, "reason": sanction.reason, "days": days},
+            {"sanction": sanction.pk, "reason": sanction.reason, "days": days, "rejected": rejected},
         )
-        if kind == Sanction.Kind.BAN:
-            # What the author said before the ban would now be hidden on arrival: the queue's own
-            # reject decides it, so that it leaves the queue with the same trail. A mute keeps it held.
-            held = ReviewItem.objects.filter(
-                workspace=workspace, message__author__member=member, status__in=ReviewItem.OPEN
-            ).select_related("message")
-            sanction.rejected_held = do_decide(held, "reject", actor=actor)
     return sanction
 
 

@@ -7,6 +7,7 @@ from functools import cache
 
 from django.db import transaction
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from animateur.core.actions import ActionError, Actor, record, require
 from animateur.core.audit_verbs import AuditVerb
@@ -31,40 +32,56 @@ def do_set_message_visibility(messages: Iterable[Message], visibility: str, *, a
     Site comments need "space.comment.moderate", other messages "moderation.review". One audit
     event per changed message; the posts' visible comment counts and the public pages follow.
     """
+    batch = list(messages)
+    workspace, rows = messages_of_one_workspace(batch, visibility)
+    if workspace is None:
+        return 0
+    for permission in permissions_to_change(rows):
+        require(actor, workspace, permission)
     with transaction.atomic():
-        workspace, changed = change_visibility(messages, visibility, actor=actor)
+        changed = apply_visibility(workspace, rows, visibility)
         for message, previous in changed:
-            assert workspace is not None  # a message changed, so there was a workspace
             record(
                 workspace, actor, AuditVerb.STREAM_MESSAGE_SET_VISIBILITY, message, {"from": previous, "to": visibility}
             )
+    for original in batch:  # the caller's own objects show the change too
+        original.visibility = visibility
     return len(changed)
 
 
-def change_visibility(
-    messages: Iterable[Message], visibility: str, *, actor: Actor
-) -> tuple[Workspace | None, list[tuple[Message, str]]]:
-    """The change itself, shared by the actions that record it in their own words (a moderation
-    decision is one audit event, not two): checks the permission, sets the visibility in the
-    caller's transaction, refreshes comment counts and public pages; writes no audit event.
-
-    Returns the workspace and each changed message with its previous visibility.
-    """
+def messages_of_one_workspace(messages: Iterable[Message], visibility: str) -> tuple[Workspace | None, list[Message]]:
+    """The messages as stored (with their channel), checked to be of one workspace and the
+    visibility to be one a person may set; (None, []) when there are none."""
     if visibility not in SETTABLE:
-        raise ActionError(f"unknown visibility {visibility!r}: use one of {', '.join(SETTABLE)}")
+        raise ActionError(_("Unknown visibility « %(visibility)s ».") % {"visibility": visibility})
     batch = list(messages)
     if not batch:
         return None, []
     workspace_ids = {m.workspace_id for m in batch}
     if len(workspace_ids) != 1:
-        raise ActionError("messages of several workspaces cannot be moderated together")
+        raise ActionError(_("Messages of several workspaces cannot be moderated together."))
     workspace = Workspace.objects.get(pk=workspace_ids.pop())
-    rows = list(Message.objects.filter(pk__in=[m.pk for m in batch], workspace=workspace).select_related("channel"))
-    site_rows = [m for m in rows if m.channel.kind == "site"]
-    if site_rows:
-        require(actor, workspace, "space.comment.moderate")
-    if len(site_rows) != len(rows):
-        require(actor, workspace, "moderation.review")
+    rows = list(
+        Message.objects.filter(pk__in=[m.pk for m in batch], workspace=workspace).select_related(
+            "channel", "workspace", "author"
+        )
+    )
+    return workspace, rows
+
+
+def permissions_to_change(rows: Iterable[Message]) -> set[str]:
+    """What changing these messages' visibility takes: a site comment is the space's to moderate."""
+    return {"space.comment.moderate" if m.channel.kind == "site" else "moderation.review" for m in rows}
+
+
+def apply_visibility(workspace: Workspace, rows: list[Message], visibility: str) -> list[tuple[Message, str]]:
+    """The change itself, shared by the actions that check and record it in their own words (a
+    moderation decision, a flag that holds a message): sets the visibility in the caller's
+    transaction, refreshes comment counts and public pages. Checks no permission and writes no
+    audit event: the caller has done the one and does the other.
+
+    Returns each changed message with its previous visibility.
+    """
     changed = [m for m in rows if m.visibility != visibility]
     # Only what visitors see expires the public pages: a comment made visible or taken down does;
     # a held comment marked as spam (or trashed) does not, however many there are.
@@ -82,6 +99,4 @@ def change_visibility(
         if seen_by_visitors:
             # In the same transaction: readers see the new version and the new visibility together.
             workspace.bump_content_version()
-    for original in batch:
-        original.visibility = visibility
-    return workspace, done
+    return done
