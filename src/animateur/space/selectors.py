@@ -190,7 +190,8 @@ def public_post_by_date(workspace: Workspace, year: int, month: int, day: int, s
         Post.objects.filter(
             workspace=workspace, type=PostType.POST, slug=slug, published_at__gte=start, published_at__lt=end
         )
-        .select_related("author", "message")
+        # Not its message: only a comment posted needs it (loaded then), and it is a wide row.
+        .select_related("author")
         .prefetch_related("categories", "tags")
         .first()
     )

@@ -26,6 +26,7 @@ from animateur.core.permissions import has_permission
 from animateur.space import selectors
 from animateur.space.cache import public_page
 from animateur.space.comment_cookie import held_comment_ids, remember_held_comment
+from animateur.space.comment_html import post_comment_thread
 from animateur.space.comments import CommentRefused, comments_open, max_comment_length, receive_comment
 from animateur.space.forms import HONEYPOT, CommentForm
 from animateur.space.models import Author, Category, Post, PostType, Tag
@@ -267,7 +268,8 @@ def _render_post(
     preview: bool = False,
 ) -> HttpResponse:
     held = held_comment_ids(request)
-    tree, shown = selectors.comment_tree(post, held)
+    is_open = comments_open(post)
+    thread, shown = post_comment_thread(workspace, post, held, comments_open=is_open)
     if form is None:
         form = CommentForm(max_length=max_comment_length(workspace))
     tags = list(post.tags.all()) if post.type == PostType.POST else []
@@ -282,12 +284,12 @@ def _render_post(
             post=post,
             page_title=post.title,
             og_type="article",
-            comments=tree,
+            comment_thread=thread,
             comments_shown=shown,
             form=form,
             refusal=refusal,
             notice=notice,
-            comments_open=comments_open(post),
+            comments_open=is_open,
             tags=tags,
             description=description,
             preview=preview,

@@ -6,13 +6,16 @@ from datetime import datetime
 from typing import Any
 
 from django import template
+from django.template.loader import get_template
 from django.utils import dateformat, timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from animateur.space import selectors
+from animateur.space.comment_html import author_web_address
+from animateur.space.forms import CommentForm
 from animateur.space.models import Author, Category, Post, Tag
 from animateur.stream.models import Message
 
@@ -107,11 +110,27 @@ def signature(message: Message) -> str:
 @register.filter
 def safe_author_url(message: Message) -> str:
     """The commenter's own web address, only if it is an http(s) one."""
-    url = (message.author.url if message.author_id and message.author is not None else "") or ""
-    return url if url.lower().startswith(("http://", "https://")) else ""
+    return author_web_address(message)
 
 
 @register.simple_tag(takes_context=True)
 def absolute(context: dict[str, Any], path: str) -> str:
     request = context.get("request")
     return request.build_absolute_uri(path) if request is not None else path
+
+
+# An empty comment form's fields are the same on every post of a site: rendered once per language
+# and length limit (Django's form rendering was a fifth of a post page's time).
+_blank_comment_fields: dict[tuple[str, int, str], SafeString] = {}
+
+
+@register.simple_tag
+def comment_form_fields(form: CommentForm, honeypot: str) -> SafeString:
+    """The comment form's fields but `parent`, which the form's template writes itself."""
+    key = (get_language(), form.max_text_length, honeypot)
+    if not form.is_bound and key in _blank_comment_fields:
+        return _blank_comment_fields[key]
+    html = mark_safe(get_template("space/_comment_form_fields.html").render({"form": form, "honeypot": honeypot}))  # noqa: S308
+    if not form.is_bound:
+        _blank_comment_fields[key] = html
+    return html
