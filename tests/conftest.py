@@ -18,9 +18,11 @@ SYSTEM = SystemActor("tests")
 def _no_cached_public_pages():
     """Each test starts with no cached public page: a rolled-back database gives the same workspace id
     and content version again, to a different site."""
+    from animateur.space.comment_html import threads
     from animateur.space.page_store import pages
 
     pages.clear()
+    threads.clear()
 
 
 @pytest.fixture

@@ -74,6 +74,7 @@ VERB_LABELS: dict[str, Promise] = {
     AuditVerb.INBOX_CONVERSATION_PRIORITY: _("changed the priority"),
     AuditVerb.INBOX_CONVERSATION_LABELS: _("changed the labels"),
     AuditVerb.INBOX_CONVERSATION_UPDATE: _("changed"),
+    AuditVerb.INBOX_CONVERSATIONS_BULK: _("changed several conversations at once"),
     AuditVerb.INBOX_NOTE_ADD: _("added a note"),
     AuditVerb.INBOX_REPLY: _("replied"),
     AuditVerb.INBOX_FIRST_RESPONSE: _("first response: the clock stopped"),

@@ -74,6 +74,7 @@ class AuditVerb(StrEnum):
     INBOX_CONVERSATION_PRIORITY = "inbox.conversation.priority"
     INBOX_CONVERSATION_LABELS = "inbox.conversation.labels"
     INBOX_CONVERSATION_UPDATE = "inbox.conversation.update"
+    INBOX_CONVERSATIONS_BULK = "inbox.conversations.bulk"
     INBOX_NOTE_ADD = "inbox.note.add"
     INBOX_REPLY = "inbox.reply"
     INBOX_FIRST_RESPONSE = "inbox.first_response"

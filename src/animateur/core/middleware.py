@@ -48,6 +48,15 @@ def forget_content_versions() -> None:
     _known_versions.clear()
 
 
+def trusted_content_version(host: str, path_info: str) -> tuple[int, int] | None:
+    """(workspace id, content version) if this process still trusts what it last read, without a query."""
+    match = PATH_PREFIX.match(path_info)
+    known = _known_versions.get((host.lower(), match["slug"] if match else ""))
+    if known is None or known[0] <= time.monotonic():
+        return None
+    return known[1], known[2]
+
+
 def content_version_of(request: HttpRequest) -> tuple[int, int] | None:
     """(workspace id, content version) for the request, read at most once a second per site."""
     match = PATH_PREFIX.match(request.path_info)

@@ -8,7 +8,9 @@ without a shared cache. Views opt in with `@public_page`.
 Only the query-string parameters the public views read (`QUERY_PARAMETERS`) are part of a
 page's address, in a fixed order: `/?utm_source=x` is the home page, served from the cache,
 and a scan of random query strings adds nothing. Pages live in this process's memory within
-`settings.PAGE_CACHE_BYTES` (space.page_store).
+`settings.PAGE_CACHE_BYTES` (space.page_store). Under the production server, the front
+(space.front) answers from the cache before Django is entered, and this middleware only says
+which pages it may keep.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from django.http import HttpRequest, HttpResponse
 
 from animateur.core.middleware import content_version_of
 from animateur.space.comment_cookie import HELD_COOKIE
+from animateur.space.front import FRONT_ADDRESS, STORE_MARK, key_for
 from animateur.space.page_store import Frozen, Key, pages
 
 TEAM_PATHS = re.compile(r"^(?:/w/[-a-zA-Z0-9_]+)?/(?:app|api|static)/")
@@ -70,17 +73,20 @@ class AnonymousPageCacheMiddleware:
         if version is None:
             return self.get_response(request)
         workspace_id, content_version = version
+        front = request.META.get(FRONT_ADDRESS)
+        if front is not None:
+            # The front (space.front) answers from the cache and keeps the pages: here is only
+            # decided whether this one may be kept.
+            response = self.get_response(request)
+            if _cacheable(response):
+                request.META[STORE_MARK] = (key_for(workspace_id, front), content_version)
+            return response
         key: Key = (workspace_id, request.get_host(), page_address(request))
         cached = pages.get(key, content_version)
         if cached is not None:
             return _rebuild(cached)
         response = self.get_response(request)
-        if (
-            getattr(response, CACHEABLE_ATTR, False)
-            and response.status_code == 200
-            and not response.cookies
-            and not response.streaming
-        ):
+        if _cacheable(response):
             pages.put(
                 key,
                 content_version,
@@ -89,6 +95,15 @@ class AnonymousPageCacheMiddleware:
                 budget=settings.PAGE_CACHE_BYTES,
             )
         return response
+
+
+def _cacheable(response: HttpResponse) -> bool:
+    return (
+        getattr(response, CACHEABLE_ATTR, False)
+        and response.status_code == 200
+        and not response.cookies
+        and not response.streaming
+    )
 
 
 def page_address(request: HttpRequest) -> str:
