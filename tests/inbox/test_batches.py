@@ -13,7 +13,7 @@ from django.utils import timezone
 from animateur.core.models import AuditEvent
 from animateur.core.roles import Role
 from animateur.inbox import actions, db, hooks, selectors, stats
-from animateur.inbox.models import NOT_DUE, Conversation, ConversationTally, Notification, State
+from animateur.inbox.models import NOT_DUE, Conversation, ConversationTally, FirstResponse, Notification, State
 from animateur.inbox.tasks import warn_due_soon
 from animateur.stream import pipeline
 from animateur.stream.items import AuthorInfo, Incoming
@@ -157,11 +157,11 @@ def test_our_answer_in_a_batch_stops_the_clock_and_a_later_message_of_the_same_b
     lille = Conversation.objects.get(root=stored(result, new.external_id))
     assert lille.state == State.WAITING and lille.message_count == 2
     assert lille.first_response_at == now - timedelta(minutes=10) and lille.first_responder == agent
-    events = {e.target_id: e for e in AuditEvent.objects.filter(verb="inbox.first_response")}
-    assert set(events) == {str(lyon.pk), str(lille.pk)}
-    assert events[str(lyon.pk)].actor_user == agent
-    assert events[str(lyon.pk)].data["seconds"] == 20 * 60 and events[str(lyon.pk)].data["within_target"] is True
-    assert events[str(lille.pk)].data["target_minutes"] == 60
+    firsts = {f.conversation_id: f for f in FirstResponse.objects.all()}
+    assert set(firsts) == {lyon.pk, lille.pk}
+    assert firsts[lyon.pk].data["user"] == agent.pk
+    assert firsts[lyon.pk].data["seconds"] == 20 * 60 and firsts[lyon.pk].data["within_target"] is True
+    assert firsts[lille.pk].data["target_minutes"] == 60
     assert stats.report(workspace)["overall"].count == 2
 
 
@@ -219,7 +219,8 @@ def test_a_batch_costs_the_inbox_the_same_few_queries_for_3_or_60_messages(works
 
     few = queries(3)
     assert queries(60) == few
-    assert few <= 12
+    # 13 since the batch's audit rows are also announced as events: one query asks whether anyone listens.
+    assert few <= 13
     assert Conversation.objects.count() == 6 + 1 + 20
     assert Notification.objects.filter(kind=Notification.Kind.NEW_MESSAGE).count() == 1 + 20
 
@@ -261,8 +262,8 @@ def test_feed_items_are_in_the_inbox_without_a_due_time_and_never_late(workspace
         Notification.objects.filter(kind=Notification.Kind.DUE_SOON).values_list("conversation_id", flat=True)
     ) == [by_root[comment.pk].pk]
     actions.do_mark_answered_elsewhere(by_root[article.pk], actor=manager)
-    event = AuditEvent.objects.get(verb="inbox.first_response", target_id=str(by_root[article.pk].pk))
-    assert event.data["target_minutes"] is None and event.data["within_target"] is None
+    first = FirstResponse.objects.get(conversation=by_root[article.pk])
+    assert first.data["target_minutes"] is None and first.data["within_target"] is None
     actions.do_mark_answered_elsewhere(by_root[comment.pk], actor=manager)
     rss_figures = dict(stats.report(workspace)["by_channel"])["rss"]
     assert rss_figures.count == 1 and rss_figures.within_target is None
@@ -319,7 +320,7 @@ def test_assignees_hear_of_a_batch_by_email_at_once_or_in_their_digest(
 
     bob = make_user("bob@team.org", workspace, Role.MODERATOR, display_name="Bob")
     cy = make_user("cy@team.org", workspace, Role.MODERATOR, display_name="Cy")
-    actions.do_set_notification_preference(cy, "digest", actor=cy)
+    actions.do_set_notification_preference(cy, workspace, "digest", actor=cy)
     for_bob = inbound(workspace, "Pour Bob", channel=feed)
     for_cy = inbound(workspace, "Pour Cy", channel=feed, email="dan@example.org", name="Dan")
     actions.do_assign_conversation(Conversation.objects.get(root=for_bob), bob, actor=cy)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -211,13 +212,11 @@ class SentReply:
     sent_at: datetime
 
 
-def send_reply(message: Message, text: str, *, actor: Actor) -> SentReply:
+def send_reply(message: Message, text: str) -> SentReply:
     """Send an answer to `message` at its source. A network call: call it outside any transaction
-    (on SQLite one would hold the database's write lock for as long as the source takes)."""
-    from animateur.core.models import User
-
+    (on SQLite one would hold the database's write lock for as long as the source takes). The caller
+    has checked who may answer."""
     channel = message.channel
-    require(actor, channel.workspace, "inbox.reply")
     if not text.strip():
         raise ActionError(_("The reply is empty."))
     connector = connector_for(channel)
@@ -227,12 +226,11 @@ def send_reply(message: Message, text: str, *, actor: Actor) -> SentReply:
         external_id = connector.reply(message, text)
     except ConnectorError as exc:
         raise ActionError(_("The reply could not be sent: %(error)s") % {"error": exc}) from exc
-    user = actor if isinstance(actor, User) else None
-    return SentReply(channel, message, external_id, text, user.pk if user else None, timezone.now())
+    return SentReply(channel, message, external_id, text, None, timezone.now())
 
 
-def store_reply(sent: SentReply, *, actor: Actor) -> Message:
-    """Put a sent answer in the stream, threaded under the message it answers, in one transaction."""
+def store_reply(sent: SentReply) -> Message:
+    """Put a sent answer in the stream, threaded under the message it answers (in the caller's transaction)."""
     from animateur.stream.items import AuthorInfo, Incoming
     from animateur.stream.pipeline import run_pipeline
 
@@ -249,23 +247,15 @@ def store_reply(sent: SentReply, *, actor: Actor) -> Message:
         source_visibility="visible",
         author=AuthorInfo(external_id=f"organisation:{channel.pk}", display_name=channel.workspace.name),
     )
-    with transaction.atomic():
-        result = run_pipeline([item])
-        # Unchanged: a poll read the answer back from the source first and stored it already.
-        answer = (
-            result.messages[0]
-            if result.messages
-            else Message.objects.filter(channel=channel, external_id=sent.external_id).first()
-        )
-        if answer is None:
-            raise ActionError((result.rejected[0].error or "rejected") if result.rejected else "rejected")
-        record(
-            channel.workspace,
-            actor,
-            AuditVerb.CHANNEL_MESSAGE_REPLY,
-            answer,
-            {"to": sent.parent.pk, "channel": channel.pk},
-        )
+    result = run_pipeline([item])
+    # Unchanged: a poll read the answer back from the source first and stored it already.
+    answer = (
+        result.messages[0]
+        if result.messages
+        else Message.objects.filter(channel=channel, external_id=sent.external_id).first()
+    )
+    if answer is None:
+        raise ActionError((result.rejected[0].error or "rejected") if result.rejected else "rejected")
     return answer
 
 
@@ -296,22 +286,43 @@ def keep_unstored_reply(sent: SentReply, error: Exception) -> None:
         log.exception("could not keep the unstored reply %s", sent.external_id)
 
 
-def do_reply_to_message(message: Message, text: str, *, actor: Actor) -> Message:
+def reply_at_source(message: Message, text: str, *, actor: Actor, audit: Callable[[Message], object]) -> Message:
     """Send an answer at the message's source, then put it in the stream, threaded under the message.
 
+    Shared by do_reply_to_message and the inbox's reply, each of which checks the permission and
+    writes its own one audit event with `audit(answer)`, inside the transaction that stores the answer.
     Sending happens outside any transaction; what the source accepted is then stored in one. If the
     source refuses, nothing is stored. If storing fails after sending, the answer's id is logged and
     kept (RejectedItem), and the error says it was sent, so that it is not sent again.
     """
-    sent = send_reply(message, text, actor=actor)
+    from animateur.core.models import User
+
+    sent = send_reply(message, text)
+    sent = replace(sent, sent_by_id=actor.pk if isinstance(actor, User) else None)
     try:
-        return store_reply(sent, actor=actor)
+        with transaction.atomic():
+            answer = store_reply(sent)
+            audit(answer)
     except Exception as exc:
         keep_unstored_reply(sent, exc)
         raise ActionError(
             _("The reply was sent but could not be saved here: do not send it again. Its id at the source: %(id)s.")
             % {"id": sent.external_id}
         ) from exc
+    return answer
+
+
+def do_reply_to_message(message: Message, text: str, *, actor: Actor) -> Message:
+    """Answer a message at its source (see reply_at_source)."""
+    channel = message.channel
+    require(actor, channel.workspace, "inbox.reply")
+
+    def audit(answer: Message) -> None:
+        record(
+            channel.workspace, actor, AuditVerb.CHANNEL_MESSAGE_REPLY, answer, {"to": message.pk, "channel": channel.pk}
+        )
+
+    return reply_at_source(message, text, actor=actor, audit=audit)
 
 
 class ConnectionTest(NamedTuple):

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from animateur.channels.apps import REPLYING_KINDS
 from animateur.core.actions import ActionError, Actor, SystemActor, actor_label, record, require
 from animateur.core.audit_verbs import AuditVerb
 from animateur.core.events import emit
@@ -20,6 +21,7 @@ from animateur.core.models import Membership, User, Workspace
 from animateur.inbox import business_time, sla
 from animateur.inbox.models import (
     Conversation,
+    FirstResponse,
     Holiday,
     Label,
     Note,
@@ -48,14 +50,29 @@ class ReplyCollision(ActionError):
 # ----------------------------------------------------------------- reply capability per channel kind
 
 
-def _reply_on_site(conversation: Conversation, parent: Message, text: str, actor: Actor) -> Message:
-    from animateur.space.comments import do_reply_as_organisation
+# A channel kind's way to answer `parent` with `text`: it sends and stores the answer, and calls
+# `audit(answer)` inside the transaction that stores it (the inbox's action writes its one event there).
+ReplyHandler = Callable[[Message, str, Actor, Callable[[Message], object]], Message]
 
-    return do_reply_as_organisation(parent, text, actor=actor)
+
+def _reply_on_site(parent: Message, text: str, actor: Actor, audit: Callable[[Message], object]) -> Message:
+    from animateur.space.comments import reply_as_organisation
+
+    with transaction.atomic():
+        answer = reply_as_organisation(parent, text, actor=actor)
+        audit(answer)
+    return answer
 
 
-# Channel kinds whose connector can answer; the channels app registers more (kind → function).
-REPLY_HANDLERS: dict[str, Callable[[Conversation, Message, str, Actor], Message]] = {"site": _reply_on_site}
+def _reply_at_source(parent: Message, text: str, actor: Actor, audit: Callable[[Message], object]) -> Message:
+    # Sends over the network first, outside any transaction, then stores (see channels.actions.reply_at_source).
+    from animateur.channels.actions import reply_at_source
+
+    return reply_at_source(parent, text, actor=actor, audit=audit)
+
+
+# Channel kinds that can answer from animateur: our site, and those whose connector declares Capability.REPLY.
+REPLY_HANDLERS: dict[str, ReplyHandler] = {"site": _reply_on_site, **dict.fromkeys(REPLYING_KINDS, _reply_at_source)}
 
 
 def can_reply(conversation: Conversation) -> bool:
@@ -73,8 +90,8 @@ def expects_answer(conversation: Conversation) -> bool:
     return sla.expects_answer(kind, root_kind, can_reply=kind in REPLY_HANDLERS)
 
 
-def _record_first_response(conversation: Conversation, actor: Actor, at: datetime, *, elsewhere: bool) -> None:
-    """The audit event the response-time page is computed from: everything it needs, frozen at the time."""
+def _keep_first_response(conversation: Conversation, actor: Actor, at: datetime, *, elsewhere: bool) -> None:
+    """What the response-time page is computed from: everything it needs, frozen at the time."""
     workspace = conversation.workspace
     data = sla.first_response_data(
         sla.expectations_for([workspace])[workspace.pk],
@@ -87,7 +104,7 @@ def _record_first_response(conversation: Conversation, actor: Actor, at: datetim
         expected=expects_answer(conversation),
         elsewhere=elsewhere,
     )
-    record(workspace, actor, AuditVerb.INBOX_FIRST_RESPONSE, conversation, data)
+    FirstResponse.objects.create(workspace=workspace, conversation=conversation, data=data, recorded_at=at)
 
 
 # ----------------------------------------------------------------- the team's work
@@ -382,14 +399,15 @@ def do_reply_conversation(
         )
         if newer:
             raise ReplyCollision(newer)
+
+    def audit(answer: Message) -> None:
+        conversation.refresh_from_db()
+        record(workspace, actor, AuditVerb.INBOX_REPLY, conversation, {"message": answer.pk})
+        _announce(conversation, "conversation.answered", actor, elsewhere=False)
+
     # Not in a transaction: a channel's handler sends over the network (which must not hold the
     # database, on SQLite its write lock) and then stores what was sent in a transaction of its own.
-    message = handler(conversation, _reply_parent(conversation), text, actor)
-    with transaction.atomic():
-        conversation.refresh_from_db()
-        record(workspace, actor, AuditVerb.INBOX_REPLY, conversation, {"message": message.pk})
-        _announce(conversation, "conversation.answered", actor, elsewhere=False)
-    return message
+    return handler(_reply_parent(conversation), text, actor, audit)
 
 
 def do_mark_answered_elsewhere(conversation: Conversation, *, actor: User) -> None:
@@ -410,31 +428,60 @@ def do_mark_answered_elsewhere(conversation: Conversation, *, actor: User) -> No
         record(workspace, actor, AuditVerb.INBOX_ANSWERED_ELSEWHERE, conversation, {})
         _announce(conversation, "conversation.answered", actor, elsewhere=True)
         if first:
-            _record_first_response(conversation, actor, now, elsewhere=True)
+            _keep_first_response(conversation, actor, now, elsewhere=True)
 
 
 BULK_OPERATIONS = ("assign_me", "unassign", "close", "open", "waiting", "label")
+_BULK_STATES = {"close": State.CLOSED, "open": State.OPEN, "waiting": State.WAITING}
 
 
 def do_bulk_conversations(
-    conversations: Iterable[Conversation], operation: str, *, actor: User, label: Label | None = None
+    workspace: Workspace,
+    conversations: Iterable[Conversation],
+    operation: str,
+    *,
+    actor: User,
+    label: Label | None = None,
 ) -> int:
-    count = 0
+    """One change to several conversations of the workspace: one audit event naming them all."""
+    if operation not in BULK_OPERATIONS or (operation == "label" and label is None):
+        raise ActionError(_("Unknown bulk action."))
+    require(actor, workspace, "inbox.assign" if operation in ("assign_me", "unassign") else "inbox.work")
+    conversations = list(conversations)
+    if not conversations:
+        raise ActionError(_("Select conversations and an action."))
+    if any(c.workspace_id != workspace.pk for c in conversations) or (label and label.workspace_id != workspace.pk):
+        raise ActionError(_("Unknown conversation."))
+    if operation == "assign_me":
+        _check_assignee(workspace, actor)
+    changed: dict[int, dict[str, dict[str, Any]]] = {}
     with transaction.atomic():
         for conversation in conversations:
-            if operation == "assign_me":
-                do_assign_conversation(conversation, actor, actor=actor)
-            elif operation == "unassign":
-                do_assign_conversation(conversation, None, actor=actor)
-            elif operation in ("close", "open", "waiting"):
-                state = {"close": State.CLOSED, "open": State.OPEN, "waiting": State.WAITING}[operation]
-                do_set_conversation_state(conversation, state, actor=actor)
-            elif operation == "label" and label is not None:
-                do_set_conversation_labels(conversation, [*conversation.labels.all(), label], actor=actor)
+            before = {"assignee": conversation.assignee_id, "state": conversation.state}
+            if operation in ("assign_me", "unassign"):
+                _assign(conversation, actor if operation == "assign_me" else None, actor)
+            elif operation in _BULK_STATES:
+                conversation.state = _BULK_STATES[operation]
             else:
-                raise ActionError(_("Unknown bulk action."))
-            count += 1
-    return count
+                conversation.labels.add(label)  # type: ignore[arg-type]
+            after = {"assignee": conversation.assignee_id, "state": conversation.state}
+            changes = {k: {"from": before[k], "to": after[k]} for k in before if before[k] != after[k]}
+            _touch(conversation)
+            conversation.save(update_fields=["assignee", "state", "updated_at"])
+            changed[conversation.pk] = changes
+            _announce_changes(conversation, actor, changes)
+        record(
+            workspace,
+            actor,
+            AuditVerb.INBOX_CONVERSATIONS_BULK,
+            workspace,
+            {
+                "operation": operation,
+                "conversations": sorted(changed),
+                **({"label": label.name} if label else {}),
+            },
+        )
+    return len(conversations)
 
 
 # ----------------------------------------------------------------- saved replies and views
@@ -655,15 +702,17 @@ def email_mode(user: User) -> str:
     return pref or NotificationPreference.Email.IMMEDIATE
 
 
-def do_set_notification_preference(user: User, email: str, *, actor: User) -> None:
+def do_set_notification_preference(user: User, workspace: Workspace, email: str, *, actor: User) -> None:
+    """A person's choice of notification emails, theirs in every workspace: recorded once, in the
+    workspace where they made it."""
+    require(actor, workspace, "inbox.view")
     if actor != user:
         raise ActionError(_("You can only change your own notifications."))
     if email not in NotificationPreference.Email.values:
         raise ActionError(_("Unknown choice."))
     with transaction.atomic():
         NotificationPreference.objects.update_or_create(user=user, defaults={"email": email})
-        for workspace in Workspace.objects.filter(memberships__user=user):
-            record(workspace, actor, AuditVerb.INBOX_NOTIFICATION_PREFERENCE, user, {"email": email})
+        record(workspace, actor, AuditVerb.INBOX_NOTIFICATION_PREFERENCE, user, {"email": email})
 
 
 def do_mark_notifications_read(user: User, workspace: Workspace, ids: list[int] | None = None, *, actor: User) -> int:

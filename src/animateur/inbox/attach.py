@@ -31,7 +31,15 @@ from animateur.core.links import absolute_url
 from animateur.core.models import User, Workspace
 from animateur.inbox import search, sla
 from animateur.inbox.actions import INBOX, REPLY_HANDLERS, notify_many
-from animateur.inbox.models import Conversation, ConversationItem, Notification, Priority, State, due_sort_of
+from animateur.inbox.models import (
+    Conversation,
+    ConversationItem,
+    FirstResponse,
+    Notification,
+    Priority,
+    State,
+    due_sort_of,
+)
 from animateur.stream.models import Message
 
 CHUNK = 500  # ids per IN (...) list: far below what either database accepts
@@ -169,6 +177,7 @@ class _Batch:
     items: list[tuple[_Conversation, int]] = field(default_factory=list)
     events: list[tuple[Actor, AuditVerb, _Conversation, dict]] = field(default_factory=list)
     notices: list[tuple[int, _Conversation, str, str]] = field(default_factory=list)
+    first_responses: list[tuple[_Conversation, dict]] = field(default_factory=list)
 
 
 def attach(messages: Iterable[Message], late_replies: Mapping[int, list[int]] | None = None) -> None:
@@ -327,7 +336,8 @@ def _answer(batch: _Batch, conversation: _Conversation, message: Message) -> Non
         expected=_expected(conversation),
         elsewhere=False,
     )
-    batch.events.append((responder or INBOX, AuditVerb.INBOX_FIRST_RESPONSE, conversation, data))
+    # A measurement, not an act: the answer's own action (or the poll that read it) is what the trail keeps.
+    batch.first_responses.append((conversation, data))
 
 
 def _write(batch: _Batch) -> None:
@@ -401,6 +411,11 @@ def _write(batch: _Batch) -> None:
         for actor, verb, c, data in batch.events
     ]
     record_many(events)
+    bulk.insert(
+        FirstResponse,
+        ("workspace_id", "conversation_id", "data", "recorded_at"),
+        [(c.workspace_id, c.pk, data, now) for c, data in batch.first_responses],
+    )
     notify_many([(user_id, c.workspace_id, c.pk, kind, text) for user_id, c, kind, text in batch.notices])
     if batch.opened:
         opened, workspaces = list(batch.opened), batch.workspaces

@@ -57,9 +57,7 @@ def response_time_chart(report: dict[str, Any]) -> dict[str, Any]:
             for n in (by_week[k].count if k in by_week else 0 for k in keys)
         ],
         "xTitle": _("Week (starting on Monday)"),
-        "yTitle": (
-            _("First response, in business %(unit)s") if business else _("First response, in calendar %(unit)s")
-        )
+        "yTitle": (_("First response, in business %(unit)s") if business else _("First response, in calendar %(unit)s"))
         % {"unit": unit},
         "unit": _("h") if in_hours else _("min"),
         "series": [series("median", _("Median")), series("p90", _("90th percentile"))],

@@ -79,6 +79,19 @@ def _changes(changes: dict[str, Any], names: dict[int, str]) -> str:
     return ", ".join(parts)
 
 
+def _bulk_operation(operation: Any, label: Any) -> str:
+    words = {
+        "assign_me": pgettext("bulk action", "taken"),
+        "unassign": pgettext("bulk action", "unassigned"),
+        "close": state_label("closed"),
+        "open": state_label("open"),
+        "waiting": state_label("waiting"),
+    }
+    if operation == "label":
+        return _("label %(name)s") % {"name": label}
+    return str(words.get(str(operation), operation))
+
+
 def _text(event: AuditEvent, names: dict[int, str]) -> str:
     words = verb_label(event.verb)
     data = event.data or {}
@@ -91,6 +104,8 @@ def _text(event: AuditEvent, names: dict[int, str]) -> str:
         detail = priority_label(data.get("to"))
     elif event.verb == AuditVerb.INBOX_CONVERSATION_LABELS:
         detail = _labels(data.get("to"))
+    elif event.verb == AuditVerb.INBOX_CONVERSATIONS_BULK:
+        detail = _bulk_operation(data.get("operation"), data.get("label"))
     elif event.verb == AuditVerb.INBOX_CONVERSATION_UPDATE and isinstance(data.get("changes"), dict):
         return _("%(what)s: %(changes)s") % {"what": words, "changes": _changes(data["changes"], names)}
     return f"{words} → {detail}" if detail else words

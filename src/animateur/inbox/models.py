@@ -293,3 +293,23 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+class FirstResponse(models.Model):
+    """When a conversation's first answer stopped the response clock, with everything the response-time
+    page needs frozen at that moment (sla.first_response_data).
+
+    A measurement, not an act: the act (a reply, « answered elsewhere », an answer read back from the
+    source) has its own audit event; this row is what the figures are computed from.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    conversation = models.OneToOneField(Conversation, on_delete=models.CASCADE, related_name="first_response")
+    data = models.JSONField(default=dict)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "recorded_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id} @ {self.recorded_at:%Y-%m-%d %H:%M}"

@@ -18,9 +18,7 @@ def _key(conversation_id: int, user_id: int) -> str:
 
 
 def touch(conversation_id: int, user_id: int, name: str, replying: bool = False) -> None:
-    cache.set(
-        _key(conversation_id, user_id), {"name": name, "replying": replying, "at": time.time()}, TTL_SECONDS
-    )
+    cache.set(_key(conversation_id, user_id), {"name": name, "replying": replying, "at": time.time()}, TTL_SECONDS)
     users = set(cache.get(_users_key(conversation_id)) or ())
     if user_id not in users:
         users.add(user_id)

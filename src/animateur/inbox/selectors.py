@@ -9,9 +9,10 @@ from typing import Any
 from django.db.models import Q, QuerySet, Sum
 from django.http import Http404
 
+from animateur.core.audit_verbs import AuditVerb
 from animateur.core.models import AuditEvent, User, Workspace
 from animateur.inbox import search
-from animateur.inbox.models import Conversation, ConversationTally, Label, Note, SavedView, State
+from animateur.inbox.models import Conversation, ConversationTally, FirstResponse, Label, Note, SavedView, State
 from animateur.stream.models import Message
 
 VIEWS = ("all", "new", "mine", "unassigned", "waiting", "closed")
@@ -182,16 +183,42 @@ def notes(conversation: Conversation) -> QuerySet[Note]:
     return conversation.notes.select_related("author")
 
 
-def history(conversation: Conversation) -> QuerySet[AuditEvent]:
-    return (
+def history(conversation: Conversation) -> list[AuditEvent]:
+    """What was done to the conversation, in order: its own audit events, the changes made to several
+    conversations at once that named it, and the moment its first answer stopped the clock (a
+    FirstResponse, shown as the event it once was; those older than that table are audit events)."""
+    events = list(
         AuditEvent.objects.filter(
             workspace_id=conversation.workspace_id,
             target_type="inbox.conversation",
             target_id=str(conversation.pk),
-        )
-        .select_related("actor_user")
-        .order_by("created_at", "pk")
+        ).select_related("actor_user")
     )
+    # Few (each is one person's click), so they are read since the conversation began and picked here.
+    events += [
+        event
+        for event in AuditEvent.objects.filter(
+            workspace_id=conversation.workspace_id,
+            verb=AuditVerb.INBOX_CONVERSATIONS_BULK,
+            created_at__gte=conversation.started_at,
+        ).select_related("actor_user")
+        if conversation.pk in (event.data or {}).get("conversations", ())
+    ]
+    first = FirstResponse.objects.filter(conversation=conversation).first()
+    if first is not None and not any(e.verb == AuditVerb.INBOX_FIRST_RESPONSE for e in events):
+        user_id = first.data.get("user")
+        responder = User.objects.filter(pk=user_id).first() if isinstance(user_id, int) else None
+        events.append(
+            AuditEvent(
+                workspace_id=conversation.workspace_id,
+                actor_user=responder,
+                actor=f"user:{user_id}" if isinstance(user_id, int) else "system:inbox",
+                verb=AuditVerb.INBOX_FIRST_RESPONSE,
+                created_at=first.recorded_at,
+                data=first.data,
+            )
+        )
+    return sorted(events, key=lambda e: (e.created_at, e.pk or 0))
 
 
 def labels(workspace: Workspace) -> QuerySet[Label]:
@@ -234,4 +261,3 @@ def article_of(conversation: Conversation) -> tuple[str, str, bool] | None:
     if thread_root.title or thread_root.url:
         return thread_root.title or thread_root.url, thread_root.url, False
     return None
-

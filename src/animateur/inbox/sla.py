@@ -117,7 +117,7 @@ def first_response_data(
     expected: bool,
     elsewhere: bool,
 ) -> dict[str, Any]:
-    """What the response-time page is computed from (the `inbox.first_response` event): frozen at the time."""
+    """What the response-time page is computed from (a FirstResponse row): frozen at the time."""
     calendar = expectations.calendar
     target = expectations.target(channel_kind, priority, expected=expected)
     return {

@@ -33,9 +33,7 @@ def settings_page(request: WorkspaceRequest) -> HttpResponse:
         request,
         "inbox/settings.html",
         {
-            "targets": ResponseTarget.objects.filter(workspace=workspace).order_by(
-                "channel_kind", "priority"
-            ),
+            "targets": ResponseTarget.objects.filter(workspace=workspace).order_by("channel_kind", "priority"),
             "holidays": Holiday.objects.filter(workspace=workspace),
             "hours_rows": rows,
             "channels": [(kind, kind_label(kind)) for kind in selectors.channel_kinds(workspace)],

@@ -1,4 +1,4 @@
-"""Response-time figures, from the `inbox.first_response` audit events (frozen when the clock stopped)."""
+"""Response-time figures, from the first responses (inbox.models.FirstResponse: frozen when the clock stopped)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from animateur.core.audit_verbs import AuditVerb
-from animateur.core.models import AuditEvent, User, Workspace
+from animateur.core.models import User, Workspace
+from animateur.inbox.models import FirstResponse
 
 
 @dataclass
@@ -52,12 +52,12 @@ def figures(events: list[dict[str, Any]], measure: str = "business_seconds") -> 
 
 
 def events(workspace: Workspace, since: datetime, until: datetime | None = None) -> list[dict[str, Any]]:
-    qs = AuditEvent.objects.filter(workspace=workspace, verb=AuditVerb.INBOX_FIRST_RESPONSE, created_at__gte=since)
+    qs = FirstResponse.objects.filter(workspace=workspace, recorded_at__gte=since)
     if until is not None:
-        qs = qs.filter(created_at__lt=until)
+        qs = qs.filter(recorded_at__lt=until)
     out = []
-    for data, created_at in qs.values_list("data", "created_at"):
-        out.append({**data, "recorded_at": created_at})
+    for data, recorded_at in qs.values_list("data", "recorded_at"):
+        out.append({**data, "recorded_at": recorded_at})
     return out
 
 

@@ -26,9 +26,7 @@ def _language(user: object) -> str:
 @db_task()
 def send_notification_email(notification_id: int) -> None:
     notification = (
-        Notification.objects.select_related("user", "conversation")
-        .filter(pk=notification_id, emailed_at=None)
-        .first()
+        Notification.objects.select_related("user", "conversation").filter(pk=notification_id, emailed_at=None).first()
     )
     if notification is None:
         return
@@ -59,9 +57,9 @@ def _email_body(notifications: list[Notification]) -> str:
 def send_digests() -> int:
     """One email per digest user with what they did not read yet and were not emailed about."""
     sent = 0
-    digest_users = NotificationPreference.objects.filter(
-        email=NotificationPreference.Email.DIGEST
-    ).values_list("user_id", flat=True)
+    digest_users = NotificationPreference.objects.filter(email=NotificationPreference.Email.DIGEST).values_list(
+        "user_id", flat=True
+    )
     pending = (
         Notification.objects.filter(user_id__in=digest_users, emailed_at=None, read_at=None)
         .select_related("user")
@@ -116,9 +114,9 @@ def warn_assignee(conversation: Conversation, now: datetime) -> bool:
         if not updated:
             return False
         late = conversation.due_at <= now
-        text = (
-            _("Late: conversation with %(name)s") if late else _("Due soon: conversation with %(name)s")
-        ) % {"name": conversation.author_name}
+        text = (_("Late: conversation with %(name)s") if late else _("Due soon: conversation with %(name)s")) % {
+            "name": conversation.author_name
+        }
         notify(conversation.assignee, conversation, Notification.Kind.DUE_SOON, text)
     return True
 

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any, overload
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -135,9 +134,7 @@ def conversation(request: WorkspaceRequest, conversation_id: int) -> HttpRespons
     context = _conversation_context(request, c)
     # Next and previous in the default view, for the keyboard.
     ids = list(
-        selectors.filtered(request.workspace, request.user, selectors.Filters()).values_list("pk", flat=True)[
-            :500
-        ]
+        selectors.filtered(request.workspace, request.user, selectors.Filters()).values_list("pk", flat=True)[:500]
     )
     if c.pk in ids:
         i = ids.index(c.pk)
@@ -291,15 +288,11 @@ def bulk(request: WorkspaceRequest) -> HttpResponse:
         if label is None:
             messages.error(request, _("Choose a label."))
             return redirect("inbox:index")
-    if operation in ("assign_me", "unassign") and not has_permission(
-        request.user, request.workspace, "inbox.assign"
+    if _run(
+        request, actions.do_bulk_conversations, request.workspace, targets, operation, actor=request.user, label=label
     ):
-        raise PermissionDenied("inbox.assign")
-    if _run(request, actions.do_bulk_conversations, targets, operation, actor=request.user, label=label):
         messages.success(request, _("%(n)d conversations updated.") % {"n": len(targets)})
-    return redirect(
-        reverse("inbox:index") + ("?" + request.POST["query"] if request.POST.get("query") else "")
-    )
+    return redirect(reverse("inbox:index") + ("?" + request.POST["query"] if request.POST.get("query") else ""))
 
 
 # ------------------------------------------------------------------------- saved replies
@@ -420,9 +413,9 @@ def view_delete(request: WorkspaceRequest, view_id: int) -> HttpResponse:
 def notifications(request: WorkspaceRequest) -> HttpResponse:
     from animateur.inbox.models import Notification, NotificationPreference
 
-    items = Notification.objects.filter(user=request.user, workspace=request.workspace).select_related(
-        "conversation"
-    )[:100]
+    items = Notification.objects.filter(user=request.user, workspace=request.workspace).select_related("conversation")[
+        :100
+    ]
     return render(
         request,
         "inbox/notifications.html",
@@ -449,6 +442,7 @@ def notification_settings(request: WorkspaceRequest) -> HttpResponse:
         request,
         actions.do_set_notification_preference,
         request.user,
+        request.workspace,
         request.POST.get("email", ""),
         actor=request.user,
     ):
