@@ -1,5 +1,9 @@
 """Telling a channel's managers when it needs them: an audit event, an in-app notification and an email.
 
+The notification and the choice of email (at once, in a digest, never) belong to the inbox, above
+this layer: it delivers the alerts written here through the handler that settings name
+(CHANNEL_ALERT_DELIVERY), as core's events reach their sinks.
+
 Each manager reads the alert in their own language (the one chosen in their account, else the
 workspace's): the notification's text and the email are written for each of them.
 """
@@ -13,6 +17,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone, translation
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from animateur.channels.labels import cause_label
@@ -51,8 +56,6 @@ def health_url(channel: Channel) -> str:
 
 
 def _notify(channel: Channel, verb: AuditVerb, detail: str, write: Callable[[], Alert]) -> None:
-    from animateur.inbox.models import Notification, NotificationPreference
-
     record(
         channel.workspace,
         SCHEDULER,
@@ -60,28 +63,24 @@ def _notify(channel: Channel, verb: AuditVerb, detail: str, write: Callable[[], 
         channel,
         {"cause": detail, "kind": channel.kind, "name": channel.name},
     )
-    now = timezone.now()
-    Channel.objects.filter(pk=channel.pk).update(alerted_at=now)
-    told = managers(channel)
-    # Each manager's email choice is the inbox's: at once, in the daily digest, or never.
-    chosen = dict(
-        NotificationPreference.objects.filter(user_id__in=[user.pk for user in told]).values_list("user_id", "email")
-    )
-    for user in told:
+    Channel.objects.filter(pk=channel.pk).update(alerted_at=timezone.now())
+    alerts = []
+    for user in managers(channel):
         with translation.override(user.language or channel.workspace.language or settings.LANGUAGE_CODE):
-            alert = write()
-        at_once = chosen.get(user.pk, NotificationPreference.Email.IMMEDIATE) == NotificationPreference.Email.IMMEDIATE
-        # Emailed now, the alert is marked so the digest skips it; otherwise the digest (if chosen) takes it.
-        Notification.objects.create(
-            workspace=channel.workspace,
-            user=user,
-            channel=channel,
-            kind=Notification.Kind.CHANNEL_ALERT,
-            text=alert.subject[:300],
-            emailed_at=now if at_once else None,
-        )
-        if at_once:
-            _send(channel, alert, user.email)
+            alerts.append((user, write()))
+    # How each manager hears of it (in the app, by email at once or in a digest) is the notifications'
+    # owner's to say: the handlers named in settings (the inbox's); without one, an email to each.
+    handlers = [import_string(path) for path in getattr(settings, "CHANNEL_ALERT_DELIVERY", ())]
+    if not handlers:
+        for user, alert in alerts:
+            send_alert(channel, alert, user)
+    for deliver in handlers:
+        deliver(channel, alerts, send_alert)
+
+
+def send_alert(channel: Channel, alert: Alert, user: User) -> None:
+    """Email one manager their alert; trouble with mail is logged, never raised."""
+    _send(channel, alert, user.email)
 
 
 def _send(channel: Channel, alert: Alert, email: str) -> None:

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "animateur.api",
     "animateur.events",
     "animateur.listening",
+    "animateur.reports",
 ]
 
 MIDDLEWARE = [
@@ -211,6 +212,10 @@ WORKSPACE_SETUP = ["animateur.channels.site.ensure_site_channel"]
 # Who hears the domain events once committed (core/events.py): the workspaces' webhooks.
 EVENT_SINKS = ["animateur.events.webhooks.deliver_events"]
 EVENT_LISTENERS = ["animateur.events.webhooks.listens"]
+
+# Who delivers a channel's alert to its managers (channels/alerts.py): the inbox's notifications,
+# which also email each manager at once or in their digest, as they chose.
+CHANNEL_ALERT_DELIVERY = ["animateur.inbox.channel_alerts.deliver_channel_alert"]
 
 # Public pages are cached for anonymous visitors; 0 turns it off.
 PAGE_CACHE_SECONDS = env_int("ANIMATEUR_PAGE_CACHE_SECONDS", 300)
