@@ -199,6 +199,7 @@ KIND_MODULES = (
     "animateur.channels.connectors.bluesky",
     "animateur.channels.connectors.reddit",
     "animateur.channels.connectors.youtube",
+    "animateur.channels.connectors.facebook",
 )
 _loaded = False
 
