@@ -183,7 +183,7 @@ def test_a_web_process_and_a_separate_worker_share_postgresql_and_the_redis_queu
                 "-c",
                 "from datetime import timedelta; from django.utils import timezone; "
                 "from animateur.core.actions import SystemActor; from animateur.core.models import Workspace; "
-                "from animateur.space.actions import do_create_post; "
+                "from animateur.space.actions.posts import do_create_post; "
                 "post = do_create_post(Workspace.objects.get(slug='acme'), title='Publié par le worker', "
                 "body='Texte', status='scheduled', published_at=timezone.now() + timedelta(seconds=5), "
                 "actor=SystemActor('test')); print(post.status)",

@@ -6,22 +6,22 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from animateur.space.actions import (
-    do_approve_post,
-    do_create_author,
-    do_create_category,
-    do_create_post,
-    do_create_tag,
-    do_delete_category,
-    do_delete_tag,
+from animateur.space.actions.approval import do_approve_post
+from animateur.space.actions.authors import do_create_author, do_update_author
+from animateur.space.actions.posts import do_create_post, do_update_post
+from animateur.space.actions.publication import (
     do_publish_post,
     do_restore_post,
     do_schedule_post,
     do_trash_post,
     do_unpublish_post,
-    do_update_author,
+)
+from animateur.space.actions.taxonomy import (
+    do_create_category,
+    do_create_tag,
+    do_delete_category,
+    do_delete_tag,
     do_update_category,
-    do_update_post,
     do_update_tag,
 )
 from animateur.space.comments import do_reply_as_organisation, receive_comment

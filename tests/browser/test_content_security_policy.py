@@ -4,7 +4,7 @@ files (offline too), and the app's scripts run (the page fixture fails the test 
 from __future__ import annotations
 
 from animateur.core.roles import Role
-from animateur.space.actions import do_create_post
+from animateur.space.actions.posts import do_create_post
 from tests.conftest import SYSTEM
 
 

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from animateur.core.actions import SystemActor
 from animateur.core.roles import Role
-from animateur.space.actions import do_create_post
+from animateur.space.actions.posts import do_create_post
 from animateur.space.models import PostStatus
 from animateur.stream.models import Message, Visibility
 

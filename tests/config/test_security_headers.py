@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from animateur.space.actions import do_create_post
+from animateur.space.actions.posts import do_create_post
 from tests.conftest import SYSTEM
 
 

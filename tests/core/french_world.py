@@ -41,7 +41,7 @@ def build(workspace: Workspace, make_user: Any) -> dict[str, Any]:
     from animateur.core.team import do_invite_member
     from animateur.moderation import actions as moderation
     from animateur.moderation.models import ReviewItem
-    from animateur.space import actions as space
+    from animateur.space.actions import posts, taxonomy
     from animateur.stream.models import Member
 
     owner = make_user("camille@exemple.fr", workspace, Role.OWNER, display_name="Camille Martin")
@@ -61,8 +61,8 @@ def build(workspace: Workspace, make_user: Any) -> dict[str, Any]:
     inbox.do_set_response_target(workspace, actor=owner, channel_kind="", priority="", minutes=480)
 
     # Posts, through the actions, so that their audit trail is the real one.
-    category = space.do_create_category(workspace, actor=owner, name="Ateliers")
-    post = space.do_create_post(
+    category = taxonomy.do_create_category(workspace, actor=owner, name="Ateliers")
+    post = posts.do_create_post(
         workspace,
         actor=owner,
         title="Nos ateliers d’hiver",
@@ -71,8 +71,8 @@ def build(workspace: Workspace, make_user: Any) -> dict[str, Any]:
         categories=[category],
         tags=["hiver"],
     )
-    space.do_update_post(post, actor=owner, excerpt="Le programme")
-    draft = space.do_create_post(workspace, actor=owner, title="Brouillon de printemps", body="À venir.")
+    posts.do_update_post(post, actor=owner, excerpt="Le programme")
+    draft = posts.do_create_post(workspace, actor=owner, title="Brouillon de printemps", body="À venir.")
     post.refresh_from_db()
     assert post.message is not None
 

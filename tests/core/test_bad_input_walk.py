@@ -173,7 +173,7 @@ def world(workspace, make_user) -> dict[str, Any]:
     from animateur.channels.models import Channel
     from animateur.moderation import actions as moderation
     from animateur.moderation.models import ReviewItem
-    from animateur.space import actions as space
+    from animateur.space.actions import posts, taxonomy
     from animateur.stream.models import Message
     from tests.inbox.factories import inbound
 
@@ -191,9 +191,9 @@ def world(workspace, make_user) -> dict[str, Any]:
         actor=owner,
     )
     channel = Channel.objects.create(workspace=workspace, kind="rss", name="Flux", config={"url": "https://e.org/"})
-    category = space.do_create_category(workspace, actor=owner, name="Ateliers")
-    tag = space.do_create_tag(workspace, actor=owner, name="hiver")
-    post = space.do_create_post(workspace, actor=owner, title="Un billet", body="Bonjour.", tags=["hiver"])
+    category = taxonomy.do_create_category(workspace, actor=owner, name="Ateliers")
+    tag = taxonomy.do_create_tag(workspace, actor=owner, name="hiver")
+    post = posts.do_create_post(workspace, actor=owner, title="Un billet", body="Bonjour.", tags=["hiver"])
     comment = Message.objects.filter(workspace=workspace, kind="comment").first()
     assert comment is not None
     ids.update(

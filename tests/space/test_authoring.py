@@ -13,9 +13,25 @@ from django.utils import timezone
 from animateur.core.actions import ActionError, SystemActor
 from animateur.core.models import AuditEvent
 from animateur.core.roles import Role
-from animateur.space import actions
+from animateur.space.actions.approval import do_approve_post
+from animateur.space.actions.authors import do_create_author
+from animateur.space.actions.posts import do_create_post, do_update_post
+from animateur.space.actions.publication import (
+    do_publish_post,
+    do_restore_post,
+    do_schedule_post,
+    do_trash_post,
+    do_unpublish_post,
+)
+from animateur.space.actions.taxonomy import (
+    CategoryCycleError,
+    do_create_category,
+    do_create_tag,
+    do_delete_category,
+    do_update_category,
+)
 from animateur.space.models import BodyFormat, Category, Post, PostStatus, PostType, Tag
-from animateur.space.selectors import post_url
+from animateur.space.selectors import approval_of, post_url
 from animateur.stream.models import Visibility
 
 SYSTEM = SystemActor("tests")
@@ -49,14 +65,10 @@ def anonymous_get(path: str) -> int:
 # ---------------------------------------------------------------- writing and previewing
 
 
-def test_a_manager_writes_markdown_and_the_stored_html_has_no_script_nor_javascript_link(
-    workspace, manager_client
-):
+def test_a_manager_writes_markdown_and_the_stored_html_has_no_script_nor_javascript_link(workspace, manager_client):
     response = manager_client.post(reverse("space_staff:post_new"), new_post_data(body=EVIL))
     post = Post.objects.get(workspace=workspace)
-    assert response.status_code == 302 and response["Location"] == reverse(
-        "space_staff:post_edit", args=[post.pk]
-    )
+    assert response.status_code == 302 and response["Location"] == reverse("space_staff:post_edit", args=[post.pk])
     assert "<strong>world</strong>" in post.body_html
     for bad in ("<script", 'href="javascript', "onerror", "alert(2)", "alert(3)"):
         assert bad not in post.body_html
@@ -78,9 +90,7 @@ def test_the_preview_endpoint_returns_the_sanitized_rendering(workspace, manager
     assert not Post.objects.exists()
 
 
-def test_the_preview_button_without_javascript_shows_the_rendering_and_saves_nothing(
-    workspace, manager_client
-):
+def test_the_preview_button_without_javascript_shows_the_rendering_and_saves_nothing(workspace, manager_client):
     response = manager_client.post(
         reverse("space_staff:post_new"), new_post_data(body="# Titre\n\nUn *essai*", _preview="1")
     )
@@ -132,8 +142,8 @@ def test_tags_typed_with_commas_are_created_on_the_fly_and_reused(workspace, man
 
 
 def test_categories_are_offered_nested_and_saved_with_the_post(workspace, manager_client):
-    parent = actions.do_create_category(workspace, actor=SYSTEM, name="Interviews")
-    child = actions.do_create_category(workspace, actor=SYSTEM, name="Tourisme", parent=parent)
+    parent = do_create_category(workspace, actor=SYSTEM, name="Interviews")
+    child = do_create_category(workspace, actor=SYSTEM, name="Tourisme", parent=parent)
     page = manager_client.get(reverse("space_staff:post_new")).content.decode()
     assert page.index("Interviews") < page.index("Tourisme")
     assert 'style="--depth: 1"' in page
@@ -143,13 +153,13 @@ def test_categories_are_offered_nested_and_saved_with_the_post(workspace, manage
 
 def test_a_category_of_another_workspace_cannot_be_attached(workspace, make_workspace, manager_client):
     other = make_workspace("other", "Other")
-    foreign = actions.do_create_category(other, actor=SYSTEM, name="Ailleurs")
+    foreign = do_create_category(other, actor=SYSTEM, name="Ailleurs")
     response = manager_client.post(reverse("space_staff:post_new"), new_post_data(categories=[foreign.pk]))
     assert response.status_code == 400 and not Post.objects.exists()
 
 
 def test_an_imported_html_post_is_edited_as_html_without_conversion(workspace, manager_client):
-    post = actions.do_create_post(
+    post = do_create_post(
         workspace,
         actor=SYSTEM,
         title="Importé",
@@ -157,9 +167,7 @@ def test_an_imported_html_post_is_edited_as_html_without_conversion(workspace, m
         body_format=BodyFormat.HTML,
     )
     page = manager_client.get(reverse("space_staff:post_edit", args=[post.pk])).content.decode()
-    assert (
-        "&lt;p&gt;Un &lt;em&gt;vieux&lt;/em&gt; billet&lt;/p&gt;" in page
-    )  # the HTML itself, in the textarea
+    assert "&lt;p&gt;Un &lt;em&gt;vieux&lt;/em&gt; billet&lt;/p&gt;" in page  # the HTML itself, in the textarea
     assert 'name="body_format" value="html"' in page
     manager_client.post(
         reverse("space_staff:post_edit", args=[post.pk]),
@@ -174,25 +182,25 @@ def test_an_imported_html_post_is_edited_as_html_without_conversion(workspace, m
 
 
 def test_slugs_fold_accents_and_collisions_get_a_number(workspace):
-    first = actions.do_create_post(workspace, actor=SYSTEM, title="Communauté")
-    second = actions.do_create_post(workspace, actor=SYSTEM, title="Communauté !")
-    third = actions.do_create_post(workspace, actor=SYSTEM, title="x", slug="Communauté")
-    page = actions.do_create_post(workspace, actor=SYSTEM, title="Communauté", type=PostType.PAGE)
+    first = do_create_post(workspace, actor=SYSTEM, title="Communauté")
+    second = do_create_post(workspace, actor=SYSTEM, title="Communauté !")
+    third = do_create_post(workspace, actor=SYSTEM, title="x", slug="Communauté")
+    page = do_create_post(workspace, actor=SYSTEM, title="Communauté", type=PostType.PAGE)
     assert [first.slug, second.slug, third.slug] == ["communaute", "communaute-2", "communaute-3"]
     assert page.slug == "communaute"  # pages and posts have their own slugs
 
 
 def test_a_slug_can_be_edited_and_keeps_clear_of_the_others(workspace):
-    actions.do_create_post(workspace, actor=SYSTEM, title="A propos")
-    post = actions.do_create_post(workspace, actor=SYSTEM, title="Autre")
-    actions.do_update_post(post, actor=SYSTEM, slug="à propos")
+    do_create_post(workspace, actor=SYSTEM, title="A propos")
+    post = do_create_post(workspace, actor=SYSTEM, title="Autre")
+    do_update_post(post, actor=SYSTEM, slug="à propos")
     assert post.slug == "a-propos-2"
-    actions.do_update_post(post, actor=SYSTEM, title="Nouveau titre")
+    do_update_post(post, actor=SYSTEM, title="Nouveau titre")
     assert post.slug == "a-propos-2"  # a title change does not break the address
 
 
 def test_a_title_without_letters_still_gets_a_slug(workspace):
-    post = actions.do_create_post(workspace, actor=SYSTEM, title="!!!")
+    post = do_create_post(workspace, actor=SYSTEM, title="!!!")
     assert post.slug == "post"
 
 
@@ -200,7 +208,7 @@ def test_a_title_without_letters_still_gets_a_slug(workspace):
 
 
 def test_publishing_puts_the_post_on_the_public_site_and_in_the_stream(workspace, manager_client):
-    post = actions.do_create_post(workspace, actor=manager_client.user, title="Grande nouvelle", body="Texte")
+    post = do_create_post(workspace, actor=manager_client.user, title="Grande nouvelle", body="Texte")
     assert post.message.visibility == Visibility.HIDDEN
     path_before = post_url(post)
     assert anonymous_get(path_before) == 404
@@ -219,20 +227,20 @@ def test_public_changes_expire_the_cached_pages_once_committed_and_draft_edits_d
     def version() -> int:
         return type(workspace).objects.get(pk=workspace.pk).content_version
 
-    post = actions.do_create_post(workspace, actor=SYSTEM, title="Cache")
+    post = do_create_post(workspace, actor=SYSTEM, title="Cache")
     before = version()
     with django_capture_on_commit_callbacks(execute=True):
-        actions.do_update_post(post, actor=SYSTEM, body="Encore un brouillon")
+        do_update_post(post, actor=SYSTEM, body="Encore un brouillon")
     assert version() == before
     with django_capture_on_commit_callbacks(execute=True):
-        actions.do_publish_post(post, actor=SYSTEM)
+        do_publish_post(post, actor=SYSTEM)
     assert version() == before + 1
 
 
 def test_drafts_and_private_posts_are_not_public(workspace):
-    draft = actions.do_create_post(workspace, actor=SYSTEM, title="Brouillon")
-    private = actions.do_create_post(workspace, actor=SYSTEM, title="Privé", status=PostStatus.PRIVATE)
-    published = actions.do_create_post(workspace, actor=SYSTEM, title="Public", status=PostStatus.PUBLISHED)
+    draft = do_create_post(workspace, actor=SYSTEM, title="Brouillon")
+    private = do_create_post(workspace, actor=SYSTEM, title="Privé", status=PostStatus.PRIVATE)
+    published = do_create_post(workspace, actor=SYSTEM, title="Public", status=PostStatus.PUBLISHED)
     assert private.published_at is not None
     for hidden in (draft, private):
         assert hidden.message.visibility == Visibility.HIDDEN
@@ -243,29 +251,27 @@ def test_drafts_and_private_posts_are_not_public(workspace):
 
 
 def test_back_to_draft_and_trash_take_the_post_off_the_site(workspace, django_capture_on_commit_callbacks):
-    post = actions.do_create_post(workspace, actor=SYSTEM, title="Éphémère", status=PostStatus.PUBLISHED)
+    post = do_create_post(workspace, actor=SYSTEM, title="Éphémère", status=PostStatus.PUBLISHED)
     url = post_url(post)
     assert anonymous_get(url) == 200  # now in the anonymous page cache
     with django_capture_on_commit_callbacks(execute=True):
-        actions.do_unpublish_post(post, actor=SYSTEM)
+        do_unpublish_post(post, actor=SYSTEM)
     assert anonymous_get(url) == 404 and post.message.visibility == Visibility.HIDDEN
     with django_capture_on_commit_callbacks(execute=True):
-        actions.do_publish_post(post, actor=SYSTEM)
+        do_publish_post(post, actor=SYSTEM)
     assert anonymous_get(url) == 200
     with django_capture_on_commit_callbacks(execute=True):
-        actions.do_trash_post(post, actor=SYSTEM)
+        do_trash_post(post, actor=SYSTEM)
     assert anonymous_get(url) == 404
-    with pytest.raises(ActionError, match="trash"):
-        actions.do_update_post(post, actor=SYSTEM, title="Encore")
-    actions.do_restore_post(post, actor=SYSTEM)
+    with pytest.raises(ActionError, match="dans la corbeille : restaurez-le"):
+        do_update_post(post, actor=SYSTEM, title="Encore")
+    do_restore_post(post, actor=SYSTEM)
     assert post.status == PostStatus.DRAFT
 
 
 def test_a_published_status_with_a_future_date_becomes_a_schedule(workspace):
     later = timezone.now() + timedelta(days=2)
-    post = actions.do_create_post(
-        workspace, actor=SYSTEM, title="Plus tard", status=PostStatus.PUBLISHED, published_at=later
-    )
+    post = do_create_post(workspace, actor=SYSTEM, title="Plus tard", status=PostStatus.PUBLISHED, published_at=later)
     assert post.status == PostStatus.SCHEDULED and post.published_at == later
 
 
@@ -273,9 +279,7 @@ def test_a_published_status_with_a_future_date_becomes_a_schedule(workspace):
 
 
 def test_a_manager_creates_a_sub_page_with_its_menu_order(workspace, manager_client):
-    parent = actions.do_create_post(
-        workspace, actor=SYSTEM, title="À propos", type=PostType.PAGE, status=PostStatus.PUBLISHED
-    )
+    parent = do_create_post(workspace, actor=SYSTEM, title="À propos", type=PostType.PAGE, status=PostStatus.PUBLISHED)
     response = manager_client.post(
         reverse("space_staff:page_new"),
         new_post_data(title="L'équipe", status="published", parent=parent.pk, menu_order="3"),
@@ -289,10 +293,10 @@ def test_a_manager_creates_a_sub_page_with_its_menu_order(workspace, manager_cli
 
 
 def test_a_page_cannot_be_put_under_its_own_sub_page(workspace):
-    top = actions.do_create_post(workspace, actor=SYSTEM, title="Haut", type=PostType.PAGE)
-    sub = actions.do_create_post(workspace, actor=SYSTEM, title="Bas", type=PostType.PAGE, parent=top)
-    with pytest.raises(ActionError, match="under itself"):
-        actions.do_update_post(top, actor=SYSTEM, parent=sub)
+    top = do_create_post(workspace, actor=SYSTEM, title="Haut", type=PostType.PAGE)
+    sub = do_create_post(workspace, actor=SYSTEM, title="Bas", type=PostType.PAGE, parent=top)
+    with pytest.raises(ActionError, match="sous elle-même"):
+        do_update_post(top, actor=SYSTEM, parent=sub)
     top.refresh_from_db()
     assert top.parent is None
 
@@ -301,10 +305,10 @@ def test_a_page_cannot_be_put_under_its_own_sub_page(workspace):
 
 
 def test_the_list_filters_by_status_author_category_and_title(workspace, manager_client):
-    news = actions.do_create_category(workspace, actor=SYSTEM, name="Actualités")
-    sub = actions.do_create_category(workspace, actor=SYSTEM, name="Locales", parent=news)
-    ana = actions.do_create_author(workspace, actor=SYSTEM, display_name="Ana")
-    actions.do_create_post(
+    news = do_create_category(workspace, actor=SYSTEM, name="Actualités")
+    sub = do_create_category(workspace, actor=SYSTEM, name="Locales", parent=news)
+    ana = do_create_author(workspace, actor=SYSTEM, display_name="Ana")
+    do_create_post(
         workspace,
         actor=SYSTEM,
         title="Fête du village",
@@ -312,7 +316,7 @@ def test_the_list_filters_by_status_author_category_and_title(workspace, manager
         author=ana,
         status=PostStatus.PUBLISHED,
     )
-    actions.do_create_post(workspace, actor=SYSTEM, title="Brouillon secret")
+    do_create_post(workspace, actor=SYSTEM, title="Brouillon secret")
     url = reverse("space_staff:home")
 
     def titles(query: str) -> set[str]:
@@ -331,16 +335,14 @@ def test_the_list_filters_by_status_author_category_and_title(workspace, manager
 
 
 def test_categories_nest_and_a_cycle_is_refused_with_a_clear_error(workspace):
-    a = actions.do_create_category(workspace, actor=SYSTEM, name="Médias sociaux")
-    b = actions.do_create_category(workspace, actor=SYSTEM, name="Twitter", parent=a)
-    c = actions.do_create_category(workspace, actor=SYSTEM, name="Hashtags", parent=b)
+    a = do_create_category(workspace, actor=SYSTEM, name="Médias sociaux")
+    b = do_create_category(workspace, actor=SYSTEM, name="Twitter", parent=a)
+    c = do_create_category(workspace, actor=SYSTEM, name="Hashtags", parent=b)
     assert a.slug == "medias-sociaux" and c.ancestors() == [a, b]
-    with pytest.raises(
-        actions.CategoryCycleError, match="« Médias sociaux » cannot be placed under « Hashtags »"
-    ):
-        actions.do_update_category(a, actor=SYSTEM, parent=c)
-    with pytest.raises(actions.CategoryCycleError, match="its own parent"):
-        actions.do_update_category(a, actor=SYSTEM, parent=a)
+    with pytest.raises(CategoryCycleError, match="« Médias sociaux » ne peut pas être placée sous « Hashtags »"):
+        do_update_category(a, actor=SYSTEM, parent=c)
+    with pytest.raises(CategoryCycleError, match="son propre parent"):
+        do_update_category(a, actor=SYSTEM, parent=a)
     a.refresh_from_db()
     assert a.parent is None
     assert AuditEvent.objects.filter(verb="space.category.create").count() == 3
@@ -348,8 +350,8 @@ def test_categories_nest_and_a_cycle_is_refused_with_a_clear_error(workspace):
 
 
 def test_the_category_form_names_the_cycle_on_the_parent_field(workspace, manager_client):
-    a = actions.do_create_category(workspace, actor=SYSTEM, name="Parent")
-    b = actions.do_create_category(workspace, actor=SYSTEM, name="Enfant", parent=a)
+    a = do_create_category(workspace, actor=SYSTEM, name="Parent")
+    b = do_create_category(workspace, actor=SYSTEM, name="Enfant", parent=a)
     response = manager_client.post(
         reverse("space_staff:category_edit", args=[a.pk]),
         {"name": "Parent", "slug": "parent", "parent": b.pk, "description": ""},
@@ -391,11 +393,11 @@ def test_the_taxonomy_page_creates_categories_and_tags(workspace, manager_client
 
 
 def test_deleting_a_category_moves_its_children_up_and_keeps_the_posts(workspace):
-    a = actions.do_create_category(workspace, actor=SYSTEM, name="A")
-    b = actions.do_create_category(workspace, actor=SYSTEM, name="B", parent=a)
-    c = actions.do_create_category(workspace, actor=SYSTEM, name="C", parent=b)
-    post = actions.do_create_post(workspace, actor=SYSTEM, title="P", categories=[b])
-    actions.do_delete_category(b, actor=SYSTEM)
+    a = do_create_category(workspace, actor=SYSTEM, name="A")
+    b = do_create_category(workspace, actor=SYSTEM, name="B", parent=a)
+    c = do_create_category(workspace, actor=SYSTEM, name="C", parent=b)
+    post = do_create_post(workspace, actor=SYSTEM, title="P", categories=[b])
+    do_delete_category(b, actor=SYSTEM)
     c.refresh_from_db()
     assert c.parent == a and Post.objects.filter(pk=post.pk).exists()
 
@@ -415,16 +417,14 @@ def test_several_authors_sign_posts_and_one_is_linked_to_a_team_member(workspace
     )
     assert response.status_code == 302
     bea = colleague.author_set.get()
-    guest_author = actions.do_create_author(workspace, actor=SYSTEM, display_name="Invité d'honneur")
+    guest_author = do_create_author(workspace, actor=SYSTEM, display_name="Invité d'honneur")
     assert bea.slug == "beatrice-martin" and guest_author.user is None
     manager_client.post(reverse("space_staff:post_new"), new_post_data(title="Par Béa", author=bea.pk))
-    manager_client.post(
-        reverse("space_staff:post_new"), new_post_data(title="Par l'invité", author=guest_author.pk)
-    )
+    manager_client.post(reverse("space_staff:post_new"), new_post_data(title="Par l'invité", author=guest_author.pk))
     assert Post.objects.get(title="Par Béa").author == bea
     assert Post.objects.get(title="Par l'invité").author == guest_author
-    with pytest.raises(ActionError, match="already signs"):
-        actions.do_create_author(workspace, actor=SYSTEM, display_name="Doublon", user=colleague)
+    with pytest.raises(ActionError, match="signe déjà"):
+        do_create_author(workspace, actor=SYSTEM, display_name="Doublon", user=colleague)
 
 
 # ---------------------------------------------------------------- roles
@@ -432,7 +432,7 @@ def test_several_authors_sign_posts_and_one_is_linked_to_a_team_member(workspace
 
 @pytest.mark.parametrize("role", [Role.MODERATOR, Role.ANALYST, Role.GUEST])
 def test_readers_see_posts_read_only_and_cannot_write(workspace, client_as, role):
-    post = actions.do_create_post(workspace, actor=SYSTEM, title="Brouillon à relire", body="*Texte*")
+    post = do_create_post(workspace, actor=SYSTEM, title="Brouillon à relire", body="*Texte*")
     client = client_as(workspace, role)
     assert client.get(reverse("space_staff:home")).status_code == 200
     page = client.get(reverse("space_staff:post_edit", args=[post.pk]))
@@ -442,15 +442,9 @@ def test_readers_see_posts_read_only_and_cannot_write(workspace, client_as, role
     assert client.get(reverse("space_staff:post_new")).status_code == 403
     assert client.post(reverse("space_staff:post_new"), new_post_data()).status_code == 403
     assert (
-        client.post(
-            reverse("space_staff:post_edit", args=[post.pk]), new_post_data(title="Changé")
-        ).status_code
-        == 403
+        client.post(reverse("space_staff:post_edit", args=[post.pk]), new_post_data(title="Changé")).status_code == 403
     )
-    assert (
-        client.post(reverse("space_staff:post_status", args=[post.pk]), {"action": "publish"}).status_code
-        == 403
-    )
+    assert client.post(reverse("space_staff:post_status", args=[post.pk]), {"action": "publish"}).status_code == 403
     assert client.post(reverse("space_staff:post_preview"), {"body": "x"}).status_code == 403
     assert client.post(reverse("space_staff:taxonomy"), {"tag-name": "x"}).status_code == 403
     post.refresh_from_db()
@@ -459,7 +453,7 @@ def test_readers_see_posts_read_only_and_cannot_write(workspace, client_as, role
 
 
 def test_a_guest_approves_a_draft_and_the_approval_is_recorded(workspace, client_as):
-    post = actions.do_create_post(workspace, actor=SYSTEM, title="À valider", status=PostStatus.PENDING)
+    post = do_create_post(workspace, actor=SYSTEM, title="À valider", status=PostStatus.PENDING)
     guest = client_as(workspace, Role.GUEST)
     response = guest.post(reverse("space_staff:post_approve", args=[post.pk]), {"note": "OK pour nous"})
     assert response.status_code == 302
@@ -474,28 +468,26 @@ def test_a_guest_approves_a_draft_and_the_approval_is_recorded(workspace, client
 
 
 def test_an_edit_after_approval_is_flagged(workspace):
-    post = actions.do_create_post(workspace, actor=SYSTEM, title="V1")
-    actions.do_approve_post(post, actor=SYSTEM)
-    assert actions.approval_of(post)["outdated"] is False
-    actions.do_update_post(post, actor=SYSTEM, body="V2")
-    assert actions.approval_of(post)["outdated"] is True
+    post = do_create_post(workspace, actor=SYSTEM, title="V1")
+    do_approve_post(post, actor=SYSTEM)
+    assert approval_of(post)["outdated"] is False
+    do_update_post(post, actor=SYSTEM, body="V2")
+    assert approval_of(post)["outdated"] is True
 
 
 @pytest.mark.parametrize("role", [Role.MODERATOR, Role.ANALYST])
 def test_moderators_and_analysts_cannot_approve(workspace, client_as, role):
-    post = actions.do_create_post(workspace, actor=SYSTEM, title="À valider")
+    post = do_create_post(workspace, actor=SYSTEM, title="À valider")
     client = client_as(workspace, role)
     assert client.post(reverse("space_staff:post_approve", args=[post.pk])).status_code == 403
     with pytest.raises(PermissionDenied):
-        actions.do_approve_post(post, actor=client.user)
+        do_approve_post(post, actor=client.user)
     post.refresh_from_db()
     assert "approval" not in post.extra
 
 
-def test_a_member_of_another_workspace_gets_404_and_a_visitor_is_sent_to_log_in(
-    workspace, make_workspace, client_as
-):
-    post = actions.do_create_post(workspace, actor=SYSTEM, title="Interne")
+def test_a_member_of_another_workspace_gets_404_and_a_visitor_is_sent_to_log_in(workspace, make_workspace, client_as):
+    post = do_create_post(workspace, actor=SYSTEM, title="Interne")
     other = make_workspace("other", "Other")
     stranger = client_as(other, Role.OWNER)
     for url in (
@@ -524,18 +516,16 @@ def test_the_team_menu_links_every_space_page_and_marks_the_current_one(workspac
 
 def test_every_authoring_action_leaves_one_audit_event(workspace, manager_client):
     user = manager_client.user
-    cat = actions.do_create_category(workspace, actor=user, name="Cat")
-    tag = actions.do_create_tag(workspace, actor=user, name="Tag")
-    post = actions.do_create_post(workspace, actor=user, title="Post", categories=[cat], tags=[tag])
-    actions.do_update_post(post, actor=user, title="Post 2")
-    actions.do_schedule_post(post, timezone.now() + timedelta(days=1), actor=user)
-    actions.do_publish_post(post, actor=user)
-    actions.do_approve_post(post, actor=user)
-    actions.do_trash_post(post, actor=user)
+    cat = do_create_category(workspace, actor=user, name="Cat")
+    tag = do_create_tag(workspace, actor=user, name="Tag")
+    post = do_create_post(workspace, actor=user, title="Post", categories=[cat], tags=[tag])
+    do_update_post(post, actor=user, title="Post 2")
+    do_schedule_post(post, timezone.now() + timedelta(days=1), actor=user)
+    do_publish_post(post, actor=user)
+    do_approve_post(post, actor=user)
+    do_trash_post(post, actor=user)
     verbs = list(
-        AuditEvent.objects.filter(workspace=workspace, actor_user=user)
-        .order_by("id")
-        .values_list("verb", flat=True)
+        AuditEvent.objects.filter(workspace=workspace, actor_user=user).order_by("id").values_list("verb", flat=True)
     )
     assert verbs == [
         "space.category.create",
@@ -551,9 +541,7 @@ def test_every_authoring_action_leaves_one_audit_event(workspace, manager_client
 
 def test_saving_a_published_post_unchanged_keeps_its_date_to_the_second(workspace, manager_client):
     when = timezone.now() - timedelta(days=3, seconds=17)
-    post = actions.do_create_post(
-        workspace, actor=SYSTEM, title="Daté", status=PostStatus.PUBLISHED, published_at=when
-    )
+    post = do_create_post(workspace, actor=SYSTEM, title="Daté", status=PostStatus.PUBLISHED, published_at=when)
     form = manager_client.get(reverse("space_staff:post_edit", args=[post.pk])).context["form"]
     data = {name: form[name].value() for name in form.fields}
     data = {k: ("on" if v is True else "" if v in (None, False) else v) for k, v in data.items()}
@@ -572,7 +560,7 @@ def test_the_editor_says_what_the_more_mark_does_shows_it_and_offers_a_button_wi
     import lxml.html
 
     if body_format == "html":
-        post = actions.do_create_post(
+        post = do_create_post(
             workspace, actor=SystemActor("tests"), title="Importé", body="<p>Un</p>", body_format=BodyFormat.HTML
         )
         response = manager_client.get(reverse("space_staff:post_edit", args=[post.pk]))

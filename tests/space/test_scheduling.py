@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from animateur.core.actions import ActionError, SystemActor
 from animateur.core.models import AuditEvent
-from animateur.space import actions
+from animateur.space.actions.posts import do_create_post, do_update_post
+from animateur.space.actions.publication import do_schedule_post, do_trash_post, do_unpublish_post
 from animateur.space.models import Post, PostStatus
 from animateur.space.selectors import post_url
 from animateur.space.tasks import (
@@ -25,7 +26,7 @@ SYSTEM = SystemActor("tests")
 
 
 def schedule(workspace, title: str, in_: timedelta) -> Post:
-    return actions.do_create_post(
+    return do_create_post(
         workspace,
         actor=SYSTEM,
         title=title,
@@ -74,17 +75,13 @@ def test_the_periodic_task_publishes_what_is_due_and_nothing_twice(workspace):
     assert AuditEvent.objects.filter(verb="space.post.publish", target_id=str(post.pk)).count() == 1
 
 
-def test_scheduling_enqueues_a_task_for_the_post_time(
-    workspace, django_capture_on_commit_callbacks, settings
-):
+def test_scheduling_enqueues_a_task_for_the_post_time(workspace, django_capture_on_commit_callbacks, settings):
     from huey.contrib.djhuey import HUEY
 
     HUEY.flush()
     when = timezone.now() + timedelta(hours=1)
     with django_capture_on_commit_callbacks(execute=True):
-        post = actions.do_create_post(
-            workspace, actor=SYSTEM, title="Minuté", status=PostStatus.SCHEDULED, published_at=when
-        )
+        post = do_create_post(workspace, actor=SYSTEM, title="Minuté", status=PostStatus.SCHEDULED, published_at=when)
     pending = [t for t in HUEY.scheduled() if t.name.endswith("publish_scheduled_post")]
     assert [t.args for t in pending] == [(post.pk,)]
     # Huey keeps etas as naive UTC.
@@ -95,7 +92,7 @@ def test_scheduling_enqueues_a_task_for_the_post_time(
 def test_the_timed_task_publishes_when_due_and_leaves_a_rescheduled_post_alone(workspace):
     post = schedule(workspace, "Minuté", timedelta(hours=1))
     assert publish_scheduled_post.call_local(post.pk) is False  # its task ran early: not yet
-    actions.do_schedule_post(post, timezone.now() + timedelta(days=3), actor=SYSTEM)
+    do_schedule_post(post, timezone.now() + timedelta(days=3), actor=SYSTEM)
     time_passes(post, timedelta(seconds=1))
     assert publish_scheduled_post.call_local(post.pk) is True
     post.refresh_from_db()
@@ -104,7 +101,7 @@ def test_the_timed_task_publishes_when_due_and_leaves_a_rescheduled_post_alone(w
 
 def test_an_unpublished_schedule_is_not_published_by_its_old_task(workspace):
     post = schedule(workspace, "Annulé", timedelta(hours=1))
-    actions.do_unpublish_post(post, actor=SYSTEM)
+    do_unpublish_post(post, actor=SYSTEM)
     assert post.status == PostStatus.DRAFT and post.published_at is None
     assert publish_if_due(post.pk, now=timezone.now() + timedelta(days=1)) is False
     post.refresh_from_db()
@@ -113,18 +110,18 @@ def test_an_unpublished_schedule_is_not_published_by_its_old_task(workspace):
 
 def test_a_trashed_schedule_stays_in_the_trash(workspace):
     post = schedule(workspace, "Jeté", timedelta(hours=1))
-    actions.do_trash_post(post, actor=SYSTEM)
+    do_trash_post(post, actor=SYSTEM)
     time_passes(post, timedelta(minutes=1))
     assert publish_due_posts_now() == 0
     assert Post.objects.get(pk=post.pk).status == PostStatus.TRASH
 
 
 def test_a_schedule_needs_a_time_in_the_future(workspace):
-    post = actions.do_create_post(workspace, actor=SYSTEM, title="Sans date")
-    with pytest.raises(ActionError, match="future"):
-        actions.do_schedule_post(post, timezone.now() - timedelta(minutes=1), actor=SYSTEM)
-    with pytest.raises(ActionError, match="needs a publication time"):
-        actions.do_update_post(post, actor=SYSTEM, status=PostStatus.SCHEDULED, published_at=None)
+    post = do_create_post(workspace, actor=SYSTEM, title="Sans date")
+    with pytest.raises(ActionError, match="doit être dans le futur"):
+        do_schedule_post(post, timezone.now() - timedelta(minutes=1), actor=SYSTEM)
+    with pytest.raises(ActionError, match="doit avoir une date de publication"):
+        do_update_post(post, actor=SYSTEM, status=PostStatus.SCHEDULED, published_at=None)
     post.refresh_from_db()
     assert post.status == PostStatus.DRAFT
 

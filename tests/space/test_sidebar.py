@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from animateur.core.actions import SystemActor
 from animateur.space import sidebar
-from animateur.space.actions import do_create_post
+from animateur.space.actions.posts import do_create_post
 from animateur.space.models import Post, PostStatus, PostType
 from tests.space.test_site_factories import add_comment, make_category, make_post, make_tag, page_text
 

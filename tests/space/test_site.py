@@ -389,7 +389,7 @@ def test_sticky_posts_lead_the_first_home_page_only_as_on_wordpress(workspace, c
     """Page 1: stickies first (those of the page, then older ones), then the page's others; later pages
     are the plain flow by date, where a sticky post also has its place (WP_Query behaves so)."""
     from animateur.core.actions import SystemActor
-    from animateur.space.actions import do_create_post
+    from animateur.space.actions.posts import do_create_post
 
     workspace.posts_per_page = 2
     workspace.save(update_fields=["posts_per_page"])

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from animateur.core.actions import SystemActor
-from animateur.space.actions import do_update_author
+from animateur.space.actions.authors import do_update_author
 from tests.space.test_site_factories import add_comment, make_author, make_category, make_post, page_text
 
 

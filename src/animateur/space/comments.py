@@ -6,6 +6,7 @@ it enters the one stream through the pipeline (which holds first-time commenters
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from animateur.space.threads import COMMENT_KINDS, refresh_comment_counts, sync_
 from animateur.stream.items import AuthorInfo, Incoming, Reason
 from animateur.stream.models import Kind, Message, Visibility
 from animateur.stream.pipeline import ingest_one
+
+log = logging.getLogger(__name__)
 
 DEFAULT_RATE_LIMIT = {"count": 5, "seconds": 600}
 
@@ -144,9 +147,9 @@ def receive_comment(
         item.reasons.append(Reason(source="honeypot", detail="hidden field filled", action="spam"))
     message, decided = ingest_one(item)
     if message is None:
-        raise CommentRefused(
-            _("Your comment could not be accepted: %(reason)s.") % {"reason": decided.error}, "rejected"
-        )
+        # The pipeline's reason is a developer's words (in English): the visitor reads what to do.
+        log.info("site comment refused by the pipeline: %s", decided.error)
+        raise CommentRefused(_("Your comment could not be accepted. Check its text and try again."), "rejected")
     if message.visibility == Visibility.TRASH:
         # Kept for the moderators' record, but the poster is told plainly it will not appear.
         raise CommentRefused(_refusal_for(decided), "rejected")
@@ -203,7 +206,9 @@ def reply_as_organisation(parent_message: Message, text: str, *, actor: Actor) -
     with transaction.atomic():
         message, decided = ingest_one(item)
         if message is None:
-            raise ActionError(_("The reply could not be stored: %(reason)s") % {"reason": decided.error or "?"})
+            # What the pipeline says is for the logs (in English): the team reads that nothing was sent.
+            log.warning("organisation reply refused by the pipeline: %s", decided.error)
+            raise ActionError(_("The reply could not be published. Nothing was sent; try again."))
         if message.visibility != Visibility.VISIBLE:
             # The team's own words are published at once, whatever an automatic moderator thought.
             Message.objects.filter(pk=message.pk).update(visibility=Visibility.VISIBLE)

@@ -12,14 +12,16 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
+from typing import Any
 
 from django.core.cache import cache
 from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from animateur.core.models import Workspace
+from animateur.core.models import User, Workspace
 from animateur.space.models import Author, Category, Post, PostStatus, PostType, Tag
+from animateur.space.names import slug_from
 from animateur.space.threads import COMMENT_KINDS
 from animateur.space.versions import listing_version
 from animateur.stream.models import Message, Visibility
@@ -306,3 +308,40 @@ def comment_signature(message: Message) -> str:
     if message.author_id and message.author is not None:
         return message.author.display_name or message.author.handle or "?"
     return "?"
+
+
+# ---------------------------------------------------------------- for the team's pages and actions
+
+
+def author_for_user(workspace: Workspace, user: User) -> Author | None:
+    """The author a team member signs as in this workspace, if any."""
+    return Author.objects.filter(workspace=workspace, user=user).first()
+
+
+def tag_named(workspace: Workspace, name: str) -> Tag | None:
+    """The workspace's tag of that name, whatever its case and accents' case (« été » is « Été »)."""
+    name = " ".join((name or "").split())
+    folded = name.casefold()
+    # SQLite compares only ASCII letters without case: fetch the few candidates and compare here.
+    candidates = Tag.objects.filter(workspace=workspace).filter(
+        Q(name__iexact=name) | Q(slug__startswith=slug_from(name, "tag"))
+    )
+    return next((tag for tag in candidates if tag.name.casefold() == folded), None)
+
+
+def approval_of(post: Post) -> dict[str, Any] | None:
+    """The post's approval (space.actions.approval), with `outdated` set when the post was edited after it."""
+    approval = (post.extra or {}).get("approval")
+    if not isinstance(approval, dict):
+        return None
+    result = dict(approval)
+    try:
+        approved_version = datetime.fromisoformat(approval.get("modified_at", ""))
+        result["outdated"] = post.modified_at > approved_version
+    except (TypeError, ValueError):
+        result["outdated"] = False
+    try:
+        result["at_time"] = datetime.fromisoformat(approval.get("at", ""))
+    except (TypeError, ValueError):
+        result["at_time"] = None
+    return result

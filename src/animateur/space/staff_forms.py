@@ -9,8 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from animateur.core.models import User, Workspace
-from animateur.space.actions import split_tag_names
+from animateur.space.actions.authors import AuthorFields
+from animateur.space.actions.posts import PostFields
+from animateur.space.actions.taxonomy import CategoryChanges
 from animateur.space.models import Author, Category, Post, PostStatus, PostType
+from animateur.space.names import split_tag_names
 
 STATUS_CHOICES = [
     (PostStatus.DRAFT, PostStatus.DRAFT.label),
@@ -80,9 +83,7 @@ class PostForm(_ChoicesForm):
         required=False,
         input_formats=[DATETIME_INPUT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_INPUT),
-        help_text=_(
-            "In the workspace's time zone. Required for a scheduled post; empty means now when publishing."
-        ),
+        help_text=_("In the workspace's time zone. Required for a scheduled post; empty means now when publishing."),
     )
     categories = forms.TypedMultipleChoiceField(label=_("Categories"), coerce=int, required=False)
     tags = forms.CharField(
@@ -106,21 +107,15 @@ class PostForm(_ChoicesForm):
         self.post_type = post_type
         self.post = post
         self.authors = {a.pk: a for a in Author.objects.filter(workspace=workspace)}
-        self._choices("author").choices = [("", "—")] + [
-            (a.pk, a.display_name) for a in self.authors.values()
-        ]
+        self._choices("author").choices = [("", "—")] + [(a.pk, a.display_name) for a in self.authors.values()]
         self.category_tree = category_tree(workspace)
         self._choices("categories").choices = indented_choices(self.category_tree)
         if post_type == PostType.PAGE:
-            pages = Post.objects.filter(workspace=workspace, type=PostType.PAGE).exclude(
-                status=PostStatus.TRASH
-            )
+            pages = Post.objects.filter(workspace=workspace, type=PostType.PAGE).exclude(status=PostStatus.TRASH)
             if post is not None and post.pk:
                 pages = pages.exclude(pk=post.pk)
             self.pages = {p.pk: p for p in pages.order_by("menu_order", "title")}
-            self._choices("parent").choices = [("", _("(no parent)"))] + [
-                (p.pk, p.title) for p in self.pages.values()
-            ]
+            self._choices("parent").choices = [("", _("(no parent)"))] + [(p.pk, p.title) for p in self.pages.values()]
             del self.fields["categories"], self.fields["tags"], self.fields["is_sticky"]
         else:
             self.pages = {}
@@ -156,7 +151,7 @@ class PostForm(_ChoicesForm):
                 self.add_error("published_at", _("The scheduled time must be in the future."))
         return data
 
-    def changes(self) -> dict[str, Any]:
+    def changes(self) -> PostFields:
         """The cleaned data as keyword arguments of do_create_post / do_update_post."""
         data = self.cleaned_data
         when = data["published_at"]
@@ -164,7 +159,7 @@ class PostForm(_ChoicesForm):
         if when is not None and known is not None and when == known.replace(second=0, microsecond=0):
             # The form shows minutes only: an unchanged field keeps the stored seconds, the audit stays quiet.
             when = known
-        changes: dict[str, Any] = {
+        changes: PostFields = {
             "title": data["title"],
             "body": data["body"],
             "excerpt": data["excerpt"],
@@ -197,13 +192,9 @@ class CategoryForm(_ChoicesForm):
         label=_("Slug"), max_length=200, required=False, help_text=_("Left empty, it is made from the name.")
     )
     parent = forms.TypedChoiceField(label=_("Parent category"), coerce=int, required=False, empty_value=None)
-    description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(
-        self, *args: Any, workspace: Workspace, category: Category | None = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, workspace: Workspace, category: Category | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.tree = category_tree(workspace)
         self.by_pk = {c.pk: c for c, _depth in self.tree}
@@ -218,7 +209,7 @@ class CategoryForm(_ChoicesForm):
                 }
             )
 
-    def values(self) -> dict[str, Any]:
+    def values(self) -> CategoryChanges:
         data = self.cleaned_data
         return {
             "name": data["name"],
@@ -233,9 +224,13 @@ class TagForm(forms.Form):
     slug = forms.CharField(
         label=_("Slug"), max_length=200, required=False, help_text=_("Left empty, it is made from the name.")
     )
-    description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AuthorValues(AuthorFields):
+    """What the author form gives do_create_author / do_update_author: the name, always."""
+
+    display_name: str
 
 
 class AuthorForm(_ChoicesForm):
@@ -256,12 +251,8 @@ class AuthorForm(_ChoicesForm):
 
     def __init__(self, *args: Any, workspace: Workspace, author: Author | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.members = {
-            u.pk: u for u in User.objects.filter(memberships__workspace=workspace).order_by("email")
-        }
-        self._choices("user").choices = [("", "—")] + [
-            (u.pk, f"{u.name} <{u.email}>") for u in self.members.values()
-        ]
+        self.members = {u.pk: u for u in User.objects.filter(memberships__workspace=workspace).order_by("email")}
+        self._choices("user").choices = [("", "—")] + [(u.pk, f"{u.name} <{u.email}>") for u in self.members.values()]
         if author is not None:
             self.initial.update(
                 {
@@ -274,7 +265,7 @@ class AuthorForm(_ChoicesForm):
                 }
             )
 
-    def values(self) -> dict[str, Any]:
+    def values(self) -> AuthorValues:
         data = self.cleaned_data
         return {
             "display_name": data["display_name"],

@@ -30,8 +30,21 @@ from animateur.core.ids import parse_id
 from animateur.core.models import AuditEvent, Workspace
 from animateur.core.permissions import has_permission
 from animateur.core.typing import WorkspaceRequest
-from animateur.space import actions
+from animateur.space.actions.approval import do_approve_post
+from animateur.space.actions.authors import do_create_author, do_update_author
+from animateur.space.actions.posts import do_create_post, do_update_post
+from animateur.space.actions.publication import do_publish_post, do_restore_post, do_trash_post, do_unpublish_post
+from animateur.space.actions.taxonomy import (
+    CategoryCycleError,
+    do_create_category,
+    do_create_tag,
+    do_delete_category,
+    do_delete_tag,
+    do_update_category,
+    do_update_tag,
+)
 from animateur.space.models import Author, BodyFormat, Category, Post, PostStatus, PostType, Tag
+from animateur.space.selectors import approval_of, author_for_user
 from animateur.space.staff_forms import (
     AuthorForm,
     CategoryForm,
@@ -76,9 +89,7 @@ def _public_url(post: Post) -> str:
 # ---------------------------------------------------------------- lists of posts and pages
 
 
-def _filtered_posts(
-    request: WorkspaceRequest, workspace: Workspace, post_type: str
-) -> tuple[QuerySet[Post], dict]:
+def _filtered_posts(request: WorkspaceRequest, workspace: Workspace, post_type: str) -> tuple[QuerySet[Post], dict]:
     posts = Post.objects.filter(workspace=workspace, type=post_type).select_related("author")
     status = request.GET.get("status", "")
     if status in PostStatus.values:
@@ -125,9 +136,7 @@ def _post_list(request: WorkspaceRequest, post_type: str) -> HttpResponse:
             "query": query.urlencode(),
             "statuses": PostStatus.choices,
             "authors": Author.objects.filter(workspace=workspace),
-            "category_options": indented_choices(category_tree(workspace))
-            if post_type == PostType.POST
-            else [],
+            "category_options": indented_choices(category_tree(workspace)) if post_type == PostType.POST else [],
             "section": "pages" if post_type == PostType.PAGE else "posts",
             "can_write": _can(request, "space.post.write"),
             "now": timezone.now(),
@@ -163,9 +172,9 @@ def _editor(
     workspace = request.workspace
     body_format = post.body_format if post is not None else BodyFormat.MARKDOWN
     history = (
-        AuditEvent.objects.filter(
-            workspace=workspace, target_type="space.post", target_id=str(post.pk)
-        ).select_related("actor_user")[:20]
+        AuditEvent.objects.filter(workspace=workspace, target_type="space.post", target_id=str(post.pk)).select_related(
+            "actor_user"
+        )[:20]
         if post is not None
         else []
     )
@@ -184,7 +193,7 @@ def _editor(
             "preview_html": preview_html,
             "category_choices": [(c, depth, str(c.pk) in selected) for c, depth in form.category_tree],
             "history": history,
-            "approval": actions.approval_of(post) if post is not None else None,
+            "approval": approval_of(post) if post is not None else None,
             "public_url": _public_url(post) if post is not None and post.pk else "",
             "can_write": _can(request, "space.post.write"),
             "can_publish": _can(request, "space.post.publish"),
@@ -213,12 +222,12 @@ def _save(request: WorkspaceRequest, post: Post | None, post_type: str) -> HttpR
         return _editor(request, post, post_type, form, status=400)
     try:
         if post is None:
-            post = actions.do_create_post(
-                workspace, actor=request.user, type=post_type, body_format=body_format, **form.changes()
-            )
+            fields = form.changes()
+            fields["type"], fields["body_format"] = post_type, body_format
+            post = do_create_post(workspace, actor=request.user, **fields)
             messages.success(request, _("Saved: « %(title)s ».") % {"title": post.title})
         else:
-            post = actions.do_update_post(post, actor=request.user, **form.changes())
+            post = do_update_post(post, actor=request.user, **form.changes())
             messages.success(request, _("Saved: « %(title)s ».") % {"title": post.title})
     except ActionError as error:
         form.add_error(None, str(error))
@@ -230,7 +239,7 @@ def _new(request: WorkspaceRequest, post_type: str) -> HttpResponse:
     workspace = request.workspace
     if request.method == "POST":
         return _save(request, None, post_type)
-    own = actions.author_for_user(workspace, request.user)
+    own = author_for_user(workspace, request.user)
     form = PostForm(
         workspace=workspace,
         post_type=post_type,
@@ -294,10 +303,10 @@ def post_preview(request: WorkspaceRequest) -> HttpResponse:
 
 
 STATUS_ACTIONS: dict[str, Callable[..., Post]] = {
-    "publish": actions.do_publish_post,
-    "unpublish": actions.do_unpublish_post,
-    "trash": actions.do_trash_post,
-    "restore": actions.do_restore_post,
+    "publish": do_publish_post,
+    "unpublish": do_unpublish_post,
+    "trash": do_trash_post,
+    "restore": do_restore_post,
 }
 
 
@@ -315,8 +324,7 @@ def post_status(request: WorkspaceRequest, post_id: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("« %(title)s » is now: %(status)s.")
-            % {"title": post.title, "status": PostStatus(post.status).label},
+            _("« %(title)s » is now: %(status)s.") % {"title": post.title, "status": PostStatus(post.status).label},
         )
     if post.status == PostStatus.TRASH:
         return redirect("space_staff:pages" if post.type == PostType.PAGE else "space_staff:home")
@@ -328,7 +336,7 @@ def post_status(request: WorkspaceRequest, post_id: int) -> HttpResponse:
 def post_approve(request: WorkspaceRequest, post_id: int) -> HttpResponse:
     post = _post_of(request, post_id)
     try:
-        actions.do_approve_post(post, actor=request.user, note=request.POST.get("note", "")[:2000])
+        do_approve_post(post, actor=request.user, note=request.POST.get("note", "")[:2000])
     except ActionError as error:
         messages.error(request, str(error))
     else:
@@ -352,9 +360,7 @@ def taxonomy(request: WorkspaceRequest) -> HttpResponse:
             category_form = CategoryForm(request.POST, workspace=workspace, prefix="category")
             if category_form.is_valid():
                 try:
-                    created = actions.do_create_category(
-                        workspace, actor=request.user, **category_form.values()
-                    )
+                    created = do_create_category(workspace, actor=request.user, **category_form.values())
                 except ActionError as error:
                     category_form.add_error(None, str(error))
                 else:
@@ -364,7 +370,7 @@ def taxonomy(request: WorkspaceRequest) -> HttpResponse:
             tag_form = TagForm(request.POST, prefix="tag")
             if tag_form.is_valid():
                 try:
-                    tag = actions.do_create_tag(workspace, actor=request.user, **tag_form.cleaned_data)
+                    tag = do_create_tag(workspace, actor=request.user, **tag_form.cleaned_data)
                 except ActionError as error:
                     tag_form.add_error(None, str(error))
                 else:
@@ -373,9 +379,7 @@ def taxonomy(request: WorkspaceRequest) -> HttpResponse:
         status = 400
     from django.db.models import Count
 
-    counts = dict(
-        Category.objects.filter(workspace=workspace).annotate(n=Count("posts")).values_list("pk", "n")
-    )
+    counts = dict(Category.objects.filter(workspace=workspace).annotate(n=Count("posts")).values_list("pk", "n"))
     return render(
         request,
         "space/staff/taxonomy.html",
@@ -396,15 +400,15 @@ def category_edit(request: WorkspaceRequest, category_id: int) -> HttpResponse:
     workspace = request.workspace
     category = get_object_or_404(Category, pk=category_id, workspace=workspace)
     if request.method == "POST" and "delete" in request.POST:
-        actions.do_delete_category(category, actor=request.user)
+        do_delete_category(category, actor=request.user)
         messages.success(request, _("Category « %(name)s » deleted.") % {"name": category.name})
         return redirect("space_staff:taxonomy")
     form = CategoryForm(request.POST or None, workspace=workspace, category=category)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.do_update_category(category, actor=request.user, **form.values())
+            do_update_category(category, actor=request.user, **form.values())
         except ActionError as error:
-            form.add_error("parent" if isinstance(error, actions.CategoryCycleError) else None, str(error))
+            form.add_error("parent" if isinstance(error, CategoryCycleError) else None, str(error))
         else:
             messages.success(request, _("Category « %(name)s » saved.") % {"name": category.name})
             return redirect("space_staff:taxonomy")
@@ -421,15 +425,13 @@ def tag_edit(request: WorkspaceRequest, tag_id: int) -> HttpResponse:
     workspace = request.workspace
     tag = get_object_or_404(Tag, pk=tag_id, workspace=workspace)
     if request.method == "POST" and "delete" in request.POST:
-        actions.do_delete_tag(tag, actor=request.user)
+        do_delete_tag(tag, actor=request.user)
         messages.success(request, _("Tag « %(name)s » deleted.") % {"name": tag.name})
         return redirect("space_staff:taxonomy")
-    form = TagForm(
-        request.POST or None, initial={"name": tag.name, "slug": tag.slug, "description": tag.description}
-    )
+    form = TagForm(request.POST or None, initial={"name": tag.name, "slug": tag.slug, "description": tag.description})
     if request.method == "POST" and form.is_valid():
         try:
-            actions.do_update_tag(tag, actor=request.user, **form.cleaned_data)
+            do_update_tag(tag, actor=request.user, **form.cleaned_data)
         except ActionError as error:
             form.add_error(None, str(error))
         else:
@@ -456,7 +458,7 @@ def authors(request: WorkspaceRequest) -> HttpResponse:
         form = AuthorForm(request.POST, workspace=workspace)
         if form.is_valid():
             try:
-                author = actions.do_create_author(workspace, actor=request.user, **form.values())
+                author = do_create_author(workspace, actor=request.user, **form.values())
             except ActionError as error:
                 form.add_error(None, str(error))
             else:
@@ -491,7 +493,7 @@ def author_edit(request: WorkspaceRequest, author_id: int) -> HttpResponse:
     form = AuthorForm(request.POST or None, workspace=workspace, author=author)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.do_update_author(author, actor=request.user, **form.values())
+            do_update_author(author, actor=request.user, **form.values())
         except ActionError as error:
             form.add_error(None, str(error))
         else:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from animateur.space.actions import SCHEDULER, do_publish_post
+from animateur.space.actions.publication import SCHEDULER, do_publish_post
 from animateur.space.models import Post, PostStatus
 
 log = logging.getLogger(__name__)
