@@ -171,3 +171,19 @@ def test_the_real_graph_error_is_named(workspace, replay):
     with pytest.raises(PermanentError) as refused:
         list(connector_for(page(workspace, replay)).fetch(since={}))
     assert refused.value.cause == "http_error" and "(#100)" in str(refused.value)
+
+
+def test_a_paging_cursor_that_does_not_move_ends_the_reading_instead_of_looping(workspace, replay):
+    replay.add(
+        "GET",
+        f"/v21.0/{PAGE_ID}/feed",
+        body=json.loads(
+            json.loads((Path(__file__).with_name("fixtures") / "facebook" / "feed.json").read_text())["body"]
+        ),
+    )
+    stuck = {"data": [], "paging": {"cursors": {"after": "SAME"}, "next": "https://graph.facebook.com/next"}}
+    replay.add("GET", f"/v21.0/{PAGE_ID}_2002/comments", body=stuck)
+    replay.add("GET", f"/v21.0/{PAGE_ID}_2001/comments", body=EMPTY)
+    run = poll_channel(page(workspace, replay).pk)
+    assert run.ok, run.error
+    assert len(replay.requests("GET", f"/v21.0/{PAGE_ID}_2002/comments")) == 2  # the first page, then SAME once

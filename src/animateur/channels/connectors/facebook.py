@@ -196,7 +196,7 @@ class FacebookConnector(RestConnector):
                 yield read_item(named, entry, cursor, _raw, named, entry, "comment", cursor, post_id)
             if after:
                 watch[post_id]["after"] = after
-            if not more or not after:
+            if not more or not after or after == start:  # a cursor that does not move would loop
                 return
 
     def normalize(self, raw: RawItem) -> Incoming:
