@@ -127,6 +127,100 @@ def everyday_spam(texts: list[str], language: str, models) -> dict[str, float]:
     return {"held": float(np.mean(spam >= HOLD_THRESHOLD)), "spam": float(np.mean(spam >= SPAM_THRESHOLD))}
 
 
+def decisions(texts: list[str], models, languages=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(held, sent to spam, spam score given) of each message under the default thresholds, for a newcomer."""
+    scores = score_messages(texts, languages, models=models, reasons=False)
+    spam = np.asarray([s.spam if s.spam is not None else np.nan for s in scores], dtype=float)
+    tox = np.asarray([s.toxicity if s.toxicity is not None else 0.0 for s in scores], dtype=float)
+    sent = np.nan_to_num(spam) >= SPAM_THRESHOLD
+    held = ~sent & ((np.nan_to_num(spam) >= HOLD_THRESHOLD) | (tox >= TOXICITY_HOLD))
+    return held, sent, ~np.isnan(spam)
+
+
+TOXICITY_HOLD = 0.85
+
+
+def register_figures(data: Path, models, small: bool) -> dict:
+    """Each register's development split (never trained on): legitimate messages held or sent to spam, spam caught.
+
+    Keyword baseline in the same run: a message with two spam keywords or more is caught.
+    """
+    from animateur.nlp import register_data as R
+
+    cap = 300 if small else None
+    ham, email_spam = R.read_email(data)
+    legit = {
+        "forum (Stack Exchange)": R.read_forum(data).split(dev=True).texts,
+        "mailing-list email (SpamAssassin ham + hard ham)": ham.split(dev=True).texts,
+        "blog comments (WordPress test content)": R.read_blog_comments(data).texts,
+        "social fr (sentiment val)": T.read_sentiment(data, "french", "val").texts,
+        "social en (sentiment val)": T.read_sentiment(data, "english", "val").texts,
+    }
+    spam = {
+        "forum/blog spam (SmokeDetector titles)": R.read_forum_spam(data).split(dev=True).texts,
+        "email spam (SpamAssassin)": email_spam.split(dev=True).texts,
+    }
+    out: dict = {"legitimate": {}, "spam": {}, "reddit": "not in the data folder: not measured"}
+    for name, texts in legit.items():
+        texts = texts[:cap]
+        held, sent, given = decisions(texts, models)
+        keywords = keyword_scores(texts, SPAM_KEYWORDS) >= 0.5
+        out["legitimate"][name] = {
+            "n": len(texts), "held": float(held.mean()), "spam": float(sent.mean()),
+            "spam_given": float(given.mean()), "keywords_flag": float(keywords.mean()),
+        }  # fmt: skip
+    for name, texts in spam.items():
+        texts = texts[:cap]
+        held, sent, given = decisions(texts, models)
+        out["spam"][name] = {
+            "n": len(texts), "caught": float((held | sent).mean()), "spam": float(sent.mean()),
+            "spam_given": float(given.mean()),
+            "keywords_caught": float((keyword_scores(texts, SPAM_KEYWORDS) >= 0.5).mean()),
+        }  # fmt: skip
+    return out
+
+
+def hate_figures(data: Path, models, small: bool) -> dict:
+    """Hate about groups and French toxicity, on development splits never trained on.
+
+    English identity-group template sentences (toxic or not; a functional test, never trained
+    on: accuracy of toxicity >= 0.5), the development splits of ToxiGen and Stormfront (English),
+    of the French racism tweets (FTR) and of ToxiFrench (French).
+    """
+    import random
+
+    from animateur.nlp import register_data as R
+
+    out: dict = {}
+    templates = R.read_identity_templates(data)
+    if len(templates):
+        dev = templates.split(dev=True)
+        ids = random.Random(5).sample(range(len(dev)), min(len(dev), 1000 if small else 5000))
+        texts = [dev.texts[i] for i in ids]
+        truth = np.asarray([dev.labels[i] for i in ids], dtype=bool)
+        tox = np.asarray([s.toxicity for s in score_messages(texts, ["en"] * len(texts), models=models, reasons=False)])
+        pred = tox >= 0.5
+        out["identity templates en"] = {
+            "n": len(texts), "accuracy": float(np.mean(pred == truth)),
+            "toxic_caught": float(pred[truth].mean()), "nontoxic_flagged": float(pred[~truth].mean()),
+        }  # fmt: skip
+    for name, reader, language in (
+        ("ToxiGen dev (en)", R.read_toxigen, "en"),
+        ("Stormfront dev (en)", R.read_stormfront, "en"),
+        ("FTR racism dev (fr)", R.read_french_racism, "fr"),
+        ("ToxiFrench dev (fr)", R.read_toxifrench, "fr"),
+    ):
+        dev = reader(data).split(dev=True)
+        if len(dev) and len(set(dev.labels)) > 1:
+            scores = score_messages(dev.texts, [language] * len(dev), models=models, reasons=False)
+            figures = T.binary_figures(dev.labels, np.asarray([s.toxicity for s in scores]))
+            figures["accuracy"] = float(
+                np.mean((np.asarray([s.toxicity for s in scores]) >= 0.5) == np.asarray(dev.labels))
+            )
+            out[name] = {"n": len(dev), **figures}
+    return out
+
+
 def throughput(texts: list[str], fn, repeat: int = 1) -> float:
     """Messages per CPU second of this process, pinned to one core (robust to other load on the machine)."""
     warm_up()  # every language model loaded, as a worker does at start-up
@@ -139,9 +233,7 @@ def throughput(texts: list[str], fn, repeat: int = 1) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--scale", choices=("small", "full"), default="small")
     parser.add_argument(
@@ -178,14 +270,10 @@ def main(argv: list[str] | None = None) -> int:
     base: dict = {"keywords": {"spam": {}}}
     for video in videos:
         test = T.read_youtube(data, video)
-        base["keywords"]["spam"][video] = T.binary_figures(
-            test.labels, keyword_scores(test.texts, SPAM_KEYWORDS)
-        )
+        base["keywords"]["spam"][video] = T.binary_figures(test.labels, keyword_scores(test.texts, SPAM_KEYWORDS))
     olid_val = T.read_olid(data, "val")
     _, mlma_test = T.split_holdout(T.read_mlma(data, "fr"))
-    base["keywords"]["toxicity_en"] = T.binary_figures(
-        olid_val.labels, keyword_scores(olid_val.texts, TOXIC_KEYWORDS)
-    )
+    base["keywords"]["toxicity_en"] = T.binary_figures(olid_val.labels, keyword_scores(olid_val.texts, TOXIC_KEYWORDS))
     base["keywords"]["toxicity_fr"] = T.binary_figures(
         mlma_test.labels, keyword_scores(mlma_test.texts, TOXIC_KEYWORDS)
     )
@@ -195,9 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         predict_prob = None
         base["profanity_check"] = "skipped: alt-profanity-check is not installed"
     else:
-        base["profanity_check"] = {
-            "toxicity_en": T.binary_figures(olid_val.labels, predict_prob(olid_val.texts))
-        }
+        base["profanity_check"] = {"toxicity_en": T.binary_figures(olid_val.labels, predict_prob(olid_val.texts))}
 
     # ordinary messages sent to spam or held: what a community would suffer from the spam model. The
     # sentiment tweets' train splits are the spam model's weak "not spam" examples; OLID val and the
@@ -213,6 +299,10 @@ def main(argv: list[str] | None = None) -> int:
         name: float(np.mean(keyword_scores(texts, SPAM_KEYWORDS) >= 0.5)) for name, (texts, _) in ordinary.items()
     }
 
+    # the registers animateur serves: development splits, never trained on
+    registers = register_figures(data, models[videos[-1]], small)
+    hate = hate_figures(data, models[videos[-1]], small)
+
     # learning from moderators
     replays = [replay(data, video, models[video]) for video in videos]
 
@@ -227,9 +317,7 @@ def main(argv: list[str] | None = None) -> int:
         "messages": len(mix),
         "with_detection": throughput(mix, lambda b: score_messages(b, models=model)),
         "language_given": throughput(mix, lambda b: score_messages(b, ["en"] * len(b), models=model)),
-        "keywords": throughput(
-            mix, lambda b: (keyword_scores(b, SPAM_KEYWORDS), keyword_scores(b, TOXIC_KEYWORDS))
-        ),
+        "keywords": throughput(mix, lambda b: (keyword_scores(b, SPAM_KEYWORDS), keyword_scores(b, TOXIC_KEYWORDS))),
     }
     if predict_prob is not None:
         speed["profanity_check"] = throughput(mix, predict_prob)
@@ -273,6 +361,26 @@ def main(argv: list[str] | None = None) -> int:
             f"  {lang:<17} sent to spam (>= {SPAM_THRESHOLD}) {shares['spam']:.3f}, held (>= {HOLD_THRESHOLD}) "
             f"{shares['held']:.3f}; keywords flag {base['keywords']['everyday'][lang]:.3f}"
         )
+    print("\nregisters, development splits, default thresholds, a newcomer's message (held / sent to spam)")
+    for name, figs in registers["legitimate"].items():
+        print(
+            f"  {name:<50} n={figs['n']:<5} held {figs['held']:.3f}  spam {figs['spam']:.3f}  "
+            f"(keywords flag {figs['keywords_flag']:.3f})"
+        )
+    for name, figs in registers["spam"].items():
+        print(
+            f"  {name:<50} n={figs['n']:<5} caught {figs['caught']:.3f}  of which spam {figs['spam']:.3f}  "
+            f"(keywords catch {figs['keywords_caught']:.3f})"
+        )
+    print(f"  Reddit comments: {registers['reddit']}")
+    print("\nhate about groups, French toxicity (development splits; templates never trained on)")
+    for name, figs in hate.items():
+        extra = (
+            f", macro-F1 {figs['macro_f1']:.3f}, AUC {figs['auc']:.3f}"
+            if "auc" in figs
+            else (f", toxic caught {figs['toxic_caught']:.3f}, non-toxic flagged {figs['nontoxic_flagged']:.3f}")
+        )
+        print(f"  {name:<28} n={figs['n']:<5} accuracy {figs['accuracy']:.3f}{extra}")
     print("\nlearning from moderators (running spam F1, comments in DATE order)")
     for r in replays:
         for name in ("base", "learning"):
@@ -288,6 +396,8 @@ def main(argv: list[str] | None = None) -> int:
         "scale": args.scale,
         "model": figures,
         "everyday": everyday,
+        "registers": registers,
+        "hate": hate,
         "baselines": base,
         "learning": replays,
         "throughput": speed,

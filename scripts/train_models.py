@@ -36,9 +36,7 @@ from animateur.nlp.models import MODELS_DIR  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data", help="the data folder")
     parser.add_argument("--out", type=Path, default=MODELS_DIR, help="where to write the model files")
     parser.add_argument("--skip-eval", action="store_true", help="do not print held-out figures first")
@@ -48,18 +46,36 @@ def main(argv: list[str] | None = None) -> int:
         default=Path(tempfile.gettempdir()) / "animateur-distill",
         help="where the sentence model's word vectors are cached",
     )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=("spam", "toxicity", "toxicity_fr"),
+        help="train only these models again and keep the shipped others and the word vectors (minutes, not an hour)",
+    )
     args = parser.parse_args(argv)
     data: Path = args.data
     if not (data / "spam" / "youtube").is_dir() or not (data / "toxicity" / "olid").is_dir():
         print(f"train_models: data folder not found or incomplete: {data} (pass --data DIR)", file=sys.stderr)
         return 2
     started = time.perf_counter()
+    if args.only:
+        from animateur.nlp.models import LinearModels
+
+        models = T.retrain(data, LinearModels.load(MODELS_DIR), args.only, log=print)
+        models.save(args.out)
+        T.known_spam_lists(data).save(args.out)
+        print(
+            f"wrote {', '.join(args.only)} and the known spam lists to {args.out}"
+            f" in {time.perf_counter() - started:.0f} s"
+        )
+        return 0
     if not args.skip_eval:
         figures = T.evaluate(data, log=print, cache=args.cache)
         figures.pop("models")
         print("held-out figures:", figures)
     models = T.train_shipped(data, log=print, cache=args.cache)
     models.save(args.out)
+    T.known_spam_lists(data).save(args.out)
     size = sum(p.stat().st_size for p in args.out.glob("*.npz")) + (args.out / "linear.json").stat().st_size
     print(f"wrote {args.out} ({size / 1e6:.2f} MB) in {time.perf_counter() - started:.0f} s")
     return 0

@@ -408,17 +408,22 @@ def cmd_manage(args: argparse.Namespace) -> int:
 def cmd_score(args: argparse.Namespace) -> int:
     adapter = None
     trusted_hosts: tuple[str, ...] = ()
-    from animateur.nlp.score_command import run_score
+    from animateur.nlp.score_command import DEFAULT_THRESHOLDS, run_score
 
+    thresholds = DEFAULT_THRESHOLDS
     if args.workspace:
         _setup_django()
         from animateur.moderation.learning import adapter_for
-        from animateur.moderation.prefs import settings_for, trusted_link_hosts
+        from animateur.moderation.prefs import score_thresholds, settings_for, trusted_link_hosts
 
         workspace = _workspace(args.workspace)
         adapter = adapter_for(workspace)
-        trusted_hosts = trusted_link_hosts(settings_for(workspace))
-    return int(run_score(sys.stdin, sys.stdout, adapter=adapter, trusted_hosts=trusted_hosts))
+        prefs = settings_for(workspace)
+        trusted_hosts = trusted_link_hosts(prefs)
+        thresholds = score_thresholds(prefs)
+    return int(
+        run_score(sys.stdin, sys.stdout, adapter=adapter, trusted_hosts=trusted_hosts, thresholds=thresholds)
+    )
 
 
 # --- the parser ---------------------------------------------------------------------------------

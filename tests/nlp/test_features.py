@@ -34,6 +34,17 @@ def shapes(text: str) -> set[str]:
         ("you are such a moron", {"m:insult_you"}, set()),
         ("les abrutis de la télé ont encore frappé", {"m:insult"}, {"m:insult_you"}),  # nobody addressed
         ("vous êtes des génies", set(), {"m:insult", "m:insult_you"}),  # addressed, not insulted
+        # versions, dates and addresses are not phone numbers (mailing lists were held for them)
+        ("fixed in 2.6.18-1.2798 and 1.0.4", set(), {"m:phone"}),
+        ("since 2002-08-21 10:54 it fails", set(), {"m:phone"}),
+        ("the server 192.168.100.200 is down", set(), {"m:phone"}),
+        ("appelez le 01.23.45.67.89", {"m:phone"}, set()),
+        ("call 555.123.4567 now", {"m:phone"}, set()),
+        ("QuickBooks support number +1-844-205-0712", {"m:phone", "m:toll_free"}, set()),
+        ("call 06-12-34-56-78 tonight", set(), {"m:toll_free"}),
+        ("diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@", {"m:patch"}, set()),
+        ("> you wrote that\nI disagree", {"m:quote"}, {"m:patch"}),
+        ("try this:\n    import os\n    os.sync()\nit works", {"m:code"}, set()),
     ],
 )
 def test_shape_features(text, expected, absent):

@@ -27,7 +27,9 @@ def test_scores_each_line_in_order_and_reports_malformed_lines():
     assert results[2]["language"] == "fr" and results[2]["spam"] < 0.5
     assert results[3] == {"line": 5, "error": 'missing "text" (a string)'}
     assert results[4]["line"] == 6 and "object" in results[4]["error"]
-    assert results[5]["spam"] is None and results[5]["unknown"] is True
+    # spam is judged in every language; toxicity and sentiment only in French and English
+    assert results[5]["spam"] < 0.5 and results[5]["toxicity"] is None and results[5]["unknown"] is True
+    assert [r.get("decision") for r in results] == ["spam", None, "publish", None, None, "publish"]
 
 
 def test_all_good_lines_exit_zero():
@@ -43,3 +45,19 @@ def test_links_to_trusted_sites_are_not_read_as_promotion():
     run_score(io.StringIO(line + "\n"), trusting, trusted_hosts=("exemple.fr",))
     assert json.loads(plain.getvalue())["spam"] > 0.85  # the model alone: a link is promotion
     assert json.loads(trusting.getvalue())["spam"] < 0.5
+
+
+def test_each_line_gets_the_decision_of_the_given_thresholds():
+    line = json.dumps({"text": "Subscribe to my channel!!! http://bit.ly/x"}) + "\n"
+    strict, lenient = io.StringIO(), io.StringIO()
+    run_score(io.StringIO(line), strict)
+    run_score(io.StringIO(line), lenient, thresholds={"spam_hold": 1.01, "spam_spam": 1.01, "toxicity_hold": 1.01})
+    assert json.loads(strict.getvalue())["decision"] == "spam"
+    assert json.loads(lenient.getvalue())["decision"] == "publish"
+
+
+def test_the_default_thresholds_are_the_moderation_defaults():
+    from animateur.moderation.prefs import DEFAULT_SCORE_THRESHOLDS
+    from animateur.nlp.score_command import DEFAULT_THRESHOLDS
+
+    assert dict(DEFAULT_THRESHOLDS) == DEFAULT_SCORE_THRESHOLDS

@@ -16,9 +16,7 @@ def test_obvious_english_spam_scores_high_and_an_ordinary_comment_low():
 
 
 def test_obvious_french_spam_scores_high_and_an_ordinary_comment_low():
-    spam = one(
-        "Gagnez un iPhone gratuit !!! Cliquez ici et abonnez-vous à ma chaîne http://promo-gratuite.fr"
-    )
+    spam = one("Gagnez un iPhone gratuit !!! Cliquez ici et abonnez-vous à ma chaîne http://promo-gratuite.fr")
     ordinary = one("Merci pour cet article, je suis tout à fait d'accord avec vous")
     assert spam.language == "fr"
     assert spam.spam is not None and spam.spam > 0.5
@@ -32,15 +30,14 @@ def test_insults_score_toxic_and_friendly_comments_do_not():
     assert one("Thank you so much, this is a lovely idea").toxicity < 0.5
 
 
-def test_languages_the_models_do_not_cover_are_unknown_with_no_scores():
-    german, japanese = score_messages(
-        ["Das ist ein sehr schöner Tag heute, vielen Dank", "今日はいい天気ですね"]
-    )
+def test_spam_is_judged_in_every_language_toxicity_and_sentiment_only_in_french_and_english():
+    german, japanese = score_messages(["Das ist ein sehr schöner Tag heute, vielen Dank", "今日はいい天気ですね"])
     for scores in (german, japanese):
         assert scores.unknown
-        assert scores.spam is None and scores.toxicity is None and scores.sentiment is None
+        assert scores.toxicity is None and scores.sentiment is None
+        assert scores.spam is not None and scores.spam < 0.5
     given = score_messages(["whatever the text"], ["de"])[0]
-    assert given.unknown and given.spam is None
+    assert given.unknown and given.spam is not None and given.toxicity is None
     regional = score_messages(["whatever the text"], ["en-GB"])[0]
     assert regional.language == "en" and regional.spam is not None
 
@@ -64,9 +61,7 @@ def test_reasons_name_the_words_that_weighed():
 
 
 def test_sentiment_is_negative_neutral_or_positive():
-    labels = sentiment(
-        ["I love it, this is wonderful and amazing", "C'est horrible, je déteste ça, quelle honte"]
-    )
+    labels = sentiment(["I love it, this is wonderful and amazing", "C'est horrible, je déteste ça, quelle honte"])
     assert labels == ["positive", "negative"]
 
 

@@ -47,6 +47,26 @@ _PHONE_RE = re.compile(r"(?:\+?\d[\d .-]{6,}\d)")
 # "2.126.521.750 views" is a count, not a phone number
 _GROUPED_NUMBER_RE = re.compile(r"\d{1,3}(?:([.,])\d{3})(?:\1\d{3})+")
 _DIGIT_RE = re.compile(r"\d")  # a phone number needs one digit at least
+# Numbers shaped like a phone number that are not one: a date (2002-08-21), a version or an
+# address written with dots (2.6.18, 192.168.1.10, 1.2.3-4); on mailing lists and forums these
+# were read as phone numbers, and the spam model held patches for « (phone number) ».
+_NOT_PHONE_RE = re.compile(
+    r"\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d.*)?|\d{1,2}[-/]\d{1,2}[-/]\d{2,4}|[\d.]*\d+\.\d+\.\d+[\d.-]*"
+)
+# ... but dotted French and North American numbers are phone numbers (01.23.45.67.89, 555.123.4567)
+_DOTTED_PHONE_RE = re.compile(r"\+?\d{1,3}\.?\d{2}(?:\.\d{2}){3,4}|\d{3}\.\d{3}\.\d{4}")
+# A toll-free number (North American 8xx, UK 0800): how fake support lines are written in spam
+# (« Call QuickBooks support +1-844-205-0712 »).
+_TOLL_FREE_RE = re.compile(
+    r"(?<!\d)(?:\+?1[\s.-]*)?\(?8(?:00|33|44|55|66|77|88)\)?[\s.-]*\d{3}[\s.-]*\d{4}(?!\d)|(?<!\d)0800[\s.-]*\d"
+)
+# Lines of code, of a patch or of a quoted message: what members of technical forums and mailing
+# lists write, and what comment spam never carries.
+_PATCH_LINE_RE = re.compile(r"^(?:diff --git|--- a/|\+\+\+ b/|@@ -\d|Index: |\+\+\+ |--- )", re.MULTILINE)
+_CODE_RE = re.compile(
+    r"^(?: {4}|\t)\S|[{};]\s*$|^\s*(?:def|class|import|#include|function|return|if|for|SELECT)\b", re.MULTILINE
+)
+_QUOTE_LINE_RE = re.compile(r"^\s?>", re.MULTILINE)
 _DROP_ASCII_LETTERS = dict.fromkeys(map(ord, string.ascii_letters))
 _DROP_ASCII_UPPER = dict.fromkeys(map(ord, string.ascii_uppercase))
 _REPEAT_RE = re.compile(r"(.)\1{2,}")
@@ -235,6 +255,27 @@ def _count(raw: str, ascii_only: bool, drop: dict[int, None], test: Callable[[st
     return sum(map(test, raw))
 
 
+def _is_phone(number: str) -> bool:
+    number = number.strip()
+    if _GROUPED_NUMBER_RE.fullmatch(number):
+        return False  # « 2.126.521.750 views » is a count
+    if _DOTTED_PHONE_RE.fullmatch(number):
+        return True
+    return _NOT_PHONE_RE.fullmatch(number) is None
+
+
+def _layout_features(raw: str) -> list[str]:
+    """A patch, lines of code, quoted lines: the layout of a technical message or an email reply."""
+    feats = []
+    if _PATCH_LINE_RE.search(raw):
+        feats.extend(["m:patch"] * SIGNAL_REPEAT)
+    if len(_CODE_RE.findall(raw)) >= 2:
+        feats.extend(["m:code"] * SIGNAL_REPEAT)
+    if _QUOTE_LINE_RE.search(raw):
+        feats.extend(["m:quote"] * SIGNAL_REPEAT)
+    return feats
+
+
 def _shape_features(raw: str, tokens: Sequence[str]) -> list[str]:
     feats = []
     lowered = raw.lower()
@@ -246,8 +287,13 @@ def _shape_features(raw: str, tokens: Sequence[str]) -> list[str]:
         feats.extend(["m:timecode"] * LINK_FEATURE_REPEAT)
     if "@" in raw and _EMAIL_RE.search(raw):
         feats.extend(["m:email"] * SIGNAL_REPEAT)
-    if _DIGIT_RE.search(raw) and any(not _GROUPED_NUMBER_RE.fullmatch(m.strip()) for m in _PHONE_RE.findall(raw)):
-        feats.extend(["m:phone"] * SIGNAL_REPEAT)
+    if _DIGIT_RE.search(raw):
+        if any(map(_is_phone, _PHONE_RE.findall(raw))):
+            feats.extend(["m:phone"] * SIGNAL_REPEAT)
+        if _TOLL_FREE_RE.search(raw):
+            feats.extend(["m:toll_free"] * SIGNAL_REPEAT)
+    if "\n" in raw:
+        feats.extend(_layout_features(raw))
     ascii_only = raw.isascii()
     letters = _count(raw, ascii_only, _DROP_ASCII_LETTERS, str.isalpha)
     if letters >= 8:
@@ -366,6 +412,12 @@ READABLE = {
     "m:url": "(link)",
     "m:email": "(e-mail address)",
     "m:phone": "(phone number)",
+    "m:toll_free": "(toll-free number)",
+    "m:patch": "(patch)",
+    "m:code": "(code)",
+    "m:quote": "(quoted message)",
+    "m:spam_site": "(link to a known spam site)",
+    "m:fake_number": "(known fake support number)",
     "m:caps_high": "(mostly capitals)",
     "m:caps_mid": "(many capitals)",
     "m:exclaim": "(!!)",

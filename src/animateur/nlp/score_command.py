@@ -3,8 +3,10 @@
 Each input line is a JSON object with at least ``"text"`` (a string) and
 optionally ``"language"`` (an ISO 639-1 code, or null to detect it). Each output
 line, in input order, is ``{"language", "spam", "toxicity", "sentiment",
-"unknown", "reasons"}`` (see ``animateur.nlp.Scores``), plus ``"id"`` copied
-from the input when present.
+"unknown", "reasons", "decision"}`` (see ``animateur.nlp.Scores``; ``"decision"`` is
+``"publish"``, ``"hold"`` or ``"spam"``, what the thresholds would do with a newcomer's
+message), plus ``"id"`` copied from the input when present. ``"spam"`` is given in every
+language; ``"toxicity"`` and ``"sentiment"`` are null outside French and English.
 
 A malformed line (not JSON, not an object, no string ``"text"``, a
 ``"language"`` that is not a string or null) does not stop the run: its output
@@ -17,15 +19,35 @@ output). Otherwise it returns 0. Input is read and scored in batches of
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterator
-from typing import TextIO
+from collections.abc import Collection, Iterator, Mapping
+from typing import Literal, TextIO
 
 from animateur.nlp.adapter import WorkspaceAdapter
 from animateur.nlp.features import without_links_to
-from animateur.nlp.scoring import score_messages
+from animateur.nlp.scoring import Scores, score_messages
 
 EXIT_OK = 0
 EXIT_BAD_LINES = 2
+
+Decision = Literal["publish", "hold", "spam"]
+# The moderation defaults (animateur.moderation.prefs.DEFAULT_SCORE_THRESHOLDS, which the command
+# passes in; these are only for a caller that passes none).
+DEFAULT_THRESHOLDS: Mapping[str, float] = {"spam_hold": 0.7, "spam_spam": 0.85, "toxicity_hold": 0.85}
+
+
+def decision(score: Scores, thresholds: Mapping[str, float]) -> Decision:
+    """What the scores alone would do with a newcomer's message under these thresholds.
+
+    The pipeline also weighs the author's trust, rules and watched words, which a line does not carry.
+    """
+    spam = score.spam if score.spam is not None else 0.0
+    if spam >= thresholds["spam_spam"]:
+        return "spam"
+    if spam >= thresholds["spam_hold"]:
+        return "hold"
+    if score.toxicity is not None and score.toxicity >= thresholds["toxicity_hold"]:
+        return "hold"
+    return "publish"
 
 
 def _parse(line: str) -> tuple[dict | None, str | None]:
@@ -63,11 +85,14 @@ def run_score(
     *,
     trusted_hosts: Collection[str] = (),
     batch_size: int = 512,
+    thresholds: Mapping[str, float] | None = None,
 ) -> int:
     """Score JSON Lines from ``infile`` into ``outfile``; 0 when every line was good, 2 otherwise.
 
-    ``adapter`` and ``trusted_hosts`` (sites whose links are not read) score as a workspace does.
+    ``adapter`` and ``trusted_hosts`` (sites whose links are not read) score as a workspace does;
+    ``thresholds`` (spam_hold, spam_spam, toxicity_hold) give each line's ``"decision"``.
     """
+    thresholds = thresholds or DEFAULT_THRESHOLDS
     status = EXIT_OK
     for batch in _batches(infile, batch_size):
         parsed = [(number, *_parse(line)) for number, line in batch]
@@ -84,7 +109,7 @@ def run_score(
                 out: dict[str, object] = {"line": number, "error": error}
             else:
                 item, score = by_line[number]
-                out = score.as_dict()
+                out = {**score.as_dict(), "decision": decision(score, thresholds)}
                 if "id" in item:
                     out = {"id": item["id"], **out}
             outfile.write(json.dumps(out, ensure_ascii=False) + "\n")

@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from animateur.nlp.features import batch_features
+from animateur.nlp.blocklists import shipped_known_spam
+from animateur.nlp.features import batch_features, normalize, readable
 from animateur.nlp.language import DEFAULT_LANGUAGES, detect_languages
+from animateur.nlp.lexicon import GROUP_WORDS, THREAT_RE
 from animateur.nlp.models import SENTIMENT, SPAM, LinearModels, shipped, sigmoid, toxicity_logit
 
 if TYPE_CHECKING:
@@ -20,6 +22,9 @@ COVERED_LANGUAGES: frozenset[str] = frozenset({"fr", "en"})
 SENTIMENTS: tuple[str, ...] = ("negative", "neutral", "positive")
 REASON_THRESHOLD = 0.5
 MAX_REASONS = 5
+# The spam score of a message that links to a known spam site or gives a known fake support number:
+# above the default « send to spam » threshold (0.85), whatever its words.
+KNOWN_SPAM_SCORE = 0.97
 
 Kind = Literal["spam", "toxicity"]
 
@@ -41,8 +46,9 @@ class Scores:
     """Scores of one message.
 
     ``spam`` and ``toxicity`` are probabilities in [0, 1] where 0.5 is the decision
-    threshold; they are None, with ``unknown`` True, when the language is not
-    covered by the models (anything but French and English) or not detected.
+    threshold. ``spam`` is given in every language; ``toxicity`` and ``sentiment`` are None,
+    with ``unknown`` True, when the language is not covered by the models (anything but
+    French and English) or not detected.
     ``reasons`` list, for each score of 0.5 or more, the features that weighed most.
     """
 
@@ -114,11 +120,10 @@ def score_messages(
         # one call for the batch: the detectors are looked up once, a repeated text detected once
         for i, lang in zip(unknown, detect_languages([texts[i] for i in unknown], detect), strict=True):
             langs[i] = lang
-    covered = [i for i, lang in enumerate(langs) if lang in COVERED_LANGUAGES]
+    # Spam is judged in every language (links, numbers, the shape of a message and many words are
+    # the same in any); toxicity and sentiment only in the languages their models learnt.
+    covered = list(range(len(texts)))
     results: list[Scores | None] = [None] * len(texts)
-    for i, lang in enumerate(langs):
-        if lang not in COVERED_LANGUAGES:
-            results[i] = Scores(lang, None, None, None, [], unknown=True)
     if covered:
         models = models or shipped()
         sub = [without_addressing(texts[i]) for i in covered]
@@ -135,16 +140,24 @@ def score_messages(
         adapted = np.zeros(len(sub), bool)
         if adapter is not None:
             spam, tox, adapted = adapter.adjust(sub, idx, values, off, spam_logit, tox_logit)
+        known = shipped_known_spam()
+        signals = [known.signals(t) for t in sub]
+        spam = np.where([bool(x) for x in signals], np.maximum(spam, KNOWN_SPAM_SCORE), spam)
         for j, i in enumerate(covered):
-            why: list[Reason] = []
-            if explain_from is not None and (
-                spam[j] >= explain_from["spam"] or tox[j] >= explain_from["toxicity"]
-            ):
+            if langs[i] not in COVERED_LANGUAGES:
+                why = [Reason("spam", readable(f), 1.0) for f in signals[j]]
+                if explain_from is not None and spam[j] >= explain_from["spam"] and not why:
+                    spam_words = models.explain_columns(sub[j], ("spam",), MAX_REASONS, tokens[j], shapes[j])[0]
+                    why = [Reason("spam", f, w) for f, w in spam_words]
+                results[i] = Scores(langs[i], float(spam[j]), None, None, why, unknown=True)
+                continue
+            why = [Reason("spam", readable(f), 1.0) for f in signals[j]]
+            if explain_from is not None and (spam[j] >= explain_from["spam"] or tox[j] >= explain_from["toxicity"]):
                 tox_col = "toxicity_fr" if french[j] else "toxicity"
                 wanted = [
                     (kind, col)
                     for kind, score, col in (("spam", spam[j], "spam"), ("toxicity", tox[j], tox_col))
-                    if score >= REASON_THRESHOLD
+                    if score >= REASON_THRESHOLD and not (kind == "spam" and signals[j])
                 ]
                 if wanted:
                     explained = models.explain_columns(
@@ -153,6 +166,10 @@ def score_messages(
                     for (kind, _), features in zip(wanted, explained, strict=True):
                         if adapter is not None:
                             features = adapter.explain(sub[j], kind, features)
+                        if kind == "toxicity":
+                            # first, what kind of harm: moderators answer a threat, hate and an insult differently
+                            why.append(Reason(kind, toxicity_kind(tokens[j], sub[j]), 1.0))
+                            features = [(f, w) for f, w in features if f not in TOXICITY_KINDS]
                         why.extend(Reason(kind, f, w) for f, w in features)
             results[i] = Scores(
                 langs[i],
@@ -164,6 +181,19 @@ def score_messages(
                 bool(adapted[j]),
             )
     return [r for r in results if r is not None]
+
+
+TOXICITY_KINDS = ("(threat)", "(hate about a group)", "(insult)")
+
+
+def toxicity_kind(tokens: Sequence[str], text: str) -> str:
+    """« (threat) », « (hate about a group) » or « (insult) »: the kind of a message already scored toxic."""
+    normalized = normalize(text)
+    if THREAT_RE.search(normalized):
+        return TOXICITY_KINDS[0]
+    if any(map(GROUP_WORDS.__contains__, tokens)):
+        return TOXICITY_KINDS[1]
+    return TOXICITY_KINDS[2]
 
 
 def _explain_from(reasons: bool | Mapping[str, float]) -> dict[str, float] | None:
