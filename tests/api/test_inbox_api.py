@@ -40,6 +40,7 @@ def bearer(workspace, user):
 def world(workspace, make_workspace, make_user, settings):
     settings.ALLOW_PRIVATE_URLS = True  # the webhook created below points to this machine (never called)
     from tests.core.url_walk import webhook_of
+    from tests.listening.factories import listening_objects
     from tests.members.factories import members_objects
 
     other = make_workspace("other", "Other")
@@ -53,6 +54,7 @@ def world(workspace, make_workspace, make_user, settings):
         subscription, delivery = webhook_of(ws, owner)
         ids[side] = {"conversation_id": conversation.pk, "subscription_id": subscription, "delivery_id": delivery}
         ids[side].update(members_objects(ws))
+        ids[side].update(listening_objects(ws, owner))
     return {
         "a": a,
         "b": b,
@@ -68,6 +70,9 @@ BODIES = {
     "state": {"state": "open"},
     "decide": {"decision": "snooze"},
     "webhooks": {"name": "CRM", "url": "http://127.0.0.1:9/in", "events": ["channel.failed"]},
+    "searches": {"name": "Marque", "query": "acme OR \"acme corp\""},
+    "query": {"name": "Marque", "query": "acme"},
+    "backtest": {"query": "question"},
 }
 SUCCESS = (200, 201, 204)
 

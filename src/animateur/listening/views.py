@@ -316,7 +316,7 @@ def prioritize_crisis(request: WorkspaceRequest, crisis_id: int) -> HttpResponse
 
 def _prioritize_in_inbox(request: WorkspaceRequest, crisis: Crisis) -> int:
     """The inbox's own action for each conversation the spike's messages opened: each is its change."""
-    from animateur.inbox.actions import do_set_conversation_priority
+    from animateur.inbox.actions.conversations import do_set_conversation_priority
     from animateur.inbox.models import Priority
 
     if not _can(request, "inbox.work"):

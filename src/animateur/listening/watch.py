@@ -44,7 +44,10 @@ def explain(search: SavedSearch, starts_at: datetime, ends_at: datetime) -> dict
 
 
 def check_search(search: SavedSearch, *, since: datetime | None = None, announce: bool = True) -> list[Spike]:
-    """Record the spikes of a search's matches from `since` on (all of them when None)."""
+    """Record the spikes of a search's matches from `since` on (all of them when None).
+
+    The live check counts hours, so that a burst is seen within the hour; over the whole history
+    the period fits the search's volume (days for a quiet one)."""
     from animateur.listening.actions import do_record_spike
 
     window_start = None if since is None else since - timedelta(weeks=spikes.SEASONS, days=2)
@@ -55,7 +58,8 @@ def check_search(search: SavedSearch, *, since: datetime | None = None, announce
     if not moments:
         return []
     recorded = []
-    for found in spikes.find_spikes(moments, since=since):
+    bucket = spikes.HOUR if since is not None else None
+    for found in spikes.find_spikes(moments, bucket, since=since):
         spike = do_record_spike(
             search, found.starts_at, found.ends_at, found.count, found.expected,
             explain(search, found.starts_at, found.ends_at), announce=announce, actor=LISTENING,
