@@ -7,6 +7,12 @@ resumes without holes or duplicates; `normalize(raw)` turns one into the pipelin
 A connector that reads past its last yielded item (entries it does not keep, a gap found empty) sets
 `final_cursor` when `fetch` ends: the runner stores it with the last batch.
 
+What goes wrong is said in one way (failures.py): every connector hands its library's HTTP status and
+headers, or its network error, to the one table that names the failure (credentials refused, source
+down or rate-limiting, request refused) in the manager's words and carries the wait a Retry-After
+asked for; the runner and moderation at the source wait that long. Connectors over a JSON REST API
+share one HTTP base (http.RestConnector): the guarded client, its limits, decoding and paging.
+
 One item a connector cannot read must never stop the others: `fetch` reads each item inside
 `read_item(...)`, which gives `unreadable(...)` for one it could not read, with the cursor that moves past
 it. The runner keeps that item as a RejectedItem with its reason (as it does for an item `normalize`
