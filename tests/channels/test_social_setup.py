@@ -71,3 +71,23 @@ def test_a_youtube_channel_with_a_wrong_id_is_refused_in_the_app_with_the_reason
     assert page.status_code == 200
     assert "Un identifiant de chaîne est UC suivi de 22 lettres" in page.content.decode()
     assert not Channel.objects.filter(kind="youtube").exists()
+
+
+def test_the_channel_page_shows_the_days_youtube_quota_and_what_the_channel_can_do_in_words(workspace, client_as):
+    from animateur.channels.connectors.youtube import quota_day
+
+    channel = Channel.objects.create(
+        workspace=workspace,
+        kind="youtube",
+        name="Acme sur YouTube",
+        config={
+            "channel_id": YOUTUBE["channel_id"],
+            "daily_quota": 10000,
+            "quota_day": quota_day(),
+            "quota_used": 1234,
+        },
+        credentials=json.dumps({"api_key": "k"}),
+    )
+    html = client_as(workspace, Role.OWNER).get(f"/app/channels/{channel.pk}/").content.decode()
+    assert "Quota quotidien : 1\u202f234 unités sur 10\u202f000 utilisées aujourd’hui" in html
+    assert "retenir, marquer comme indésirable ou approuver à la source" in html  # not the code « moderate »
