@@ -7,29 +7,26 @@ from datetime import date
 
 from animateur.core.models import Membership, Workspace
 from animateur.core.roles import Role
-from animateur.inbox.actions import (
-    do_add_holiday,
-    do_add_note,
+from animateur.inbox.actions.conversations import (
     do_assign_conversation,
     do_bulk_conversations,
-    do_create_label,
-    do_delete_holiday,
-    do_delete_response_target,
-    do_delete_saved_reply,
-    do_delete_view,
-    do_mark_answered_elsewhere,
-    do_mark_notifications_read,
-    do_reply_conversation,
-    do_save_saved_reply,
-    do_save_view,
-    do_set_business_hours,
-    do_set_conversation_labels,
     do_set_conversation_priority,
     do_set_conversation_state,
-    do_set_notification_preference,
-    do_set_response_target,
     do_update_conversation,
 )
+from animateur.inbox.actions.expectations import (
+    do_add_holiday,
+    do_delete_holiday,
+    do_delete_response_target,
+    do_set_business_hours,
+    do_set_response_target,
+)
+from animateur.inbox.actions.labels import do_create_label, do_set_conversation_labels
+from animateur.inbox.actions.notes import do_add_note
+from animateur.inbox.actions.notifications import do_mark_notifications_read, do_set_notification_preference
+from animateur.inbox.actions.replies import do_mark_answered_elsewhere, do_reply_conversation
+from animateur.inbox.actions.saved_replies import do_delete_saved_reply, do_save_saved_reply
+from animateur.inbox.actions.saved_views import do_delete_view, do_save_view
 from animateur.inbox.models import Conversation, Notification
 from tests.action_walk.registry import Call, World, case
 

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from animateur.core.actions import SystemActor
 from animateur.core.roles import Role
-from animateur.inbox import actions
+from animateur.inbox.actions.saved_replies import do_save_saved_reply
 from animateur.inbox.models import Conversation, ResponseTarget, State
 from tests.inbox.factories import inbound
 from tests.space.test_site_factories import make_post
@@ -31,7 +31,7 @@ def test_a_moderator_triages_with_the_keyboard_and_replies_with_a_saved_reply_se
 ):
     system = SystemActor("tests")
     ResponseTarget.objects.create(workspace=workspace, minutes=120, business_hours=False)
-    actions.do_save_saved_reply(
+    do_save_saved_reply(
         workspace,
         actor=system,
         title="Horaires d’été",

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from animateur.core.actions import SystemActor
 from animateur.core.roles import Role
-from animateur.inbox.actions import do_save_saved_reply
+from animateur.inbox.actions.saved_replies import do_save_saved_reply
 from animateur.moderation.models import Rule
 
 pytestmark = pytest.mark.browser

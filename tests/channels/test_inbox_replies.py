@@ -13,8 +13,8 @@ from animateur.channels.connectors import Capability, kinds
 from animateur.channels.models import Channel, RejectedItem
 from animateur.channels.runner import poll_channel
 from animateur.core.roles import Role
-from animateur.inbox import actions as inbox_actions
 from animateur.inbox.models import Conversation, State
+from animateur.inbox.reply_handlers import REPLY_HANDLERS
 from animateur.stream import pipeline
 from animateur.stream.models import Message
 from tests.channels.factories import mastodon_channel
@@ -33,7 +33,7 @@ def test_every_kind_is_named_for_people_as_its_connector_names_it():
 def test_every_kind_whose_connector_can_reply_is_offered_a_reply_in_the_inbox_and_no_other():
     replying = {kind for kind, connector in kinds().items() if Capability.REPLY in connector.capabilities}
     assert set(REPLYING_KINDS) == replying
-    registered = set(inbox_actions.REPLY_HANDLERS) - {"site"}
+    registered = set(REPLY_HANDLERS) - {"site"}
     assert registered == replying
 
 

@@ -18,7 +18,17 @@ from animateur.channels.models import Channel, ChannelRun
 from animateur.core.actions import SystemActor
 from animateur.core.models import User, Workspace
 from animateur.core.roles import Role
-from animateur.inbox import actions as inbox
+from animateur.inbox.actions.conversations import (
+    do_assign_conversation,
+    do_set_conversation_priority,
+    do_set_conversation_state,
+)
+from animateur.inbox.actions.expectations import do_add_holiday, do_set_business_hours, do_set_response_target
+from animateur.inbox.actions.labels import do_create_label, do_set_conversation_labels
+from animateur.inbox.actions.notes import do_add_note
+from animateur.inbox.actions.replies import do_mark_answered_elsewhere, do_reply_conversation
+from animateur.inbox.actions.saved_replies import do_save_saved_reply
+from animateur.inbox.actions.saved_views import do_save_view
 from animateur.inbox.models import Conversation
 from animateur.stream.models import Kind
 from tests.inbox.factories import inbound
@@ -48,17 +58,17 @@ def build(workspace: Workspace, make_user: Any) -> dict[str, Any]:
     moderator = make_user("lea@exemple.fr", workspace, Role.MODERATOR, display_name="Léa Dubois")
     now = timezone.now()
 
-    inbox.do_set_business_hours(
+    do_set_business_hours(
         workspace,
         {day: [["09:00", "12:30"], ["14:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")},
         actor=owner,
     )
-    holiday = inbox.do_add_holiday(workspace, date(2030, 12, 25), "Noël", actor=owner)
-    target = inbox.do_set_response_target(
+    holiday = do_add_holiday(workspace, date(2030, 12, 25), "Noël", actor=owner)
+    target = do_set_response_target(
         workspace, actor=owner, channel_kind="site", priority="high", minutes=60
     )
-    inbox.do_set_response_target(workspace, actor=owner, channel_kind="mastodon", priority="", minutes=240)
-    inbox.do_set_response_target(workspace, actor=owner, channel_kind="", priority="", minutes=480)
+    do_set_response_target(workspace, actor=owner, channel_kind="mastodon", priority="", minutes=240)
+    do_set_response_target(workspace, actor=owner, channel_kind="", priority="", minutes=480)
 
     # Posts, through the actions, so that their audit trail is the real one.
     category = taxonomy.do_create_category(workspace, actor=owner, name="Ateliers")
@@ -116,23 +126,23 @@ def build(workspace: Workspace, make_user: Any) -> dict[str, Any]:
     # A conversation worked from start to end, and others on other channels.
     question = inbound(workspace, "Bonjour, à quelle heure ouvre l’atelier ?", parent=post.message, name="Zoé Lambert")
     conversation = Conversation.objects.get(root=question)
-    label = inbox.do_create_label(workspace, "trolls", actor=owner)
-    inbox.do_assign_conversation(conversation, moderator, actor=owner)
-    inbox.do_set_conversation_priority(conversation, "high", actor=owner)
-    inbox.do_set_conversation_labels(conversation, [label], actor=owner)
-    inbox.do_add_note(conversation, "Je regarde avec @lea.", actor=owner)
-    inbox.do_reply_conversation(conversation, "Bonjour Zoé, l’atelier ouvre à 9 h.", actor=owner)
-    inbox.do_set_conversation_state(conversation, "waiting", actor=owner)
+    label = do_create_label(workspace, "trolls", actor=owner)
+    do_assign_conversation(conversation, moderator, actor=owner)
+    do_set_conversation_priority(conversation, "high", actor=owner)
+    do_set_conversation_labels(conversation, [label], actor=owner)
+    do_add_note(conversation, "Je regarde avec @lea.", actor=owner)
+    do_reply_conversation(conversation, "Bonjour Zoé, l’atelier ouvre à 9 h.", actor=owner)
+    do_set_conversation_state(conversation, "waiting", actor=owner)
     mention = inbound(
         workspace, "@acme super atelier hier soir !", channel=mastodon, kind=Kind.MENTION, name="Hugo Bernard"
     )
     mention_conversation = Conversation.objects.get(root=mention)
-    inbox.do_mark_answered_elsewhere(mention_conversation, actor=moderator)
+    do_mark_answered_elsewhere(mention_conversation, actor=moderator)
     inbound(workspace, "Un article sur vos ateliers", channel=rss, kind=Kind.MENTION, name="La Gazette")
     inbound(workspace, "Question par courriel", channel=email, kind=Kind.DIRECT, name="Inès Petit")
     inbound(workspace, "Vous ouvrez le dimanche ?", channel=reddit, kind=Kind.COMMENT, name="Paul")
-    inbox.do_save_saved_reply(workspace, actor=owner, title="Horaires", body="Bonjour {member_name}, …")
-    view = inbox.do_save_view(workspace, "Urgences", {"sentiment": "negative"}, actor=owner, shared=True)
+    do_save_saved_reply(workspace, actor=owner, title="Horaires", body="Bonjour {member_name}, …")
+    view = do_save_view(workspace, "Urgences", {"sentiment": "negative"}, actor=owner, shared=True)
 
     # Moderation: a first-time author held, a spammer, words, a rule, a sanction.
     workspace.refresh_from_db()

@@ -7,7 +7,7 @@ from django.urls import set_script_prefix
 
 from animateur.core.links import absolute_url
 from animateur.core.roles import Role
-from animateur.inbox import actions
+from animateur.inbox.actions.conversations import do_assign_conversation
 from animateur.inbox.models import Conversation
 from tests.inbox.factories import inbound, post_message
 
@@ -47,7 +47,7 @@ def test_an_assignment_email_in_another_workspace_links_to_the_conversation_ther
     bob = make_user("bob@team.org", other, Role.MODERATOR)
     conversation = Conversation.objects.get(root=inbound(other, "Une question", parent=post_message(other)))
     with django_capture_on_commit_callbacks(execute=True):
-        actions.do_assign_conversation(conversation, bob, actor=ana)
+        do_assign_conversation(conversation, bob, actor=ana)
     [email] = [m for m in mailoutbox if m.to == ["bob@team.org"]]
     link = f"https://animateur.example.org/w/marque-b/app/inbox/c/{conversation.pk}/"
     assert link in email.body

@@ -108,16 +108,18 @@ def objects_of(ws, owner) -> dict[str, int]:
     from animateur.api.actions import do_create_api_token
     from animateur.core.models import Invitation, Membership
     from animateur.core.team import do_invite_member
-    from animateur.inbox import actions
+    from animateur.inbox.actions.expectations import do_add_holiday, do_set_response_target
+    from animateur.inbox.actions.saved_replies import do_save_saved_reply
+    from animateur.inbox.actions.saved_views import do_save_view
     from animateur.inbox.models import Conversation, Holiday, ResponseTarget, SavedReply, SavedView
     from tests.inbox.factories import inbound, post_message
 
     root = inbound(ws, f"question in {ws.slug}", parent=post_message(ws))
     conversation = Conversation.objects.get(root=root)
-    reply = actions.do_save_saved_reply(ws, actor=owner, title="t", body="b")
-    view = actions.do_save_view(ws, "v", {}, actor=owner, shared=True)
-    target = actions.do_set_response_target(ws, actor=owner, channel_kind="", priority="", minutes=60)
-    holiday = actions.do_add_holiday(ws, date(2030, 1, 1), "x", actor=owner)
+    reply = do_save_saved_reply(ws, actor=owner, title="t", body="b")
+    view = do_save_view(ws, "v", {}, actor=owner, shared=True)
+    target = do_set_response_target(ws, actor=owner, channel_kind="", priority="", minutes=60)
+    holiday = do_add_holiday(ws, date(2030, 1, 1), "x", actor=owner)
     invitation, _ = do_invite_member(ws, f"new@{ws.slug}.org", Role.GUEST, actor=owner)
     token, _key = do_create_api_token(ws, owner, "t", actor=owner)
     membership = Membership.objects.filter(workspace=ws).exclude(user=owner).first() or Membership.objects.get(
@@ -127,9 +129,8 @@ def objects_of(ws, owner) -> dict[str, int]:
     assert isinstance(reply, SavedReply) and isinstance(view, SavedView)
     assert isinstance(invitation, Invitation)
     subscription, delivery = webhook_of(ws, owner)
-    from tests.members.factories import members_objects
-
     from tests.listening.factories import listening_objects
+    from tests.members.factories import members_objects
 
     return {
         **members_objects(ws),

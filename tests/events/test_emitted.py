@@ -96,7 +96,8 @@ def test_a_moderators_decision_is_announced_with_the_visibility_before_and_after
 @pytest.mark.django_db(transaction=True)
 def test_a_conversations_life_is_announced_opened_assigned_answered_closed(workspace, make_user, receiver):
     from animateur.core.roles import Role
-    from animateur.inbox.actions import do_mark_answered_elsewhere, do_update_conversation
+    from animateur.inbox.actions.conversations import do_update_conversation
+    from animateur.inbox.actions.replies import do_mark_answered_elsewhere
     from animateur.inbox.models import Conversation
     from tests.inbox.factories import inbound, post_message
 

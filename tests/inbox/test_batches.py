@@ -12,7 +12,15 @@ from django.utils import timezone
 
 from animateur.core.models import AuditEvent
 from animateur.core.roles import Role
-from animateur.inbox import actions, db, hooks, selectors, stats
+from animateur.inbox import db, hooks, selectors, stats
+from animateur.inbox.actions.conversations import (
+    do_assign_conversation,
+    do_set_conversation_priority,
+    do_set_conversation_state,
+)
+from animateur.inbox.actions.expectations import do_add_holiday, do_set_business_hours, do_set_response_target
+from animateur.inbox.actions.notifications import do_set_notification_preference
+from animateur.inbox.actions.replies import do_mark_answered_elsewhere
 from animateur.inbox.models import NOT_DUE, Conversation, ConversationTally, FirstResponse, Notification, State
 from animateur.inbox.tasks import warn_due_soon
 from animateur.stream import pipeline
@@ -71,8 +79,8 @@ def test_several_replies_in_one_batch_add_up_reopen_once_and_tell_the_assignee_o
     now = timezone.now()
     root = inbound(workspace, "Ma commande n'est pas arrivée", channel=feed, created_at=now - timedelta(hours=3))
     conversation = Conversation.objects.get(root=root)
-    actions.do_assign_conversation(conversation, moderator, actor=moderator)
-    actions.do_set_conversation_state(conversation, State.WAITING, actor=moderator)
+    do_assign_conversation(conversation, moderator, actor=moderator)
+    do_set_conversation_state(conversation, State.WAITING, actor=moderator)
     Notification.objects.all().delete()
 
     # The batch lists them out of date order: the preview is the latest written, not the last listed.
@@ -134,9 +142,7 @@ def test_our_answer_in_a_batch_stops_the_clock_and_a_later_message_of_the_same_b
 ):
     agent = make_user("agent@example.org", workspace, Role.MODERATOR, display_name="Agent")
     manager = make_user("ma@example.org", workspace, Role.MANAGER)
-    actions.do_set_response_target(
-        workspace, actor=manager, channel_kind="", priority="", minutes=60, business_hours=False
-    )
+    do_set_response_target(workspace, actor=manager, channel_kind="", priority="", minutes=60, business_hours=False)
     now = timezone.now()
     first = inbound(workspace, "Vous livrez à Lyon ?", channel=feed, created_at=now - timedelta(minutes=40))
     new = item(feed, "Et à Lille ?", who="bob", at=now - timedelta(minutes=30))
@@ -168,7 +174,7 @@ def test_our_answer_in_a_batch_stops_the_clock_and_a_later_message_of_the_same_b
 def test_after_a_bulk_batch_the_counters_and_the_search_agree_with_the_conversations(workspace, feed, make_user):
     moderator = make_user("mo@example.org", workspace, Role.MODERATOR)
     closed = Conversation.objects.get(root=inbound(workspace, "Ancienne affaire", channel=feed))
-    actions.do_set_conversation_state(closed, State.CLOSED, actor=moderator)
+    do_set_conversation_state(closed, State.CLOSED, actor=moderator)
     batch = [item(feed, f"Question numéro {n} sur les horaires", who=f"m{n}") for n in range(40)]
     batch += [item(feed, f"Précision {n} : le vestiaire", parent=batch[n].external_id) for n in range(0, 40, 4)]
     batch.append(item(feed, "Finalement je reviens sur la facture", parent=closed.root.external_id))
@@ -200,7 +206,7 @@ def test_a_batch_costs_the_inbox_the_same_few_queries_for_3_or_60_messages(works
     moderator = make_user("mo@example.org", workspace, Role.MODERATOR)
     olds = [Conversation.objects.get(root=inbound(workspace, f"Ancienne {n}", channel=feed)) for n in range(6)]
     for conversation in olds:
-        actions.do_assign_conversation(conversation, moderator, actor=moderator)
+        do_assign_conversation(conversation, moderator, actor=moderator)
     spent: list[int] = []
 
     def counted(items: list[Incoming]) -> None:
@@ -227,9 +233,7 @@ def test_a_batch_costs_the_inbox_the_same_few_queries_for_3_or_60_messages(works
 
 def test_feed_items_are_in_the_inbox_without_a_due_time_and_never_late(workspace, make_user):
     manager = make_user("ma@example.org", workspace, Role.MANAGER)
-    actions.do_set_response_target(
-        workspace, actor=manager, channel_kind="", priority="", minutes=30, business_hours=False
-    )
+    do_set_response_target(workspace, actor=manager, channel_kind="", priority="", minutes=30, business_hours=False)
     long_ago = timezone.now() - timedelta(days=2)
     rss = other_channel(workspace, "rss")
     reddit = other_channel(workspace, "reddit")
@@ -247,12 +251,10 @@ def test_feed_items_are_in_the_inbox_without_a_due_time_and_never_late(workspace
     assert by_root[toot.pk].due_at is not None
 
     # Changing targets or priority gives the feed item no due time either.
-    actions.do_set_response_target(
-        workspace, actor=manager, channel_kind="", priority="", minutes=90, business_hours=False
-    )
-    actions.do_set_conversation_priority(by_root[article.pk], "urgent", actor=manager)
-    actions.do_assign_conversation(by_root[article.pk], manager, actor=manager)
-    actions.do_assign_conversation(by_root[comment.pk], manager, actor=manager)
+    do_set_response_target(workspace, actor=manager, channel_kind="", priority="", minutes=90, business_hours=False)
+    do_set_conversation_priority(by_root[article.pk], "urgent", actor=manager)
+    do_assign_conversation(by_root[article.pk], manager, actor=manager)
+    do_assign_conversation(by_root[comment.pk], manager, actor=manager)
     assert Conversation.objects.get(root=article).due_at is None
     assert Conversation.objects.get(root=comment).due_at == long_ago + timedelta(minutes=90)
 
@@ -261,10 +263,10 @@ def test_feed_items_are_in_the_inbox_without_a_due_time_and_never_late(workspace
     assert list(
         Notification.objects.filter(kind=Notification.Kind.DUE_SOON).values_list("conversation_id", flat=True)
     ) == [by_root[comment.pk].pk]
-    actions.do_mark_answered_elsewhere(by_root[article.pk], actor=manager)
+    do_mark_answered_elsewhere(by_root[article.pk], actor=manager)
     first = FirstResponse.objects.get(conversation=by_root[article.pk])
     assert first.data["target_minutes"] is None and first.data["within_target"] is None
-    actions.do_mark_answered_elsewhere(by_root[comment.pk], actor=manager)
+    do_mark_answered_elsewhere(by_root[comment.pk], actor=manager)
     rss_figures = dict(stats.report(workspace)["by_channel"])["rss"]
     assert rss_figures.count == 1 and rss_figures.within_target is None
     assert dict(stats.report(workspace)["by_channel"])["reddit"].within_target == 0.0
@@ -274,7 +276,7 @@ def test_edits_imports_and_spam_in_a_batch_open_nothing(workspace, feed, make_us
     moderator = make_user("mo@example.org", workspace, Role.MODERATOR)
     root = inbound(workspace, "Une question", channel=feed)
     conversation = Conversation.objects.get(root=root)
-    actions.do_set_conversation_state(conversation, State.CLOSED, actor=moderator)
+    do_set_conversation_state(conversation, State.CLOSED, actor=moderator)
 
     run_pipeline(
         [
@@ -297,9 +299,9 @@ def test_each_conversation_of_a_batch_is_due_by_the_workspace_hours_and_holidays
 
     manager = make_user("ma@example.org", workspace, Role.MANAGER)
     week = {day: [["09:00", "12:00"], ["14:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
-    actions.do_set_business_hours(workspace, week, actor=manager)
-    actions.do_add_holiday(workspace, date(2024, 5, 8), "Victoire 1945", actor=manager)
-    actions.do_set_response_target(workspace, actor=manager, channel_kind="", priority="", minutes=240)
+    do_set_business_hours(workspace, week, actor=manager)
+    do_add_holiday(workspace, date(2024, 5, 8), "Victoire 1945", actor=manager)
+    do_set_response_target(workspace, actor=manager, channel_kind="", priority="", minutes=240)
     paris = ZoneInfo("Europe/Paris")
     friday_night = item(feed, "Vendredi soir", at=datetime(2024, 5, 3, 21, 0, tzinfo=paris))
     tuesday = item(feed, "Mardi après-midi", who="bob", at=datetime(2024, 5, 7, 16, 0, tzinfo=paris))
@@ -320,11 +322,11 @@ def test_assignees_hear_of_a_batch_by_email_at_once_or_in_their_digest(
 
     bob = make_user("bob@team.org", workspace, Role.MODERATOR, display_name="Bob")
     cy = make_user("cy@team.org", workspace, Role.MODERATOR, display_name="Cy")
-    actions.do_set_notification_preference(cy, workspace, "digest", actor=cy)
+    do_set_notification_preference(cy, workspace, "digest", actor=cy)
     for_bob = inbound(workspace, "Pour Bob", channel=feed)
     for_cy = inbound(workspace, "Pour Cy", channel=feed, email="dan@example.org", name="Dan")
-    actions.do_assign_conversation(Conversation.objects.get(root=for_bob), bob, actor=cy)
-    actions.do_assign_conversation(Conversation.objects.get(root=for_cy), cy, actor=bob)
+    do_assign_conversation(Conversation.objects.get(root=for_bob), bob, actor=cy)
+    do_assign_conversation(Conversation.objects.get(root=for_cy), cy, actor=bob)
     mailoutbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):

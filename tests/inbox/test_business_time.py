@@ -16,9 +16,7 @@ WEEKDAYS_9_18 = {d: [["09:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "
 
 
 def cal(hours=None, holidays=()):
-    return Calendar(
-        "Europe/Paris", parse_hours(WEEKDAYS_9_18 if hours is None else hours), frozenset(holidays)
-    )
+    return Calendar("Europe/Paris", parse_hours(WEEKDAYS_9_18 if hours is None else hours), frozenset(holidays))
 
 
 def paris(*args):

@@ -15,7 +15,14 @@ from django.core.cache import cache
 
 from animateur.core.models import AuditEvent
 from animateur.core.roles import Role
-from animateur.inbox import actions
+from animateur.inbox.actions.conversations import (
+    do_assign_conversation,
+    do_set_conversation_priority,
+    do_set_conversation_state,
+)
+from animateur.inbox.actions.expectations import do_set_response_target
+from animateur.inbox.actions.labels import do_create_label, do_set_conversation_labels
+from animateur.inbox.actions.replies import do_reply_conversation
 from animateur.inbox.models import Conversation, Priority, State
 from tests.channels.test_walkthrough_labels import visible_text
 from tests.inbox.factories import inbound, other_channel, post_message
@@ -35,7 +42,7 @@ def conversation(workspace):
 
 def test_the_list_shows_each_conversations_priority(workspace, client_as, conversation):
     client = client_as(workspace, Role.MODERATOR)
-    actions.do_set_conversation_priority(conversation, Priority.URGENT, actor=client.user)
+    do_set_conversation_priority(conversation, Priority.URGENT, actor=client.user)
     page = client.get("/app/inbox/").content.decode()
     row = page[page.index(f'data-conversation="{conversation.pk}"') :]
     row = row[: row.index("</li>")]
@@ -117,11 +124,11 @@ def test_a_mention_starts_its_own_thread_and_names_no_post(workspace, client_as)
 
 def test_the_history_says_values_and_actors_in_words(workspace, client_as, conversation):
     client = client_as(workspace, Role.MANAGER)
-    label = actions.do_create_label(workspace, "trolls", actor=client.user)
-    actions.do_set_conversation_priority(conversation, Priority.HIGH, actor=client.user)
-    actions.do_set_conversation_labels(conversation, [label], actor=client.user)
-    actions.do_set_conversation_state(conversation, State.WAITING, actor=client.user)
-    actions.do_assign_conversation(conversation, client.user, actor=client.user)
+    label = do_create_label(workspace, "trolls", actor=client.user)
+    do_set_conversation_priority(conversation, Priority.HIGH, actor=client.user)
+    do_set_conversation_labels(conversation, [label], actor=client.user)
+    do_set_conversation_state(conversation, State.WAITING, actor=client.user)
+    do_assign_conversation(conversation, client.user, actor=client.user)
     html = client.get(f"/app/inbox/c/{conversation.pk}/").content.decode()
     history = visible_text(html[html.index('class="history') :])
     assert "animateur (boîte de réception) · a ouvert la conversation" in history
@@ -136,7 +143,7 @@ def test_the_history_says_values_and_actors_in_words(workspace, client_as, conve
 def test_the_targets_page_names_days_and_channels_in_french(workspace, client_as):
     other_channel(workspace, "mastodon")
     client = client_as(workspace, Role.MANAGER)
-    actions.do_set_response_target(workspace, actor=client.user, channel_kind="mastodon", priority="", minutes=60)
+    do_set_response_target(workspace, actor=client.user, channel_kind="mastodon", priority="", minutes=60)
     html = client.get("/app/inbox/settings/").content.decode()
     for day in ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"):
         assert re.search(rf'<label for="h-\w+">{day}</label>', html)
@@ -148,11 +155,11 @@ def test_the_targets_page_names_days_and_channels_in_french(workspace, client_as
 def test_a_new_target_applies_to_open_conversations_not_answered_yet(workspace, client_as, conversation):
     client = client_as(workspace, Role.MANAGER)
     taken = Conversation.objects.get(root=inbound(workspace, "Et le parking ?", parent=conversation.root.thread_root))
-    actions.do_assign_conversation(taken, client.user, actor=client.user)  # open, not answered
+    do_assign_conversation(taken, client.user, actor=client.user)  # open, not answered
     answered = Conversation.objects.get(root=inbound(workspace, "Merci !", parent=conversation.root.thread_root))
-    actions.do_reply_conversation(answered, "Avec plaisir", actor=client.user)
+    do_reply_conversation(answered, "Avec plaisir", actor=client.user)
     closed = Conversation.objects.get(root=inbound(workspace, "Rien", parent=conversation.root.thread_root))
-    actions.do_set_conversation_state(closed, State.CLOSED, actor=client.user)
+    do_set_conversation_state(closed, State.CLOSED, actor=client.user)
     assert Conversation.objects.exclude(due_at=None).count() == 0
 
     response = client.post(

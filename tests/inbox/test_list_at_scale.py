@@ -10,7 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from animateur.core.roles import Role
-from animateur.inbox import actions, db, selectors
+from animateur.inbox import db, selectors
+from animateur.inbox.actions.conversations import do_assign_conversation, do_set_conversation_state
+from animateur.inbox.actions.labels import do_create_label, do_set_conversation_labels
+from animateur.inbox.actions.replies import do_mark_answered_elsewhere
 from animateur.inbox.models import NOT_DUE, Conversation, ResponseTarget, State
 from tests.inbox.factories import inbound, post_message
 
@@ -31,9 +34,9 @@ def test_view_counts_follow_every_change_of_state_and_assignee_including_bulk_up
     assert selectors.view_counts(workspace, moderator) == counts_by_scan(workspace, moderator)
     assert selectors.view_counts(workspace, moderator)["new"] == 5
 
-    actions.do_assign_conversation(convs[0], moderator, actor=moderator)
-    actions.do_set_conversation_state(convs[1], State.CLOSED, actor=moderator)
-    actions.do_set_conversation_state(convs[2], State.WAITING, actor=moderator)
+    do_assign_conversation(convs[0], moderator, actor=moderator)
+    do_set_conversation_state(convs[1], State.CLOSED, actor=moderator)
+    do_set_conversation_state(convs[2], State.WAITING, actor=moderator)
     Conversation.objects.filter(pk=convs[3].pk).update(assignee=moderator, state=State.OPEN)
     convs[4].delete()
     counts = selectors.view_counts(workspace, moderator)
@@ -91,7 +94,7 @@ def test_time_left_sort_puts_the_most_overdue_first_and_answered_ones_after(work
     answered = Conversation.objects.get(
         root=inbound(workspace, "Répondue", parent=post, created_at=now - timedelta(hours=9))
     )
-    actions.do_mark_answered_elsewhere(answered, actor=manager)
+    do_mark_answered_elsewhere(answered, actor=manager)
     answered.refresh_from_db()
     assert answered.due_sort == NOT_DUE
     order = list(selectors.filtered(workspace, manager, selectors.Filters()).values_list("pk", flat=True))
@@ -102,14 +105,14 @@ def test_time_left_sort_puts_the_most_overdue_first_and_answered_ones_after(work
 def test_the_list_makes_the_same_number_of_queries_for_3_or_30_conversations(workspace, client_as, make_user, url):
     client = client_as(workspace, Role.MODERATOR)
     manager = make_user("ma@example.org", workspace, Role.MANAGER)
-    label = actions.do_create_label(workspace, "Urgent", actor=manager)
+    label = do_create_label(workspace, "Urgent", actor=manager)
     post = post_message(workspace)
 
     def add(n: int) -> None:
         for i in range(n):
             c = Conversation.objects.get(root=inbound(workspace, f"Question {i}", parent=post, name=f"Membre {i}"))
-            actions.do_assign_conversation(c, manager, actor=manager)
-            actions.do_set_conversation_labels(c, [label], actor=manager)
+            do_assign_conversation(c, manager, actor=manager)
+            do_set_conversation_labels(c, [label], actor=manager)
 
     def queries() -> int:
         with CaptureQueriesContext(connection) as ctx:

@@ -15,7 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import override
 
 from animateur.core.roles import Role
-from animateur.inbox import actions
+from animateur.inbox.actions.replies import do_mark_answered_elsewhere, do_reply_conversation
 from animateur.inbox.models import Conversation
 from tests.channels.test_walkthrough_labels import visible_text
 from tests.inbox.factories import inbound, other_channel, post_message
@@ -25,9 +25,9 @@ def answered_conversations(workspace, manager) -> None:
     post = post_message(workspace)
     for text in ("Bonjour ?", "Une question", "Encore une"):
         conversation = Conversation.objects.get(root=inbound(workspace, text, parent=post))
-        actions.do_reply_conversation(conversation, "Voici la réponse.", actor=manager)
+        do_reply_conversation(conversation, "Voici la réponse.", actor=manager)
     mention = inbound(workspace, "@acme une question", channel=other_channel(workspace), kind="mention")
-    actions.do_mark_answered_elsewhere(Conversation.objects.get(root=mention), actor=manager)
+    do_mark_answered_elsewhere(Conversation.objects.get(root=mention), actor=manager)
 
 
 def this_monday_in_french() -> str:
@@ -36,9 +36,7 @@ def this_monday_in_french() -> str:
         return date_format(today - timedelta(days=today.weekday()), "j N Y")
 
 
-def test_the_chart_is_drawn_by_the_chart_library_from_a_data_block_with_axes_units_and_weeks(
-    workspace, client_as
-):
+def test_the_chart_is_drawn_by_the_chart_library_from_a_data_block_with_axes_units_and_weeks(workspace, client_as):
     client = client_as(workspace, Role.MANAGER)
     answered_conversations(workspace, client.user)
     html = client.get("/app/inbox/response-times/").content.decode()

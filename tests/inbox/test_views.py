@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 
 from animateur.core.roles import Role
-from animateur.inbox import actions
+from animateur.inbox.actions.expectations import do_set_response_target
 from animateur.inbox.models import Conversation, State
 from animateur.stream.models import Message
 from tests.inbox.factories import inbound, post_message
@@ -23,9 +23,7 @@ def conversation(workspace):
     return Conversation.objects.get(root=root)
 
 
-def test_the_list_shows_new_conversations_with_counts_and_search_finds_them(
-    workspace, client_as, conversation
-):
+def test_the_list_shows_new_conversations_with_counts_and_search_finds_them(workspace, client_as, conversation):
     client = client_as(workspace, Role.MODERATOR)
     page = client.get("/app/inbox/").content.decode()
     assert "Zoé" in page and 'data-count="new">1<' in page
@@ -64,11 +62,9 @@ def test_bulk_close_and_assign_to_me(workspace, client_as, conversation):
     assert conversation.state == State.CLOSED
 
 
-def test_the_response_time_page_reports_from_the_audit_trail_and_exports_csv(
-    workspace, client_as, conversation
-):
+def test_the_response_time_page_reports_from_the_audit_trail_and_exports_csv(workspace, client_as, conversation):
     client = client_as(workspace, Role.MANAGER)
-    actions.do_set_response_target(
+    do_set_response_target(
         workspace, actor=client.user, channel_kind="", priority="", minutes=120, business_hours=False
     )
     client.post(f"/app/inbox/c/{conversation.pk}/reply/", {"text": "Voilà."})

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from animateur.core.roles import Role
-from animateur.inbox.actions import do_save_saved_reply
+from animateur.inbox.actions.saved_replies import do_save_saved_reply
 from animateur.moderation.conditions import FIELDS, OPERATORS
 from animateur.moderation.models import Rule
 from tests.inline_code import inline_code

@@ -14,7 +14,9 @@ from ninja import Router, Schema
 from animateur.api.typing import TokenRequest
 from animateur.core.actions import ActionError
 from animateur.core.permissions import has_permission
-from animateur.inbox import actions, selectors
+from animateur.inbox import selectors
+from animateur.inbox.actions.conversations import do_assign_conversation, do_set_conversation_state
+from animateur.inbox.actions.replies import ReplyCollision, do_reply_conversation
 
 router = Router(tags=["inbox"])
 
@@ -131,7 +133,7 @@ def conversation_detail(request: TokenRequest, conversation_id: int) -> dict[str
 def _action(fn: Callable[[], Any]) -> tuple[int, dict[str, Any]] | None:
     try:
         fn()
-    except actions.ReplyCollision as exc:
+    except ReplyCollision as exc:
         return 409, {"detail": str(exc), "messages": [m.pk for m in exc.messages]}
     except ActionError as exc:
         return 400, {"detail": str(exc)}
@@ -143,7 +145,7 @@ def _action(fn: Callable[[], Any]) -> tuple[int, dict[str, Any]] | None:
 def reply(request: TokenRequest, conversation_id: int, body: ReplyIn) -> tuple[int, dict[str, Any]]:
     c = _get(request, conversation_id)
     error = _action(
-        lambda: actions.do_reply_conversation(
+        lambda: do_reply_conversation(
             c,
             body.text,
             actor=request.auth.user,
@@ -167,7 +169,7 @@ def assign(request: TokenRequest, conversation_id: int, body: AssignIn) -> tuple
         user = selectors.workers(token.workspace).filter(pk=body.user_id).first()
         if user is None:
             return 400, {"detail": "no such teammate in this workspace"}
-    error = _action(lambda: actions.do_assign_conversation(c, user, actor=token.user))
+    error = _action(lambda: do_assign_conversation(c, user, actor=token.user))
     return error or (200, _out(c))
 
 
@@ -175,5 +177,5 @@ def assign(request: TokenRequest, conversation_id: int, body: AssignIn) -> tuple
 @needs("inbox.work")
 def set_state(request: TokenRequest, conversation_id: int, body: StateIn) -> tuple[int, dict[str, Any]]:
     c = _get(request, conversation_id)
-    error = _action(lambda: actions.do_set_conversation_state(c, body.state, actor=request.auth.user))
+    error = _action(lambda: do_set_conversation_state(c, body.state, actor=request.auth.user))
     return error or (200, _out(c))

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 # read this list). Listed here rather than read from the registry because importing every connector
 # (atproto alone takes seconds) would slow every process's start; tests/channels/test_inbox_replies.py
 # checks that this list and the connectors' capabilities agree.
-REPLYING_KINDS = ("bluesky", "discourse", "email", "mastodon", "wordpress")
+REPLYING_KINDS = ("bluesky", "discourse", "email", "facebook", "mastodon", "wordpress", "youtube")
 # Each kind's name for people, as its connector's `label` says (the same test checks they agree), for
 # pages that show many channels without importing every connector.
 KIND_LABELS = {
@@ -15,12 +15,14 @@ KIND_LABELS = {
     "bluesky": _("Bluesky"),
     "discourse": _("Discourse forum"),
     "email": _("Email (IMAP mailbox)"),
+    "facebook": _("Facebook Page"),
     "files": _("File (CSV or JSON Lines)"),
     "mastodon": _("Mastodon"),
     "mbox": _("Mail archive (mbox file)"),
     "reddit": _("Reddit"),
     "rss": _("RSS or Atom feed"),
     "wordpress": _("WordPress site"),
+    "youtube": _("YouTube channel"),
 }
 
 

@@ -30,7 +30,8 @@ from animateur.core.events import emit_many, listened
 from animateur.core.links import absolute_url
 from animateur.core.models import User, Workspace
 from animateur.inbox import search, sla
-from animateur.inbox.actions import INBOX, REPLY_HANDLERS, notify_many
+from animateur.inbox.actions._shared import INBOX
+from animateur.inbox.actions.notifications import notify_many
 from animateur.inbox.models import (
     Conversation,
     ConversationItem,
@@ -40,6 +41,7 @@ from animateur.inbox.models import (
     State,
     due_sort_of,
 )
+from animateur.inbox.reply_handlers import REPLY_HANDLERS
 from animateur.stream.models import Message
 
 CHUNK = 500  # ids per IN (...) list: far below what either database accepts

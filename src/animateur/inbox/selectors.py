@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from animateur.core.audit_verbs import AuditVerb
-from animateur.core.models import AuditEvent, User, Workspace
-from animateur.inbox import search
-from animateur.inbox.models import Conversation, ConversationTally, FirstResponse, Label, Note, SavedView, State
+from animateur.core.models import AuditEvent, Membership, User, Workspace
+from animateur.inbox import search, sla
+from animateur.inbox.models import (
+    Conversation,
+    ConversationTally,
+    FirstResponse,
+    Label,
+    Note,
+    NotificationPreference,
+    SavedReply,
+    SavedView,
+    State,
+)
+from animateur.inbox.reply_handlers import REPLY_HANDLERS
 from animateur.stream.models import Message
 
 VIEWS = ("all", "new", "mine", "unassigned", "waiting", "closed")
@@ -261,3 +274,46 @@ def article_of(conversation: Conversation) -> tuple[str, str, bool] | None:
     if thread_root.title or thread_root.url:
         return thread_root.title or thread_root.url, thread_root.url, False
     return None
+
+
+def expects_answer(conversation: Conversation) -> bool:
+    """Whether the first-response clock runs for this conversation (the rule: sla.expects_answer)."""
+    root_kind = Message.objects.filter(pk=conversation.root_id).values_list("kind", flat=True).first() or ""
+    kind = conversation.channel_kind
+    return sla.expects_answer(kind, root_kind, can_reply=kind in REPLY_HANDLERS)
+
+
+MENTION = re.compile(r"(?<![\w.])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)")
+
+
+def mentioned_users(workspace: Workspace, text: str) -> list[User]:
+    """@alice, @alice@example.org or @Alice_Martin: teammates by email, its local part, or name."""
+    handles = {h.lower().rstrip(".") for h in MENTION.findall(text or "")}
+    if not handles:
+        return []
+    found = []
+    for membership in Membership.objects.filter(workspace=workspace).select_related("user"):
+        user = membership.user
+        keys = {
+            user.email.lower(),
+            user.email.split("@")[0].lower(),
+            user.name.replace(" ", "_").lower(),
+            user.name.replace(" ", "").lower(),
+        }
+        if keys & handles:
+            found.append(user)
+    return found
+
+
+def render_saved_reply(reply: SavedReply, conversation: Conversation | None, agent: User) -> str:
+    values = {
+        "member_name": (conversation.author_name if conversation else "") or _("there"),
+        "workspace_name": (conversation.workspace.name if conversation else reply.workspace.name),
+        "agent_name": agent.name,
+    }
+    return re.sub(r"\{(member_name|workspace_name|agent_name)\}", lambda m: values[m.group(1)], reply.body)
+
+
+def email_mode(user: User) -> str:
+    pref = NotificationPreference.objects.filter(user=user).values_list("email", flat=True).first()
+    return pref or NotificationPreference.Email.IMMEDIATE

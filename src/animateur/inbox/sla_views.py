@@ -18,7 +18,14 @@ from animateur.channels.labels import kind_label
 from animateur.core.actions import ActionError
 from animateur.core.decorators import workspace_permission
 from animateur.core.typing import WorkspaceRequest
-from animateur.inbox import actions, charts, selectors, stats
+from animateur.inbox import charts, selectors, stats
+from animateur.inbox.actions.expectations import (
+    do_add_holiday,
+    do_delete_holiday,
+    do_delete_response_target,
+    do_set_business_hours,
+    do_set_response_target,
+)
 from animateur.inbox.business_time import DAYS
 from animateur.inbox.models import Holiday, Priority, ResponseTarget
 from animateur.inbox.templatetags.inbox_tags import duration
@@ -47,7 +54,7 @@ def settings_page(request: WorkspaceRequest) -> HttpResponse:
 def target_save(request: WorkspaceRequest) -> HttpResponse:
     try:
         minutes = int(request.POST.get("minutes", ""))
-        target = actions.do_set_response_target(
+        target = do_set_response_target(
             request.workspace,
             actor=request.user,
             channel_kind=request.POST.get("channel_kind", ""),
@@ -78,7 +85,7 @@ def target_save(request: WorkspaceRequest) -> HttpResponse:
 @require_POST
 def target_delete(request: WorkspaceRequest, target_id: int) -> HttpResponse:
     target = get_object_or_404(ResponseTarget, pk=target_id, workspace=request.workspace)
-    actions.do_delete_response_target(target, actor=request.user)
+    do_delete_response_target(target, actor=request.user)
     return redirect("inbox:settings")
 
 
@@ -108,7 +115,7 @@ def parse_hours_form(post: dict) -> dict:
 @require_POST
 def hours_save(request: WorkspaceRequest) -> HttpResponse:
     try:
-        actions.do_set_business_hours(request.workspace, parse_hours_form(request.POST), actor=request.user)
+        do_set_business_hours(request.workspace, parse_hours_form(request.POST), actor=request.user)
         messages.success(request, _("Business hours saved."))
     except ActionError as exc:
         messages.error(request, str(exc))
@@ -123,7 +130,7 @@ def holiday_add(request: WorkspaceRequest) -> HttpResponse:
     except ValueError:
         messages.error(request, _("Enter the holiday's date as YYYY-MM-DD."))
         return redirect("inbox:settings")
-    actions.do_add_holiday(request.workspace, day, request.POST.get("name", ""), actor=request.user)
+    do_add_holiday(request.workspace, day, request.POST.get("name", ""), actor=request.user)
     return redirect("inbox:settings")
 
 
@@ -131,7 +138,7 @@ def holiday_add(request: WorkspaceRequest) -> HttpResponse:
 @require_POST
 def holiday_delete(request: WorkspaceRequest, holiday_id: int) -> HttpResponse:
     holiday = get_object_or_404(Holiday, pk=holiday_id, workspace=request.workspace)
-    actions.do_delete_holiday(holiday, actor=request.user)
+    do_delete_holiday(holiday, actor=request.user)
     return redirect("inbox:settings")
 
 

@@ -99,7 +99,7 @@ def due_for_warning(now: datetime) -> list[Conversation]:
 def warn_assignee(conversation: Conversation, now: datetime) -> bool:
     """Warn the assignee read with `conversation`, only if the row still has that assignee and state and no
     answer: one unassigned, reassigned, closed or answered since is left for the next run to judge again."""
-    from animateur.inbox.actions import notify
+    from animateur.inbox.actions.notifications import notify
 
     # The selection asked for both: a due date, and an assignee to warn.
     assert conversation.due_at is not None and conversation.assignee is not None

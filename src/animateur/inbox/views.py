@@ -19,8 +19,22 @@ from animateur.core.decorators import workspace_permission
 from animateur.core.ids import parse_id
 from animateur.core.permissions import has_permission
 from animateur.core.typing import WorkspaceRequest
-from animateur.inbox import actions, history, listing, presence, selectors
+from animateur.inbox import history, listing, presence, selectors
+from animateur.inbox.actions.conversations import (
+    BULK_OPERATIONS,
+    UNCHANGED,
+    do_bulk_conversations,
+    do_update_conversation,
+)
+from animateur.inbox.actions.labels import do_create_label, do_set_conversation_labels
+from animateur.inbox.actions.notes import do_add_note
+from animateur.inbox.actions.notifications import do_mark_notifications_read, do_set_notification_preference
+from animateur.inbox.actions.replies import ReplyCollision, do_mark_answered_elsewhere, do_reply_conversation
+from animateur.inbox.actions.saved_replies import do_delete_saved_reply, do_save_saved_reply
+from animateur.inbox.actions.saved_views import do_delete_view, do_save_view
 from animateur.inbox.models import Label, Priority, SavedReply, SavedView, State
+from animateur.inbox.reply_handlers import can_reply
+from animateur.inbox.selectors import email_mode, render_saved_reply
 
 PER_PAGE = 50
 # Offered in the language filter; any other code can still be typed in the URL.
@@ -93,7 +107,7 @@ def index(request: WorkspaceRequest) -> HttpResponse:
             "channels": selectors.channel_kinds(workspace),
             "languages": sorted({*LANGUAGES, workspace.language, filters_language(context)} - {""}),
             "saved_views": selectors.saved_views(workspace, request.user),
-            "bulk_operations": actions.BULK_OPERATIONS,
+            "bulk_operations": BULK_OPERATIONS,
         }
     )
     return render(request, "inbox/index.html", context)
@@ -120,7 +134,7 @@ def _conversation_context(request: WorkspaceRequest, conversation: Any) -> dict[
         "workers": selectors.workers(workspace),
         "states": State.choices,
         "priorities": Priority.choices,
-        "can_reply": actions.can_reply(conversation),
+        "can_reply": can_reply(conversation),
         "can_work": has_permission(request.user, workspace, "inbox.work"),
         "saved_replies": SavedReply.objects.filter(workspace=workspace, language__in=["", language])[:200],
         "others": presence.others(conversation.pk, request.user.pk),
@@ -175,7 +189,7 @@ def _chosen_assignee(request: WorkspaceRequest) -> Any:
     if request.POST.get("quick") == "assign_me":
         return request.user
     if "assignee" not in request.POST:
-        return actions.UNCHANGED
+        return UNCHANGED
     value = request.POST["assignee"]
     if value == "me":
         return request.user
@@ -192,16 +206,16 @@ def _chosen_assignee(request: WorkspaceRequest) -> Any:
 def update(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
     """The conversation's one form: assignee, state and priority together, or a quick button's change."""
     c = selectors.get_conversation(request.workspace, conversation_id)
-    state = request.POST.get("state", actions.UNCHANGED)
+    state = request.POST.get("state", UNCHANGED)
     if request.POST.get("quick") == "close":
         state = State.CLOSED
     try:
-        changes = actions.do_update_conversation(
+        changes = do_update_conversation(
             c,
             actor=request.user,
             assignee=_chosen_assignee(request),
             state=state,
-            priority=request.POST.get("priority", actions.UNCHANGED),
+            priority=request.POST.get("priority", UNCHANGED),
         )
     except ActionError as exc:
         messages.error(request, str(exc))
@@ -222,11 +236,11 @@ def set_labels(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
     new_name = request.POST.get("new_label", "").strip()
     if new_name:
         try:
-            chosen.append(actions.do_create_label(request.workspace, new_name, actor=request.user))
+            chosen.append(do_create_label(request.workspace, new_name, actor=request.user))
         except ActionError as exc:
             messages.error(request, str(exc))
             return _back(c.pk)
-    _run(request, actions.do_set_conversation_labels, c, chosen, actor=request.user)
+    _run(request, do_set_conversation_labels, c, chosen, actor=request.user)
     return _back(c.pk)
 
 
@@ -234,7 +248,7 @@ def set_labels(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
 @require_POST
 def add_note(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
     c = selectors.get_conversation(request.workspace, conversation_id)
-    _run(request, actions.do_add_note, c, request.POST.get("text", ""), actor=request.user)
+    _run(request, do_add_note, c, request.POST.get("text", ""), actor=request.user)
     return _back(c.pk)
 
 
@@ -244,14 +258,14 @@ def reply(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
     c = selectors.get_conversation(request.workspace, conversation_id)
     text = request.POST.get("text", "")
     try:
-        actions.do_reply_conversation(
+        do_reply_conversation(
             c,
             text,
             actor=request.user,
             last_seen_message_id=_int(request.POST.get("last_seen")),
             confirmed=request.POST.get("confirmed") == "1",
         )
-    except actions.ReplyCollision as exc:
+    except ReplyCollision as exc:
         # Nothing was sent: show what the teammate wrote and ask.
         context = _conversation_context(request, c)
         context.update({"collision": exc.messages, "draft": text})
@@ -269,7 +283,7 @@ def reply(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
 @require_POST
 def answered_elsewhere(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
     c = selectors.get_conversation(request.workspace, conversation_id)
-    _run(request, actions.do_mark_answered_elsewhere, c, actor=request.user)
+    _run(request, do_mark_answered_elsewhere, c, actor=request.user)
     return _back(c.pk)
 
 
@@ -278,7 +292,7 @@ def answered_elsewhere(request: WorkspaceRequest, conversation_id: int) -> HttpR
 def bulk(request: WorkspaceRequest) -> HttpResponse:
     ids = [i for i in (_int(v) for v in request.POST.getlist("ids")) if i]
     operation = request.POST.get("operation", "")
-    if not ids or operation not in actions.BULK_OPERATIONS:
+    if not ids or operation not in BULK_OPERATIONS:
         messages.error(request, _("Select conversations and an action."))
         return redirect("inbox:index")
     targets = list(selectors.conversations(request.workspace).filter(pk__in=ids).select_related("workspace"))
@@ -288,9 +302,7 @@ def bulk(request: WorkspaceRequest) -> HttpResponse:
         if label is None:
             messages.error(request, _("Choose a label."))
             return redirect("inbox:index")
-    if _run(
-        request, actions.do_bulk_conversations, request.workspace, targets, operation, actor=request.user, label=label
-    ):
+    if _run(request, do_bulk_conversations, request.workspace, targets, operation, actor=request.user, label=label):
         messages.success(request, _("%(n)d conversations updated.") % {"n": len(targets)})
     return redirect(reverse("inbox:index") + ("?" + request.POST["query"] if request.POST.get("query") else ""))
 
@@ -324,7 +336,7 @@ def saved_reply_save(request: WorkspaceRequest) -> HttpResponse:
         existing = get_object_or_404(SavedReply, pk=_int(request.POST["id"], 0), workspace=request.workspace)
     if _run(
         request,
-        actions.do_save_saved_reply,
+        do_save_saved_reply,
         request.workspace,
         actor=request.user,
         title=request.POST.get("title", ""),
@@ -340,7 +352,7 @@ def saved_reply_save(request: WorkspaceRequest) -> HttpResponse:
 @require_POST
 def saved_reply_delete(request: WorkspaceRequest, reply_id: int) -> HttpResponse:
     item = get_object_or_404(SavedReply, pk=reply_id, workspace=request.workspace)
-    _run(request, actions.do_delete_saved_reply, item, actor=request.user)
+    _run(request, do_delete_saved_reply, item, actor=request.user)
     return redirect("inbox:saved_replies")
 
 
@@ -364,7 +376,7 @@ def saved_reply_search(request: WorkspaceRequest) -> HttpResponse:
                     "id": r.pk,
                     "title": r.title,
                     "language": r.language,
-                    "text": actions.render_saved_reply(r, conversation, request.user),
+                    "text": render_saved_reply(r, conversation, request.user),
                 }
                 for r in items[:20]
             ]
@@ -380,7 +392,7 @@ def saved_reply_search(request: WorkspaceRequest) -> HttpResponse:
 def view_save(request: WorkspaceRequest) -> HttpResponse:
     filters = selectors.Filters.from_params(request.POST).as_dict()
     try:
-        view = actions.do_save_view(
+        view = do_save_view(
             request.workspace,
             request.POST.get("name", ""),
             filters,
@@ -402,7 +414,7 @@ def view_delete(request: WorkspaceRequest, view_id: int) -> HttpResponse:
     if view.owner_id is None and not has_permission(request.user, request.workspace, "inbox.view.share"):
         messages.error(request, _("Only owners and managers can delete a shared view."))
         return redirect("inbox:index")
-    _run(request, actions.do_delete_view, view, actor=request.user)
+    _run(request, do_delete_view, view, actor=request.user)
     return redirect("inbox:index")
 
 
@@ -421,7 +433,7 @@ def notifications(request: WorkspaceRequest) -> HttpResponse:
         "inbox/notifications.html",
         {
             "items": items,
-            "mode": actions.email_mode(request.user),
+            "mode": email_mode(request.user),
             "modes": NotificationPreference.Email.choices,
         },
     )
@@ -431,7 +443,7 @@ def notifications(request: WorkspaceRequest) -> HttpResponse:
 @require_POST
 def notifications_read(request: WorkspaceRequest) -> HttpResponse:
     ids = [i for i in (_int(v) for v in request.POST.getlist("ids")) if i] or None
-    actions.do_mark_notifications_read(request.user, request.workspace, ids, actor=request.user)
+    do_mark_notifications_read(request.user, request.workspace, ids, actor=request.user)
     return redirect("inbox:notifications")
 
 
@@ -440,7 +452,7 @@ def notifications_read(request: WorkspaceRequest) -> HttpResponse:
 def notification_settings(request: WorkspaceRequest) -> HttpResponse:
     if _run(
         request,
-        actions.do_set_notification_preference,
+        do_set_notification_preference,
         request.user,
         request.workspace,
         request.POST.get("email", ""),

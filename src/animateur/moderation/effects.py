@@ -95,7 +95,7 @@ def _assign(message: Message, ref: str) -> None:
         return
     ReviewItem.objects.filter(message=message).update(assignee=user)
     from animateur.core.actions import ActionError
-    from animateur.inbox.actions import do_assign_conversation
+    from animateur.inbox.actions.conversations import do_assign_conversation
     from animateur.inbox.models import ConversationItem
 
     item = ConversationItem.objects.filter(message=message).select_related("conversation").first()

@@ -20,7 +20,7 @@ from animateur.core.ids import parse_ids
 from animateur.core.next_url import safe_next
 from animateur.core.permissions import has_permission
 from animateur.core.typing import WorkspaceRequest
-from animateur.inbox.actions import can_reply
+from animateur.inbox.reply_handlers import can_reply
 from animateur.moderation import actions, selectors, sources
 from animateur.moderation.conditions import catalogue
 from animateur.moderation.forms import (

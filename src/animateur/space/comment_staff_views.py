@@ -21,7 +21,7 @@ from animateur.core.ids import parse_ids
 from animateur.core.models import Workspace
 from animateur.core.next_url import safe_next
 from animateur.core.typing import WorkspaceRequest
-from animateur.inbox.actions import can_reply
+from animateur.inbox.reply_handlers import can_reply
 from animateur.moderation.decisions import DECISION_HINTS, DECISION_LABELS, DECISIONS, VISIBILITY_OF
 from animateur.moderation.selectors import conversations_of
 from animateur.space import selectors
