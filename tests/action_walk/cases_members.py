@@ -102,3 +102,14 @@ def _export_all(w: World) -> Call:
 def _erase(w: World) -> Call:
     member = _member(w)
     return lambda: actions.do_erase_member(w.workspace, member, actor=w.owner)
+
+
+@case("do_save_segment")
+def _save_segment(w: World) -> Call:
+    return lambda: actions.do_save_segment(w.workspace, "Silencieux", "cohort=slipping", actor=w.owner)
+
+
+@case("do_delete_segment")
+def _delete_segment(w: World) -> Call:
+    segment = actions.do_save_segment(w.workspace, "Silencieux", "cohort=slipping", actor=SYSTEM)
+    return lambda: actions.do_delete_segment(w.workspace, segment, actor=w.owner)

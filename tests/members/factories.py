@@ -69,4 +69,11 @@ def members_objects(workspace) -> dict[str, int]:
     assert suggestion is not None
     identity = first.identities.order_by("id").last()
     assert identity is not None
-    return {"member_id": first.pk, "identity_id": identity.pk, "merge_id": merge.pk, "suggestion_id": suggestion.pk}
+    segment = actions.do_save_segment(workspace, "Nouveaux", "cohort=newcomers", actor=system)
+    return {
+        "member_id": first.pk,
+        "identity_id": identity.pk,
+        "merge_id": merge.pk,
+        "suggestion_id": suggestion.pk,
+        "segment_id": segment.pk,
+    }

@@ -209,3 +209,39 @@ def test_gdpr_export_then_erasure_leaves_nothing_of_the_person_findable(workspac
         body = client.get(path).content.decode().replace('value="Zanzibar"', "")  # the search box's own words
         assert "Zanzibar" not in body and "Secretname" not in body, path
     assert Message.objects.filter(pk=other.pk).exists()
+
+
+def test_members_follow_the_stream_when_new_messages_arrived(workspace):
+    from animateur.members.tasks import follow_the_stream, workspaces_behind
+
+    forum = channel(workspace)
+    say(forum, "1", name="Ana")
+    assert workspace in workspaces_behind()
+    follow_the_stream.call_local()
+    assert Profile.objects.filter(member__display_name="Ana", message_count=1).exists()
+    assert workspace not in workspaces_behind()
+    say(forum, "1", "encore", name="Ana")
+    assert workspace in workspaces_behind()
+
+
+def test_cohorts_and_saved_segments(workspace, manager_client):
+    forum = channel(workspace)
+    now = timezone.now()
+    say(forum, "new", name="Newcomer", created_at=now - timedelta(days=2))
+    question = say(forum, "old", "question", name="Asker", kind="post", created_at=now - timedelta(days=60))
+    for n in range(6):
+        say(forum, "quiet", f"réponse {n}", name="Quiet", parent=question, created_at=now - timedelta(days=40),
+            raw={"accepted": True})  # fmt: skip
+    actions.do_recompute_members(workspace, actor=SYSTEM)
+
+    def names(cohort: str) -> set[str]:
+        return {m.display_name for m in selectors.page_of(workspace, selectors.MemberFilters(cohort=cohort)).rows}
+
+    assert "Newcomer" in names("newcomers") and "Quiet" not in names("newcomers")
+    assert names("slipping") == {"Quiet"}  # engaged, then silent for 14 days
+    response = manager_client.post("/app/members/segments/", {"name": "Décrocheurs", "query": "cohort=slipping"})
+    assert response.status_code == 302 and response["Location"].endswith("?cohort=slipping")
+    listing = manager_client.get("/app/members/").content.decode()
+    assert "Décrocheurs" in listing and 'href="?cohort=slipping"' in listing
+    assert manager_client.post("/app/members/segments/", {"name": ""}).status_code == 302
+    assert manager_client.get("/app/members/?cohort=nope").status_code == 400

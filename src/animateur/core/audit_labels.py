@@ -149,6 +149,8 @@ VERB_LABELS: dict[str, Promise] = {
     AuditVerb.MEMBERS_SETTINGS: _("changed the engagement settings"),
     AuditVerb.MEMBERS_RECOMPUTE: _("recomputed the members"),
     AuditVerb.MEMBERS_EXPORT: _("exported the list of members"),
+    AuditVerb.MEMBERS_SEGMENT_SAVE: _("saved a segment of members"),
+    AuditVerb.MEMBERS_SEGMENT_DELETE: _("deleted a segment of members"),
 }
 
 # `system:<component>`: the part of animateur that acted on its own.
@@ -163,6 +165,7 @@ SYSTEM_ACTORS = {
     "importer": pgettext_lazy("actor", "animateur (import)"),
     "demo": pgettext_lazy("actor", "animateur (demo)"),
     "listening": pgettext_lazy("actor", "animateur (listening)"),
+    "members": pgettext_lazy("actor", "animateur (members)"),
 }
 
 

@@ -151,3 +151,5 @@ class AuditVerb(StrEnum):
     MEMBERS_SETTINGS = "members.settings"
     MEMBERS_RECOMPUTE = "members.recompute"
     MEMBERS_EXPORT = "members.export"
+    MEMBERS_SEGMENT_SAVE = "members.segment.save"
+    MEMBERS_SEGMENT_DELETE = "members.segment.delete"

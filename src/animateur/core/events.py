@@ -234,6 +234,18 @@ EVENT_TYPES: dict[str, EventType] = {
             _object({"members": _ID, "by": _TEXT}),
         ),
         EventType(
+            "members.segment_saved",
+            1,
+            _("A segment of members was saved"),
+            _object({"segment_id": _ID, "name": _TEXT, "query": _TEXT, "by": _TEXT}),
+        ),
+        EventType(
+            "members.segment_deleted",
+            1,
+            _("A segment of members was deleted"),
+            _object({"segment_id": _ID, "by": _TEXT}),
+        ),
+        EventType(
             "members.recomputed",
             1,
             _("Members' identities, engagement and levels were recomputed"),

@@ -27,6 +27,7 @@ from animateur.members.models import (
     MergeSuggestion,
     Note,
     Profile,
+    Segment,
     SuggestionStatus,
     Tag,
 )
@@ -534,3 +535,40 @@ def do_export_members(
         record(workspace, actor, AuditVerb.MEMBERS_EXPORT, workspace, {"members": written})
         emit(workspace, "members.exported", {"members": written, "by": actor_label(actor)})
     return written
+
+
+# --- segments -----------------------------------------------------------------------------------
+
+
+def do_save_segment(workspace: Workspace, name: str, query: str, *, actor: Actor) -> Segment:
+    """Save the member list's filters under a name, for the whole team (the same name replaces)."""
+    require(actor, workspace, "members.edit")
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ActionError(_("A segment needs a name of at most 100 characters."))
+    query = (query or "").lstrip("?")
+    if len(query) > 1000:
+        raise ActionError(_("These filters are too long to be saved."))
+    with transaction.atomic():
+        segment, _created = Segment.objects.update_or_create(
+            workspace=workspace,
+            name=name,
+            defaults={"query": query, "created_by": actor if isinstance(actor, User) else None},
+        )
+        record(workspace, actor, AuditVerb.MEMBERS_SEGMENT_SAVE, segment, {"name": name, "query": query})
+        emit(
+            workspace,
+            "members.segment_saved",
+            {"segment_id": segment.pk, "name": name, "query": query, "by": actor_label(actor)},
+        )
+    return segment
+
+
+def do_delete_segment(workspace: Workspace, segment: Segment, *, actor: Actor) -> None:
+    require(actor, workspace, "members.edit")
+    if segment.workspace_id != workspace.pk:
+        raise ActionError(_("No such segment in this workspace."))
+    with transaction.atomic():
+        record(workspace, actor, AuditVerb.MEMBERS_SEGMENT_DELETE, segment, {"name": segment.name})
+        emit(workspace, "members.segment_deleted", {"segment_id": segment.pk, "by": actor_label(actor)})
+        segment.delete()

@@ -57,6 +57,17 @@ class MemberFilterForm(forms.Form):
         required=False,
         choices=[("", _("Everyone")), ("marked", _("Ambassadors")), ("candidate", _("Proposed as ambassadors"))],
     )
+    cohort = forms.ChoiceField(
+        label=_("Cohort"),
+        required=False,
+        choices=[
+            ("", _("All cohorts")),
+            ("newcomers", _("Newcomers this month")),
+            ("rising", _("Rising")),
+            ("slipping", _("Slipping away")),
+            ("ambassadors", _("Ambassadors")),
+        ],
+    )
     sort = forms.ChoiceField(
         label=_("Sort by"),
         required=False,
@@ -95,6 +106,7 @@ class MemberFilterForm(forms.Form):
             seen_within_days=int(seen) if seen and not seen.startswith("-") else None,
             silent_for_days=int(seen[1:]) if seen.startswith("-") else None,
             ambassador=data.get("ambassador") or "",
+            cohort=data.get("cohort") or "",
             q=data.get("q") or "",
             sort=data.get("sort") or "engagement",
             page=data.get("page") or 1,
@@ -139,3 +151,14 @@ class SettingsForm(forms.Form):
 
     def weights(self) -> dict[str, float]:
         return {kind: self.cleaned_data[f"weight_{kind}"] for kind in engagement.ACTIVITY_KINDS}
+
+
+class SegmentForm(forms.Form):
+    name = forms.CharField(label=_("Name of the segment"), max_length=100)
+    query = forms.CharField(max_length=1000, required=False, widget=forms.HiddenInput)
+
+    def clean_name(self) -> str:
+        return _readable(self.cleaned_data["name"]).strip()
+
+    def clean_query(self) -> str:
+        return _readable(self.cleaned_data.get("query") or "")

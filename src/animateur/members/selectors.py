@@ -11,10 +11,23 @@ from django.http import Http404
 from django.utils import timezone
 
 from animateur.core.models import Workspace
-from animateur.members.models import MembersSettings, Merge, MergeSuggestion, Note, Profile, SuggestionStatus, Tag
+from animateur.members.models import (
+    MembersSettings,
+    Merge,
+    MergeSuggestion,
+    Note,
+    Profile,
+    Segment,
+    SuggestionStatus,
+    Tag,
+)
 from animateur.stream.models import Identity, Member, Message
 
 PER_PAGE = 50
+# Ready-made cohorts: newcomers (first seen in the last 30 days), rising (promoted in the last 30
+# days), slipping away (engaged, then silent for 14 days or more), ambassadors (marked by the team).
+COHORTS = ("newcomers", "rising", "slipping", "ambassadors")
+SILENT_DAYS = 14
 TIMELINE_PAGE = 100
 SORTS: dict[str, tuple[Any, ...]] = {
     "engagement": (F("profile__engagement").desc(nulls_last=True), "id"),
@@ -33,6 +46,7 @@ class MemberFilters:
     seen_within_days: int | None = None  # last seen within so many days
     silent_for_days: int | None = None  # not seen for so many days
     ambassador: str = ""  # "marked", "candidate" or ""
+    cohort: str = ""  # one of COHORTS
     q: str = ""
     sort: str = "engagement"
     page: int = 1
@@ -85,11 +99,26 @@ def filtered(workspace: Workspace, filters: MemberFilters) -> QuerySet[Member]:
         qs = qs.filter(profile__ambassador=True)
     elif filters.ambassador == "candidate":
         qs = qs.exclude(profile__candidate_reasons=[]).filter(profile__ambassador=False)
+    if filters.cohort:
+        qs = qs.filter(_cohort(filters.cohort, now)).exclude(profile__is_team=True)
     if filters.q:
         qs = qs.filter(Q(display_name__icontains=filters.q) | Q(identities__handle__icontains=filters.q))
     if filters.channel_id is not None or filters.q:
         qs = qs.distinct()
     return qs.order_by(*SORTS.get(filters.sort, SORTS["engagement"]))
+
+
+def _cohort(name: str, now: Any) -> Q:
+    month = now - timedelta(days=30)
+    if name == "newcomers":
+        return Q(profile__first_seen_at__gte=month)
+    if name == "rising":
+        return Q(profile__level_since__gte=month, profile__level__in=[1, 2, 3], profile__first_seen_at__lt=month)
+    if name == "slipping":
+        return Q(profile__level__in=[1, 2, 3], profile__last_seen_at__lt=now - timedelta(days=SILENT_DAYS))
+    if name == "ambassadors":
+        return Q(profile__ambassador=True)
+    return Q()
 
 
 @dataclass
@@ -269,3 +298,14 @@ def languages_in_use(workspace: Workspace) -> list[str]:
         .distinct()
         .order_by("language")
     )
+
+
+def segments(workspace: Workspace) -> QuerySet[Segment]:
+    return Segment.objects.filter(workspace=workspace).order_by("name")
+
+
+def get_segment(workspace: Workspace, segment_id: int | str) -> Segment:
+    try:
+        return Segment.objects.get(workspace=workspace, pk=int(segment_id))
+    except (Segment.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404("no such segment") from None

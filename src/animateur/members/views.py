@@ -17,7 +17,15 @@ from animateur.core.decorators import workspace_permission
 from animateur.core.permissions import has_permission
 from animateur.core.typing import WorkspaceRequest
 from animateur.members import actions, engagement, selectors
-from animateur.members.forms import ACTIVITY_LABELS, MemberFilterForm, NoteForm, SettingsForm, SnoozeForm, TagsForm
+from animateur.members.forms import (
+    ACTIVITY_LABELS,
+    MemberFilterForm,
+    NoteForm,
+    SegmentForm,
+    SettingsForm,
+    SnoozeForm,
+    TagsForm,
+)
 from animateur.members.models import SuggestionStatus
 
 MAX_ID = 2**63 - 1
@@ -41,6 +49,9 @@ def member_list(request: WorkspaceRequest) -> HttpResponse:
             "next_query": urlencode({**active, "page": page.page + 1}),
             "previous_query": urlencode({**active, "page": page.page - 1}),
             "open_suggestions": selectors.suggestions(request.workspace).count(),
+            "segments": list(selectors.segments(request.workspace)),
+            "segment_form": SegmentForm(initial={"query": urlencode(active)}),
+            "current_query": urlencode(active),
         },
     )
 
@@ -284,4 +295,31 @@ def recompute_members(request: WorkspaceRequest) -> HttpResponse:
         request,
         _("Recomputed %(members)d members; %(suggestions)d merge suggestions, %(merged)d merged at once.") % summary,
     )
+    return redirect(reverse("members:list"))
+
+
+@require_POST
+@workspace_permission("members.edit")
+def save_segment(request: WorkspaceRequest) -> HttpResponse:
+    form = SegmentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("A segment needs a name of at most 100 characters."))
+        return redirect(reverse("members:list"))
+    try:
+        segment = actions.do_save_segment(
+            request.workspace, form.cleaned_data["name"], form.cleaned_data["query"], actor=request.user
+        )
+    except ActionError as exc:
+        messages.error(request, str(exc))
+        return redirect(reverse("members:list"))
+    messages.success(request, _("Segment saved."))
+    return redirect(reverse("members:list") + ("?" + segment.query if segment.query else ""))
+
+
+@require_POST
+@workspace_permission("members.edit")
+def delete_segment(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
+    segment = selectors.get_segment(request.workspace, segment_id)
+    actions.do_delete_segment(request.workspace, segment, actor=request.user)
+    messages.success(request, _("Segment deleted."))
     return redirect(reverse("members:list"))
