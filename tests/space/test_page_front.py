@@ -219,3 +219,9 @@ def test_the_page_cache_turned_off_turns_the_front_off(workspace, settings, djan
     call("/")
     call("/")
     assert django_entered == ["/", "/"]
+
+
+def test_head_of_a_page_that_is_not_kept_gets_no_body_either(workspace):
+    missing = call("/no-such-page/", method="HEAD")
+    assert missing.code == 404 and missing.body == b""
+    assert int(missing.headers["content-length"]) > 0  # what a GET would get

@@ -136,7 +136,7 @@ class PageCacheFront:
             pages.put(key, version, page, seconds=settings.PAGE_CACHE_SECONDS, budget=settings.PAGE_CACHE_BYTES)
             return self._answer(page, environ, start_response)
         start_response(status, headers)
-        return [body]
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
 
 
 # What a 304 repeats of the full answer (RFC 9110, 15.4.5): the validator and what varies.
