@@ -245,3 +245,19 @@ def test_cohorts_and_saved_segments(workspace, manager_client):
     assert "Décrocheurs" in listing and 'href="?cohort=slipping"' in listing
     assert manager_client.post("/app/members/segments/", {"name": ""}).status_code == 302
     assert manager_client.get("/app/members/?cohort=nope").status_code == 400
+
+
+def test_the_api_lists_members_with_the_page_filters(workspace, make_user):
+    from django.test import Client
+
+    from animateur.api.actions import do_create_api_token
+
+    say(channel(workspace), "1", name="Ana")
+    actions.do_recompute_members(workspace, actor=SYSTEM)
+    analyst = make_user("an@example.org", workspace, Role.ANALYST)
+    _token, key = do_create_api_token(workspace, analyst, "t", actor=SYSTEM)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    body = Client().get("/api/members/?cohort=newcomers", **headers).json()
+    assert [m["display_name"] for m in body["members"]] == ["Ana"] and body["members"][0]["messages"] == 1
+    assert Client().get("/api/members/?cohort=nope", **headers).status_code == 400
+    assert Client().post(f"/api/members/{body['members'][0]['id']}/erase", **headers).status_code == 403

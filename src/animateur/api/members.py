@@ -110,16 +110,17 @@ def list_members(
     tag: str = "",
     seen: str = "",
     ambassador: str = "",
+    cohort: str = "",
     sort: str = "",
     page: str = "",
 ) -> tuple[int, dict[str, Any]]:
     """Members, the most engaged first (or `sort`: last_seen, messages, name), 50 a page.
 
     `seen`: 7, 30, 90, 365 (seen within so many days) or -14, -90 (silent for so many days);
-    `ambassador`: marked or candidate.
+    `ambassador`: marked or candidate; `cohort`: newcomers, rising, slipping or ambassadors.
     """
     params = {"q": q, "channel": channel, "language": language, "level": level, "tag": tag, "seen": seen,
-              "ambassador": ambassador, "sort": sort, "page": page}  # fmt: skip
+              "ambassador": ambassador, "cohort": cohort, "sort": sort, "page": page}  # fmt: skip
     form = MemberFilterForm({k: v for k, v in params.items() if v}, workspace=request.auth.workspace)
     if not form.is_valid():
         return 400, {"detail": "invalid filters: " + ", ".join(form.errors)}
