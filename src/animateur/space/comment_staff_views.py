@@ -159,7 +159,11 @@ def comments_bulk(request: WorkspaceRequest) -> HttpResponse:
         raise Http404("no such comment")
     try:
         changed = moderate_comments(found, visibility, actor=request.user)
-    except (ActionError, PermissionDenied) as error:
+    except PermissionDenied:
+        # Its text is a permission's code (« moderation.review »): the person reads what it means.
+        messages.error(request, _("Your role does not allow this on these comments; nothing was changed."))
+        return redirect(_back(request))
+    except ActionError as error:
         messages.error(request, str(error))
         return redirect(_back(request))
     label = dict(TABS)[visibility]
