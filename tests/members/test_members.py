@@ -261,3 +261,13 @@ def test_the_api_lists_members_with_the_page_filters(workspace, make_user):
     assert [m["display_name"] for m in body["members"]] == ["Ana"] and body["members"][0]["messages"] == 1
     assert Client().get("/api/members/?cohort=nope", **headers).status_code == 400
     assert Client().post(f"/api/members/{body['members'][0]['id']}/erase", **headers).status_code == 403
+
+
+def test_the_member_joining_two_groups_is_the_bridge(workspace):
+    from animateur.members.graph import betweenness, bridges
+
+    # Two triangles joined only through member 7.
+    ties = {1: {2: 1, 3: 1}, 2: {3: 1}, 4: {5: 1, 6: 1}, 5: {6: 1}, 7: {1: 1, 4: 1}}
+    scores = betweenness(ties)
+    assert max(scores, key=scores.get) == 7
+    assert bridges(scores) == {7}

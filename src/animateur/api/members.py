@@ -37,6 +37,8 @@ class MemberOut(Schema):
     engagement: float
     level: int | None
     reach: float
+    betweenness: float
+    bridge: bool
     ambassador: bool
     candidate_reasons: list[str]
 
@@ -94,6 +96,8 @@ def _member(member: Any) -> dict[str, Any]:
         "engagement": profile.engagement if profile else 0.0,
         "level": profile.level if profile else None,
         "reach": profile.reach if profile else 0.0,
+        "betweenness": profile.betweenness if profile else 0.0,
+        "bridge": bool(profile and profile.bridge),
         "ambassador": bool(profile and profile.ambassador),
         "candidate_reasons": list(profile.candidate_reasons) if profile else [],
     }
@@ -117,7 +121,7 @@ def list_members(
     """Members, the most engaged first (or `sort`: last_seen, messages, name), 50 a page.
 
     `seen`: 7, 30, 90, 365 (seen within so many days) or -14, -90 (silent for so many days);
-    `ambassador`: marked or candidate; `cohort`: newcomers, rising, slipping or ambassadors.
+    `ambassador`: marked or candidate; `cohort`: newcomers, rising, slipping, ambassadors or bridges.
     """
     params = {"q": q, "channel": channel, "language": language, "level": level, "tag": tag, "seen": seen,
               "ambassador": ambassador, "cohort": cohort, "sort": sort, "page": page}  # fmt: skip

@@ -84,6 +84,7 @@ def cmd_members_recompute(args: argparse.Namespace) -> int:
     print(
         f"recomputed {summary['members']} members of {workspace.slug} from {summary['messages']} messages: "
         f"{summary['suggestions']} merge suggestions ({summary['new_suggestions']} new), "
-        f"{summary['merged']} merged automatically, {summary['candidates']} proposed as ambassadors"
+        f"{summary['merged']} merged automatically, {summary['candidates']} proposed as ambassadors, "
+        f"{summary['bridges']} bridges"
     )
     return 0

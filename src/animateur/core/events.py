@@ -253,6 +253,7 @@ EVENT_TYPES: dict[str, EventType] = {
                 {
                     "members": _ID,
                     "candidates": _ID,
+                    "bridges": _ID,
                     "messages": _ID,
                     "suggestions": _ID,
                     "new_suggestions": _ID,

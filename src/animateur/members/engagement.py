@@ -70,6 +70,7 @@ class Figures:
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     negative: int = 0
     messages: int = 0
+    ties: dict[int, float] = field(default_factory=dict)  # partner → the strongest decayed interaction
 
 
 def merged_weights(overrides: dict[str, float] | None) -> dict[str, float]:
@@ -120,6 +121,7 @@ def compute(
                     ties[a][b] = value
     for member_id, partners in ties.items():
         figures[member_id].reach = sum(partners.values())
+        figures[member_id].ties = partners
     return dict(figures)
 
 

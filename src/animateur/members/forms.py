@@ -66,6 +66,7 @@ class MemberFilterForm(forms.Form):
             ("rising", _("Rising")),
             ("slipping", _("Slipping away")),
             ("ambassadors", _("Ambassadors")),
+            ("bridges", _("Bridges between groups")),
         ],
     )
     sort = forms.ChoiceField(

@@ -49,6 +49,8 @@ class Profile(models.Model):
     level = models.PositiveSmallIntegerField(choices=Level.choices, default=Level.EXPLORER)
     level_since = models.DateTimeField(default=timezone.now)
     reach = models.FloatField(default=0)
+    betweenness = models.FloatField(default=0, help_text="normalized, in the interaction graph")
+    bridge = models.BooleanField(default=False, help_text="among the top 5 % by betweenness")
     is_team = models.BooleanField(default=False)
     ambassador = models.BooleanField(default=False, help_text="marked by the team")
     # Why the recompute proposes this member as an ambassador (codes, see engagement.REASONS); empty if not.

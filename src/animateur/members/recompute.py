@@ -15,7 +15,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from animateur.core.models import Workspace
-from animateur.members import engagement, resolution
+from animateur.members import engagement, graph, resolution
 from animateur.members.models import Level, MembersSettings, MergeSuggestion, Profile, SuggestionStatus
 from animateur.stream.models import Identity, Kind, Message
 
@@ -195,6 +195,8 @@ def compute_profiles(workspace: Workspace, settings: MembersSettings, progress: 
         Identity.objects.filter(workspace=workspace, member__merged_into=None).values_list("member_id", flat=True)
     )
     scored = [f for m, f in figures.items() if not plain[m]["team"]]
+    centrality = graph.betweenness({m: f.ties for m, f in figures.items() if f.ties and not plain[m]["team"]})
+    bridging = graph.bridges(centrality)
     engagement_cut = engagement.percentile([f.engagement for f in scored], 0.05)
     reach_cut = engagement.percentile([f.reach for f in scored], 0.10)
     now = timezone.now()
@@ -229,6 +231,8 @@ def compute_profiles(workspace: Workspace, settings: MembersSettings, progress: 
                 level=level,
                 level_since=since,
                 reach=round(fig.reach, 4),
+                betweenness=round(centrality.get(member_id, 0.0), 6),
+                bridge=member_id in bridging,
                 is_team=is_team,
                 ambassador=old.ambassador if old else False,
                 candidate_reasons=reasons,
@@ -243,10 +247,11 @@ def compute_profiles(workspace: Workspace, settings: MembersSettings, progress: 
         unique_fields=["member"],
         update_fields=[
             "message_count", "first_seen_at", "last_seen_at", "language", "engagement", "level", "level_since",
-            "reach", "is_team", "candidate_reasons", "activity", "computed_at",
+            "reach", "betweenness", "bridge", "is_team", "candidate_reasons", "activity", "computed_at",
         ],
     )  # fmt: skip
-    return {"members": len(profiles), "candidates": candidates, "messages": sum(b["count"] for b in plain.values())}
+    messages = sum(b["count"] for b in plain.values())
+    return {"members": len(profiles), "candidates": candidates, "bridges": len(bridging), "messages": messages}
 
 
 def refresh_counts(member_ids: list[int]) -> None:

@@ -25,8 +25,9 @@ from animateur.stream.models import Identity, Member, Message
 
 PER_PAGE = 50
 # Ready-made cohorts: newcomers (first seen in the last 30 days), rising (promoted in the last 30
-# days), slipping away (engaged, then silent for 14 days or more), ambassadors (marked by the team).
-COHORTS = ("newcomers", "rising", "slipping", "ambassadors")
+# days), slipping away (engaged, then silent for 14 days or more), ambassadors (marked by the team),
+# bridges (the top 5 % by betweenness in the interaction graph).
+COHORTS = ("newcomers", "rising", "slipping", "ambassadors", "bridges")
 SILENT_DAYS = 14
 TIMELINE_PAGE = 100
 SORTS: dict[str, tuple[Any, ...]] = {
@@ -118,6 +119,8 @@ def _cohort(name: str, now: Any) -> Q:
         return Q(profile__level__in=[1, 2, 3], profile__last_seen_at__lt=now - timedelta(days=SILENT_DAYS))
     if name == "ambassadors":
         return Q(profile__ambassador=True)
+    if name == "bridges":
+        return Q(profile__bridge=True)
     return Q()
 
 
