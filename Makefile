@@ -16,7 +16,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help setup run worker test lint bench chromium wrk clean
+.PHONY: help setup run worker test lint bench chromium bench-tools clean
 
 help:
 	@echo "make run    serve animateur at http://127.0.0.1:8000 (data in ./var)"
@@ -67,15 +67,19 @@ lint: setup
 	$(BIN)/mypy src
 	$(BIN)/lint-imports
 
-# wrk measures the server, not itself; bench/space.py falls back to a Python client without it.
-wrk:
-	@command -v wrk >/dev/null || ! command -v apt-get >/dev/null \
-		|| $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk \
-		|| { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } \
-		|| echo "could not install wrk: using the Python load generator" >&2
+# wrk measures the server, not itself; nginx serving a file is what bench/space.py compares the public
+# pages with. Without them it falls back to a Python client and to the app's own static files.
+BENCH_TOOLS := wrk nginx
+bench-tools:
+	@missing=""; for tool in $(BENCH_TOOLS); do \
+		command -v $$tool >/dev/null || [ -x /usr/sbin/$$tool ] || missing="$$missing $$tool"; done; \
+	if [ -z "$$missing" ] || ! command -v apt-get >/dev/null; then exit 0; fi; \
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing \
+		|| { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; } \
+		|| echo "could not install$$missing: bench/space.py falls back to what it has" >&2
 
 # Every benchmark runs even if one fails; the status says whether any did.
-bench: setup wrk
+bench: setup bench-tools
 	@failed=""; for script in bench/*.py; do echo "== $$script"; \
 		$(BIN)/python $$script --scale small || failed="$$failed $$script"; done; \
 	if [ -n "$$failed" ]; then echo "failed:$$failed" >&2; exit 1; fi

@@ -216,13 +216,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     address = _url(args.host, args.port)
     line = f"animateur is running at {address}" + (f" — {login_line}" if login_line else "")
 
-    def announce() -> None:
-        print(line, flush=True)
-
     with_consumer = server.consumer_wanted() and not args.no_consumer
-    server.serve(
-        args.host, args.port, with_consumer=with_consumer, data_dir=Path(settings.DATA_DIR), on_ready=announce
-    )
+    server.serve(args.host, args.port, with_consumer=with_consumer, data_dir=Path(settings.DATA_DIR), ready_line=line)
     return 0
 
 

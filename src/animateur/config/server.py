@@ -1,16 +1,20 @@
-"""Serving animateur in production: gunicorn embedded, with the task consumer inside it.
+"""Serving animateur in production: granian, with the task consumer inside it.
 
-`animateur run` is one command that serves the site and runs the background tasks. The
-web server is gunicorn (a master forking `ANIMATEUR_WEB_WORKERS` workers of `gthread`
-type), loaded through its `BaseApplication` so that no configuration file is needed.
+`animateur run` is one command that serves the site and runs the background tasks. Once the
+database is migrated and the static files collected, it replaces itself (exec, same process
+id) with a lean master that imports granian and nothing of Django: the master only binds the
+socket, forks `ANIMATEUR_WEB_WORKERS` workers, replaces any that dies and stops them on SIGTERM.
+Each worker loads the WSGI application (Django behind the page cache's front, space.front)
+and runs it on `ANIMATEUR_WEB_THREADS` threads, while granian's Rust runtime does the HTTP. A
+master that never loaded Django keeps the embedded mode's memory to about one Django process.
 
 The Huey consumer runs in exactly one of the web workers, as threads. Which one is decided
 by an exclusive, non-blocking `flock` on `<data dir>/consumer.lock`: every worker has a
 small "seat" thread that tries to take the lock every few seconds and, when it gets it,
 starts the consumer. If that worker dies, however it dies, the kernel releases its lock and
 another worker (or its replacement) takes the seat within seconds. The master stays
-single-threaded, which keeps forking workers safe. On a worker's exit the consumer stops
-gracefully, waiting for the running tasks, before the lock is released.
+single-threaded while it forks, which keeps forking safe. On a worker's exit the consumer
+stops gracefully, waiting for the running tasks, before the lock is released.
 
 In the scaled mode, `animateur worker` runs the same consumer alone (`run_consumer`).
 """
@@ -20,6 +24,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,7 +35,7 @@ logger = logging.getLogger("animateur.server")
 
 SEAT_RETRY_SECONDS = 2.0
 HEALTH_CHECK_SECONDS = 10.0
-# Under gunicorn's graceful_timeout, so that a worker finishes its tasks before being killed.
+# Under granian's kill timeout for a worker, so that a worker finishes its tasks before being killed.
 CONSUMER_SHUTDOWN_SECONDS = 20.0
 GRACEFUL_TIMEOUT_SECONDS = 30
 
@@ -39,7 +44,7 @@ def _consumer_class() -> type:
     from huey.consumer import Consumer
 
     class EmbeddedConsumer(Consumer):
-        """A consumer that leaves the process's signals to its host (a gunicorn worker)."""
+        """A consumer that leaves the process's signals to its host (a web worker)."""
 
         def _set_signal_handlers(self) -> None:
             return None
@@ -143,34 +148,8 @@ class ConsumerSeat:
 
 
 _seat: ConsumerSeat | None = None
-
-
-def _post_fork(server: Any, worker: Any) -> None:
-    # The master may have opened the task queue's SQLite file (publishing due posts enqueues
-    # tasks); a connection must never be shared across a fork.
-    from django.db import connections
-    from huey.contrib.djhuey import HUEY
-
-    HUEY.storage.close()
-    connections.close_all()
-
-
-def _post_worker_init_with(lock_path: Path | None) -> Callable[[Any], None]:
-    def post_worker_init(worker: Any) -> None:
-        global _seat
-        if lock_path is None:
-            return
-        _seat = ConsumerSeat(lock_path)
-        _seat.start()
-
-    return post_worker_init
-
-
-def _worker_exit(server: Any, worker: Any) -> None:
-    global _seat
-    if _seat is not None:
-        _seat.stop()
-        _seat = None
+# Set in the master before it forks: the workers inherit it.
+_lock_path: Path | None = None
 
 
 def consumer_wanted() -> bool:
@@ -181,54 +160,93 @@ def consumer_wanted() -> bool:
     return not huey_settings().get("immediate") and env_bool("ANIMATEUR_EMBEDDED_CONSUMER", True)
 
 
-def gunicorn_options(host: str, port: int, *, with_consumer: bool, data_dir: Path) -> dict[str, Any]:
-    from animateur.config.env import env_bool, env_int, env_str
-
-    bind_host = f"[{host}]" if ":" in host else host
-    lock_path = data_dir / "consumer.lock" if with_consumer else None
-    return {
-        "bind": [f"{bind_host}:{port}"],
-        "workers": env_int("ANIMATEUR_WEB_WORKERS", 2),
-        "worker_class": "gthread",
-        "threads": env_int("ANIMATEUR_WEB_THREADS", 4),
-        "preload_app": True,
-        "timeout": 60,
-        "graceful_timeout": GRACEFUL_TIMEOUT_SECONDS,
-        "keepalive": 5,
-        "proc_name": "animateur",
-        "errorlog": "-",
-        "accesslog": "-" if env_bool("ANIMATEUR_ACCESS_LOG", False) else None,
-        "loglevel": env_str("ANIMATEUR_LOG_LEVEL", "INFO").lower(),
-        # Several instances (tests, benchmarks) may run side by side; none needs runtime control.
-        "control_socket_disable": True,
-        "forwarded_allow_ips": "127.0.0.1,::1",
-        "post_fork": _post_fork,
-        "post_worker_init": _post_worker_init_with(lock_path),
-        "worker_exit": _worker_exit,
-    }
-
-
-def serve(host: str, port: int, *, with_consumer: bool, data_dir: Path, on_ready: Callable[[], None]) -> None:
-    """Serve until SIGTERM or SIGINT; returns (through SystemExit(0)) once everything stopped."""
+def serve(host: str, port: int, *, with_consumer: bool, data_dir: Path, ready_line: str) -> None:
+    """Become the lean master (exec: same process, none of Django's memory) and serve until SIGTERM or SIGINT."""
     from django.db import connections
-    from gunicorn.app.base import BaseApplication
-
-    options = gunicorn_options(host, port, with_consumer=with_consumer, data_dir=data_dir)
-    options["when_ready"] = lambda server: on_ready()
-
-    class Application(BaseApplication):
-        def load_config(self) -> None:
-            for key, value in options.items():
-                if value is not None:
-                    self.cfg.set(key, value)
-
-        def load(self) -> Any:
-            from animateur.config.wsgi import application
-
-            return application
 
     connections.close_all()
-    Application().run()
+    argv = [sys.executable, "-m", "animateur.config.server", "--host", host, "--port", str(port)]
+    if with_consumer:
+        argv += ["--consumer-lock", str(data_dir / "consumer.lock")]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.environ["ANIMATEUR_READY_LINE"] = ready_line
+    os.execv(sys.executable, argv)  # noqa: S606 - our own interpreter, our own module
+
+
+def _load_application(target: str) -> Callable[..., Any]:
+    """In each worker, after the fork: Django, the page cache's front, and the consumer's seat."""
+    global _seat
+    from animateur.config.wsgi import application
+
+    if _lock_path is not None:
+        _seat = ConsumerSeat(_lock_path)
+        _seat.start()
+    return application
+
+
+def _leave_seat() -> None:
+    global _seat
+    if _seat is not None:
+        _seat.stop()
+        _seat = None
+
+
+def _wsgi_worker(*args: Any, **kwargs: Any) -> None:
+    """granian's worker, then the consumer's graceful stop once it stopped serving (a forked
+    worker ends with os._exit: no atexit handler would run)."""
+    from granian.server.mp import MPServer
+
+    try:
+        MPServer._spawn_wsgi_worker(*args, **kwargs)
+    finally:
+        _leave_seat()
+
+
+def granian_server(host: str, port: int) -> Any:
+    from granian.constants import HTTPModes, Interfaces
+    from granian.log import LogLevels
+    from granian.server.mp import MPServer
+
+    from animateur.config.env import env_bool, env_int, env_str
+
+    threads = max(1, env_int("ANIMATEUR_WEB_THREADS", 4))
+    return MPServer(
+        target="animateur.config.wsgi:application",
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        http=HTTPModes.http1,
+        workers=max(1, env_int("ANIMATEUR_WEB_WORKERS", 1)),
+        blocking_threads=threads,
+        # Requests a worker takes at once; the others wait in the socket's backlog, where another
+        # worker may take them, instead of queueing behind a slow page.
+        backpressure=threads * 2,
+        respawn_failed_workers=True,
+        respawn_interval=0.5,
+        workers_kill_timeout=GRACEFUL_TIMEOUT_SECONDS,
+        log_level=LogLevels(env_str("ANIMATEUR_LOG_LEVEL", "INFO").lower()),
+        log_access=env_bool("ANIMATEUR_ACCESS_LOG", False),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The master: no Django here, only granian."""
+    global _lock_path
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="animateur-server")
+    parser.add_argument("--host", required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--consumer-lock", type=Path)
+    args = parser.parse_args(argv)
+    _lock_path = args.consumer_lock
+    server = granian_server(args.host, args.port)
+    ready_line = os.environ.pop("ANIMATEUR_READY_LINE", "")
+    if ready_line:
+        server.on_startup(lambda: print(ready_line, flush=True))
+    server.serve(spawn_target=_wsgi_worker, target_loader=_load_application)
+    return 0
 
 
 def run_consumer(on_ready: Callable[[], None]) -> None:
@@ -246,3 +264,7 @@ def run_consumer(on_ready: Callable[[], None]) -> None:
 
     consumer.start = start_then_announce
     consumer.run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
