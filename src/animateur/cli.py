@@ -96,9 +96,7 @@ def _workspace(slug: str) -> Workspace:
     workspace = Workspace.objects.filter(slug=slug).first()
     if workspace is None:
         known = ", ".join(Workspace.objects.order_by("slug").values_list("slug", flat=True)[:10])
-        raise BadInput(
-            f"no workspace {slug!r}" + (f" (existing: {known})" if known else " (none exists yet)")
-        )
+        raise BadInput(f"no workspace {slug!r}" + (f" (existing: {known})" if known else " (none exists yet)"))
     return workspace
 
 
@@ -136,9 +134,7 @@ def _host(value: str) -> str:
         ipaddress.ip_address(candidate)
     except ValueError:
         if not HOST_NAME.match(candidate):
-            raise argparse.ArgumentTypeError(
-                f"invalid host {value!r}: use an IP address or a host name"
-            ) from None
+            raise argparse.ArgumentTypeError(f"invalid host {value!r}: use an IP address or a host name") from None
     return candidate
 
 
@@ -290,9 +286,7 @@ def cmd_createuser(args: argparse.Namespace) -> int:
         raise BadInput(f"invalid email address {args.email!r}") from None
     workspace = _workspace(args.workspace)
     existing = User.objects.filter(email=email).first()
-    password, generated = (
-        (None, False) if existing and not args.password_file else _read_password(args.password_file)
-    )
+    password, generated = (None, False) if existing and not args.password_file else _read_password(args.password_file)
     if password is not None:
         try:
             validate_password(password, user=existing or User(email=email))
@@ -433,9 +427,7 @@ def build_parser() -> Parser:
     run.add_argument("--host", type=_host, default="127.0.0.1", help="address to listen on (127.0.0.1)")
     run.add_argument("--port", type=_port, default=8000, help="port to listen on (8000)")
     run.add_argument("--no-demo", action="store_true", help="do not load the demo workspace on first start")
-    run.add_argument(
-        "--no-consumer", action="store_true", help="serve only; run tasks in `animateur worker` processes"
-    )
+    run.add_argument("--no-consumer", action="store_true", help="serve only; run tasks in `animateur worker` processes")
     run.set_defaults(handler=cmd_run)
 
     worker = commands.add_parser("worker", help="run the task consumer alone (scaled mode)")
@@ -455,7 +447,7 @@ def build_parser() -> Parser:
     user.add_argument("--password-file", metavar="FILE", help="read the password from FILE")
     user.set_defaults(handler=cmd_createuser)
 
-    from animateur.commands import channels, listening, members, stream, tokens
+    from animateur.commands import channels, listening, members, reports, stream, tokens
 
     channels.add_parsers(commands)
     formats_of: dict[str, argparse._SubParsersAction] = {}
@@ -469,15 +461,14 @@ def build_parser() -> Parser:
             wordpress.add_argument("file", metavar="FILE")
             wordpress.set_defaults(handler=cmd_import_wordpress)
         else:
-            wordpress.add_argument(
-                "-o", "--output", required=True, metavar="FILE", help="file to write, - for stdout"
-            )
+            wordpress.add_argument("-o", "--output", required=True, metavar="FILE", help="file to write, - for stdout")
             wordpress.set_defaults(handler=cmd_export_wordpress)
         wordpress.add_argument("--workspace", required=True, metavar="SLUG")
     stream.add_parsers(formats_of["import"], formats_of["export"])
     tokens.add_parsers(commands)
     members.add_parsers(commands)
     listening.add_parsers(commands)
+    reports.add_parsers(commands)
 
     manage = commands.add_parser("manage", help="Django's management commands", add_help=False)
     manage.add_argument("arguments", nargs=argparse.REMAINDER)

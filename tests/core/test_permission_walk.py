@@ -30,6 +30,8 @@ PUBLIC_PREFIXES = (
     "core:accept",
     "core:password_reset",
     "core:dashboard",
+    # a report shared read-only with a client: the signed link is the permission
+    "reports:shared",
     "api:",
     "sitemap",
     "feed",

@@ -146,7 +146,14 @@ def objects_of(ws, owner) -> dict[str, int]:
         "invitation_id": invitation.pk,
         "membership_id": membership.pk,
         "token_id": token.pk,
+        "objective_id": objective_of(ws, owner),
     }
+
+
+def objective_of(ws, owner) -> int:
+    from animateur.reports.actions import do_create_objective
+
+    return do_create_objective(ws, "Réactivité", "within_target", "at_least", 0.9, 30, actor=owner).pk
 
 
 def webhook_of(ws, owner) -> tuple[int, int]:

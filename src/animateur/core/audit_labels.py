@@ -127,6 +127,10 @@ VERB_LABELS: dict[str, Promise] = {
     AuditVerb.WEBHOOK_REPLAY: _("replayed a webhook delivery"),
     AuditVerb.WEBHOOK_TEST: _("sent a test event to a webhook"),
     AuditVerb.STREAM_EXPORT: _("exported every message"),
+    # objectives and reports
+    AuditVerb.REPORT_OBJECTIVE_CREATE: _("set an objective"),
+    AuditVerb.REPORT_OBJECTIVE_UPDATE: _("changed an objective"),
+    AuditVerb.REPORT_OBJECTIVE_DELETE: _("removed an objective"),
     # listening
     AuditVerb.LISTENING_SEARCH_CREATE: _("saved a listening search"),
     AuditVerb.LISTENING_SEARCH_UPDATE: _("edited a listening search"),

@@ -153,3 +153,7 @@ class AuditVerb(StrEnum):
     MEMBERS_EXPORT = "members.export"
     MEMBERS_SEGMENT_SAVE = "members.segment.save"
     MEMBERS_SEGMENT_DELETE = "members.segment.delete"
+
+    REPORT_OBJECTIVE_CREATE = "report.objective.create"
+    REPORT_OBJECTIVE_UPDATE = "report.objective.update"
+    REPORT_OBJECTIVE_DELETE = "report.objective.delete"

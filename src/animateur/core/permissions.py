@@ -51,6 +51,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "inbox.view.share": frozenset({OWN, MAN}),
     "inbox.sla.edit": frozenset({OWN, MAN}),
     "reports.view": frozenset({OWN, MAN, MOD, ANA, GST}),
+    "reports.objectives.edit": frozenset({OWN, MAN}),
     # channels
     "channel.view": frozenset({OWN, MAN, MOD, ANA}),
     "channel.manage": frozenset({OWN, MAN}),
@@ -105,6 +106,7 @@ PERMISSION_LABELS: dict[str, Promise] = {
     "inbox.view.share": _("Share inbox views with the team"),
     "inbox.sla.edit": _("Set response-time targets and business hours"),
     "reports.view": _("See the reports"),
+    "reports.objectives.edit": _("Set the objectives"),
     "channel.view": _("See the channels"),
     "channel.manage": _("Connect and manage channels"),
     "moderation.review": _("Review the moderation queue"),

@@ -47,7 +47,8 @@ PENDING_SECONDS = 300
 
 @workspace_permission("workspace.view")
 def dashboard(request: WorkspaceRequest) -> HttpResponse:
-    return redirect("inbox:index")
+    # « Aujourd'hui »: what needs attention now, and the objectives (the reports app's page).
+    return redirect("reports:today")
 
 
 def safe_next(request: HttpRequest, candidate: str | None) -> str:

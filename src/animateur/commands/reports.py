@@ -1,0 +1,59 @@
+"""`animateur report`: the default report of a period, as PDF or as CSV (one row per conversation)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from animateur.cli import BadInput, _setup_django, _workspace
+
+
+def add_parsers(commands: argparse._SubParsersAction) -> None:
+    report = commands.add_parser("report", help="a workspace's report of a period, as PDF or CSV")
+    report.add_argument("--workspace", required=True, metavar="SLUG")
+    report.add_argument("--from", dest="start", required=True, metavar="DATE", help="first day, YYYY-MM-DD")
+    report.add_argument("--to", dest="end", required=True, metavar="DATE", help="last day, YYYY-MM-DD (included)")
+    report.add_argument("--format", choices=("pdf", "csv"), required=True)
+    report.add_argument("-o", "--output", required=True, metavar="FILE", help="file to write (- for stdout, CSV only)")
+    report.set_defaults(handler=cmd_report)
+
+
+def _day(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadInput(f"{option} {text!r}: a date is written YYYY-MM-DD") from None
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    start, end = _day(args.start, "--from"), _day(args.end, "--to")
+    if start > end:
+        raise BadInput(f"--from {start} is after --to {end}")
+    if args.output == "-" and args.format == "pdf":
+        raise BadInput("a PDF is written to a file: give -o FILE")
+    target = None if args.output == "-" else Path(args.output)
+    if target is not None and not target.parent.is_dir():
+        raise BadInput(f"no such directory: {target.parent}")
+    _setup_django()
+    from django.utils import timezone, translation
+
+    from animateur.reports import exports, periods
+    from animateur.reports.report import build
+
+    workspace = _workspace(args.workspace)
+    period = periods.between(workspace, start, end)
+    with translation.override(workspace.language or "fr"):
+        if args.format == "pdf":
+            assert target is not None
+            target.write_bytes(exports.pdf(build(workspace, period, now=timezone.now())))
+            print(f"report of {start} to {end} written to {target}", file=sys.stderr)
+            return 0
+        if target is None:
+            count = exports.write_csv(workspace, period, sys.stdout)
+        else:
+            with target.open("w", encoding="utf-8", newline="") as out:
+                count = exports.write_csv(workspace, period, out)
+    print(f"{count} conversations of {start} to {end} written", file=sys.stderr)
+    return 0

@@ -1,0 +1,349 @@
+"""The KPIs: each defined once, here, with the words that say what it counts wherever it is shown.
+
+Every KPI reads a period of one workspace and answers a number (or None when there is nothing to
+measure: no answered conversation has no response time, which is not a zero). Objectives, the home
+page, reports, their PDF and CSV, the API and the command line all read these definitions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.db.models import Count, Q
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from animateur.core.models import AuditEvent, Workspace
+from animateur.inbox.models import Conversation, FirstResponse
+from animateur.inbox.stats import percentile
+from animateur.members.models import Profile
+from animateur.moderation.models import RuleHit
+from animateur.reports.periods import Period
+from animateur.space.models import Post, PostStatus
+from animateur.stream.models import Member, Message
+
+
+class Unit(StrEnum):
+    COUNT = "count"
+    SECONDS = "seconds"
+    SHARE = "share"  # 0..1, shown as a percentage
+
+
+class Section(StrEnum):
+    """The report's sections, in their order."""
+
+    RESPONSE = "response"
+    MEMBERS = "members"
+    LISTENING = "listening"
+    PUBLISHING = "publishing"
+    MODERATION = "moderation"
+
+
+# A context of their own: « Response times » is « Délais de réponse » in the inbox, while the report's
+# section is named « Temps de réponse ».
+SECTION_TITLES: dict[Section, Promise] = {
+    Section.RESPONSE: pgettext_lazy("report section", "Response times"),
+    Section.MEMBERS: pgettext_lazy("report section", "Members"),
+    Section.LISTENING: pgettext_lazy("report section", "Listening"),
+    Section.PUBLISHING: pgettext_lazy("report section", "Publishing"),
+    Section.MODERATION: pgettext_lazy("report section", "Moderation"),
+}
+
+
+@dataclass(frozen=True)
+class Kpi:
+    key: str
+    label: Promise
+    definition: Promise
+    unit: Unit
+    section: Section
+    higher_is_better: bool
+    compute: Callable[[Workspace, Period], float | None]
+
+
+def _inbound(workspace: Workspace, period: Period) -> Q:
+    return Q(workspace=workspace, from_organisation=False, created_at__gte=period.start, created_at__lt=period.end)
+
+
+def volume(workspace: Workspace, period: Period) -> float:
+    return Message.objects.filter(_inbound(workspace, period)).count()
+
+
+def _response_values(workspace: Workspace, period: Period, *, in_hours: bool | None = None) -> list[float]:
+    rows = FirstResponse.objects.filter(
+        workspace=workspace, recorded_at__gte=period.start, recorded_at__lt=period.end
+    ).values_list("data", flat=True)
+    values = []
+    for data in rows:
+        if data.get("elsewhere") or data.get("business_seconds") is None:
+            continue  # answered elsewhere: the team's clock did not stop on an answer of its own here
+        if in_hours is not None and bool(data.get("in_hours")) != in_hours:
+            continue
+        values.append(float(data["business_seconds"] if in_hours is not False else data["seconds"]))
+    return values
+
+
+def _response_percentile(q: float, in_hours: bool | None = None) -> Callable[[Workspace, Period], float | None]:
+    def compute(workspace: Workspace, period: Period) -> float | None:
+        return percentile(_response_values(workspace, period, in_hours=in_hours), q)
+
+    return compute
+
+
+def within_target(workspace: Workspace, period: Period) -> float | None:
+    rows = FirstResponse.objects.filter(
+        workspace=workspace, recorded_at__gte=period.start, recorded_at__lt=period.end
+    ).values_list("data", flat=True)
+    judged = [bool(data["within_target"]) for data in rows if data.get("within_target") is not None]
+    return sum(judged) / len(judged) if judged else None
+
+
+def share_answered(workspace: Workspace, period: Period) -> float | None:
+    opened = Conversation.objects.filter(workspace=workspace, started_at__gte=period.start, started_at__lt=period.end)
+    counts = opened.aggregate(
+        total=Count("pk"), answered=Count("pk", filter=Q(first_response_at__isnull=False) | Q(answered_elsewhere=True))
+    )
+    return counts["answered"] / counts["total"] if counts["total"] else None
+
+
+def _sentiment_share(wanted: str) -> Callable[[Workspace, Period], float | None]:
+    def compute(workspace: Workspace, period: Period) -> float | None:
+        counts = (
+            Message.objects.filter(_inbound(workspace, period))
+            .exclude(sentiment="")
+            .aggregate(total=Count("pk"), wanted=Count("pk", filter=Q(sentiment=wanted)))
+        )
+        return counts["wanted"] / counts["total"] if counts["total"] else None
+
+    return compute
+
+
+def new_members(workspace: Workspace, period: Period) -> float:
+    return Member.objects.filter(
+        workspace=workspace, first_seen_at__gte=period.start, first_seen_at__lt=period.end
+    ).count()
+
+
+def active_members(workspace: Workspace, period: Period) -> float:
+    return (
+        Message.objects.filter(_inbound(workspace, period), author__isnull=False)
+        .values("author__member")
+        .distinct()
+        .count()
+    )
+
+
+def ambassadors(workspace: Workspace, period: Period) -> float:
+    """Ambassadors (marked by the team) who wrote in the period."""
+    marked = Profile.objects.filter(workspace=workspace, ambassador=True).values_list("member_id", flat=True)
+    return (
+        Message.objects.filter(_inbound(workspace, period), author__member__in=list(marked))
+        .values("author__member")
+        .distinct()
+        .count()
+    )
+
+
+def slipping_members(workspace: Workspace, period: Period) -> float:
+    """Members active in the previous period who wrote nothing in this one."""
+    before = period.previous()
+    earlier = set(
+        Message.objects.filter(_inbound(workspace, before), author__isnull=False).values_list(
+            "author__member", flat=True
+        )
+    )
+    now = set(
+        Message.objects.filter(_inbound(workspace, period), author__isnull=False).values_list(
+            "author__member", flat=True
+        )
+    )
+    return len(earlier - now)
+
+
+def posts_published(workspace: Workspace, period: Period) -> float:
+    return Post.objects.filter(
+        workspace=workspace, status=PostStatus.PUBLISHED, published_at__gte=period.start, published_at__lt=period.end
+    ).count()
+
+
+def comments_received(workspace: Workspace, period: Period) -> float:
+    """Comments written on the site's posts in the period (the engagement of what was published)."""
+    return Message.objects.filter(_inbound(workspace, period), channel__kind="site").count()
+
+
+MODERATION_VERBS = ("moderation.approve", "moderation.reject", "moderation.spam", "moderation.delete")
+
+
+def moderation_actions(workspace: Workspace, period: Period) -> float:
+    return AuditEvent.objects.filter(
+        workspace=workspace, verb__in=MODERATION_VERBS, created_at__gte=period.start, created_at__lt=period.end
+    ).count()
+
+
+def rule_reversals(workspace: Workspace, period: Period) -> float | None:
+    hits = RuleHit.objects.filter(workspace=workspace, created_at__gte=period.start, created_at__lt=period.end)
+    counts = hits.aggregate(total=Count("pk"), reversed=Count("pk", filter=Q(reversed_at__isnull=False)))
+    return counts["reversed"] / counts["total"] if counts["total"] else None
+
+
+KPIS: dict[str, Kpi] = {
+    k.key: k
+    for k in (
+        Kpi(
+            "first_response_p50",
+            _("First response, median"),
+            _("Half of the conversations answered in the period had a first answer within this time (business hours)."),
+            Unit.SECONDS,
+            Section.RESPONSE,
+            False,
+            _response_percentile(50),
+        ),
+        Kpi(
+            "first_response_p90",
+            _("First response, 90th percentile"),
+            _("Nine conversations in ten answered in the period had a first answer within this time (business hours)."),
+            Unit.SECONDS,
+            Section.RESPONSE,
+            False,
+            _response_percentile(90),
+        ),
+        Kpi(
+            "first_response_p90_in_hours",
+            _("First response in business hours, 90th percentile"),
+            _("As the 90th percentile, for the conversations that started while the team was at work."),
+            Unit.SECONDS,
+            Section.RESPONSE,
+            False,
+            _response_percentile(90, in_hours=True),
+        ),
+        Kpi(
+            "first_response_p90_out_of_hours",
+            _("First response out of hours, 90th percentile"),
+            _("Conversations started outside business hours: the time until the first answer, on the clock."),
+            Unit.SECONDS,
+            Section.RESPONSE,
+            False,
+            _response_percentile(90, in_hours=False),
+        ),
+        Kpi(
+            "within_target",
+            _("Answered on time"),
+            _("The share of first answers given before the conversation's response-time target."),
+            Unit.SHARE,
+            Section.RESPONSE,
+            True,
+            within_target,
+        ),
+        Kpi(
+            "share_answered",
+            _("Conversations answered"),
+            _("The share of the conversations opened in the period that got an answer, here or elsewhere."),
+            Unit.SHARE,
+            Section.RESPONSE,
+            True,
+            share_answered,
+        ),
+        Kpi(
+            "new_members",
+            _("New members"),
+            _("People seen for the first time in the period, on any channel."),
+            Unit.COUNT,
+            Section.MEMBERS,
+            True,
+            new_members,
+        ),
+        Kpi(
+            "active_members",
+            _("Active members"),
+            _("People who wrote at least once in the period."),
+            Unit.COUNT,
+            Section.MEMBERS,
+            True,
+            active_members,
+        ),
+        Kpi(
+            "slipping_members",
+            _("Slipping members"),
+            _("People who wrote in the previous period and not in this one."),
+            Unit.COUNT,
+            Section.MEMBERS,
+            False,
+            slipping_members,
+        ),
+        Kpi(
+            "ambassadors",
+            _("Active ambassadors"),
+            _("Members the team marked as ambassadors who wrote in the period."),
+            Unit.COUNT,
+            Section.MEMBERS,
+            True,
+            ambassadors,
+        ),
+        Kpi(
+            "volume",
+            _("Messages received"),
+            _("Messages written to or about the organisation in the period, on every channel (not the team's own)."),
+            Unit.COUNT,
+            Section.LISTENING,
+            True,
+            volume,
+        ),
+        Kpi(
+            "positive_share",
+            _("Positive messages"),
+            _("The share of positive messages among those whose sentiment is known."),
+            Unit.SHARE,
+            Section.LISTENING,
+            True,
+            _sentiment_share("positive"),
+        ),
+        Kpi(
+            "negative_share",
+            _("Negative messages"),
+            _("The share of negative messages among those whose sentiment is known."),
+            Unit.SHARE,
+            Section.LISTENING,
+            False,
+            _sentiment_share("negative"),
+        ),
+        Kpi(
+            "posts_published",
+            _("Posts published"),
+            _("Posts of the community space published in the period."),
+            Unit.COUNT,
+            Section.PUBLISHING,
+            True,
+            posts_published,
+        ),
+        Kpi(
+            "comments_received",
+            _("Comments on the site"),
+            _("Comments that visitors wrote on the community space in the period."),
+            Unit.COUNT,
+            Section.PUBLISHING,
+            True,
+            comments_received,
+        ),
+        Kpi(
+            "moderation_actions",
+            _("Moderation decisions"),
+            _("Messages approved, hidden, marked as spam or deleted by the team in the period."),
+            Unit.COUNT,
+            Section.MODERATION,
+            False,
+            moderation_actions,
+        ),
+        Kpi(
+            "rule_reversals",
+            _("Rule decisions reversed"),
+            _("The share of the automatic rules' decisions of the period that a moderator undid."),
+            Unit.SHARE,
+            Section.MODERATION,
+            False,
+            rule_reversals,
+        ),
+    )
+}

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from animateur.reports import views
+
+app_name = "reports"
+urlpatterns = [
+    path("today/", views.today, name="today"),
+    path("today/live/", views.today_live, name="today_live"),
+    path("objectives/", views.objectives, name="objectives"),
+    path("objectives/<int:objective_id>/", views.objective, name="objective"),
+    path("objectives/<int:objective_id>/delete/", views.objective_delete, name="objective_delete"),
+    path("", views.report, name="report"),
+    path("report.pdf", views.report_pdf, name="report_pdf"),
+    path("report.csv", views.report_csv, name="report_csv"),
+    path("shared/<str:token>/", views.shared, name="shared"),
+]

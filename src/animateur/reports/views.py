@@ -1,0 +1,207 @@
+"""« Aujourd'hui », the objectives, and the report with its PDF, CSV and read-only link."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages as flash
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from animateur.core.actions import ActionError
+from animateur.core.decorators import workspace_permission
+from animateur.core.models import Workspace
+from animateur.core.permissions import has_permission
+from animateur.core.typing import WorkspaceRequest
+from animateur.reports import actions, exports, periods
+from animateur.reports.charts import volume_chart
+from animateur.reports.forms import ObjectiveForm, PeriodForm
+from animateur.reports.kpis import KPIS
+from animateur.reports.models import Objective
+from animateur.reports.objectives import progress
+from animateur.reports.report import build
+from animateur.reports.today import attention
+
+SHARE_SALT = "animateur.reports.share"
+SHARE_DAYS = 90
+
+
+def _today_context(request: WorkspaceRequest) -> dict[str, object]:
+    objectives = Objective.objects.filter(workspace=request.workspace)
+    return {
+        "attention": attention(request.workspace, request.user),
+        "progress": [progress(o) for o in objectives],
+        "can_edit": has_permission(request.user, request.workspace, "reports.objectives.edit"),
+        "refreshed_at": timezone.now(),
+    }
+
+
+@workspace_permission("workspace.view")
+def today(request: WorkspaceRequest) -> HttpResponse:
+    return render(request, "reports/today.html", _today_context(request))
+
+
+@workspace_permission("workspace.view")
+def today_live(request: WorkspaceRequest) -> HttpResponse:
+    """The same figures, for the page to refresh itself (htmx, every minute)."""
+    return render(request, "reports/_today_body.html", _today_context(request))
+
+
+@workspace_permission("reports.view")
+def objectives(request: WorkspaceRequest) -> HttpResponse:
+    form = ObjectiveForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not has_permission(request.user, request.workspace, "reports.objectives.edit"):
+            raise PermissionDenied("reports.objectives.edit")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                actions.do_create_objective(
+                    request.workspace,
+                    data["name"],
+                    data["kpi"],
+                    data["comparison"],
+                    data["target"],
+                    data["period_days"],
+                    actor=request.user,
+                )
+            except ActionError as error:
+                form.add_error(None, str(error))
+            else:
+                flash.success(request, _("Objective set."))
+                return redirect("reports:objectives")
+        status = 400
+    listed = Objective.objects.filter(workspace=request.workspace)
+    return render(
+        request,
+        "reports/objectives.html",
+        {
+            "progress": [progress(o) for o in listed],
+            "form": form,
+            "can_edit": has_permission(request.user, request.workspace, "reports.objectives.edit"),
+            "kpis": KPIS.values(),
+        },
+        status=status,
+    )
+
+
+@workspace_permission("reports.objectives.edit")
+def objective(request: WorkspaceRequest, objective_id: int) -> HttpResponse:
+    found = get_object_or_404(Objective, pk=objective_id, workspace=request.workspace)
+    form = ObjectiveForm(request.POST) if request.method == "POST" else ObjectiveForm.for_objective(found)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                actions.do_update_objective(
+                    found,
+                    data["name"],
+                    data["kpi"],
+                    data["comparison"],
+                    data["target"],
+                    data["period_days"],
+                    actor=request.user,
+                )
+            except ActionError as error:
+                form.add_error(None, str(error))
+            else:
+                flash.success(request, _("Objective saved."))
+                return redirect("reports:objectives")
+        status = 400
+    return render(
+        request, "reports/objective.html", {"objective": found, "form": form, "kpis": KPIS.values()}, status=status
+    )
+
+
+@require_POST
+@workspace_permission("reports.objectives.edit")
+def objective_delete(request: WorkspaceRequest, objective_id: int) -> HttpResponse:
+    found = get_object_or_404(Objective, pk=objective_id, workspace=request.workspace)
+    actions.do_delete_objective(found, actor=request.user)
+    flash.success(request, _("Objective removed."))
+    return redirect("reports:objectives")
+
+
+def _period(request: HttpRequest, workspace: Workspace) -> tuple[PeriodForm, periods.Period | None]:
+    form = PeriodForm(request.GET or None)
+    if not request.GET:
+        form = PeriodForm({})
+    if not form.is_valid():
+        return form, None
+    return form, periods.between(workspace, form.cleaned_data["start"], form.cleaned_data["end"])
+
+
+@workspace_permission("reports.view")
+def report(request: WorkspaceRequest) -> HttpResponse:
+    form, period = _period(request, request.workspace)
+    if period is None:
+        return render(request, "reports/report.html", {"period_form": form}, status=400)
+    built = build(request.workspace, period, now=timezone.now())
+    context = exports.context_for(built)
+    query = f"start={form.cleaned_data['start'].isoformat()}&end={form.cleaned_data['end'].isoformat()}"
+    context.update(
+        period_form=form,
+        query=query,
+        chart=volume_chart(built),
+        share_url=_share_url(request, form.cleaned_data["start"], form.cleaned_data["end"]),
+    )
+    return render(request, "reports/report.html", context)
+
+
+@workspace_permission("reports.view")
+def report_pdf(request: WorkspaceRequest) -> HttpResponse:
+    form, period = _period(request, request.workspace)
+    if period is None:
+        return HttpResponse(_("Invalid period: %(problem)s") % {"problem": _errors(form)}, status=400)
+    document = exports.pdf(build(request.workspace, period, now=timezone.now()))
+    response = HttpResponse(document, content_type="application/pdf")
+    name = f"report-{request.workspace.slug}-{form.cleaned_data['start']}-{form.cleaned_data['end']}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@workspace_permission("reports.view")
+def report_csv(request: WorkspaceRequest) -> HttpResponse:
+    form, period = _period(request, request.workspace)
+    if period is None:
+        return HttpResponse(_("Invalid period: %(problem)s") % {"problem": _errors(form)}, status=400)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    exports.write_csv(request.workspace, period, response)  # type: ignore[arg-type]  # a file-like HttpResponse
+    name = f"conversations-{request.workspace.slug}-{form.cleaned_data['start']}-{form.cleaned_data['end']}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _errors(form: PeriodForm) -> str:
+    return " ".join(str(message) for messages in form.errors.values() for message in messages)
+
+
+def _share_url(request: WorkspaceRequest, start: date, end: date) -> str:
+    token = signing.dumps({"w": request.workspace.pk, "s": start.isoformat(), "e": end.isoformat()}, salt=SHARE_SALT)
+    return request.build_absolute_uri(reverse("reports:shared", args=(token,)))
+
+
+def shared(request: HttpRequest, token: str) -> HttpResponse:
+    """The report read-only, for whoever holds the signed link (a client without an account), for 90 days."""
+    try:
+        data = signing.loads(token, salt=SHARE_SALT, max_age=SHARE_DAYS * 86400)
+        workspace = Workspace.objects.get(pk=data["w"])
+        start, end = date.fromisoformat(data["s"]), date.fromisoformat(data["e"])
+    except (signing.BadSignature, Workspace.DoesNotExist, KeyError, TypeError, ValueError):
+        raise Http404(_("This report link is invalid or has expired.")) from None
+    period = periods.between(workspace, start, end)
+    built = build(workspace, period, now=timezone.now())
+    with translation.override(workspace.language or "fr"):
+        context = exports.context_for(built)
+        context.update(chart=volume_chart(built), shared=True, workspace=workspace)
+        response = render(request, "reports/shared.html", context)
+    response["X-Robots-Tag"] = "noindex"
+    return response
