@@ -122,6 +122,6 @@ def test_login_two_factor_set_up_recovery_codes_and_logout(language, page, make_
     shoot(page, f"{language}-5-second-factor")
     page.get_by_label(words["second"]).fill(codes[0])
     page.get_by_role("button", name=words["verify"]).click()
-    page.wait_for_url("**/app/inbox/**")
+    page.wait_for_url("**/app/reports/today/")
     expect(page.get_by_role("button", name=words["log out"])).to_be_visible()
     assert not errors, f"server errors: {errors}"
