@@ -215,3 +215,30 @@ def test_a_doc_is_read_once_for_many_queries():
         False,
         True,
     ]
+
+
+def test_a_one_letter_wildcard_is_anchored_by_its_longer_fixed_end():
+    assert compile_query("g?ave").anchors == {("$", "ave")}
+    assert compile_query("grav?").anchors == {("*", "grav")}
+
+
+def test_the_standing_index_finds_what_testing_every_query_finds():
+    from collections import Counter
+
+    from animateur.listening.matcher import frequency_cost
+    from animateur.listening.standing import StandingIndex
+
+    written = [
+        "greve", "greve sncf", "manif* OR defile", '"service client" lent', "tarif NEAR/2 cher",
+        "g?ave", "#rscci", "lang:fr", "retard -train", "(a1 OR b1) c1",
+    ]  # fmt: skip
+    texts = [
+        "La grève SNCF", "Le service client est lent", "Tarif bien trop cher", "C'est grave", "#RSCCI demain",
+        "Un retard de bus", "Un retard de train", "a1 et c1", "Défilé et manifestation",
+    ]  # fmt: skip
+    docs = [Doc.of(t, language="fr") for t in texts]
+    seen = Counter(w for d in docs for w in d.word_set)
+    index = StandingIndex.build(enumerate(written), frequency_cost(seen, len(docs)))
+    for doc in docs:
+        expected = {i for i, q in enumerate(written) if compile_query(q).matches(doc)}
+        assert set(index.matching(doc)) == expected, doc.words

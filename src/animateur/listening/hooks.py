@@ -13,11 +13,13 @@ from threading import Lock
 
 from django.db.models import F
 
-from animateur.listening.matcher import Doc
+from animateur.listening.matcher import Cost, Doc, frequency_cost
 from animateur.listening.models import SavedSearch, SearchMatch
+from animateur.listening.query import text_words
 from animateur.listening.scan import LEFT_OUT
 from animateur.listening.standing import StandingIndex
 from animateur.stream.items import Incoming
+from animateur.stream.models import Message
 
 _indexes: dict[int, tuple[tuple[tuple[int, str], ...], StandingIndex]] = {}
 _lock = Lock()
@@ -30,10 +32,22 @@ def index_for(workspace_id: int) -> StandingIndex:
         cached = _indexes.get(workspace_id)
         if cached is not None and cached[0] == signature:
             return cached[1]
-    index = StandingIndex.build(signature)
+    index = StandingIndex.build(signature, _word_frequencies(workspace_id))
     with _lock:
         _indexes[workspace_id] = (signature, index)
     return index
+
+
+SAMPLE = 500
+
+
+def _word_frequencies(workspace_id: int) -> Cost:
+    """How common words are in the workspace's latest messages: each search is filed under its rarest."""
+    texts = Message.objects.filter(workspace_id=workspace_id).order_by("-pk").values_list("text", flat=True)[:SAMPLE]
+    seen: Counter[str] = Counter()
+    for text in texts:
+        seen.update(set(text_words(text or "")))
+    return frequency_cost(seen, max(1, len(texts)))
 
 
 def doc_of_item(item: Incoming) -> Doc:

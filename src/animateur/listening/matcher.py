@@ -159,6 +159,9 @@ def _words_test(node: Words) -> Test:
         if only.endswith("*") and "?" not in only:
             stem = only[:-1]
             return lambda doc: any(w.startswith(stem) for w in doc.word_set)
+        if "*" not in only:  # « ? » alone: the length is known, a cheap test before the regex
+            size = len(only)
+            return lambda doc: any(len(w) == size and regex.fullmatch(w) for w in doc.word_set)
         return lambda doc: any(regex.fullmatch(w) for w in doc.word_set)
     spans = _spans_finder(patterns)
     firsts = [p for p in patterns if _word_regex(p) is None]
@@ -228,35 +231,64 @@ def _cost(node: Node) -> int:
 
 # --- anchors ----------------------------------------------------------------------------------
 
-Anchor = tuple[str, str]  # ("=", word) the word itself, ("*", stem) any word starting with stem
+# ("=", word) the word itself; ("*", stem) a word starting with stem; ("$", end) a word ending so.
+Anchor = tuple[str, str]
+Cost = Callable[[Anchor], float]
+
+
+def length_cost(anchor: Anchor) -> float:
+    """Without word counts, a longer word is taken as rarer, and a whole word as rarer than a part."""
+    kind, word = anchor
+    return (1.0 if kind == "=" else 3.0) / (1 + len(word.lstrip("#@")))
+
+
+def frequency_cost(counts: Mapping[str, int], messages: int) -> Cost:
+    """In how many of `messages` sample messages the anchor's word was seen (parts: a guess by length)."""
+
+    def cost(anchor: Anchor) -> float:
+        kind, word = anchor
+        if kind == "=":
+            return counts.get(word, 0) + 0.5
+        return messages * 4.0 / (1 + len(word)) ** 2
+
+    return cost
 
 
 def _pattern_anchor(pattern: str) -> Anchor | None:
-    cut = min((i for i in (pattern.find("*"), pattern.find("?")) if i >= 0), default=-1)
-    if cut < 0:
+    """A plain word is itself; a wildcard word is known by its longest fixed beginning or end."""
+    if "*" not in pattern and "?" not in pattern:
         return ("=", pattern)
-    stem = pattern[:cut]
-    return ("*", stem) if stem.lstrip("#@") else None
+    cut = min(i for i in (pattern.find("*"), pattern.find("?")) if i >= 0)
+    beginning = pattern[:cut]
+    end = pattern[pattern.rfind("?") + 1 :] if "*" not in pattern else ""
+    if len(end) > len(beginning.lstrip("#@")):
+        return ("$", end)
+    return ("*", beginning) if beginning.lstrip("#@") else None
 
 
-def _words_anchors(patterns: tuple[str, ...]) -> frozenset[Anchor] | None:
-    anchors = [a for a in (_pattern_anchor(p) for p in patterns) if a is not None]
-    if not anchors:
+def _words_anchors(patterns: tuple[str, ...], cost: Cost) -> frozenset[Anchor] | None:
+    found = [a for a in (_pattern_anchor(p) for p in patterns) if a is not None]
+    if not found:
         return None
-    # The longest plain word of a phrase is the likeliest to be rare.
-    return frozenset({max(anchors, key=lambda a: (a[0] == "=", len(a[1])))})
+    # One word of a phrase is enough to look for: the rarest.
+    return frozenset({min(found, key=cost)})
 
 
-def anchors(node: Node) -> frozenset[Anchor] | None:
-    """Words one of which a matching message must hold; None when the query may match without any
-    (a field alone, an exclusion)."""
+def _total(found: frozenset[Anchor], cost: Cost) -> float:
+    return sum(cost(a) for a in found)
+
+
+def anchors(node: Node, cost: Cost = length_cost) -> frozenset[Anchor] | None:
+    """Words one of which a matching message must hold, chosen as rare as `cost` says; None when the
+    query may match without any (a field alone, an exclusion)."""
     if isinstance(node, Words):
-        return _words_anchors(node.patterns)
+        return _words_anchors(node.patterns, cost)
     if isinstance(node, Near):
-        return _words_anchors(node.left.patterns) or _words_anchors(node.right.patterns)
+        sides = [f for f in (_words_anchors(node.left.patterns, cost), _words_anchors(node.right.patterns, cost)) if f]
+        return min(sides, key=lambda f: _total(f, cost)) if sides else None
     if isinstance(node, Field | Not):
         return None
-    found = [anchors(c) for c in node.children]
+    found = [anchors(c, cost) for c in node.children]
     if isinstance(node, Or):
         if any(f is None for f in found):
             return None
@@ -264,7 +296,7 @@ def anchors(node: Node) -> frozenset[Anchor] | None:
     usable = [f for f in found if f]
     if not usable:
         return None
-    return min(usable, key=lambda f: (len(f), -max(len(w) for _k, w in f)))
+    return min(usable, key=lambda f: _total(f, cost))
 
 
 @dataclass(frozen=True)
