@@ -33,6 +33,7 @@ def test_a_channel_is_added_from_the_command_line_with_its_secrets_kept_apart(wo
     [
         ("youtube", {**YOUTUBE, "channel_id": "acme"}, "channel_id"),
         ("youtube", {"channel_id": YOUTUBE["channel_id"]}, "api_key"),
+        ("youtube", {**YOUTUBE, "refresh_token": "1//r"}, "client_id"),
         ("facebook", {**FACEBOOK, "page_id": "acme"}, "page_id"),
         ("facebook", {"page_id": FACEBOOK["page_id"]}, "page_access_token"),
     ],

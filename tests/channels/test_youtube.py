@@ -224,3 +224,35 @@ def test_real_error_answers_are_named(workspace, replay):
     with pytest.raises(AuthError) as denied:
         list(connector_for(youtube(workspace, replay)).fetch(since={}))
     assert "The caller does not have permission" in str(denied.value)
+
+
+def test_with_a_refresh_token_a_fresh_access_token_is_asked_of_google_once_and_used(workspace, replay):
+    replay.add("POST", "/token", body={"access_token": "ya29.fresh", "expires_in": 3599, "token_type": "Bearer"})
+    replay.add("POST", "/youtube/v3/comments/setModerationStatus", 204, "")
+    channel = youtube(
+        workspace, replay, client_id="client.apps.googleusercontent.com", token_url=f"{replay.base}/token"
+    )
+    channel.credentials = json.dumps({"api_key": "k", "client_secret": "shh", "refresh_token": "1//refresh"})
+    connector = connector_for(channel)
+    assert connector.authenticated
+    connector.hide(Message(external_id="UgzOldest", raw={}))
+    connector.moderate(Message(external_id="UgzOldest", raw={}), "approved")
+    [asked] = replay.requests("POST", "/token")
+    assert "grant_type=refresh_token" in asked.body.decode() and "refresh_token=1%2F%2Frefresh" in asked.body.decode()
+    calls = replay.requests("POST", "/youtube/v3/comments/setModerationStatus")
+    assert [c.headers["Authorization"] for c in calls] == ["Bearer ya29.fresh", "Bearer ya29.fresh"]
+
+
+def test_a_revoked_refresh_token_asks_for_reconnection(workspace, replay):
+    replay.add(
+        "POST", "/token", 400, {"error": "invalid_grant", "error_description": "Token has been expired or revoked."}
+    )
+    channel = youtube(
+        workspace, replay, client_id="client.apps.googleusercontent.com", token_url=f"{replay.base}/token"
+    )
+    channel.credentials = json.dumps({"api_key": "k", "client_secret": "shh", "refresh_token": "1//refresh"})
+    channel.save()
+    run = poll_channel(channel.pk)
+    channel.refresh_from_db()
+    assert not run.ok and run.cause == "credentials_refused" and channel.needs_reconnection
+    assert "invalid_grant" in run.error and "1//refresh" not in run.error and "shh" not in run.error

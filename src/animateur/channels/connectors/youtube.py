@@ -15,6 +15,11 @@ in a hole. A thread brings its replies: those the thread includes, or all of the
 `comments.list?parentId=` when it has more. Limit: a new reply to a thread older than the cursor is
 not listed again by YouTube's thread list, so it is read only when that thread is read again.
 
+Acting needs the owner's OAuth access: an access token pasted (Google's last an hour: to try it), or
+better the OAuth client's id and secret with the owner's refresh token, from which each run asks Google
+for a fresh access token; a revoked refresh token asks for reconnection. Connecting « in one click »
+(the consent screen in the browser) is not built: it needs the network to be tried.
+
 Every call costs quota units (1 a list, 50 a write) out of a daily quota (10,000 units unless Google
 granted more) renewed at midnight Pacific time. The connector counts what it spends in the channel's
 config (`quota_day`, `quota_used`, shown on the channel's page), never starts a call the quota cannot
@@ -38,12 +43,13 @@ from animateur.channels import safe_http
 from animateur.channels.connectors import failures
 from animateur.channels.connectors.base import Capability, RawItem, incomplete, read_item, register, unreadable
 from animateur.channels.connectors.http import RestConnector, error_detail
-from animateur.channels.errors import AuthError, ConnectorError, MalformedItem, PermanentError
+from animateur.channels.errors import AuthError, ConnectorError, MalformedItem, PermanentError, TransientError
 from animateur.core.html import text_of
 from animateur.stream.items import AuthorInfo, Incoming
 from animateur.stream.models import Kind, Message
 
 API_URL = "https://www.googleapis.com/youtube/v3"
+TOKEN_URL = "https://oauth2.googleapis.com/token"  # noqa: S105 - an address, not a secret
 PAGE = 100
 MAX_PAGES_PER_RUN = 20
 DAILY_QUOTA = 10_000
@@ -72,7 +78,22 @@ class YouTubeForm(forms.Form):
         label=_("Access token of the channel's owner"),
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text=_("Needed to answer and moderate (scope youtube.force-ssl)."),
+        help_text=_("To try answering and moderating (scope youtube.force-ssl): Google's access tokens last an hour."),
+    )
+    client_id = forms.CharField(
+        label=_("OAuth client id"),
+        required=False,
+        max_length=200,
+        help_text=_("Of the Google Cloud project's OAuth client: with its secret and a refresh token, access lasts."),
+    )
+    client_secret = forms.CharField(
+        label=_("OAuth client secret"), required=False, widget=forms.PasswordInput(render_value=False)
+    )
+    refresh_token = forms.CharField(
+        label=_("Refresh token of the channel's owner"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Given once by Google's consent screen (scope youtube.force-ssl, offline access)."),
     )
     daily_quota = forms.IntegerField(
         label=_("Daily quota (units)"),
@@ -80,6 +101,12 @@ class YouTubeForm(forms.Form):
         initial=DAILY_QUOTA,
         help_text=_("10,000 unless Google granted your project more."),
     )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("refresh_token") and not data.get("client_id"):
+            self.add_error("client_id", _("A refresh token needs the OAuth client it was given to."))
+        return data
 
 
 def quota_day(now: datetime | None = None) -> str:
@@ -118,8 +145,8 @@ class YouTubeConnector(RestConnector):
         {Capability.READ, Capability.REPLY, Capability.HIDE, Capability.DELETE, Capability.MODERATE}
     )
     form_class = YouTubeForm
-    secret_fields = ("api_key", "access_token")
-    optional_secrets = ("access_token",)
+    secret_fields = ("api_key", "access_token", "client_secret", "refresh_token")
+    optional_secrets = ("access_token", "client_secret", "refresh_token")
     default_poll_interval = 900  # 96 polls a day: a few hundred units of the 10,000
     learned_keys = ("quota_day", "quota_used")
     source_name = "YouTube"
@@ -130,19 +157,58 @@ class YouTubeConnector(RestConnector):
 
     def auth_headers(self) -> dict[str, str]:
         # Headers rather than ?key=: secrets stay out of URLs, and so out of logs.
-        if self.secrets.get("access_token"):
-            return {"Authorization": f"Bearer {self.secrets['access_token']}"}
+        if token := self._access_token():
+            return {"Authorization": f"Bearer {token}"}
         if self.secrets.get("api_key"):
             return {"X-Goog-Api-Key": str(self.secrets["api_key"])}
         return {}
 
     @property
     def authenticated(self) -> bool:
-        return bool(self.secrets.get("access_token"))
+        return bool(self.secrets.get("access_token") or self.secrets.get("refresh_token"))
+
+    def _access_token(self) -> str:
+        """The owner's access token: with a refresh token, a fresh one asked of Google once per connector
+        (a run, a reply), as Google's last an hour; else the one pasted, if any."""
+        if self.secrets.get("refresh_token"):
+            if not self._refreshed:
+                self._refreshed = self._refresh()
+            return self._refreshed
+        return str(self.secrets.get("access_token") or "")
+
+    def _refresh(self) -> str:
+        fields = {
+            "grant_type": "refresh_token",
+            "refresh_token": str(self.secrets.get("refresh_token") or ""),
+            "client_id": str(self.config.get("client_id") or ""),
+            "client_secret": str(self.secrets.get("client_secret") or ""),
+        }
+        url = str(self.config.get("token_url") or TOKEN_URL)
+        try:
+            response = safe_http.fetch(url, method="POST", data=fields, http=self.client())
+        except safe_http.BlockedAddress:
+            raise
+        except TransientError as exc:
+            raise failures.failure(failures.UNREACHABLE, "Google", detail=str(exc)) from exc
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = {}
+        answer = answer if isinstance(answer, dict) else {}
+        if response.status >= 400 or not answer.get("access_token"):
+            detail = f"HTTP {response.status} {answer.get('error') or ''} {answer.get('error_description') or ''}"
+            if response.status in (400, 401):  # invalid_grant: revoked or expired; invalid_client
+                raise failures.failure(
+                    failures.REFUSED, "Google", detail=detail.strip(), credentials=_("the refresh token")
+                )
+            raise failures.for_status("Google", response.status, response.headers, detail=detail.strip())
+        return str(answer["access_token"])
 
     @property
     def credentials_words(self) -> str:  # type: ignore[override]
         return str(_("the access token") if self.authenticated else _("the API key"))
+
+    _refreshed: str = ""
 
     def failure_for(self, response: safe_http.Fetched) -> ConnectorError:
         reasons = _reasons(response)
