@@ -251,9 +251,7 @@ class DiscourseConnector(RestConnector):
             raise PermanentError(gettext("this message did not come from this forum"), cause="not_found")
         response = self.send("DELETE", f"posts/{int(post_id)}.json")
         if response.status == 403 and self.authenticated:  # the key is good: this user may not delete it
-            forbidden = gettext(
-                "the forum does not let this API user delete the post (only staff and its author can)"
-            )
+            forbidden = gettext("the forum does not let this API user delete the post (only staff and its author can)")
             raise PermanentError(f"{forbidden} ({http.error_detail(response) or 403})", cause="forbidden")
         if response.status >= 400:
             raise self.failure_for(response)
