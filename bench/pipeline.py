@@ -112,7 +112,7 @@ def run_one(db_label: str, batches: int, with_rules: bool = False) -> dict:
     channel = Channel.objects.create(workspace=workspace, kind="files", name="bench")
     bulk_channel = Channel.objects.create(workspace=workspace, kind="files", name="bulk")
     if with_rules:
-        from animateur.moderation.actions import do_save_rule
+        from animateur.moderation.actions.rules import do_save_rule
 
         for name, match, conditions in RULES:
             do_save_rule(

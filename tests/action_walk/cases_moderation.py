@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 from animateur.core.roles import Role
-from animateur.moderation.actions import (
-    do_add_starter_list,
-    do_add_watched_word,
-    do_decide,
-    do_delete_rule,
-    do_escalate,
-    do_flag_message,
-    do_lift_sanction,
-    do_moderate_messages,
-    do_remove_watched_word,
-    do_renew_webhook_secret,
-    do_sanction_member,
-    do_save_rule,
-    do_update_moderation_settings,
-)
+from animateur.moderation.actions.decisions import do_decide, do_escalate, do_moderate_messages
+from animateur.moderation.actions.flags import do_flag_message
+from animateur.moderation.actions.rules import do_delete_rule, do_renew_webhook_secret, do_save_rule
+from animateur.moderation.actions.sanctions import do_lift_sanction, do_sanction_member
+from animateur.moderation.actions.settings import do_update_moderation_settings
+from animateur.moderation.actions.words import do_add_starter_list, do_add_watched_word, do_remove_watched_word
 from animateur.moderation.models import ReviewItem, Rule
 from animateur.stream.models import Member
 from tests.action_walk.registry import Call, World, case

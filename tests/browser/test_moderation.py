@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from animateur.core.actions import SystemActor
 from animateur.core.roles import Role
-from animateur.moderation.actions import do_save_rule
+from animateur.moderation.actions.rules import do_save_rule
 from animateur.space.actions.posts import do_create_post
 from animateur.space.models import PostStatus
 from animateur.stream.models import Message, Visibility

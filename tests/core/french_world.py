@@ -49,7 +49,10 @@ def build(workspace: Workspace, make_user: Any) -> dict[str, Any]:
     """The workspace filled in; returns the team and the ids the team's pages take."""
     from animateur.api.actions import do_create_api_token
     from animateur.core.team import do_invite_member
-    from animateur.moderation import actions as moderation
+    from animateur.moderation.actions.flags import do_flag_message
+    from animateur.moderation.actions.rules import do_save_rule
+    from animateur.moderation.actions.sanctions import do_sanction_member
+    from animateur.moderation.actions.words import do_add_watched_word
     from animateur.moderation.models import ReviewItem
     from animateur.space.actions import posts, taxonomy
     from animateur.stream.models import Member
@@ -146,8 +149,8 @@ def build(workspace: Workspace, make_user: Any) -> dict[str, Any]:
 
     # Moderation: a first-time author held, a spammer, words, a rule, a sanction.
     workspace.refresh_from_db()
-    word = moderation.do_add_watched_word(workspace, "arnaq*", "require_approval", actor=owner)
-    rule = moderation.do_save_rule(
+    word = do_add_watched_word(workspace, "arnaq*", "require_approval", actor=owner)
+    rule = do_save_rule(
         workspace,
         {
             "name": "Liens en masse",
@@ -166,9 +169,9 @@ def build(workspace: Workspace, make_user: Any) -> dict[str, Any]:
         "http://gain.example/c cliquez vite !!!",
     )
     troll = Member.objects.get(workspace=workspace, display_name="Vendeur")
-    sanction = moderation.do_sanction_member(troll, "mute", "Messages publicitaires", 7, actor=owner)
+    sanction = do_sanction_member(troll, "mute", "Messages publicitaires", 7, actor=owner)
     _comment(post, "Vendeur", "vendeur@exemple.fr", "Encore moi, toujours là")
-    moderation.do_flag_message(question, "Hors sujet", actor=moderator)
+    do_flag_message(question, "Hors sujet", actor=moderator)
     item = ReviewItem.objects.filter(workspace=workspace).order_by("pk").first()
 
     invitation, _url = do_invite_member(workspace, "nouveau@exemple.fr", Role.MODERATOR, actor=owner)

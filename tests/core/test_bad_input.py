@@ -17,7 +17,7 @@ from animateur.core.ids import MAX_ID, parse_id, parse_ids
 from animateur.core.models import AuditEvent
 from animateur.core.roles import Role
 from animateur.inbox.models import Conversation, SavedReply
-from animateur.moderation.actions import do_add_watched_word
+from animateur.moderation.actions.words import do_add_watched_word
 from animateur.moderation.models import ReviewItem
 from animateur.stream.models import Message, Visibility
 from tests.inbox.factories import inbound, post_message
@@ -111,7 +111,7 @@ def test_a_nul_byte_in_a_form_or_a_query_string_is_refused_with_400_naming_it(wo
 
 def test_a_rule_ordered_past_what_the_column_holds_is_refused_by_name(workspace, make_user):
     from animateur.core.actions import ActionError
-    from animateur.moderation.actions import do_save_rule
+    from animateur.moderation.actions.rules import do_save_rule
     from animateur.moderation.models import Rule
 
     owner = make_user("owner@a.org", workspace, Role.OWNER)

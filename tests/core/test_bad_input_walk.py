@@ -171,7 +171,9 @@ def forms_of(page_path: str, html: str) -> Iterator[tuple[str, str, list[tuple[s
 def world(workspace, make_user) -> dict[str, Any]:
     """The owner of a workspace in which each kind of object a URL names exists once."""
     from animateur.channels.models import Channel
-    from animateur.moderation import actions as moderation
+    from animateur.moderation.actions.rules import do_save_rule
+    from animateur.moderation.actions.sanctions import do_sanction_member
+    from animateur.moderation.actions.words import do_add_watched_word
     from animateur.moderation.models import ReviewItem
     from animateur.space.actions import posts, taxonomy
     from animateur.stream.models import Message
@@ -180,12 +182,12 @@ def world(workspace, make_user) -> dict[str, Any]:
     owner = make_user("owner@a.org", workspace, Role.OWNER)
     make_user("manager@a.org", workspace, Role.MANAGER)
     ids: dict[str, Any] = objects_of(workspace, owner)
-    word = moderation.do_add_watched_word(workspace, "zut", "require_approval", actor=owner)
+    word = do_add_watched_word(workspace, "zut", "require_approval", actor=owner)
     held = inbound(workspace, "zut alors", name="Bea", email="bea@example.org")
     item = ReviewItem.objects.select_related("message__author__member").get(message=held)
     member = item.message.author.member
-    sanction = moderation.do_sanction_member(member, "warn", "suivi", actor=owner)
-    rule = moderation.do_save_rule(
+    sanction = do_sanction_member(member, "warn", "suivi", actor=owner)
+    rule = do_save_rule(
         workspace,
         {"name": "Liens", "conditions": [{"field": "links", "op": "gte", "value": "1"}], "actions": [{"type": "hold"}]},
         actor=owner,

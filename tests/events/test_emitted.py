@@ -78,7 +78,7 @@ def test_a_failing_channel_is_announced_once_per_streak_then_its_recovery(worksp
 @pytest.mark.django_db(transaction=True)
 def test_a_moderators_decision_is_announced_with_the_visibility_before_and_after(workspace, make_user, receiver):
     from animateur.core.roles import Role
-    from animateur.moderation.actions import do_moderate_messages
+    from animateur.moderation.actions.decisions import do_moderate_messages
     from tests.moderation.factories import post
 
     do_create_subscription(workspace, "Ops", receiver.url, ["message.moderated"], actor=SYSTEM)

@@ -39,7 +39,7 @@ def run_scheduled():
 @pytest.fixture
 def open_site(workspace):
     """A site that holds nobody by default and ignores scores, so that only the rules decide."""
-    from animateur.moderation.actions import do_update_moderation_settings
+    from animateur.moderation.actions.settings import do_update_moderation_settings
 
     from .factories import SYSTEM
 

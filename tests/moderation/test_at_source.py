@@ -19,7 +19,9 @@ from animateur.channels.runner import poll_channel
 from animateur.core.models import AuditEvent
 from animateur.core.roles import Role
 from animateur.moderation import sources
-from animateur.moderation.actions import do_moderate_messages, do_save_rule, do_update_moderation_settings
+from animateur.moderation.actions.decisions import do_moderate_messages
+from animateur.moderation.actions.rules import do_save_rule
+from animateur.moderation.actions.settings import do_update_moderation_settings
 from animateur.moderation.models import ReviewItem
 from animateur.stream.models import Message, Visibility
 from tests.channels.factories import mastodon_channel
@@ -265,7 +267,7 @@ def test_our_own_mastodon_post_is_deleted_on_the_server(workspace, replay, djang
 def test_a_banned_members_next_wordpress_comment_is_held_at_the_source(
     quiet_scores, replay, make_user, django_capture_on_commit_callbacks
 ):
-    from animateur.moderation.actions import do_sanction_member
+    from animateur.moderation.actions.sanctions import do_sanction_member
 
     replay.recorded("wordpress", "comment_held")
     channel = wordpress(quiet_scores, replay)

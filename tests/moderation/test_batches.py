@@ -7,7 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from animateur.channels.site import site_channel
-from animateur.moderation.actions import do_save_rule, do_update_moderation_settings
+from animateur.moderation.actions.rules import do_save_rule
+from animateur.moderation.actions.settings import do_update_moderation_settings
 from animateur.moderation.models import ReviewItem
 from animateur.moderation.reviews import enqueue, enqueue_many
 from animateur.stream import pipeline, stages
@@ -91,9 +92,7 @@ def test_enqueueing_again_reopens_a_closed_item_and_adds_the_new_reasons(workspa
     assert found[message.pk].pk == item.pk
     assert item.status == ReviewItem.Status.PENDING and item.resolved_at is None
     assert item.score == before + 2.0
-    assert enqueue(other, [Reason("flag", "again", 0.5, "flag")]).score == ReviewItem.objects.get(
-        message=other
-    ).score
+    assert enqueue(other, [Reason("flag", "again", 0.5, "flag")]).score == ReviewItem.objects.get(message=other).score
 
 
 def test_historical_items_are_moderated_but_alert_and_answer_no_one(

@@ -3,12 +3,10 @@ from django.test import Client
 
 from animateur.core.models import AuditEvent
 from animateur.core.roles import Role
-from animateur.moderation.actions import (
-    do_decide,
-    do_flag_message,
-    do_save_rule,
-    do_update_moderation_settings,
-)
+from animateur.moderation.actions.decisions import do_decide
+from animateur.moderation.actions.flags import do_flag_message
+from animateur.moderation.actions.rules import do_save_rule
+from animateur.moderation.actions.settings import do_update_moderation_settings
 from animateur.moderation.learning import adapter_for
 from animateur.moderation.models import Flag, ReviewItem
 from animateur.stream.models import Visibility
@@ -16,12 +14,8 @@ from animateur.stream.models import Visibility
 from .factories import SYSTEM, post
 
 # Spam the shipped models do not recognise (a plug for a cousin's shop), and a near-identical copy.
-SPAM = (
-    "Super article ! Au passage, mon cousin vend des montres de luxe à prix cassés, contactez-le sur son site"
-)
-NEAR = (
-    "Super article !! Au passage mon cousin vend des montres de luxe à prix cassés, contactez le sur son site"
-)
+SPAM = "Super article ! Au passage, mon cousin vend des montres de luxe à prix cassés, contactez-le sur son site"
+NEAR = "Super article !! Au passage mon cousin vend des montres de luxe à prix cassés, contactez le sur son site"
 
 
 def item_of(message):
@@ -79,9 +73,7 @@ def test_each_item_shows_every_reason_with_its_score_and_the_queue_counts_reason
 
 def test_the_item_page_shows_the_thread_the_authors_history_and_trust(workspace, client_as):
     root = post(workspace, "Premier message", email="a@example.org", source_visibility="visible")
-    reply = post(
-        workspace, "Une réponse à modérer", email="b@example.org", parent_external_id=root.external_id
-    )
+    reply = post(workspace, "Une réponse à modérer", email="b@example.org", parent_external_id=root.external_id)
     client = client_as(workspace, Role.MODERATOR)
     page = client.get(f"/app/moderation/items/{item_of(reply).pk}/").content.decode()
     assert "Premier message" in page and "Une réponse à modérer" in page
@@ -104,9 +96,7 @@ def test_bulk_decisions_apply_to_the_checked_items_and_each_is_audited(workspace
 def test_a_single_items_button_decides_only_that_item_even_with_others_checked(workspace, client_as):
     a, b = post(workspace, "Premier", email="a@example.org"), post(workspace, "Second", email="b@example.org")
     client = client_as(workspace, Role.MODERATOR)
-    client.post(
-        "/app/moderation/decide/", {"item": [item_of(a).pk, item_of(b).pk], "one": f"spam:{item_of(b).pk}"}
-    )
+    client.post("/app/moderation/decide/", {"item": [item_of(a).pk, item_of(b).pk], "one": f"spam:{item_of(b).pk}"})
     a.refresh_from_db()
     b.refresh_from_db()
     assert (a.visibility, b.visibility) == ("pending", "spam")
@@ -133,9 +123,7 @@ def test_the_queue_has_keyboard_shortcuts_and_works_without_them(workspace, clie
     assert 'name="decision" value="approve"' in page and 'name="item"' in page
 
 
-def test_flags_are_weighted_by_the_flaggers_trust_and_past_accuracy_and_enough_weight_holds(
-    workspace, make_user
-):
+def test_flags_are_weighted_by_the_flaggers_trust_and_past_accuracy_and_enough_weight_holds(workspace, make_user):
     moderator = make_user("mod@example.org", workspace, Role.MODERATOR)
     do_update_moderation_settings(workspace, flag_hold_weight=1.5, actor=SYSTEM)
     target = post(workspace, "Un message visible", email="a@example.org", source_visibility="visible")

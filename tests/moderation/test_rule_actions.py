@@ -13,7 +13,7 @@ from django.test import Client
 from animateur.core.actions import ActionError
 from animateur.core.roles import Role
 from animateur.inbox.actions.saved_replies import do_save_saved_reply
-from animateur.moderation.actions import do_save_rule
+from animateur.moderation.actions.rules import do_save_rule
 from animateur.stream.models import Message, Visibility
 from tests.space.test_site_factories import make_post, page_text
 

@@ -4,11 +4,9 @@ import pytest
 from django.utils import timezone
 
 from animateur.core.actions import ActionError
-from animateur.moderation.actions import (
-    do_add_watched_word,
-    do_decide,
-    do_save_rule,
-)
+from animateur.moderation.actions.decisions import do_decide
+from animateur.moderation.actions.rules import do_save_rule
+from animateur.moderation.actions.words import do_add_watched_word
 from animateur.moderation.conditions import Subject, clean_condition, matches
 from animateur.moderation.models import ReviewItem, RuleHit
 from animateur.moderation.selectors import dry_run, rules_with_figures

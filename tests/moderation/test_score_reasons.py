@@ -2,7 +2,7 @@
 message's stored reasons) are the model's full reasons, whatever the workspace's thresholds;
 a message that no threshold holds is not explained (no one reads its reasons)."""
 
-from animateur.moderation.actions import do_update_moderation_settings
+from animateur.moderation.actions.settings import do_update_moderation_settings
 from animateur.moderation.models import ReviewItem
 from animateur.nlp import score_messages
 

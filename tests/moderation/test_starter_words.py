@@ -7,7 +7,8 @@ import pytest
 from animateur.core.actions import ActionError
 from animateur.core.models import AuditEvent
 from animateur.core.roles import Role
-from animateur.moderation.actions import do_add_starter_list, do_add_watched_word, do_update_moderation_settings
+from animateur.moderation.actions.settings import do_update_moderation_settings
+from animateur.moderation.actions.words import do_add_starter_list, do_add_watched_word
 from animateur.moderation.matching import Matcher
 from animateur.moderation.models import WatchedWord
 from animateur.moderation.starter_words import STARTER_LISTS

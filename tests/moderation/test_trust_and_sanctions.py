@@ -6,7 +6,8 @@ from django.utils import timezone
 from animateur.core.actions import ActionError
 from animateur.core.models import AuditEvent
 from animateur.core.roles import Role
-from animateur.moderation.actions import do_lift_sanction, do_sanction_member, do_update_moderation_settings
+from animateur.moderation.actions.sanctions import do_lift_sanction, do_sanction_member
+from animateur.moderation.actions.settings import do_update_moderation_settings
 from animateur.moderation.models import Flag, Sanction
 from animateur.moderation.prefs import DEFAULT_TRUST_THRESHOLDS
 from animateur.moderation.trust import TrustStats, level_for, trust_level
@@ -110,9 +111,7 @@ def test_a_muted_author_is_held_everywhere_until_the_mute_is_lifted(workspace, m
     assert held.review_item.reasons.get(kind="sanction").detail == "author is muted"
     do_lift_sanction(mute, "excuses faites", actor=moderator)
     assert post(workspace, "Me revoilà", email="a@example.org").visibility == Visibility.VISIBLE
-    verbs = list(
-        AuditEvent.objects.filter(verb__startswith="moderation.sanction").values_list("verb", flat=True)
-    )
+    verbs = list(AuditEvent.objects.filter(verb__startswith="moderation.sanction").values_list("verb", flat=True))
     assert sorted(verbs) == ["moderation.sanction.lift", "moderation.sanction.mute"]
 
 
@@ -163,9 +162,7 @@ def test_sanctions_need_a_reason_a_known_kind_and_the_permission(workspace, make
 def test_the_member_page_sanctions_and_lifts_through_forms(workspace, client_as):
     member = post(workspace, "Déjà là", email="a@example.org", source_visibility="visible").author.member
     client = client_as(workspace, Role.MODERATOR)
-    client.post(
-        f"/app/moderation/members/{member.pk}/sanction/", {"kind": "mute", "reason": "insultes", "days": "2"}
-    )
+    client.post(f"/app/moderation/members/{member.pk}/sanction/", {"kind": "mute", "reason": "insultes", "days": "2"})
     sanction = Sanction.objects.get()
     assert sanction.is_active() and sanction.created_by == client.user
     page = client.get(f"/app/moderation/members/{member.pk}/").content.decode()

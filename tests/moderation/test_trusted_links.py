@@ -6,7 +6,7 @@ import pytest
 
 from animateur.core.actions import ActionError
 from animateur.core.roles import Role
-from animateur.moderation.actions import do_update_moderation_settings
+from animateur.moderation.actions.settings import do_update_moderation_settings
 from animateur.moderation.prefs import scoring_text, settings_for, trusted_link_hosts
 from animateur.stream.models import Visibility
 

@@ -11,7 +11,7 @@ import re
 from django.test import Client
 
 from animateur.core.roles import Role
-from animateur.moderation.actions import do_save_rule
+from animateur.moderation.actions.rules import do_save_rule
 from animateur.moderation.models import ReviewItem, Rule, WatchedWord
 from animateur.stream.models import Visibility
 

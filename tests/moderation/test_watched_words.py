@@ -1,7 +1,7 @@
 import pytest
 
 from animateur.core.roles import Role
-from animateur.moderation.actions import do_add_watched_word, do_remove_watched_word
+from animateur.moderation.actions.words import do_add_watched_word, do_remove_watched_word
 from animateur.moderation.matching import Matcher, compiled_for, fold, matcher_for, rewrite
 from animateur.moderation.models import ReviewItem
 from animateur.stream.models import Visibility
@@ -68,7 +68,7 @@ def test_block_trashes_require_approval_holds_flag_queues_and_label_labels(works
         do_add_watched_word(workspace, pattern, action, value, actor=SYSTEM)
     workspace.hold_first_comments = False
     workspace.save()
-    from animateur.moderation.actions import do_update_moderation_settings
+    from animateur.moderation.actions.settings import do_update_moderation_settings
 
     do_update_moderation_settings(workspace, site_hold_below="new", actor=SYSTEM)
 

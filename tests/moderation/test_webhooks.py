@@ -13,7 +13,7 @@ from animateur.channels import signed_post
 from animateur.core.actions import ActionError
 from animateur.core.roles import Role
 from animateur.moderation import webhooks
-from animateur.moderation.actions import do_save_rule
+from animateur.moderation.actions.rules import do_save_rule
 from animateur.moderation.models import Rule, WebhookDelivery
 from animateur.stream.models import Message
 

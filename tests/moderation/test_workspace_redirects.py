@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from animateur.core.roles import Role
-from animateur.moderation.actions import do_add_watched_word
+from animateur.moderation.actions.words import do_add_watched_word
 from animateur.moderation.models import ReviewItem, Sanction
 from tests.inbox.factories import inbound, post_message
 

@@ -282,7 +282,8 @@ def test_set_message_visibility_refuses_unknown_visibilities_and_checks_the_perm
 
 def test_a_banned_commenter_and_a_blocked_word_are_refused_with_a_message_naming_why(client, post, workspace):
     from animateur.core.actions import SystemActor
-    from animateur.moderation.actions import do_add_watched_word, do_sanction_member
+    from animateur.moderation.actions.sanctions import do_sanction_member
+    from animateur.moderation.actions.words import do_add_watched_word
 
     actor = SystemActor("tests")
     do_add_watched_word(workspace, "arnaque", "block", actor=actor)
@@ -328,7 +329,7 @@ def test_a_visitor_whose_comment_is_classed_as_spam_is_told_in_the_sites_languag
 ):
     from lxml import html
 
-    from animateur.moderation.actions import do_update_moderation_settings
+    from animateur.moderation.actions.settings import do_update_moderation_settings
     from tests.conftest import SYSTEM
 
     workspace.language = language

@@ -14,6 +14,7 @@ from django.utils import timezone
 from animateur.core.models import Workspace
 from animateur.moderation.conditions import Subject, matches
 from animateur.moderation.models import (
+    Flag,
     MessageLabel,
     ReviewItem,
     ReviewReason,
@@ -23,7 +24,7 @@ from animateur.moderation.models import (
     WebhookDelivery,
 )
 from animateur.moderation.rules import strongest
-from animateur.moderation.trust import TrustStats, member_stats, trust_levels
+from animateur.moderation.trust import TrustStats, member_stats, trust_level, trust_levels
 from animateur.stream.models import Member, Message, Visibility
 
 
@@ -255,3 +256,17 @@ def conversations_of(workspace: Workspace, message_ids: Iterable[int]) -> dict[i
         message_id__in=list(message_ids), conversation__workspace=workspace
     ).select_related("conversation")
     return {item.message_id: item.conversation for item in items}
+
+
+FLAG_TRUST_WEIGHT = {"new": 0.2, "basic": 0.5, "member": 0.8, "regular": 1.0, "leader": 1.5}
+
+
+def flag_weight(workspace: Workspace, member: Member | None) -> float:
+    """A teammate's flag weighs 1; a member's, by trust and by how often their flags were upheld."""
+    if member is None:
+        return 1.0
+    level = trust_level(workspace.pk, member.pk)
+    past = Flag.objects.filter(workspace=workspace, by_member=member).exclude(outcome="")
+    decided = past.count()
+    upheld = past.filter(outcome=Flag.Outcome.UPHELD).count()
+    return round(FLAG_TRUST_WEIGHT[level] * 2 * (upheld + 1) / (decided + 2), 3)

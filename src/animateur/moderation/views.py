@@ -21,7 +21,13 @@ from animateur.core.next_url import safe_next
 from animateur.core.permissions import has_permission
 from animateur.core.typing import WorkspaceRequest
 from animateur.inbox.reply_handlers import can_reply
-from animateur.moderation import actions, selectors, sources
+from animateur.moderation import selectors, sources
+from animateur.moderation.actions.decisions import AT_SOURCE, do_decide, do_escalate, do_moderate_messages
+from animateur.moderation.actions.flags import do_flag_message
+from animateur.moderation.actions.rules import clean_rule, do_delete_rule, do_renew_webhook_secret, do_save_rule
+from animateur.moderation.actions.sanctions import do_lift_sanction, do_sanction_member
+from animateur.moderation.actions.settings import do_update_moderation_settings
+from animateur.moderation.actions.words import do_add_starter_list, do_add_watched_word, do_remove_watched_word
 from animateur.moderation.conditions import catalogue
 from animateur.moderation.forms import (
     LiftForm,
@@ -74,9 +80,7 @@ def queue(request: WorkspaceRequest) -> HttpResponse:
         "moderation/queue.html",
         {
             "items": items,
-            "rows": [
-                (item, at_source.get(item.message_id, []), conversations.get(item.message_id)) for item in items
-            ],
+            "rows": [(item, at_source.get(item.message_id, []), conversations.get(item.message_id)) for item in items],
             "repliable": {c.pk for c in conversations.values() if can_reply(c)},
             "reason": reason,
             "status": status,
@@ -133,7 +137,7 @@ def _message_page(request: WorkspaceRequest, message: Message, item: ReviewItem 
 
 def _local_only_notice(request: WorkspaceRequest, messages: list[Message], decision: str) -> None:
     """Say at once when the decision stays here: the source of some messages cannot follow it."""
-    what = actions.AT_SOURCE.get(decision)
+    what = AT_SOURCE.get(decision)
     if what is None or what == "restore":
         return
     said = set()
@@ -167,9 +171,9 @@ def decide(request: WorkspaceRequest) -> HttpResponse:
         return redirect(back)
     try:
         if decision == "escalate":
-            count = actions.do_escalate(items, note=request.POST.get("note", ""), actor=request.user)
+            count = do_escalate(items, note=request.POST.get("note", ""), actor=request.user)
         else:
-            count = actions.do_decide(items, decision, actor=request.user)
+            count = do_decide(items, decision, actor=request.user)
     except ActionError as exc:
         flash.error(request, str(exc))
         return redirect(back)
@@ -185,7 +189,7 @@ def decide_message(request: WorkspaceRequest, message_id: int) -> HttpResponse:
     message = get_object_or_404(Message.objects.select_related("channel"), pk=message_id, workspace=request.workspace)
     decision = request.POST.get("decision", "")
     try:
-        actions.do_moderate_messages([message], decision, actor=request.user)
+        do_moderate_messages([message], decision, actor=request.user)
         flash.success(request, decision_done(decision, 1))
         _local_only_notice(request, [message], decision)
     except ActionError as exc:
@@ -198,7 +202,7 @@ def decide_message(request: WorkspaceRequest, message_id: int) -> HttpResponse:
 def flag_message(request: WorkspaceRequest, message_id: int) -> HttpResponse:
     message = get_object_or_404(Message, pk=message_id, workspace=request.workspace)
     try:
-        actions.do_flag_message(message, request.POST.get("reason", ""), actor=request.user)
+        do_flag_message(message, request.POST.get("reason", ""), actor=request.user)
         flash.success(request, _("Flagged for the moderators."))
     except ActionError as exc:
         flash.error(request, str(exc))
@@ -231,7 +235,7 @@ def sanction(request: WorkspaceRequest, member_id: int) -> HttpResponse:
     form = SanctionForm(request.POST)
     if form.is_valid():
         try:
-            recorded = actions.do_sanction_member(
+            recorded = do_sanction_member(
                 member,
                 form.cleaned_data["kind"],
                 form.cleaned_data["reason"],
@@ -262,7 +266,7 @@ def sanction(request: WorkspaceRequest, member_id: int) -> HttpResponse:
 def lift(request: WorkspaceRequest, sanction_id: int) -> HttpResponse:
     found = get_object_or_404(Sanction, pk=sanction_id, workspace=request.workspace)
     try:
-        actions.do_lift_sanction(found, request.POST.get("reason", ""), actor=request.user)
+        do_lift_sanction(found, request.POST.get("reason", ""), actor=request.user)
         flash.success(request, _("Sanction lifted."))
     except ActionError as exc:
         flash.error(request, str(exc))
@@ -283,7 +287,7 @@ def words(request: WorkspaceRequest) -> HttpResponse:
         form = WatchedWordForm(request.POST)
         if form.is_valid():
             try:
-                actions.do_add_watched_word(
+                do_add_watched_word(
                     workspace,
                     form.cleaned_data["pattern"],
                     form.cleaned_data["action"],
@@ -324,7 +328,7 @@ def words_starter(request: WorkspaceRequest) -> HttpResponse:
         return redirect("moderation:words")
     try:
         data = form.cleaned_data
-        added, known = actions.do_add_starter_list(
+        added, known = do_add_starter_list(
             request.workspace, data["starter_list"], data["starter_action"], actor=request.user
         )
     except ActionError as exc:
@@ -343,7 +347,7 @@ def words_starter(request: WorkspaceRequest) -> HttpResponse:
 @workspace_permission("moderation.rules.edit")
 def word_delete(request: WorkspaceRequest, word_id: int) -> HttpResponse:
     word = get_object_or_404(WatchedWord, pk=word_id, workspace=request.workspace)
-    actions.do_remove_watched_word(word, actor=request.user)
+    do_remove_watched_word(word, actor=request.user)
     flash.success(request, _("Watched word removed."))
     return redirect("moderation:words")
 
@@ -379,12 +383,12 @@ def rule_edit(request: WorkspaceRequest, rule_id: int | None = None) -> HttpResp
             if "dry_run" in request.POST:
                 try:
                     days = max(1, min(365, int(request.POST.get("days") or 7)))
-                    preview = selectors.dry_run(workspace, actions.clean_rule(data), days)
+                    preview = selectors.dry_run(workspace, clean_rule(data), days)
                 except (ActionError, ValueError) as exc:
                     form.add_error(None, str(exc))
             else:
                 try:
-                    saved = actions.do_save_rule(workspace, data, rule, actor=request.user)
+                    saved = do_save_rule(workspace, data, rule, actor=request.user)
                     flash.success(request, _("Rule saved."))
                     if saved.revealed_secret:
                         # Shown in this answer only, never put in a redirect, a session or a log.
@@ -431,7 +435,7 @@ def _rule_page(
 @workspace_permission("moderation.rules.edit")
 def rule_webhook_secret(request: WorkspaceRequest, rule_id: int) -> HttpResponse:
     rule = get_object_or_404(Rule, pk=rule_id, workspace=request.workspace)
-    secret = actions.do_renew_webhook_secret(rule, actor=request.user)
+    secret = do_renew_webhook_secret(rule, actor=request.user)
     flash.success(request, _("New secret made: the previous one no longer signs the calls."))
     replies = selectors.saved_replies(request.workspace)
     form = RuleForm(initial=RuleForm.initial_for(rule, replies), saved_replies=replies)
@@ -455,7 +459,7 @@ def rule_dry_run(request: WorkspaceRequest, rule_id: int) -> HttpResponse:
 @workspace_permission("moderation.rules.edit")
 def rule_delete(request: WorkspaceRequest, rule_id: int) -> HttpResponse:
     rule = get_object_or_404(Rule, pk=rule_id, workspace=request.workspace)
-    actions.do_delete_rule(rule, actor=request.user)
+    do_delete_rule(rule, actor=request.user)
     flash.success(request, _("Rule deleted."))
     return redirect("moderation:rules")
 
@@ -480,7 +484,7 @@ def settings_view(request: WorkspaceRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            actions.do_update_moderation_settings(
+            do_update_moderation_settings(
                 workspace,
                 trust_thresholds=form.thresholds(),
                 site_hold_below=data["site_hold_below"],

@@ -125,7 +125,7 @@ DECISION_FOR_VISIBILITY: dict[str, str] = {
 
 
 def moderate_comments(found: list[Message], visibility: str, *, actor: Actor) -> int:
-    from animateur.moderation.actions import do_moderate_messages
+    from animateur.moderation.actions.decisions import do_moderate_messages
 
     decision = DECISION_FOR_VISIBILITY.get(visibility)
     if decision is None:

@@ -1,0 +1,71 @@
+"""The workspace's moderation settings: trust thresholds, score thresholds, trusted sites, flags."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from animateur.core.actions import ActionError, Actor, record, require
+from animateur.core.audit_verbs import AuditVerb
+from animateur.core.models import Workspace
+from animateur.moderation.models import (
+    ModerationSettings,
+)
+from animateur.moderation.prefs import (
+    MAX_TRUSTED_LINK_HOSTS,
+    TRUST_LEVELS,
+    clean_link_hosts,
+    settings_for,
+)
+
+
+def do_update_moderation_settings(
+    workspace: Workspace,
+    *,
+    trust_thresholds: dict[str, dict[str, int]] | None = None,
+    site_hold_below: str | None = None,
+    spam_trusted_from: str | None = None,
+    trusted_link_hosts: list[str] | None = None,
+    score_thresholds: dict[str, float] | None = None,
+    flag_hold_weight: float | None = None,
+    actor: Actor,
+) -> ModerationSettings:
+    require(actor, workspace, "moderation.rules.edit")
+    row = settings_for(workspace)
+    changes: dict[str, Any] = {}
+    if trust_thresholds is not None:
+        for level, values in trust_thresholds.items():
+            if level not in TRUST_LEVELS[1:] or any(int(v) < 0 for v in values.values()):
+                raise ActionError(f"invalid thresholds for {level!r}")
+        changes["trust_thresholds"] = trust_thresholds
+    if site_hold_below is not None:
+        if site_hold_below not in TRUST_LEVELS:
+            raise ActionError(f"unknown trust level {site_hold_below!r}")
+        changes["site_hold_below"] = site_hold_below
+    if spam_trusted_from is not None:
+        if spam_trusted_from not in TRUST_LEVELS:
+            raise ActionError(f"unknown trust level {spam_trusted_from!r}")
+        changes["spam_trusted_from"] = spam_trusted_from
+    if trusted_link_hosts is not None:
+        try:
+            hosts = clean_link_hosts(trusted_link_hosts)
+        except ValueError as exc:
+            raise ActionError(f"not a site's host name: {exc}") from None
+        if len(hosts) > MAX_TRUSTED_LINK_HOSTS:
+            raise ActionError(f"at most {MAX_TRUSTED_LINK_HOSTS} trusted sites")
+        changes["trusted_link_hosts"] = hosts
+    if score_thresholds is not None:
+        if any(not 0 <= float(v) <= 1 for v in score_thresholds.values()):
+            raise ActionError("score thresholds are between 0 and 1")
+        changes["score_thresholds"] = score_thresholds
+    if flag_hold_weight is not None:
+        if flag_hold_weight <= 0:
+            raise ActionError("the flag weight that holds a message must be positive")
+        changes["flag_hold_weight"] = flag_hold_weight
+    with transaction.atomic():
+        for key, value in changes.items():
+            setattr(row, key, value)
+        row.save()
+        record(workspace, actor, AuditVerb.MODERATION_SETTINGS, row, changes)
+    return row
