@@ -82,3 +82,20 @@ def test_the_inbox_speaks_french_in_a_french_workspace(workspace, client_as, con
     assert "Raccourcis clavier" in page
     conversation_page = client_as(workspace, Role.MANAGER).get(f"/app/inbox/c/{conversation.pk}/").content.decode()
     assert "Notes internes" in conversation_page and "Envoyer la réponse" in conversation_page
+
+
+def test_a_bulk_change_is_one_line_of_the_trail_and_shows_in_each_conversations_history(workspace, client_as):
+    from animateur.core.models import AuditEvent
+
+    post = post_message(workspace)
+    first, second = (
+        Conversation.objects.get(root=inbound(workspace, text, parent=post, name=name))
+        for text, name in (("Question un", "Zoé"), ("Question deux", "Yann"))
+    )
+    client = client_as(workspace, Role.MODERATOR)
+    client.post("/app/inbox/bulk/", {"ids": [first.pk, second.pk], "operation": "close"})
+    bulk = AuditEvent.objects.get(actor_user=client.user)
+    assert bulk.verb == "inbox.conversations.bulk" and bulk.data["conversations"] == sorted([first.pk, second.pk])
+    for conversation in (first, second):
+        page = client.get(f"/app/inbox/c/{conversation.pk}/").content.decode()
+        assert "a modifié plusieurs conversations à la fois → Fermée" in page

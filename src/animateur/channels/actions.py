@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from animateur.channels.connectors import Capability, connector_for, get_kind
 from animateur.channels.errors import ConnectorError
+from animateur.channels.labels import CAUSE_LABELS
 from animateur.channels.models import Channel, RejectedItem
 from animateur.core.actions import ActionError, Actor, record, require
 from animateur.core.audit_verbs import AuditVerb
@@ -69,11 +70,11 @@ def _check(kind: str, name: str, poll_interval_seconds: int) -> None:
     try:
         get_kind(kind)
     except KeyError:
-        raise ActionError(f"unknown channel kind {kind!r}") from None
+        raise ActionError(_("Unknown kind of channel: %(kind)s.") % {"kind": kind}) from None
     if not name.strip():
-        raise ActionError("a channel needs a name")
+        raise ActionError(_("A channel needs a name."))
     if poll_interval_seconds < MIN_INTERVAL:
-        raise ActionError(f"the poll interval must be at least {MIN_INTERVAL} seconds")
+        raise ActionError(_("The poll interval must be at least %(seconds)d seconds.") % {"seconds": MIN_INTERVAL})
 
 
 def do_create_channel(
@@ -225,7 +226,10 @@ def send_reply(message: Message, text: str) -> SentReply:
     try:
         external_id = connector.reply(message, text)
     except ConnectorError as exc:
-        raise ActionError(_("The reply could not be sent: %(error)s") % {"error": exc}) from exc
+        # The team reads the cause in its language; the source's own words (often English) go to the log.
+        log.warning("reply to %s on channel %s refused: %s (%s)", message.pk, channel.pk, exc, exc.cause)
+        cause = CAUSE_LABELS.get(exc.cause, _("refused by the source"))
+        raise ActionError(_("The reply could not be sent: %(cause)s.") % {"cause": cause}) from exc
     return SentReply(channel, message, external_id, text, None, timezone.now())
 
 
@@ -255,7 +259,9 @@ def store_reply(sent: SentReply) -> Message:
         else Message.objects.filter(channel=channel, external_id=sent.external_id).first()
     )
     if answer is None:
-        raise ActionError((result.rejected[0].error or "rejected") if result.rejected else "rejected")
+        # The pipeline's reason is a developer's (English) words: the log has it, the caller says what to do.
+        log.error("sent reply %s not stored: %s", sent.external_id, result.rejected[0].error if result.rejected else "")
+        raise ActionError(_("The reply was sent but could not be stored."))
     return answer
 
 

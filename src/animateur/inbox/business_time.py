@@ -44,20 +44,39 @@ def parse_hours(
     hours: dict[int, tuple[tuple[time, time], ...]] = {}
     for key, intervals in (raw or {}).items():
         if key not in DAYS:
-            raise ValueError(f"unknown day {key!r}")
+            raise HoursError("unknown_day", str(key))
         parsed = []
         for pair in intervals:
-            start_s, end_s = list(pair)
-            start, end = time.fromisoformat(start_s), time.fromisoformat(end_s)
+            try:
+                start_s, end_s = list(pair)
+            except (TypeError, ValueError):
+                raise HoursError("not_an_interval", key, str(pair)) from None
+            start, end = _time(key, start_s), _time(key, end_s)
             if end <= start:
-                raise ValueError(f"{key}: {start_s}–{end_s} ends before it starts")
+                raise HoursError("ends_before_start", key, f"{start_s}–{end_s}")
             parsed.append((start, end))
         parsed.sort()
         for (_s1, e1), (s2, _e2) in zip(parsed, parsed[1:], strict=False):
             if s2 < e1:
-                raise ValueError(f"{key}: intervals overlap")
+                raise HoursError("overlap", key)
         hours[DAYS.index(key)] = tuple(parsed)
     return hours
+
+
+class HoursError(ValueError):
+    """What is wrong with business hours, as a code, the day and the words at fault: no Django here,
+    so the caller puts it in the reader's language (inbox.actions.expectations)."""
+
+    def __init__(self, problem: str, day: str, value: str = "") -> None:
+        super().__init__(f"{day}: {problem} {value}".strip())
+        self.problem, self.day, self.value = problem, day, value
+
+
+def _time(day: str, value: object) -> time:
+    try:
+        return time.fromisoformat(str(value))
+    except ValueError:
+        raise HoursError("not_a_time", day, str(value)) from None
 
 
 # Inside, moments are integer microseconds since the epoch: exact like datetimes, and several times

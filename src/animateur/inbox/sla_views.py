@@ -54,6 +54,11 @@ def settings_page(request: WorkspaceRequest) -> HttpResponse:
 def target_save(request: WorkspaceRequest) -> HttpResponse:
     try:
         minutes = int(request.POST.get("minutes", ""))
+    except ValueError:
+        messages.error(request, _("The target must be a number of minutes."))
+        return redirect("inbox:settings")
+    # ActionError is a ValueError too: the number is read apart, so the action's own reason is the one shown.
+    try:
         target = do_set_response_target(
             request.workspace,
             actor=request.user,
@@ -74,8 +79,6 @@ def target_save(request: WorkspaceRequest) -> HttpResponse:
             )
         else:
             messages.success(request, _("Target saved."))
-    except ValueError:
-        messages.error(request, _("The target must be a number of minutes."))
     except ActionError as exc:
         messages.error(request, str(exc))
     return redirect("inbox:settings")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import transaction
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 
 from animateur.core.actions import ActionError, Actor, record, require
@@ -75,13 +76,30 @@ def do_set_business_hours(workspace: Workspace, hours: dict, *, actor: Actor) ->
     require(actor, workspace, "inbox.sla.edit")
     try:
         business_time.parse_hours(hours)
-    except (ValueError, TypeError) as exc:
-        raise ActionError(_("Business hours are not valid: %(error)s") % {"error": exc}) from exc
+    except business_time.HoursError as exc:
+        raise ActionError(_hours_problem(exc)) from exc
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise ActionError(_("Business hours are not valid.")) from exc
     with transaction.atomic():
         Workspace.objects.filter(pk=workspace.pk).update(business_hours=hours)
         workspace.business_hours = hours
         record(workspace, actor, AuditVerb.INBOX_BUSINESS_HOURS_SET, workspace, {"hours": hours})
         recompute_due_dates(workspace)
+
+
+def _hours_problem(error: business_time.HoursError) -> str:
+    """The problem in the reader's words, the day named as their calendar names it (« lundi »)."""
+    day = str(WEEKDAYS[business_time.DAYS.index(error.day)]) if error.day in business_time.DAYS else error.day
+    values = {"day": day, "value": error.value}
+    if error.problem == "unknown_day":
+        return _("Unknown day in the business hours: %(day)s.") % values
+    if error.problem == "not_a_time":
+        return _("%(day)s: “%(value)s” is not a time; write it as 09:00.") % values
+    if error.problem == "ends_before_start":
+        return _("%(day)s: %(value)s ends before it starts.") % values
+    if error.problem == "overlap":
+        return _("%(day)s: the intervals overlap.") % values
+    return _("%(day)s: write intervals as 09:00-18:00.") % values
 
 
 def do_add_holiday(workspace: Workspace, day: date, name: str, *, actor: Actor) -> Holiday:
