@@ -65,3 +65,20 @@ def test_a_kind_without_connector_is_still_done_here_only(workspace):
     channel = Channel.objects.create(workspace=workspace, kind="gone", name="Gone")
     message = post(workspace, "Spam", channel=channel, external_id="g1")
     assert sources.request([message], "hide") == [(message, "no_connector")]
+
+
+def test_the_quota_a_moderation_call_spends_on_youtube_is_counted_on_the_channel(workspace, replay):
+    from animateur.channels.connectors.youtube import quota_day
+
+    replay.add("POST", "/youtube/v3/comments/setModerationStatus", 204, "")
+    channel = Channel.objects.create(
+        workspace=workspace,
+        kind="youtube",
+        name="Acme sur YouTube",
+        config={"channel_id": "UCacmeAcmeAcmeAcmeAcme12", "api_url": f"{replay.base}/youtube/v3"},
+        credentials=json.dumps({"api_key": "k", "access_token": "owner"}),
+    )
+    message = post(workspace, "Spam", channel=channel, external_id="UgzSpam")
+    assert sources.perform(message.pk, "hide") is None
+    channel.refresh_from_db()
+    assert channel.config["quota_day"] == quota_day() and channel.config["quota_used"] == 50

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from animateur.channels.connectors.base import Capability, Connector, connector_for, kinds
+from animateur.channels.runner import remember_learned
 from animateur.core.actions import SystemActor, record
 from animateur.core.audit_verbs import AuditVerb
 from animateur.core.models import AuditEvent
@@ -180,7 +181,10 @@ def perform(message_id: int, what: str, attempt: int = 1, requested_by: str = ""
             if why or found is None:  # the channel changed since the decision (credentials removed, kind gone)
                 record(message.workspace, ACTOR, LOCAL_ONLY, message, {**data, "why": why or "no_connector"})
                 return None
-            _call(found, message, what)
+            try:
+                _call(found, message, what)
+            finally:  # what the call taught the connector (a quota spent) is kept, whatever came of it
+                remember_learned(message.channel, found)
         except TransientError as exc:
             retry: float | None = RETRY_SECONDS[attempt - 1] if attempt < MAX_ATTEMPTS else None
             if retry is not None:
