@@ -190,7 +190,7 @@ def test_the_search_page_shows_figures_and_filters(workspace, client_as, manager
     figures = response.context["figures"]
     assert figures.total == 2
     assert dict(figures.links) == {"exemple.fr": 1}
-    assert dict(figures.languages) == {"fr": 1, "en": 1}
+    assert dict(figures.languages) == {"Français": 1, "Anglais": 1}
     only_english = client.get(f"/app/listening/{search.pk}/", {"language": "en"})
     assert only_english.context["figures"].total == 1
     bad = client.get(f"/app/listening/{search.pk}/", {"since": "not a date"})

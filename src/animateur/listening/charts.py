@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from animateur.listening.labels import sentiment_label
 
@@ -64,7 +64,7 @@ def share_of_voice_chart(rows: list[tuple[Any, int, float]]) -> dict[str, Any]:
         "horizontal": True,
         "labels": [search.name for search, _n, _share in rows],
         "xTitle": _("Share of voice, in % of the messages all searches matched"),
-        "yTitle": _("Search"),
+        "yTitle": pgettext("listening", "Search"),
         "unit": "%",
         "series": [
             {

@@ -52,6 +52,12 @@ class Doc:
     sentiment: str = ""
     kind: str = ""
     hosts: frozenset[str] = frozenset()
+    # The host of the message's own address: site: finds it, but it is not a site the message links to.
+    address_host: str = ""
+
+    @property
+    def linked_hosts(self) -> frozenset[str]:
+        return self.hosts - {self.address_host} if self.address_host else self.hosts
 
     @cached_property
     def word_set(self) -> frozenset[str]:
@@ -80,7 +86,9 @@ class Doc:
         html: str = "",
     ) -> Doc:
         body = f"{title}\n{text}" if title else text
-        links = _LINK.findall(body) + _HREF.findall(html or "") + ([url] if url else [])
+        links = _LINK.findall(body) + _HREF.findall(html or "")
+        address = host_of(url) if url else ""
+        linked = {h for h in (host_of(link) for link in links) if h}
         return cls(
             words=text_words(body),
             author_words=name_words(author),
@@ -89,7 +97,8 @@ class Doc:
             language=(language or "").lower().split("-")[0],
             sentiment=sentiment or "",
             kind=kind or "",
-            hosts=frozenset(h for h in (host_of(link) for link in links) if h),
+            hosts=frozenset(linked | {address}) - {""},
+            address_host=address if address not in linked else "",
         )
 
     @classmethod

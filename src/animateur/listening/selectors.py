@@ -121,7 +121,7 @@ def figures(search: SavedSearch, qs: QuerySet[Message]) -> Figures:
     latest = qs.order_by("-created_at").values_list("pk", flat=True)[:TEXT_SAMPLE]
     for batch in scan.rows(search.workspace, Message.objects.filter(pk__in=list(latest))):
         for row in batch:
-            facets.add(row.doc.words, "", row.doc.hosts, "")
+            facets.add(row.doc.words, "", row.doc.linked_hosts, "")
     found.sampled = facets.messages
     found.terms = [(w, n) for w, n in facets.terms.most_common(TOP + len(skip)) if w not in skip][:TOP]
     found.links = facets.links.most_common(TOP)

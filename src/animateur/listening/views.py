@@ -28,7 +28,6 @@ from animateur.listening.models import Crisis, SavedSearch, Spike, SpikeState
 from animateur.stream.models import Message
 
 PER_PAGE = 25
-SHARE_DAYS = 30
 
 
 def _can(request: WorkspaceRequest, permission: str) -> bool:
@@ -63,8 +62,11 @@ def searches(request: WorkspaceRequest) -> HttpResponse:
             status = 400
     else:
         form = SearchForm()
-    since = timezone.now() - timedelta(days=SHARE_DAYS)
-    share = selectors.share_of_voice(request.workspace, since)
+    period = request.GET.get("period", "30")
+    days = {"30": 30, "365": 365}.get(period)
+    if days is None:
+        period = "all"
+    share = selectors.share_of_voice(request.workspace, timezone.now() - timedelta(days=days) if days else None)
     return render(
         request,
         "listening/searches.html",
@@ -73,7 +75,7 @@ def searches(request: WorkspaceRequest) -> HttpResponse:
             "form": form,
             "share": share,
             "share_chart": charts.share_of_voice_chart(share),
-            "share_days": SHARE_DAYS,
+            "period": period,
             "spikes": Spike.objects.filter(workspace=request.workspace)
             .select_related("search")
             .order_by("-starts_at")[:10],
@@ -130,6 +132,7 @@ def search(request: WorkspaceRequest, search_id: int) -> HttpResponse:
             status = 400
     qs = selectors.matched_messages(found, filters)
     figures = selectors.figures(found, qs)
+    figures.languages = [(language_name(code) if code else "", n) for code, n in figures.languages]
     page = Paginator(selectors.newest_first(qs), PER_PAGE).get_page(request.GET.get("page"))
     query_string = request.GET.copy()
     query_string.pop("page", None)

@@ -29,7 +29,7 @@ def _facets(search: SavedSearch, start: datetime, end: datetime) -> spikes.Facet
     for batch in scan.rows(search.workspace, Message.objects.filter(pk__in=list(ids))):
         for row in batch:
             author = " ".join(row.doc.author_words[:1]) if row.doc.author_words else ""
-            facets.add(row.doc.words, author, row.doc.hosts, channels.get(row.channel_id, ("", ""))[1])
+            facets.add(row.doc.words, author, row.doc.linked_hosts, channels.get(row.channel_id, ("", ""))[1])
     return facets
 
 
