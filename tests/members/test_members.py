@@ -271,3 +271,23 @@ def test_the_member_joining_two_groups_is_the_bridge(workspace):
     scores = betweenness(ties)
     assert max(scores, key=scores.get) == 7
     assert bridges(scores) == {7}
+
+
+def test_erasure_takes_the_persons_words_out_of_others_conversations(workspace, make_user, client_as):
+    from animateur.inbox.models import Conversation
+    from tests.inbox.factories import inbound, post_message
+
+    owner = make_user("boss@example.org", workspace, Role.OWNER)
+    root = inbound(workspace, "Ma commande est en retard", parent=post_message(workspace), name="Ana", email="a@x.org")
+    reply = inbound(workspace, "Pareil pour moi, Zanzibar", parent=root, name="Bob Secretname", email="b@x.org")
+    conversation = Conversation.objects.get(root=root)
+    assert "Zanzibar" in conversation.preview
+    actions.do_erase_member(workspace, member_of(reply), actor=owner)
+    conversation.refresh_from_db()
+    assert "Zanzibar" not in conversation.preview and "zanzibar" not in conversation.search_text
+    assert "retard" in conversation.preview
+    client = client_as(workspace, Role.OWNER)
+    # The inbox's search finds the conversation by its own words, no longer by the erased person's.
+    assert f'data-conversation="{conversation.pk}"' in client.get("/app/inbox/list/?q=retard").content.decode()
+    assert f'data-conversation="{conversation.pk}"' not in client.get("/app/inbox/list/?q=Zanzibar").content.decode()
+    assert "Zanzibar" not in client.get(f"/app/inbox/{conversation.pk}/").content.decode()

@@ -450,6 +450,41 @@ def do_export_member(workspace: Workspace, member: Member, *, actor: Actor) -> d
     return data
 
 
+def _conversations_with(message_ids: list[int]) -> set[int]:
+    """Others' conversations the person wrote in (their own go with their first message)."""
+    from animateur.inbox.models import ConversationItem
+
+    found: set[int] = set()
+    for start in range(0, len(message_ids), 500):
+        found.update(
+            ConversationItem.objects.filter(message_id__in=message_ids[start : start + 500])
+            .exclude(conversation__root_id__in=message_ids[start : start + 500])
+            .values_list("conversation_id", flat=True)
+        )
+    return found
+
+
+def _rewrite_conversations(workspace: Workspace, conversation_ids: set[int]) -> None:
+    """The inbox keeps copies of its messages' words (preview, search text): rebuilt without the person's."""
+    from animateur.inbox import search
+    from animateur.inbox.models import Conversation
+
+    for conversation in Conversation.objects.filter(workspace=workspace, pk__in=conversation_ids):
+        inbound = list(
+            Message.objects.filter(conversation_item__conversation=conversation, from_organisation=False).order_by(
+                "created_at", "id"
+            )
+        )
+        words = ""
+        for message in inbound:
+            words = search.append(words, message.text, workspace.language)
+        conversation.search_text = words
+        last = inbound[-1] if inbound else None
+        conversation.preview = " ".join((last.text or last.title or "").split())[:300] if last else ""
+        conversation.message_count = Message.objects.filter(conversation_item__conversation=conversation).count()
+        conversation.save(update_fields=["search_text", "preview", "message_count"])
+
+
 def do_erase_member(workspace: Workspace, member: Member, *, actor: Actor) -> dict[str, int]:
     """Erase the person through every merged identity: messages, identities, members, the team's notes.
 
@@ -468,8 +503,10 @@ def do_erase_member(workspace: Workspace, member: Member, *, actor: Actor) -> di
             | Q(target_type="stream.message", target_id__in=[str(i) for i in message_ids])
         )
         AuditEvent.objects.filter(workspace=workspace).filter(targets).update(data={}, target_id="")
+        touched = _conversations_with(message_ids)
         for start in range(0, len(message_ids), 500):
             Message.objects.filter(pk__in=message_ids[start : start + 500]).delete()
+        _rewrite_conversations(workspace, touched)
         Identity.objects.filter(pk__in=identity_ids).delete()
         Member.objects.filter(pk__in=family).delete()
         counts = {"members": len(family), "identities": len(identity_ids), "messages": len(message_ids)}
