@@ -230,5 +230,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("ANIMATEUR_LOG_LEVEL", "INFO")},
-    "loggers": {"huey": {"level": "WARNING"}, "django.request": {"level": "ERROR"}},
+    # WeasyPrint narrates each step of a PDF at INFO ("Step 5 - Creating layout"): not news.
+    "loggers": {"huey": {"level": "WARNING"}, "django.request": {"level": "ERROR"}, "weasyprint": {"level": "WARNING"}},
 }
