@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from animateur.reports.actions import PERIODS
 from animateur.reports.kpis import KPIS, Unit
@@ -23,7 +24,8 @@ def kpi_choices() -> list[tuple[str, str]]:
 class ObjectiveForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     kpi = forms.ChoiceField(label=_("Indicator"), choices=kpi_choices)
-    comparison = forms.ChoiceField(label=_("Reach"), choices=Comparison.choices)
+    # « Reach » is also a member's audience (« Portée »): here it is what the figure must reach.
+    comparison = forms.ChoiceField(label=pgettext_lazy("objective", "Reach"), choices=Comparison.choices)
     target = forms.DecimalField(
         label=_("Target"),
         min_value=0,
