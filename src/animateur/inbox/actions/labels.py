@@ -39,6 +39,7 @@ def do_set_conversation_labels(conversation: Conversation, labels: Iterable[Labe
 
 
 def do_create_label(workspace: Workspace, name: str, *, actor: Actor, color: str = "#777777") -> Label:
+    """A new label of the workspace; a name it already has returns that label, and (nothing changed) no event."""
     require(actor, workspace, "inbox.work")
     name = (name or "").strip()[:60]
     if not name:

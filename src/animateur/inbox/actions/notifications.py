@@ -73,6 +73,8 @@ def do_set_notification_preference(user: User, workspace: Workspace, email: str,
 
 
 def do_mark_notifications_read(user: User, workspace: Workspace, ids: list[int] | None = None, *, actor: User) -> int:
+    """Marks one's unread notifications (all, or those named) read; when none was unread, nothing changed
+    and no event is written. Returns how many were."""
     require(actor, workspace, "inbox.view")
     if actor != user:
         raise ActionError(_("You can only read your own notifications."))
