@@ -2,7 +2,7 @@
 
 A member through whom many shortest paths between others pass joins groups that would otherwise
 not meet: the links the book asks to facilitate. Exact (Brandes, parallel in rustworkx); the graph
-holds only members with at least one tie.
+holds only members with at least one tie, and at most MAX_NODES of them.
 """
 
 from __future__ import annotations
@@ -10,10 +10,17 @@ from __future__ import annotations
 import rustworkx as rx
 
 BRIDGE_SHARE = 0.05  # the top 5 % by betweenness, when above zero
+# Exact betweenness is O(V·E): 5,000 members with 78,000 ties took 100 s on a 2-core machine
+# (bench/members.py). Above this many members with ties, only the most connected are kept: the
+# others' betweenness is left at 0, an approximation (bridges are among the connected ones).
+MAX_NODES = 2000
 
 
 def betweenness(ties: dict[int, dict[int, float]]) -> dict[int, float]:
     """Normalized betweenness of each member with ties; ties are undirected (a→b or b→a is one edge)."""
+    if len(ties) > MAX_NODES:
+        kept = set(sorted(ties, key=lambda m: (-len(ties[m]), m))[:MAX_NODES])
+        ties = {m: {p: w for p, w in ties[m].items() if p in kept} for m in kept}
     graph = rx.PyGraph(multigraph=False)
     index: dict[int, int] = {}
     for member in ties:
