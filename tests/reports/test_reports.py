@@ -64,6 +64,7 @@ def test_the_kpis_count_what_the_community_wrote_and_how_the_team_answered(works
     assert KPIS["volume"].compute(workspace, week) == 3  # the team's answer is not counted
     assert KPIS["active_members"].compute(workspace, week) == 3
     assert KPIS["slipping_members"].compute(workspace, week) == 0  # Ana wrote again this week
+    assert KPIS["new_members"].compute(workspace, week) == 2  # Ana first wrote 20 days ago
     opened = Conversation.objects.filter(workspace=workspace, started_at__gte=week.start).count()
     assert opened >= 1
     answered = KPIS["share_answered"].compute(workspace, week)

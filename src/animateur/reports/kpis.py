@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -23,7 +23,7 @@ from animateur.members.models import Profile
 from animateur.moderation.models import RuleHit
 from animateur.reports.periods import Period
 from animateur.space.models import Post, PostStatus
-from animateur.stream.models import Member, Message
+from animateur.stream.models import Message
 
 
 class Unit(StrEnum):
@@ -122,9 +122,15 @@ def _sentiment_share(wanted: str) -> Callable[[Workspace, Period], float | None]
 
 
 def new_members(workspace: Workspace, period: Period) -> float:
-    return Member.objects.filter(
-        workspace=workspace, first_seen_at__gte=period.start, first_seen_at__lt=period.end
-    ).count()
+    """Whose first message falls in the period: read from the messages, not from when animateur met
+    the member (an imported history's members were all « met » on the day of the import)."""
+    firsts = (
+        Message.objects.filter(workspace=workspace, from_organisation=False, author__isnull=False)
+        .values("author__member")
+        .annotate(first=Min("created_at"))
+        .filter(first__gte=period.start, first__lt=period.end)
+    )
+    return firsts.count()
 
 
 def active_members(workspace: Workspace, period: Period) -> float:
