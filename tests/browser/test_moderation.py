@@ -139,7 +139,7 @@ def test_a_manager_makes_a_rule_that_calls_a_webhook_copies_its_secret_once_and_
 
         page.goto(f"/app/moderation/rules/{Rule.objects.get(name='Remboursements vers le SAV').pk}/")
         expect(page.locator(".webhook-secret")).to_have_count(0)  # never shown again
-        expect(page.locator("table.deliveries")).to_contain_text("Aucun appel pour l’instant.")
+        expect(page.locator("[data-rule-webhooks]")).to_contain_text("moderation.rule_matched")
 
         visitor = new_page()
         visitor.goto("/")
@@ -151,12 +151,15 @@ def test_a_manager_makes_a_rule_that_calls_a_webhook_copies_its_secret_once_and_
         call = receiver.calls[0]
         expected = "sha256=" + hmac.new(secret.encode(), call.body, hashlib.sha256).hexdigest()
         assert call.headers["x-animateur-signature"] == expected
-        assert call.json()["message"]["excerpt"] == QUESTION
-        page.reload()
-        row = page.locator("tr.delivery").first
-        expect(row).to_contain_text("Livré")
+        assert call.json()["data"]["message"]["excerpt"] == QUESTION
+        # The rule's calls are the workspace's webhooks' deliveries: logged with each answer there.
+        page.get_by_role("link", name="Voir les appels de cette règle et leurs réponses").click()
+        page.get_by_role("link", name="Remboursements vers le SAV").click()
+        row = page.locator("tr[data-delivery]").first
+        expect(row).to_contain_text("moderation.rule_matched")
         expect(row).to_contain_text("HTTP 200")
-        expect(row).to_contain_text(QUESTION[:40])
+        expect(row).to_have_attribute("data-status", "delivered")
+        expect(page.locator("[data-rule-webhook]")).to_contain_text("règle de modération")
         assert post.pk
     finally:
         receiver.close()

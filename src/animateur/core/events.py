@@ -108,6 +108,27 @@ EVENT_TYPES: dict[str, EventType] = {
             _object({"message": _MESSAGE, "visibility": _TEXT, "previous_visibility": _TEXT, "by": _TEXT}),
         ),
         EventType(
+            "moderation.rule_matched",
+            1,
+            _("A moderation rule that calls a webhook matched a message"),
+            _object(
+                {
+                    "rule": _object({"id": _ID, "name": _TEXT}),
+                    "message": _MESSAGE,
+                    "review_url": _TEXT,
+                    "reasons": {"type": "array", "items": {"type": "object"}},
+                    "scores": _object(
+                        {
+                            "spam": {"type": ["number", "null"]},
+                            "toxicity": {"type": ["number", "null"]},
+                            "trust": _OPTIONAL_TEXT,
+                            "sentiment": _OPTIONAL_TEXT,
+                        }
+                    ),
+                }
+            ),
+        ),
+        EventType(
             "conversation.opened",
             1,
             _("A conversation was opened by a new message"),

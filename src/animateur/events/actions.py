@@ -58,8 +58,15 @@ def do_create_subscription(
     return subscription, secret
 
 
+def _not_a_rules(subscription: Subscription) -> None:
+    """A rule's webhook is changed on the rule: its address, name and secret are the rule's."""
+    if subscription.managed_by:
+        raise ActionError(_("This webhook belongs to a moderation rule: change or delete it on the rule's page."))
+
+
 def do_update_subscription(subscription: Subscription, name: str, url: str, events: list[str], *, actor: Actor) -> None:
     require(actor, subscription.workspace, "webhooks.manage")
+    _not_a_rules(subscription)
     name, url, events = _checked(name, url, events)
     with transaction.atomic():
         Subscription.objects.filter(pk=subscription.pk).update(name=name, url=url, events=events)
@@ -71,6 +78,7 @@ def do_update_subscription(subscription: Subscription, name: str, url: str, even
 def do_renew_subscription_secret(subscription: Subscription, *, actor: Actor) -> str:
     """A new secret, returned this once; the previous one no longer signs anything."""
     require(actor, subscription.workspace, "webhooks.manage")
+    _not_a_rules(subscription)
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():
         subscription.secret = secret
@@ -97,6 +105,7 @@ def do_set_subscription_active(subscription: Subscription, active: bool, *, acto
 
 def do_delete_subscription(subscription: Subscription, *, actor: Actor) -> None:
     require(actor, subscription.workspace, "webhooks.manage")
+    _not_a_rules(subscription)
     with transaction.atomic():
         record(subscription.workspace, actor, AuditVerb.WEBHOOK_DELETE, subscription, {"name": subscription.name})
         subscription.delete()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -26,6 +28,11 @@ class Subscription(models.Model):
     consecutive_failures = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # Made for another app's use, e.g. "moderation.rule:12" for a rule's « call a webhook »: that app
+    # sets its address, events and secret; here it can be paused, resumed, tested and replayed.
+    managed_by = models.CharField(max_length=100, blank=True, default="")
+    # Only the events whose data holds these values, by dotted path: {"rule.id": 12}.
+    only_when = models.JSONField(default=dict, blank=True)
 
     class PausedReason(models.TextChoices):
         BY_OWNER = "owner", _("paused by an owner")
@@ -36,6 +43,18 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def wants(self, event_type: str, data: dict[str, Any]) -> bool:
+        """Whether this subscription receives an event of `event_type` with `data`."""
+        return event_type in self.events and all(
+            _at(data, path) == value for path, value in (self.only_when or {}).items()
+        )
+
+
+def _at(data: Any, path: str) -> Any:
+    for key in path.split("."):
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
 
 
 class Delivery(models.Model):

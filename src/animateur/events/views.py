@@ -18,6 +18,7 @@ from animateur.core.typing import WorkspaceRequest
 from animateur.events import actions
 from animateur.events.forms import SubscriptionForm
 from animateur.events.models import Delivery, Subscription
+from animateur.events.rule_webhooks import managed_by, rule_of
 
 
 @workspace_permission("webhooks.view")
@@ -39,6 +40,9 @@ def subscriptions(request: WorkspaceRequest) -> HttpResponse:
                 return _subscription_page(request, subscription, secret=secret)
         status = 400
     listed = Subscription.objects.filter(workspace=request.workspace).order_by("name")
+    rule = request.GET.get("rule", "")
+    if rule.isdecimal() and len(rule) < 12:  # a rule's page links here for its webhooks alone
+        listed = listed.filter(managed_by=managed_by(int(rule)))
     return render(
         request,
         "events/subscriptions.html",
@@ -67,6 +71,7 @@ def _subscription_page(
             "secret": secret,
             "form": form,
             "can_manage": _can_manage(request),
+            "rule_id": rule_of(subscription),
         },
         status=400 if form.errors else 200,
     )

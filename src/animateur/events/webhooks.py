@@ -70,7 +70,7 @@ def deliver_events(events: list[Event]) -> None:
             )
             for event in group
             for subscription in subscriptions
-            if event.type.name in subscription.events
+            if subscription.wants(event.type.name, event.data)
         ]
         created += Delivery.objects.bulk_create(rows)
     start(created)

@@ -16,6 +16,7 @@ from django.core.mail import send_mail
 
 from animateur.core.actions import SystemActor, record
 from animateur.core.audit_verbs import AuditVerb
+from animateur.core.events import emit_many
 from animateur.core.links import absolute_url
 from animateur.core.models import Membership, User
 from animateur.moderation import sources
@@ -77,11 +78,12 @@ def _alert(message: Message, ref: str) -> None:
 
 
 def _webhooks(message: Message, calls: list[tuple[int, str]]) -> None:
-    from animateur.moderation.tasks import deliver_webhook
-    from animateur.moderation.webhooks import create_deliveries
+    """One `moderation.rule_matched` event per rule: the webhooks deliver it to each of its addresses."""
+    from animateur.moderation.models import Rule
+    from animateur.moderation.webhooks import EVENT, rule_matched_data
 
-    for delivery in create_deliveries(message, calls):
-        deliver_webhook(delivery.pk, 1)
+    rules = Rule.objects.filter(pk__in={rule_id for rule_id, _url in calls}).order_by("position", "pk")
+    emit_many(message.workspace, [(EVENT, rule_matched_data(rule, message)) for rule in rules])
 
 
 def _act_at_source(message: Message, what: str) -> None:

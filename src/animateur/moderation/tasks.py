@@ -1,33 +1,15 @@
-"""Background work of moderation: rules' webhooks and actions at the messages' sources.
+"""Background work of moderation: actions at the messages' sources and automatic replies.
 
 Both talk to other servers, so both run here, after the decision is committed, never inside a
-database transaction; both retry with growing delays while the other side is down.
+database transaction; acting at the source retries with growing delays while the other side is
+down. (Rules' webhooks are delivered by the webhooks of the events app.)
 """
 
 from __future__ import annotations
 
-from django.utils import translation
-from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_task
 
-from animateur.moderation import sources, webhooks
-from animateur.moderation.models import WebhookDelivery
-
-
-@db_task()
-def deliver_webhook(delivery_id: int, attempt: int = 1) -> None:
-    language = WebhookDelivery.objects.filter(pk=delivery_id).values_list("workspace__language", flat=True).first()
-    with translation.override(language or None):
-        delivery = webhooks.attempt(delivery_id, attempt)
-    if delivery is not None and delivery.status == WebhookDelivery.Status.PENDING and delivery.next_attempt_at:
-        deliver_webhook.schedule((delivery_id, attempt + 1), eta=delivery.next_attempt_at)
-
-
-@db_periodic_task(crontab(minute="*"))
-def retry_lost_webhooks() -> None:
-    """Retries whose task was lost (a worker stopped, a queue emptied): the claim keeps them single."""
-    for delivery_id, attempt in webhooks.overdue():
-        deliver_webhook(delivery_id, attempt)
+from animateur.moderation import sources
 
 
 @db_task()

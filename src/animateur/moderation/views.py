@@ -424,7 +424,9 @@ def _rule_page(
             else None,
             "days": request.POST.get("days", 7),
             "calls_webhook": bool(rule and any(a.get("type") == "webhook" for a in rule.actions)),
+            # Calls made before the rules' webhooks became the workspace's webhooks: kept as history.
             "deliveries": selectors.webhook_deliveries(rule) if rule else [],
+            "can_see_webhooks": has_permission(request.user, workspace, "webhooks.view"),
             "secret": secret,
             "condition_fields": catalogue(),
         },

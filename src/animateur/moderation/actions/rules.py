@@ -76,6 +76,7 @@ def do_save_rule(workspace: Workspace, data: dict[str, Any], rule: Rule | None =
             secret = rule.webhook_secret = webhooks.new_secret()
         rule.updated_at = timezone.now()
         rule.save()
+        webhooks.rule_changed(rule)
         record(workspace, actor, verb, rule, {**fields, "new_webhook_secret": bool(secret)})
     # Given back once, for the moderator to copy: only its encrypted form is kept.
     rule.revealed_secret = secret
@@ -89,6 +90,7 @@ def do_renew_webhook_secret(rule: Rule, *, actor: Actor) -> str:
     with transaction.atomic():
         rule.webhook_secret = secret
         rule.save(update_fields=["webhook_secret"])
+        webhooks.rule_changed(rule)
         record(rule.workspace, actor, AuditVerb.MODERATION_RULE_WEBHOOK_SECRET, rule, {})
     return secret
 
@@ -110,4 +112,5 @@ def do_delete_rule(rule: Rule, *, actor: Actor) -> None:
     require(actor, rule.workspace, "moderation.rules.edit")
     with transaction.atomic():
         record(rule.workspace, actor, AuditVerb.MODERATION_RULE_DELETE, rule, {"name": rule.name})
+        webhooks.rule_changed(rule, deleted=True)
         rule.delete()
