@@ -240,6 +240,8 @@ def share_of_voice(request: TokenRequest, days: int = 30) -> Any:
 @needs("listening.view")
 def list_spikes(request: TokenRequest, search_id: int | None = None) -> Any:
     spikes = Spike.objects.filter(workspace=request.auth.workspace)
+    if search_id is not None and not 0 < search_id < 2**63:  # an id no database row can have
+        return []
     if search_id is not None:
         spikes = spikes.filter(search_id=search_id)
     return spikes.order_by("-starts_at")[:MAX_LIMIT]

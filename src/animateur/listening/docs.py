@@ -22,8 +22,23 @@ class Example:
     fields: tuple[tuple[str, str], ...] = ()
 
     @property
+    def lang(self) -> str:
+        """The example's own language (English examples on a French page are English, on purpose)."""
+        return "en" if self.text in ENGLISH_EXAMPLES else "fr"
+
+    @property
     def actual(self) -> bool:
         return match_text(self.query, self.text, **dict(self.fields))
+
+
+ENGLISH_EXAMPLES = frozenset(
+    {
+        "The SCHOOL opens on Monday", "The strike stopped the trains", "Prices went up again",
+        "The price went up again", "black or white", "Worst customer service ever", "Refunds are late",
+        "The colour red", "Slow and rude customer service", "Thanks to the city hall", "Strike tomorrow",
+        "Read https://news.example.org/today", "Late again, awful",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ class SearchForm(forms.Form):
         label=_("Query"),
         max_length=MAX_QUERY_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "autocomplete": "off"}),
-        help_text=_('For example: (grève OR manif*) AND sncf -promo, or "customer service" NEAR/3 slow'),
     )
     role = forms.ChoiceField(label=_("What it follows"), choices=SearchRole.choices, initial=SearchRole.OWN)
 
