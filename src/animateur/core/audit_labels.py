@@ -135,7 +135,6 @@ VERB_LABELS: dict[str, Promise] = {
     AuditVerb.LISTENING_SEARCH_CREATE: _("saved a listening search"),
     AuditVerb.LISTENING_SEARCH_UPDATE: _("edited a listening search"),
     AuditVerb.LISTENING_SEARCH_DELETE: _("deleted a listening search"),
-    AuditVerb.LISTENING_SEARCH_HISTORY: _("matched a listening search over the history"),
     AuditVerb.LISTENING_SPIKE_FOUND: _("found a spike of a listening search"),
     AuditVerb.LISTENING_SPIKE_SEEN: _("marked a spike as seen"),
     AuditVerb.LISTENING_CRISIS_OPEN: _("opened a crisis room"),

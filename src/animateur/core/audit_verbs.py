@@ -132,7 +132,6 @@ class AuditVerb(StrEnum):
     LISTENING_SEARCH_CREATE = "listening.search.create"
     LISTENING_SEARCH_UPDATE = "listening.search.update"
     LISTENING_SEARCH_DELETE = "listening.search.delete"
-    LISTENING_SEARCH_HISTORY = "listening.search.history"
     LISTENING_SPIKE_FOUND = "listening.spike.found"
     LISTENING_SPIKE_SEEN = "listening.spike.seen"
     LISTENING_CRISIS_OPEN = "listening.crisis.open"
