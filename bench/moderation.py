@@ -128,12 +128,15 @@ def everyday_spam(texts: list[str], language: str, models) -> dict[str, float]:
 
 
 def decisions(texts: list[str], models, languages=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(held, sent to spam, spam score given) of each message under the default thresholds, for a newcomer."""
+    """(held or sent to spam, sent to spam, spam score given) of each message under the default thresholds.
+
+    As for a newcomer's message: the scores alone, no trust, rule or watched word.
+    """
     scores = score_messages(texts, languages, models=models, reasons=False)
     spam = np.asarray([s.spam if s.spam is not None else np.nan for s in scores], dtype=float)
     tox = np.asarray([s.toxicity if s.toxicity is not None else 0.0 for s in scores], dtype=float)
     sent = np.nan_to_num(spam) >= SPAM_THRESHOLD
-    held = ~sent & ((np.nan_to_num(spam) >= HOLD_THRESHOLD) | (tox >= TOXICITY_HOLD))
+    held = sent | (np.nan_to_num(spam) >= HOLD_THRESHOLD) | (tox >= TOXICITY_HOLD)
     return held, sent, ~np.isnan(spam)
 
 
@@ -173,7 +176,7 @@ def register_figures(data: Path, models, small: bool) -> dict:
         texts = texts[:cap]
         held, sent, given = decisions(texts, models)
         out["spam"][name] = {
-            "n": len(texts), "caught": float((held | sent).mean()), "spam": float(sent.mean()),
+            "n": len(texts), "caught": float(held.mean()), "spam": float(sent.mean()),
             "spam_given": float(given.mean()),
             "keywords_caught": float((keyword_scores(texts, SPAM_KEYWORDS) >= 0.5).mean()),
         }  # fmt: skip
@@ -361,7 +364,10 @@ def main(argv: list[str] | None = None) -> int:
             f"  {lang:<17} sent to spam (>= {SPAM_THRESHOLD}) {shares['spam']:.3f}, held (>= {HOLD_THRESHOLD}) "
             f"{shares['held']:.3f}; keywords flag {base['keywords']['everyday'][lang]:.3f}"
         )
-    print("\nregisters, development splits, default thresholds, a newcomer's message (held / sent to spam)")
+    print(
+        "\nregisters, development splits, default thresholds, a newcomer's message"
+        " (held or sent to spam / of which spam)"
+    )
     for name, figs in registers["legitimate"].items():
         print(
             f"  {name:<50} n={figs['n']:<5} held {figs['held']:.3f}  spam {figs['spam']:.3f}  "
