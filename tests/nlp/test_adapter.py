@@ -66,9 +66,7 @@ def test_round_trip_through_bytes_keeps_what_was_learned():
 def test_size_is_bounded():
     adapter = WorkspaceAdapter(max_memory=20, max_weights=500)
     for i in range(60):
-        adapter.learn(
-            f"message number {i} about topic {i * 7} with words w{i} x{i}", "en", "spam", i % 2 == 0
-        )
+        adapter.learn(f"message number {i} about topic {i * 7} with words w{i} x{i}", "en", "spam", i % 2 == 0)
     assert len(adapter) == 20
     assert all(len(w) <= 500 for w in adapter.weights.values())
 

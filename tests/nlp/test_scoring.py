@@ -1,5 +1,3 @@
-
-
 def test_a_friendly_mastodon_reply_is_not_spam_because_it_starts_by_naming_whom_it_answers():
     from animateur.nlp import score_messages
 

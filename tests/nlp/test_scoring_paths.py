@@ -23,7 +23,7 @@ TEXTS = [
     "ok",
     "!!!",
     "Œil pour œil — ‘quote’ and ’apostrophe’ d’accord",
-    "<p>Visit <a href=\"https://shop.example.org\">my shop</a> &amp; win</p>",
+    '<p>Visit <a href="https://shop.example.org">my shop</a> &amp; win</p>',
     "good video, share it",
     "Merci, abonnez-vous",
     "you stupid idiot, read my page",

@@ -115,9 +115,7 @@ class WorkspaceAdapter:
                 key = int(i)
                 weights[key] = weights.get(key, 0.0) + self.learning_rate * grad * float(v)
         if len(weights) > self.max_weights:
-            keep = sorted(weights.items(), key=lambda kv: abs(kv[1]), reverse=True)[
-                : self.max_weights * 3 // 4
-            ]
+            keep = sorted(weights.items(), key=lambda kv: abs(kv[1]), reverse=True)[: self.max_weights * 3 // 4]
             self.weights[kind] = dict(keep)
         self._dense.pop(kind, None)
 
@@ -236,9 +234,7 @@ class WorkspaceAdapter:
             "weights": {
                 kind: {
                     "keys": base64.b64encode(np.fromiter(w.keys(), np.int32, len(w)).tobytes()).decode(),
-                    "values": base64.b64encode(
-                        np.fromiter(w.values(), np.float32, len(w)).tobytes()
-                    ).decode(),
+                    "values": base64.b64encode(np.fromiter(w.values(), np.float32, len(w)).tobytes()).decode(),
                 }
                 for kind, w in self.weights.items()
             },

@@ -38,9 +38,7 @@ def vocabulary(texts: Iterable[str], min_count: int = 3, max_words: int = 40_000
     return ranked[:max_words]
 
 
-def teacher_vectors(
-    words: Sequence[str], cache: Path | None = None, log: Callable[[str], None] = print
-) -> np.ndarray:
+def teacher_vectors(words: Sequence[str], cache: Path | None = None, log: Callable[[str], None] = print) -> np.ndarray:
     """``(len(words), 384)`` float32: each word's sentence vector from the teacher (unit length)."""
     key = hashlib.sha256("\n".join(words).encode()).hexdigest()[:16]
     path = cache / f"minilm-{key}.npy" if cache else None
