@@ -210,3 +210,18 @@ def test_objectives_and_the_report_in_the_api(workspace, manager, community, cli
     report = client.get("/api/reports/report", **auth).json()
     volume = next(t for s in report["sections"] for t in s["tiles"] if t["kpi"] == "volume")
     assert volume["value"] == 4  # the last 30 days by default: the message of 20 days ago too
+
+
+def test_a_closed_days_figures_are_kept_and_recounted_when_a_late_message_arrives(workspace, community):
+    from animateur.reports import rollup
+    from animateur.reports.models import DayFigures
+
+    month = last_days(workspace, 30)
+    before = rollup.figures(workspace, month)
+    assert before.inbound == 4
+    kept = DayFigures.objects.filter(workspace=workspace).count()
+    assert kept == 29  # every closed day, not today
+    comment(workspace, "Un message importé en retard", author="Dora", days_ago=10)
+    assert DayFigures.objects.filter(workspace=workspace).count() == kept - 1  # its day is stale
+    after = rollup.figures(workspace, month)
+    assert after.inbound == 5 and len(after.members) == len(before.members) + 1

@@ -15,7 +15,7 @@ from animateur.reports import actions, periods
 from animateur.reports.forms import MAX_REPORT_DAYS
 from animateur.reports.kpis import KPIS
 from animateur.reports.models import Objective
-from animateur.reports.objectives import progress
+from animateur.reports.objectives import Progress, progress, progress_of
 from animateur.reports.report import build
 
 router = Router(tags=["objectives and reports"])
@@ -116,8 +116,8 @@ def report(request: TokenRequest, start: date | None = None, end: date | None = 
     }
 
 
-def _out(objective: Objective) -> dict[str, Any]:
-    measured = progress(objective)
+def _out(objective: Objective, measured: Progress | None = None) -> dict[str, Any]:
+    measured = measured or progress(objective)
     return {
         "id": objective.pk,
         "name": objective.name,
@@ -133,7 +133,8 @@ def _out(objective: Objective) -> dict[str, Any]:
 @router.get("/objectives", response=list[ObjectiveOut])
 @needs("reports.view")
 def list_objectives(request: TokenRequest) -> list[dict[str, Any]]:
-    return [_out(o) for o in Objective.objects.filter(workspace=request.auth.workspace)]
+    listed = list(Objective.objects.filter(workspace=request.auth.workspace))
+    return [_out(o, measured) for o, measured in zip(listed, progress_of(listed), strict=True)]
 
 
 @router.post("/objectives", response={201: ObjectiveOut, 400: Refused})

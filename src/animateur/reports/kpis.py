@@ -17,11 +17,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from animateur.core.models import AuditEvent, Workspace
-from animateur.inbox.models import Conversation, FirstResponse
+from animateur.inbox.models import Conversation
 from animateur.inbox.stats import percentile
 from animateur.members.models import Profile
 from animateur.moderation.models import RuleHit
-from animateur.reports.periods import Period
+from animateur.reports.periods import Period, period_start_of_day
+from animateur.reports.rollup import recent_figures
 from animateur.space.models import Post, PostStatus
 from animateur.stream.models import Message
 
@@ -69,20 +70,16 @@ def _inbound(workspace: Workspace, period: Period) -> Q:
 
 
 def volume(workspace: Workspace, period: Period) -> float:
-    return Message.objects.filter(_inbound(workspace, period)).count()
+    return recent_figures(workspace, period).inbound
 
 
 def _response_values(workspace: Workspace, period: Period, *, in_hours: bool | None = None) -> list[float]:
-    rows = FirstResponse.objects.filter(
-        workspace=workspace, recorded_at__gte=period.start, recorded_at__lt=period.end
-    ).values_list("data", flat=True)
     values = []
-    for data in rows:
-        if data.get("elsewhere") or data.get("business_seconds") is None:
-            continue  # answered elsewhere: the team's clock did not stop on an answer of its own here
-        if in_hours is not None and bool(data.get("in_hours")) != in_hours:
+    for seconds, business_seconds, started_in_hours, _on_time in recent_figures(workspace, period).responses:
+        if business_seconds is None or (in_hours is not None and started_in_hours != in_hours):
             continue
-        values.append(float(data["business_seconds"] if in_hours is not False else data["seconds"]))
+        # Out of hours nobody is at work: the clock's time is what the member waited.
+        values.append(float(business_seconds if in_hours is not False else seconds))
     return values
 
 
@@ -94,10 +91,7 @@ def _response_percentile(q: float, in_hours: bool | None = None) -> Callable[[Wo
 
 
 def within_target(workspace: Workspace, period: Period) -> float | None:
-    rows = FirstResponse.objects.filter(
-        workspace=workspace, recorded_at__gte=period.start, recorded_at__lt=period.end
-    ).values_list("data", flat=True)
-    judged = [bool(data["within_target"]) for data in rows if data.get("within_target") is not None]
+    judged = [on_time for *_times, on_time in recent_figures(workspace, period).responses if on_time is not None]
     return sum(judged) / len(judged) if judged else None
 
 
@@ -111,12 +105,9 @@ def share_answered(workspace: Workspace, period: Period) -> float | None:
 
 def _sentiment_share(wanted: str) -> Callable[[Workspace, Period], float | None]:
     def compute(workspace: Workspace, period: Period) -> float | None:
-        counts = (
-            Message.objects.filter(_inbound(workspace, period))
-            .exclude(sentiment="")
-            .aggregate(total=Count("pk"), wanted=Count("pk", filter=Q(sentiment=wanted)))
-        )
-        return counts["wanted"] / counts["total"] if counts["total"] else None
+        sentiments = recent_figures(workspace, period).sentiments
+        total = sum(sentiments.values())
+        return sentiments.get(wanted, 0) / total if total else None
 
     return compute
 
@@ -124,49 +115,28 @@ def _sentiment_share(wanted: str) -> Callable[[Workspace, Period], float | None]
 def new_members(workspace: Workspace, period: Period) -> float:
     """Whose first message falls in the period: read from the messages, not from when animateur met
     the member (an imported history's members were all « met » on the day of the import)."""
-    firsts = (
-        Message.objects.filter(workspace=workspace, from_organisation=False, author__isnull=False)
-        .values("author__member")
-        .annotate(first=Min("created_at"))
-        .filter(first__gte=period.start, first__lt=period.end)
-    )
-    return firsts.count()
+    first = Message.objects.filter(workspace=workspace, from_organisation=False).aggregate(at=Min("created_at"))["at"]
+    writers = recent_figures(workspace, period).members
+    if first is None or first >= period.start:
+        return len(writers)
+    history = Period(period_start_of_day(workspace, first), period.start)
+    return len(writers - recent_figures(workspace, history).members)
 
 
 def active_members(workspace: Workspace, period: Period) -> float:
-    return (
-        Message.objects.filter(_inbound(workspace, period), author__isnull=False)
-        .values("author__member")
-        .distinct()
-        .count()
-    )
+    return len(recent_figures(workspace, period).members)
 
 
 def ambassadors(workspace: Workspace, period: Period) -> float:
     """Ambassadors (marked by the team) who wrote in the period."""
-    marked = Profile.objects.filter(workspace=workspace, ambassador=True).values_list("member_id", flat=True)
-    return (
-        Message.objects.filter(_inbound(workspace, period), author__member__in=list(marked))
-        .values("author__member")
-        .distinct()
-        .count()
-    )
+    marked = set(Profile.objects.filter(workspace=workspace, ambassador=True).values_list("member_id", flat=True))
+    return len(marked & recent_figures(workspace, period).members)
 
 
 def slipping_members(workspace: Workspace, period: Period) -> float:
     """Members active in the previous period who wrote nothing in this one."""
-    before = period.previous()
-    earlier = set(
-        Message.objects.filter(_inbound(workspace, before), author__isnull=False).values_list(
-            "author__member", flat=True
-        )
-    )
-    now = set(
-        Message.objects.filter(_inbound(workspace, period), author__isnull=False).values_list(
-            "author__member", flat=True
-        )
-    )
-    return len(earlier - now)
+    before = recent_figures(workspace, period.previous()).members
+    return len(before - recent_figures(workspace, period).members)
 
 
 def posts_published(workspace: Workspace, period: Period) -> float:
@@ -177,7 +147,7 @@ def posts_published(workspace: Workspace, period: Period) -> float:
 
 def comments_received(workspace: Workspace, period: Period) -> float:
     """Comments written on the site's posts in the period (the engagement of what was published)."""
-    return Message.objects.filter(_inbound(workspace, period), channel__kind="site").count()
+    return recent_figures(workspace, period).site_comments
 
 
 MODERATION_VERBS = ("moderation.approve", "moderation.reject", "moderation.spam", "moderation.delete")

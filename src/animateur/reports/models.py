@@ -33,3 +33,26 @@ class Objective(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DayFigures(models.Model):
+    """One closed day of a workspace, counted once, so that a year's report reads 365 rows and not
+    every message. Today is always counted live. A stored message, edited or new, of a past day
+    deletes that day's row (reports/rollup.py), which is counted again when next read."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    inbound = models.PositiveIntegerField(default=0)
+    sentiments = models.JSONField(default=dict, help_text="sentiment → messages")
+    site_comments = models.PositiveIntegerField(default=0)
+    members = models.JSONField(default=list, help_text="ids of the members who wrote that day")
+    responses = models.JSONField(
+        default=list, help_text="first responses recorded that day: [seconds, business seconds, in hours, on time]"
+    )
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "day"], name="one_figures_row_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.workspace_id} {self.day}"

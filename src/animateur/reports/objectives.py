@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from animateur.reports.kpis import KPIS, Kpi
 from animateur.reports.models import Comparison, Objective
 from animateur.reports.periods import Period, last_days
+from animateur.reports.rollup import one_reading
 
 
 @dataclass(frozen=True)
@@ -33,3 +35,9 @@ def progress(objective: Objective, *, now: datetime | None = None) -> Progress:
         met = value <= objective.target
         ratio = 1.0 if met or value <= 0 else objective.target / value
     return Progress(objective, kpi, period, value, met, max(0.0, min(1.0, ratio)))
+
+
+def progress_of(objectives: Iterable[Objective], *, now: datetime | None = None) -> list[Progress]:
+    """Several objectives' progress; those over the same period read its figures once."""
+    with one_reading():
+        return [progress(objective, now=now) for objective in objectives]

@@ -51,3 +51,9 @@ def last_days(workspace: Workspace, days: int, *, now: datetime | None = None) -
     """The `days` whole days up to today included (today's counts grow until midnight)."""
     today = (now or timezone.now()).astimezone(_zone(workspace)).date()
     return between(workspace, today - timedelta(days=days - 1), today)
+
+
+def period_start_of_day(workspace: Workspace, moment: datetime) -> datetime:
+    """The start of the day of `moment`, in the workspace's zone."""
+    zone = _zone(workspace)
+    return _midnight(moment.astimezone(zone).date(), zone)

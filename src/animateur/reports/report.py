@@ -5,13 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count
-from django.db.models.functions import TruncDate
-
 from animateur.core.models import Workspace
-from animateur.reports.kpis import KPIS, SECTION_TITLES, Kpi, Section, _inbound
-from animateur.reports.periods import Period, _zone
-from animateur.stream.models import Message
+from animateur.reports.kpis import KPIS, SECTION_TITLES, Kpi, Section
+from animateur.reports.periods import Period
+from animateur.reports.rollup import one_reading, recent_figures
 
 
 @dataclass(frozen=True)
@@ -54,23 +51,18 @@ class Report:
 def build(workspace: Workspace, period: Period, *, now: datetime) -> Report:
     previous = period.previous()
     sections = []
-    for section in Section:
-        tiles = [
-            Tile(kpi, kpi.compute(workspace, period), kpi.compute(workspace, previous))
-            for kpi in KPIS.values()
-            if kpi.section == section
-        ]
-        sections.append(ReportSection(section, str(SECTION_TITLES[section]), tiles))
-    return Report(workspace, period, previous, sections, volume_by_day(workspace, period), now)
+    with one_reading():
+        for section in Section:
+            tiles = [
+                Tile(kpi, kpi.compute(workspace, period), kpi.compute(workspace, previous))
+                for kpi in KPIS.values()
+                if kpi.section == section
+            ]
+            sections.append(ReportSection(section, str(SECTION_TITLES[section]), tiles))
+        by_day = volume_by_day(workspace, period)
+    return Report(workspace, period, previous, sections, by_day, now)
 
 
 def volume_by_day(workspace: Workspace, period: Period) -> list[tuple[datetime, int]]:
-    zone = _zone(workspace)
-    counts = dict(
-        Message.objects.filter(_inbound(workspace, period))
-        .annotate(day=TruncDate("created_at", tzinfo=zone))
-        .values_list("day")
-        .annotate(n=Count("pk"))
-        .values_list("day", "n")
-    )
-    return [(start, counts.get(start.date(), 0)) for start in period.day_starts()]
+    by_day = recent_figures(workspace, period).by_day
+    return [(start, by_day.get(start.date(), 0)) for start in period.day_starts()]

@@ -24,7 +24,7 @@ from animateur.reports.charts import volume_chart
 from animateur.reports.forms import ObjectiveForm, PeriodForm
 from animateur.reports.kpis import KPIS
 from animateur.reports.models import Objective
-from animateur.reports.objectives import progress
+from animateur.reports.objectives import progress_of
 from animateur.reports.report import build
 from animateur.reports.today import attention
 
@@ -36,7 +36,7 @@ def _today_context(request: WorkspaceRequest) -> dict[str, object]:
     objectives = Objective.objects.filter(workspace=request.workspace)
     return {
         "attention": attention(request.workspace, request.user),
-        "progress": [progress(o) for o in objectives],
+        "progress": progress_of(objectives),
         "can_edit": has_permission(request.user, request.workspace, "reports.objectives.edit"),
         "refreshed_at": timezone.now(),
     }
@@ -83,7 +83,7 @@ def objectives(request: WorkspaceRequest) -> HttpResponse:
         request,
         "reports/objectives.html",
         {
-            "progress": [progress(o) for o in listed],
+            "progress": progress_of(listed),
             "form": form,
             "can_edit": has_permission(request.user, request.workspace, "reports.objectives.edit"),
             "kpis": KPIS.values(),

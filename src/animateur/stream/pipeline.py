@@ -58,6 +58,7 @@ HOOKS: dict[str, tuple[list[Callable[[list[Incoming]], None]], tuple[str, ...]]]
             "animateur.inbox.hooks.on_store",
             "animateur.moderation.hooks.store_moderation",
             "animateur.listening.hooks.match_items",
+            "animateur.reports.rollup.forget_stored_days",
         ),
     ),
     "after commit": (

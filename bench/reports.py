@@ -1,0 +1,168 @@
+"""Reports benchmark: a year's report and the « Aujourd'hui » page's figures, on SQLite.
+
+    python bench/reports.py [--scale small|full]
+
+Full scale: 1,000,000 messages over a year by 20,000 members, a fifth of them opening a
+conversation and half of those answered (the issue's numbers); small: 50,000 (under a minute).
+Runs in a fresh data folder. Times `build` (every KPI of the report for the year and the year
+before, and the messages per day) and `attention` plus every objective's progress (the home
+page's work), once the closed days are counted (the first report's time is printed apart); the baseline,
+report must do. Targets: report p95 ≤ 1 s, home p95 ≤ 200 ms. Ends with one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+
+SCALES = {"small": 50_000, "full": 1_000_000}
+REPEAT = {"small": 7, "full": 15}
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def timed(fn, repeat: int) -> list[float]:  # noqa: ANN001
+    out = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", choices=SCALES, default="small")
+    args = parser.parse_args()
+    total = SCALES[args.scale]
+    os.environ["ANIMATEUR_DATA_DIR"] = tempfile.mkdtemp(prefix="animateur-bench-reports-")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "animateur.config.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    call_command("migrate", verbosity=0)
+    from animateur.channels.site import site_channel
+    from animateur.core.actions import SystemActor, do_create_workspace
+    from animateur.core.models import User
+    from animateur.core.roles import Role
+    from animateur.inbox.models import Conversation, FirstResponse
+    from animateur.reports.actions import do_create_objective
+    from animateur.reports.objectives import progress_of
+    from animateur.reports.periods import last_days
+    from animateur.reports.report import build
+    from animateur.reports.today import attention
+    from animateur.stream.models import Identity, Member, Message
+
+    system = SystemActor("bench")
+    workspace = do_create_workspace("bench", "Bench", actor=system)
+    channel = site_channel(workspace)
+    owner = User.objects.create_user("owner@example.org", "correct horse battery")
+    from animateur.core.actions import do_add_member
+
+    do_add_member(workspace, owner, Role.OWNER, actor=system)
+    rng = random.Random(7)
+    now = timezone.now()
+    started = time.perf_counter()
+    people = max(100, total // 50)
+    members = Member.objects.bulk_create(Member(workspace=workspace, display_name=f"m{i}") for i in range(people))
+    identities = Identity.objects.bulk_create(
+        Identity(workspace=workspace, channel=channel, external_id=f"p{i}", display_name=f"m{i}", member=m)
+        for i, m in enumerate(members)
+    )
+    sentiments = ["positive", "neutral", "negative", ""]
+    batch: list[Message] = []
+    for n in range(total):
+        batch.append(
+            Message(
+                workspace=workspace,
+                channel=channel,
+                external_id=f"b{n}",
+                text="x",
+                author=identities[rng.randrange(people)],
+                created_at=now - timedelta(seconds=rng.randrange(365 * 86400)),
+                sentiment=sentiments[n % 4],
+            )
+        )
+        if len(batch) == 20_000:
+            Message.objects.bulk_create(batch)
+            batch = []
+    Message.objects.bulk_create(batch)
+    roots = list(Message.objects.filter(workspace=workspace).order_by("pk").values_list("pk", "created_at")[::5])
+    conversations = Conversation.objects.bulk_create(
+        [
+            Conversation(
+                workspace=workspace, root_id=pk, channel=channel, channel_kind="site", started_at=at,
+                last_message_at=at, last_inbound_at=at,
+                first_response_at=at + timedelta(minutes=30) if i % 2 else None,
+            )
+            for i, (pk, at) in enumerate(roots)
+        ],
+        batch_size=5_000,
+    )  # fmt: skip
+    FirstResponse.objects.bulk_create(
+        [
+            FirstResponse(
+                workspace=workspace, conversation=c,
+                data={"seconds": 1800.0 * (1 + i % 7), "business_seconds": 1500.0 * (1 + i % 7),
+                      "in_hours": bool(i % 3), "within_target": bool(i % 4), "elsewhere": False},
+                recorded_at=c.first_response_at,
+            )
+            for i, c in enumerate(conversations) if c.first_response_at
+        ],
+        batch_size=5_000,
+    )  # fmt: skip
+    for kpi, target in (("share_answered", 0.9), ("active_members", 100), ("first_response_p90", 7200)):
+        do_create_objective(workspace, kpi, kpi, "at_least", target, 30, actor=owner)
+    setup_s = time.perf_counter() - started
+
+    year = last_days(workspace, 365)
+    repeat = REPEAT[args.scale]
+    baseline = timed(lambda: Message.objects.filter(workspace=workspace, created_at__gte=year.start).count(), repeat)
+    # The first report counts every closed day once (reports.DayFigures); the next ones read them.
+    cold = timed(lambda: build(workspace, year, now=timezone.now()), 1)[0]
+    report = timed(lambda: build(workspace, year, now=timezone.now()), repeat)
+
+    def home() -> None:
+        attention(workspace, owner)
+        progress_of(workspace.objectives.all())
+
+    home()  # the first call loads the URL configuration that its links are reversed from
+    home_ms = timed(home, repeat)
+    figures = {
+        "scale": args.scale,
+        "messages": total,
+        "setup_s": round(setup_s, 1),
+        "baseline_count_p95_ms": round(percentile(baseline, 95), 1),
+        "report_first_ms": round(cold, 1),
+        "report_p50_ms": round(statistics.median(report), 1),
+        "report_p95_ms": round(percentile(report, 95), 1),
+        "home_p95_ms": round(percentile(home_ms, 95), 1),
+    }
+    figures["report_to_baseline"] = round(figures["report_p95_ms"] / max(figures["baseline_count_p95_ms"], 0.1), 1)
+    print(f"{total:,} messages over a year (set up in {setup_s:.0f} s)", file=sys.stderr)
+    print(f"baseline (count the year's messages) p95: {figures['baseline_count_p95_ms']} ms", file=sys.stderr)
+    print(
+        f"a year's report p50 {figures['report_p50_ms']} ms, p95 {figures['report_p95_ms']} ms "
+        f"({figures['report_to_baseline']}x the baseline; target 1000 ms)",
+        file=sys.stderr,
+    )
+    print(f"the first report, counting every closed day once: {figures['report_first_ms']} ms", file=sys.stderr)
+    print(f"home page figures p95 {figures['home_p95_ms']} ms (target 200 ms)", file=sys.stderr)
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
