@@ -65,6 +65,6 @@ def test_lists_are_added_by_those_who_edit_rules_and_only_with_actions_that_need
         "/app/moderation/words/starter/", {**form, "starter_action": "replace"}, follow=True
     )
     assert "replace" in refused.content.decode() and not WatchedWord.objects.exists()
-    with pytest.raises(ActionError, match="unknown list"):
+    with pytest.raises(ActionError, match="« insults_de »"):
         do_add_starter_list(workspace, "insults_de", "flag", actor=SYSTEM)
     assert not WatchedWord.objects.exists()

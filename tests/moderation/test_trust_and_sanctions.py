@@ -96,7 +96,7 @@ def test_the_spam_score_holds_new_authors_but_not_trusted_ones_who_link(workspac
 
     do_update_moderation_settings(workspace, spam_trusted_from="leader", actor=SYSTEM)
     assert post(workspace, text, email="regular@example.org").visibility == Visibility.SPAM
-    with pytest.raises(ActionError, match="unknown trust level"):
+    with pytest.raises(ActionError, match="« vip »"):
         do_update_moderation_settings(workspace, spam_trusted_from="vip", actor=SYSTEM)
 
 

@@ -50,7 +50,7 @@ def pattern_regex(pattern: str) -> str:
     """A regex source for one folded pattern: words on word boundaries, ``*`` inside a word."""
     words = fold(pattern).split()
     if not words:
-        raise ValueError("empty pattern")
+        raise ValueError(gettext("a word or phrase is needed"))
     parts = []
     for word in words:
         pieces = [re.escape(p) for p in word.split("*")]

@@ -111,7 +111,7 @@ def clean_actions(actions: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         kind = action.get("type")
         value = str(action.get("value") or "").strip()
         if kind not in ACTION_TYPES:
-            raise ValueError(f"unknown action {kind!r}")
+            raise ValueError(gettext("unknown action « %(action)s »") % {"action": kind})
         if kind in NEEDS_VALUE and not value:
             raise ValueError(gettext("the action « %(action)s » needs a value") % {"action": ACTION_TYPES[kind]})
         if kind == "webhook":

@@ -381,10 +381,11 @@ def rule_edit(request: WorkspaceRequest, rule_id: int | None = None) -> HttpResp
         if form.is_valid():
             data = form.rule_data()
             if "dry_run" in request.POST:
+                days_given = str(request.POST.get("days") or "7")
+                days = max(1, min(365, int(days_given))) if days_given.isdecimal() else 7
                 try:
-                    days = max(1, min(365, int(request.POST.get("days") or 7)))
                     preview = selectors.dry_run(workspace, clean_rule(data), days)
-                except (ActionError, ValueError) as exc:
+                except ActionError as exc:  # its message is translated
                     form.add_error(None, str(exc))
             else:
                 try:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from animateur.core.actions import ActionError, Actor, actor_label, record, require
 from animateur.core.audit_verbs import AuditVerb
@@ -60,7 +61,7 @@ def do_moderate_messages(messages: Iterable[Message], decision: str, *, actor: A
 def _checked_decision(messages: Iterable[Message], decision: str, actor: Actor) -> int:
     """The decision as both actions make it: checked, one transaction, one audit event a message."""
     if decision not in DECISIONS:
-        raise ActionError(f"unknown decision {decision!r}: use one of {', '.join(DECISIONS)}")
+        raise ActionError(_("Unknown decision « %(decision)s ».") % {"decision": decision})
     workspace, rows = messages_of_one_workspace(messages, DECISIONS[decision])
     if workspace is None:
         return 0
@@ -169,13 +170,13 @@ def do_escalate(items: Iterable[ReviewItem], *, to: User | None = None, note: st
     workspace = items[0].workspace
     require(actor, workspace, "moderation.escalate")
     if any(i.workspace_id != workspace.pk for i in items):
-        raise ActionError("items of several workspaces cannot be escalated together")
+        raise ActionError(_("Items of several workspaces cannot be escalated together."))
     managers = Membership.objects.filter(workspace=workspace, role__in=[Role.OWNER, Role.MANAGER])
     if to is None:
         first = managers.order_by("role", "created_at").select_related("user").first()
         to = first.user if first else None
     elif not managers.filter(user=to).exists():
-        raise ActionError("escalate to a manager or an owner of this workspace")
+        raise ActionError(_("Escalate to a manager or an owner of this workspace."))
     with transaction.atomic():
         for item in items:
             item.status, item.escalated_to = ReviewItem.Status.ESCALATED, to

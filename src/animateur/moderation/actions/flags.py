@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from animateur.core.actions import ActionError, Actor, record, require
 from animateur.core.audit_verbs import AuditVerb
@@ -26,13 +27,13 @@ def do_flag_message(message: Message, reason: str = "", *, actor: Actor, by_memb
     if by_member is None:
         require(actor, workspace, "stream.read")
     elif by_member.workspace_id != workspace.pk:
-        raise ActionError("no such member")
+        raise ActionError(_("No such member."))
     user = user_of(actor)
     duplicate = Flag.objects.filter(message=message, outcome="")
     if (user and duplicate.filter(by_user=user).exists()) or (
         by_member and duplicate.filter(by_member=by_member).exists()
     ):
-        raise ActionError("you already flagged this message")
+        raise ActionError(_("You already flagged this message."))
     weight = flag_weight(workspace, by_member)
     prefs = settings_for(workspace)
     with transaction.atomic():

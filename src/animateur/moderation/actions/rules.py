@@ -25,10 +25,10 @@ MAX_POSITION = 2**31 - 1  # a rule's order is a PositiveIntegerField
 def clean_rule(data: dict[str, Any]) -> dict[str, Any]:
     name = str(data.get("name") or "").strip()
     if not name:
-        raise ActionError("a rule needs a name")
+        raise ActionError(_("A rule needs a name."))
     match = data.get("match") or "all"
     if match not in Rule.Match.values:
-        raise ActionError("match must be all or any")
+        raise ActionError(_("A rule matches all or any of its conditions."))
     try:
         conditions = [clean_condition(c) for c in data.get("conditions") or []]
     except ConditionError as exc:
@@ -42,7 +42,7 @@ def clean_rule(data: dict[str, Any]) -> dict[str, Any]:
     try:
         position = int(data.get("position") or 100)
     except (TypeError, ValueError):
-        raise ActionError("the order must be a whole number") from None
+        raise ActionError(_("The order must be a whole number.")) from None
     if position > MAX_POSITION:  # past the column's range: the database would refuse it with a 500
         raise ActionError(_("the order must be at most %(max)d") % {"max": MAX_POSITION})
     return {
@@ -59,7 +59,7 @@ def do_save_rule(workspace: Workspace, data: dict[str, Any], rule: Rule | None =
     """Create a rule, or change one of this workspace's."""
     require(actor, workspace, "moderation.rules.edit")
     if rule is not None and rule.workspace_id != workspace.pk:
-        raise ActionError("no such rule")
+        raise ActionError(_("No such rule."))
     fields = clean_rule(data)
     _check_saved_replies(workspace, fields["actions"])
     calls = any(a["type"] == "webhook" for a in fields["actions"])

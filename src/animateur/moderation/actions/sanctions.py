@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from animateur.core.actions import ActionError, Actor, record, require
 from animateur.core.audit_verbs import AuditVerb
@@ -22,12 +23,12 @@ def do_sanction_member(member: Member, kind: str, reason: str, days: int | None 
     workspace = member.workspace
     require(actor, workspace, "moderation.sanction")
     if kind not in Sanction.Kind.values:
-        raise ActionError(f"unknown sanction {kind!r}: use warn, mute or ban")
+        raise ActionError(_("Unknown sanction « %(kind)s »: a warning, a mute or a ban.") % {"kind": kind})
     reason = (reason or "").strip()
     if not reason:
-        raise ActionError("a sanction needs a reason")
+        raise ActionError(_("A sanction needs a reason."))
     if days is not None and days <= 0:
-        raise ActionError("the duration is a positive number of days (or empty: until lifted)")
+        raise ActionError(_("The duration is a positive number of days (or empty: until lifted)."))
     now = timezone.now()
     with transaction.atomic():
         sanction = Sanction.objects.create(
@@ -67,7 +68,7 @@ def do_lift_sanction(sanction: Sanction, reason: str = "", *, actor: Actor) -> S
     workspace = sanction.workspace
     require(actor, workspace, "moderation.sanction")
     if sanction.lifted_at is not None:
-        raise ActionError("this sanction was already lifted")
+        raise ActionError(_("This sanction was already lifted."))
     with transaction.atomic():
         sanction.lifted_at, sanction.lifted_by, sanction.lift_reason = (
             timezone.now(),

@@ -27,7 +27,7 @@ def do_add_watched_word(
 ) -> WatchedWord:
     require(actor, workspace, "moderation.rules.edit")
     if action not in WordAction.values:
-        raise ActionError(f"unknown action {action!r}: use one of {', '.join(WordAction.values)}")
+        raise ActionError(_("Unknown action « %(action)s ».") % {"action": action})
     try:
         pattern = matching.validate_pattern(pattern)
     except ValueError as exc:
@@ -48,9 +48,11 @@ def do_add_starter_list(workspace: Workspace, key: str, action: str, *, actor: A
     require(actor, workspace, "moderation.rules.edit")
     starter = STARTER_LISTS.get(key)
     if starter is None:
-        raise ActionError(f"unknown list {key!r}: use one of {', '.join(STARTER_LISTS)}")
+        raise ActionError(_("Unknown list « %(list)s ».") % {"list": key})
     if action not in STARTER_ACTIONS:
-        raise ActionError(f"a list is added with one of {', '.join(STARTER_ACTIONS)}, not {action!r}")
+        raise ActionError(
+            _("A list is added to hold, flag, censor or block its words, not « %(action)s ».") % {"action": action}
+        )
     watched = _watched_folds(workspace, action)
     new = []
     for pattern in starter.patterns:
