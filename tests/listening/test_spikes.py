@@ -155,6 +155,9 @@ def test_a_crisis_room_is_opened_from_a_spike_with_its_log(search, client_as, wo
     client = client_as(workspace, Role.MODERATOR)
     page = client.get(f"/app/listening/spikes/{spike.pk}/")
     assert page.status_code == 200 and "sncf" in page.content.decode()
+    # Its messages are listed once, by priority, and never as the page's notices.
+    assert 'class="flash"' not in page.content.decode()
+    assert page.content.decode().count("data-message=") == 6
     opened = client.post(f"/app/listening/spikes/{spike.pk}/crisis/")
     crisis = Crisis.objects.get(spike=spike)
     assert opened.status_code == 302 and opened["Location"].endswith(f"/crises/{crisis.pk}/")

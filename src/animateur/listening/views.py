@@ -189,7 +189,7 @@ def spike(request: WorkspaceRequest, spike_id: int) -> HttpResponse:
             "section": "listening",
             "spike": found,
             "facets": _facets(found),
-            "messages": _spike_messages(found)[:PER_PAGE],
+            "spike_messages": _spike_messages(found)[:PER_PAGE],
             "crisis": Crisis.objects.filter(spike=found).first(),
             "can_open_crisis": _can(request, "listening.crisis"),
         },
