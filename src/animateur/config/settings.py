@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "animateur.api",
     "animateur.events",
     "animateur.listening",
+    "animateur.publishing",
     "animateur.reports",
 ]
 
