@@ -660,10 +660,20 @@ def tree_cpu_seconds(pid: int) -> float:
 # A parameter the page cache keys on (space.cache.QUERY_PARAMETERS): others are left out of the key, so
 # a random `?fresh=` would be served from the cache.
 WRK_FRESH_QUERY = """
-counter = 0
+-- Every request a page never asked before: each wrk thread (a Lua state of its own, with the same
+-- random sequence) and each run (the same seed again) has its own prefix.
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("thread_id", threads)
+end
+function init(args)
+  prefix = "{run}-" .. thread_id .. "-"
+  counter = 0
+end
 request = function()
   counter = counter + 1
-  return wrk.format("GET", wrk.path .. "?replytocom=" .. math.random(1, 1000000000) .. "-" .. counter)
+  return wrk.format("GET", wrk.path .. "?replytocom=" .. prefix .. counter)
 end
 """
 
@@ -688,7 +698,7 @@ def run_wrk(name: str, url: str, seconds: int, fresh: bool, script_dir: Path) ->
     command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
     if fresh:
         script = script_dir / "fresh.lua"
-        script.write_text(WRK_FRESH_QUERY)
+        script.write_text(WRK_FRESH_QUERY.replace("{run}", f"{random.getrandbits(40):x}"))
         command += ["-s", str(script)]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     rate = float(_figure(r"Requests/sec:\s+([\d.]+)", output))
