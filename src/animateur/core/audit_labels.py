@@ -131,6 +131,10 @@ VERB_LABELS: dict[str, Promise] = {
     AuditVerb.REPORT_OBJECTIVE_CREATE: _("set an objective"),
     AuditVerb.REPORT_OBJECTIVE_UPDATE: _("changed an objective"),
     AuditVerb.REPORT_OBJECTIVE_DELETE: _("removed an objective"),
+    # publishing
+    AuditVerb.PUBLISHING_PUBLICATION_SAVE: _("saved a publication"),
+    AuditVerb.PUBLISHING_PUBLICATION_SCHEDULE: _("scheduled a publication"),
+    AuditVerb.PUBLISHING_PUBLICATION_PUBLISH: _("published a publication"),
     # listening
     AuditVerb.LISTENING_SEARCH_CREATE: _("saved a listening search"),
     AuditVerb.LISTENING_SEARCH_UPDATE: _("edited a listening search"),

@@ -156,3 +156,7 @@ class AuditVerb(StrEnum):
     REPORT_OBJECTIVE_CREATE = "report.objective.create"
     REPORT_OBJECTIVE_UPDATE = "report.objective.update"
     REPORT_OBJECTIVE_DELETE = "report.objective.delete"
+
+    PUBLISHING_PUBLICATION_SAVE = "publishing.publication.save"
+    PUBLISHING_PUBLICATION_SCHEDULE = "publishing.publication.schedule"
+    PUBLISHING_PUBLICATION_PUBLISH = "publishing.publication.publish"

@@ -321,6 +321,36 @@ EVENT_TYPES: dict[str, EventType] = {
             _object({"crisis_id": _ID, "spike_id": _ID, "search": _TEXT, "url": _TEXT, "by": _TEXT}),
         ),
         EventType(
+            "publishing.publication.saved",
+            1,
+            _("A publication was saved as a draft (created or edited)"),
+            _object(
+                {"publication_id": _ID, "channels": {"type": "array", "items": _ID}, "created": {"type": "boolean"}, "by": _TEXT}
+            ),
+        ),
+        EventType(
+            "publishing.publication.scheduled",
+            1,
+            _("A publication was scheduled"),
+            _object({"publication_id": _ID, "scheduled_at": _TEXT, "by": _TEXT}),
+        ),
+        EventType(
+            "publishing.publication.published",
+            1,
+            _("A publication was sent to its channels: each channel's outcome, its address or the network's error"),
+            _object(
+                {
+                    "publication_id": _ID,
+                    "state": {"type": "string", "enum": ["published", "failed"]},
+                    "targets": {
+                        "type": "array",
+                        "items": _object({"channel_id": _ID, "state": _TEXT, "url": _TEXT, "error": _TEXT}),
+                    },
+                    "by": _TEXT,
+                }
+            ),
+        ),
+        EventType(
             "audit.recorded",
             1,
             _("Any action of the team or of animateur, as the audit trail records it"),
