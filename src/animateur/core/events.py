@@ -325,7 +325,12 @@ EVENT_TYPES: dict[str, EventType] = {
             1,
             _("A publication was saved as a draft (created or edited)"),
             _object(
-                {"publication_id": _ID, "channels": {"type": "array", "items": _ID}, "created": {"type": "boolean"}, "by": _TEXT}
+                {
+                    "publication_id": _ID,
+                    "channels": {"type": "array", "items": _ID},
+                    "created": {"type": "boolean"},
+                    "by": _TEXT,
+                }
             ),
         ),
         EventType(

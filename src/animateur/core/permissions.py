@@ -64,6 +64,10 @@ MATRIX: dict[str, frozenset[str]] = {
     "listening.view": frozenset({OWN, MAN, MOD, ANA}),
     "listening.search.edit": frozenset({OWN, MAN, ANA}),
     "listening.crisis": STAFF,
+    # publishing to the networks
+    "publishing.view": frozenset({OWN, MAN, MOD, ANA}),
+    "publishing.write": frozenset({OWN, MAN}),
+    "publishing.publish": frozenset({OWN, MAN}),
     # members: profiles, identity resolution, engagement, GDPR
     "members.view": frozenset({OWN, MAN, MOD, ANA}),
     "members.edit": STAFF,
@@ -116,6 +120,9 @@ PERMISSION_LABELS: dict[str, Promise] = {
     "listening.view": _("See listening searches, their results and spikes"),
     "listening.search.edit": _("Write, edit and delete listening searches"),
     "listening.crisis": _("Open crisis rooms from spikes and keep their log"),
+    "publishing.view": _("See the publications and where they were published"),
+    "publishing.write": _("Write publications and save them as drafts"),
+    "publishing.publish": _("Publish and schedule publications on the networks"),
     "members.view": _("See the members, their identities and engagement"),
     "members.edit": _("Write notes and tags on members, mark ambassadors"),
     "members.merge": _("Merge members, undo merges, decide on merge suggestions"),
@@ -137,6 +144,7 @@ PERMISSION_AREAS: list[tuple[Promise, tuple[str, ...]]] = [
     (_("Channels"), ("channel",)),
     (_("Moderation"), ("moderation",)),
     (_("Listening"), ("listening",)),
+    (_("Publishing"), ("publishing",)),
     (_("Members"), ("members",)),
     (_("API and webhooks"), ("api", "webhooks")),
 ]
