@@ -25,6 +25,7 @@ urlpatterns = [
     path("app/members/", include("animateur.members.urls")),
     path("app/webhooks/", include("animateur.events.urls")),
     path("app/listening/", include("animateur.listening.urls")),
+    path("app/publishing/", include("animateur.publishing.urls")),
     path("app/reports/", include("animateur.reports.urls")),
     path("api/", include("animateur.api.urls")),
     path("favicon.ico", favicon, name="favicon"),
