@@ -600,7 +600,8 @@ def start_nginx(root: Path, port: int, page: bytes) -> subprocess.Popen | None:
             if server.poll() is not None:
                 break
             time.sleep(0.2)
-    server.kill()
+    server.terminate()  # its master stops its workers; a kill would leave them running
+    server.wait(timeout=30)
     print(f"nginx did not start: {(root / 'nginx-error.log').read_text(errors='replace')[-500:]}")
     return None
 
