@@ -118,7 +118,7 @@ class MastodonConnector(Connector):
     default_poll_interval = 120
     # Config the connector finds out itself (who "we" are on the server): the runner and the setup
     # form keep them in the channel's config, so our own statuses are known as the organisation's.
-    learned_keys = ("account_id", "acct")
+    learned_keys = ("account_id", "acct", "max_characters")
     # Config fields that each name a source of their own (see channels/runner.py on history).
     source_fields = ("hashtag", "search")
 
@@ -169,6 +169,11 @@ class MastodonConnector(Connector):
         self.config["acct"] = str(me["acct"])
         return me
 
+    def learn_limits(self, api: Mastodon | None = None) -> None:
+        """Remember the server's own post length (publishing checks texts against it), when it says it."""
+        if (limit := self._server_max_characters(api or self.api())) is not None:
+            self.config["max_characters"] = limit
+
     def fetch(self, since: dict[str, Any]) -> Iterator[RawItem]:
         self._reached = dict(since)
         yield from self._fetch_streams(since)
@@ -185,6 +190,8 @@ class MastodonConnector(Connector):
             except ConnectorError as exc:
                 # Reading must not depend on it: without it, our own statuses count as the community's.
                 log.warning("channel %s: could not tell which account we are: %s", self.channel.pk, exc)
+            else:
+                self._learn_limits_quietly(api)
         cursor = dict(since)
         for key, call, shape in self.streams(api):
             last = cursor.get(key)
@@ -344,13 +351,25 @@ class MastodonConnector(Connector):
         }
 
     def max_characters(self, api: Mastodon | None = None) -> int:
-        api = api or self.api()
+        limit = self._server_max_characters(api or self.api())
+        if limit is not None:
+            self.config["max_characters"] = limit
+        return limit or 500
+
+    def _server_max_characters(self, api: Mastodon) -> int | None:
         with classified(self._last_headers):
             instance = api.instance_v2()
         try:
-            return int(instance["configuration"]["statuses"]["max_characters"])
+            limit = int(instance["configuration"]["statuses"]["max_characters"])
         except (KeyError, TypeError, ValueError):
-            return 500
+            return None  # a server that does not say (an old Mastodon, a Pleroma)
+        return limit if limit > 0 else None
+
+    def _learn_limits_quietly(self, api: Mastodon) -> None:
+        try:
+            self.learn_limits(api)
+        except ConnectorError as exc:  # reading never depends on it: publishing then assumes 500
+            log.warning("channel %s: could not read the server's post length: %s", self.channel.pk, exc)
 
     def reply(self, message: Message, text: str) -> str:
         api = self.api()
