@@ -63,6 +63,7 @@ def second_factor_required(request: HttpRequest, exc: SecondFactorRequired) -> H
 from animateur.api.inbox import router as inbox_router  # noqa: E402
 from animateur.api.listening import router as listening_router  # noqa: E402
 from animateur.api.members import router as members_router  # noqa: E402
+from animateur.api.publishing import router as publishing_router  # noqa: E402
 from animateur.api.reports import router as reports_router  # noqa: E402
 from animateur.api.stream import router as stream_router  # noqa: E402
 from animateur.api.webhooks import router as events_router  # noqa: E402
@@ -70,6 +71,7 @@ from animateur.api.webhooks import router as events_router  # noqa: E402
 api.add_router("/inbox", inbox_router)
 api.add_router("/listening", listening_router)
 api.add_router("/members", members_router)
+api.add_router("/publishing", publishing_router)
 api.add_router("/reports", reports_router)
 api.add_router("/stream", stream_router)
 api.add_router("/events", events_router)

@@ -43,6 +43,19 @@ def publishable_channels(workspace: Workspace) -> Any:
     return Channel.objects.filter(workspace=workspace, kind__in=sending.PUBLISHABLE_KINDS).order_by("name")
 
 
+def channels_named(workspace: Workspace, names: Sequence[str]) -> list[int]:
+    """The ids of the publishable channels with these names (as the API and the command line name them)."""
+    ids = []
+    for name in names:
+        found = list(publishable_channels(workspace).filter(name=name).values_list("pk", flat=True)[:2])
+        if not found:
+            raise ActionError(_("No channel is called « %(name)s ».") % {"name": name})
+        if len(found) > 1:
+            raise ActionError(_("Several channels are called « %(name)s »: give its id.") % {"name": name})
+        ids.append(found[0])
+    return ids
+
+
 def _channels(workspace: Workspace, channel_ids: Sequence[int]) -> list[Channel]:
     wanted = {int(i) for i in channel_ids}
     if not wanted:
