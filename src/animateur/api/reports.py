@@ -4,7 +4,6 @@ now and in the period before), and the objectives with their progress."""
 from datetime import date, timedelta
 from typing import Any
 
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Router, Schema
 
@@ -15,7 +14,7 @@ from animateur.reports import actions, periods
 from animateur.reports.forms import MAX_REPORT_DAYS
 from animateur.reports.kpis import KPIS
 from animateur.reports.models import Objective
-from animateur.reports.objectives import Progress, progress, progress_of
+from animateur.reports.objectives import Progress, objective_of, progress, progress_of
 from animateur.reports.report import build
 
 router = Router(tags=["objectives and reports"])
@@ -159,7 +158,7 @@ def create_objective(request: TokenRequest, payload: ObjectiveIn) -> Any:
 @router.put("/objectives/{objective_id}", response={200: ObjectiveOut, 400: Refused})
 @needs("reports.objectives.edit")
 def update_objective(request: TokenRequest, objective_id: int, payload: ObjectiveIn) -> Any:
-    found = get_object_or_404(Objective, pk=objective_id, workspace=request.auth.workspace)
+    found = objective_of(request.auth.workspace, objective_id)
     try:
         actions.do_update_objective(
             found,
@@ -178,6 +177,6 @@ def update_objective(request: TokenRequest, objective_id: int, payload: Objectiv
 @router.delete("/objectives/{objective_id}", response={204: None})
 @needs("reports.objectives.edit")
 def delete_objective(request: TokenRequest, objective_id: int) -> Any:
-    found = get_object_or_404(Objective, pk=objective_id, workspace=request.auth.workspace)
+    found = objective_of(request.auth.workspace, objective_id)
     actions.do_delete_objective(found, actor=request.auth.user)
     return 204, None

@@ -6,6 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from animateur.core.models import Workspace
 from animateur.reports.kpis import KPIS, Kpi
 from animateur.reports.models import Comparison, Objective
 from animateur.reports.periods import Period, last_days
@@ -41,3 +45,14 @@ def progress_of(objectives: Iterable[Objective], *, now: datetime | None = None)
     """Several objectives' progress; those over the same period read its figures once."""
     with one_reading():
         return [progress(objective, now=now) for objective in objectives]
+
+
+MAX_ID = 2**63 - 1
+
+
+def objective_of(workspace: Workspace, objective_id: int) -> Objective:
+    """The workspace's objective, or 404: an id of another workspace, or beyond what a database
+    stores (SQLite refuses it with an OverflowError), is not found."""
+    if not 0 < objective_id <= MAX_ID:
+        raise Http404
+    return get_object_or_404(Objective, pk=objective_id, workspace=workspace)

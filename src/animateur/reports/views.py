@@ -8,7 +8,7 @@ from django.contrib import messages as flash
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from animateur.reports.charts import volume_chart
 from animateur.reports.forms import ObjectiveForm, PeriodForm
 from animateur.reports.kpis import KPIS
 from animateur.reports.models import Objective
-from animateur.reports.objectives import progress_of
+from animateur.reports.objectives import objective_of, progress_of
 from animateur.reports.report import build
 from animateur.reports.today import attention
 
@@ -94,7 +94,7 @@ def objectives(request: WorkspaceRequest) -> HttpResponse:
 
 @workspace_permission("reports.objectives.edit")
 def objective(request: WorkspaceRequest, objective_id: int) -> HttpResponse:
-    found = get_object_or_404(Objective, pk=objective_id, workspace=request.workspace)
+    found = objective_of(request.workspace, objective_id)
     form = ObjectiveForm(request.POST) if request.method == "POST" else ObjectiveForm.for_objective(found)
     status = 200
     if request.method == "POST":
@@ -124,7 +124,7 @@ def objective(request: WorkspaceRequest, objective_id: int) -> HttpResponse:
 @require_POST
 @workspace_permission("reports.objectives.edit")
 def objective_delete(request: WorkspaceRequest, objective_id: int) -> HttpResponse:
-    found = get_object_or_404(Objective, pk=objective_id, workspace=request.workspace)
+    found = objective_of(request.workspace, objective_id)
     actions.do_delete_objective(found, actor=request.user)
     flash.success(request, _("Objective removed."))
     return redirect("reports:objectives")
