@@ -42,6 +42,7 @@ def world(workspace, make_workspace, make_user, settings):
     from tests.core.url_walk import webhook_of
     from tests.listening.factories import listening_objects
     from tests.members.factories import members_objects
+    from tests.publishing.factories import publishing_objects
 
     other = make_workspace("other", "Other")
     a = Conversation.objects.get(root=inbound(workspace, "question A", parent=post_message(workspace)))
@@ -55,6 +56,7 @@ def world(workspace, make_workspace, make_user, settings):
         ids[side] = {"conversation_id": conversation.pk, "subscription_id": subscription, "delivery_id": delivery}
         ids[side].update(members_objects(ws))
         ids[side].update(listening_objects(ws, owner))
+        ids[side].update(publishing_objects(ws, owner))
     return {
         "a": a,
         "b": b,
@@ -73,6 +75,8 @@ BODIES = {
     "searches": {"name": "Marque", "query": "acme OR \"acme corp\""},
     "query": {"name": "Marque", "query": "acme"},
     "backtest": {"query": "question"},
+    "publications": {"text": "Bonjour", "channel_names": ["@acme"]},
+    "schedule": {"at": "2099-01-01T10:00:00+00:00"},
 }
 SUCCESS = (200, 201, 204)
 

@@ -80,6 +80,13 @@ def test_saving_a_search_matches_the_whole_history(workspace, manager):
     assert verbs.count("listening.search.create") == 1
 
 
+def test_the_history_is_matched_with_the_folding_of_oe_and_ae(workspace, manager):
+    message(workspace, "Avec tout mon cœur", days_ago=3)
+    message(workspace, "Un curriculum vitæ", days_ago=3)
+    search = actions.do_create_search(workspace, "Cœur", "coeur OR vitae", actor=manager)
+    assert matched(search) == {"Avec tout mon cœur", "Un curriculum vitæ"}
+
+
 def test_new_messages_are_matched_as_they_arrive(workspace, manager):
     search = actions.do_create_search(workspace, "Tarifs", '"trop cher" OR tarif*', actor=manager)
     message(workspace, "Le tarif a encore augmenté")
