@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import embedded_env, free_port, start, stop, wait_for_line
+from tests.test_cli import STARTUP_SECONDS, embedded_env, free_port, start, stop, wait_for_line
 
 POSTGRES = ("127.0.0.1", 5432)
 REDIS = ("127.0.0.1", 6379)
@@ -143,9 +143,10 @@ def test_processes_started_together_on_an_empty_postgresql_database_migrate_one_
     workspaces_created_together(scaled_env(tmp_path, fresh_postgres, None, "var"))
 
 
-def get(url: str) -> tuple[int, str]:
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - a local test server
+        request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 - a local test server
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - a local test server
             return response.status, response.read().decode("utf-8")
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode("utf-8", errors="replace")
@@ -165,14 +166,15 @@ def test_a_web_process_and_a_separate_worker_share_postgresql_and_the_redis_queu
 ):
     port = free_port()
     web_env = scaled_env(tmp_path, fresh_postgres, fresh_redis, "web")
+    web_env["ANIMATEUR_BEHIND_PROXY"] = "1"  # behind a reverse proxy that terminates HTTPS
     worker_env = scaled_env(tmp_path, fresh_postgres, fresh_redis, "worker")
     web_log, worker_log = tmp_path / "web.log", tmp_path / "worker.log"
     # Started at the same moment on an empty database, as a compose file does.
     web = start(["run", "--no-consumer", "--no-demo", "--port", str(port)], web_env, web_log)
     worker = start(["worker"], worker_env, worker_log)
     try:
-        wait_for_line(worker_log, "consuming tasks", worker, seconds=120)
-        wait_for_line(web_log, "animateur is running at", web, seconds=120)
+        wait_for_line(worker_log, "consuming tasks", worker, seconds=STARTUP_SECONDS)
+        wait_for_line(web_log, "animateur is running at", web, seconds=STARTUP_SECONDS)
         assert cli(["createworkspace", "acme", "--name", "Acme"], web_env).returncode == 0
         # A post scheduled a few seconds ahead: its publication is a task with an ETA, queued in Redis
         # by this third process. The web process runs no consumer: only the worker can publish it.
@@ -195,6 +197,11 @@ def test_a_web_process_and_a_separate_worker_share_postgresql_and_the_redis_queu
         home = f"http://127.0.0.1:{port}/w/acme/"
         assert get(home)[0] == 200
         wait_until(lambda: "Publié par le worker" in get(home)[1], 60, "the worker's publication on the web page")
+        # Cached pages are kept apart by the scheme the proxy says the visitor used: feeds name the site.
+        feed = f"http://127.0.0.1:{port}/w/acme/feed/"
+        for _ in range(3):
+            assert f"http://127.0.0.1:{port}/w/acme/" in get(feed)[1]
+            assert f"https://127.0.0.1:{port}/w/acme/" in get(feed, {"X-Forwarded-Proto": "https"})[1]
     finally:
         web_status, worker_status = stop(web), stop(worker)
     assert web_status == 0, web_log.read_text(errors="replace")

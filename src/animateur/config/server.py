@@ -148,8 +148,10 @@ class ConsumerSeat:
 
 
 _seat: ConsumerSeat | None = None
-# Set in the master before it forks: the workers inherit it.
+# Set in the master before it forks: the workers inherit them.
 _lock_path: Path | None = None
+_ready_line = ""
+_announced: Any = None  # shared memory: whether a worker said the line
 
 
 def consumer_wanted() -> bool:
@@ -182,6 +184,12 @@ def _load_application(target: str) -> Callable[..., Any]:
     if _lock_path is not None:
         _seat = ConsumerSeat(_lock_path)
         _seat.start()
+    # Said once, by the first worker able to answer, so that whoever waits for it may send requests.
+    if _announced is not None:
+        with _announced.get_lock():
+            if not _announced.value:
+                _announced.value = 1
+                print(_ready_line, flush=True)
     return application
 
 
@@ -232,8 +240,9 @@ def granian_server(host: str, port: int) -> Any:
 
 def main(argv: list[str] | None = None) -> int:
     """The master: no Django here, only granian."""
-    global _lock_path
+    global _lock_path, _ready_line, _announced
     import argparse
+    import multiprocessing
 
     parser = argparse.ArgumentParser(prog="animateur-server")
     parser.add_argument("--host", required=True)
@@ -242,9 +251,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _lock_path = args.consumer_lock
     server = granian_server(args.host, args.port)
-    ready_line = os.environ.pop("ANIMATEUR_READY_LINE", "")
-    if ready_line:
-        server.on_startup(lambda: print(ready_line, flush=True))
+    _ready_line = os.environ.pop("ANIMATEUR_READY_LINE", "")
+    if _ready_line:
+        _announced = multiprocessing.Value("b", 0)
     server.serve(spawn_target=_wsgi_worker, target_loader=_load_application)
     return 0
 
