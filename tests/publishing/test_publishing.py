@@ -4,7 +4,9 @@ fixtures, the replay server): never twice, the server's own limit, the network's
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -242,3 +244,27 @@ def test_bad_input_gets_a_clear_error_and_changes_nothing(workspace, make_worksp
     analyst = client_as(workspace, Role.ANALYST)
     assert analyst.get("/app/publishing/").status_code == 200
     assert analyst.post("/app/publishing/", {"text": "x", "channels": [own.pk]}).status_code == 403
+
+
+REAL_CASSETTES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "mastodon" / "cassettes"
+
+
+def _recorded_error_body(cassette: Path) -> str:
+    """The answer body of a VCR cassette's first interaction (a YAML double-quoted string, JSON inside)."""
+    raw = re.search(r'string: ("(?:[^"\\]|\\.|\\\n)*")', cassette.read_text(), re.S)
+    assert raw, cassette
+    return json.loads(re.sub(r"\\\n\s*", "", raw.group(1)))
+
+
+@pytest.mark.skipif(not REAL_CASSETTES.is_dir(), reason="needs ../shared/data (Mastodon.py's recorded cassettes)")
+def test_a_real_422_of_a_mastodon_server_is_shown_in_its_own_words(workspace, owner, replay):
+    # Mastodon.py's test_status_empty: a real server refusing an empty status, in Japanese.
+    body = _recorded_error_body(REAL_CASSETTES / "test_status_empty.yaml")
+    said = json.loads(body)["error"]
+    replay.add("POST", STATUSES, 422, body, {"content-type": "application/json; charset=utf-8"})
+    channel = mastodon_channel(workspace, replay.base)
+    publication = actions.do_save_publication(workspace, "Bonjour", [channel.pk], actor=owner)
+    actions.do_publish_publication(publication, actor=owner)
+    target = PublicationTarget.objects.get(publication=publication)
+    assert said.startswith("バリデーションに失敗しました") and said in target.error
+    assert target.state == TargetState.FAILED
