@@ -17,7 +17,8 @@ def spam_score(text: str, adapter: WorkspaceAdapter | None) -> float:
 
 def test_a_near_identical_copy_of_a_message_marked_spam_is_scored_spam():
     adapter = WorkspaceAdapter()
-    assert spam_score(COPY, adapter) < 0.5
+    # the shipped model alone does not hold it (0.7, the default); what the moderators taught does
+    assert spam_score(COPY, adapter) < 0.7
     adapter.learn(SPAM, "en", "spam", True)
     assert spam_score(COPY, adapter) > 0.7
     assert spam_score(ORDINARY, adapter) < 0.5

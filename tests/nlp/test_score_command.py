@@ -43,7 +43,8 @@ def test_links_to_trusted_sites_are_not_read_as_promotion():
     plain, trusting = io.StringIO(), io.StringIO()
     run_score(io.StringIO(line + "\n"), plain)
     run_score(io.StringIO(line + "\n"), trusting, trusted_hosts=("exemple.fr",))
-    assert json.loads(plain.getvalue())["spam"] > 0.85  # the model alone: a link is promotion
+    # since it learnt forum posts (issue 14) the model alone no longer takes this link for promotion
+    assert json.loads(trusting.getvalue())["spam"] < json.loads(plain.getvalue())["spam"] < 0.7
     assert json.loads(trusting.getvalue())["spam"] < 0.5
 
 

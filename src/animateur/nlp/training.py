@@ -324,7 +324,10 @@ SPAM_SMS_WEIGHT = 0.1
 # message (its spam examples are English YouTube comments and SMS): it sent 5.5 % of the
 # French sentiment val tweets and 4.0 % of the English ones to spam (score 0.85 or more),
 # against 0 % and 1.2 % with them, while the held-out videos' F1 stayed or rose.
-SPAM_EVERYDAY_WEIGHT = 0.1
+# Weight 1 since the registers' data came in (issue 14): the forum posts and emails taught that
+# not-spam is long, and with the tweets at 0.1 ordinary short comments scored 0.5 to 0.85
+# (« Merci pour cet article très clair » 0.70, a third of the WordPress test comments held).
+SPAM_EVERYDAY_WEIGHT = 1.0
 
 
 # the weights of the mean word vector tried by cross-validation (0: without it)
@@ -346,7 +349,7 @@ def everyday_tweets(data: Path) -> Dataset:
 # data with this weight: forum posts and mailing-list email as not spam, email spam and real forum
 # spam titles as spam. Without them the model had never seen a forum post or an email and held
 # most patches and many forum answers.
-REGISTER_WEIGHTS = {"forum": 1.0, "forum titles": 1.0, "email": 1.0, "email spam": 0.3, "forum spam": 1.0}
+REGISTER_WEIGHTS = {"forum": 1.0, "forum titles": 1.0, "email": 1.0, "email spam": 0.3, "forum spam": 0.3}
 
 
 def register_parts(data: Path, weights: dict[str, float] | None = None) -> list[tuple[Dataset, float]]:
@@ -676,14 +679,30 @@ def retrain(data: Path, models: LinearModels, columns: Sequence[str], log: Log =
 def _train_column(data: Path, name: str, vectors: WordVectors | None, log: Log) -> Trained:
     if name == "spam":
         videos = [read_youtube(data, v) for v in YOUTUBE_VIDEOS]
-        return train_spam(
+        trained = train_spam(
             videos, read_sms(data), vectors, log, everyday_tweets(data), register_parts(data), **SPAM_QUICK_GRID
         )
+        return with_threshold_floor(trained, SPAM_THRESHOLD_FLOOR)
     if name == "toxicity":
         return train_toxicity(toxicity_parts(data, read_olid(data, "train")), vectors=vectors, log=log)
     if name == "toxicity_fr":
         return train_toxicity_fr(toxicity_fr_parts(data, read_mlma(data, "fr")), vectors=vectors, log=log)
     raise ValueError(f"no such binary model: {name}")
+
+
+# The spam model's decision threshold is at least this. Cross-validation among the YouTube videos
+# chose 0.32, which held ordinary short comments in every other register (« Merci pour cet article
+# très clair » 0.60, 23 % of the WordPress test comments held); at 0.5 they score 0.41 and none is
+# held. Chosen after seeing those figures: the development splits are no longer blind to it.
+SPAM_THRESHOLD_FLOOR = 0.55
+
+
+def with_threshold_floor(trained: Trained, floor: float) -> Trained:
+    """``trained`` with its decision threshold raised to ``floor`` (folded into the intercept) if lower."""
+    if trained.threshold >= floor:
+        return trained
+    intercept = trained.intercept + _logit(trained.threshold) - _logit(floor)
+    return Trained(trained.coef, intercept, floor, trained.c, trained.dense_coef, trained.dense_scale)
 
 
 HATE_TRAINED_ON = (
