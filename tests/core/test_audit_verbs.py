@@ -27,7 +27,7 @@ def test_every_verb_reads_in_french(verb):
 
 def test_every_verb_names_its_domain():
     core = {"workspace", "user", "team", "api", "demo", "webhook"}
-    apps = {"space", "stream", "channel", "inbox", "moderation", "member", "members", "listening", "report"}
+    apps = {"space", "stream", "channel", "inbox", "moderation", "member", "members", "listening", "publishing", "report"}
     domains = core | apps
     assert {verb.value.split(".")[0] for verb in AuditVerb} <= domains
 
