@@ -149,6 +149,7 @@ def objects_of(ws, owner) -> dict[str, int]:
         "membership_id": membership.pk,
         "token_id": token.pk,
         "objective_id": objective_of(ws, owner),
+        "schedule_id": schedule_of(ws, owner),
     }
 
 
@@ -156,6 +157,12 @@ def objective_of(ws, owner) -> int:
     from animateur.reports.actions import do_create_objective
 
     return do_create_objective(ws, "Réactivité", "within_target", "at_least", 0.9, 30, actor=owner).pk
+
+
+def schedule_of(ws, owner) -> int:
+    from animateur.reports.actions import do_create_report_schedule
+
+    return do_create_report_schedule(ws, "weekly", 0, 1, [owner], [], actor=owner).pk
 
 
 def webhook_of(ws, owner) -> tuple[int, int]:

@@ -1,6 +1,8 @@
 """Objectives and reports in the API: the KPIs with their definitions, a period's report (each KPI
 now and in the period before), and the objectives with their progress."""
 
+import base64
+import binascii
 from datetime import date, timedelta
 from typing import Any
 
@@ -10,12 +12,15 @@ from ninja import Router, Schema
 from animateur.api.inbox import needs
 from animateur.api.typing import TokenRequest
 from animateur.core.actions import ActionError
+from animateur.core.models import User, Workspace
 from animateur.reports import actions, periods
+from animateur.reports.branding import MAX_LOGO_BYTES, branding_of
 from animateur.reports.forms import MAX_REPORT_DAYS
 from animateur.reports.kpis import KPIS
-from animateur.reports.models import Objective
+from animateur.reports.models import Objective, ReportSchedule
 from animateur.reports.objectives import Progress, objective_of, progress, progress_of
 from animateur.reports.report import build
+from animateur.reports.schedules import schedule_of
 
 router = Router(tags=["objectives and reports"])
 
@@ -180,3 +185,119 @@ def delete_objective(request: TokenRequest, objective_id: int) -> Any:
     found = objective_of(request.auth.workspace, objective_id)
     actions.do_delete_objective(found, actor=request.auth.user)
     return 204, None
+
+
+class ScheduleIn(Schema):
+    frequency: str
+    weekday: int = 0
+    day_of_month: int = 1
+    member_ids: list[int] = []
+    addresses: list[str] = []
+
+
+class ScheduleOut(Schema):
+    id: int
+    frequency: str
+    weekday: int
+    day_of_month: int
+    member_ids: list[int]
+    addresses: list[str]
+
+
+def _schedule_out(schedule: ReportSchedule) -> dict[str, Any]:
+    return {
+        "id": schedule.pk,
+        "frequency": schedule.frequency,
+        "weekday": schedule.weekday,
+        "day_of_month": schedule.day_of_month,
+        "member_ids": sorted(user.pk for user in schedule.members.all()),
+        "addresses": schedule.addresses,
+    }
+
+
+@router.get("/schedules", response=list[ScheduleOut])
+@needs("reports.view")
+def list_schedules(request: TokenRequest) -> list[dict[str, Any]]:
+    """The default report sent by email as a PDF every week (weekday 0 is Monday) or month (day 1 to 28)."""
+    listed = ReportSchedule.objects.filter(workspace=request.auth.workspace).prefetch_related("members")
+    return [_schedule_out(s) for s in listed]
+
+
+@router.post("/schedules", response={201: ScheduleOut, 400: Refused})
+@needs("reports.schedules.edit")
+def create_schedule(request: TokenRequest, payload: ScheduleIn) -> Any:
+    workspace = request.auth.workspace
+    if len(payload.member_ids) > 500 or any(not 0 < pk < 2**63 for pk in payload.member_ids):
+        return 400, {"detail": "unknown team member"}
+    members = list(User.objects.filter(pk__in=payload.member_ids))
+    if len(members) != len(set(payload.member_ids)):
+        return 400, {"detail": "unknown team member"}
+    try:
+        schedule = actions.do_create_report_schedule(
+            workspace,
+            payload.frequency,
+            payload.weekday,
+            payload.day_of_month,
+            members,
+            payload.addresses,
+            actor=request.auth.user,
+        )
+    except ActionError as error:
+        return 400, {"detail": str(error)}
+    return 201, _schedule_out(schedule)
+
+
+@router.delete("/schedules/{schedule_id}", response={204: None})
+@needs("reports.schedules.edit")
+def delete_schedule(request: TokenRequest, schedule_id: int) -> Any:
+    found = schedule_of(request.auth.workspace, schedule_id)
+    actions.do_delete_report_schedule(found, actor=request.auth.user)
+    return 204, None
+
+
+class BrandingIn(Schema):
+    accent: str = ""
+    logo_base64: str | None = None
+    remove_logo: bool = False
+
+
+class BrandingOut(Schema):
+    accent: str
+    has_logo: bool
+
+
+def _branding_out(workspace: Workspace) -> dict[str, Any]:
+    branding = branding_of(workspace)
+    return {"accent": branding.accent if branding else "", "has_logo": bool(branding and branding.logo)}
+
+
+@router.get("/branding", response=BrandingOut)
+@needs("reports.view")
+def get_branding(request: TokenRequest) -> dict[str, Any]:
+    """The accent colour (#RRGGBB, empty for the default) of the PDF and shared reports, and whether a logo is set."""
+    return _branding_out(request.auth.workspace)
+
+
+@router.put("/branding", response={200: BrandingOut, 400: Refused})
+@needs("reports.branding.edit")
+def set_branding(request: TokenRequest, payload: BrandingIn) -> Any:
+    """`logo_base64`: a PNG or JPEG of at most 1 MB, base64-encoded; it is redrawn as a PNG."""
+    logo = None
+    if payload.logo_base64 is not None:
+        if len(payload.logo_base64) > MAX_LOGO_BYTES * 4 // 3 + 4:
+            return 400, {"detail": "the logo must weigh at most 1 MB"}
+        try:
+            logo = base64.b64decode(payload.logo_base64, validate=True)
+        except (binascii.Error, ValueError):
+            return 400, {"detail": "logo_base64 is not base64"}
+    try:
+        actions.do_set_report_branding(
+            request.auth.workspace,
+            payload.accent,
+            logo=logo,
+            remove_logo=payload.remove_logo,
+            actor=request.auth.user,
+        )
+    except ActionError as error:
+        return 400, {"detail": str(error)}
+    return 200, _branding_out(request.auth.workspace)

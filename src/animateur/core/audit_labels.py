@@ -131,6 +131,10 @@ VERB_LABELS: dict[str, Promise] = {
     AuditVerb.REPORT_OBJECTIVE_CREATE: _("set an objective"),
     AuditVerb.REPORT_OBJECTIVE_UPDATE: _("changed an objective"),
     AuditVerb.REPORT_OBJECTIVE_DELETE: _("removed an objective"),
+    AuditVerb.REPORT_SCHEDULE_CREATE: _("scheduled a report by email"),
+    AuditVerb.REPORT_SCHEDULE_DELETE: _("stopped a scheduled report"),
+    AuditVerb.REPORT_SCHEDULE_SEND: _("sent a scheduled report"),
+    AuditVerb.REPORT_BRANDING_SET: _("changed the reports' logo and colour"),
     # publishing
     AuditVerb.PUBLISHING_PUBLICATION_SAVE: _("saved a publication"),
     AuditVerb.PUBLISHING_PUBLICATION_SCHEDULE: _("scheduled a publication"),

@@ -160,3 +160,7 @@ class AuditVerb(StrEnum):
     PUBLISHING_PUBLICATION_SAVE = "publishing.publication.save"
     PUBLISHING_PUBLICATION_SCHEDULE = "publishing.publication.schedule"
     PUBLISHING_PUBLICATION_PUBLISH = "publishing.publication.publish"
+    REPORT_SCHEDULE_CREATE = "report.schedule.create"
+    REPORT_SCHEDULE_DELETE = "report.schedule.delete"
+    REPORT_SCHEDULE_SEND = "report.schedule.send"
+    REPORT_BRANDING_SET = "report.branding.set"

@@ -52,6 +52,8 @@ MATRIX: dict[str, frozenset[str]] = {
     "inbox.sla.edit": frozenset({OWN, MAN}),
     "reports.view": frozenset({OWN, MAN, MOD, ANA, GST}),
     "reports.objectives.edit": frozenset({OWN, MAN}),
+    "reports.schedules.edit": frozenset({OWN, MAN}),
+    "reports.branding.edit": frozenset({OWN, MAN}),
     # channels
     "channel.view": frozenset({OWN, MAN, MOD, ANA}),
     "channel.manage": frozenset({OWN, MAN}),
@@ -111,6 +113,8 @@ PERMISSION_LABELS: dict[str, Promise] = {
     "inbox.sla.edit": _("Set response-time targets and business hours"),
     "reports.view": _("See the reports"),
     "reports.objectives.edit": _("Set the objectives"),
+    "reports.schedules.edit": _("Send reports by email on a schedule"),
+    "reports.branding.edit": _("Set the reports' logo and colour"),
     "channel.view": _("See the channels"),
     "channel.manage": _("Connect and manage channels"),
     "moderation.review": _("Review the moderation queue"),

@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from animateur.core.actions import ActionError, Actor, record, require
 from animateur.core.audit_verbs import AuditVerb
-from animateur.core.models import User, Workspace
+from animateur.core.models import Membership, User, Workspace
+from animateur.core.permissions import roles_for
+from animateur.reports import mailing
+from animateur.reports.branding import checked_accent, redrawn_logo
 from animateur.reports.kpis import KPIS
-from animateur.reports.models import Comparison, Objective
+from animateur.reports.models import (
+    Comparison,
+    Frequency,
+    Objective,
+    ReportBranding,
+    ReportSchedule,
+    ReportSending,
+)
+from animateur.reports.schedules import MAX_ADDRESSES, covered_days, recipient_addresses
 
 PERIODS = (7, 30, 90, 365)
 
@@ -94,3 +112,140 @@ def _data(objective: Objective) -> dict[str, object]:
         "target": objective.target,
         "period_days": objective.period_days,
     }
+
+
+def do_create_report_schedule(
+    workspace: Workspace,
+    frequency: str,
+    weekday: int,
+    day_of_month: int,
+    members: list[User],
+    addresses: list[str],
+    *,
+    actor: Actor,
+) -> ReportSchedule:
+    require(actor, workspace, "reports.schedules.edit")
+    if frequency not in Frequency.values:
+        raise ActionError(_("Choose every week or every month."))
+    if frequency == Frequency.WEEKLY and not 0 <= weekday <= 6:
+        raise ActionError(_("Choose a day of the week."))
+    if frequency == Frequency.MONTHLY and not 1 <= day_of_month <= 28:
+        raise ActionError(_("The day of the month is between 1 and 28."))
+    addresses = _checked_addresses(addresses)
+    allowed = set(
+        Membership.objects.filter(workspace=workspace, role__in=roles_for("reports.view")).values_list(
+            "user_id", flat=True
+        )
+    )
+    if any(user.pk not in allowed for user in members):
+        raise ActionError(_("Only team members of this workspace who can see the reports may receive them."))
+    if not members and not addresses:
+        raise ActionError(_("Choose at least one team member or address to send the report to."))
+    with transaction.atomic(durable=True):
+        schedule = ReportSchedule.objects.create(
+            workspace=workspace,
+            frequency=frequency,
+            weekday=weekday if frequency == Frequency.WEEKLY else 0,
+            day_of_month=day_of_month if frequency == Frequency.MONTHLY else 1,
+            addresses=addresses,
+            created_by=actor if isinstance(actor, User) else None,
+        )
+        schedule.members.set(members)
+        record(workspace, actor, AuditVerb.REPORT_SCHEDULE_CREATE, schedule, _schedule_data(schedule, members))
+    return schedule
+
+
+def _checked_addresses(addresses: list[str]) -> list[str]:
+    cleaned: list[str] = []
+    for raw in addresses:
+        address = (raw or "").strip()
+        if not address:
+            continue
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise ActionError(_("« %(address)s » is not an email address.") % {"address": address[:100]}) from None
+        if address.lower() not in {a.lower() for a in cleaned}:
+            cleaned.append(address)
+    if len(cleaned) > MAX_ADDRESSES:
+        raise ActionError(_("At most %(count)d addresses.") % {"count": MAX_ADDRESSES})
+    return cleaned
+
+
+def do_delete_report_schedule(schedule: ReportSchedule, *, actor: Actor) -> None:
+    workspace = schedule.workspace
+    require(actor, workspace, "reports.schedules.edit")
+    with transaction.atomic(durable=True):
+        record(workspace, actor, AuditVerb.REPORT_SCHEDULE_DELETE, schedule, _schedule_data(schedule))
+        schedule.delete()
+
+
+def _schedule_data(schedule: ReportSchedule, members: list[User] | None = None) -> dict[str, object]:
+    chosen = members if members is not None else list(schedule.members.all())
+    return {
+        "frequency": schedule.frequency,
+        "weekday": schedule.weekday,
+        "day_of_month": schedule.day_of_month,
+        "members": [user.pk for user in chosen],
+        "addresses": len(schedule.addresses),
+    }
+
+
+def do_send_report_schedule(schedule: ReportSchedule, occurrence: date, *, actor: Actor) -> ReportSending | None:
+    """Send the report of one occurrence to each recipient, at most once.
+
+    The sending is recorded (and committed) before the first email leaves: whoever comes next for
+    the same occurrence, a second worker or a run after this process was killed, finds it and sends
+    nothing. So a recipient may miss a report, never receive it twice. Returns None if it was taken.
+    """
+    workspace = schedule.workspace
+    require(actor, workspace, "reports.schedules.edit")
+    start, end = covered_days(schedule, occurrence)
+    with transaction.atomic(durable=True):
+        sending, created = ReportSending.objects.get_or_create(
+            schedule=schedule, occurrence=occurrence, defaults={"period_start": start, "period_end": end}
+        )
+        if not created:
+            return None
+        addresses = recipient_addresses(schedule)
+        record(
+            workspace,
+            actor,
+            AuditVerb.REPORT_SCHEDULE_SEND,
+            sending,
+            {"schedule": schedule.pk, "start": start.isoformat(), "end": end.isoformat(), "recipients": len(addresses)},
+        )
+    sent, failed = mailing.send_report(workspace, start, end, addresses)
+    ReportSending.objects.filter(pk=sending.pk).update(sent_to=sent, failed=failed, finished_at=timezone.now())
+    sending.refresh_from_db()
+    return sending
+
+
+def do_set_report_branding(
+    workspace: Workspace, accent: str, *, logo: bytes | None = None, remove_logo: bool = False, actor: Actor
+) -> ReportBranding:
+    """Set the reports' accent colour, and replace or remove the logo (`logo` is the uploaded file's bytes)."""
+    require(actor, workspace, "reports.branding.edit")
+    accent = checked_accent(accent)
+    drawn = redrawn_logo(logo) if logo is not None else None
+    with transaction.atomic(durable=True):
+        branding, _created = ReportBranding.objects.select_for_update().get_or_create(workspace=workspace)
+        replaced = branding.logo.name if (drawn is not None or remove_logo) and branding.logo else ""
+        branding.accent = accent
+        if drawn is not None:
+            branding.logo.save(f"logo-{uuid.uuid4().hex[:12]}.png", ContentFile(drawn), save=False)
+        elif remove_logo:
+            branding.logo = ""
+        branding.updated_at = timezone.now()
+        branding.save()
+        record(
+            workspace,
+            actor,
+            AuditVerb.REPORT_BRANDING_SET,
+            branding,
+            {"accent": accent, "logo": "replaced" if drawn is not None else "removed" if remove_logo else "kept"},
+        )
+    if replaced:
+        storage = branding.logo.storage
+        transaction.on_commit(lambda: storage.delete(replaced))
+    return branding

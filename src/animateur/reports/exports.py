@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 from collections.abc import Iterator
 from typing import IO, Any
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from animateur.core.models import Workspace
 from animateur.inbox.models import Conversation, State
 from animateur.reports import formatting, svg
+from animateur.reports.branding import LOGO_PREFIX, look
 from animateur.reports.periods import Period, _zone
 from animateur.reports.report import Report
 
@@ -87,8 +89,14 @@ def write_csv(workspace: Workspace, period: Period, out: IO[str]) -> int:
     return count
 
 
-def _no_fetching(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+def _no_fetching(url: str, *args: Any, **kwargs: Any) -> Any:
     # The PDF is made from animateur's own HTML: it never reaches out, even for an image a user wrote.
+    # The workspace's logo is inline, a PNG redrawn by reports/branding.py.
+    if url.startswith(LOGO_PREFIX):
+        from weasyprint.urls import URLFetcherResponse  # type: ignore[import-untyped]
+
+        logo = base64.b64decode(url[len(LOGO_PREFIX) :])
+        return URLFetcherResponse(url, body=logo, headers={"Content-Type": "image/png"})
     raise ValueError(f"the report's PDF fetches nothing ({url[:80]})")
 
 
@@ -134,6 +142,7 @@ def context_for(report: Report) -> dict[str, Any]:
         "volume_chart_svg": chart,
         "volume_by_day": [(day.date().isoformat(), count) for day, count in report.volume_by_day],
         "generated_at": report.generated_at,
+        **look(report.workspace),
     }
 
 

@@ -10,9 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from animateur.core.models import User, Workspace
+from animateur.core.permissions import roles_for
 from animateur.reports.actions import PERIODS
 from animateur.reports.kpis import KPIS, Unit
-from animateur.reports.models import Comparison, Objective
+from animateur.reports.models import Comparison, Frequency, Objective, Weekday
 
 MAX_REPORT_DAYS = 3 * 366
 
@@ -85,3 +87,64 @@ class PeriodForm(forms.Form):
             raise forms.ValidationError(_("A report covers at most three years."))
         data["start"], data["end"] = start, end
         return data
+
+
+MAX_ID = 2**63 - 1  # the largest id either database stores: beyond, a clear error rather than an overflow
+
+
+class TeamMembersField(forms.ModelMultipleChoiceField):
+    def clean(self, value: Any) -> Any:
+        for pk in value if isinstance(value, list | tuple) else ():
+            if not str(pk).isdigit() or not 0 < int(pk) <= MAX_ID:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": str(pk)[:20]}
+                )
+        return super().clean(value)
+
+
+class ScheduleForm(forms.Form):
+    frequency = forms.ChoiceField(label=_("Send"), choices=Frequency.choices)
+    weekday = forms.TypedChoiceField(label=_("On (every week)"), coerce=int, choices=Weekday.choices, initial=0)
+    day_of_month = forms.IntegerField(label=_("On day (every month)"), min_value=1, max_value=28, initial=1)
+    members = TeamMembersField(
+        label=_("Team members"), queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    addresses = forms.CharField(
+        label=_("Other addresses"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One email address per line."),
+    )
+
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        members = self.fields["members"]
+        assert isinstance(members, TeamMembersField)
+        members.queryset = (
+            User.objects.filter(
+                is_active=True, memberships__workspace=workspace, memberships__role__in=roles_for("reports.view")
+            )
+            .distinct()
+            .order_by("email")
+        )
+
+    def address_list(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data.get("addresses", "").splitlines() if line.strip()]
+
+
+class BrandingForm(forms.Form):
+    logo = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        help_text=_("A PNG or JPEG image of at most 1 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
+    )
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+    accent = forms.CharField(
+        label=_("Accent colour"),
+        required=False,
+        max_length=7,
+        help_text=_("Written #RRGGBB, for example #2f5d8a."),
+        widget=forms.TextInput(attrs={"type": "color"}),
+    )

@@ -56,3 +56,78 @@ class DayFigures(models.Model):
 
     def __str__(self) -> str:
         return f"{self.workspace_id} {self.day}"
+
+
+class Frequency(models.TextChoices):
+    WEEKLY = "weekly", _("every week")
+    MONTHLY = "monthly", _("every month")
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class ReportSchedule(models.Model):
+    """The default report, emailed as a PDF every week on a weekday or every month on a day, in the
+    workspace's language, to team members (while they still belong to the workspace) and addresses."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="report_schedules")
+    frequency = models.CharField(max_length=10, choices=Frequency.choices)
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, default=0, help_text="for a weekly schedule")
+    day_of_month = models.PositiveSmallIntegerField(default=1, help_text="1 to 28; for a monthly schedule")
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    addresses = models.JSONField(default=list, help_text="email addresses outside the team")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.workspace_id} {self.frequency}"
+
+
+class ReportSending(models.Model):
+    """One sending of a schedule for one occurrence (the day it was due), written before any email
+    leaves: a second run, or one after a process was killed mid-way, finds it and sends nothing."""
+
+    schedule = models.ForeignKey(ReportSchedule, on_delete=models.CASCADE, related_name="sendings")
+    occurrence = models.DateField(help_text="the day the report was due, in the workspace's time zone")
+    period_start = models.DateField()
+    period_end = models.DateField(help_text="the last day the report covers")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True, help_text="empty if the sending was interrupted")
+    sent_to = models.JSONField(default=list)
+    failed = models.JSONField(default=list, help_text="[address, reason] of each recipient not reached")
+
+    class Meta:
+        ordering = ["-occurrence", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["schedule", "occurrence"], name="one_sending_per_occurrence")]
+
+    def __str__(self) -> str:
+        return f"{self.schedule_id} {self.occurrence}"
+
+
+def _logo_path(branding: ReportBranding, filename: str) -> str:
+    return f"reports/logos/{branding.workspace_id}/{filename}"
+
+
+class ReportBranding(models.Model):
+    """A workspace's look in its reports (PDF and shared page): a logo and an accent colour."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="report_branding")
+    logo = models.FileField(upload_to=_logo_path, blank=True, max_length=300)
+    logo_type = models.CharField(max_length=20, blank=True, help_text="image/png or image/jpeg")
+    accent = models.CharField(max_length=7, blank=True, help_text="#RRGGBB")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.workspace_id} branding"

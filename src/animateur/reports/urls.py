@@ -13,4 +13,7 @@ urlpatterns = [
     path("report.pdf", views.report_pdf, name="report_pdf"),
     path("report.csv", views.report_csv, name="report_csv"),
     path("shared/<str:token>/", views.shared, name="shared"),
+    path("branding/", views.branding, name="branding"),
+    path("schedules/", views.schedules, name="schedules"),
+    path("schedules/<int:schedule_id>/delete/", views.schedule_delete, name="schedule_delete"),
 ]

@@ -20,12 +20,14 @@ from animateur.core.models import Workspace
 from animateur.core.permissions import has_permission
 from animateur.core.typing import WorkspaceRequest
 from animateur.reports import actions, exports, periods
+from animateur.reports.branding import MAX_LOGO_BYTES, branding_of, look
 from animateur.reports.charts import volume_chart
-from animateur.reports.forms import ObjectiveForm, PeriodForm
+from animateur.reports.forms import BrandingForm, ObjectiveForm, PeriodForm, ScheduleForm
 from animateur.reports.kpis import KPIS
-from animateur.reports.models import Objective
+from animateur.reports.models import Objective, ReportSchedule
 from animateur.reports.objectives import objective_of, progress_of
 from animateur.reports.report import build
+from animateur.reports.schedules import schedule_of
 from animateur.reports.today import attention
 
 SHARE_SALT = "animateur.reports.share"
@@ -152,8 +154,81 @@ def report(request: WorkspaceRequest) -> HttpResponse:
         query=query,
         chart=volume_chart(built),
         share_url=_share_url(request, form.cleaned_data["start"], form.cleaned_data["end"]),
+        **_schedules_context(request),
     )
     return render(request, "reports/report.html", context)
+
+
+def _schedules_context(request: WorkspaceRequest, form: ScheduleForm | None = None) -> dict[str, object]:
+    return {
+        "schedules": ReportSchedule.objects.filter(workspace=request.workspace).prefetch_related("members"),
+        "schedule_form": form or ScheduleForm(workspace=request.workspace),
+        "can_schedule": has_permission(request.user, request.workspace, "reports.schedules.edit"),
+        "can_brand": has_permission(request.user, request.workspace, "reports.branding.edit"),
+    }
+
+
+@workspace_permission("reports.branding.edit")
+def branding(request: WorkspaceRequest) -> HttpResponse:
+    """The logo and accent colour of the workspace's PDF reports and shared report pages."""
+    current = branding_of(request.workspace)
+    if request.method != "POST":
+        form = BrandingForm(initial={"accent": current.accent if current else ""})
+        return render(request, "reports/branding.html", {"form": form, **look(request.workspace)})
+    form = BrandingForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["logo"]
+        try:
+            if upload is not None and upload.size > MAX_LOGO_BYTES:
+                raise ActionError(_("The logo must weigh at most 1 MB."))
+            actions.do_set_report_branding(
+                request.workspace,
+                form.cleaned_data["accent"],
+                logo=upload.read() if upload is not None else None,
+                remove_logo=form.cleaned_data["remove_logo"],
+                actor=request.user,
+            )
+        except ActionError as error:
+            form.add_error(None, str(error))
+        else:
+            flash.success(request, _("The reports' look is saved."))
+            return redirect("reports:branding")
+    return render(request, "reports/branding.html", {"form": form, **look(request.workspace)}, status=400)
+
+
+@workspace_permission("reports.schedules.edit")
+def schedules(request: WorkspaceRequest) -> HttpResponse:
+    """Schedules are listed on the report's page; this page takes a new one (and shows it again if wrong)."""
+    form = ScheduleForm(request.POST or None, workspace=request.workspace)
+    if request.method != "POST":
+        return redirect("reports:report")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.do_create_report_schedule(
+                request.workspace,
+                data["frequency"],
+                data["weekday"],
+                data["day_of_month"],
+                list(data["members"]),
+                form.address_list(),
+                actor=request.user,
+            )
+        except ActionError as error:
+            form.add_error(None, str(error))
+        else:
+            flash.success(request, _("The report will be sent on schedule."))
+            return redirect(reverse("reports:report") + "#schedules")
+    return render(request, "reports/schedules.html", _schedules_context(request, form), status=400)
+
+
+@require_POST
+@workspace_permission("reports.schedules.edit")
+def schedule_delete(request: WorkspaceRequest, schedule_id: int) -> HttpResponse:
+    found = schedule_of(request.workspace, schedule_id)
+    actions.do_delete_report_schedule(found, actor=request.user)
+    flash.success(request, _("The scheduled report will no longer be sent."))
+    return redirect(reverse("reports:report") + "#schedules")
 
 
 @workspace_permission("reports.view")
