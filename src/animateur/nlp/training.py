@@ -646,7 +646,9 @@ def train_all(
     log(f"spam: {sum(len(v) for v in videos)} YouTube comments + SMS + everyday tweets + registers")
     tox, tox_fr, senti, vectors = text_models
     registers = [(Dataset(ds.texts[:register_limit], ds.labels[:register_limit]), w) for ds, w in register_parts(data)]
-    spam = train_spam(videos, read_sms(data), vectors, log, everyday_tweets(data), registers)
+    spam = with_threshold_floor(
+        train_spam(videos, read_sms(data), vectors, log, everyday_tweets(data), registers), SPAM_THRESHOLD_FLOOR
+    )
     return assemble(spam, tox, tox_fr, senti, {"held_out_video": held_out_video}, vectors)
 
 
