@@ -27,7 +27,19 @@ def test_every_verb_reads_in_french(verb):
 
 def test_every_verb_names_its_domain():
     core = {"workspace", "user", "team", "api", "demo", "webhook"}
-    apps = {"space", "stream", "channel", "inbox", "moderation", "member", "members", "listening", "publishing", "report"}
+    apps = {
+        "space",
+        "stream",
+        "channel",
+        "inbox",
+        "moderation",
+        "member",
+        "members",
+        "listening",
+        "publishing",
+        "report",
+        "publishing",
+    }
     domains = core | apps
     assert {verb.value.split(".")[0] for verb in AuditVerb} <= domains
 
