@@ -38,7 +38,6 @@ def test_every_verb_names_its_domain():
         "listening",
         "publishing",
         "report",
-        "publishing",
     }
     domains = core | apps
     assert {verb.value.split(".")[0] for verb in AuditVerb} <= domains
