@@ -72,3 +72,18 @@ def png(size: tuple[int, int] = (40, 20), fmt: str = "PNG") -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, (200, 40, 10)).save(out, format=fmt)
     return out.getvalue()
+
+
+@case("do_save_report")
+def _save_report(w: World) -> Call:
+    from animateur.reports.actions import do_save_report
+
+    return lambda: do_save_report(w.workspace, "Pour le client", ["volume", "within_target"], actor=w.owner)
+
+
+@case("do_delete_saved_report")
+def _delete_saved_report(w: World) -> Call:
+    from animateur.reports.actions import do_delete_saved_report, do_save_report
+
+    saved = do_save_report(w.workspace, "Pour le client", ["volume"], actor=w.owner)
+    return lambda: do_delete_saved_report(saved, actor=w.owner)

@@ -57,6 +57,10 @@ def world(workspace, make_workspace, make_user, settings):
         ids[side].update(members_objects(ws))
         ids[side].update(listening_objects(ws, owner))
         ids[side].update(publishing_objects(ws, owner))
+    from tests.core.url_walk import reports_objects
+
+    for side, ws, owner in (("a", workspace, users[Role.OWNER]), ("b", other, outsider)):
+        ids[side].update(reports_objects(ws, owner))
     return {
         "a": a,
         "b": b,
@@ -77,6 +81,9 @@ BODIES = {
     "backtest": {"query": "question"},
     "publications": {"text": "Bonjour", "channel_names": ["@acme"]},
     "schedule": {"at": "2099-01-01T10:00:00+00:00"},
+    "schedules": {"frequency": "weekly", "weekday": 0, "addresses": ["client@example.org"]},
+    "saved": {"name": "Client", "kpis": ["volume"]},
+    "branding": {"accent": "#123456"},
 }
 SUCCESS = (200, 201, 204)
 

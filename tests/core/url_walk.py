@@ -150,6 +150,7 @@ def objects_of(ws, owner) -> dict[str, int]:
         "token_id": token.pk,
         "objective_id": objective_of(ws, owner),
         "schedule_id": schedule_of(ws, owner),
+        "saved_id": saved_report_of(ws, owner),
     }
 
 
@@ -163,6 +164,17 @@ def schedule_of(ws, owner) -> int:
     from animateur.reports.actions import do_create_report_schedule
 
     return do_create_report_schedule(ws, "weekly", 0, 1, [owner], [], actor=owner).pk
+
+
+def reports_objects(ws, owner) -> dict[str, int]:
+    """A schedule and a saved report of `ws`, for the API walk."""
+    return {"schedule_id": schedule_of(ws, owner), "saved_id": saved_report_of(ws, owner)}
+
+
+def saved_report_of(ws, owner) -> int:
+    from animateur.reports.actions import do_save_report
+
+    return do_save_report(ws, "Pour le client", ["volume"], actor=owner).pk
 
 
 def webhook_of(ws, owner) -> tuple[int, int]:

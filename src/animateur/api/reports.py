@@ -6,6 +6,8 @@ import binascii
 from datetime import date, timedelta
 from typing import Any
 
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Router, Schema
 
@@ -17,7 +19,7 @@ from animateur.reports import actions, periods
 from animateur.reports.branding import MAX_LOGO_BYTES, branding_of
 from animateur.reports.forms import MAX_REPORT_DAYS
 from animateur.reports.kpis import KPIS
-from animateur.reports.models import Objective, ReportSchedule
+from animateur.reports.models import Objective, ReportSchedule, SavedReport
 from animateur.reports.objectives import Progress, objective_of, progress, progress_of
 from animateur.reports.report import build
 from animateur.reports.schedules import schedule_of
@@ -96,14 +98,26 @@ def kpis(request: TokenRequest) -> list[dict[str, Any]]:
 
 @router.get("/report", response={200: ReportOut, 400: Refused})
 @needs("reports.view")
-def report(request: TokenRequest, start: date | None = None, end: date | None = None) -> Any:
-    """Each KPI over [start, end] (days included; the last 30 days by default) and the same length before."""
+def report(request: TokenRequest, start: date | None = None, end: date | None = None, saved: str = "") -> Any:
+    """Each KPI over [start, end] (days included; the last 30 days by default) and the same length before;
+    with `saved`, a saved report's name, only its KPIs."""
     end = end or timezone.localdate()
     start = start or end - timedelta(days=29)
     if start > end or (end - start).days >= MAX_REPORT_DAYS:
         return 400, {"detail": "the period must start before it ends and cover at most three years"}
     workspace = request.auth.workspace
-    built = build(workspace, periods.between(workspace, start, end), now=timezone.now())
+    chosen = None
+    if saved:
+        chosen = SavedReport.objects.filter(workspace=workspace, name=saved[:100].replace("\x00", "")).first()
+        if chosen is None:
+            return 400, {"detail": "no saved report has this name"}
+    built = build(
+        workspace,
+        periods.between(workspace, start, end),
+        now=timezone.now(),
+        kpis=chosen.kpis if chosen else None,
+        name=chosen.name if chosen else "",
+    )
     return 200, {
         "start": built.period.start.isoformat(),
         "end": built.period.end.isoformat(),
@@ -301,3 +315,45 @@ def set_branding(request: TokenRequest, payload: BrandingIn) -> Any:
     except ActionError as error:
         return 400, {"detail": str(error)}
     return 200, _branding_out(request.auth.workspace)
+
+
+class SavedReportIn(Schema):
+    name: str
+    kpis: list[str]
+
+
+class SavedReportOut(Schema):
+    id: int
+    name: str
+    kpis: list[str]
+
+
+@router.get("/saved", response=list[SavedReportOut])
+@needs("reports.view")
+def list_saved_reports(request: TokenRequest) -> list[dict[str, Any]]:
+    """The workspace's saved reports: a name and its KPIs (read one with /report?saved=NAME)."""
+    return [
+        {"id": s.pk, "name": s.name, "kpis": s.kpis}
+        for s in SavedReport.objects.filter(workspace=request.auth.workspace)
+    ]
+
+
+@router.post("/saved", response={201: SavedReportOut, 400: Refused})
+@needs("reports.saved.edit")
+def save_report(request: TokenRequest, payload: SavedReportIn) -> Any:
+    """Save KPIs (keys of /kpis) under a name; an existing name gets the new choice."""
+    try:
+        saved = actions.do_save_report(request.auth.workspace, payload.name, payload.kpis, actor=request.auth.user)
+    except ActionError as error:
+        return 400, {"detail": str(error)}
+    return 201, {"id": saved.pk, "name": saved.name, "kpis": saved.kpis}
+
+
+@router.delete("/saved/{saved_id}", response={204: None})
+@needs("reports.saved.edit")
+def delete_saved_report(request: TokenRequest, saved_id: int) -> Any:
+    if not 0 < saved_id < 2**63:
+        raise Http404
+    found = get_object_or_404(SavedReport, pk=saved_id, workspace=request.auth.workspace)
+    actions.do_delete_saved_report(found, actor=request.auth.user)
+    return 204, None

@@ -17,6 +17,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     report.add_argument("--to", dest="end", required=True, metavar="DATE", help="last day, YYYY-MM-DD (included)")
     report.add_argument("--format", choices=("pdf", "csv"), required=True)
     report.add_argument("-o", "--output", required=True, metavar="FILE", help="file to write (- for stdout, CSV only)")
+    report.add_argument("--report", metavar="NAME", help="a saved report's name (its indicators only; PDF)")
     report.set_defaults(handler=cmd_report)
 
 
@@ -40,14 +41,22 @@ def cmd_report(args: argparse.Namespace) -> int:
     from django.utils import timezone, translation
 
     from animateur.reports import exports, periods
+    from animateur.reports.models import SavedReport
     from animateur.reports.report import build
 
     workspace = _workspace(args.workspace)
+    saved = None
+    if args.report:
+        saved = SavedReport.objects.filter(workspace=workspace, name=args.report).first()
+        if saved is None:
+            known = ", ".join(SavedReport.objects.filter(workspace=workspace).values_list("name", flat=True))
+            raise BadInput(f"no saved report named {args.report!r} (saved: {known or 'none'})")
     period = periods.between(workspace, start, end)
     with translation.override(workspace.language or "fr"):
         if args.format == "pdf":
             assert target is not None
-            target.write_bytes(exports.pdf(build(workspace, period, now=timezone.now())))
+            kpis, name = (saved.kpis, saved.name) if saved else (None, "")
+            target.write_bytes(exports.pdf(build(workspace, period, now=timezone.now(), kpis=kpis, name=name)))
             print(f"report of {start} to {end} written to {target}", file=sys.stderr)
             return 0
         if target is None:

@@ -135,6 +135,8 @@ VERB_LABELS: dict[str, Promise] = {
     AuditVerb.REPORT_SCHEDULE_DELETE: _("stopped a scheduled report"),
     AuditVerb.REPORT_SCHEDULE_SEND: _("sent a scheduled report"),
     AuditVerb.REPORT_BRANDING_SET: _("changed the reports' logo and colour"),
+    AuditVerb.REPORT_SAVED_SAVE: _("saved a report"),
+    AuditVerb.REPORT_SAVED_DELETE: _("deleted a saved report"),
     # publishing
     AuditVerb.PUBLISHING_PUBLICATION_SAVE: _("saved a publication"),
     AuditVerb.PUBLISHING_PUBLICATION_SCHEDULE: _("scheduled a publication"),

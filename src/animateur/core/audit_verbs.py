@@ -164,3 +164,5 @@ class AuditVerb(StrEnum):
     REPORT_SCHEDULE_DELETE = "report.schedule.delete"
     REPORT_SCHEDULE_SEND = "report.schedule.send"
     REPORT_BRANDING_SET = "report.branding.set"
+    REPORT_SAVED_SAVE = "report.saved.save"
+    REPORT_SAVED_DELETE = "report.saved.delete"

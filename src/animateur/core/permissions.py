@@ -54,6 +54,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "reports.objectives.edit": frozenset({OWN, MAN}),
     "reports.schedules.edit": frozenset({OWN, MAN}),
     "reports.branding.edit": frozenset({OWN, MAN}),
+    "reports.saved.edit": frozenset({OWN, MAN}),
     # channels
     "channel.view": frozenset({OWN, MAN, MOD, ANA}),
     "channel.manage": frozenset({OWN, MAN}),
@@ -115,6 +116,7 @@ PERMISSION_LABELS: dict[str, Promise] = {
     "reports.objectives.edit": _("Set the objectives"),
     "reports.schedules.edit": _("Send reports by email on a schedule"),
     "reports.branding.edit": _("Set the reports' logo and colour"),
+    "reports.saved.edit": _("Save reports of chosen indicators"),
     "channel.view": _("See the channels"),
     "channel.manage": _("Connect and manage channels"),
     "moderation.review": _("Review the moderation queue"),

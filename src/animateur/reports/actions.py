@@ -26,6 +26,7 @@ from animateur.reports.models import (
     ReportBranding,
     ReportSchedule,
     ReportSending,
+    SavedReport,
 )
 from animateur.reports.schedules import MAX_ADDRESSES, covered_days, recipient_addresses
 
@@ -249,3 +250,31 @@ def do_set_report_branding(
         storage = branding.logo.storage
         transaction.on_commit(lambda: storage.delete(replaced))
     return branding
+
+
+def do_save_report(workspace: Workspace, name: str, kpis: list[str], *, actor: Actor) -> SavedReport:
+    """Save the chosen KPI tiles under a name (a report already of that name gets the new choice)."""
+    require(actor, workspace, "reports.saved.edit")
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ActionError(_("A saved report needs a name of at most 100 characters."))
+    chosen = [key for key in KPIS if key in set(kpis)]
+    if not chosen or len(chosen) != len(set(kpis)):
+        raise ActionError(_("Choose at least one indicator of the list."))
+    with transaction.atomic(durable=True):
+        saved, _created = SavedReport.objects.update_or_create(
+            workspace=workspace,
+            name=name,
+            defaults={"kpis": chosen},
+            create_defaults={"kpis": chosen, "created_by": actor if isinstance(actor, User) else None},
+        )
+        record(workspace, actor, AuditVerb.REPORT_SAVED_SAVE, saved, {"name": name, "kpis": chosen})
+    return saved
+
+
+def do_delete_saved_report(saved: SavedReport, *, actor: Actor) -> None:
+    workspace = saved.workspace
+    require(actor, workspace, "reports.saved.edit")
+    with transaction.atomic(durable=True):
+        record(workspace, actor, AuditVerb.REPORT_SAVED_DELETE, saved, {"name": saved.name, "kpis": saved.kpis})
+        saved.delete()

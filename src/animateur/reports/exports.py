@@ -142,6 +142,7 @@ def context_for(report: Report) -> dict[str, Any]:
         "volume_chart_svg": chart,
         "volume_by_day": [(day.date().isoformat(), count) for day, count in report.volume_by_day],
         "generated_at": report.generated_at,
+        "report_name": report.name,
         **look(report.workspace),
     }
 

@@ -148,3 +148,10 @@ class BrandingForm(forms.Form):
         help_text=_("Written #RRGGBB, for example #2f5d8a."),
         widget=forms.TextInput(attrs={"type": "color"}),
     )
+
+
+class SavedReportForm(forms.Form):
+    name = forms.CharField(label=_("Name of the report"), max_length=100)
+    kpis = forms.MultipleChoiceField(
+        label=_("Indicators shown"), choices=kpi_choices, widget=forms.CheckboxSelectMultiple
+    )

@@ -131,3 +131,22 @@ class ReportBranding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.workspace_id} branding"
+
+
+class SavedReport(models.Model):
+    """A report of the workspace's own: a name and the KPI tiles it shows (in the registry's order)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="saved_reports")
+    name = models.CharField(max_length=100)
+    kpis = models.JSONField(default=list, help_text="keys of reports.kpis.KPIS")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="one_saved_report_per_name")]
+
+    def __str__(self) -> str:
+        return self.name

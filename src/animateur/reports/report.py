@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -46,9 +47,13 @@ class Report:
     sections: list[ReportSection]
     volume_by_day: list[tuple[datetime, int]]
     generated_at: datetime
+    name: str = ""  # a saved report's; empty for the default one
 
 
-def build(workspace: Workspace, period: Period, *, now: datetime) -> Report:
+def build(
+    workspace: Workspace, period: Period, *, now: datetime, kpis: Collection[str] | None = None, name: str = ""
+) -> Report:
+    """Every KPI, or only those of `kpis` (a saved report's); a section left without a tile is left out."""
     previous = period.previous()
     sections = []
     with one_reading():
@@ -56,11 +61,12 @@ def build(workspace: Workspace, period: Period, *, now: datetime) -> Report:
             tiles = [
                 Tile(kpi, kpi.compute(workspace, period), kpi.compute(workspace, previous))
                 for kpi in KPIS.values()
-                if kpi.section == section
+                if kpi.section == section and (kpis is None or kpi.key in kpis)
             ]
-            sections.append(ReportSection(section, str(SECTION_TITLES[section]), tiles))
+            if tiles or kpis is None:
+                sections.append(ReportSection(section, str(SECTION_TITLES[section]), tiles))
         by_day = volume_by_day(workspace, period)
-    return Report(workspace, period, previous, sections, by_day, now)
+    return Report(workspace, period, previous, sections, by_day, now, name)
 
 
 def volume_by_day(workspace: Workspace, period: Period) -> list[tuple[datetime, int]]:

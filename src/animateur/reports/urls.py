@@ -14,6 +14,8 @@ urlpatterns = [
     path("report.csv", views.report_csv, name="report_csv"),
     path("shared/<str:token>/", views.shared, name="shared"),
     path("branding/", views.branding, name="branding"),
+    path("saved/", views.saved_reports, name="saved"),
+    path("saved/<int:saved_id>/delete/", views.saved_report_delete, name="saved_delete"),
     path("schedules/", views.schedules, name="schedules"),
     path("schedules/<int:schedule_id>/delete/", views.schedule_delete, name="schedule_delete"),
 ]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 from django.contrib import messages as flash
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -22,11 +23,11 @@ from animateur.core.typing import WorkspaceRequest
 from animateur.reports import actions, exports, periods
 from animateur.reports.branding import MAX_LOGO_BYTES, branding_of, look
 from animateur.reports.charts import volume_chart
-from animateur.reports.forms import BrandingForm, ObjectiveForm, PeriodForm, ScheduleForm
+from animateur.reports.forms import MAX_ID, BrandingForm, ObjectiveForm, PeriodForm, SavedReportForm, ScheduleForm
 from animateur.reports.kpis import KPIS
-from animateur.reports.models import Objective, ReportSchedule
+from animateur.reports.models import Objective, ReportSchedule, SavedReport
 from animateur.reports.objectives import objective_of, progress_of
-from animateur.reports.report import build
+from animateur.reports.report import Report, build
 from animateur.reports.schedules import schedule_of
 from animateur.reports.today import attention
 
@@ -141,22 +142,78 @@ def _period(request: HttpRequest, workspace: Workspace) -> tuple[PeriodForm, per
     return form, periods.between(workspace, form.cleaned_data["start"], form.cleaned_data["end"])
 
 
+def _saved(request: HttpRequest, workspace: Workspace) -> SavedReport | None:
+    """The saved report named in ?saved=, None for the default one, 404 for a name not saved."""
+    name = request.GET.get("saved", "")
+    if not name:
+        return None
+    found = None
+    if len(name) <= 100 and "\x00" not in name:
+        found = SavedReport.objects.filter(workspace=workspace, name=name).first()
+    if found is None:
+        raise Http404(_("No saved report has this name."))
+    return found
+
+
+def _build(workspace: Workspace, period: periods.Period, saved: SavedReport | None) -> Report:
+    if saved is None:
+        return build(workspace, period, now=timezone.now())
+    return build(workspace, period, now=timezone.now(), kpis=saved.kpis, name=saved.name)
+
+
 @workspace_permission("reports.view")
 def report(request: WorkspaceRequest) -> HttpResponse:
     form, period = _period(request, request.workspace)
+    saved = _saved(request, request.workspace)
+    listed = SavedReport.objects.filter(workspace=request.workspace)
     if period is None:
-        return render(request, "reports/report.html", {"period_form": form}, status=400)
-    built = build(request.workspace, period, now=timezone.now())
+        return render(request, "reports/report.html", {"period_form": form, "saved_reports": listed}, status=400)
+    built = _build(request.workspace, period, saved)
     context = exports.context_for(built)
-    query = f"start={form.cleaned_data['start'].isoformat()}&end={form.cleaned_data['end'].isoformat()}"
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    query = urlencode({"start": start.isoformat(), "end": end.isoformat(), **({"saved": saved.name} if saved else {})})
     context.update(
         period_form=form,
         query=query,
         chart=volume_chart(built),
-        share_url=_share_url(request, form.cleaned_data["start"], form.cleaned_data["end"]),
+        share_url=_share_url(request, start, end, saved),
+        saved_reports=listed,
+        chosen=saved,
+        saved_form=SavedReportForm(),
+        can_save=has_permission(request.user, request.workspace, "reports.saved.edit"),
         **_schedules_context(request),
     )
     return render(request, "reports/report.html", context)
+
+
+@workspace_permission("reports.saved.edit")
+def saved_reports(request: WorkspaceRequest) -> HttpResponse:
+    """Saves the chosen tiles under a name; the saved reports are listed and chosen on the report's page."""
+    if request.method != "POST":
+        return redirect("reports:report")
+    form = SavedReportForm(request.POST)
+    if form.is_valid():
+        try:
+            saved = actions.do_save_report(
+                request.workspace, form.cleaned_data["name"], form.cleaned_data["kpis"], actor=request.user
+            )
+        except ActionError as error:
+            form.add_error(None, str(error))
+        else:
+            flash.success(request, _("Report saved."))
+            return redirect(reverse("reports:report") + "?" + urlencode({"saved": saved.name}))
+    return render(request, "reports/saved.html", {"saved_form": form}, status=400)
+
+
+@require_POST
+@workspace_permission("reports.saved.edit")
+def saved_report_delete(request: WorkspaceRequest, saved_id: int) -> HttpResponse:
+    if not 0 < saved_id <= MAX_ID:
+        raise Http404
+    found = get_object_or_404(SavedReport, pk=saved_id, workspace=request.workspace)
+    actions.do_delete_saved_report(found, actor=request.user)
+    flash.success(request, _("Saved report deleted."))
+    return redirect("reports:report")
 
 
 def _schedules_context(request: WorkspaceRequest, form: ScheduleForm | None = None) -> dict[str, object]:
@@ -236,7 +293,7 @@ def report_pdf(request: WorkspaceRequest) -> HttpResponse:
     form, period = _period(request, request.workspace)
     if period is None:
         return HttpResponse(_("Invalid period: %(problem)s") % {"problem": _errors(form)}, status=400)
-    document = exports.pdf(build(request.workspace, period, now=timezone.now()))
+    document = exports.pdf(_build(request.workspace, period, _saved(request, request.workspace)))
     response = HttpResponse(document, content_type="application/pdf")
     name = f"report-{request.workspace.slug}-{form.cleaned_data['start']}-{form.cleaned_data['end']}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -259,8 +316,11 @@ def _errors(form: PeriodForm) -> str:
     return " ".join(str(message) for messages in form.errors.values() for message in messages)
 
 
-def _share_url(request: WorkspaceRequest, start: date, end: date) -> str:
-    token = signing.dumps({"w": request.workspace.pk, "s": start.isoformat(), "e": end.isoformat()}, salt=SHARE_SALT)
+def _share_url(request: WorkspaceRequest, start: date, end: date, saved: SavedReport | None = None) -> str:
+    data: dict[str, object] = {"w": request.workspace.pk, "s": start.isoformat(), "e": end.isoformat()}
+    if saved is not None:
+        data["r"] = saved.pk
+    token = signing.dumps(data, salt=SHARE_SALT)
     return request.build_absolute_uri(reverse("reports:shared", args=(token,)))
 
 
@@ -273,7 +333,10 @@ def shared(request: HttpRequest, token: str) -> HttpResponse:
     except (signing.BadSignature, Workspace.DoesNotExist, KeyError, TypeError, ValueError):
         raise Http404(_("This report link is invalid or has expired.")) from None
     period = periods.between(workspace, start, end)
-    built = build(workspace, period, now=timezone.now())
+    saved = SavedReport.objects.filter(workspace=workspace, pk=data["r"]).first() if data.get("r") else None
+    if data.get("r") and saved is None:
+        raise Http404(_("This report link is invalid or has expired."))
+    built = _build(workspace, period, saved)
     with translation.override(workspace.language or "fr"):
         context = exports.context_for(built)
         context.update(chart=volume_chart(built), shared=True, workspace=workspace)
