@@ -268,3 +268,16 @@ def test_a_real_422_of_a_mastodon_server_is_shown_in_its_own_words(workspace, ow
     target = PublicationTarget.objects.get(publication=publication)
     assert said.startswith("バリデーションに失敗しました") and said in target.error
     assert target.state == TargetState.FAILED
+
+
+def test_a_channel_connected_before_limits_were_kept_learns_its_servers_limit_at_its_next_poll(workspace, replay):
+    replay.add("GET", "/api/v2/instance", body=_instance_with_limit(None), headers={"content-type": "application/json"})
+    replay.add("GET", "/api/v1/notifications", body=[])
+    replay.add("GET", "/api/v1/accounts/42/statuses", body=[])
+    channel = mastodon_channel(workspace, replay.base, config={"account_id": "42", "acct": "acme"})
+    from animateur.channels.runner import poll_channel
+
+    assert poll_channel(channel.pk).ok and poll_channel(channel.pk).ok
+    channel.refresh_from_db()
+    assert channel.config["max_characters"] == 0  # the server did not say: 500 applies, and it is asked once
+    assert len(replay.requests("GET", "/api/v2/instance")) == 1

@@ -170,9 +170,9 @@ class MastodonConnector(Connector):
         return me
 
     def learn_limits(self, api: Mastodon | None = None) -> None:
-        """Remember the server's own post length (publishing checks texts against it), when it says it."""
-        if (limit := self._server_max_characters(api or self.api())) is not None:
-            self.config["max_characters"] = limit
+        """Remember the server's own post length (publishing checks texts against it); 0 when the server
+        does not say it (publishing then assumes 500), so that it is not asked again at every poll."""
+        self.config["max_characters"] = self._server_max_characters(api or self.api()) or 0
 
     def fetch(self, since: dict[str, Any]) -> Iterator[RawItem]:
         self._reached = dict(since)
@@ -190,8 +190,8 @@ class MastodonConnector(Connector):
             except ConnectorError as exc:
                 # Reading must not depend on it: without it, our own statuses count as the community's.
                 log.warning("channel %s: could not tell which account we are: %s", self.channel.pk, exc)
-            else:
-                self._learn_limits_quietly(api)
+        if "max_characters" not in self.config:  # a channel connected before its limit was kept: asked once
+            self._learn_limits_quietly(api)
         cursor = dict(since)
         for key, call, shape in self.streams(api):
             last = cursor.get(key)
