@@ -179,3 +179,20 @@ def test_the_api_lists_creates_and_deletes_schedules(workspace, manager):
     assert absurd.status_code in (400, 422)
     assert api.delete(f"/api/reports/schedules/{created.json()['id']}", **headers).status_code == 204
     assert not ReportSchedule.objects.exists()
+
+
+def test_a_report_that_cannot_be_made_is_not_marked_sent_and_is_tried_again(workspace, manager, monkeypatch):
+    from animateur.reports import exports
+
+    weekly(workspace, manager)
+    real_pdf = exports.pdf
+
+    def broken(report):
+        raise OSError("no font")
+
+    monkeypatch.setattr(exports, "pdf", broken)
+    assert send_due_reports(MONDAY_MORNING) == 0
+    assert not ReportSending.objects.exists() and mail.outbox == []
+    monkeypatch.setattr(exports, "pdf", real_pdf)
+    assert send_due_reports(MONDAY_MORNING + timedelta(hours=1)) == 1
+    assert len(mail.outbox) == 2

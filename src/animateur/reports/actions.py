@@ -202,6 +202,7 @@ def do_send_report_schedule(schedule: ReportSchedule, occurrence: date, *, actor
     workspace = schedule.workspace
     require(actor, workspace, "reports.schedules.edit")
     start, end = covered_days(schedule, occurrence)
+    email = mailing.prepare(workspace, start, end)  # may fail: then nothing is recorded, the next run tries again
     with transaction.atomic(durable=True):
         sending, created = ReportSending.objects.get_or_create(
             schedule=schedule, occurrence=occurrence, defaults={"period_start": start, "period_end": end}
@@ -216,7 +217,7 @@ def do_send_report_schedule(schedule: ReportSchedule, occurrence: date, *, actor
             sending,
             {"schedule": schedule.pk, "start": start.isoformat(), "end": end.isoformat(), "recipients": len(addresses)},
         )
-    sent, failed = mailing.send_report(workspace, start, end, addresses)
+    sent, failed = mailing.deliver(email, addresses)
     ReportSending.objects.filter(pk=sending.pk).update(sent_to=sent, failed=failed, finished_at=timezone.now())
     sending.refresh_from_db()
     return sending

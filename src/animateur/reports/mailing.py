@@ -4,6 +4,7 @@ per recipient (no one sees the others' addresses, and one address refused stops 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
@@ -20,12 +21,17 @@ from animateur.reports.report import build
 log = logging.getLogger(__name__)
 
 
-def send_report(
-    workspace: Workspace, first: date, last: date, addresses: list[str]
-) -> tuple[list[str], list[list[str]]]:
-    """Returns the addresses reached and, for each one not reached, [address, why]."""
-    if not addresses:
-        return [], []
+@dataclass(frozen=True)
+class ReportEmail:
+    subject: str
+    body: str
+    filename: str
+    document: bytes
+
+
+def prepare(workspace: Workspace, first: date, last: date) -> ReportEmail:
+    """The email of a period's report, PDF made: done before a sending is recorded, so that a report
+    that cannot be made is tried again at the next run instead of being marked as sent."""
     document = exports.pdf(build(workspace, periods.between(workspace, first, last), now=timezone.now()))
     with translation.override(workspace.language or settings.LANGUAGE_CODE):
         shown = {"workspace": workspace.name, "start": date_format(first), "end": date_format(last)}
@@ -36,15 +42,20 @@ def send_report(
             "Team members can open it in animateur: %(link)s\n"
         ) % {**shown, "link": link}
     filename = f"report-{workspace.slug}-{first.isoformat()}-{last.isoformat()}.pdf"
+    return ReportEmail(subject, body, filename, document)
+
+
+def deliver(email: ReportEmail, addresses: list[str]) -> tuple[list[str], list[list[str]]]:
+    """Returns the addresses reached and, for each one not reached, [address, why]."""
     sent: list[str] = []
     failed: list[list[str]] = []
     for address in addresses:
-        message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
-        message.attach(filename, document, "application/pdf")
+        message = EmailMessage(email.subject, email.body, settings.DEFAULT_FROM_EMAIL, [address])
+        message.attach(email.filename, email.document, "application/pdf")
         try:
             delivered = message.send(fail_silently=False)
         except Exception as error:  # noqa: BLE001 - one address refused must not stop the others
-            log.warning("report of workspace %s not sent to one recipient: %s", workspace.pk, error)
+            log.warning("report %s not sent to one recipient: %s", email.filename, error)
             failed.append([address, type(error).__name__])
             continue
         if delivered:
