@@ -21,7 +21,7 @@ from animateur.core.models import Workspace
 from animateur.core.permissions import has_permission
 from animateur.core.typing import WorkspaceRequest
 from animateur.reports import actions, exports, periods
-from animateur.reports.branding import MAX_LOGO_BYTES, branding_of, look
+from animateur.reports.branding import DEFAULT_ACCENT, MAX_LOGO_BYTES, branding_of, look
 from animateur.reports.charts import volume_chart
 from animateur.reports.forms import MAX_ID, BrandingForm, ObjectiveForm, PeriodForm, SavedReportForm, ScheduleForm
 from animateur.reports.kpis import KPIS
@@ -230,7 +230,8 @@ def branding(request: WorkspaceRequest) -> HttpResponse:
     """The logo and accent colour of the workspace's PDF reports and shared report pages."""
     current = branding_of(request.workspace)
     if request.method != "POST":
-        form = BrandingForm(initial={"accent": current.accent if current else ""})
+        # A colour input always sends a colour: it starts on the one in use, never on black.
+        form = BrandingForm(initial={"accent": (current.accent if current else "") or DEFAULT_ACCENT})
         return render(request, "reports/branding.html", {"form": form, **look(request.workspace)})
     form = BrandingForm(request.POST, request.FILES)
     if form.is_valid():
