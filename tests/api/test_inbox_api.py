@@ -39,7 +39,7 @@ def bearer(workspace, user):
 @pytest.fixture
 def world(workspace, make_workspace, make_user, settings):
     settings.ALLOW_PRIVATE_URLS = True  # the webhook created below points to this machine (never called)
-    from tests.core.url_walk import webhook_of
+    from tests.core.url_walk import objective_of, webhook_of
     from tests.listening.factories import listening_objects
     from tests.members.factories import members_objects
     from tests.publishing.factories import publishing_objects
@@ -57,6 +57,7 @@ def world(workspace, make_workspace, make_user, settings):
         ids[side].update(members_objects(ws))
         ids[side].update(listening_objects(ws, owner))
         ids[side].update(publishing_objects(ws, owner))
+        ids[side]["objective_id"] = objective_of(ws, owner)
     from tests.core.url_walk import reports_objects
 
     for side, ws, owner in (("a", workspace, users[Role.OWNER]), ("b", other, outsider)):
@@ -76,7 +77,7 @@ BODIES = {
     "state": {"state": "open"},
     "decide": {"decision": "snooze"},
     "webhooks": {"name": "CRM", "url": "http://127.0.0.1:9/in", "events": ["channel.failed"]},
-    "searches": {"name": "Marque", "query": "acme OR \"acme corp\""},
+    "searches": {"name": "Marque", "query": 'acme OR "acme corp"'},
     "query": {"name": "Marque", "query": "acme"},
     "backtest": {"query": "question"},
     "publications": {"text": "Bonjour", "channel_names": ["@acme"]},
@@ -84,6 +85,7 @@ BODIES = {
     "schedules": {"frequency": "weekly", "weekday": 0, "addresses": ["client@example.org"]},
     "saved": {"name": "Client", "kpis": ["volume"]},
     "branding": {"accent": "#123456"},
+    "objectives": {"name": "Répondre vite", "kpi": "within_target", "comparison": "at_least", "target": 0.9},
 }
 SUCCESS = (200, 201, 204)
 
@@ -91,12 +93,18 @@ SUCCESS = (200, 201, 204)
 def call(client, method, path, headers):
     from django.db import transaction
 
-    with transaction.atomic():
-        body = BODIES.get(path.rstrip("/").split("/")[-1], {})
+    from tests.core.url_walk import rolled_back_block
+
+    with rolled_back_block():
+        segments = path.rstrip("/").split("/")
+        # A resource's own address (…/objectives/12) takes the body of its collection.
+        body = BODIES.get(segments[-1]) or (BODIES.get(segments[-2], {}) if segments[-1].isdigit() else {})
         if method == "GET":
             response = client.get(path, **headers)
         elif method == "DELETE":
             response = client.delete(path, **headers)
+        elif method == "PUT":
+            response = client.put(path, body, content_type="application/json", **headers)
         else:
             response = client.post(path, body, content_type="application/json", **headers)
         transaction.set_rollback(True)

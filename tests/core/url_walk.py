@@ -130,8 +130,8 @@ def objects_of(ws, owner) -> dict[str, int]:
     assert isinstance(invitation, Invitation)
     subscription, delivery = webhook_of(ws, owner)
     from tests.listening.factories import listening_objects
-    from tests.publishing.factories import publishing_objects
     from tests.members.factories import members_objects
+    from tests.publishing.factories import publishing_objects
 
     return {
         **members_objects(ws),
