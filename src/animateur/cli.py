@@ -48,8 +48,12 @@ def _setup_django(*, migrate: bool = True) -> None:
     """Django, with the database brought up to date: any command may be the first one run."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "animateur.config.settings")
     import django
+    from django.apps import apps
 
-    django.setup()
+    # Once is enough: setting up again would configure logging again, binding its handler to
+    # whatever sys.stderr is at that moment (in tests, a capture that is later closed).
+    if not apps.ready:
+        django.setup()
     if migrate:
         _migrate_once()
 

@@ -147,7 +147,8 @@ def test_a_new_manager_connects_a_feed_and_mastodon_answers_a_mention_and_watche
     page.goto("/app/channels/")
     row = health_row(page, "@acme sur Mastodon")
     expect(row.locator('[data-field="status"]')).to_have_text(re.compile(r"^\W*En échec\s*$"))
-    expect(row.locator('[data-field="last-error"]')).to_contain_text("source injoignable")
+    # A 5xx: the server answered, with an error of its own (not « unreachable »).
+    expect(row.locator('[data-field="last-error"]')).to_contain_text("le serveur Mastodon est en panne")
     expect(row.locator('[data-field="failures"]')).to_have_text("1")
     status = health_row(page, "Veille presse").locator('[data-field="status"]')
     expect(status).to_have_text(re.compile(r"^\W*Fonctionne\s*$"))  # the words after the state's mark
