@@ -29,6 +29,20 @@ from tests.space.test_site_factories import make_post
 
 
 @pytest.fixture(autouse=True)
+def connection_kept_across_requests():
+    """As Django's test client does: the handler would close the database connection at each
+    request's end, and on PostgreSQL that is the test's own connection, inside its transaction."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(autouse=True)
 def trusted_for_the_test(monkeypatch):
     """A loaded test machine may take more than the trusted second between two requests."""
     from animateur.core import middleware
