@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from animateur.cli import BadInput, _action_errors, _actor, _setup_django, _workspace
+from animateur.commands.output import progress_bar, write_export
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
@@ -23,22 +22,6 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     recompute.set_defaults(handler=cmd_members_recompute)
 
 
-def _bar(unit: str, total: int | None = None) -> tuple[Callable[..., None] | None, Callable[[], None]]:
-    """A progress bar on a terminal only."""
-    if not sys.stderr.isatty():
-        return None, lambda: None
-    from tqdm import tqdm
-
-    bar = tqdm(total=total, unit=unit, file=sys.stderr, leave=False)
-
-    def progress(done: int, total: int | None = None) -> None:
-        if total is not None and bar.total != total:
-            bar.total = total
-        bar.update(done - bar.n)
-
-    return progress, bar.close
-
-
 def cmd_members_export(args: argparse.Namespace) -> int:
     target = None if args.output == "-" else Path(args.output)
     if target is not None and not target.parent.is_dir():
@@ -48,25 +31,15 @@ def cmd_members_export(args: argparse.Namespace) -> int:
     from animateur.stream.models import Member
 
     workspace = _workspace(args.workspace)
-    progress, close = _bar(" members", Member.objects.filter(workspace=workspace, merged_into=None).count())
+    progress, close = progress_bar(" members", Member.objects.filter(workspace=workspace, merged_into=None).count())
     try:
-        if target is None:
-            with _action_errors():
-                count = do_export_members(workspace, sys.stdout, actor=_actor(), progress=progress)
-            sys.stdout.flush()
-            print(f"exported {count} members of {workspace.slug}", file=sys.stderr)
-            return 0
-        # Written beside the target, then renamed: a failed export never leaves half a file.
-        partial = target.with_name(f".{target.name}.partial")
-        try:
-            with _action_errors(), open(partial, "w", encoding="utf-8") as out:
-                count = do_export_members(workspace, out, actor=_actor(), progress=progress)
-            partial.replace(target)
-        finally:
-            partial.unlink(missing_ok=True)
+        write_export(
+            target,
+            lambda out: do_export_members(workspace, out, actor=_actor(), progress=progress),
+            f"members of {workspace.slug}",
+        )
     finally:
         close()
-    print(f"exported {count} members of {workspace.slug} to {target}")
     return 0
 
 
@@ -75,7 +48,7 @@ def cmd_members_recompute(args: argparse.Namespace) -> int:
     from animateur.members.actions import do_recompute_members
 
     workspace = _workspace(args.workspace)
-    progress, close = _bar(" messages")
+    progress, close = progress_bar(" messages")
     try:
         with _action_errors():
             summary = do_recompute_members(workspace, actor=_actor(), progress=progress)

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from animateur.cli import BadInput, _action_errors, _actor, _setup_django, _workspace
 from animateur.commands.channels import channel_named, poll_until_done, report_poll
+from animateur.commands.output import progress_bar, write_export
 
 SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
 
@@ -77,37 +76,13 @@ def cmd_export_stream(args: argparse.Namespace) -> int:
     from animateur.stream.export import do_export_stream, total
 
     workspace = _workspace(args.workspace)
-    progress, close = _progress(total(workspace))
+    progress, close = progress_bar(" messages", total(workspace))
     try:
-        if target is None:
-            with _action_errors():
-                count = do_export_stream(workspace, sys.stdout, actor=_actor(), progress=progress)
-            sys.stdout.flush()
-            print(f"exported {count} messages of {workspace.slug}", file=sys.stderr)
-            return 0
-        # Written beside the target, then renamed: a failed export never leaves half a file.
-        partial = target.with_name(f".{target.name}.partial")
-        try:
-            with _action_errors(), open(partial, "w", encoding="utf-8") as out:
-                count = do_export_stream(workspace, out, actor=_actor(), progress=progress)
-            partial.replace(target)
-        finally:
-            partial.unlink(missing_ok=True)
+        write_export(
+            target,
+            lambda out: do_export_stream(workspace, out, actor=_actor(), progress=progress),
+            f"messages of {workspace.slug}",
+        )
     finally:
         close()
-    print(f"exported {count} messages of {workspace.slug} to {target}")
     return 0
-
-
-def _progress(expected: int) -> tuple[Callable[[int], None] | None, Callable[[], None]]:
-    """A bar of messages written, on a terminal only."""
-    if not sys.stderr.isatty():
-        return None, lambda: None
-    from tqdm import tqdm
-
-    bar = tqdm(total=expected, unit=" messages", file=sys.stderr, leave=False)
-
-    def progress(done: int) -> None:
-        bar.update(done - bar.n)
-
-    return progress, bar.close
