@@ -33,6 +33,8 @@ class MembersSettings(models.Model):
     # Activity kind → weight, overriding engagement.DEFAULT_WEIGHTS.
     weights = models.JSONField(default=dict, blank=True)
     half_life_days = models.PositiveIntegerField(default=90)
+    # The last message whose author's profile links were read (Mastodon's account fields).
+    links_read_to = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"members settings of {self.workspace_id}"
@@ -159,3 +161,120 @@ class Segment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class LinkProof(models.TextChoices):
+    NONE = "", _("Not proven")
+    SERVER = "server", _("Verified by the account's server (rel=me)")
+    CHECKED = "checked", _("Verified by animateur (the page links back with rel=me)")
+
+
+class ProfileLink(models.Model):
+    """A web address an account's profile names (Mastodon's profile fields), and whether it is proven
+    the person's: the page links back to the profile with rel="me", as the server or animateur saw."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", db_index=False)
+    identity = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="+")
+    url = models.URLField(max_length=500)
+    proof = models.CharField(max_length=10, choices=LinkProof.choices, blank=True, default="")
+    verified_at = models.DateTimeField(null=True, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    # Why our own check failed (a code: not_found, no_rel_me, blocked, unreachable), empty if it did not.
+    check_error = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["identity", "url"], name="one_link_per_identity_url")]
+        indexes = [models.Index(fields=["workspace", "checked_at"])]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class FieldKind(models.TextChoices):
+    TEXT = "text", _("Text")
+    NUMBER = "number", _("Number")
+    DATE = "date", _("Date")
+    CHOICE = "choice", _("Choice")
+
+
+class CustomField(models.Model):
+    """A field the workspace defines on its members (« company », « city », « joined the beta on »)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=60)
+    kind = models.CharField(max_length=10, choices=FieldKind.choices, default=FieldKind.TEXT)
+    choices = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="one_field_name_per_workspace")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomValue(models.Model):
+    """One member's value of one custom field, kept as text (numbers and dates in a sortable form)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", db_index=False)
+    field = models.ForeignKey(CustomField, on_delete=models.CASCADE, related_name="values")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="custom_values")
+    value = models.CharField(max_length=500)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["field", "member"], name="one_value_per_field_member")]
+        indexes = [models.Index(fields=["field", "value"])]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class SegmentAlert(models.Model):
+    """Tell the managers when members enter a ready-made cohort or a saved segment."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    cohort = models.CharField(max_length=20, blank=True)
+    segment = models.OneToOneField(Segment, null=True, blank=True, on_delete=models.CASCADE, related_name="alert")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "cohort"], condition=models.Q(segment=None), name="one_alert_per_cohort"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.cohort or f"segment {self.segment_id}"
+
+
+class SegmentAlertSeen(models.Model):
+    """A member the alert already told of: never told again."""
+
+    alert = models.ForeignKey(SegmentAlert, on_delete=models.CASCADE, related_name="seen")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["alert", "member"], name="one_sighting_per_alert_member")]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id}: {self.member_id}"
+
+
+class IntroductionDismissal(models.Model):
+    """An introduction the team does not want proposed again; `first` has the lower id."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", db_index=False)
+    first = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    by = models.CharField(max_length=60)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "first", "second"], name="one_dismissal_per_pair")]
+
+    def __str__(self) -> str:
+        return f"{self.first_id} ~ {self.second_id}"
