@@ -6,10 +6,17 @@ read the stream in batches of values, never model instances, so a large workspac
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from itertools import islice
+from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+from django.db import connection
 from django.db.models import Max
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -17,10 +24,15 @@ from django.utils import timezone
 from animateur.core.models import Workspace
 from animateur.members import engagement, graph, resolution
 from animateur.members.models import Level, MembersSettings, MergeSuggestion, Profile, SuggestionStatus
-from animateur.stream.models import Identity, Kind, Message
+from animateur.stream.models import Identity, Kind, Member, Message
 
 Progress = Callable[[int, int], None] | None
 CHUNK = 5000
+STREAM_BLOCK = 100_000
+WRITE_BLOCK = 10_000
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float64]
 
 
 def identity_rows(workspace: Workspace) -> list[resolution.IdentityRow]:
@@ -79,7 +91,11 @@ def reference_time(workspace: Workspace) -> datetime:
 
 
 def activities(workspace: Workspace, progress: Progress = None) -> tuple[list[engagement.Activity], dict[int, dict]]:
-    """Every message as an activity, and per member the plain figures (count, first and last seen, language)."""
+    """Every message as an activity, and per member the plain figures (count, first and last seen, language).
+
+    The reference of `compute_profiles`, one Python object per message: tests compare the two, and
+    bench/members.py measures it as the baseline (too slow for a large workspace).
+    """
     team_identities = set(Identity.objects.filter(workspace=workspace).exclude(user=None).values_list("pk", flat=True))
     rows = list(
         Message.objects.filter(workspace=workspace)
@@ -184,74 +200,383 @@ def activities(workspace: Workspace, progress: Progress = None) -> tuple[list[en
     return made, plain
 
 
-def compute_profiles(workspace: Workspace, settings: MembersSettings, progress: Progress = None) -> dict[str, int]:
-    """Every member's profile recomputed from the stream; levels move as engagement.next_level says."""
-    reference = reference_time(workspace)
-    made, plain = activities(workspace, progress)
-    weights = engagement.merged_weights(settings.weights)
-    figures = engagement.compute(made, reference=reference, weights=weights, half_life_days=settings.half_life_days)
-    current = {p.member_id: p for p in Profile.objects.filter(workspace=workspace)}
-    members = set(plain) | set(
-        Identity.objects.filter(workspace=workspace, member__merged_into=None).values_list("member_id", flat=True)
+@dataclass
+class Stream:
+    """The workspace's messages with an author, as columns in message id order (what a recompute reads)."""
+
+    ids: IntArray
+    member: IntArray  # the author's member id
+    mention: BoolArray
+    parent: IntArray  # 0 for none
+    root: IntArray  # 0 for none
+    created_us: IntArray  # microseconds since 1970, UTC
+    organisation: BoolArray  # from the organisation, or by a team member's identity
+    negative: BoolArray
+    accepted: BoolArray
+    language: IntArray  # position in `languages`, -1 for none
+    languages: list[str]
+
+
+def _stream_sql(table: str, identities: str) -> str:
+    """Every message with an author, as plain numbers (no date or JSON parsed in Python)."""
+    if connection.vendor == "postgresql":
+        created = "(EXTRACT(EPOCH FROM m.created_at) * 1000000)::bigint"
+        accepted = "(m.raw ->> 'accepted') IN ('true', '1', 'True', 'yes', '1.0')"
+        flag = "CASE WHEN {} THEN 1 ELSE 0 END"
+    else:  # SQLite keeps UTC text, 'YYYY-MM-DD HH:MM:SS[.ffffff]' (Django's format)
+        created = (
+            "CAST(strftime('%%s', m.created_at) AS INTEGER) * 1000000"
+            " + CAST(substr(m.created_at || '.000000', 21, 6) AS INTEGER)"
+        )
+        accepted = "json_extract(m.raw, '$.accepted') IN (1, '1', 'true', 'True', 'yes')"
+        flag = "CASE WHEN {} THEN 1 ELSE 0 END"
+    columns = ", ".join(
+        [
+            "m.id",
+            "i.member_id",
+            flag.format("m.kind = %s"),
+            "COALESCE(m.parent_id, 0)",
+            "COALESCE(m.thread_root_id, 0)",
+            created,
+            flag.format("m.from_organisation OR i.user_id IS NOT NULL"),
+            flag.format("m.sentiment = 'negative'"),
+            flag.format(accepted),
+            "COALESCE(m.language, '')",
+        ]
     )
-    scored = [f for m, f in figures.items() if not plain[m]["team"]]
-    centrality = graph.betweenness({m: f.ties for m, f in figures.items() if f.ties and not plain[m]["team"]})
-    bridging = graph.bridges(centrality)
-    engagement_cut = engagement.percentile([f.engagement for f in scored], 0.05)
-    reach_cut = engagement.percentile([f.reach for f in scored], 0.10)
+    return f"SELECT {columns} FROM {table} m JOIN {identities} i ON i.id = m.author_id WHERE m.workspace_id = %s"  # noqa: S608 - model names only
+
+
+def read_stream(workspace: Workspace, progress: Progress = None) -> Stream:
+    """The stream in blocks of STREAM_BLOCK rows, each turned into numpy columns at once."""
+    quote = connection.ops.quote_name
+    sql = _stream_sql(quote(Message._meta.db_table), quote(Identity._meta.db_table))
+    total = Message.objects.filter(workspace=workspace).exclude(author=None).count()
+    blocks: list[list[Any]] = []
+    languages: dict[str, int] = {"": -1}
+    done = 0
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Kind.MENTION, workspace.pk])
+        while rows := cursor.fetchmany(STREAM_BLOCK):
+            columns = list(zip(*rows, strict=True))
+            numbers = [np.array(c, dtype=np.int64) for c in columns[:9]]
+            names, inverse = np.unique(np.array(columns[9], dtype=object).astype(str), return_inverse=True)
+            codes = np.array([languages.setdefault(str(n), len(languages) - 1) for n in names], dtype=np.int64)
+            blocks.append([*numbers, codes[inverse]])
+            done += len(rows)
+            if progress is not None:
+                progress(min(done, total), total)
+    if progress is not None:
+        progress(total, total)
+    joined = [np.concatenate([b[i] for b in blocks]) if blocks else np.zeros(0, dtype=np.int64) for i in range(10)]
+    if joined[0].size > 1 and not bool(np.all(joined[0][1:] > joined[0][:-1])):
+        order = np.argsort(joined[0], kind="stable")
+        joined = [c[order] for c in joined]
+    ids, member, mention, parent, root, created_us, organisation, negative, accepted, language = joined
+    return Stream(
+        ids=ids,
+        member=member,
+        mention=mention.astype(bool),
+        parent=parent,
+        root=root,
+        created_us=created_us,
+        organisation=organisation.astype(bool),
+        negative=negative.astype(bool),
+        accepted=accepted.astype(bool),
+        language=language,
+        languages=[name for name, code in sorted(languages.items(), key=lambda x: x[1]) if code >= 0],
+    )
+
+
+def _lookup(ids: IntArray, wanted: IntArray) -> tuple[IntArray, BoolArray]:
+    """Positions of `wanted` message ids among the sorted `ids`, and whether each is there."""
+    if not ids.size:
+        return np.zeros(wanted.shape, dtype=np.int64), np.zeros(wanted.shape, dtype=bool)
+    position = np.minimum(np.searchsorted(ids, wanted), ids.size - 1)
+    return position, ids[position] == wanted
+
+
+def thanked_messages(stream: Stream) -> BoolArray:
+    """Messages that the asker thanked: a reply in the asker's own thread whose start says thanks."""
+    root_at, root_found = _lookup(stream.ids, stream.root)
+    candidates = (stream.parent != 0) & (stream.root != 0) & root_found
+    candidates &= stream.member[root_at] == stream.member
+    thanked: set[int] = set()
+    chosen = stream.ids[candidates].tolist()
+    for start in range(0, len(chosen), CHUNK):
+        rows = (
+            Message.objects.filter(pk__in=chosen[start : start + CHUNK])
+            .annotate(head=Substr("text", 1, 300))
+            .values_list("parent_id", "head")
+        )
+        thanked.update(parent_id for parent_id, head in rows if engagement.is_thanks(head or ""))
+    return np.isin(stream.ids, np.fromiter(thanked, dtype=np.int64, count=len(thanked)))
+
+
+def activity_columns(stream: Stream, universe: IntArray) -> tuple[engagement.Columns, BoolArray]:
+    """The activities (messages not from the organisation), with their kinds as `activities` once chose them."""
+    bits = engagement.KIND_BITS
+    parent_at, parent_found = _lookup(stream.ids, stream.parent)
+    root_at, root_found = _lookup(stream.ids, stream.root)
+    parent_member = np.where(parent_found & (stream.parent != 0), stream.member[parent_at], -1)
+    root_member = np.where(root_found & (stream.root != 0), stream.member[root_at], -1)
+    root_organisation = root_found & (stream.root != 0) & stream.organisation[root_at]
+    answer = (
+        ((stream.parent == stream.root) | (stream.root == 0))
+        & (root_member >= 0)
+        & (root_member != stream.member)
+        & ~root_organisation
+    )
+    kinds = np.where(
+        stream.mention,
+        bits["mention"],
+        np.where(stream.parent == 0, bits["post"], np.where(answer, bits["answer"], bits["comment"])),
+    )
+    kinds |= np.where(stream.accepted, bits["accepted"], 0)
+    kinds |= np.where(thanked_messages(stream), bits["thanked"], 0)
+    others = np.where((root_member >= 0) & (root_member != parent_member), root_member, -1)
+    keep = ~stream.organisation
+
+    def position(ids: IntArray) -> IntArray:
+        found = np.searchsorted(universe, ids)
+        return np.where(ids >= 0, found, -1)
+
+    columns = engagement.Columns(
+        member=position(stream.member[keep]),
+        created_us=stream.created_us[keep],
+        kinds=kinds[keep].astype(np.int64),
+        partner=position(parent_member[keep]),
+        thread_partner=position(others[keep]),
+        negative=stream.negative[keep],
+    )
+    return columns, keep
+
+
+def _languages(stream: Stream, position: IntArray, members: int) -> IntArray:
+    """Each member's most frequent language (the first seen among equals, as Counter.most_common), -1 for none."""
+    chosen = np.full(members, -1, dtype=np.int64)
+    has = stream.language >= 0
+    if not has.any():
+        return chosen
+    width = len(stream.languages)
+    key = position[has] * width + stream.language[has]
+    unique, first, counts = np.unique(key, return_index=True, return_counts=True)
+    owner = unique // width
+    order = np.lexsort((first, -counts, owner))
+    best = order[np.r_[True, owner[order][1:] != owner[order][:-1]]]
+    chosen[owner[best]] = unique[best] % width
+    return chosen
+
+
+def _datetimes(values: IntArray, known: BoolArray) -> list[Any]:
+    """Microseconds since 1970 as the database wants a DateTimeField's value (None where not known)."""
+    text = np.datetime_as_string(values.astype("datetime64[us]"), unit="us").tolist()
+    adapt = connection.ops.adapt_datetimefield_value
+    zero = datetime(1970, 1, 1, tzinfo=UTC)
+    if connection.vendor == "sqlite":  # Django's own text: 'YYYY-MM-DD HH:MM:SS[.ffffff]'
+        return [
+            (t[:19] if t.endswith(".000000") else t).replace("T", " ") if k else None
+            for k, t in zip(known.tolist(), text, strict=True)
+        ]
+    return [
+        adapt(zero + timedelta(microseconds=v)) if k else None
+        for k, v in zip(known.tolist(), values.tolist(), strict=True)
+    ]
+
+
+def compute_profiles(workspace: Workspace, settings: MembersSettings, progress: Progress = None) -> dict[str, int]:
+    """Every member's profile recomputed from the stream; levels move as engagement.next_level says.
+
+    Columns all the way: the stream is read as numbers in blocks, every figure is computed with numpy
+    (engagement.compute_columns, the same sums in the same order as engagement.compute), and the
+    profiles are written in bulk (an upsert; PostgreSQL through COPY).
+    """
+    reference = reference_time(workspace)
+    stream = read_stream(workspace, progress)
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT i.member_id FROM {quote(Identity._meta.db_table)} i"  # noqa: S608 - model names only
+            f" JOIN {quote(Member._meta.db_table)} m ON m.id = i.member_id"
+            " WHERE i.workspace_id = %s AND m.merged_into_id IS NULL",
+            [workspace.pk],
+        )
+        listed = np.array([row[0] for row in cursor.fetchall()], dtype=np.int64)
+    universe = np.union1d(np.unique(stream.member), listed)
+    members = universe.size
+    author = np.searchsorted(universe, stream.member)
+    columns, _kept = activity_columns(stream, universe)
+    weights = engagement.merged_weights(settings.weights)
+    figures = engagement.compute_columns(
+        columns, members, reference=reference, weights=weights, half_life_days=settings.half_life_days
+    )
+    # Plain figures of every message, the organisation's included.
+    count = np.bincount(author, minlength=members)
+    first = np.full(members, np.iinfo(np.int64).max, dtype=np.int64)
+    last = np.full(members, -1, dtype=np.int64)
+    np.minimum.at(first, author, stream.created_us)
+    np.maximum.at(last, author, stream.created_us)
+    first[count == 0] = 0
+    last[count == 0] = 0
+    team = np.bincount(author[stream.organisation], minlength=members) > 0
+    language = _languages(stream, author, members)
+    # The engagement and reach cuts over members with figures (an activity or a tie), the team left out.
+    tied = np.zeros(members, dtype=bool)
+    tied[figures.tie_first] = True
+    tied[figures.tie_second] = True
+    scored = ((figures.messages > 0) | tied) & ~team
+    engagement_cut = engagement.percentile_of(figures.engagement[scored], 0.05)
+    reach_cut = engagement.percentile_of(figures.reach[scored], 0.10)
+    # Betweenness over the ties of members not of the team (a tie to the team counts, from the other side).
+    edge = ~(team[figures.tie_first] & team[figures.tie_second])
+    nodes, inverse = np.unique(np.concatenate([figures.tie_first[edge], figures.tie_second[edge]]), return_inverse=True)
+    half = int(edge.sum())
+    scores = graph.betweenness_arrays(nodes.size, inverse[:half], inverse[half:])
+    centrality = np.zeros(members)
+    centrality[nodes] = scores
+    bridge = np.zeros(members, dtype=bool)
+    bridge[nodes] = graph.bridges_of(scores)
+    computed = engagement.levels_for(figures.engagement, figures.months)
+    reasons = np.where(team, 0, engagement.reasons_bits(figures, engagement_cut=engagement_cut, reach_cut=reach_cut))
     now = timezone.now()
-    profiles: list[Profile] = []
-    candidates = 0
-    for member_id in members:
-        base = plain.get(member_id)
-        fig = figures.get(member_id, engagement.Figures())
-        old = current.get(member_id)
-        is_team = bool(base and base["team"])
-        if is_team:
-            level, since = int(Level.TEAM), (old.level_since if old and old.level == Level.TEAM else now)
-        else:
-            computed = engagement.level_for(fig.engagement, len(fig.months))
-            level, changed = engagement.next_level(
-                old.level if old else None, old.level_since if old else None, computed, now
-            )
-            since = now if changed or old is None else old.level_since
-        reasons = (
-            [] if is_team else engagement.candidate_reasons(fig, engagement_cut=engagement_cut, reach_cut=reach_cut)
+    written = _write_profiles(
+        workspace,
+        universe=universe,
+        count=count,
+        first=first,
+        last=last,
+        language=[stream.languages[c] if c >= 0 else "" for c in language.tolist()],
+        figures=figures,
+        computed=computed,
+        team=team,
+        centrality=centrality,
+        bridge=bridge,
+        reasons=reasons,
+        now=now,
+    )
+    return {
+        "members": written,
+        "candidates": int((reasons != 0).sum()),
+        "bridges": int(bridge.sum()),
+        "messages": int(stream.ids.size),
+    }
+
+
+PROFILE_COLUMNS = (
+    "member_id", "workspace_id", "message_count", "first_seen_at", "last_seen_at", "language", "engagement",
+    "level", "level_since", "reach", "betweenness", "bridge", "is_team", "ambassador", "candidate_reasons",
+    "activity", "computed_at",
+)  # fmt: skip
+# Kept on a recompute: the team's mark.
+KEPT_COLUMNS = ("member_id", "workspace_id", "ambassador")
+
+
+def _write_profiles(
+    workspace: Workspace,
+    *,
+    universe: IntArray,
+    count: IntArray,
+    first: IntArray,
+    last: IntArray,
+    language: list[str],
+    figures: engagement.ColumnFigures,
+    computed: IntArray,
+    team: BoolArray,
+    centrality: FloatArray,
+    bridge: BoolArray,
+    reasons: IntArray,
+    now: datetime,
+) -> int:
+    """Levels against the stored ones (engagement.next_level), then one upsert of every profile."""
+    adapt = connection.ops.adapt_datetimefield_value
+    quote = connection.ops.quote_name
+    table = quote(Profile._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT member_id, level, level_since, level_since <= %s FROM {table} WHERE workspace_id = %s",  # noqa: S608
+            [adapt(now - timedelta(days=engagement.DEMOTION_DAYS)), workspace.pk],
         )
-        candidates += bool(reasons)
-        profiles.append(
-            Profile(
-                member_id=member_id,
-                workspace=workspace,
-                message_count=base["count"] if base else 0,
-                first_seen_at=base["first"] if base else None,
-                last_seen_at=base["last"] if base else None,
-                language=base["languages"].most_common(1)[0][0] if base and base["languages"] else "",
-                engagement=round(fig.engagement, 4),
-                level=level,
-                level_since=since,
-                reach=round(fig.reach, 4),
-                betweenness=round(centrality.get(member_id, 0.0), 6),
-                bridge=member_id in bridging,
-                is_team=is_team,
-                ambassador=old.ambassador if old else False,
-                candidate_reasons=reasons,
-                activity=dict(fig.counts),
-                computed_at=now,
+        current = {row[0]: row[1:] for row in cursor.fetchall()}
+    stamp = adapt(now)
+    kinds = engagement.ACTIVITY_KINDS
+    reason_text = [json.dumps(engagement.reasons_of(bits)) for bits in range(16)]
+    counts = figures.counts.tolist()
+    # Plain Python numbers for the driver (numpy's are not adapted by sqlite3).
+    messages, engaged, reached = count.tolist(), figures.engagement.tolist(), figures.reach.tolist()
+    between, bridges, why = centrality.tolist(), bridge.tolist(), reasons.tolist()
+    firsts, lasts = _datetimes(first, count > 0), _datetimes(last, count > 0)
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        for i, (member_id, computed_level, is_team) in enumerate(
+            zip(universe.tolist(), computed.tolist(), team.tolist(), strict=True)
+        ):
+            old = current.get(member_id)
+            if is_team:
+                level = int(Level.TEAM)
+                since = adapt(old[1]) if old is not None and old[0] == Level.TEAM else stamp
+            elif (
+                old is None
+                or old[0] == 0
+                or old[1] is None
+                # engagement.next_level: promoted at once, demoted after DEMOTION_DAYS at the level.
+                or computed_level < old[0]
+                or (computed_level > old[0] and old[2])
+            ):
+                level, since = computed_level, stamp
+            else:
+                level, since = old[0], adapt(old[1])
+            activity = "{" + ", ".join(f'"{k}": {n}' for k, n in zip(kinds, counts[i], strict=True) if n) + "}"
+            yield (
+                member_id,
+                workspace.pk,
+                messages[i],
+                firsts[i],
+                lasts[i],
+                language[i],
+                round(engaged[i], 4),
+                level,
+                since,
+                round(reached[i], 4),
+                round(between[i], 6),
+                bridges[i],
+                is_team,
+                False,
+                reason_text[why[i]],
+                activity,
+                stamp,
             )
+
+    return _upsert(table, rows())
+
+
+def _upsert(table: str, rows: Iterator[tuple[Any, ...]]) -> int:
+    """Insert or update every row (the team's mark kept); the number of rows."""
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in PROFILE_COLUMNS)
+    updates = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in PROFILE_COLUMNS if c not in KEPT_COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"CREATE TEMPORARY TABLE profile_load (LIKE {table}) ON COMMIT DROP")
+            written = 0
+            with cursor.cursor.copy(f"COPY profile_load ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    written += 1
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) SELECT {names} FROM profile_load"  # noqa: S608 - model names only
+                f" ON CONFLICT ({quote('member_id')}) DO UPDATE SET {updates}"
+            )
+            cursor.execute("DROP TABLE profile_load")
+            return written
+        marks = ", ".join(["%s"] * len(PROFILE_COLUMNS))
+        sql = (
+            f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT ({quote('member_id')}) DO UPDATE SET {updates}"  # noqa: S608
         )
-    Profile.objects.bulk_create(
-        profiles,
-        batch_size=1000,
-        update_conflicts=True,
-        unique_fields=["member"],
-        update_fields=[
-            "message_count", "first_seen_at", "last_seen_at", "language", "engagement", "level", "level_since",
-            "reach", "betweenness", "bridge", "is_team", "candidate_reasons", "activity", "computed_at",
-        ],
-    )  # fmt: skip
-    messages = sum(b["count"] for b in plain.values())
-    return {"members": len(profiles), "candidates": candidates, "bridges": len(bridging), "messages": messages}
+        written = 0
+        while block := list(islice(rows, WRITE_BLOCK)):
+            cursor.executemany(sql, block)
+            written += len(block)
+        return written
 
 
 def refresh_counts(member_ids: list[int]) -> None:
