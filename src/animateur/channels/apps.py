@@ -7,7 +7,17 @@ from django.utils.translation import gettext_lazy as _
 # read this list). Listed here rather than read from the registry because importing every connector
 # (atproto alone takes seconds) would slow every process's start; tests/channels/test_inbox_replies.py
 # checks that this list and the connectors' capabilities agree.
-REPLYING_KINDS = ("bluesky", "discourse", "email", "facebook", "mastodon", "wordpress", "youtube")
+REPLYING_KINDS = (
+    "bluesky",
+    "discourse",
+    "email",
+    "facebook",
+    "mastodon",
+    "wordpress",
+    "youtube",
+    "instagram",
+    "linkedin",
+)
 # Each kind's name for people, as its connector's `label` says (the same test checks they agree), for
 # pages that show many channels without importing every connector.
 KIND_LABELS = {
@@ -23,6 +33,8 @@ KIND_LABELS = {
     "rss": _("RSS or Atom feed"),
     "wordpress": _("WordPress site"),
     "youtube": _("YouTube channel"),
+    "instagram": _("Instagram professional account"),
+    "linkedin": _("LinkedIn page"),
 }
 
 
