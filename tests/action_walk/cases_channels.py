@@ -75,3 +75,38 @@ def _reply(w: World) -> Call:
     )
     mention: Message = run_pipeline([item]).created[0]
     return lambda: do_reply_to_message(mention, "Bonjour, merci !", actor=w.owner)
+
+
+@case("do_save_oauth_app")
+def _save_oauth_app(w: World) -> Call:
+    from animateur.channels.oauth_actions import do_save_oauth_app
+
+    return lambda: do_save_oauth_app(w.workspace, "linkedin", "li-client", "li-secret", actor=w.owner)
+
+
+@case("do_connect_oauth_channels")
+def _connect_oauth(w: World) -> Call:
+    from animateur.channels.oauth import Choice
+    from animateur.channels.oauth_actions import do_connect_oauth_channels
+
+    page, account = "104000000000001", "17841400000000001"
+    pages = [
+        Choice("facebook", "page_id", page, "Acme", {"page_id": page}, {"page_access_token": "t"}),
+        Choice("instagram", "ig_user_id", account, "@acme.fr", {"ig_user_id": account}, {"access_token": "t"}),
+    ]
+    return lambda: do_connect_oauth_channels(w.workspace, "facebook", pages, actor=w.owner)
+
+
+@case("do_refresh_channel_token")
+def _refresh_token(w: World) -> Call:
+    from animateur.channels.oauth import Grant
+    from animateur.channels.oauth_actions import do_refresh_channel_token
+
+    channel = Channel.objects.create(
+        workspace=w.workspace,
+        kind="linkedin",
+        name="Acme",
+        config={"organization_id": "2414183", "oauth_network": "linkedin"},
+        credentials='{"access_token": "a", "refresh_token": "r"}',
+    )
+    return lambda: do_refresh_channel_token(channel, Grant("b", "", "2027-01-01T00:00:00+00:00"), actor=w.owner)

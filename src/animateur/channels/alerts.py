@@ -13,10 +13,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
@@ -125,3 +126,35 @@ def alert_failing(channel: Channel, detail: str) -> None:
         )
 
     _notify(channel, AuditVerb.CHANNEL_FAILING, detail, write)
+
+
+def alert_token_expiring(channel: Channel, expires_at: datetime, detail: str) -> None:
+    """The channel's access will end on `expires_at` and cannot be renewed from here: told days ahead,
+    once per expiry (the channel's config keeps which one was told)."""
+
+    from animateur.channels.oauth import network as oauth_network
+
+    network = oauth_network(str((channel.config or {}).get("oauth_network") or ""))
+
+    def write() -> Alert:
+        days = max((expires_at - timezone.now()).days, 0)
+        return Alert(
+            _("The channel “%(name)s” will be disconnected in %(days)d days") % {"name": channel.name, "days": days},
+            _(
+                "Its access to %(network)s ends on %(date)s and cannot be renewed automatically.\n"
+                "Connect it again before then (Channels › Connect with %(network)s): %(url)s\n"
+                "\n"
+                "Technical detail: %(detail)s\n"
+            )
+            % {
+                "network": network.label if network else channel.kind,
+                "date": formats.date_format(timezone.localtime(expires_at), "DATE_FORMAT"),
+                "url": absolute_url(channel.workspace, "channels:connect"),
+                "detail": detail,
+            },
+        )
+
+    config = {**(channel.config or {}), "token_expiry_alerted": channel.config.get("token_expires_at", "")}
+    Channel.objects.filter(pk=channel.pk).update(config=config)
+    channel.config = config
+    _notify(channel, AuditVerb.CHANNEL_TOKEN_EXPIRING, detail, write)

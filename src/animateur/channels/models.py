@@ -95,3 +95,20 @@ class RejectedItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.external_id}: {self.reason[:60]}"
+
+
+class OAuthApp(models.Model):
+    """The application a workspace's owner registered with a network (Meta, LinkedIn, Google), through
+    which its channels connect « in one click »: its client id, and its secret encrypted at rest."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="oauth_apps")
+    network = models.CharField(max_length=20)  # facebook (Facebook Pages and Instagram), linkedin, google
+    client_id = models.CharField(max_length=200)
+    client_secret = EncryptedTextField()
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "network"], name="one_oauth_app_per_network")]
+
+    def __str__(self) -> str:
+        return f"{self.workspace_id} {self.network}"

@@ -48,3 +48,11 @@ def enqueue_due_channels() -> None:
 @db_task()
 def poll_channel_task(channel_id: int) -> None:
     runner.poll_channel(channel_id)
+
+
+@db_periodic_task(crontab(minute="17", hour="6"))
+def check_channel_tokens() -> None:
+    """Daily: OAuth tokens refreshed before they expire, managers told of those that cannot be."""
+    from animateur.channels.token_watch import check_tokens
+
+    check_tokens()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from animateur.channels import views
+from animateur.channels import views, views_connect
 
 app_name = "channels"
 urlpatterns = [
@@ -10,4 +10,9 @@ urlpatterns = [
     path("<int:pk>/", views.channel_detail, name="detail"),
     path("<int:pk>/pause/", views.channel_pause, name="pause"),
     path("<int:pk>/poll/", views.channel_poll, name="poll"),
+    path("connect/", views_connect.connect, name="connect"),
+    path("connect/<slug:network>/app/", views_connect.connect_app, name="connect_app"),
+    path("connect/<slug:network>/start/", views_connect.connect_start, name="connect_start"),
+    path("connect/<slug:network>/callback/", views_connect.connect_callback, name="connect_callback"),
+    path("connect/<slug:network>/pick/", views_connect.connect_pick, name="connect_pick"),
 ]

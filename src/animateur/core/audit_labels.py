@@ -66,6 +66,10 @@ VERB_LABELS: dict[str, Promise] = {
     AuditVerb.CHANNEL_POLL_NOW: _("asked for a poll now"),
     AuditVerb.CHANNEL_NEEDS_RECONNECTION: _("found that the channel needs reconnecting"),
     AuditVerb.CHANNEL_FAILING: _("found that the channel keeps failing"),
+    AuditVerb.CHANNEL_OAUTH_APP_SAVE: _("registered the workspace's app with a network"),
+    AuditVerb.CHANNEL_OAUTH_CONNECT: _("connected channels through a network's consent screen"),
+    AuditVerb.CHANNEL_TOKEN_REFRESH: _("renewed the channel's access token"),
+    AuditVerb.CHANNEL_TOKEN_EXPIRING: _("warned that the channel's access will end soon"),
     # the inbox
     AuditVerb.INBOX_CONVERSATION_OPEN: _("opened the conversation"),
     AuditVerb.INBOX_CONVERSATION_REOPEN: _("reopened by a new message"),

@@ -66,6 +66,10 @@ class AuditVerb(StrEnum):
     CHANNEL_POLL_NOW = "channel.poll_now"
     CHANNEL_NEEDS_RECONNECTION = "channel.needs_reconnection"
     CHANNEL_FAILING = "channel.failing"
+    CHANNEL_OAUTH_APP_SAVE = "channel.oauth_app.save"
+    CHANNEL_OAUTH_CONNECT = "channel.oauth.connect"
+    CHANNEL_TOKEN_REFRESH = "channel.token.refresh"
+    CHANNEL_TOKEN_EXPIRING = "channel.token_expiring"
 
     INBOX_CONVERSATION_OPEN = "inbox.conversation.open"
     INBOX_CONVERSATION_REOPEN = "inbox.conversation.reopen"

@@ -1,0 +1,73 @@
+"""Tokens renewed before they expire, and managers told days ahead when one cannot be.
+
+Run daily by a task. A channel connected through OAuth keeps when its token ends (config
+`token_expires_at`, "" when it does not: Meta's page tokens from a long-lived user token, Google's
+refresh tokens). Within REFRESH_DAYS of that time, a token the network lets us refresh (LinkedIn's
+refresh token, while it lasts) is refreshed; one that cannot be (no refresh token, the refresh
+refused, the workspace's app removed) is announced to the managers ALERT_DAYS ahead, once per expiry,
+in the app and by email (channels/alerts.py).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from animateur.channels import alerts, oauth
+from animateur.channels.errors import ConnectorError
+from animateur.channels.models import Channel, OAuthApp
+from animateur.channels.oauth_actions import do_refresh_channel_token
+from animateur.core.actions import ActionError, SystemActor
+
+log = logging.getLogger(__name__)
+ACTOR = SystemActor("channels.tokens")
+REFRESH_DAYS = 10
+ALERT_DAYS = 7
+
+
+def _when(value: object) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(str(value or ""))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else None
+
+
+def check_tokens(now: datetime | None = None) -> dict[str, int]:
+    """Refresh what can be, tell of what cannot; returns how many of each, for the log."""
+    now = now or timezone.now()
+    counts = {"refreshed": 0, "alerted": 0}
+    for channel in Channel.objects.exclude(config__oauth_network=None).select_related("workspace"):
+        expires = _when((channel.config or {}).get("token_expires_at"))
+        if expires is None or expires - now > timedelta(days=REFRESH_DAYS):
+            continue
+        detail = _refresh(channel)
+        if not detail:
+            counts["refreshed"] += 1
+            continue
+        already = (channel.config or {}).get("token_expiry_alerted") == channel.config.get("token_expires_at")
+        if expires - now <= timedelta(days=ALERT_DAYS) and not already:
+            alerts.alert_token_expiring(channel, expires, detail)
+            counts["alerted"] += 1
+    return counts
+
+
+def _refresh(channel: Channel) -> str:
+    """ "" once refreshed; else why it could not be, in words for the managers' email."""
+    network = oauth.network(str(channel.config.get("oauth_network") or ""))
+    secrets = json.loads(channel.credentials) if channel.credentials else {}
+    if network is None or not secrets.get("refresh_token"):
+        return "no refresh token: the network lets this access end"
+    app = OAuthApp.objects.filter(workspace=channel.workspace, network=network.name).first()
+    if app is None:
+        return f"no {network.label} app registered in the workspace any more"
+    try:
+        grant = oauth.refresh(network, app.client_id, app.client_secret, str(secrets["refresh_token"]))
+        do_refresh_channel_token(channel, grant, actor=ACTOR)
+    except (ConnectorError, ActionError) as exc:
+        log.warning("channel %s: token refresh refused: %s", channel.pk, exc)
+        return str(exc)
+    return ""
