@@ -113,3 +113,53 @@ def _save_segment(w: World) -> Call:
 def _delete_segment(w: World) -> Call:
     segment = actions.do_save_segment(w.workspace, "Silencieux", "cohort=slipping", actor=SYSTEM)
     return lambda: actions.do_delete_segment(w.workspace, segment, actor=w.owner)
+
+
+@case("do_verify_profile_links")
+def _verify_links(w: World) -> Call:
+    from animateur.members.models import ProfileLink
+
+    w.settings.ALLOW_PRIVATE_URLS = False
+    identity = say(channel(w.workspace, "mastodon"), "https://social.example/@ana", handle="@ana").author
+    # A private address is refused without a request: checked, not verified.
+    ProfileLink.objects.create(workspace=w.workspace, identity=identity, url="http://127.0.0.1:9/")
+    return lambda: actions.do_verify_profile_links(w.workspace, actor=w.owner)
+
+
+@case("do_save_custom_field")
+def _save_field(w: World) -> Call:
+    return lambda: actions.do_save_custom_field(w.workspace, "Ville", "choice", "Lyon, Paris", actor=w.owner)
+
+
+@case("do_delete_custom_field")
+def _delete_field(w: World) -> Call:
+    field = actions.do_save_custom_field(w.workspace, "Ville", "text", actor=SYSTEM)
+    actions.do_set_member_fields(w.workspace, _member(w), {"Ville": "Lyon"}, actor=SYSTEM)
+    return lambda: actions.do_delete_custom_field(w.workspace, field, actor=w.owner)
+
+
+@case("do_set_member_fields")
+def _set_fields(w: World) -> Call:
+    actions.do_save_custom_field(w.workspace, "Entrée", "date", actor=SYSTEM)
+    member = _member(w)
+    return lambda: actions.do_set_member_fields(w.workspace, member, {"Entrée": "2026-03-01"}, actor=w.owner)
+
+
+@case("do_set_segment_alert")
+def _set_alert(w: World) -> Call:
+    _member(w)
+    return lambda: actions.do_set_segment_alert(w.workspace, cohort="newcomers", enabled=True, actor=w.owner)
+
+
+@case("do_check_segment_alerts")
+def _check_alerts(w: World) -> Call:
+    actions.do_set_segment_alert(w.workspace, cohort="newcomers", enabled=True, actor=SYSTEM)
+    _member(w)
+    actions.do_recompute_members(w.workspace, actor=SYSTEM)
+    return lambda: actions.do_check_segment_alerts(w.workspace, actor=w.owner)
+
+
+@case("do_dismiss_introduction")
+def _dismiss(w: World) -> Call:
+    first, second = _pair(w)
+    return lambda: actions.do_dismiss_introduction(w.workspace, first, second, actor=w.owner)

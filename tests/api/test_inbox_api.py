@@ -86,6 +86,9 @@ BODIES = {
     "saved": {"name": "Client", "kpis": ["volume"]},
     "branding": {"accent": "#123456"},
     "objectives": {"name": "Répondre vite", "kpi": "within_target", "comparison": "at_least", "target": 0.9},
+    "fields": {"name": "Entreprise", "kind": "text"},
+    "custom-fields": {"custom_fields": {"Ville": "Lyon"}},
+    "alerts": {"cohort": "slipping", "enabled": True},
 }
 SUCCESS = (200, 201, 204)
 

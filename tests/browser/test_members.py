@@ -32,7 +32,7 @@ def test_suggestion_merge_undo_and_erasure_in_the_browser(page, login, workspace
     page.goto("/app/members/")
     page.get_by_role("link", name=re.compile("suggestion de fusion à trancher")).click()
     row = page.locator(f"tr[data-suggestion='{suggestion.pk}']")
-    expect(row).to_contain_text("Un lien de profil désigne l’autre")
+    expect(row).to_contain_text("L’identifiant Bluesky est un domaine à soi")
     expect(row).to_contain_text("Le même nom")
     row.get_by_role("link", name="Trancher").click()
     page.get_by_role("button", name="Fusionner").click()

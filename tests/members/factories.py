@@ -56,6 +56,7 @@ def members_objects(workspace) -> dict[str, int]:
     from animateur.core.actions import SystemActor
     from animateur.members import actions
     from animateur.members.models import MergeSuggestion
+    from animateur.stream.models import Identity
 
     system = SystemActor("tests")
     masto, sky, forum = channel(workspace, "mastodon"), channel(workspace, "bluesky"), channel(workspace)
@@ -70,7 +71,11 @@ def members_objects(workspace) -> dict[str, int]:
     identity = first.identities.order_by("id").last()
     assert identity is not None
     segment = actions.do_save_segment(workspace, "Nouveaux", "cohort=newcomers", actor=system)
+    field = actions.do_save_custom_field(workspace, "Ville", "text", actor=system)
+    other = Identity.objects.get(channel=forum, external_id="w3").member_id
     return {
+        "field_id": field.pk,
+        "other_id": other,
         "member_id": first.pk,
         "identity_id": identity.pk,
         "merge_id": merge.pk,

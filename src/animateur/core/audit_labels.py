@@ -168,6 +168,13 @@ VERB_LABELS: dict[str, Promise] = {
     AuditVerb.MEMBERS_EXPORT: _("exported the list of members"),
     AuditVerb.MEMBERS_SEGMENT_SAVE: _("saved a segment of members"),
     AuditVerb.MEMBERS_SEGMENT_DELETE: _("deleted a segment of members"),
+    AuditVerb.MEMBERS_LINKS_VERIFY: _("checked members' profile links"),
+    AuditVerb.MEMBERS_FIELD_SAVE: _("saved a custom field of members"),
+    AuditVerb.MEMBERS_FIELD_DELETE: _("deleted a custom field of members"),
+    AuditVerb.MEMBER_FIELDS: _("changed a member's custom fields"),
+    AuditVerb.MEMBERS_ALERT_SET: _("changed the alert of a segment of members"),
+    AuditVerb.MEMBERS_ALERT_FIRE: _("told the managers of members entering a segment"),
+    AuditVerb.MEMBER_INTRODUCTION_DISMISS: _("dismissed a suggested introduction"),
 }
 
 # `system:<component>`: the part of animateur that acted on its own.

@@ -156,6 +156,13 @@ class AuditVerb(StrEnum):
     MEMBERS_EXPORT = "members.export"
     MEMBERS_SEGMENT_SAVE = "members.segment.save"
     MEMBERS_SEGMENT_DELETE = "members.segment.delete"
+    MEMBERS_LINKS_VERIFY = "members.links.verify"
+    MEMBERS_FIELD_SAVE = "members.field.save"
+    MEMBERS_FIELD_DELETE = "members.field.delete"
+    MEMBER_FIELDS = "member.fields"
+    MEMBERS_ALERT_SET = "members.alert.set"
+    MEMBERS_ALERT_FIRE = "members.alert.fire"
+    MEMBER_INTRODUCTION_DISMISS = "member.introduction_dismiss"
 
     REPORT_OBJECTIVE_CREATE = "report.objective.create"
     REPORT_OBJECTIVE_UPDATE = "report.objective.update"

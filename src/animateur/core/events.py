@@ -279,10 +279,70 @@ EVENT_TYPES: dict[str, EventType] = {
                     "suggestions": _ID,
                     "new_suggestions": _ID,
                     "merged": _ID,
+                    "links": _ID,
                     "merges": {"type": "array", "items": _ID},
                     "by": _TEXT,
                 }
             ),
+        ),
+        EventType(
+            "members.links_verified",
+            1,
+            _("Members' profile links were checked for a rel=me link back to the profile"),
+            _object({"checked": _ID, "verified": _ID, "by": _TEXT}),
+        ),
+        EventType(
+            "members.field_saved",
+            1,
+            _("A custom field of members was created or changed"),
+            _object(
+                {"field_id": _ID, "name": _TEXT, "kind": _TEXT, "choices": {"type": "array", "items": _TEXT}, "by": _TEXT}
+            ),
+        ),
+        EventType(
+            "members.field_deleted",
+            1,
+            _("A custom field of members was deleted, with its values"),
+            _object({"field_id": _ID, "by": _TEXT}),
+        ),
+        EventType(
+            "member.fields_changed",
+            1,
+            _("A member's custom fields changed"),
+            _object({"member_id": _ID, "custom_fields": {"type": "object"}, "by": _TEXT}),
+        ),
+        EventType(
+            "members.alert_changed",
+            1,
+            _("The alert of a cohort or a saved segment of members was turned on or off"),
+            _object({"cohort": _TEXT, "segment_id": _OPTIONAL_ID, "enabled": {"type": "boolean"}, "by": _TEXT}),
+        ),
+        EventType(
+            "members.segment_entered",
+            1,
+            _("Members entered a cohort or a saved segment that has an alert (each member told of once)"),
+            _object(
+                {
+                    "alerts": {
+                        "type": "array",
+                        "items": _object(
+                            {
+                                "alert_id": _ID,
+                                "cohort": _TEXT,
+                                "segment_id": _OPTIONAL_ID,
+                                "member_ids": {"type": "array", "items": _ID},
+                            }
+                        ),
+                    },
+                    "by": _TEXT,
+                }
+            ),
+        ),
+        EventType(
+            "member.introduction_dismissed",
+            1,
+            _("A suggested introduction between two members was dismissed (not proposed again)"),
+            _object({"member_id": _ID, "other_member_id": _ID, "by": _TEXT}),
         ),
         EventType(
             "listening.search.saved",

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import IO, Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,14 +20,22 @@ from animateur.core.actions import ActionError, Actor, actor_label, record, requ
 from animateur.core.audit_verbs import AuditVerb
 from animateur.core.events import emit
 from animateur.core.models import AuditEvent, User, Workspace
-from animateur.members import engagement, recompute
+from animateur.members import engagement, links, recompute
 from animateur.members.models import (
+    CustomField,
+    CustomValue,
+    FieldKind,
+    IntroductionDismissal,
+    LinkProof,
     MembersSettings,
     Merge,
     MergeSuggestion,
     Note,
     Profile,
+    ProfileLink,
     Segment,
+    SegmentAlert,
+    SegmentAlertSeen,
     SuggestionStatus,
     Tag,
 )
@@ -73,6 +81,8 @@ def _merge(
     for name in Tag.objects.filter(member=merged).values_list("name", flat=True):
         Tag.objects.get_or_create(workspace=workspace, member=into, name=name)
     Note.objects.filter(member=merged).update(member=into)
+    kept = CustomValue.objects.filter(member=into).values_list("field_id", flat=True)
+    CustomValue.objects.filter(member=merged).exclude(field_id__in=kept).update(member=into)
     if Profile.objects.filter(member=merged, ambassador=True).exists():
         Profile.objects.filter(member=into).update(ambassador=True)
     recompute.refresh_counts([into.pk])
@@ -339,10 +349,11 @@ def do_recompute_members(
     """Resolution (suggestions, and merges when certain and allowed) then every profile, from the stream."""
     require(actor, workspace, "members.settings")
     settings = MembersSettings.objects.filter(workspace=workspace).first() or MembersSettings(workspace=workspace)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         from animateur.members import resolution
 
-        proposals = resolution.propose(recompute.identity_rows(workspace))
+        found_links = links.collect(workspace)
+        proposals = resolution.propose(recompute.identity_rows(workspace), links.link_rows(workspace))
         created, certain = recompute.store_proposals(workspace, proposals)
         merges: list[Merge] = []
         if settings.auto_merge_certain:
@@ -365,6 +376,7 @@ def do_recompute_members(
             "suggestions": len(proposals),
             "new_suggestions": created,
             "merged": len(merges),
+            "links": found_links,
         }
         record(workspace, actor, AuditVerb.MEMBERS_RECOMPUTE, workspace, summary)
         emit(workspace, "members.recomputed", {**summary, "merges": [m.pk for m in merges], "by": actor_label(actor)})
@@ -420,6 +432,12 @@ def export_data(workspace: Workspace, member: Member) -> dict[str, Any]:
             for n in Note.objects.filter(member_id__in=family).order_by("created_at")
         ],
         "tags": sorted(set(Tag.objects.filter(member_id__in=family).values_list("name", flat=True))),
+        "custom_fields": custom_fields_of(family),
+        "profile_links": [
+            {"url": link.url, "proof": link.proof,
+             "verified_at": link.verified_at.isoformat() if link.verified_at else None}
+            for link in ProfileLink.objects.filter(identity__in=identities).order_by("id")
+        ],
         "decisions": {
             "sanctions": [
                 {"kind": s.kind, "reason": s.reason, "starts_at": s.starts_at.isoformat(),
@@ -515,7 +533,9 @@ def do_erase_member(workspace: Workspace, member: Member, *, actor: Actor) -> di
     return counts
 
 
-def member_line(member: Member, identities: list[Identity], profile: Profile | None) -> dict[str, Any]:
+def member_line(
+    member: Member, identities: list[Identity], profile: Profile | None, custom: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """One member as `animateur members export` writes it (one JSON object a line)."""
     return {
         "id": member.pk,
@@ -537,6 +557,7 @@ def member_line(member: Member, identities: list[Identity], profile: Profile | N
         "level": profile.level if profile else None,
         "reach": profile.reach if profile else 0.0,
         "ambassador": bool(profile and profile.ambassador),
+        "custom_fields": custom or {},
     }
 
 
@@ -545,8 +566,6 @@ def do_export_members(
 ) -> int:
     """Every member of the workspace as JSON Lines, the most engaged first, in batches."""
     import json
-
-    from django.db.models import F
 
     require(actor, workspace, "members.export")
     ids = list(
@@ -562,13 +581,16 @@ def do_export_members(
         identities: dict[int, list[Identity]] = {}
         for identity in Identity.objects.filter(member_id__in=chunk).select_related("channel").order_by("id"):
             identities.setdefault(identity.member_id, []).append(identity)
+        custom = custom_values_by_member(chunk)
         for member_id in chunk:
-            line = member_line(members[member_id], identities.get(member_id, []), profiles.get(member_id))
+            line = member_line(
+                members[member_id], identities.get(member_id, []), profiles.get(member_id), custom.get(member_id)
+            )
             out.write(json.dumps(line, ensure_ascii=False) + "\n")
             written += 1
         if progress is not None:
             progress(written)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         record(workspace, actor, AuditVerb.MEMBERS_EXPORT, workspace, {"members": written})
         emit(workspace, "members.exported", {"members": written, "by": actor_label(actor)})
     return written
@@ -605,7 +627,369 @@ def do_delete_segment(workspace: Workspace, segment: Segment, *, actor: Actor) -
     require(actor, workspace, "members.edit")
     if segment.workspace_id != workspace.pk:
         raise ActionError(_("No such segment in this workspace."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         record(workspace, actor, AuditVerb.MEMBERS_SEGMENT_DELETE, segment, {"name": segment.name})
         emit(workspace, "members.segment_deleted", {"segment_id": segment.pk, "by": actor_label(actor)})
         segment.delete()
+
+
+# --- profile links ------------------------------------------------------------------------------
+
+RECHECK_DAYS = 7
+MAX_CHECKS = 200
+
+
+def do_verify_profile_links(workspace: Workspace, *, actor: Actor, limit: int = 50) -> dict[str, int]:
+    """Check the profile links no server verified: fetch each page (safely, outside the transaction)
+    and look for rel="me" naming the profile; those that do become evidence in merge suggestions."""
+    from datetime import timedelta
+
+    require(actor, workspace, "members.settings")
+    if not 1 <= limit <= MAX_CHECKS:
+        raise ActionError(_("Check 1 to %(count)d links at a time.") % {"count": MAX_CHECKS})
+    now = timezone.now()
+    due = list(
+        ProfileLink.objects.filter(workspace=workspace, proof=LinkProof.NONE, identity__user=None)
+        .filter(Q(checked_at=None) | Q(checked_at__lt=now - timedelta(days=RECHECK_DAYS)))
+        .select_related("identity")
+        .order_by(F("checked_at").asc(nulls_first=True), "id")[:limit]
+    )
+    results = [(link, links.check(link.url, link.identity)) for link in due]
+    with transaction.atomic(durable=True):
+        verified = 0
+        for link, result in results:
+            link.checked_at, link.check_error = now, result.error
+            if result.ok:
+                link.proof, link.verified_at = LinkProof.CHECKED, now
+                verified += 1
+            link.save(update_fields=["checked_at", "check_error", "proof", "verified_at"])
+        counts = {"checked": len(results), "verified": verified}
+        record(workspace, actor, AuditVerb.MEMBERS_LINKS_VERIFY, workspace, counts)
+        emit(workspace, "members.links_verified", {**counts, "by": actor_label(actor)})
+    return counts
+
+
+# --- custom fields ------------------------------------------------------------------------------
+
+MAX_FIELDS = 50
+MAX_CHOICES = 50
+MAX_VALUE = 500
+
+
+def clean_choices(raw: str | list[str]) -> list[str]:
+    items = raw.split(",") if isinstance(raw, str) else raw
+    cleaned = list(dict.fromkeys(c.strip()[:100] for c in items if c and c.strip()))
+    if len(cleaned) > MAX_CHOICES:
+        raise ActionError(_("At most %(count)d choices.") % {"count": MAX_CHOICES})
+    return cleaned
+
+
+def do_save_custom_field(
+    workspace: Workspace,
+    name: str,
+    kind: str,
+    choices: str | list[str] = "",
+    *,
+    actor: Actor,
+    field: CustomField | None = None,
+) -> CustomField:
+    """Create a custom field of the workspace's members, or rename it and change its choices."""
+    require(actor, workspace, "members.settings")
+    name = (name or "").strip()
+    if not name or len(name) > 60:
+        raise ActionError(_("A field needs a name of at most 60 characters."))
+    if kind not in FieldKind.values:
+        raise ActionError(_("Unknown type of field: text, number, date or choice."))
+    options = clean_choices(choices) if kind == FieldKind.CHOICE else []
+    if kind == FieldKind.CHOICE and not options:
+        raise ActionError(_("A choice field needs its choices, separated by commas."))
+    if field is not None and field.workspace_id != workspace.pk:
+        raise ActionError(_("No such field in this workspace."))
+    others = CustomField.objects.filter(workspace=workspace, name__iexact=name)
+    if field is not None:
+        others = others.exclude(pk=field.pk)
+    if others.exists():
+        raise ActionError(_("Another field is already named « %(name)s ».") % {"name": name})
+    if field is None and CustomField.objects.filter(workspace=workspace).count() >= MAX_FIELDS:
+        raise ActionError(_("At most %(count)d fields.") % {"count": MAX_FIELDS})
+    if field is not None and field.kind != kind and CustomValue.objects.filter(field=field).exists():
+        raise ActionError(_("This field has values: its type cannot change."))
+    if field is not None and kind == FieldKind.CHOICE:
+        lost = CustomValue.objects.filter(field=field).exclude(value__in=options)
+        if lost.exists():
+            raise ActionError(_("Some members have a choice you removed: change their value first."))
+    with transaction.atomic(durable=True):
+        if field is None:
+            field = CustomField.objects.create(workspace=workspace, name=name, kind=kind, choices=options)
+        else:
+            field.name, field.kind, field.choices = name, kind, options
+            field.save(update_fields=["name", "kind", "choices"])
+        data = {"name": name, "kind": kind, "choices": options}
+        record(workspace, actor, AuditVerb.MEMBERS_FIELD_SAVE, field, data)
+        emit(workspace, "members.field_saved", {"field_id": field.pk, **data, "by": actor_label(actor)})
+    return field
+
+
+def do_delete_custom_field(workspace: Workspace, field: CustomField, *, actor: Actor) -> None:
+    """Delete a custom field and every member's value of it."""
+    require(actor, workspace, "members.settings")
+    if field.workspace_id != workspace.pk:
+        raise ActionError(_("No such field in this workspace."))
+    with transaction.atomic(durable=True):
+        record(workspace, actor, AuditVerb.MEMBERS_FIELD_DELETE, field, {"name": field.name})
+        emit(workspace, "members.field_deleted", {"field_id": field.pk, "by": actor_label(actor)})
+        field.delete()
+
+
+def clean_value(field: CustomField, raw: object) -> str:
+    """A value as kept: "" for none, a number as written plainly, a date as YYYY-MM-DD, a choice among its own."""
+    import datetime
+    from decimal import Decimal, InvalidOperation
+
+    text = "" if raw is None else str(raw).strip()
+    if not text:
+        return ""
+    if "\x00" in text or len(text) > MAX_VALUE:
+        raise ActionError(
+            _("« %(field)s » holds at most %(count)d characters.") % {"field": field.name, "count": MAX_VALUE}
+        )
+    if field.kind == FieldKind.NUMBER:
+        try:
+            number = Decimal(text.replace(",", ".").replace(" ", "").replace("\u202f", ""))
+        except InvalidOperation:
+            number = Decimal("NaN")
+        if not number.is_finite() or abs(number) >= Decimal(10) ** 15:
+            raise ActionError(_("« %(field)s » takes a number.") % {"field": field.name})
+        return format(number.normalize(), "f")
+    if field.kind == FieldKind.DATE:
+        try:
+            return datetime.date.fromisoformat(text).isoformat()
+        except ValueError:
+            raise ActionError(_("« %(field)s » takes a date (YYYY-MM-DD).") % {"field": field.name}) from None
+    if field.kind == FieldKind.CHOICE and text not in field.choices:
+        raise ActionError(
+            _("« %(value)s » is not a choice of « %(field)s »: %(choices)s.")
+            % {"value": text[:100], "field": field.name, "choices": ", ".join(field.choices)}
+        )
+    return text
+
+
+def typed_value(kind: str, value: str) -> Any:
+    """A kept value as JSON shows it: a number as a number, the others as text."""
+    if kind == FieldKind.NUMBER:
+        number = float(value)
+        return int(number) if number.is_integer() and "." not in value else number
+    return value
+
+
+def custom_values_by_member(member_ids: list[int]) -> dict[int, dict[str, Any]]:
+    found: dict[int, dict[str, Any]] = {}
+    rows = (
+        CustomValue.objects.filter(member_id__in=member_ids)
+        .select_related("field")
+        .order_by("field__name")
+        .values_list("member_id", "field__name", "field__kind", "value")
+    )
+    for member_id, name, kind, value in rows:
+        found.setdefault(member_id, {})[name] = typed_value(kind, value)
+    return found
+
+
+def custom_fields_of(member_ids: list[int]) -> dict[str, Any]:
+    """One person's custom fields across the members merged into them."""
+    merged: dict[str, Any] = {}
+    for values in custom_values_by_member(member_ids).values():
+        for name, value in values.items():
+            merged.setdefault(name, value)
+    return merged
+
+
+def do_set_member_fields(
+    workspace: Workspace, member: Member, values: dict[str, object], *, actor: Actor
+) -> dict[str, Any]:
+    """Set a member's custom fields by name (an empty value clears it); fields not named are left alone."""
+    require(actor, workspace, "members.edit")
+    _own(workspace, member)
+    fields = {f.name: f for f in CustomField.objects.filter(workspace=workspace)}
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        raise ActionError(_("Unknown fields: %(names)s.") % {"names": ", ".join(unknown)[:300]})
+    cleaned = {name: clean_value(fields[name], raw) for name, raw in values.items()}
+    with transaction.atomic(durable=True):
+        for name, value in cleaned.items():
+            if value:
+                CustomValue.objects.update_or_create(
+                    field=fields[name], member=member, defaults={"value": value, "workspace": workspace}
+                )
+            else:
+                CustomValue.objects.filter(field=fields[name], member=member).delete()
+        shown = {name: typed_value(fields[name].kind, v) if v else None for name, v in cleaned.items()}
+        record(workspace, actor, AuditVerb.MEMBER_FIELDS, member, {"fields": sorted(cleaned)})
+        emit(
+            workspace,
+            "member.fields_changed",
+            {"member_id": member.pk, "custom_fields": shown, "by": actor_label(actor)},
+        )
+    return custom_values_by_member([member.pk]).get(member.pk, {})
+
+
+# --- segment alerts -----------------------------------------------------------------------------
+
+
+def segment_member_ids(workspace: Workspace, alert: SegmentAlert) -> set[int]:
+    """Who is in the alert's cohort or saved segment now."""
+    from django.http import QueryDict
+
+    from animateur.members import selectors
+    from animateur.members.forms import MemberFilterForm
+
+    if alert.segment_id is not None:
+        assert alert.segment is not None
+        form = MemberFilterForm(QueryDict(alert.segment.query), workspace=workspace)
+        if not form.is_valid():  # a segment whose filters no longer read (a tag gone) holds no one
+            return set()
+        filters = form.filters()
+    else:
+        filters = selectors.MemberFilters(cohort=alert.cohort)
+    return set(selectors.filtered(workspace, filters).order_by().values_list("pk", flat=True))
+
+
+def do_set_segment_alert(
+    workspace: Workspace,
+    *,
+    enabled: bool,
+    actor: Actor,
+    cohort: str = "",
+    segment: Segment | None = None,
+) -> SegmentAlert | None:
+    """Turn on or off the alert of a ready-made cohort or of a saved segment. Turned on, the members
+    already in it are not news: only those who enter afterwards are told of, once each."""
+    from animateur.members.selectors import COHORTS
+
+    require(actor, workspace, "members.settings")
+    if (segment is None) == (not cohort):
+        raise ActionError(_("Choose a cohort or a saved segment."))
+    if cohort and cohort not in COHORTS:
+        raise ActionError(_("Unknown cohort."))
+    if segment is not None and segment.workspace_id != workspace.pk:
+        raise ActionError(_("No such segment in this workspace."))
+    existing = (
+        SegmentAlert.objects.filter(workspace=workspace, segment=segment)
+        if segment is not None
+        else SegmentAlert.objects.filter(workspace=workspace, segment=None, cohort=cohort)
+    ).first()
+    with transaction.atomic(durable=True):
+        alert = existing
+        if enabled and alert is None:
+            alert = SegmentAlert.objects.create(
+                workspace=workspace,
+                cohort="" if segment is not None else cohort,
+                segment=segment,
+                created_by=actor if isinstance(actor, User) else None,
+                checked_at=timezone.now(),
+            )
+            SegmentAlertSeen.objects.bulk_create(
+                [SegmentAlertSeen(alert=alert, member_id=m) for m in segment_member_ids(workspace, alert)],
+                batch_size=1000,
+            )
+        elif not enabled and alert is not None:
+            alert.delete()
+            alert = None
+        data = {"cohort": cohort, "segment_id": segment.pk if segment else None, "enabled": enabled}
+        record(workspace, actor, AuditVerb.MEMBERS_ALERT_SET, segment or workspace, data)
+        emit(workspace, "members.alert_changed", {**data, "by": actor_label(actor)})
+    return alert
+
+
+def _alert_name(alert: SegmentAlert) -> str:
+    from animateur.members.forms import COHORT_LABELS
+
+    if alert.segment is not None:
+        return alert.segment.name
+    return str(COHORT_LABELS.get(alert.cohort, alert.cohort))
+
+
+def do_check_segment_alerts(workspace: Workspace, *, actor: Actor) -> dict[str, int]:
+    """Tell the managers (in the app, and by email as each chose) of the members who entered a segment
+    with an alert since the last check; each member is told of once per alert. Nothing entered: nothing
+    is written."""
+    from django.conf import settings as django_settings
+    from django.utils import translation
+    from django.utils.translation import ngettext
+
+    from animateur.core.models import Membership
+    from animateur.core.permissions import roles_for
+    from animateur.inbox.actions.notifications import notify_many
+
+    require(actor, workspace, "members.settings")
+    alerts = list(SegmentAlert.objects.filter(workspace=workspace).select_related("segment").order_by("id"))
+    entered: list[tuple[SegmentAlert, list[int]]] = []
+    for alert in alerts:
+        seen = set(SegmentAlertSeen.objects.filter(alert=alert).values_list("member_id", flat=True))
+        new = sorted(segment_member_ids(workspace, alert) - seen)
+        if new:
+            entered.append((alert, new))
+    if not entered:
+        return {"alerts": 0, "members": 0}
+    readers = list(
+        Membership.objects.filter(
+            workspace=workspace, role__in=roles_for("members.settings"), user__is_active=True
+        ).select_related("user")
+    )
+    now = timezone.now()
+    with transaction.atomic(durable=True):
+        notices = []
+        for alert, new in entered:
+            SegmentAlertSeen.objects.bulk_create(
+                [SegmentAlertSeen(alert=alert, member_id=m, at=now) for m in new],
+                batch_size=1000,
+                ignore_conflicts=True,
+            )
+            SegmentAlert.objects.filter(pk=alert.pk).update(checked_at=now)
+            for membership in readers:
+                user = membership.user
+                with translation.override(user.language or workspace.language or django_settings.LANGUAGE_CODE):
+                    text = ngettext(
+                        "%(count)d member entered « %(segment)s »",
+                        "%(count)d members entered « %(segment)s »",
+                        len(new),
+                    ) % {"count": len(new), "segment": _alert_name(alert)}
+                notices.append((user.pk, workspace.pk, None, "segment_alert", text))
+        notify_many(notices)
+        counts = {"alerts": len(entered), "members": sum(len(new) for _alert, new in entered)}
+        record(workspace, actor, AuditVerb.MEMBERS_ALERT_FIRE, workspace, counts)
+        emit(
+            workspace,
+            "members.segment_entered",
+            {
+                "alerts": [
+                    {"alert_id": a.pk, "cohort": a.cohort, "segment_id": a.segment_id, "member_ids": new}
+                    for a, new in entered
+                ],
+                "by": actor_label(actor),
+            },
+        )
+    return counts
+
+
+# --- introductions ------------------------------------------------------------------------------
+
+
+def do_dismiss_introduction(workspace: Workspace, member: Member, other: Member, *, actor: Actor) -> None:
+    """Do not suggest introducing these two again."""
+    require(actor, workspace, "members.edit")
+    _own(workspace, member)
+    _own(workspace, other)
+    if member.pk == other.pk:
+        raise ActionError(_("A member cannot be introduced to themselves."))
+    first, second = sorted((member.pk, other.pk))
+    with transaction.atomic(durable=True):
+        IntroductionDismissal.objects.get_or_create(
+            workspace=workspace, first_id=first, second_id=second, defaults={"by": actor_label(actor)}
+        )
+        record(workspace, actor, AuditVerb.MEMBER_INTRODUCTION_DISMISS, member, {"other": other.pk})
+        emit(
+            workspace,
+            "member.introduction_dismissed",
+            {"member_id": member.pk, "other_member_id": other.pk, "by": actor_label(actor)},
+        )

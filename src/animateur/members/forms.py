@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from animateur.core.languages import language_name
 from animateur.core.models import Workspace
 from animateur.members import engagement
-from animateur.members.models import Level
+from animateur.members.models import FieldKind, Level
 from animateur.members.selectors import MemberFilters
 
 LAST_SEEN_CHOICES = [
@@ -23,6 +23,13 @@ LAST_SEEN_CHOICES = [
     ("-14", _("Silent for 14 days or more")),
     ("-90", _("Silent for 90 days or more")),
 ]
+COHORT_LABELS = {
+    "newcomers": _("Newcomers this month"),
+    "rising": _("Rising"),
+    "slipping": _("Slipping away"),
+    "ambassadors": _("Ambassadors"),
+    "bridges": _("Bridges between groups"),
+}
 ACTIVITY_LABELS = {
     "post": _("Post"),
     "answer": _("Answer"),
@@ -60,14 +67,7 @@ class MemberFilterForm(forms.Form):
     cohort = forms.ChoiceField(
         label=_("Cohort"),
         required=False,
-        choices=[
-            ("", _("All cohorts")),
-            ("newcomers", _("Newcomers this month")),
-            ("rising", _("Rising")),
-            ("slipping", _("Slipping away")),
-            ("ambassadors", _("Ambassadors")),
-            ("bridges", _("Bridges between groups")),
-        ],
+        choices=[("", _("All cohorts")), *COHORT_LABELS.items()],
     )
     sort = forms.ChoiceField(
         label=_("Sort by"),
@@ -79,12 +79,22 @@ class MemberFilterForm(forms.Form):
             ("name", _("Name")),
         ],
     )
+    field = forms.TypedChoiceField(label=_("Custom field"), required=False, coerce=int, empty_value=None)
+    value = forms.CharField(label=_("Its value"), required=False, max_length=500)
     page = forms.IntegerField(required=False, min_value=1, max_value=100_000, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
+        from animateur.members.models import CustomField
         from animateur.members.selectors import languages_in_use, tags_in_use
 
         super().__init__(*args, **kwargs)
+        self.custom_fields = {f.pk: f for f in CustomField.objects.filter(workspace=workspace).order_by("name")}
+        if self.custom_fields:
+            self.fields["field"].choices = [("", _("None"))] + [  # type: ignore[attr-defined]
+                (str(pk), f.name) for pk, f in self.custom_fields.items()
+            ]
+        else:
+            del self.fields["field"], self.fields["value"]
         channels = workspace.channels.order_by("name").values_list("pk", "name")
         self.fields["channel"].choices = [("", _("All channels"))] + [(str(pk), name) for pk, name in channels]  # type: ignore[attr-defined]
         self.fields["language"].choices = [("", _("All languages"))] + [  # type: ignore[attr-defined]
@@ -95,6 +105,20 @@ class MemberFilterForm(forms.Form):
 
     def clean_q(self) -> str:
         return _readable(self.cleaned_data.get("q") or "").strip()
+
+    def clean(self) -> dict[str, Any]:
+        from animateur.core.actions import ActionError
+        from animateur.members.actions import clean_value
+
+        data = super().clean() or {}
+        field_id, raw = data.get("field"), _readable(data.get("value") or "").strip()
+        data["value"] = ""
+        if field_id is not None and raw:
+            try:
+                data["value"] = clean_value(self.custom_fields[field_id], raw)
+            except ActionError as exc:
+                self.add_error("value", str(exc))
+        return data
 
     def filters(self) -> MemberFilters:
         data = self.cleaned_data
@@ -111,6 +135,8 @@ class MemberFilterForm(forms.Form):
             q=data.get("q") or "",
             sort=data.get("sort") or "engagement",
             page=data.get("page") or 1,
+            custom_field_id=data.get("field"),
+            custom_value=data.get("value") or "",
         )
 
     def active(self) -> dict[str, Any]:
@@ -163,3 +189,50 @@ class SegmentForm(forms.Form):
 
     def clean_query(self) -> str:
         return _readable(self.cleaned_data.get("query") or "")
+
+
+class CustomFieldForm(forms.Form):
+    name = forms.CharField(label=_("Name of the field"), max_length=60)
+    kind = forms.ChoiceField(label=_("Type"), choices=FieldKind.choices)
+    choices = forms.CharField(
+        label=_("Choices"), required=False, max_length=5000, help_text=_("For a choice field, separated by commas.")
+    )
+
+    def clean_name(self) -> str:
+        return _readable(self.cleaned_data["name"]).strip()
+
+    def clean_choices(self) -> str:
+        return _readable(self.cleaned_data.get("choices") or "")
+
+
+class MemberFieldsForm(forms.Form):
+    """One input per custom field of the workspace, named `field_<id>`, typed as the field."""
+
+    def __init__(self, *args: Any, fields: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.custom = {f"field_{f.pk}": f for f in fields}
+        for key, f in self.custom.items():
+            if f.kind == FieldKind.CHOICE:
+                self.fields[key] = forms.ChoiceField(
+                    label=f.name, required=False, choices=[("", "—")] + [(c, c) for c in f.choices]
+                )
+            elif f.kind == FieldKind.DATE:
+                self.fields[key] = forms.CharField(
+                    label=f.name, required=False, max_length=10, widget=forms.DateInput(attrs={"type": "date"})
+                )
+            elif f.kind == FieldKind.NUMBER:
+                self.fields[key] = forms.CharField(
+                    label=f.name, required=False, max_length=40, widget=forms.TextInput(attrs={"inputmode": "decimal"})
+                )
+            else:
+                self.fields[key] = forms.CharField(label=f.name, required=False, max_length=500)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for key in self.custom:
+            if key in data:
+                _readable(str(data[key] or ""))
+        return data
+
+    def values(self) -> dict[str, object]:
+        return {f.name: self.cleaned_data.get(key) or "" for key, f in self.custom.items()}

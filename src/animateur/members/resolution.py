@@ -2,9 +2,15 @@
 
 Evidence and its weight:
 
-    same_email    1.0   the same email address on both (certain)
-    profile_link  0.9   a profile link of one names the other (the same profile address, or a
-                        handle that is a domain, as Bluesky's, which the other's link is on)
+    same_email      1.0   the same email address on both (certain)
+    verified_link   0.95  a link of one's Mastodon profile, verified with rel=me (by its server or by
+                          animateur fetching the page), is the other's address: their profile, their
+                          blog, a page of their own domain, or their own verified link
+    profile_link    0.9   the same profile address on both
+    own_domain      0.9   one's Bluesky handle is a domain (which Bluesky proved theirs) and the other's
+                          address is on it
+    commenter_blog  0.8   the blog a commenter gave with their comment is on the site the other's
+                          address names (a comment form proves nothing: weaker than a verified link)
     same_handle   0.6   the same handle on two different kinds of channel
     same_name     0.4   the same display name (four letters at least, accents and case aside)
     similar_name  0.25  names nearly alike (ratio ≥ 0.9)
@@ -20,10 +26,24 @@ import difflib
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-WEIGHTS = {"same_email": 1.0, "profile_link": 0.9, "same_handle": 0.6, "same_name": 0.4, "similar_name": 0.25}
+WEIGHTS = {
+    "same_email": 1.0,
+    "verified_link": 0.95,
+    "profile_link": 0.9,
+    "own_domain": 0.9,
+    "commenter_blog": 0.8,
+    "same_handle": 0.6,
+    "same_name": 0.4,
+    "similar_name": 0.25,
+}
+# Channels whose identities' address is what a commenter typed (their blog), not a profile.
+COMMENTER_ORIGINS = frozenset({"site", "wordpress"})
+# Handles on these domains are the network's own subdomains, not a domain of the person's.
+SHARED_HANDLE_DOMAINS = ("bsky.social",)
 SIMILAR_RATIO = 0.9
 MIN_NAME = 4
 MIN_HANDLE = 3
@@ -44,6 +64,15 @@ class IdentityRow:
     url: str
 
 
+@dataclass(frozen=True)
+class LinkRow:
+    """A link named by a member's profile (Mastodon's fields), `proof` empty when not verified."""
+
+    member_id: int
+    url: str
+    proof: str
+
+
 @dataclass
 class Proposal:
     first: int
@@ -62,10 +91,10 @@ class Proposal:
     def certain(self) -> bool:
         return any(item["kind"] == "same_email" for item in self.evidence)
 
-    def add(self, kind: str, detail: str) -> None:
+    def add(self, kind: str, detail: str, **more: str) -> None:
         if any(item["kind"] == kind for item in self.evidence):
             return
-        self.evidence.append({"kind": kind, "weight": WEIGHTS[kind], "detail": detail})
+        self.evidence.append({"kind": kind, "weight": WEIGHTS[kind], "detail": detail, **more})
 
 
 def fold(text: str) -> str:
@@ -91,7 +120,21 @@ def url_key(url: str) -> str:
 DOMAIN = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
 
 
-def propose(rows: list[IdentityRow]) -> list[Proposal]:
+def own_domain(handle: str, origin: str) -> str:
+    """The domain a Bluesky handle proves its owner's (`alice.example.org`), or ""."""
+    h = handle.strip().lstrip("@").casefold()
+    if origin != "bluesky" or "@" in h or not DOMAIN.match(h) or h.endswith(SHARED_HANDLE_DOMAINS):
+        return ""
+    return h
+
+
+def _sites(key: str) -> tuple[str, str]:
+    """An address key's exact form and, when it is a whole site (no path), its host."""
+    host, _sep, path = key.partition("/")
+    return key, host if not path else ""
+
+
+def propose(rows: list[IdentityRow], links: list[LinkRow] | None = None) -> list[Proposal]:
     """Every pair of members with evidence, strongest first."""
     proposals: dict[tuple[int, int], Proposal] = {}
     channels_of: dict[int, set[int]] = defaultdict(set)
@@ -117,8 +160,6 @@ def propose(rows: list[IdentityRow]) -> list[Proposal]:
     by_handle: dict[str, set[int]] = defaultdict(set)
     by_name: dict[str, set[int]] = defaultdict(set)
     by_url: dict[str, set[int]] = defaultdict(set)
-    by_host: dict[str, set[int]] = defaultdict(set)
-    domain_handles: dict[str, set[int]] = defaultdict(set)
     handle_origins: dict[tuple[str, int], set[str]] = defaultdict(set)
     for row in rows:
         if row.email:
@@ -127,15 +168,12 @@ def propose(rows: list[IdentityRow]) -> list[Proposal]:
         if len(h) >= MIN_HANDLE:
             by_handle[h].add(row.member_id)
             handle_origins[(h, row.member_id)].add(row.origin)
-            if DOMAIN.match(h):
-                domain_handles[h].add(row.member_id)
         n = fold(row.name)
         if len(n) >= MIN_NAME:
             by_name[n].add(row.member_id)
         u = url_key(row.url)
         if u:
             by_url[u].add(row.member_id)
-            by_host[u.split("/", 1)[0]].add(row.member_id)
     for email, ids in blocks(by_email):
         for i, a in enumerate(ids):
             for b in ids[i + 1 :]:
@@ -146,11 +184,7 @@ def propose(rows: list[IdentityRow]) -> list[Proposal]:
             for b in ids[i + 1 :]:
                 if (p := pair(a, b)) is not None:
                     p.add("profile_link", u)
-    for domain, owners in domain_handles.items():
-        for a in owners:
-            for b in by_host.get(domain, set()):
-                if (p := pair(a, b)) is not None:
-                    p.add("profile_link", domain)
+    _link_evidence(rows, links or [], pair)
     for h, ids in blocks(by_handle):
         for i, a in enumerate(ids):
             for b in ids[i + 1 :]:
@@ -180,3 +214,59 @@ def propose(rows: list[IdentityRow]) -> list[Proposal]:
                             p.add("similar_name", f"{x} ~ {y}")
     found = [p for p in proposals.values() if p.confidence >= SUGGEST_FROM]
     return sorted(found, key=lambda p: (-p.confidence, p.first, p.second))
+
+
+def _link_evidence(rows: list[IdentityRow], links: list[LinkRow], pair: Callable[[int, int], Proposal | None]) -> None:
+    """Proven addresses (verified links, Bluesky domains) and commenters' blogs, against every address.
+
+    Two addresses meet when they are the same, or when one is a whole site (no path) and the other is
+    on it: `alice.example` and `alice.example/about`. A page of a shared host (`github.com/alice`) meets
+    only itself."""
+    # Every address a member is known by: key → members; site host → members with an address on it.
+    exact: dict[str, set[int]] = defaultdict(set)
+    on_host: dict[str, set[int]] = defaultdict(set)
+    whole_site: dict[str, set[int]] = defaultdict(set)
+
+    def know(member_id: int, key: str, *, on_site: bool = True) -> None:
+        exact[key].add(member_id)
+        if not on_site:  # a profile on a network's host is not a page of anyone's own site
+            return
+        host, site = key.split("/", 1)[0], _sites(key)[1]
+        on_host[host].add(member_id)
+        if site:
+            whole_site[site].add(member_id)
+
+    def meeting(key: str) -> set[int]:
+        found = set(exact.get(key, set()))
+        host, site = key.split("/", 1)[0], _sites(key)[1]
+        found |= whole_site.get(host, set())
+        if site:
+            found |= on_host.get(site, set())
+        return found
+
+    verified = [(link.member_id, url_key(link.url), link.proof) for link in links if link.proof and url_key(link.url)]
+    domains = [(row.member_id, d) for row in rows if (d := own_domain(row.handle, row.origin))]
+    blogs = [(row.member_id, k) for row in rows if row.origin in COMMENTER_ORIGINS and (k := url_key(row.url))]
+    for row in rows:
+        if k := url_key(row.url):
+            know(row.member_id, k, on_site=row.origin in COMMENTER_ORIGINS)
+    for member_id, key, _proof in verified:
+        know(member_id, key)
+    for member_id, domain in domains:
+        know(member_id, domain)
+    if verified or domains or blogs:
+        for a, key, proof in verified:
+            for b in meeting(key):
+                if (p := pair(a, b)) is not None:
+                    p.add("verified_link", key, proof=proof)
+        for a, domain in domains:
+            for b in meeting(domain):
+                if (p := pair(a, b)) is not None:
+                    p.add("own_domain", domain)
+        for a, key in blogs:
+            others = meeting(key)
+            if len(others) > MAX_BLOCK:  # a blog host many name (a shared platform) says nothing
+                continue
+            for b in others:
+                if (p := pair(a, b)) is not None and not any(e["kind"] == "profile_link" for e in p.evidence):
+                    p.add("commenter_blog", key)

@@ -51,6 +51,9 @@ class MemberFilters:
     q: str = ""
     sort: str = "engagement"
     page: int = 1
+    # A custom field's id and the value it must hold (a text field: containing it), as clean_value keeps it.
+    custom_field_id: int | None = None
+    custom_value: str = ""
 
 
 def settings_of(workspace: Workspace) -> MembersSettings:
@@ -104,6 +107,8 @@ def filtered(workspace: Workspace, filters: MemberFilters) -> QuerySet[Member]:
         qs = qs.filter(_cohort(filters.cohort, now)).exclude(profile__is_team=True)
     if filters.q:
         qs = qs.filter(Q(display_name__icontains=filters.q) | Q(identities__handle__icontains=filters.q))
+    if filters.custom_field_id is not None and filters.custom_value:
+        qs = qs.filter(custom_field_filter(filters.custom_field_id, filters.custom_value))
     if filters.channel_id is not None or filters.q:
         qs = qs.distinct()
     return qs.order_by(*SORTS.get(filters.sort, SORTS["engagement"]))
@@ -312,3 +317,13 @@ def get_segment(workspace: Workspace, segment_id: int | str) -> Segment:
         return Segment.objects.get(workspace=workspace, pk=int(segment_id))
     except (Segment.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404("no such segment") from None
+
+
+def custom_field_filter(field_id: int, value: str) -> Q:
+    """Members whose custom field holds the value (a text field: contains it, case aside)."""
+    from animateur.members.models import CustomField, CustomValue, FieldKind
+
+    kind = CustomField.objects.filter(pk=field_id).values_list("kind", flat=True).first()
+    values = CustomValue.objects.filter(field_id=field_id)
+    matching = values.filter(value__icontains=value) if kind == FieldKind.TEXT else values.filter(value=value)
+    return Q(pk__in=matching.values("member_id"))

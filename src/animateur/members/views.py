@@ -19,6 +19,9 @@ from animateur.core.typing import WorkspaceRequest
 from animateur.members import actions, engagement, selectors
 from animateur.members.forms import (
     ACTIVITY_LABELS,
+    COHORT_LABELS,
+    CustomFieldForm,
+    MemberFieldsForm,
     MemberFilterForm,
     NoteForm,
     SegmentForm,
@@ -26,7 +29,7 @@ from animateur.members.forms import (
     SnoozeForm,
     TagsForm,
 )
-from animateur.members.models import SuggestionStatus
+from animateur.members.models import CustomField, ProfileLink, SegmentAlert, SuggestionStatus
 
 MAX_ID = 2**63 - 1
 
@@ -69,12 +72,27 @@ def member_detail(request: WorkspaceRequest, member_id: int) -> HttpResponse:
     activity = []
     if info.profile is not None:
         activity = [(ACTIVITY_LABELS[k], info.profile.activity.get(k, 0)) for k in engagement.ACTIVITY_KINDS]
+    from animateur.members import introductions
+
+    fields = list(CustomField.objects.filter(workspace=request.workspace).order_by("name"))
+    values = actions.custom_values_by_member([info.member.pk]).get(info.member.pk, {})
+    fields_form = MemberFieldsForm(
+        fields=fields, initial={f"field_{f.pk}": values.get(f.name, "") for f in fields}, prefix="cf"
+    )
+    links_of: dict[int, list[ProfileLink]] = {}
+    for link in ProfileLink.objects.filter(identity__in=info.identities).order_by("id"):
+        links_of.setdefault(link.identity_id, []).append(link)
+    for identity in info.identities:
+        identity.profile_links = links_of.get(identity.pk, [])  # type: ignore[attr-defined]
     return render(
         request,
         "members/detail.html",
         {
             "info": info,
             "member": info.member,
+            "custom_fields": [(f, values.get(f.name)) for f in fields],
+            "fields_form": fields_form,
+            "introductions": introductions.suggestions(request.workspace, member=info.member, limit=5),
             "activity": [row for row in activity if row[1]],
             "note_form": NoteForm(),
             "tags_form": TagsForm(initial={"tags": ", ".join(info.tags)}),
@@ -323,3 +341,176 @@ def delete_segment(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
     actions.do_delete_segment(request.workspace, segment, actor=request.user)
     messages.success(request, _("Segment deleted."))
     return redirect(reverse("members:list"))
+
+
+# --- custom fields ------------------------------------------------------------------------------
+
+
+@workspace_permission("members.settings")
+def field_list(request: WorkspaceRequest) -> HttpResponse:
+    form = CustomFieldForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                actions.do_save_custom_field(
+                    request.workspace,
+                    form.cleaned_data["name"],
+                    form.cleaned_data["kind"],
+                    form.cleaned_data["choices"],
+                    actor=request.user,
+                )
+            except ActionError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Field saved."))
+                return redirect(reverse("members:fields"))
+        status = 400
+    else:
+        status = 200
+    fields = list(CustomField.objects.filter(workspace=request.workspace).order_by("name"))
+    return render(request, "members/fields.html", {"form": form, "fields": fields}, status=status)
+
+
+@workspace_permission("members.settings")
+def field_edit(request: WorkspaceRequest, field_id: int) -> HttpResponse:
+    field = selectors_field(request, field_id)
+    initial = {"name": field.name, "kind": field.kind, "choices": ", ".join(field.choices)}
+    form = CustomFieldForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                actions.do_save_custom_field(
+                    request.workspace,
+                    form.cleaned_data["name"],
+                    form.cleaned_data["kind"],
+                    form.cleaned_data["choices"],
+                    actor=request.user,
+                    field=field,
+                )
+            except ActionError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Field saved."))
+                return redirect(reverse("members:fields"))
+        return render(request, "members/field.html", {"form": form, "field": field}, status=400)
+    return render(request, "members/field.html", {"form": form, "field": field})
+
+
+def selectors_field(request: WorkspaceRequest, field_id: int) -> CustomField:
+    from django.http import Http404
+
+    found = CustomField.objects.filter(workspace=request.workspace, pk=field_id).first()
+    if found is None:
+        raise Http404("no such field")
+    return found
+
+
+@require_POST
+@workspace_permission("members.settings")
+def field_delete(request: WorkspaceRequest, field_id: int) -> HttpResponse:
+    field = selectors_field(request, field_id)
+    actions.do_delete_custom_field(request.workspace, field, actor=request.user)
+    messages.success(request, _("Field deleted, with its values."))
+    return redirect(reverse("members:fields"))
+
+
+@require_POST
+@workspace_permission("members.edit")
+def set_fields(request: WorkspaceRequest, member_id: int) -> HttpResponse:
+    member = selectors.get_member(request.workspace, member_id)
+    fields = list(CustomField.objects.filter(workspace=request.workspace).order_by("name"))
+    form = MemberFieldsForm(request.POST, fields=fields, prefix="cf")
+    if not form.is_valid():
+        messages.error(request, _("These values cannot be read: check each field."))
+        return _to_member(member.pk)
+    try:
+        actions.do_set_member_fields(request.workspace, member, form.values(), actor=request.user)
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Fields saved."))
+    return _to_member(member.pk)
+
+
+# --- profile links ------------------------------------------------------------------------------
+
+
+@require_POST
+@workspace_permission("members.settings")
+def verify_links(request: WorkspaceRequest) -> HttpResponse:
+    counts = actions.do_verify_profile_links(request.workspace, actor=request.user)
+    messages.success(
+        request,
+        _("%(checked)d profile links checked, %(verified)d verified. Recompute to use them as evidence.") % counts,
+    )
+    return redirect(reverse("members:suggestions"))
+
+
+# --- segment alerts -----------------------------------------------------------------------------
+
+
+@workspace_permission("members.settings")
+def alerts_page(request: WorkspaceRequest) -> HttpResponse:
+    if request.method == "POST":
+        cohort = request.POST.get("cohort", "")
+        segment = None
+        if request.POST.get("segment"):
+            segment = selectors.get_segment(request.workspace, request.POST["segment"])
+        try:
+            actions.do_set_segment_alert(
+                request.workspace,
+                cohort="" if segment else cohort,
+                segment=segment,
+                enabled=request.POST.get("enabled") == "1",
+                actor=request.user,
+            )
+        except ActionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Alert saved."))
+        return redirect(reverse("members:alerts"))
+    alerts = list(SegmentAlert.objects.filter(workspace=request.workspace))
+    on_cohorts = {a.cohort for a in alerts if a.segment_id is None}
+    on_segments = {a.segment_id for a in alerts if a.segment_id is not None}
+    return render(
+        request,
+        "members/alerts.html",
+        {
+            "cohorts": [(code, label, code in on_cohorts) for code, label in COHORT_LABELS.items()],
+            "segments": [(s, s.pk in on_segments) for s in selectors.segments(request.workspace)],
+        },
+    )
+
+
+# --- introductions ------------------------------------------------------------------------------
+
+
+@workspace_permission("members.view")
+def introduction_list(request: WorkspaceRequest) -> HttpResponse:
+    from animateur.members import introductions
+
+    return render(
+        request,
+        "members/introductions.html",
+        {
+            "rows": introductions.suggestions(request.workspace, limit=50),
+            "can_edit": has_permission(request.user, request.workspace, "members.edit"),
+        },
+    )
+
+
+@require_POST
+@workspace_permission("members.edit")
+def dismiss_introduction(request: WorkspaceRequest, member_id: int, other_id: int) -> HttpResponse:
+    member = selectors.get_member(request.workspace, member_id)
+    other = selectors.get_member(request.workspace, other_id)
+    try:
+        actions.do_dismiss_introduction(request.workspace, member, other, actor=request.user)
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("This introduction will not be proposed again."))
+    back = request.POST.get("next", "")
+    if back == "member":
+        return _to_member(member.pk)
+    return redirect(reverse("members:introductions"))
