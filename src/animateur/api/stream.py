@@ -13,6 +13,7 @@ from ninja import Router, Schema
 
 from animateur.api.inbox import needs
 from animateur.api.typing import TokenRequest
+from animateur.channels.apps import heard_elsewhere
 from animateur.stream import selectors
 from animateur.stream.forms import StreamFilterForm
 
@@ -24,6 +25,8 @@ class StreamMessageOut(Schema):
     channel: int
     channel_name: str
     channel_kind: str
+    # Heard by a listening source (a search of another network, a news feed), not said to the team.
+    heard_elsewhere: bool
     kind: str
     visibility: str
     language: str
@@ -59,6 +62,7 @@ def _out(row: selectors.Row) -> dict[str, Any]:
         "channel": m.channel_id,
         "channel_name": m.channel.name,
         "channel_kind": m.channel.kind,
+        "heard_elsewhere": heard_elsewhere(m.channel.kind),
         "kind": m.kind,
         "visibility": m.visibility,
         "language": m.language,

@@ -33,13 +33,27 @@ KIND_LABELS = {
     "rss": _("RSS or Atom feed"),
     "wordpress": _("WordPress site"),
     "youtube": _("YouTube channel"),
+    "bluesky_listen": _("Bluesky search (listening)"),
+    "discourse_listen": _("Discourse forum search (listening)"),
+    "feed_listen": _("News or alerts feed (listening)"),
+    "mastodon_listen": _("Mastodon hashtags and search (listening)"),
+    "reddit_listen": _("Reddit search (listening)"),
     "instagram": _("Instagram professional account"),
     "linkedin": _("LinkedIn page"),
 }
+# The listening sources (connectors/listen.py): what they bring is heard elsewhere, not said to the
+# team, so it opens no inbox conversation unless a crisis room pulls it in (inbox/hooks.py). Listed
+# here for the same reason as above; the same test checks it against the connectors' `listening`.
+LISTENING_KINDS = frozenset({"bluesky_listen", "discourse_listen", "feed_listen", "mastodon_listen", "reddit_listen"})
 
 
 def kind_label(kind: str) -> str:
     return str(KIND_LABELS.get(kind, kind))
+
+
+def heard_elsewhere(kind: str) -> bool:
+    """Whether a channel of this kind is a listening source: its messages are not addressed to the team."""
+    return kind in LISTENING_KINDS
 
 
 class ChannelsConfig(AppConfig):

@@ -12,9 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from animateur.channels import actions, selectors
+from animateur.channels.apps import heard_elsewhere
 from animateur.channels.connectors import get_kind, kinds
 from animateur.channels.connectors.base import Connector
 from animateur.channels.forms import Tested, channel_form_class, interval_initial, open_tested, seal_tested
+from animateur.channels.listen_terms import terms_for
 from animateur.core.actions import ActionError
 from animateur.core.decorators import workspace_permission
 from animateur.core.permissions import has_permission
@@ -191,8 +193,17 @@ def channel_detail(request: WorkspaceRequest, pk: int) -> HttpResponse:
             "rejected": selectors.rejected_items(channel),
             "capabilities": sorted(str(c) for c in connector.capabilities),
             "source_health": connector.health(channel.config or {}),
+            "listening": _listening(channel),
         },
     )
+
+
+def _listening(channel: Any) -> dict[str, Any] | None:
+    """For a listening source: the terms it asks its network for (the feed asks none)."""
+    if not heard_elsewhere(channel.kind):
+        return None
+    terms = terms_for(channel.workspace_id)
+    return {"searches": channel.kind != "feed_listen", "terms": terms.texts, "unsearchable": terms.unsearchable}
 
 
 @require_POST

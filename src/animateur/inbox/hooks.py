@@ -6,6 +6,7 @@ stored message is ever left without its conversation.
 
 from __future__ import annotations
 
+from animateur.channels.apps import heard_elsewhere
 from animateur.stream.items import Incoming
 from animateur.stream.models import Kind, Message, Visibility
 
@@ -17,6 +18,10 @@ def is_work(item: Incoming) -> bool:
     message = item.message
     if message is None or item.existing is not None or item.historical:
         return False  # an edit at the source does not reopen anything; the past (imports, backlog) is no work
+    if heard_elsewhere(item.channel.kind):
+        # Heard by a listening source, not said to the team: listening counts it; only a crisis room
+        # brings one into the inbox (inbox.actions.conversations.do_pull_into_inbox).
+        return False
     if message.from_organisation:
         # Our answers stop a clock; our own posts are what members answer, not conversations.
         return not (message.kind == Kind.POST and message.parent_id is None)

@@ -206,6 +206,7 @@ KIND_MODULES = (
     "animateur.channels.connectors.reddit",
     "animateur.channels.connectors.youtube",
     "animateur.channels.connectors.facebook",
+    "animateur.channels.connectors.listen",
     "animateur.channels.connectors.instagram",
     "animateur.channels.connectors.linkedin",
 )

@@ -182,16 +182,7 @@ class MastodonConnector(Connector):
 
     def _fetch_streams(self, since: dict[str, Any]) -> Iterator[RawItem]:
         api = self._api = self.api()
-        if not self.config.get("account_id"):
-            try:
-                self.learn_identity(api)
-            except AuthError:
-                raise
-            except ConnectorError as exc:
-                # Reading must not depend on it: without it, our own statuses count as the community's.
-                log.warning("channel %s: could not tell which account we are: %s", self.channel.pk, exc)
-        if "max_characters" not in self.config:  # a channel connected before its limit was kept: asked once
-            self._learn_limits_quietly(api)
+        self._prepare(api)
         cursor = dict(since)
         for key, call, shape in self.streams(api):
             last = cursor.get(key)
@@ -201,7 +192,7 @@ class MastodonConnector(Connector):
                 if not page:
                     break
                 page.sort(key=_id_order)
-                extra = {"source": SOURCE_FIELDS.get(key.partition(":")[0], "")}
+                extra = {"source": SOURCE_FIELDS.get(key.partition(":")[0], ""), "stream": key}
                 held = self._held_kinds(page) if shape == "notification" else {}
                 for entry in page:
                     if entry.get("id"):  # one without its id cannot move the cursor: the next one will
@@ -219,6 +210,19 @@ class MastodonConnector(Connector):
                     yield read_item(named, entry, cursor, _raw_status, status, shape, cursor, told)
                 if not since.get(key):
                     break  # first run: the latest page only, not the whole history
+
+    def _prepare(self, api: Mastodon) -> None:
+        """What a run finds out before reading: which account we are, the server's post length."""
+        if not self.config.get("account_id"):
+            try:
+                self.learn_identity(api)
+            except AuthError:
+                raise
+            except ConnectorError as exc:
+                # Reading must not depend on it: without it, our own statuses count as the community's.
+                log.warning("channel %s: could not tell which account we are: %s", self.channel.pk, exc)
+        if "max_characters" not in self.config:  # a channel connected before its limit was kept: asked once
+            self._learn_limits_quietly(api)
 
     def _held_kinds(self, notifications: list[Any]) -> dict[str, str]:
         """Of the statuses of these "update" notifications, those the channel holds, with their kind."""
