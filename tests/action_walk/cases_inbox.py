@@ -168,3 +168,29 @@ def _notifications_read(w: World) -> Call:
         workspace=w.workspace, user=w.owner, conversation=conversation, kind="mentioned", text="@olivia"
     )
     return lambda: do_mark_notifications_read(w.owner, w.workspace, actor=w.owner)
+
+
+@case("do_pull_into_inbox")
+def _pull_heard(w: World) -> Call:
+    """A post a listening source heard elsewhere (it opened no conversation), brought in by a crisis room."""
+    from django.utils import timezone
+
+    from animateur.channels.models import Channel
+    from animateur.inbox.actions.heard import do_pull_into_inbox
+    from animateur.stream.items import AuthorInfo, Incoming
+    from animateur.stream.pipeline import run_pipeline
+
+    channel = Channel.objects.create(
+        workspace=w.workspace, kind="bluesky_listen", name="Bluesky (écoute)", config={"handle": "acme.example"}
+    )
+    item = Incoming(
+        channel=channel,
+        external_id="at://did:plc:walk/app.bsky.feed.post/1",
+        text="Acme a encore augmenté ses tarifs",
+        created_at=timezone.now(),
+        author=AuthorInfo(external_id="did:plc:walk", display_name="Paul", handle="@paul.example"),
+        kind="post",
+        language="fr",
+    )
+    message = run_pipeline([item]).created[0]
+    return lambda: do_pull_into_inbox(message, actor=w.owner, why={"crisis": 1})

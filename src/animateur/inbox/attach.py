@@ -180,9 +180,25 @@ class _Batch:
     events: list[tuple[Actor, AuditVerb, _Conversation, dict]] = field(default_factory=list)
     notices: list[tuple[int, _Conversation, str, str]] = field(default_factory=list)
     first_responses: list[tuple[_Conversation, dict]] = field(default_factory=list)
+    # Who opens the conversations, at which priority, and why: the pipeline by default; a person who
+    # pulls a message heard elsewhere into the inbox (see actions.conversations.do_pull_into_inbox).
+    opener: Actor = INBOX
+    priority: str = Priority.NORMAL
+    why: dict[str, Any] = field(default_factory=dict)
 
 
-def attach(messages: Iterable[Message], late_replies: Mapping[int, list[int]] | None = None) -> None:
+@dataclass(frozen=True)
+class Pulled:
+    """A message brought into the inbox by a person rather than by the pipeline."""
+
+    actor: Actor
+    priority: str
+    why: dict[str, Any]
+
+
+def attach(
+    messages: Iterable[Message], late_replies: Mapping[int, list[int]] | None = None, *, pulled: Pulled | None = None
+) -> None:
     """Attach stored messages to conversations, opening those they start.
 
     The caller chose the messages that are work (see inbox.hooks). Runs inside the batch's
@@ -203,6 +219,8 @@ def attach(messages: Iterable[Message], late_replies: Mapping[int, list[int]] | 
         expectations=sla.expectations_for(workspaces.values()),
         responders=User.objects.in_bulk(sent_by) if sent_by else {},
     )
+    if pulled is not None:
+        batch.opener, batch.priority, batch.why = pulled.actor, pulled.priority, dict(pulled.why)
     _read_parents_conversations(batch, ordered, {r for replies in late.values() for r in replies})
     for message in ordered:
         conversation = batch.by_message.get(message.parent_id) if message.parent_id else None
@@ -263,7 +281,7 @@ def _open(batch: _Batch, message: Message) -> _Conversation:
         workspace_id=workspace.pk,
         channel_kind=_related(message, "channel").kind,
         root_kind=message.kind,
-        priority=Priority.NORMAL,
+        priority=batch.priority,
         state=State.NEW,
         assignee_id=None,
         author_name=(str(author) if author else "")[:200],
@@ -286,8 +304,8 @@ def _open(batch: _Batch, message: Message) -> _Conversation:
         conversation.channel_kind, conversation.priority, at, expected=_expected(conversation)
     )
     batch.opened.append(conversation)
-    data = {"message": message.id, "channel": conversation.channel_kind, "started_at": at.isoformat()}
-    batch.events.append((INBOX, AuditVerb.INBOX_CONVERSATION_OPEN, conversation, data))
+    data = {"message": message.id, "channel": conversation.channel_kind, "started_at": at.isoformat(), **batch.why}
+    batch.events.append((batch.opener, AuditVerb.INBOX_CONVERSATION_OPEN, conversation, data))
     return conversation
 
 

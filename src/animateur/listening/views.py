@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from animateur.core.actions import ActionError
@@ -312,21 +313,52 @@ def close_crisis(request: WorkspaceRequest, crisis_id: int) -> HttpResponse:
 @workspace_permission("listening.crisis")
 def prioritize_crisis(request: WorkspaceRequest, crisis_id: int) -> HttpResponse:
     found = get_object_or_404(Crisis.objects.select_related("spike__search"), pk=crisis_id, workspace=request.workspace)
-    changed = _prioritize_in_inbox(request, found)
+    changed, pulled = _prioritize_in_inbox(request, found)
     flash.success(request, _("%(n)d conversations of the inbox are now urgent.") % {"n": changed})
+    if pulled:
+        flash.success(
+            request,
+            ngettext(
+                "%(n)d message heard elsewhere was brought into the inbox, urgent.",
+                "%(n)d messages heard elsewhere were brought into the inbox, urgent.",
+                pulled,
+            )
+            % {"n": pulled},
+        )
     return redirect("listening:crisis", found.pk)
 
 
-def _prioritize_in_inbox(request: WorkspaceRequest, crisis: Crisis) -> int:
-    """The inbox's own action for each conversation the spike's messages opened: each is its change."""
+def _prioritize_in_inbox(request: WorkspaceRequest, crisis: Crisis) -> tuple[int, int]:
+    """The inbox's own action for each conversation the spike's messages opened: each is its change.
+    Messages heard elsewhere (by a listening source) opened none: the crisis room pulls them in, each
+    opening an urgent conversation of its own. Returns (conversations made urgent, messages pulled in)."""
+    from animateur.channels.apps import LISTENING_KINDS
     from animateur.inbox.actions.conversations import do_set_conversation_priority
+    from animateur.inbox.actions.heard import do_pull_into_inbox
     from animateur.inbox.models import Priority
 
     if not _can(request, "inbox.work"):
         raise PermissionDenied("inbox.work")
+    messages = _spike_messages(crisis.spike)
     changed = 0
-    for conversation in _conversations_of(_spike_messages(crisis.spike)).values():
+    for conversation in _conversations_of(messages).values():
         if conversation.priority != Priority.URGENT:
             do_set_conversation_priority(conversation, Priority.URGENT, actor=request.user)
             changed += 1
-    return changed
+    heard = set(
+        Message.objects.filter(
+            pk__in=[m.pk for m in messages],
+            channel__kind__in=LISTENING_KINDS,
+            conversation_item__isnull=True,
+            from_organisation=False,
+        ).values_list("pk", flat=True)
+    )
+    pulled = 0
+    for message in messages:  # in the room's order: the most pressing first
+        if message.pk in heard:
+            try:
+                do_pull_into_inbox(message, actor=request.user, why={"crisis": crisis.pk})
+            except ActionError:  # pulled meanwhile by somebody else
+                continue
+            pulled += 1
+    return changed, pulled
