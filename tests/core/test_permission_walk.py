@@ -32,6 +32,8 @@ PUBLIC_PREFIXES = (
     "core:dashboard",
     # a report shared read-only with a client: the signed link is the permission
     "reports:shared",
+    # a publication shown to the client for approval: the signed link is the permission
+    "publishing:client_approval",
     "api:",
     "sitemap",
     "feed",

@@ -145,6 +145,11 @@ VERB_LABELS: dict[str, Promise] = {
     AuditVerb.PUBLISHING_PUBLICATION_SAVE: _("saved a publication"),
     AuditVerb.PUBLISHING_PUBLICATION_SCHEDULE: _("scheduled a publication"),
     AuditVerb.PUBLISHING_PUBLICATION_PUBLISH: _("published a publication"),
+    AuditVerb.PUBLISHING_APPROVAL_REQUEST: _("sent a publication for approval"),
+    AuditVerb.PUBLISHING_APPROVAL_APPROVE: _("approved a publication"),
+    AuditVerb.PUBLISHING_APPROVAL_COMMENT: _("commented on a publication awaiting approval"),
+    AuditVerb.PUBLISHING_SETTINGS: _("changed the publishing settings"),
+    AuditVerb.PUBLISHING_QUEUE_SET: _("changed a channel's publishing queue"),
     # listening
     AuditVerb.LISTENING_SEARCH_CREATE: _("saved a listening search"),
     AuditVerb.LISTENING_SEARCH_UPDATE: _("edited a listening search"),
@@ -190,6 +195,8 @@ SYSTEM_ACTORS = {
     "demo": pgettext_lazy("actor", "animateur (demo)"),
     "listening": pgettext_lazy("actor", "animateur (listening)"),
     "members": pgettext_lazy("actor", "animateur (members)"),
+    "publishing": pgettext_lazy("actor", "animateur (publishing)"),
+    "client": pgettext_lazy("actor", "the client (signed approval link)"),
 }
 
 

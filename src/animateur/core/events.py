@@ -416,6 +416,30 @@ EVENT_TYPES: dict[str, EventType] = {
             ),
         ),
         EventType(
+            "publishing.publication.approval_requested",
+            1,
+            _("A publication was sent for approval (to a role, or to the client through a signed link)"),
+            _object({"publication_id": _ID, "approval": _TEXT, "by": _TEXT}),
+        ),
+        EventType(
+            "publishing.publication.approved",
+            1,
+            _("A publication was approved: it will be published at its time"),
+            _object({"publication_id": _ID, "scheduled_at": _TEXT, "by": _TEXT, "name": _TEXT}),
+        ),
+        EventType(
+            "publishing.publication.commented",
+            1,
+            _("Someone commented on a publication awaiting approval"),
+            _object({"publication_id": _ID, "text": _TEXT, "by": _TEXT, "name": _TEXT}),
+        ),
+        EventType(
+            "publishing.settings.changed",
+            1,
+            _("The publishing settings (the approval new publications need) or a channel's queue changed"),
+            _object({"approval": _TEXT, "channel_id": {"type": ["integer", "null"]}, "by": _TEXT}),
+        ),
+        EventType(
             "audit.recorded",
             1,
             _("Any action of the team or of animateur, as the audit trail records it"),

@@ -71,6 +71,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "publishing.view": frozenset({OWN, MAN, MOD, ANA}),
     "publishing.write": frozenset({OWN, MAN}),
     "publishing.publish": frozenset({OWN, MAN}),
+    "publishing.approve": frozenset({OWN, MAN}),
     # members: profiles, identity resolution, engagement, GDPR
     "members.view": frozenset({OWN, MAN, MOD, ANA}),
     "members.edit": STAFF,
@@ -129,6 +130,7 @@ PERMISSION_LABELS: dict[str, Promise] = {
     "publishing.view": _("See the publications and where they were published"),
     "publishing.write": _("Write publications and save them as drafts"),
     "publishing.publish": _("Publish and schedule publications on the networks"),
+    "publishing.approve": _("Approve publications that await a role's approval"),
     "members.view": _("See the members, their identities and engagement"),
     "members.edit": _("Write notes and tags on members, mark ambassadors"),
     "members.merge": _("Merge members, undo merges, decide on merge suggestions"),

@@ -5,15 +5,23 @@ Publishing is never done twice. Before any network call, the targets' intent is 
 never changes, and is sent on every attempt. After a crash or an answer lost on the network, the
 next attempt sends the same key, and Mastodon answers with the status it made the first time.
 What the network answered is then stored, with the one audit event, in one transaction.
+Bluesky takes no key: its record key is made once from the intent, and a retry reads the account's
+records back first (sending.py). The workspace's own blog is written in that same transaction.
+
+Approvals: a publication may need approval by a role (manager, owner) or by the client, who holds a
+signed link and needs no account (approval.py makes and reads it). Each step is an action of its own
+(sent for approval, approved, commented), kept as an ApprovalStep, with its audit event and its
+domain event. Once approved, it is published at its time (at once when it has none).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -25,9 +33,20 @@ from animateur.core.actions import ActionError, Actor, actor_label, record, requ
 from animateur.core.audit_verbs import AuditVerb
 from animateur.core.events import emit
 from animateur.core.models import User, Workspace
-from animateur.publishing import sending
+from animateur.core.permissions import has_permission
+from animateur.core.roles import Role
+from animateur.publishing import blog, sending
 from animateur.publishing.limits import broken_rule
-from animateur.publishing.models import Publication, PublicationState, PublicationTarget, TargetState
+from animateur.publishing.models import (
+    Approval,
+    ApprovalStep,
+    Publication,
+    PublicationState,
+    PublicationTarget,
+    QueueSlot,
+    StepKind,
+    TargetState,
+)
 from animateur.stream.models import Kind, Message
 
 log = logging.getLogger(__name__)
@@ -35,11 +54,14 @@ log = logging.getLogger(__name__)
 MAX_TEXT = 20_000
 # A publication « sending » for longer than this was left by a crash: it may be sent again (same keys).
 STALE_SENDING = timedelta(minutes=5)
-EDITABLE = (PublicationState.DRAFT, PublicationState.SCHEDULED)
+EDITABLE = (PublicationState.DRAFT, PublicationState.SCHEDULED, PublicationState.AWAITING_APPROVAL)
+# The workspace setting (Workspace.settings) for the approval a new publication needs.
+APPROVAL_SETTING = "publishing_approval"
+MAX_COMMENT = 5000
 
 
 def publishable_channels(workspace: Workspace) -> Any:
-    """The workspace's channels a publication can go to (Mastodon, in this slice)."""
+    """The workspace's channels a publication can go to: its own blog, Mastodon and Bluesky."""
     return Channel.objects.filter(workspace=workspace, kind__in=sending.PUBLISHABLE_KINDS).order_by("name")
 
 
@@ -84,25 +106,40 @@ def do_save_publication(
     channel_ids: Sequence[int],
     *,
     publication: Publication | None = None,
+    approval: str | None = None,
     actor: Actor,
 ) -> Publication:
-    """Save a draft (a new one, or an edit of a draft or of a scheduled one, which goes back to draft)."""
+    """Save a draft (a new one, or an edit of a draft or of a scheduled one, which goes back to draft: an
+    edit also undoes an approval, given to the text as it was). `approval`: who must approve it (None:
+    the workspace's setting for a new one, unchanged for an edit)."""
     require(actor, workspace, "publishing.write")
     if publication is not None and (publication.workspace_id != workspace.pk or publication.state not in EDITABLE):
         raise ActionError(_("Only a draft or a scheduled publication can be changed."))
+    if approval is None:
+        approval = publication.approval if publication is not None else default_approval(workspace)
+    if approval not in Approval.values:
+        raise ActionError(_("Unknown approval: %(approval)s.") % {"approval": approval})
     channels = _channels(workspace, channel_ids)
     text = _check_text(text, channels)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         created = publication is None
         if publication is None:
             publication = Publication.objects.create(
-                workspace=workspace, text=text, created_by=actor if isinstance(actor, User) else None
+                workspace=workspace,
+                text=text,
+                approval=approval,
+                created_by=actor if isinstance(actor, User) else None,
             )
         else:
             publication.text = text
             publication.state = PublicationState.DRAFT
             publication.scheduled_at = None
-            publication.save(update_fields=["text", "state", "scheduled_at", "updated_at"])
+            publication.approval = approval
+            publication.approved_at = None
+            publication.approved_by = ""
+            publication.save(
+                update_fields=["text", "state", "scheduled_at", "approval", "approved_at", "approved_by", "updated_at"]
+            )
         keep = [c.pk for c in channels]
         publication.targets.exclude(channel_id__in=keep).delete()
         have = set(publication.targets.values_list("channel_id", flat=True))
@@ -114,7 +151,7 @@ def do_save_publication(
             actor,
             AuditVerb.PUBLISHING_PUBLICATION_SAVE,
             publication,
-            {"channels": keep, "created": created, "length": len(text)},
+            {"channels": keep, "created": created, "length": len(text), "approval": approval},
         )
         emit(
             workspace,
@@ -125,11 +162,15 @@ def do_save_publication(
 
 
 def do_schedule_publication(publication: Publication, at: datetime, *, actor: Actor) -> Publication:
-    """Publish at `at` (the periodic task sends it when due)."""
+    """Publish at `at` (the periodic task sends it when due). One awaiting approval keeps waiting, at its new
+    time (the calendar's drag); one that needs an approval not yet asked for is refused."""
     workspace = publication.workspace
     require(actor, workspace, "publishing.publish")
     if publication.state not in EDITABLE:
         raise ActionError(_("Only a draft or a scheduled publication can be scheduled."))
+    awaiting = publication.state == PublicationState.AWAITING_APPROVAL
+    if publication.needs_approval and not awaiting:
+        raise ActionError(_("This publication needs an approval first: send it for approval."))
     if timezone.is_naive(at):
         raise ActionError(_("The time has no time zone."))
     if at <= timezone.now():
@@ -138,8 +179,8 @@ def do_schedule_publication(publication: Publication, at: datetime, *, actor: Ac
     _check_text(publication.text, channels)
     if not channels:
         raise ActionError(_("Choose at least one channel."))
-    with transaction.atomic():
-        publication.state = PublicationState.SCHEDULED
+    with transaction.atomic(durable=True):
+        publication.state = PublicationState.AWAITING_APPROVAL if awaiting else PublicationState.SCHEDULED
         publication.scheduled_at = at
         publication.save(update_fields=["state", "scheduled_at", "updated_at"])
         record(workspace, actor, AuditVerb.PUBLISHING_PUBLICATION_SCHEDULE, publication, {"at": at.isoformat()})
@@ -149,6 +190,212 @@ def do_schedule_publication(publication: Publication, at: datetime, *, actor: Ac
             {"publication_id": publication.pk, "scheduled_at": at.isoformat(), "by": actor_label(actor)},
         )
     return publication
+
+
+def default_approval(workspace: Workspace) -> str:
+    value = str((workspace.settings or {}).get(APPROVAL_SETTING) or "")
+    return value if value in Approval.values else Approval.NONE
+
+
+def do_set_publishing_settings(workspace: Workspace, approval: str, *, actor: Actor) -> Workspace:
+    """The approval a new publication needs, unless its author chooses otherwise."""
+    require(actor, workspace, "workspace.settings")
+    if approval not in Approval.values:
+        raise ActionError(_("Unknown approval: %(approval)s.") % {"approval": approval})
+    with transaction.atomic(durable=True):
+        locked = Workspace.objects.select_for_update().get(pk=workspace.pk)
+        before = default_approval(locked)
+        locked.settings = {**(locked.settings or {}), APPROVAL_SETTING: approval}
+        locked.save(update_fields=["settings"])
+        workspace.settings = locked.settings
+        record(workspace, actor, AuditVerb.PUBLISHING_SETTINGS, workspace, {"approval": [before, approval]})
+        emit(
+            workspace,
+            "publishing.settings.changed",
+            {"approval": approval, "channel_id": None, "by": actor_label(actor)},
+        )
+    return workspace
+
+
+def do_set_queue_slots(channel: Channel, slots: Sequence[tuple[int, time]], *, actor: Actor) -> list[QueueSlot]:
+    """A channel's regular times to publish (weekday 0 = Monday, local time of the workspace)."""
+    workspace = channel.workspace
+    require(actor, workspace, "publishing.publish")
+    if channel.kind not in sending.PUBLISHABLE_KINDS:
+        raise ActionError(_("One of the chosen channels is not a channel this workspace can publish to."))
+    wanted = sorted({(int(day), at.replace(second=0, microsecond=0)) for day, at in slots})
+    if any(not 0 <= day <= 6 for day, _at in wanted):
+        raise ActionError(_("A day of the week is between Monday and Sunday."))
+    if len(wanted) > 100:
+        raise ActionError(_("At most %(max)d times a week.") % {"max": 100})
+    with transaction.atomic(durable=True):
+        QueueSlot.objects.filter(channel=channel).delete()
+        made = QueueSlot.objects.bulk_create([QueueSlot(channel=channel, weekday=d, time=t) for d, t in wanted])
+        shown = [f"{d} {t:%H:%M}" for d, t in wanted]
+        record(workspace, actor, AuditVerb.PUBLISHING_QUEUE_SET, channel, {"slots": shown})
+        emit(
+            workspace,
+            "publishing.settings.changed",
+            {"approval": default_approval(workspace), "channel_id": channel.pk, "by": actor_label(actor)},
+        )
+    return made
+
+
+def next_queue_time(publication: Publication, now: datetime | None = None) -> datetime | None:
+    """The first queue slot of the publication's channels still free (no publication of the workspace
+    scheduled at that minute) within four weeks; None when its channels have no queue."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    now = now or timezone.now()
+    slots = list(QueueSlot.objects.filter(channel__publication_targets__publication=publication).distinct())
+    if not slots:
+        return None
+    try:
+        tz: Any = ZoneInfo(publication.workspace.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = timezone.get_default_timezone()
+    local = timezone.localtime(now, tz)
+    taken = set(
+        Publication.objects.filter(
+            workspace=publication.workspace, scheduled_at__gte=now, scheduled_at__lte=now + timedelta(days=29)
+        )
+        .exclude(pk=publication.pk)
+        .exclude(state=PublicationState.DRAFT)
+        .values_list("scheduled_at", flat=True)
+    )
+    taken_minutes = {t.replace(second=0, microsecond=0) for t in taken if t}
+    for offset in range(29):
+        day = (local + timedelta(days=offset)).date()
+        for slot in sorted(s.time for s in slots if s.weekday == day.weekday()):
+            when = datetime.combine(day, slot, tzinfo=tz)
+            if when > now and when not in taken_minutes:
+                return when
+    return None
+
+
+def _approval_step(publication: Publication, kind: str, actor: Actor, name: str, text: str = "") -> ApprovalStep:
+    return ApprovalStep.objects.create(
+        publication=publication, kind=kind, by=actor_label(actor), name=name[:200], text=text
+    )
+
+
+def _name_of(actor: Actor, client_name: str) -> str:
+    if isinstance(actor, User):
+        return actor.name or actor.email
+    return (client_name or "").strip()[:200] or _("The client")
+
+
+def may_approve(user: User, publication: Publication) -> bool:
+    """A team member may approve when the approval asked is their role's (an owner may always)."""
+    role = user.role_in(publication.workspace)
+    if role is None or not has_permission(user, publication.workspace, "publishing.approve"):
+        return False
+    return role == Role.OWNER or (publication.approval == Approval.MANAGER and role == Role.MANAGER)
+
+
+def do_request_approval(publication: Publication, *, at: datetime | None = None, actor: Actor) -> Publication:
+    """Send for approval: it waits (at its time, `at` if given, if it has one) until approved."""
+    workspace = publication.workspace
+    require(actor, workspace, "publishing.write")
+    if publication.state not in EDITABLE:
+        raise ActionError(_("Only a draft or a scheduled publication can be sent for approval."))
+    if not publication.approval:
+        raise ActionError(_("This publication needs no approval: choose who must approve it first."))
+    channels = [t.channel for t in publication.targets.select_related("channel")]
+    if not channels:
+        raise ActionError(_("Choose at least one channel."))
+    _check_text(publication.text, channels)
+    if at is not None:
+        require(actor, workspace, "publishing.publish")
+        if timezone.is_naive(at):
+            raise ActionError(_("The time has no time zone."))
+        if at <= timezone.now():
+            raise ActionError(_("Choose a time in the future, or publish now."))
+    with transaction.atomic(durable=True):
+        publication.state = PublicationState.AWAITING_APPROVAL
+        publication.scheduled_at = at or publication.scheduled_at
+        publication.approved_at = None
+        publication.approved_by = ""
+        publication.save(update_fields=["state", "scheduled_at", "approved_at", "approved_by", "updated_at"])
+        _approval_step(publication, StepKind.REQUESTED, actor, _name_of(actor, ""))
+        when = publication.scheduled_at.isoformat() if publication.scheduled_at else None
+        record(
+            workspace,
+            actor,
+            AuditVerb.PUBLISHING_APPROVAL_REQUEST,
+            publication,
+            {"approval": publication.approval, "scheduled_at": when},
+        )
+        emit(
+            workspace,
+            "publishing.publication.approval_requested",
+            {"publication_id": publication.pk, "approval": publication.approval, "by": actor_label(actor)},
+        )
+    return publication
+
+
+def do_approve_publication(
+    publication: Publication, *, actor: Actor, client_name: str = "", note: str = ""
+) -> Publication:
+    """Approve: it is then published at its time, or at once when it has none (by the periodic task).
+    A team member must hold the role asked; the client acts through the signed link (the view checks it
+    and acts as `SystemActor("client")`), naming themselves."""
+    workspace = publication.workspace
+    require(actor, workspace, "publishing.approve")
+    if publication.state != PublicationState.AWAITING_APPROVAL:
+        raise ActionError(_("This publication is not awaiting approval."))
+    if isinstance(actor, User) and not may_approve(actor, publication):
+        raise PermissionDenied("publishing.approve")
+    note = (note or "").strip()
+    if len(note) > MAX_COMMENT:
+        raise ActionError(_("The comment has more than %(max)d characters.") % {"max": MAX_COMMENT})
+    name = _name_of(actor, client_name)
+    now = timezone.now()
+    with transaction.atomic(durable=True):
+        publication.state = PublicationState.SCHEDULED
+        publication.scheduled_at = publication.scheduled_at if publication.scheduled_at else now
+        publication.approved_at = now
+        publication.approved_by = name
+        publication.save(update_fields=["state", "scheduled_at", "approved_at", "approved_by", "updated_at"])
+        _approval_step(publication, StepKind.APPROVED, actor, name, note)
+        when = publication.scheduled_at.isoformat()
+        record(
+            workspace,
+            actor,
+            AuditVerb.PUBLISHING_APPROVAL_APPROVE,
+            publication,
+            {"name": name, "note": note, "scheduled_at": when},
+        )
+        emit(
+            workspace,
+            "publishing.publication.approved",
+            {"publication_id": publication.pk, "scheduled_at": when, "by": actor_label(actor), "name": name},
+        )
+    return publication
+
+
+def do_comment_publication(publication: Publication, text: str, *, actor: Actor, client_name: str = "") -> ApprovalStep:
+    """A comment on a publication awaiting approval (a change asked for): it keeps waiting."""
+    workspace = publication.workspace
+    require(actor, workspace, "publishing.view")
+    if publication.state != PublicationState.AWAITING_APPROVAL:
+        raise ActionError(_("This publication is not awaiting approval."))
+    text = (text or "").strip()
+    if not text:
+        raise ActionError(_("The comment is empty."))
+    if len(text) > MAX_COMMENT:
+        raise ActionError(_("The comment has more than %(max)d characters.") % {"max": MAX_COMMENT})
+    name = _name_of(actor, client_name)
+    with transaction.atomic(durable=True):
+        step = _approval_step(publication, StepKind.COMMENTED, actor, name, text)
+        Publication.objects.filter(pk=publication.pk).update(updated_at=timezone.now())
+        record(workspace, actor, AuditVerb.PUBLISHING_APPROVAL_COMMENT, publication, {"name": name, "text": text})
+        emit(
+            workspace,
+            "publishing.publication.commented",
+            {"publication_id": publication.pk, "text": text, "by": actor_label(actor), "name": name},
+        )
+    return step
 
 
 def can_send(publication: Publication, now: datetime | None = None) -> bool:
@@ -168,17 +415,25 @@ def _claim(publication: Publication) -> list[PublicationTarget]:
             if locked.state == PublicationState.PUBLISHED:
                 raise ActionError(_("This publication is already published."))
             raise ActionError(_("This publication is being sent right now."))
-        targets = list(locked.targets.select_related("channel").exclude(state=TargetState.SENT))
+        if locked.needs_approval:
+            raise ActionError(_("This publication needs an approval first: send it for approval."))
+        targets = list(locked.targets.select_related("channel", "channel__workspace").exclude(state=TargetState.SENT))
         if not targets:
             raise ActionError(_("Choose at least one channel."))
         if locked.state in EDITABLE:
             _check_text(locked.text, [t.channel for t in targets])
+        now = timezone.now()
         locked.state = PublicationState.SENDING
-        locked.save(update_fields=["state", "updated_at"])
+        # The calendar shows a publication at its time: one published now is shown now.
+        locked.scheduled_at = locked.scheduled_at or now
+        locked.save(update_fields=["state", "scheduled_at", "updated_at"])
         PublicationTarget.objects.filter(pk__in=[t.pk for t in targets]).update(
             state=TargetState.SENDING, attempts=F("attempts") + 1
         )
-    return targets
+        PublicationTarget.objects.filter(pk__in=[t.pk for t in targets], prepared_at__isnull=True).update(
+            prepared_at=now
+        )
+    return list(locked.targets.select_related("channel", "channel__workspace").filter(pk__in=[t.pk for t in targets]))
 
 
 def do_publish_publication(publication: Publication, *, actor: Actor) -> Publication:
@@ -189,15 +444,34 @@ def do_publish_publication(publication: Publication, *, actor: Actor) -> Publica
     targets = _claim(publication)
     outcomes: list[tuple[PublicationTarget, sending.Sent | None, str]] = []
     for target in targets:  # outside any transaction: the network may take its time
+        if target.channel.kind == sending.SITE:
+            outcomes.append((target, None, ""))  # the blog is written below, in the transaction
+            continue
         try:
-            outcomes.append((target, sending.send(target.channel, publication.text, target.idempotency_key), ""))
+            answer = sending.send(
+                target.channel,
+                publication.text,
+                target.idempotency_key,
+                prepared_at=target.prepared_at or timezone.now(),
+                retry=target.attempts > 1,
+            )
+            outcomes.append((target, answer, ""))
         except ConnectorError as exc:
             log.warning("publication %s to channel %s failed: %s", publication.pk, target.channel_id, exc)
             outcomes.append((target, None, str(exc)))
     sent_by = actor.pk if isinstance(actor, User) else None
-    with transaction.atomic():
+    author = actor if isinstance(actor, User) else publication.created_by
+    with transaction.atomic(durable=True):
         for target, sent, error in outcomes:
-            if sent is not None:
+            if target.channel.kind == sending.SITE:
+                post = blog.publish_post(publication.workspace, publication.text, author)
+                target.state = TargetState.SENT
+                target.remote_id = f"post:{post.pk}"
+                target.url = blog.public_address(post)[:1000]
+                target.error = ""
+                target.sent_at = timezone.now()
+                target.message = post.message
+            elif sent is not None:
                 target.state = TargetState.SENT
                 target.remote_id = sent.remote_id[:255]
                 target.url = sent.url[:1000]

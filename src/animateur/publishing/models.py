@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 class PublicationState(models.TextChoices):
     DRAFT = "draft", _("Draft")
+    AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
     SCHEDULED = "scheduled", _("Scheduled")
     SENDING = "sending", _("Sending")
     PUBLISHED = "published", _("Published")
@@ -26,6 +27,21 @@ class TargetState(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class Approval(models.TextChoices):
+    """Who must approve a publication before it goes out (a workspace default, or set per publication)."""
+
+    NONE = "", _("No approval")
+    MANAGER = "manager", _("A manager")
+    OWNER = "owner", _("An owner")
+    CLIENT = "client", _("The client, through a signed link")
+
+
+class StepKind(models.TextChoices):
+    REQUESTED = "requested", _("Sent for approval")
+    APPROVED = "approved", _("Approved")
+    COMMENTED = "commented", _("Commented")
+
+
 def new_key() -> str:
     return uuid.uuid4().hex
 
@@ -33,18 +49,28 @@ def new_key() -> str:
 class Publication(models.Model):
     workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="publications")
     text = models.TextField()
-    state = models.CharField(max_length=16, choices=PublicationState.choices, default=PublicationState.DRAFT)
+    state = models.CharField(max_length=20, choices=PublicationState.choices, default=PublicationState.DRAFT)
     scheduled_at = models.DateTimeField(null=True, blank=True)
+    approval = models.CharField(max_length=16, choices=Approval.choices, default=Approval.NONE, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.CharField(max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        indexes = [models.Index(fields=["state", "scheduled_at"])]
+        indexes = [
+            models.Index(fields=["state", "scheduled_at"]),
+            models.Index(fields=["workspace", "scheduled_at"], name="publication_calendar"),
+        ]
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return self.text[:60]
+
+    @property
+    def needs_approval(self) -> bool:
+        return bool(self.approval) and self.approved_at is None
 
 
 class PublicationTarget(models.Model):
@@ -61,9 +87,43 @@ class PublicationTarget(models.Model):
     error = models.TextField(blank=True)
     message = models.ForeignKey("stream.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     sent_at = models.DateTimeField(null=True, blank=True)
+    # When the intent was first committed: Bluesky's record key is made from it, the same on every attempt.
+    prepared_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["publication", "channel"], name="one_target_per_channel")]
 
     def __str__(self) -> str:
         return f"{self.publication_id} → {self.channel_id}"
+
+
+class ApprovalStep(models.Model):
+    """One step of a publication's approval: sent for approval, approved, commented; who and when."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="steps")
+    kind = models.CharField(max_length=16, choices=StepKind.choices)
+    by = models.CharField(max_length=200)  # user:<id>, or system:client for a signed link
+    name = models.CharField(max_length=200, blank=True)
+    text = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.by}"
+
+
+class QueueSlot(models.Model):
+    """A channel's regular time to publish: « add to the queue » takes the next free one."""
+
+    channel = models.ForeignKey("channels.Channel", on_delete=models.CASCADE, related_name="queue_slots")
+    weekday = models.PositiveSmallIntegerField()  # 0 Monday … 6 Sunday
+    time = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "time"]
+        constraints = [models.UniqueConstraint(fields=["channel", "weekday", "time"], name="one_slot_per_time")]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id} {self.weekday} {self.time}"

@@ -1,23 +1,42 @@
-"""Sending one publication to one channel, with the target's idempotency key: the network call alone.
-Called outside any transaction; what it returns or raises is stored by the action."""
+"""Sending one publication to one network, with the target's idempotency key: the network call alone.
+Called outside any transaction; what it returns or raises is stored by the action.
+
+Never twice, per network:
+- Mastodon takes an Idempotency-Key header: the same key sent again answers the status made the first time.
+- Bluesky takes no key, but the record key (rkey) is ours to choose: it is made once from the target's
+  intent (its time and its key), and an attempt after a lost answer first reads the account's latest
+  records back (com.atproto.repo.listRecords) and takes the one with that key instead of posting again.
+The workspace's own blog is written in the database by the action itself, in its transaction.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+import httpx
+from atproto import models as at
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from animateur.channels.connectors import connector_for, failures
+from animateur.channels.connectors import bluesky, connector_for, failures
 from animateur.channels.connectors.base import jsonable
 from animateur.channels.connectors.mastodon import SOURCE, MastodonConnector, classified
 from animateur.channels.errors import PermanentError
 from animateur.channels.models import Channel
 
-# The kinds a publication can go to in this first slice of publishing.
-PUBLISHABLE_KINDS = ("mastodon",)
+# The kinds a publication can go to: the workspace's own blog, Mastodon and Bluesky.
+SITE = "site"
+PUBLISHABLE_KINDS = (SITE, "mastodon", "bluesky")
+# How many of the account's latest records are read back before a Bluesky retry.
+READ_BACK = 50
+POST_COLLECTION = "app.bsky.feed.post"
+_TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
+_LINK = re.compile(r"https?://[^\s<>\"')\]]+[^\s<>\"')\].,;:!?]")
 
 
 @dataclass(frozen=True)
@@ -28,9 +47,11 @@ class Sent:
     payload: dict[str, Any]
 
 
-def send(channel: Channel, text: str, idempotency_key: str) -> Sent:
-    """Post `text` on `channel`; the same key sent twice makes one post (Mastodon keeps keys an hour).
+def send(channel: Channel, text: str, idempotency_key: str, *, prepared_at: datetime, retry: bool) -> Sent:
+    """Post `text` on `channel`; the same key and intent sent twice make one post.
     Raises the connector's error, whose words come from the failure table with the network's own message."""
+    if channel.kind == "bluesky":
+        return _send_bluesky(channel, text, idempotency_key, prepared_at, retry)
     connector = connector_for(channel)
     if not isinstance(connector, MastodonConnector):
         raise PermanentError(_("This channel cannot publish."), cause="http_error")
@@ -42,3 +63,74 @@ def send(channel: Channel, text: str, idempotency_key: str) -> Sent:
         raise failures.failure(failures.NOT_UNDERSTOOD, SOURCE, detail=str(payload)[:200])
     created = parse_datetime(str(payload.get("created_at") or ""))
     return Sent(str(payload["id"]), str(payload.get("url") or payload.get("uri") or ""), created, payload)
+
+
+def record_key(prepared_at: datetime, idempotency_key: str) -> str:
+    """A TID (atproto's record key for posts: 53 bits of microseconds, 10 of clock id, base32-sortable),
+    made from the target's intent alone, so that every attempt names the same record."""
+    micros = int(prepared_at.timestamp() * 1_000_000) & ((1 << 53) - 1)
+    clock = int(idempotency_key[:4], 16) & 0x3FF if re.fullmatch(r"[0-9a-f]{4}.*", idempotency_key) else 0
+    value = (micros << 10) | clock
+    return "".join(_TID_ALPHABET[(value >> (5 * i)) & 31] for i in reversed(range(13)))
+
+
+def link_facets(text: str) -> list[at.AppBskyRichtextFacet.Main]:
+    """Links made clickable: Bluesky wants their byte offsets in UTF-8."""
+    facets = []
+    for match in _LINK.finditer(text):
+        start = len(text[: match.start()].encode())
+        end = start + len(match.group(0).encode())
+        facets.append(
+            at.AppBskyRichtextFacet.Main(
+                index=at.AppBskyRichtextFacet.ByteSlice(byte_start=start, byte_end=end),
+                features=[at.AppBskyRichtextFacet.Link(uri=match.group(0))],
+            )
+        )
+    return facets
+
+
+def _bluesky_sent(uri: str, value: Any, handle: str) -> Sent:
+    rkey = uri.rsplit("/", 1)[-1]
+    created = parse_datetime(str(getattr(value, "created_at", "") or ""))
+    return Sent(uri, f"https://bsky.app/profile/{handle}/post/{rkey}", created, {"uri": uri, "record": jsonable(value)})
+
+
+@contextmanager
+def _lost_answers() -> Iterator[None]:
+    """atproto passes on httpx's protocol errors (a connection closed before the answer) unwrapped: they
+    are a network failure like any other, retried with the same record key."""
+    try:
+        yield
+    except httpx.TransportError as exc:
+        raise failures.for_network(bluesky.SOURCE, exc) from exc
+
+
+def _send_bluesky(channel: Channel, text: str, key: str, prepared_at: datetime, retry: bool) -> Sent:
+    connector = connector_for(channel)
+    if not isinstance(connector, bluesky.BlueskyConnector):
+        raise PermanentError(_("This channel cannot publish."), cause="http_error")
+    client = connector.client()
+    did = str(getattr(client._session, "did", "") or "")
+    handle = str(getattr(client._session, "handle", "") or channel.config.get("handle", ""))
+    rkey = record_key(prepared_at, key)
+    with _lost_answers(), bluesky.classified():
+        if retry:  # an earlier attempt may have made the post and lost the answer: read it back first
+            page = client.com.atproto.repo.list_records(
+                at.ComAtprotoRepoListRecords.Params(repo=did, collection=POST_COLLECTION, limit=READ_BACK)
+            )
+            for found in page.records:
+                if str(found.uri).rsplit("/", 1)[-1] == rkey:
+                    return _bluesky_sent(str(found.uri), found.value, handle)
+        language = (getattr(channel.workspace, "language", "") or "en")[:2]
+        record = at.AppBskyFeedPost.Record(
+            text=text,
+            created_at=prepared_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            langs=[language],
+            facets=link_facets(text) or None,
+        )
+        created = client.com.atproto.repo.create_record(
+            at.ComAtprotoRepoCreateRecord.Data(repo=did, collection=POST_COLLECTION, rkey=rkey, record=record)
+        )
+    if not getattr(created, "uri", None):
+        raise failures.failure(failures.NOT_UNDERSTOOD, bluesky.SOURCE, detail=str(created)[:200])
+    return _bluesky_sent(str(created.uri), record, handle)

@@ -1,0 +1,106 @@
+"""The reads publishing's pages and API share: the calendar's publications between two times."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+
+from django.utils import timezone
+
+from animateur.core.models import Workspace
+from animateur.publishing.models import Publication, PublicationTarget
+
+VIEWS = ("month", "week", "list")
+LIST_DAYS = 30
+
+
+def workspace_tz(workspace: Workspace) -> tzinfo:
+    try:
+        return zoneinfo.ZoneInfo(workspace.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return timezone.get_default_timezone()
+
+
+@dataclass
+class Entry:
+    pk: int
+    text: str
+    state: str
+    state_label: str
+    at: datetime  # local time
+    channels: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Day:
+    day: date
+    in_period: bool
+    entries: list[Entry] = field(default_factory=list)
+
+
+def period(view: str, anchor: date) -> tuple[date, date, date, date]:
+    """(first day shown, day after the last shown, previous anchor, next anchor) of a view around `anchor`."""
+    if view == "week":
+        start = anchor - timedelta(days=anchor.weekday())
+        return start, start + timedelta(days=7), anchor - timedelta(days=7), anchor + timedelta(days=7)
+    if view == "list":
+        return (
+            anchor,
+            anchor + timedelta(days=LIST_DAYS),
+            anchor - timedelta(days=LIST_DAYS),
+            anchor + timedelta(days=LIST_DAYS),
+        )
+    first = anchor.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    previous = (first - timedelta(days=1)).replace(day=1)
+    start = first - timedelta(days=first.weekday())  # whole weeks, Monday first
+    end = following + timedelta(days=(7 - following.weekday()) % 7)
+    return start, end, previous, following
+
+
+def entries_between(workspace: Workspace, start: datetime, end: datetime) -> list[Entry]:
+    """The publications with a time in [start, end): drafts with a time, awaiting, scheduled, published,
+    failed; three queries, whatever their number."""
+    tz = workspace_tz(workspace)
+    rows = list(
+        Publication.objects.filter(workspace=workspace, scheduled_at__gte=start, scheduled_at__lt=end)
+        .order_by("scheduled_at", "pk")
+        .values_list("pk", "text", "state", "scheduled_at")
+    )
+    names: dict[int, list[str]] = defaultdict(list)
+    targets = PublicationTarget.objects.filter(publication__in=[r[0] for r in rows]).values_list(
+        "publication_id", "channel__name"
+    )
+    for publication_id, name in targets.order_by("channel__name"):
+        names[publication_id].append(name)
+    labels = dict(Publication._meta.get_field("state").choices or [])
+    return [
+        Entry(pk, text[:80], state, str(labels.get(state, state)), timezone.localtime(at, tz), names[pk])
+        for pk, text, state, at in rows
+    ]
+
+
+def calendar(workspace: Workspace, view: str, anchor: date) -> tuple[list[Day], date, date]:
+    """The days of the view, each with its publications; and the previous and next anchors."""
+    tz = workspace_tz(workspace)
+    first, end, previous, following = period(view, anchor)
+    start_at = datetime.combine(first, datetime.min.time(), tzinfo=tz)
+    end_at = datetime.combine(end, datetime.min.time(), tzinfo=tz)
+    days = {first + timedelta(days=n): Day(first + timedelta(days=n), True) for n in range((end - first).days)}
+    if view == "month":
+        for day in days.values():
+            day.in_period = day.day.month == anchor.month
+    for entry in entries_between(workspace, start_at, end_at):
+        found = days.get(entry.at.date())
+        if found is not None:
+            found.entries.append(entry)
+    return list(days.values()), previous, following
+
+
+def unscheduled(workspace: Workspace, limit: int = 50) -> list[Publication]:
+    """Drafts without a time: the calendar lists them beside it, to be given one."""
+    return list(
+        Publication.objects.filter(workspace=workspace, scheduled_at__isnull=True).order_by("-updated_at")[:limit]
+    )
