@@ -13,7 +13,8 @@ from animateur.nlp.blocklists import shipped_known_spam
 from animateur.nlp.features import batch_features, normalize, readable
 from animateur.nlp.language import DEFAULT_LANGUAGES, detect_languages
 from animateur.nlp.lexicon import GROUP_WORDS, THREAT_RE
-from animateur.nlp.models import SENTIMENT, SPAM, LinearModels, shipped, sigmoid, toxicity_logit
+from animateur.nlp.models import SPAM, LinearModels, shipped, sigmoid, toxicity_logit
+from animateur.nlp.sentiment import shipped_sentiment
 
 if TYPE_CHECKING:
     from animateur.nlp.adapter import WorkspaceAdapter
@@ -136,7 +137,8 @@ def score_messages(
         tox_logit = toxicity_logit(logits, french)
         spam = sigmoid(spam_logit)
         tox = sigmoid(tox_logit)
-        senti = np.argmax(logits[:, SENTIMENT], axis=1)
+        # the sentiment model of its own file (animateur.nlp.sentiment), by each message's language
+        senti = shipped_sentiment().classify(sub, idx, values, off, tokens, french)
         adapted = np.zeros(len(sub), bool)
         if adapter is not None:
             spam, tox, adapted = adapter.adjust(sub, idx, values, off, spam_logit, tox_logit)
