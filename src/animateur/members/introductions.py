@@ -31,7 +31,7 @@ MIN_SHARED = 2
 MAX_SHARE = 0.25
 KEEP = 300
 CACHE_SECONDS = 3600
-WORD = re.compile(r"#?[^\W\d_][\w'’-]{2,}", re.UNICODE)
+WORD = re.compile(r"#?[^\W\d_][\w-]{2,}", re.UNICODE)  # « l'espresso » is « espresso »
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def terms(text: str) -> Counter[str]:
     found: Counter[str] = Counter()
     for word in WORD.findall(text.casefold()):
         tag = word.startswith("#")
-        word = word.lstrip("#").strip("'’-")
+        word = word.lstrip("#").strip("-")
         if len(word) > 3 and word not in stop:
             found[word] += 2 if tag else 1
     return found
