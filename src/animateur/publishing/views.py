@@ -311,7 +311,8 @@ def calendar(request: WorkspaceRequest) -> HttpResponse:
     if view not in selectors.VIEWS:
         view = "month"
     anchor = _anchor(request)
-    days, previous, following = selectors.calendar(request.workspace, view, anchor)
+    can_move = _can(request, "publishing.publish")
+    days, previous, following = selectors.calendar(request.workspace, view, anchor, can_move=can_move)
     return render(
         request,
         "publishing/calendar.html",
@@ -325,7 +326,7 @@ def calendar(request: WorkspaceRequest) -> HttpResponse:
             "following": following,
             "today": timezone.localdate(timezone=selectors.workspace_tz(request.workspace)),
             "unscheduled": selectors.unscheduled(request.workspace),
-            "can_move": _can(request, "publishing.publish"),
+            "can_move": can_move,
         },
     )
 
