@@ -34,7 +34,7 @@ def do_pull_into_inbox(
     if message.from_organisation:
         raise ActionError(_("This message was written by the team: it is no conversation."))
     with transaction.atomic(durable=True):
-        locked = Message.objects.select_for_update().select_related("channel", "author").get(pk=message.pk)
+        locked = Message.objects.select_for_update(of=("self",)).select_related("channel", "author").get(pk=message.pk)
         if ConversationItem.objects.filter(message_id=locked.pk).exists():
             raise ActionError(_("This message is already in a conversation of the inbox."))
         attach([locked], pulled=Pulled(actor, priority, dict(why or {})))
