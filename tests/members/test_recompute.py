@@ -135,3 +135,33 @@ def test_sampled_betweenness_estimates_the_exact_one():
     assert len(top & set(np.argsort(-estimate)[:20].tolist())) >= 14
     assert np.abs(estimate - exact).max() < 0.25 * exact.max()
     assert Counter(graph.bridges_of(exact).tolist())[True] == 20
+
+
+def test_the_timeline_pages_through_every_identity_newest_first(workspace):
+    from animateur.members import selectors
+
+    forum, other = channel(workspace), channel(workspace)
+    person = Member.objects.create(workspace=workspace, display_name="Ana")
+    accounts = [
+        Identity.objects.create(workspace=workspace, channel=ch, member=person, origin="files", external_id="ana")
+        for ch in (forum, other)
+    ]
+    now = timezone.now().replace(microsecond=0)
+    for n in range(9):  # three messages at the same second, on both accounts
+        Message.objects.create(
+            workspace=workspace,
+            channel=accounts[n % 2].channel,
+            external_id=f"t{n}",
+            author=accounts[n % 2],
+            text=f"n{n}",
+            created_at=now - timedelta(seconds=n // 3),
+        )
+    seen, before = [], None
+    while True:
+        page, more = selectors.timeline(person, before=before, limit=2)
+        seen += page
+        if not more:
+            break
+        before = page[-1].pk
+    assert len(seen) == 9 == len({m.pk for m in seen})
+    assert seen == sorted(seen, key=lambda m: (m.created_at, m.pk), reverse=True)

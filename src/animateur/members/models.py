@@ -65,6 +65,10 @@ class Profile(models.Model):
             models.Index(fields=["workspace", "-engagement"]),
             models.Index(fields=["workspace", "-last_seen_at"]),
             models.Index(fields=["workspace", "level", "-engagement"]),
+            # The list's language filter and its choices (languages_in_use walks this index).
+            models.Index(fields=["workspace", "language"]),
+            # The latest recompute (members.tasks, introductions) without reading every profile.
+            models.Index(fields=["workspace", "computed_at"]),
         ]
 
     def __str__(self) -> str:
