@@ -451,7 +451,7 @@ def build_parser() -> Parser:
     user.add_argument("--password-file", metavar="FILE", help="read the password from FILE")
     user.set_defaults(handler=cmd_createuser)
 
-    from animateur.commands import channels, listening, members, reports, stream, tokens
+    from animateur.commands import channels, listening, members, publish, reports, stream, tokens
 
     channels.add_parsers(commands)
     formats_of: dict[str, argparse._SubParsersAction] = {}
@@ -473,6 +473,7 @@ def build_parser() -> Parser:
     members.add_parsers(commands)
     listening.add_parsers(commands)
     reports.add_parsers(commands)
+    publish.add_parsers(commands)
 
     manage = commands.add_parser("manage", help="Django's management commands", add_help=False)
     manage.add_argument("arguments", nargs=argparse.REMAINDER)
