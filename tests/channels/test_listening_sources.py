@@ -180,6 +180,21 @@ def test_bluesky_searches_each_term_of_the_saved_searches(workspace, replay):
     assert list(channel.refresh_from_db() or channel.cursor) == ["search:release"]
 
 
+def test_bluesky_slowing_the_search_down_is_waited_for_and_stores_no_cursor(workspace, replay):
+    replay.recorded("bluesky", "create_session")
+    replay.recorded("bluesky", "rate_limited", path="/xrpc/app.bsky.feed.searchPosts", headers={"retry-after": "90"})
+    search(workspace, "Acme", "acme")
+    channel = listening_channel(
+        workspace, "bluesky_listen", {"service": replay.base, "handle": "acme.bsky.social"}, {"app_password": "p"}
+    )
+    with pytest.raises(TransientError) as raised:
+        list(connector_for(channel).fetch(since={}))
+    assert raised.value.cause == "rate_limited" and raised.value.retry_after == 90
+    run = poll_channel(channel.pk)
+    channel.refresh_from_db()
+    assert not run.ok and not channel.needs_reconnection and channel.cursor == {}
+
+
 # -- Reddit ---------------------------------------------------------------------------------------------
 
 
@@ -303,3 +318,16 @@ def test_the_setup_forms_are_in_french_and_the_channel_page_says_which_terms_it_
     page = manager_client.get(f"/app/channels/{channel.pk}/").content.decode()
     assert "#acme" in page and "&quot;Acme Corp&quot;" in page and "Langues" in page
     assert "entendus ailleurs" in page
+
+
+def test_testing_a_listening_source_says_what_it_will_search_for(workspace, replay):
+    replay.recorded("mastodon", "instance_v2")
+    replay.recorded("discourse", "basic_info")
+    search(workspace, "Acme", "#acme OR acme")
+    search(workspace, "Préfixes", "acm*")
+    mastodon = listening_channel(workspace, "mastodon_listen", {"api_base_url": replay.base})
+    said = connector_for(mastodon).test_connection()
+    assert "sans jeton d’accès, seuls les mots-dièse sont lus" in said and "1 terme recherché : #acme" in said
+    assert "recherches sans terme à demander : Préfixes" in said
+    forum = listening_channel(workspace, "discourse_listen", {"forum_url": replay.base})
+    assert "2 termes recherchés : #acme, acme" in connector_for(forum).test_connection()

@@ -18,7 +18,10 @@ must not look like a spike.
 - bluesky_listen: `app.bsky.feed.searchPosts` per term (Bluesky searches for logged-in accounts).
 - reddit_listen: Reddit's search (`/search`, newest first) per term, in all of Reddit or one subreddit.
 - discourse_listen: a forum's `/search.json?q=<term> order:latest` per term; each post found is read
-  whole with its topic's `/t/<id>/posts.json?post_ids[]=` (the search gives an excerpt only).
+  whole with its topic's `/t/<id>/posts.json?post_ids[]=` (the search gives an excerpt only). A run
+  reads a term down to the last post it has within MAX_SEARCH_PAGES pages (500 posts): a term that
+  finds more than that between two polls loses the older ones (Discourse's search keeps no paging
+  token to come back with, unlike /posts.json).
 - feed_listen: an RSS or Atom feed of news or alerts (a Google Alert, a news search): the feed
   connector as it is, heard elsewhere.
 """
