@@ -46,7 +46,7 @@ def register(workspace, network="facebook", client_id="1234567890", secret="app-
 
 
 def start(client, network="facebook"):
-    response = client.post(f"{CONNECT}{network}/start/")
+    response = client.get(f"{CONNECT}{network}/start/")
     assert response.status_code == 302, response.status_code
     return urlsplit(response["Location"]), parse_qs(urlsplit(response["Location"]).query)
 
@@ -147,9 +147,9 @@ def test_a_refused_code_is_said_in_the_managers_words_and_connects_nothing(works
 
 def test_connecting_without_an_app_sends_to_the_owner(workspace, client_as):
     manager = client_as(workspace, Role.MANAGER)
-    response = manager.post(f"{CONNECT}linkedin/start/", follow=True)
+    response = manager.get(f"{CONNECT}linkedin/start/", follow=True)
     assert "doit d’abord enregistrer une application LinkedIn" in response.content.decode()
-    assert manager.post(f"{CONNECT}myspace/start/").status_code == 404
+    assert manager.get(f"{CONNECT}myspace/start/").status_code == 404
 
 
 def test_a_linkedin_page_connects_then_its_token_is_refreshed_before_it_expires(

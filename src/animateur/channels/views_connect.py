@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_POST
 
 from animateur.channels import oauth
 from animateur.channels.errors import ConnectorError
@@ -89,9 +88,11 @@ def connect_app(request: WorkspaceRequest, network: str) -> HttpResponse:
     )
 
 
-@require_POST
 @workspace_permission("channel.manage")
 def connect_start(request: WorkspaceRequest, network: str) -> HttpResponse:
+    """To the network's consent screen. A link, not a form: the page's Content-Security-Policy
+    (form-action 'self') would stop a form whose answer leads to another site. It changes nothing
+    but the session's list of states waiting for their return."""
     net = _network(network)
     app = OAuthApp.objects.filter(workspace=request.workspace, network=net.name).first()
     if app is None:
