@@ -11,6 +11,7 @@ from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -178,7 +179,7 @@ def publication(request: WorkspaceRequest, publication_id: int) -> HttpResponse:
             "steps": item.steps.all(),
             "awaiting": awaiting,
             "can_approve": awaiting and actions.may_approve(request.user, item),
-            "client_link": approval.link_for(item) if awaiting and _can(request, "publishing.write") else "",
+            "client_link": _client_link(request, item) if awaiting and _can(request, "publishing.write") else "",
             "link_days": approval.LINK_DAYS,
             "comment_form": CommentForm() if awaiting else None,
         },
@@ -199,6 +200,11 @@ def publish(request: WorkspaceRequest, publication_id: int) -> HttpResponse:
         item.refresh_from_db()
         _say_outcome(request, item)
     return redirect("publishing:publication", item.pk)
+
+
+def _client_link(request: WorkspaceRequest, item: Publication) -> str:
+    """The client's link at the address the team is using (approval.link_for: at the configured one)."""
+    return request.build_absolute_uri(reverse("publishing:client_approval", args=(approval.token_for(item),)))
 
 
 @require_POST
@@ -291,7 +297,7 @@ def client_approval(request: HttpRequest, token: str) -> HttpResponse:
             status=status,
         )
     response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"  # the link is the permission: never sent to another site
     return response
 
 
