@@ -19,6 +19,7 @@ from animateur.channels.models import Channel, OAuthApp
 from animateur.channels.token_watch import check_tokens
 from animateur.core.models import AuditEvent
 from animateur.core.roles import Role
+from animateur.inbox.models import Notification
 
 REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "apis" / "facebook"
 CONNECT = "/app/channels/connect/"
@@ -197,6 +198,8 @@ def test_a_token_that_cannot_be_refreshed_is_announced_to_the_managers_days_ahea
     assert email.subject == "Le canal « Acme sur LinkedIn » sera déconnecté dans 5 jours"
     assert "LinkedIn" in email.body and "/channels/connect/" in email.body
     assert AuditEvent.objects.filter(verb="channel.token_expiring", target_id=str(channel.pk)).count() == 1
+    [notice] = Notification.objects.filter(channel=channel)  # in the app too
+    assert notice.text == email.subject and notice.user.email == "manager@example.org"
     assert check_tokens() == {"refreshed": 0, "alerted": 0}  # told once per expiry
     far = Channel.objects.create(
         workspace=workspace,
