@@ -98,7 +98,10 @@ def test_inference_equals_the_training_matrix_with_the_weights_folded() -> None:
 
     texts = ["C'est pas bon du tout 😡", "Great, I love it :)", "rien à dire", "not bad, not bad at all"]
     french = np.array([True, False, True, False])
-    valences = {"fr": {"bon": 1.9, "mauvais": -2.0}, "en": {"great": 3.1, "love": 3.2, "bad": -2.5}}
+    valences = {
+        "fr": [{"bon": 1.9, "mauvais": -2.0}, {"bon": 2.4, "pas": 0.5}],
+        "en": [{"great": 3.1, "love": 3.2, "bad": -2.5}],
+    }
     vectors = shipped_sentiment().vectors
     base = ST.base_matrix(texts, french, valences, vectors)
     Z = ST.augmented(base, french)

@@ -28,12 +28,12 @@ from animateur.nlp.sentiment import (
     N_EXTRA,
     SENTIMENTS,
     SentimentModel,
-    Valences,
     extra_values,
     scan,
     valence_features,
     word_key,
 )
+from animateur.nlp.sentiment import Valences as ValenceTable
 from animateur.nlp.training import Dataset, read_sentiment
 
 Log = Callable[[str], None]
@@ -46,42 +46,66 @@ SHARED = False
 # valences), a language: an L2-regularised regression shrinks a block's weights less when its
 # values are larger. Chosen by 3-fold CV inside each language's train tweets (models/README.md).
 BLOCK_SCALES: dict[str, tuple[float, float, float, float]] = {"fr": (1.0, 1.0, 1.0, 1.0), "en": (1.0, 1.0, 3.0, 6.0)}
-# the lexicons of the train-sentiment extra: (package, file, separator between word and valence)
-LEXICONS = {
-    "en": ("vaderSentiment", "vader_lexicon.txt", "\t"),
-    "fr": ("vaderSentiment_fr", "fr_lexicon.txt", "->"),
+# The rated lexicons of the train-sentiment extra, a language: (package, file, format, factor
+# bringing its valences to VADER's scale of -4 to 4).
+LEXICONS: dict[str, tuple[tuple[str, str, str, float], ...]] = {
+    "en": (("vaderSentiment", "vader_lexicon.txt", "tab", 1.0),),
+    "fr": (
+        ("vaderSentiment_fr", "fr_lexicon.txt", "arrow", 1.0),
+        ("textblob_fr", "fr-sentiment.xml", "pattern", 4.0),
+    ),
 }
+Lexicons = dict[str, list[dict[str, float]]]  # a language: its lexicons, each word -> valence
 
 
 def _quiet(_message: str) -> None:
     return None
 
 
-def read_valences(lang: str) -> dict[str, float]:
-    """A rated lexicon's words (normalised as tokens are, one token each) and their mean valence."""
-    package, filename, separator = LEXICONS[lang]
-    spec = importlib.util.find_spec(package)  # located, not imported (vaderSentiment-fr imports more)
-    if spec is None or not spec.submodule_search_locations:
-        raise SystemExit(
-            f"the {package} package is needed to train the sentiment model (pip install -e '.[train-sentiment]')"
-        )
-    path = Path(next(iter(spec.submodule_search_locations))) / filename
-    sums: dict[str, list[float]] = {}
+def read_valences(lang: str) -> list[dict[str, float]]:
+    """A language's rated lexicons: words (normalised as tokens are, one token each) and mean valence."""
+    return [_read_lexicon(*lexicon) for lexicon in LEXICONS[lang]]
+
+
+def _entries(path: Path, kind: str) -> list[tuple[str, str]]:
+    if kind == "pattern":  # pattern's XML: <word form="..." polarity="..." .../>
+        import xml.etree.ElementTree as ET
+
+        return [(w.get("form", ""), w.get("polarity", "")) for w in ET.parse(path).getroot().iter("word")]  # noqa: S314 - an installed package's file
+    separator = "\t" if kind == "tab" else "->"
+    out = []
     with open(path, encoding="utf-8") as fh:
         for line in fh:
-            if separator == "\t":
-                parts = line.rstrip("\n").split("\t")
-                word, value = (parts[0], parts[1]) if len(parts) >= 2 else ("", "")
+            if kind == "tab":
+                parts = line.rstrip("\n").split(separator)
+                out.append((parts[0], parts[1]) if len(parts) >= 2 else ("", ""))
             else:
                 word, _, value = line.rstrip("\n").rpartition(separator)
-            tokens = tokenize(normalize(word))
-            if len(tokens) != 1 or not word:
-                continue
-            try:
-                sums.setdefault(tokens[0], []).append(float(value))
-            except ValueError:
-                continue
+                out.append((word, value))
+    return out
+
+
+def _read_lexicon(package: str, filename: str, kind: str, factor: float) -> dict[str, float]:
+    spec = importlib.util.find_spec(package)  # located, not imported (vaderSentiment-fr imports more)
+    if spec is None or not spec.submodule_search_locations:
+        needs = "pip install -e '.[train-sentiment]'"
+        raise SystemExit(f"the {package} package is needed to train the sentiment model ({needs})")
+    path = Path(next(iter(spec.submodule_search_locations))) / filename
+    sums: dict[str, list[float]] = {}
+    for word, value in _entries(path, kind):
+        tokens = tokenize(normalize(word))
+        if len(tokens) != 1 or not word:
+            continue
+        try:
+            sums.setdefault(tokens[0], []).append(float(value) * factor)
+        except ValueError:
+            continue
     return {w: float(np.mean(v)) for w, v in sums.items() if np.mean(v) != 0}
+
+
+def valence_columns(valences: Lexicons) -> int:
+    """Four columns a lexicon, as many lexicons as the language that has most."""
+    return 4 * max(len(lexicons) for lexicons in valences.values())
 
 
 @dataclass
@@ -96,20 +120,21 @@ BLOCKS = (N_BUCKETS, N_EXTRA)  # hashed, own; then the word vector's D and the 4
 
 
 def base_matrix(
-    texts: Sequence[str], french: np.ndarray, valences: dict[str, dict[str, float]], vectors: WordVectors | None
+    texts: Sequence[str], french: np.ndarray, valences: Lexicons, vectors: WordVectors | None
 ) -> sp.csr_matrix:
-    """[hashed features | own features | mean word vector | the four valences], as read at inference."""
+    """[hashed features | own features | mean word vector | four valences a lexicon], as read at inference."""
     tokens: list[list[str]] = []
     idx, values, off = batch_features(texts, tokens)
     X = sp.csr_matrix((values, idx, off), shape=(len(texts), N_BUCKETS))
     ex_idx: list[int] = []
     ex_off = [0]
-    val = np.zeros((len(texts), 4))
+    val = np.zeros((len(texts), valence_columns(valences)))
     for j, (text, toks) in enumerate(zip(texts, tokens, strict=True)):
         feats, flags = scan(text, toks)
         ex_idx.extend(feats)
         ex_off.append(len(ex_idx))
-        val[j] = valence_features(toks, flags, valences["fr" if french[j] else "en"])
+        for k, lexicon in enumerate(valences["fr" if french[j] else "en"]):
+            val[j, 4 * k : 4 * k + 4] = valence_features(toks, flags, lexicon)
     offsets = np.asarray(ex_off, dtype=np.int64)
     E = sp.csr_matrix((extra_values(offsets), np.asarray(ex_idx, dtype=np.int64), offsets), shape=(len(texts), N_EXTRA))
     blocks = [X, E]
@@ -161,7 +186,7 @@ def train_sentiment_model(
     vectors: WordVectors | None,
     log: Log = _quiet,
     cs: Sequence[float] = CS,
-    valences: dict[str, dict[str, float]] | None = None,
+    valences: Lexicons | None = None,
     shared: bool = SHARED,
     scales: dict[str, tuple[float, float, float, float]] | None = None,
 ) -> SentimentModel:
@@ -189,7 +214,7 @@ def train_sentiment_model(
         intercept = np.zeros(len(SENTIMENTS))
         for g, (lang, is_fr) in enumerate((("fr", True), ("en", False))):
             rows = np.flatnonzero(french == is_fr)
-            scale = block_scale(width, (scales or BLOCK_SCALES)[lang])
+            scale = block_scale(width, (scales or BLOCK_SCALES)[lang], valence_columns(valences))
             Z = sp.hstack([base[rows] @ sp.diags(scale), sp.csr_matrix(np.ones((len(rows), 1)))], format="csr")
             c, _score = _choose(Z, y[rows], french[rows], cs, log, lang)
             lang_coef, lang_intercept = _fit(Z, y[rows], c)
@@ -201,7 +226,8 @@ def train_sentiment_model(
         "trained_on": ["sentiment/tweets french train", "sentiment/tweets english train"],
         "lexicons": {
             "en": "vaderSentiment 3.3 (Hutto & Gilbert 2014, MIT): valences read at training, CRC-32 keys shipped",
-            "fr": "vaderSentiment-fr 1.3 (MIT): valences read at training, CRC-32 keys shipped",
+            "fr": "vaderSentiment-fr 1.3 (MIT) and pattern's French adjectives (textblob-fr 0.2, MIT; lexicon PDDL):"
+            " valences read at training, CRC-32 keys shipped",
         },
         "C": chosen,
         "block_scales": {lang: list((scales or BLOCK_SCALES)[lang]) for lang in LANGUAGE_FOLDERS},
@@ -211,12 +237,12 @@ def train_sentiment_model(
     return fold(coef, intercept, width, valences, vectors, meta)
 
 
-def block_scale(width: int, scales: tuple[float, float, float, float]) -> np.ndarray:
-    """Each column's scale: hashed features, own features, mean word vector, the four valences."""
+def block_scale(width: int, scales: tuple[float, float, float, float], valence_width: int = 4) -> np.ndarray:
+    """Each column's scale: hashed features, own features, mean word vector, the valences."""
     out = np.full(width, scales[2])
     out[:N_BUCKETS] = scales[0]
     out[N_BUCKETS : N_BUCKETS + N_EXTRA] = scales[1]
-    out[width - 4 :] = scales[3]
+    out[width - valence_width :] = scales[3]
     return out
 
 
@@ -246,7 +272,7 @@ def fold(
     coef: np.ndarray,
     intercept: np.ndarray,
     width: int,
-    valences: dict[str, dict[str, float]],
+    valences: Lexicons,
     vectors: WordVectors | None,
     meta: dict,
 ) -> SentimentModel:
@@ -256,7 +282,7 @@ def fold(
     extra = np.zeros((N_EXTRA, len(COLUMNS)), dtype=np.float32)
     dense = np.zeros((dims, len(COLUMNS)), dtype=np.float32) if vectors is not None else None
     intercepts = np.zeros(len(COLUMNS), dtype=np.float32)
-    tables: dict[str, Valences] = {}
+    tables: dict[str, ValenceTable] = {}
     for g, lang in enumerate(("fr", "en")):
         per_class = coef[:, :width] + coef[:, width * (1 + g) : width * (2 + g)]  # (3, width)
         cols = slice(3 * g, 3 * g + 3)
@@ -265,16 +291,19 @@ def fold(
         if dense is not None:
             dense[:, cols] = per_class[:, N_BUCKETS + N_EXTRA : N_BUCKETS + N_EXTRA + dims].T
         intercepts[cols] = intercept + coef[:, 3 * width + g]
-        w_val = per_class[:, width - 4 : width]  # (3, 4): positive, negative, positive negated, negative negated
-        words = sorted(valences[lang], key=word_key)
+        n_val = valence_columns(valences)
+        w_val = per_class[:, width - n_val : width]  # (3, 4 a lexicon): positive, negative, and negated
+        shares: dict[str, np.ndarray] = {}
+        for k, lexicon in enumerate(valences[lang]):
+            for w, v in lexicon.items():
+                sign = 0 if v > 0 else 1
+                row = shares.setdefault(w, np.zeros((2, 3), dtype=np.float64))
+                row[0] += v * w_val[:, 4 * k + sign]
+                row[1] += v * w_val[:, 4 * k + 2 + sign]
+        words = sorted(shares, key=word_key)
         keys = np.asarray([word_key(w) for w in words], dtype=np.uint32)
-        rows = np.zeros((len(words), 2, 3), dtype=np.float32)
-        for i, w in enumerate(words):
-            v = valences[lang][w]
-            sign = 0 if v > 0 else 1
-            rows[i, 0] = v * w_val[:, sign]
-            rows[i, 1] = v * w_val[:, 2 + sign]
-        tables[lang] = Valences(keys, rows)
+        rows = np.asarray([shares[w] for w in words], dtype=np.float32).reshape(len(words), 2, 3)
+        tables[lang] = ValenceTable(keys, rows)
     return SentimentModel(weights, extra, intercepts, meta, tables, dense, vectors)
 
 
