@@ -226,3 +226,40 @@ def test_real_token_and_page_list_answers_give_the_pages_to_pick(workspace, clie
     names = [p["name"] for p in json.loads(accounts)["data"]]
     assert pending is not None and [c.name for c in pending] == names  # the SDK's 4 pages, none with Instagram
     assert {c.secrets["page_access_token"] for c in pending} == {"access_token"}
+
+
+def test_a_youtube_channel_connects_with_googles_refresh_token_which_each_poll_uses(
+    workspace, client_as, settings, stand_in, django_capture_on_commit_callbacks
+):
+    settings.OAUTH_ENDPOINTS = {
+        "google": {
+            "authorize": f"{stand_in.base}/o/oauth2/v2/auth",
+            "token": f"{stand_in.base}/token",
+            "api": f"{stand_in.base}/youtube/v3",
+        }
+    }
+    register(workspace, "google", "g-client.apps.googleusercontent.com", "g-secret")
+    # Google's token answer and channels.list?mine=true, in their documented shape.
+    stand_in.add(
+        "POST",
+        "/token",
+        body={"access_token": "ya29.a0", "expires_in": 3599, "refresh_token": "1//g-refresh", "token_type": "Bearer"},
+    )
+    mine = {
+        "kind": "youtube#channelListResponse",
+        "items": [{"kind": "youtube#channel", "id": "UC_x5XG1OV2P6uZZ5FSM9Ttw", "snippet": {"title": "Acme TV"}}],
+    }
+    stand_in.add("GET", "/youtube/v3/channels", body=mine)
+    manager = client_as(workspace, Role.MANAGER)
+    _where, query = start(manager, "google")
+    assert query["access_type"] == ["offline"] and query["prompt"] == ["consent"]
+    assert query["scope"] == ["https://www.googleapis.com/auth/youtube.force-ssl"]
+    manager.get(f"{CONNECT}google/callback/", {"code": "4/0A", "state": query["state"][0]})
+    with django_capture_on_commit_callbacks(execute=False):
+        manager.post(f"{CONNECT}google/pick/", {"pick": ["0"]})
+    channel = Channel.objects.get(workspace=workspace, kind="youtube")
+    assert channel.name == "Acme TV" and channel.config["channel_id"] == "UC_x5XG1OV2P6uZZ5FSM9Ttw"
+    assert channel.config["client_id"] == "g-client.apps.googleusercontent.com"
+    assert channel.config["token_url"] == f"{stand_in.base}/token"
+    assert json.loads(channel.credentials) == {"refresh_token": "1//g-refresh", "client_secret": "g-secret"}
+    assert channel.config["token_expires_at"] == ""  # renewed at each poll from the refresh token
