@@ -82,6 +82,8 @@ BODIES = {
     "backtest": {"query": "question"},
     "publications": {"text": "Bonjour", "channel_names": ["@acme"]},
     "schedule": {"at": "2099-01-01T10:00:00+00:00"},
+    "steps": {"kind": "commented", "text": "Plus court ?"},
+    "publishing-settings": {"approval": "manager"},
     "schedules": {"frequency": "weekly", "weekday": 0, "addresses": ["client@example.org"]},
     "saved": {"name": "Client", "kpis": ["volume"]},
     "branding": {"accent": "#123456"},

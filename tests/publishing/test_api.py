@@ -67,3 +67,44 @@ def test_the_api_refuses_a_text_over_the_servers_limit_and_an_unknown_channel(cl
         **analyst,
     )
     assert refused.status_code == 403
+
+
+def test_approval_steps_the_calendar_and_the_setting_through_the_api(client, workspace, make_user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from animateur.channels.site import site_channel
+
+    blog = site_channel(workspace)
+    manager = _headers(workspace, make_user, Role.MANAGER)
+    owner = _headers(workspace, make_user, Role.OWNER)
+    put = client.put(
+        "/api/publishing/publishing-settings", {"approval": "owner"}, content_type="application/json", **manager
+    )
+    assert put.status_code == 403
+    put = client.put(
+        "/api/publishing/publishing-settings", {"approval": "owner"}, content_type="application/json", **owner
+    )
+    assert put.status_code == 200 and put.json() == {"approval": "owner"}
+    created = client.post(
+        "/api/publishing/publications",
+        {"text": "Rentrée", "channel_ids": [blog.pk]},
+        content_type="application/json",
+        **manager,
+    ).json()
+    assert created["approval"] == "owner"
+    steps = f"/api/publishing/publications/{created['id']}/steps"
+    at = (timezone.now() + timedelta(days=3)).isoformat()
+    sent = client.post(steps, {"kind": "requested", "at": at}, content_type="application/json", **manager)
+    assert sent.status_code == 200 and sent.json()["state"] == "awaiting_approval"
+    refused = client.post(steps, {"kind": "approved"}, content_type="application/json", **manager)
+    assert refused.status_code == 403
+    done = client.post(steps, {"kind": "approved", "text": "OK"}, content_type="application/json", **owner).json()
+    assert done["state"] == "scheduled" and [s["kind"] for s in done["steps"]] == ["requested", "approved"]
+    bad = client.post(steps, {"kind": "frobnicate"}, content_type="application/json", **owner)
+    assert bad.status_code in (400, 422)
+    day = (timezone.localtime() + timedelta(days=3)).date()
+    listed = client.get(f"/api/publishing/calendar?start={day}&end={day + timedelta(days=1)}", **manager).json()
+    assert [e["id"] for e in listed] == [created["id"]] and listed[0]["channels"] == [blog.name]
+    assert client.get("/api/publishing/calendar?start=2026-01-10&end=2026-01-01", **manager).status_code == 400

@@ -145,13 +145,12 @@ def test_a_forged_expired_or_stale_link_opens_nothing(workspace, manager, client
 def test_a_comment_keeps_it_waiting_and_an_empty_one_is_refused(workspace, manager):
     blog = site_channel(workspace)
     publication = actions.do_save_publication(workspace, "Texte", [blog.pk], approval=Approval.CLIENT, actor=manager)
-    with pytest.raises(ActionError):  # not awaiting approval yet
-        actions.do_comment_publication(publication, "Hum", actor=SystemActor("client"))
+    actions.do_comment_publication(publication, "Hum", actor=manager)  # a colleague's, on the draft
     actions.do_request_approval(publication, actor=manager)
     with pytest.raises(ActionError, match="vide"):
         actions.do_comment_publication(publication, "   ", actor=SystemActor("client"))
     step = actions.do_comment_publication(publication, "Plus court ?", actor=manager)
-    assert step.kind == "commented" and publication.steps.count() == 2
+    assert step.kind == "commented" and publication.steps.count() == 3
 
 
 def test_the_publication_page_shows_the_clients_link_and_the_steps_in_french(workspace, owner, client_as):

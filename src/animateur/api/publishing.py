@@ -1,8 +1,9 @@
-"""Publishing in the API: publications, drafted, scheduled and published through publishing's actions,
-as the pages do; each channel's outcome with its address or the network's own message."""
+"""Publishing in the API: publications, drafted, sent for approval, approved, commented, scheduled and
+published through publishing's actions, as the pages do; each channel's outcome with its address or the
+network's own message; the calendar's publications between two days; the workspace's approval setting."""
 
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime, time, timedelta
+from typing import Any, Literal
 
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
@@ -10,8 +11,8 @@ from ninja import Router, Schema
 from animateur.api.inbox import needs
 from animateur.api.typing import TokenRequest
 from animateur.core.actions import ActionError
-from animateur.publishing import actions
-from animateur.publishing.models import Publication
+from animateur.publishing import actions, selectors
+from animateur.publishing.models import Publication, StepKind
 
 router = Router(tags=["publishing"])
 MAX_LIMIT = 100
@@ -19,9 +20,44 @@ MAX_LIMIT = 100
 
 class PublicationIn(Schema):
     text: str
-    # Channels by id, or by name (as the command line names them): Mastodon channels of the workspace.
+    # Channels by id, or by name (as the command line names them): the blog, Mastodon and Bluesky channels.
     channel_ids: list[int] = []
     channel_names: list[str] = []
+    # Who must approve it: "", "manager", "owner" or "client"; left out, the workspace's setting.
+    approval: str | None = None
+
+
+class StepIn(Schema):
+    """`requested`: send for approval (optionally to go out `at`); `approved`: approve (a team member of the
+    role asked); `commented`: a comment (`text`)."""
+
+    kind: Literal["requested", "approved", "commented"]
+    text: str = ""
+    at: datetime | None = None
+
+
+class StepOut(Schema):
+    kind: str
+    by: str
+    name: str
+    text: str
+    at: datetime
+
+
+class CalendarEntryOut(Schema):
+    id: int
+    text: str
+    state: str
+    at: datetime
+    channels: list[str]
+
+
+class SettingsIn(Schema):
+    approval: str
+
+
+class SettingsOut(Schema):
+    approval: str
 
 
 class ScheduleIn(Schema):
@@ -46,7 +82,11 @@ class PublicationOut(Schema):
     state: str
     scheduled_at: datetime | None
     created_at: datetime
+    approval: str
+    approved_at: datetime | None
+    approved_by: str
     targets: list[TargetOut]
+    steps: list[StepOut]
 
 
 class Refused(Schema):
@@ -60,6 +100,13 @@ def _out(publication: Publication) -> dict[str, Any]:
         "state": publication.state,
         "scheduled_at": publication.scheduled_at,
         "created_at": publication.created_at,
+        "approval": publication.approval,
+        "approved_at": publication.approved_at,
+        "approved_by": publication.approved_by,
+        "steps": [
+            {"kind": step.kind, "by": step.by, "name": step.name, "text": step.text, "at": step.at}
+            for step in publication.steps.all()
+        ],
         "targets": [
             {
                 "channel_id": t.channel_id,
@@ -100,7 +147,11 @@ def create_publication(request: TokenRequest, payload: PublicationIn) -> Any:
     """A draft; its text is checked against each channel's own limit (its server's)."""
     try:
         saved = actions.do_save_publication(
-            request.auth.workspace, payload.text, _channel_ids(request, payload), actor=request.auth.user
+            request.auth.workspace,
+            payload.text,
+            _channel_ids(request, payload),
+            approval=payload.approval,
+            actor=request.auth.user,
         )
     except ActionError as error:
         return 400, {"detail": str(error)}
@@ -136,3 +187,59 @@ def publish_publication(request: TokenRequest, publication_id: int) -> Any:
     except ActionError as error:
         return 400, {"detail": str(error)}
     return 200, _out(done)
+
+
+@router.post("/publications/{publication_id}/steps", response={200: PublicationOut, 400: Refused})
+@needs("publishing.write")
+def add_step(request: TokenRequest, publication_id: int, payload: StepIn) -> Any:
+    """A step of the approval: send for approval, approve (only a team member of the role asked, or an
+    owner; 403 otherwise), or comment. The client approves through the signed link, not the API."""
+    publication = _publication(request, publication_id)
+    user = request.auth.user
+    try:
+        if payload.kind == StepKind.REQUESTED:
+            actions.do_request_approval(publication, at=payload.at, actor=user)
+        elif payload.kind == StepKind.APPROVED:
+            actions.do_approve_publication(publication, actor=user, note=payload.text)
+        else:
+            actions.do_comment_publication(publication, payload.text, actor=user)
+    except ActionError as error:
+        return 400, {"detail": str(error)}
+    publication.refresh_from_db()
+    return 200, _out(publication)
+
+
+@router.get("/calendar", response={200: list[CalendarEntryOut], 400: Refused})
+@needs("publishing.view")
+def calendar(request: TokenRequest, start: date | None = None, end: date | None = None) -> Any:
+    """The publications with a time in [start, end] (days in the workspace's time zone; default: the next
+    31 days from today), in time order, at most 92 days at once."""
+    workspace = request.auth.workspace
+    tz = selectors.workspace_tz(workspace)
+    first = start or datetime.now(tz).date()
+    last = end or first + timedelta(days=30)
+    if last < first or (last - first).days > 92:
+        return 400, {"detail": "end must follow start, at most 92 days later"}
+    entries = selectors.entries_between(
+        workspace,
+        datetime.combine(first, time.min, tzinfo=tz),
+        datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz),
+    )
+    return 200, [{"id": e.pk, "text": e.text, "state": e.state, "at": e.at, "channels": e.channels} for e in entries]
+
+
+@router.get("/publishing-settings", response=SettingsOut)
+@needs("publishing.view")
+def get_settings(request: TokenRequest) -> Any:
+    return {"approval": actions.default_approval(request.auth.workspace)}
+
+
+@router.put("/publishing-settings", response={200: SettingsOut, 400: Refused})
+@needs("workspace.settings")
+def set_settings(request: TokenRequest, payload: SettingsIn) -> Any:
+    """The approval a new publication needs: "", "manager", "owner" or "client"."""
+    try:
+        actions.do_set_publishing_settings(request.auth.workspace, payload.approval, actor=request.auth.user)
+    except ActionError as error:
+        return 400, {"detail": str(error)}
+    return 200, {"approval": actions.default_approval(request.auth.workspace)}

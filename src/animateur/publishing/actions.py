@@ -375,11 +375,12 @@ def do_approve_publication(
 
 
 def do_comment_publication(publication: Publication, text: str, *, actor: Actor, client_name: str = "") -> ApprovalStep:
-    """A comment on a publication awaiting approval (a change asked for): it keeps waiting."""
+    """A comment on a publication not yet sent (a change asked for, by the client or a colleague); one
+    awaiting approval keeps waiting."""
     workspace = publication.workspace
     require(actor, workspace, "publishing.view")
-    if publication.state != PublicationState.AWAITING_APPROVAL:
-        raise ActionError(_("This publication is not awaiting approval."))
+    if publication.state in (PublicationState.PUBLISHED, PublicationState.SENDING):
+        raise ActionError(_("This publication is already published."))
     text = (text or "").strip()
     if not text:
         raise ActionError(_("The comment is empty."))

@@ -181,7 +181,7 @@ def publication(request: WorkspaceRequest, publication_id: int) -> HttpResponse:
             "can_approve": awaiting and actions.may_approve(request.user, item),
             "client_link": _client_link(request, item) if awaiting and _can(request, "publishing.write") else "",
             "link_days": approval.LINK_DAYS,
-            "comment_form": CommentForm() if awaiting else None,
+            "comment_form": CommentForm() if item.state in actions.EDITABLE else None,
         },
         status=status,
     )
@@ -264,7 +264,10 @@ def client_approval(request: HttpRequest, token: str) -> HttpResponse:
         if request.method == "POST":
             form = ClientForm(request.POST)
             decision = request.POST.get("decision", "")
-            if form.is_valid() and decision in ("approve", "comment"):
+            if item.state != PublicationState.AWAITING_APPROVAL:
+                form.add_error(None, _("This publication is not awaiting approval any more."))
+                status = 400
+            elif form.is_valid() and decision in ("approve", "comment"):
                 name = form.cleaned_data["name"]
                 text = form.cleaned_data["text"]
                 try:
