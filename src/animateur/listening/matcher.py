@@ -10,12 +10,22 @@ chance: the SQL pre-filter of a backtest and the index of standing queries read 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
-from animateur.listening.query import Field, Near, Node, Not, Or, Words, normalize_apostrophes, parse, text_words
+from animateur.listening.query import (
+    Field,
+    Near,
+    Node,
+    Not,
+    Or,
+    Words,
+    folded_words,
+    normalize_apostrophes,
+    parse,
+)
 from animateur.stream.folding import fold
 
 Test = Callable[["Doc"], bool]
@@ -36,7 +46,8 @@ def host_of(link: str) -> str:
 def name_words(*names: str) -> list[str]:
     words: list[str] = []
     for name in names:
-        words.extend(_NAME_WORD.findall(fold(normalize_apostrophes(name or ""))))
+        if name:
+            words.extend(_NAME_WORD.findall(fold(normalize_apostrophes(name))))
     return words
 
 
@@ -54,21 +65,61 @@ class Doc:
     hosts: frozenset[str] = frozenset()
     # The host of the message's own address: site: finds it, but it is not a site the message links to.
     address_host: str = ""
+    # The folded text the words were read from (standing.StandingIndex scans it for its terms).
+    folded: str = ""
+
+    # Read once, when first asked (a plain attribute: functools.cached_property takes a lock per read
+    # on Python 3.11, which a query's test pays dozens of times a message).
+    word_set: frozenset[str] = field(init=False, repr=False, compare=False)
+    _sorted: list[str] | None = field(default=None, init=False, repr=False, compare=False)
+    _by_length: dict[int, list[str]] | None = field(default=None, init=False, repr=False, compare=False)
+    _positions: dict[str, list[int]] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.word_set = frozenset(self.words)
 
     @property
     def linked_hosts(self) -> frozenset[str]:
         return self.hosts - {self.address_host} if self.address_host else self.hosts
 
-    @cached_property
-    def word_set(self) -> frozenset[str]:
-        return frozenset(self.words)
+    @property
+    def sorted_words(self) -> list[str]:
+        """The distinct words in order: a prefix is looked for by bisection, not by reading them all."""
+        if self._sorted is None:
+            self._sorted = sorted(self.word_set)
+        return self._sorted
 
-    @cached_property
-    def positions(self) -> dict[str, list[int]]:
-        found: dict[str, list[int]] = {}
-        for index, word in enumerate(self.words):
-            found.setdefault(word, []).append(index)
+    def has_prefix(self, stem: str) -> bool:
+        ordered = self.sorted_words
+        at = bisect_left(ordered, stem)
+        return at < len(ordered) and ordered[at].startswith(stem)
+
+    def with_prefix(self, stem: str) -> list[str]:
+        ordered = self.sorted_words
+        at = bisect_left(ordered, stem)
+        found = []
+        while at < len(ordered) and ordered[at].startswith(stem):
+            found.append(ordered[at])
+            at += 1
         return found
+
+    @property
+    def by_length(self) -> dict[int, list[str]]:
+        if self._by_length is None:
+            found: dict[int, list[str]] = {}
+            for word in self.word_set:
+                found.setdefault(len(word), []).append(word)
+            self._by_length = found
+        return self._by_length
+
+    @property
+    def positions(self) -> dict[str, list[int]]:
+        if self._positions is None:
+            found: dict[str, list[int]] = {}
+            for index, word in enumerate(self.words):
+                found.setdefault(word, []).append(index)
+            self._positions = found
+        return self._positions
 
     @classmethod
     def of(
@@ -86,11 +137,16 @@ class Doc:
         html: str = "",
     ) -> Doc:
         body = f"{title}\n{text}" if title else text
-        links = _LINK.findall(body) + _HREF.findall(html or "")
+        folded, words = folded_words(body)
+        # Most messages link nowhere: the link patterns run only where a link may be.
+        links = _LINK.findall(body) if ("://" in body or "www." in folded) else []
+        if html:
+            links += _HREF.findall(html)
         address = host_of(url) if url else ""
         linked = {h for h in (host_of(link) for link in links) if h}
         return cls(
-            words=text_words(body),
+            words=words,
+            folded=folded,
             author_words=name_words(author),
             channel_kind=(channel_kind or "").lower(),
             channel_words=name_words(channel_name),
@@ -165,24 +221,67 @@ def _words_test(node: Words) -> Test:
         regex = _word_regex(only)
         if regex is None:
             return lambda doc: only in doc.word_set
-        if only.endswith("*") and "?" not in only:
+        if only.endswith("*") and "*" not in only[:-1] and "?" not in only:
             stem = only[:-1]
-            return lambda doc: any(w.startswith(stem) for w in doc.word_set)
-        if "*" not in only:  # « ? » alone: the length is known, a cheap test before the regex
-            size = len(only)
-            return lambda doc: any(len(w) == size and regex.fullmatch(w) for w in doc.word_set)
+            return lambda doc: doc.has_prefix(stem)
+        cut = min(i for i in (only.find("*"), only.find("?")) if i >= 0)
+        beginning = only[:cut]
+        if "*" not in only:  # « ? » alone: only words of that length, and with its fixed end, are read
+            size, end = len(only), only[only.rfind("?") + 1 :]
+
+            def fits(doc: Doc) -> bool:
+                for word in doc.word_set:  # noqa: SIM110 - a loop: no generator made per message
+                    if len(word) == size and word.endswith(end) and regex.fullmatch(word):
+                        return True
+                return False
+
+            return fits
+        if beginning:  # the words of its fixed beginning, found by bisection
+            return lambda doc: any(regex.fullmatch(w) for w in doc.with_prefix(beginning))
         return lambda doc: any(regex.fullmatch(w) for w in doc.word_set)
     spans = _spans_finder(patterns)
-    firsts = [p for p in patterns if _word_regex(p) is None]
+    if all(_word_regex(p) is None for p in patterns):
+        # Plain words: each pair of neighbours must be a pair of neighbours of the message (a set
+        # test), which is the whole answer for two words.
+        return _plain_phrase_test(patterns)
+    firsts = frozenset(p for p in patterns if _word_regex(p) is None)
     # A phrase whose plain words are not all in the message cannot be there: a set test first.
-    return lambda doc: all(p in doc.word_set for p in firsts) and bool(spans(doc, doc.words))
+    return lambda doc: firsts <= doc.word_set and bool(spans(doc, doc.words))
+
+
+def _plain_phrase_test(patterns: tuple[str, ...]) -> Test:
+    """Plain words one after the other: the first word found by list.index (in C), the others
+    compared after it; no table of the message's words is built for one phrase."""
+    first, rest = patterns[0], list(patterns[1:])
+    needed = frozenset(patterns)
+    size = len(rest)
+
+    def test(doc: Doc) -> bool:
+        if not needed <= doc.word_set:
+            return False
+        words = doc.words
+        last = len(words) - size
+        at = -1
+        while True:
+            try:
+                at = words.index(first, at + 1, last)
+            except ValueError:
+                return False
+            if words[at + 1 : at + 1 + size] == rest:
+                return True
+
+    return test
 
 
 def _near_test(node: Near) -> Test:
     left, right = _spans_finder(node.left.patterns), _spans_finder(node.right.patterns)
     distance, ordered = node.distance, node.ordered
+    # The plain words of both sides must be there before any position is read.
+    needed = frozenset(p for p in node.left.patterns + node.right.patterns if _word_regex(p) is None)
 
     def test(doc: Doc) -> bool:
+        if not needed <= doc.word_set:
+            return False
         rights = right(doc, doc.words)
         if not rights:
             return False
@@ -214,7 +313,16 @@ def _field_test(node: Field) -> Test:
     return lambda doc: doc.channel_kind == value or bool(spans(doc, doc.channel_words))
 
 
+def _plain_word(node: Node) -> str | None:
+    """The word of a term without « * » or « ? », else None."""
+    if isinstance(node, Words) and len(node.patterns) == 1 and _word_regex(node.patterns[0]) is None:
+        return node.patterns[0]
+    return None
+
+
 def compile_node(node: Node) -> Test:
+    """The node as a function of a Doc. Plain words under AND, OR and NOT become one set operation
+    (in C) rather than one call each: most queries are mostly words."""
     if isinstance(node, Words):
         return _words_test(node)
     if isinstance(node, Near):
@@ -225,11 +333,42 @@ def compile_node(node: Node) -> Test:
         child = compile_node(node.child)
         return lambda doc: not child(doc)
     if isinstance(node, Or):
-        alternatives = [compile_node(c) for c in node.children]
-        return lambda doc: any(t(doc) for t in alternatives)
-    # The cheap tests first: a word or a field is a lookup, a phrase or a proximity reads positions.
-    tests = [compile_node(c) for c in sorted(node.children, key=_cost)]
-    return lambda doc: all(t(doc) for t in tests)
+        words = frozenset(w for w in map(_plain_word, node.children) if w is not None)
+        alternatives = [compile_node(c) for c in node.children if _plain_word(c) is None]
+        if not alternatives:
+            return lambda doc: not words.isdisjoint(doc.word_set)
+
+        def any_of(doc: Doc) -> bool:
+            if not words.isdisjoint(doc.word_set):
+                return True
+            for test in alternatives:  # noqa: SIM110 - a loop: no generator made per message
+                if test(doc):
+                    return True
+            return False
+
+        return any_of
+    required = frozenset(w for w in map(_plain_word, node.children) if w is not None)
+    excluded = frozenset(
+        w for w in (_plain_word(c.child) for c in node.children if isinstance(c, Not)) if w is not None
+    )
+    rest = [
+        c
+        for c in node.children
+        if _plain_word(c) is None and not (isinstance(c, Not) and _plain_word(c.child) is not None)
+    ]
+    # The cheap tests first: a field is a comparison, a phrase or a proximity reads positions.
+    tests = [compile_node(c) for c in sorted(rest, key=_cost)]
+
+    def all_of(doc: Doc) -> bool:
+        words = doc.word_set
+        if not required <= words or not excluded.isdisjoint(words):
+            return False
+        for test in tests:  # noqa: SIM110 - a loop: no generator made per message
+            if not test(doc):
+                return False
+        return True
+
+    return all_of
 
 
 def _cost(node: Node) -> int:
@@ -240,7 +379,9 @@ def _cost(node: Node) -> int:
 
 # --- anchors ----------------------------------------------------------------------------------
 
-# ("=", word) the word itself; ("*", stem) a word starting with stem; ("$", end) a word ending so.
+# ("=", word) the word itself; ("*", stem) a word starting with stem; ("$", end) a word ending so;
+# With anchors(..., wildcards=True), for a matcher of patterns (standing): ("?", pattern) a word
+# the pattern fits, ('"', "a b") the words of a phrase one after the other.
 Anchor = tuple[str, str]
 Cost = Callable[[Anchor], float]
 
@@ -275,29 +416,52 @@ def _pattern_anchor(pattern: str) -> Anchor | None:
     return ("*", beginning) if beginning.lstrip("#@") else None
 
 
-def _words_anchors(patterns: tuple[str, ...], cost: Cost) -> frozenset[Anchor] | None:
+def _words_anchors(patterns: tuple[str, ...], cost: Cost, wildcards: bool) -> frozenset[Anchor] | None:
     found = [a for a in (_pattern_anchor(p) for p in patterns) if a is not None]
     if not found:
         return None
+    if wildcards and len(patterns) > 1:
+        return frozenset({('"', " ".join(patterns))})
+    if wildcards and len(patterns) == 1 and ("?" in patterns[0] or "*" in patterns[0][:-1]):
+        return frozenset({("?", patterns[0])})
     # One word of a phrase is enough to look for: the rarest.
     return frozenset({min(found, key=cost)})
 
 
+def _anchor_cost(anchor: Anchor, cost: Cost) -> float:
+    """A whole pattern or phrase costs what its rarest fixed part costs."""
+    kind, word = anchor
+    if kind not in ('"', "?"):
+        return cost(anchor)
+    parts = [a for a in (_pattern_anchor(p) for p in word.split()) if a is not None]
+    return min((cost(a) for a in parts), default=cost(("*", "")))
+
+
 def _total(found: frozenset[Anchor], cost: Cost) -> float:
-    return sum(cost(a) for a in found)
+    return sum(_anchor_cost(a, cost) for a in found)
 
 
-def anchors(node: Node, cost: Cost = length_cost) -> frozenset[Anchor] | None:
+def anchors(node: Node, cost: Cost = length_cost, *, wildcards: bool = False) -> frozenset[Anchor] | None:
     """Words one of which a matching message must hold, chosen as rare as `cost` says; None when the
-    query may match without any (a field alone, an exclusion)."""
+    query may match without any (a field alone, an exclusion).
+
+    A word with « ? » or an inner « * » is known by its longest fixed beginning or end, and a
+    phrase by its rarest word; with `wildcards`, by their whole patterns instead."""
     if isinstance(node, Words):
-        return _words_anchors(node.patterns, cost)
+        return _words_anchors(node.patterns, cost, wildcards)
     if isinstance(node, Near):
-        sides = [f for f in (_words_anchors(node.left.patterns, cost), _words_anchors(node.right.patterns, cost)) if f]
+        sides = [
+            f
+            for f in (
+                _words_anchors(node.left.patterns, cost, wildcards),
+                _words_anchors(node.right.patterns, cost, wildcards),
+            )
+            if f
+        ]
         return min(sides, key=lambda f: _total(f, cost)) if sides else None
     if isinstance(node, Field | Not):
         return None
-    found = [anchors(c, cost) for c in node.children]
+    found = [anchors(c, cost, wildcards=wildcards) for c in node.children]
     if isinstance(node, Or):
         if any(f is None for f in found):
             return None

@@ -195,7 +195,18 @@ def tokenize(query: str) -> list[Token]:
 
 def text_words(text: str) -> list[str]:
     """The folded words of a message's text, in order (« L’École ! » → ["l", "ecole"])."""
-    return WORD.findall(fold(normalize_apostrophes(text)))
+    return folded_words(text)[1]
+
+
+_PLAIN_WORD = re.compile(r"\w+")
+
+
+def folded_words(text: str) -> tuple[str, list[str]]:
+    """The folded text and its words; without « # » or « @ » the plain pattern gives the same words, faster."""
+    folded = fold(normalize_apostrophes(text))
+    if "#" in folded or "@" in folded:
+        return folded, WORD.findall(folded)
+    return folded, _PLAIN_WORD.findall(folded)
 
 
 def _patterns(text: str, position: int) -> tuple[str, ...]:
