@@ -1,4 +1,17 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _ensure_database_objects(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
+    from django.db import connections
+
+    from animateur.listening import db
+
+    connection = connections[using]
+    if "stream_message" in connection.introspection.table_names():
+        db.ensure(connection)
 
 
 class ListeningConfig(AppConfig):
@@ -6,3 +19,7 @@ class ListeningConfig(AppConfig):
     name = "animateur.listening"
     label = "listening"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The index of the stream's texts that backtests read (db.py), after every migrate.
+        post_migrate.connect(_ensure_database_objects, sender=self, dispatch_uid="listening-db-objects")

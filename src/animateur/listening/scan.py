@@ -1,14 +1,18 @@
 """Reading the stream's history for a query: SQL narrows, Python decides, in batches.
 
 The database cannot run the query language, but it can leave out every message that holds none
-of the query's anchor words (matcher.anchors): a folded substring test, on SQLite a GLOB per word
-run in C (stream.folding), on PostgreSQL a folded LIKE. What is left is read a batch at a time,
+of the query's anchor words (matcher.anchors), from listening's index of the stream (db.py): on
+SQLite its FTS5 table (the anchors as words and prefixes), on PostgreSQL a folded LIKE that its
+trigram index answers. Where the index cannot say (an ending, a letter FTS5 splits on, no
+pg_trgm), a folded substring test of every row: a GLOB per word run in C (stream.folding), or
+the folded LIKE. What is left is read a batch at a time,
 in the order of the primary key, and each message is read once into a Doc that the compiled
 query tests. Fields a query requires of every match (lang:, kind:, sentiment:) become filters.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +22,7 @@ from django.db.models import Q, QuerySet, TextField, Value
 from django.db.models.functions import Concat
 
 from animateur.core.models import Workspace
+from animateur.listening import db
 from animateur.listening.matcher import Compiled, Doc
 from animateur.listening.query import And, Field, Node
 from animateur.stream.folding import Folded, glob_pattern
@@ -55,6 +60,21 @@ def _required_fields(tree: Node) -> Q:
     return where
 
 
+_FTS_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _fts_query(anchors: frozenset[tuple[str, str]]) -> str | None:
+    """The FTS5 query of the anchors (« "greve" OR "manif" * »), or None when one cannot be written
+    as a word or a prefix of unicode61's tokens (an ending, « _ », a letter outside a-z)."""
+    parts = []
+    for kind, word in sorted(anchors):
+        bare = word.lstrip("#@")
+        if kind not in ("=", "*") or not _FTS_WORD.fullmatch(bare):
+            return None
+        parts.append(f'"{bare}"' + (" *" if kind == "*" else ""))
+    return " OR ".join(parts)
+
+
 def narrowed(qs: QuerySet[Message], compiled: Compiled) -> QuerySet[Message]:
     """Only the messages that may match: an anchor word in their text, the required fields."""
     qs = qs.filter(_required_fields(compiled.tree))
@@ -67,13 +87,25 @@ def narrowed(qs: QuerySet[Message], compiled: Compiled) -> QuerySet[Message]:
     if not words or any(pair in word for word in words for pair in ("oe", "ae", "ss")):
         return qs
     if connection.vendor == "sqlite":
+        match = _fts_query(compiled.anchors) if db.indexed(connection) else None
+        if match is not None:
+            fts = f"stream_message.id IN (SELECT rowid FROM {db.FTS} WHERE {db.FTS} MATCH %s)"  # noqa: S608 - a constant
+            return qs.extra(where=[fts], params=[match])  # noqa: S610 - the query as a parameter
         where = " OR ".join(["(stream_message.title || ' ' || stream_message.text) GLOB %s"] * len(words))
         return qs.extra(where=[f"({where})"], params=[glob_pattern(w) for w in words])  # noqa: S610 - words as parameters
+    if db.indexed(connection):
+        # The trigram index's own expression, so that PostgreSQL reads the index.
+        where = " OR ".join([f"{db.PG_FOLDED} LIKE %s"] * len(words))
+        return qs.extra(where=[f"({where})"], params=["%" + _like_escape(w) + "%" for w in words])  # noqa: S610
     qs = qs.alias(folded_text=Folded(Concat("title", Value(" "), "text", output_field=TextField())))
     condition = Q()
     for word in words:
         condition |= Q(folded_text__contains=word)
     return qs.filter(condition)
+
+
+def _like_escape(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def channel_names(workspace: Workspace) -> dict[int, tuple[str, str]]:

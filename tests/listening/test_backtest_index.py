@@ -1,0 +1,70 @@
+"""The index listening keeps over the stream (FTS5 on SQLite, trigrams on PostgreSQL) only narrows:
+a backtest finds exactly what reading every message finds, edits and deletions included."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from animateur.listening import db, scan
+from animateur.listening.matcher import compile_query
+from animateur.listening.selectors import backtest
+from animateur.stream.models import Message
+from tests.inbox.factories import inbound
+
+pytestmark = pytest.mark.django_db
+
+TEXTS = [
+    "La GRÈVE de la SNCF", "grève, grèves et grévistes", "L’école est fermée", "l'ecole rouvre",
+    "#Greve générale", "x#greve", "Manifestation à Lyon", "manifs partout", "Le cœur du problème",
+    "coeur de ville", "rue_de_la_paix", "rue de la paix", "Service client trop lent", "service, client",
+    "Ørsted investit", "Straße fermée", "strasse fermee", "e-réputation", "Tarif: 42 €", "naïve question",
+]  # fmt: skip
+QUERIES = [
+    "greve", "greve*", "#greve", "ecole", "l'ecole", "manif*", "coeur", "rue_de_la_paix", '"rue de la"',
+    '"service client" NEAR/2 lent', "orsted OR ørsted", "strasse", "e-reputation", "42", "naive", "gr?ve",
+    "greve -sncf", "lang:fr greve", "e?ole OR man*",
+]  # fmt: skip
+
+
+def exact(workspace, compiled):
+    return {
+        row.message_id
+        for batch in scan.rows(workspace, scan.listened(workspace))
+        for row in batch
+        if compiled.matches(row.doc)
+    }
+
+
+def found(workspace, compiled):
+    return {row.message_id for batch in scan.matching_rows(workspace, compiled) for row in batch}
+
+
+def test_the_index_is_there_and_narrows(workspace):
+    assert db.indexed(connection)
+    compiled = compile_query("greve OR manif*")
+    sql = str(scan.narrowed(scan.listened(workspace), compiled).query)
+    assert (db.FTS in sql) if connection.vendor == "sqlite" else ("gin" not in sql and "LIKE" in sql)
+
+
+def test_a_backtest_finds_what_reading_every_message_finds(workspace):
+    for text in TEXTS:
+        inbound(workspace, text)
+    for query in QUERIES:
+        compiled = compile_query(query)
+        assert found(workspace, compiled) == exact(workspace, compiled), query
+        assert backtest(workspace, compiled).matched == len(exact(workspace, compiled)), query
+    assert len(found(workspace, compile_query("greve"))) == 3  # not « #Greve », a tag
+
+
+def test_edits_and_deletions_reach_the_index(workspace):
+    first = inbound(workspace, "Rien à signaler")
+    second = inbound(workspace, "Grève demain")
+    compiled = compile_query("greve")
+    assert found(workspace, compiled) == {second.pk}
+    Message.objects.filter(pk=first.pk).update(text="Finalement, grève aussi")
+    Message.objects.filter(pk=second.pk).update(title="Annulée", text="Plus rien")
+    assert found(workspace, compiled) == {first.pk}
+    Message.objects.filter(pk=first.pk).delete()
+    assert found(workspace, compiled) == set()
+    assert found(workspace, compile_query("annulee")) == {second.pk}
