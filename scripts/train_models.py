@@ -35,6 +35,13 @@ from animateur.nlp import training as T  # noqa: E402
 from animateur.nlp.models import MODELS_DIR  # noqa: E402
 
 
+def train_spam_registers(data: Path, out: Path) -> None:
+    """The spam model that reads the register (animateur.nlp.registers), on every YouTube video and training split."""
+    from animateur.nlp import register_training
+
+    register_training.train(data, T.YOUTUBE_VIDEOS, log=print).save(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data", help="the data folder")
@@ -49,8 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=("spam", "toxicity", "toxicity_fr"),
-        help="train only these models again and keep the shipped others and the word vectors (minutes, not an hour)",
+        choices=("spam", "toxicity", "toxicity_fr", "spam_registers"),
+        help="train only these models again and keep the shipped others and the word vectors (minutes, not an hour);"
+        " spam_registers: the spam model that reads the register (models/spam.npz)",
     )
     args = parser.parse_args(argv)
     data: Path = args.data
@@ -61,8 +69,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         from animateur.nlp.models import LinearModels
 
-        models = T.retrain(data, LinearModels.load(MODELS_DIR), args.only, log=print)
-        models.save(args.out)
+        columns = [name for name in args.only if name != "spam_registers"]
+        if columns:
+            models = T.retrain(data, LinearModels.load(MODELS_DIR), columns, log=print)
+            models.save(args.out)
+        if "spam_registers" in args.only:
+            train_spam_registers(data, args.out)
         T.known_spam_lists(data).save(args.out)
         print(
             f"wrote {', '.join(args.only)} and the known spam lists to {args.out}"
@@ -75,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         print("held-out figures:", figures)
     models = T.train_shipped(data, log=print, cache=args.cache)
     models.save(args.out)
+    train_spam_registers(data, args.out)
     T.known_spam_lists(data).save(args.out)
     size = sum(p.stat().st_size for p in args.out.glob("*.npz")) + (args.out / "linear.json").stat().st_size
     print(f"wrote {args.out} ({size / 1e6:.2f} MB) in {time.perf_counter() - started:.0f} s")

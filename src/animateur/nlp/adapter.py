@@ -29,6 +29,7 @@ import numpy as np
 
 from animateur.nlp.features import N_BUCKETS, batch_features, normalize
 from animateur.nlp.models import SPAM, LinearModels, shipped, sigmoid, toxicity_logit
+from animateur.nlp.registers import shipped_spam_model
 
 Kind = Literal["spam", "toxicity"]
 KINDS: tuple[str, ...] = ("spam", "toxicity")
@@ -98,12 +99,16 @@ class WorkspaceAdapter:
         self.decisions += 1
         self._remember(text, kind, bool(label))
         tokens: list[list[str]] = []
-        idx, values, off = batch_features([text], tokens)
+        shapes: list[list[str]] = []
+        idx, values, off = batch_features([text], tokens, shapes)
         if not len(idx):
             return
         logits = (self.base or shipped()).logits_from_features(idx, values, off, tokens)[0]
         french = language == "fr"
         base = float(logits[SPAM]) if kind == "spam" else float(toxicity_logit(logits, french))
+        spam_model = shipped_spam_model() if self.base is None and kind == "spam" else None
+        if spam_model is not None:  # the shipped spam score is the register spam model's (no register known here)
+            base = float(spam_model.logits(idx, values, off, [None], shapes)[0])
         target = 1.0 if label else 0.0
         weights = self.weights[kind]
         for _ in range(8):

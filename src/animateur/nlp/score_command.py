@@ -1,7 +1,9 @@
 """``animateur score``: score JSON Lines from a stream.
 
 Each input line is a JSON object with at least ``"text"`` (a string) and
-optionally ``"language"`` (an ISO 639-1 code, or null to detect it). Each output
+optionally ``"language"`` (an ISO 639-1 code, or null to detect it) and ``"register"``
+(where the message was written: ``"email"``, ``"forum"``, ``"social"`` or a channel kind
+such as ``"wordpress"`` or ``"mastodon"``; null or absent: unknown). Each output
 line, in input order, is ``{"language", "spam", "toxicity", "sentiment",
 "unknown", "reasons", "decision"}`` (see ``animateur.nlp.Scores``; ``"decision"`` is
 ``"publish"``, ``"hold"`` or ``"spam"``, what the thresholds would do with a newcomer's
@@ -9,7 +11,7 @@ message), plus ``"id"`` copied from the input when present. ``"spam"`` is given 
 language; ``"toxicity"`` and ``"sentiment"`` are null outside French and English.
 
 A malformed line (not JSON, not an object, no string ``"text"``, a
-``"language"`` that is not a string or null) does not stop the run: its output
+``"language"`` that is not a string or null, an unknown ``"register"``) does not stop the run: its output
 line is ``{"line": N, "error": "..."}`` naming the 1-based line number and the
 problem, and the function returns 2 at the end. Blank lines are skipped (no
 output). Otherwise it returns 0. Input is read and scored in batches of
@@ -24,6 +26,7 @@ from typing import Literal, TextIO
 
 from animateur.nlp.adapter import WorkspaceAdapter
 from animateur.nlp.features import without_links_to
+from animateur.nlp.registers import REGISTER_NAMES, register_of_channel
 from animateur.nlp.scoring import Scores, score_messages
 
 EXIT_OK = 0
@@ -62,6 +65,9 @@ def _parse(line: str) -> tuple[dict | None, str | None]:
     language = item.get("language")
     if language is not None and not isinstance(language, str):
         return None, '"language" must be a string or null'
+    register = item.get("register")
+    if register is not None and (not isinstance(register, str) or register_of_channel(register) is None):
+        return None, f'"register" must be null or one of {", ".join(sorted(REGISTER_NAMES))}'
     return item, None
 
 
@@ -101,6 +107,7 @@ def run_score(
             [without_links_to(item["text"], trusted_hosts) for _, item in good],
             [item.get("language") or None for _, item in good],
             adapter,
+            registers=[item.get("register") for _, item in good],
         )
         by_line = {number: (item, score) for (number, item), score in zip(good, scores, strict=True)}
         for number, _item, error in parsed:

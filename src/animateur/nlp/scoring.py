@@ -14,6 +14,7 @@ from animateur.nlp.features import batch_features, normalize, readable
 from animateur.nlp.language import DEFAULT_LANGUAGES, detect_languages
 from animateur.nlp.lexicon import GROUP_WORDS, THREAT_RE
 from animateur.nlp.models import SPAM, LinearModels, shipped, sigmoid, toxicity_logit
+from animateur.nlp.registers import SpamModel, prepare, register_of_channel, shipped_spam_model
 from animateur.nlp.sentiment import shipped_sentiment
 
 if TYPE_CHECKING:
@@ -93,6 +94,8 @@ def score_messages(
     detect: tuple[str, ...] = DEFAULT_LANGUAGES,
     reasons: bool | Mapping[str, float] = True,
     models: LinearModels | None = None,
+    registers: Sequence[str | None] | None = None,
+    spam_model: SpamModel | None = None,
 ) -> list[Scores]:
     """Score a batch of messages.
 
@@ -105,9 +108,20 @@ def score_messages(
     a mapping {"spam": s, "toxicity": t} explains only the messages whose spam score is s
     or more or whose toxicity is t or more (a kind left out never qualifies), for a caller
     that shows reasons only from there: such a message gets the very reasons True gives it.
+
+    ``registers`` gives each message's register or channel kind (« email », « forum », « social »,
+    « wordpress »...: ``registers.register_of_channel``; None or unknown: none). An email is read
+    without its quotes, signature, patches and list footer, and the spam score is the register
+    spam model's (``models/spam.npz``), which weighs the register; ``spam_model`` replaces it (the
+    benchmark's own). With ``models`` and no ``spam_model``, the spam column of ``models`` scores.
     """
     if languages is not None and len(languages) != len(texts):
         raise ValueError("languages must have one item per text")
+    if registers is not None and len(registers) != len(texts):
+        raise ValueError("registers must have one item per text")
+    regs = [register_of_channel(r) for r in registers] if registers is not None else [None] * len(texts)
+    if spam_model is None and models is None:
+        spam_model = shipped_spam_model()
     explain_from = _explain_from(reasons)
     langs: list[str | None] = []
     unknown: list[int] = []
@@ -127,13 +141,17 @@ def score_messages(
     results: list[Scores | None] = [None] * len(texts)
     if covered:
         models = models or shipped()
-        sub = [without_addressing(texts[i]) for i in covered]
+        sub = [prepare(without_addressing(texts[i]), regs[i]) for i in covered]
         tokens: list[list[str]] = []
         shapes: list[list[str]] = []
         idx, values, off = batch_features(sub, tokens, shapes)
         logits = models.logits_from_features(idx, values, off, tokens)
         french = np.asarray([langs[i] == "fr" for i in covered])
-        spam_logit = logits[:, SPAM]
+        spam_logit = (
+            logits[:, SPAM]
+            if spam_model is None
+            else spam_model.logits(idx, values, off, [regs[i] for i in covered], shapes)
+        )
         tox_logit = toxicity_logit(logits, french)
         spam = sigmoid(spam_logit)
         tox = sigmoid(tox_logit)
@@ -149,7 +167,11 @@ def score_messages(
             if langs[i] not in COVERED_LANGUAGES:
                 why = [Reason("spam", readable(f), 1.0) for f in signals[j]]
                 if explain_from is not None and spam[j] >= explain_from["spam"] and not why:
-                    spam_words = models.explain_columns(sub[j], ("spam",), MAX_REASONS, tokens[j], shapes[j])[0]
+                    spam_words = (
+                        models.explain_columns(sub[j], ("spam",), MAX_REASONS, tokens[j], shapes[j])[0]
+                        if spam_model is None
+                        else spam_model.explain(sub[j], tokens[j], shapes[j], regs[i], MAX_REASONS)
+                    )
                     why = [Reason("spam", f, w) for f, w in spam_words]
                 results[i] = Scores(langs[i], float(spam[j]), None, None, why, unknown=True)
                 continue
@@ -165,6 +187,9 @@ def score_messages(
                     explained = models.explain_columns(
                         sub[j], tuple(col for _, col in wanted), MAX_REASONS, tokens[j], shapes[j]
                     )
+                    if spam_model is not None and wanted[0][0] == "spam":
+                        # the register spam model scored: its own weights say why
+                        explained[0] = spam_model.explain(sub[j], tokens[j], shapes[j], regs[i], MAX_REASONS)
                     for (kind, _), features in zip(wanted, explained, strict=True):
                         if adapter is not None:
                             features = adapter.explain(sub[j], kind, features)
