@@ -165,3 +165,58 @@ def test_the_timeline_pages_through_every_identity_newest_first(workspace):
         before = page[-1].pk
     assert len(seen) == 9 == len({m.pk for m in seen})
     assert seen == sorted(seen, key=lambda m: (m.created_at, m.pk), reverse=True)
+
+
+def test_the_list_read_from_profile_indexes_gives_the_same_pages(workspace, monkeypatch):
+    from animateur.members import selectors
+    from animateur.members.models import Tag
+
+    monkeypatch.setattr(selectors, "PER_PAGE", 7)
+    rng = random.Random(9)
+    now = timezone.now()
+    people = Member.objects.bulk_create([Member(workspace=workspace, display_name=f"M{i}") for i in range(60)])
+    Member.objects.filter(pk__in=[people[3].pk, people[40].pk]).update(merged_into=people[0])
+    profiles = []
+    for i, person in enumerate(people):
+        if i % 9 == 4:
+            continue  # not computed yet
+        profiles.append(
+            Profile(
+                member=person,
+                workspace=workspace,
+                engagement=rng.choice([0.0, 0.0, 1.5, 3.0, rng.random() * 40]),
+                message_count=rng.choice([0, 1, 1, 5, 12]),
+                last_seen_at=None if i % 7 == 2 else now - timedelta(days=rng.randrange(200)),
+                first_seen_at=now - timedelta(days=rng.randrange(200, 400)),
+                level=rng.choice([1, 2, 3, 4, 4]),
+                language=rng.choice(["fr", "en", ""]),
+                ambassador=i % 11 == 1,
+                bridge=i % 5 == 0,
+                is_team=i == 8,
+                candidate_reasons=["engagement", "tone"] if i % 6 == 0 else [],
+            )
+        )
+    Profile.objects.bulk_create(profiles)
+    Tag.objects.bulk_create([Tag(workspace=workspace, member=p, name="vip") for p in people[::4]])
+    cases = [
+        {},
+        {"level": 4},
+        {"language": "fr", "sort": "last_seen"},
+        {"sort": "messages"},
+        {"tag": "vip", "sort": "last_seen"},
+        {"seen_within_days": 30},
+        {"silent_for_days": 14, "sort": "last_seen"},
+        {"ambassador": "candidate"},
+        {"ambassador": "marked"},
+        {"cohort": "slipping"},
+        {"cohort": "bridges", "sort": "last_seen"},
+    ]
+    for case in cases:
+        for page in range(1, 11):
+            filters = selectors.MemberFilters(**case, page=page)
+            old = list(selectors.filtered(workspace, filters).values_list("pk", flat=True))[(page - 1) * 7 :][:8]
+            got = selectors._page_by_profile(workspace, filters, (page - 1) * 7, selectors.filtered(workspace, filters))
+            assert got == old, (case, page)
+        assert selectors.page_of(workspace, selectors.MemberFilters(**case)).total == (
+            selectors.filtered(workspace, selectors.MemberFilters(**case)).count()
+        )

@@ -137,15 +137,71 @@ class MemberPage:
     total: int
 
 
+# The list's sorts on a profile figure, and the figure's column.
+PROFILE_SORTS = {"engagement": "engagement", "last_seen": "last_seen_at", "messages": "message_count"}
+
+
 def page_of(workspace: Workspace, filters: MemberFilters) -> MemberPage:
     qs = filtered(workspace, filters).select_related("profile")
     start = (filters.page - 1) * PER_PAGE
-    rows = list(qs[start : start + PER_PAGE + 1])
+    ids = _page_by_profile(workspace, filters, start, qs)
+    if ids is None:
+        rows = list(qs[start : start + PER_PAGE + 1])
+    else:
+        found = Member.objects.select_related("profile").in_bulk(ids)
+        rows = [found[i] for i in ids]
     members_page = rows[:PER_PAGE]
     channels = identities_by_member([m.pk for m in members_page])
     for member in members_page:
         member.channel_list = channels.get(member.pk, [])  # type: ignore[attr-defined]
     return MemberPage(members_page, filters.page, len(rows) > PER_PAGE, qs.count())
+
+
+def _page_by_profile(
+    workspace: Workspace, filters: MemberFilters, start: int, qs: QuerySet[Member]
+) -> list[int] | None:
+    """The ids of `filtered`'s page (PER_PAGE + 1 from `start`), read from the profiles' indexes.
+
+    `filtered` orders members by a profile figure (nulls last), then id: the database reads every
+    member of the workspace and sorts them, whatever the page. Here the members whose figure is
+    known come from the profile index in that very order, (workspace, [level,] -figure), stopping
+    at the page; the others (no profile yet, or no figure) follow by id, read only once the first are
+    exhausted. None when a filter is not on the profile (channel, search, custom field): `filtered`
+    itself then.
+    """
+    field = PROFILE_SORTS.get(filters.sort)
+    if field is None or filters.channel_id is not None or filters.q or filters.custom_field_id is not None:
+        return None
+    now = timezone.now()
+    merged = Member.objects.filter(workspace=workspace, merged_into__isnull=False).values("pk")
+    known = Profile.objects.filter(workspace=workspace, **{f"{field}__isnull": False}).exclude(member_id__in=merged)
+    if filters.language:
+        known = known.filter(language=filters.language)
+    if filters.level is not None:
+        known = known.filter(level=filters.level)
+    if filters.tag:
+        known = known.filter(member_id__in=Tag.objects.filter(name=filters.tag).values("member_id"))
+    if filters.seen_within_days is not None:
+        known = known.filter(last_seen_at__gte=now - timedelta(days=filters.seen_within_days))
+    if filters.silent_for_days is not None:
+        known = known.filter(last_seen_at__lt=now - timedelta(days=filters.silent_for_days))
+    if filters.ambassador == "marked":
+        known = known.filter(ambassador=True)
+    elif filters.ambassador == "candidate":
+        known = known.exclude(candidate_reasons=[]).filter(ambassador=False)
+    if filters.cohort:
+        cohort = _cohort(filters.cohort, now)
+        cohort.children = [(name.removeprefix("profile__"), value) for name, value in cohort.children]  # type: ignore[misc]
+        known = known.filter(cohort).exclude(is_team=True)
+    wanted = PER_PAGE + 1
+    ids = list(known.order_by(f"-{field}", "member_id").values_list("member_id", flat=True)[start : start + wanted])
+    if len(ids) == wanted:
+        return ids
+    # Past the members with a figure: the rest of `filtered`, by id.
+    before = start + len(ids) if ids else known.count()
+    rest = qs.filter(Q(profile__isnull=True) | Q(**{f"profile__{field}__isnull": True})).order_by("id")
+    offset = max(0, start - before)
+    return ids + list(rest.values_list("pk", flat=True)[offset : offset + wanted - len(ids)])
 
 
 def identities_by_member(member_ids: list[int]) -> dict[int, list[Identity]]:
