@@ -37,6 +37,7 @@ def test_every_verb_names_its_domain():
         "members",
         "listening",
         "publishing",
+        "links",
         "report",
     }
     domains = core | apps

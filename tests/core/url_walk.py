@@ -129,6 +129,7 @@ def objects_of(ws, owner) -> dict[str, int]:
     assert isinstance(reply, SavedReply) and isinstance(view, SavedView)
     assert isinstance(invitation, Invitation)
     subscription, delivery = webhook_of(ws, owner)
+    from tests.links.factories import links_objects
     from tests.listening.factories import listening_objects
     from tests.members.factories import members_objects
     from tests.publishing.factories import publishing_objects
@@ -137,6 +138,7 @@ def objects_of(ws, owner) -> dict[str, int]:
         **members_objects(ws),
         **listening_objects(ws, owner),
         **publishing_objects(ws, owner),
+        **links_objects(ws, owner),
         "subscription_id": subscription,
         "delivery_id": delivery,
         "what": "pause",

@@ -61,6 +61,7 @@ def second_factor_required(request: HttpRequest, exc: SecondFactorRequired) -> H
 
 
 from animateur.api.inbox import router as inbox_router  # noqa: E402
+from animateur.api.links import router as links_router  # noqa: E402
 from animateur.api.listening import router as listening_router  # noqa: E402
 from animateur.api.members import router as members_router  # noqa: E402
 from animateur.api.publishing import router as publishing_router  # noqa: E402
@@ -69,6 +70,7 @@ from animateur.api.stream import router as stream_router  # noqa: E402
 from animateur.api.webhooks import router as events_router  # noqa: E402
 
 api.add_router("/inbox", inbox_router)
+api.add_router("/links", links_router)
 api.add_router("/listening", listening_router)
 api.add_router("/members", members_router)
 api.add_router("/publishing", publishing_router)

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "animateur.events",
     "animateur.listening",
     "animateur.publishing",
+    "animateur.links",
     "animateur.reports",
 ]
 

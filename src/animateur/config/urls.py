@@ -26,9 +26,12 @@ urlpatterns = [
     path("app/webhooks/", include("animateur.events.urls")),
     path("app/listening/", include("animateur.listening.urls")),
     path("app/publishing/", include("animateur.publishing.urls")),
+    path("app/links/", include("animateur.links.urls")),
     path("app/reports/", include("animateur.reports.urls")),
     path("api/", include("animateur.api.urls")),
     path("favicon.ico", favicon, name="favicon"),
+    # Tracked links' public redirects, before the space's catch-all.
+    path("l/", include("animateur.links.public_urls")),
     path("", include("animateur.space.urls")),
 ]
 

@@ -150,6 +150,10 @@ VERB_LABELS: dict[str, Promise] = {
     AuditVerb.PUBLISHING_APPROVAL_COMMENT: _("commented on a publication awaiting approval"),
     AuditVerb.PUBLISHING_SETTINGS: _("changed the publishing settings"),
     AuditVerb.PUBLISHING_QUEUE_SET: _("changed a channel's publishing queue"),
+    # tracked links
+    AuditVerb.LINKS_LINK_CREATE: _("created a tracked link"),
+    AuditVerb.LINKS_LINK_DELETE: _("deleted a tracked link"),
+    AuditVerb.LINKS_TEXT_TRACK: _("replaced a text's links with tracked links"),
     # listening
     AuditVerb.LISTENING_SEARCH_CREATE: _("saved a listening search"),
     AuditVerb.LISTENING_SEARCH_UPDATE: _("edited a listening search"),

@@ -440,6 +440,22 @@ EVENT_TYPES: dict[str, EventType] = {
             _object({"approval": _TEXT, "channel_id": {"type": ["integer", "null"]}, "by": _TEXT}),
         ),
         EventType(
+            "link.created",
+            1,
+            _("A tracked link was created (on the workspace's own domain, with its channel's UTM parameters)"),
+            _object(
+                {
+                    "link_id": _ID,
+                    "code": _TEXT,
+                    "url": _TEXT,
+                    "target": _TEXT,
+                    "channel_id": _OPTIONAL_ID,
+                    "campaign": _TEXT,
+                    "by": _TEXT,
+                }
+            ),
+        ),
+        EventType(
             "audit.recorded",
             1,
             _("Any action of the team or of animateur, as the audit trail records it"),

@@ -72,6 +72,9 @@ MATRIX: dict[str, frozenset[str]] = {
     "publishing.write": frozenset({OWN, MAN}),
     "publishing.publish": frozenset({OWN, MAN}),
     "publishing.approve": frozenset({OWN, MAN}),
+    # tracked links (the links app)
+    "links.view": frozenset({OWN, MAN, MOD, ANA}),
+    "links.manage": frozenset({OWN, MAN}),
     # members: profiles, identity resolution, engagement, GDPR
     "members.view": frozenset({OWN, MAN, MOD, ANA}),
     "members.edit": STAFF,
@@ -131,6 +134,8 @@ PERMISSION_LABELS: dict[str, Promise] = {
     "publishing.write": _("Write publications and save them as drafts"),
     "publishing.publish": _("Publish and schedule publications on the networks"),
     "publishing.approve": _("Approve publications that await a role's approval"),
+    "links.view": _("See the tracked links and their clicks"),
+    "links.manage": _("Create and delete tracked links"),
     "members.view": _("See the members, their identities and engagement"),
     "members.edit": _("Write notes and tags on members, mark ambassadors"),
     "members.merge": _("Merge members, undo merges, decide on merge suggestions"),
@@ -152,7 +157,7 @@ PERMISSION_AREAS: list[tuple[Promise, tuple[str, ...]]] = [
     (_("Channels"), ("channel",)),
     (_("Moderation"), ("moderation",)),
     (_("Listening"), ("listening",)),
-    (_("Publishing"), ("publishing",)),
+    (_("Publishing"), ("publishing", "links")),
     (_("Members"), ("members",)),
     (_("API and webhooks"), ("api", "webhooks")),
 ]
