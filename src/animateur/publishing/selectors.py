@@ -10,6 +10,7 @@ from html import escape
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.safestring import SafeString
 
 from animateur.core.models import Workspace
@@ -39,6 +40,15 @@ class Entry:
     @property
     def movable(self) -> bool:
         return self.state not in ("published", "sending")
+
+    def row(self) -> SafeString:
+        """The entry as the list view shows it (one table row), built here for the same reason as cell."""
+        return SafeString(
+            f'<tr data-publication="{self.pk}" data-state="{escape(self.state)}"><td>'
+            f"{escape(date_format(self.at, 'DATETIME_FORMAT'))}</td>"
+            f'<td><a href="{escape(self.href)}">{escape(self.text)}</a></td>'
+            f"<td>{escape(', '.join(self.channels))}</td><td>{escape(self.state_label)}</td></tr>"
+        )
 
     def cell(self, can_move: bool) -> SafeString:
         """The entry as the month and week views show it: built here once rather than by the template
@@ -129,8 +139,10 @@ def calendar(workspace: Workspace, view: str, anchor: date, *, can_move: bool = 
         found = days.get(entry.at.date())
         if found is not None:
             found.entries.append(entry)
-    if view != "list":
-        for day in days.values():
+    for day in days.values():
+        if view == "list":
+            day.html = SafeString("".join(entry.row() for entry in day.entries))
+        else:
             day.html = SafeString("".join(entry.cell(can_move) for entry in day.entries))
     return list(days.values()), previous, following
 
