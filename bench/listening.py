@@ -1,7 +1,8 @@
 #!/usr/bin/env python
-"""Listening: standing queries matched as messages arrive, against the naive loop, on one core.
+"""Listening: standing queries matched as messages arrive, against the naive loop, on one core;
+and the backtest of one query over the whole stored history, on SQLite and PostgreSQL.
 
-    python bench/listening.py [--data DIR] [--scale small|full]
+    python bench/listening.py [--data DIR] [--scale small|full] [--databases sqlite,postgres]
 
 Texts: Beer and Coffee Stack Exchange posts and the French and English sentiment tweets of the
 data folder (synthetic sentences when it is absent). Queries: generated from those texts' own
@@ -12,25 +13,48 @@ match. Each message is read once into a Doc (counted in both timings), then:
 - standing: the StandingIndex picks the queries filed under the message's words and tests those;
 - naive (the baseline, same run): every compiled query tested on every message.
 
-Both give the same matches (checked). Ends with one JSON line: `standing_queries_msgs_per_s`,
-`naive_msgs_per_s`, `ratio_to_naive`, the number of queries and of matches.
+Both give the same matches (checked).
+
+Backtest (listening.selectors.backtest, what the search page runs before a search is saved): a
+fresh database per vendor, in a child process, filled in bulk with the same texts (small: 10,000
+messages, full: 1,000,000), a few marker words mixed in at known rates; each query is backtested
+REPEAT times (p50, p95), against counting the listened messages (the baseline, same run).
+
+Ends with one JSON line: `standing_queries_msgs_per_s`, `naive_msgs_per_s`, `ratio_to_naive`, the
+number of queries and of matches, and `backtest` per database.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import html
 import json
 import os
 import random
 import re
+import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 SCALES = {"small": (2_000, 5_000, 100), "full": (10_000, 20_000, 200)}
+BACKTEST_MESSAGES = {"small": 10_000, "full": 1_000_000}
+REPEAT = {"small": 3, "full": 10}
+# Marker words and how often (one message in n) each is mixed into a text.
+MARKERS = {"hippocampe": 1000, "grève": 100, "manifestation": 300, "service client trop lent": 400}
+BACKTEST_QUERIES = {
+    "rare_word": "hippocampe",
+    "word_or_prefix": "greve OR manif*",
+    "phrase_near_not": '"service client" NEAR/3 lent -hippocampe',
+    "word_and_field": "greve lang:fr",
+}
+PG_URL = os.environ.get("ANIMATEUR_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/animateur_bench_listening")
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -86,7 +110,7 @@ def queries(docs: list, wanted: int) -> list[str]:
     from collections import Counter
 
     rng = random.Random(42)
-    counts: Counter[str] = Counter(w for d in docs for w in set(d.words) if len(w) > 3 and w.isalpha())
+    counts: Counter[str] = Counter(w for d in docs for w in sorted(set(d.words)) if len(w) > 3 and w.isalpha())
     common = [w for w, _n in counts.most_common(3000)]
     rare = [w for w, n in counts.items() if n <= 3] or common
     made: list[str] = []
@@ -119,11 +143,167 @@ def queries(docs: list, wanted: int) -> list[str]:
     return made
 
 
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def backtest_child(data: Path | None, scale: str, messages: int = 0) -> dict:
+    """In a fresh database: fill it, then time the backtests (see the module's docstring)."""
+    _setup()
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from animateur.channels.models import Channel
+    from animateur.core.actions import SystemActor, do_create_workspace
+    from animateur.listening import db as listening_db
+    from animateur.listening import scan
+    from animateur.listening.matcher import compile_query
+    from animateur.listening.selectors import backtest
+    from animateur.stream.models import Message
+
+    call_command("migrate", verbosity=0)
+    # Loaded as a bulk import would be: without listening's index, built once at the end.
+    listening_db.drop(connection)
+    workspace = do_create_workspace("bench", "Bench", actor=SystemActor("bench"), is_default=True)
+    channels = [
+        Channel.objects.create(workspace=workspace, kind=kind, name=name)
+        for kind, name in (("rss", "Actualités"), ("mastodon", "Mastodon"), ("email", "Courriel"))
+    ]
+    total = messages or BACKTEST_MESSAGES[scale]
+    pool = texts(data, 20_000)
+    rng = random.Random(5)
+    now = timezone.now()
+    started = time.perf_counter()
+    for start in range(0, total, 5000):
+        rows = []
+        for i in range(start, min(total, start + 5000)):
+            text = pool[rng.randrange(len(pool))][:2000]
+            for marker, every in MARKERS.items():
+                if rng.randrange(every) == 0:
+                    text = f"{text} {marker.capitalize() if rng.random() < 0.5 else marker}"
+            at = now - timedelta(minutes=2 * (total - i))
+            rows.append(
+                Message(
+                    workspace=workspace, channel=channels[i % 3], external_id=f"m{i}",
+                    kind=("post", "reply", "email")[i % 3], text=text, created_at=at, received_at=at,
+                    language="fr" if i % 3 else "en",
+                )
+            )  # fmt: skip
+        with transaction.atomic():
+            Message.objects.bulk_create(rows)
+    load_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    listening_db.ensure(connection)
+    index_seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+    def timed(fn: Callable[[], object]) -> dict:
+        fn()  # warm
+        times = []
+        for _ in range(REPEAT[scale]):
+            t0 = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - t0) * 1000)
+        return {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(percentile(times, 95), 1)}
+
+    results = {"baseline_count": timed(lambda: scan.listened(workspace).count())}
+    for name, query in BACKTEST_QUERIES.items():
+        compiled = compile_query(query)
+        found = backtest(workspace, compiled)
+        results[name] = timed(functools.partial(backtest, workspace, compiled))
+        results[name].update(query=query, matched=found.matched, candidates=found.candidates)
+    base = results["baseline_count"]["p95_ms"] or 0.01
+    for figures in results.values():
+        figures["p95_ratio_to_baseline"] = round(figures["p95_ms"] / base, 1)
+    return {
+        "vendor": connection.vendor,
+        "messages": total,
+        "load_seconds": round(load_seconds, 1),
+        "index_seconds": round(index_seconds, 1),
+        "results": results,
+    }
+
+
+def run_backtest_child(data: Path, scale: str, database: str, messages: int) -> dict:
+    env = dict(os.environ)
+    data_dir = tempfile.mkdtemp(prefix="animateur-bench-listening-")
+    env["ANIMATEUR_DATA_DIR"] = data_dir
+    env["ANIMATEUR_TASKS_IMMEDIATE"] = "1"
+    env["ANIMATEUR_TESTING"] = "1"
+    if database == "postgres":
+        import psycopg
+
+        name = PG_URL.rsplit("/", 1)[1]
+        admin = PG_URL.rsplit("/", 1)[0] + "/postgres"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        env["DATABASE_URL"] = PG_URL
+    else:
+        env.pop("DATABASE_URL", None)
+    try:
+        out = subprocess.run(
+            [sys.executable, __file__, "--backtest-child", "--scale", scale, "--data", str(data)]
+            + ["--backtest-messages", str(messages)],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+        if database == "postgres":
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    if out.returncode:
+        raise RuntimeError(f"the {database} run failed (its error is above)")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def backtests(data: Path, scale: str, databases: list[str], messages: int) -> dict:
+    figures: dict = {}
+    for database in databases:
+        try:
+            result = run_backtest_child(data, scale, database, messages)
+        except Exception as exc:  # a missing PostgreSQL must not hide SQLite's figures
+            print(f"backtest on {database}: skipped ({exc})", file=sys.stderr)
+            figures[database] = {"error": str(exc)[:300]}
+            continue
+        figures[database] = result
+        print(
+            f"backtest on {database}: {result['messages']:,} messages (loaded in {result['load_seconds']} s,"
+            f" indexed in {result['index_seconds']} s)"
+        )
+        for name, r in result["results"].items():
+            extra = f"  {r['matched']:,} matched of {r['candidates']:,} read" if "matched" in r else ""
+            ratio = r["p95_ratio_to_baseline"]
+            print(f"  {name:18s} p50 {r['p50_ms']:9.1f} ms  p95 {r['p95_ms']:9.1f} ms  ×{ratio}{extra}")
+    return figures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
     parser.add_argument("--scale", choices=tuple(SCALES), default="small")
+    parser.add_argument("--databases", default="sqlite,postgres", help="backtests on these ('' for none)")
+    parser.add_argument("--backtest-messages", type=int, default=0, help="instead of the scale's number")
+    parser.add_argument("--backtest-only", action="store_true", help="skip the standing queries")
+    parser.add_argument("--backtest-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.backtest_child:
+        data = args.data if args.data.is_dir() else None
+        print(json.dumps(backtest_child(data, args.scale, args.backtest_messages)))
+        return 0
+    databases = [d for d in args.databases.split(",") if d]
+    if args.backtest_only:
+        figures = backtests(args.data, args.scale, databases, args.backtest_messages)
+        print(json.dumps({"bench": "listening", "scale": args.scale, "backtest": figures}))
+        return 0
     _setup()
     from collections import Counter
 
@@ -167,6 +347,7 @@ def main() -> int:
     print(f"standing index : {standing_rate:12,.0f} messages/s of CPU, {standing_matches:,} matches")
     print(f"naive loop     : {naive_rate:12,.0f} messages/s of CPU (on the first {n_naive})")
     print(f"ratio          : {standing_rate / naive_rate:12,.1f}")
+    backtest_figures = backtests(args.data, args.scale, databases, args.backtest_messages)
     print(
         json.dumps(
             {
@@ -178,6 +359,7 @@ def main() -> int:
                 "standing_queries_msgs_per_s": round(standing_rate),
                 "naive_msgs_per_s": round(naive_rate, 1),
                 "ratio_to_naive": round(standing_rate / naive_rate, 1),
+                "backtest": backtest_figures,
             }
         )
     )
