@@ -36,7 +36,11 @@ from animateur.nlp.models import MODELS_DIR  # noqa: E402
 
 
 def train_spam_registers(data: Path, out: Path) -> None:
-    """The spam model that reads the register (animateur.nlp.registers), on every YouTube video and training split."""
+    """The spam model that reads the register (animateur.nlp.registers), on every YouTube video and training split.
+
+    Not shipped (it holds short friendly comments the spam column publishes: models/README.md); once
+    written to the models folder, the scores use it instead of the spam column.
+    """
     from animateur.nlp import register_training
 
     register_training.train(data, T.YOUTUBE_VIDEOS, log=print).save(out)
@@ -87,7 +91,6 @@ def main(argv: list[str] | None = None) -> int:
         print("held-out figures:", figures)
     models = T.train_shipped(data, log=print, cache=args.cache)
     models.save(args.out)
-    train_spam_registers(data, args.out)
     T.known_spam_lists(data).save(args.out)
     size = sum(p.stat().st_size for p in args.out.glob("*.npz")) + (args.out / "linear.json").stat().st_size
     print(f"wrote {args.out} ({size / 1e6:.2f} MB) in {time.perf_counter() - started:.0f} s")

@@ -14,7 +14,6 @@ from animateur.nlp.registers import (
     clean_email,
     context_matrix,
     register_of_channel,
-    shipped_spam_model,
 )
 from animateur.nlp.score_command import run_score
 from animateur.nlp.scoring import score_messages
@@ -99,24 +98,18 @@ def test_registers_must_match_the_texts():
         score_messages(["a", "b"], registers=["email"])
 
 
-needs_model = pytest.mark.skipif(shipped_spam_model() is None, reason="models/spam.npz is not shipped")
-
-
-@needs_model
 def test_a_legitimate_patch_email_is_not_held():
     scores = score_messages([PATCH_EMAIL], ["en"], registers=["email"])[0]
     assert scores.spam is not None and scores.spam < 0.7
     assert "(phone number)" not in [r.feature for r in scores.reasons]
 
 
-@needs_model
 @pytest.mark.parametrize("register", ["wordpress", "discourse", None])
 def test_an_obvious_fake_support_number_comment_is_held(register):
     scores = score_messages([FAKE_SUPPORT], ["en"], registers=[register])[0]
     assert scores.spam is not None and scores.spam >= 0.7
 
 
-@needs_model
 def test_the_score_command_reads_the_register_and_refuses_an_unknown_one():
     lines = [
         json.dumps({"id": 1, "text": PATCH_EMAIL, "register": "email"}),

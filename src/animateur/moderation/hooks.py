@@ -64,6 +64,8 @@ def score_items(batch: list[Incoming]) -> None:
                 [_scoring_language(i) for i in items],
                 adapter,
                 reasons=_shown_reasons(prefs),
+                # an email, a forum post and a social reply are read differently (animateur.nlp.registers)
+                registers=[i.channel.kind for i in items],
             )
         except Exception:  # scoring helps moderators; it must never lose a message
             log.exception("scoring failed for workspace %s", workspace_id)

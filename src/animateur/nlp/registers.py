@@ -11,7 +11,8 @@ network. Three registers, from the channel's kind (``register_of_channel``):
   the data folder has forum spam but no labelled blog spam, so blogs are read as forums).
 - ``social``: YouTube, Mastodon, Bluesky, Facebook, Reddit.
 
-``SpamModel`` (``models/spam.npz``, written by ``scripts/train_models.py``) is the spam model with
+``SpamModel`` (``models/spam.npz``, written by ``scripts/train_models.py --only spam_registers``; not
+shipped, see ``models/README.md``: when the file is there it replaces the spam column) is the spam model with
 the register as an input: weights over the same hashed features as ``models.LinearModels`` plus a
 few context features, each register's indicator and its crossings with the message's shape (a
 link, a phone-shaped number, the length...). Each register's indicator weight also carries that
