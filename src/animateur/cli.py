@@ -278,9 +278,8 @@ def cmd_createuser(args: argparse.Namespace) -> int:
     from django.contrib.auth.password_validation import validate_password
     from django.core.exceptions import ValidationError
     from django.core.validators import validate_email
-    from django.db import transaction
 
-    from animateur.core.actions import do_add_member
+    from animateur.core.actions import do_provision_user
     from animateur.core.models import User
 
     email = args.email.strip().lower()
@@ -296,15 +295,8 @@ def cmd_createuser(args: argparse.Namespace) -> int:
             validate_password(password, user=existing or User(email=email))
         except ValidationError as error:
             raise BadInput("password refused: " + " ".join(error.messages)) from None
-    with _action_errors(), transaction.atomic():
-        if existing is None:
-            user = User.objects.create_user(email, password)
-        else:
-            user = existing
-            if password is not None:
-                user.set_password(password)
-                user.save(update_fields=["password"])
-        do_add_member(workspace, user, args.role, actor=_actor())
+    with _action_errors():
+        do_provision_user(workspace, email, password, args.role, actor=_actor())
     verb = "created user" if existing is None else "updated user"
     print(f"{verb} {email}: {args.role} of {workspace.slug}")
     if generated:
@@ -414,9 +406,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         prefs = settings_for(workspace)
         trusted_hosts = trusted_link_hosts(prefs)
         thresholds = score_thresholds(prefs)
-    return int(
-        run_score(sys.stdin, sys.stdout, adapter=adapter, trusted_hosts=trusted_hosts, thresholds=thresholds)
-    )
+    return int(run_score(sys.stdin, sys.stdout, adapter=adapter, trusted_hosts=trusted_hosts, thresholds=thresholds))
 
 
 # --- the parser ---------------------------------------------------------------------------------

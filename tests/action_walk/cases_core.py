@@ -6,7 +6,7 @@ import pyotp
 
 from animateur.api.actions import do_create_api_token, do_revoke_api_token
 from animateur.core.account import do_update_account
-from animateur.core.actions import do_add_member, do_create_workspace
+from animateur.core.actions import do_add_member, do_create_workspace, do_provision_user
 from animateur.core.models import Membership, TotpDevice
 from animateur.core.roles import Role
 from animateur.core.team import (
@@ -36,6 +36,13 @@ def _create_workspace(w: World) -> Call:
 def _add_member(w: World) -> Call:
     user = w.make_user("new@example.org")
     return lambda: do_add_member(w.workspace, user, Role.MODERATOR, actor=w.owner)
+
+
+@case("do_provision_user")
+def _provision_user(w: World) -> Call:
+    return lambda: do_provision_user(
+        w.workspace, "ops@example.org", "a long passphrase 42", Role.MANAGER, actor=w.owner
+    )
 
 
 @case("do_update_account")

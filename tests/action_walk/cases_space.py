@@ -10,6 +10,7 @@ from animateur.space.actions.approval import do_approve_post
 from animateur.space.actions.authors import do_create_author, do_update_author
 from animateur.space.actions.posts import do_create_post, do_update_post
 from animateur.space.actions.publication import (
+    do_publish_due_post,
     do_publish_post,
     do_restore_post,
     do_schedule_post,
@@ -55,6 +56,13 @@ def _update_post(w: World) -> Call:
 def _publish_post(w: World) -> Call:
     post = _draft(w)
     return lambda: do_publish_post(post, actor=w.owner)
+
+
+@case("do_publish_due_post")
+def _publish_due_post(w: World) -> Call:
+    post = _draft(w)
+    do_schedule_post(post, timezone.now() + timedelta(hours=1), actor=w.owner)
+    return lambda: do_publish_due_post(post.pk, now=timezone.now() + timedelta(hours=2))
 
 
 @case("do_schedule_post")

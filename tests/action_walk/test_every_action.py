@@ -11,6 +11,7 @@ import inspect
 import pkgutil
 
 import pytest
+from django.db import transaction
 
 import animateur
 from animateur.core import events as core_events
@@ -85,3 +86,21 @@ def test_each_action_writes_one_audit_event_and_announces_it(
     audit = [e for e in announced if e.type.name == "audit.recorded"]
     assert [e.data["verb"] for e in audit] == [written[0].verb]
     assert audit[0].data["target"] == {"type": written[0].target_type, "id": written[0].target_id}
+
+
+@pytest.mark.parametrize("name", sorted(ACTIONS))
+def test_each_action_refuses_to_run_inside_another_transaction(
+    name, make_workspace, make_user, tmp_path, settings, request, django_capture_on_commit_callbacks
+):
+    """A public action's transaction is durable: called from inside another action (or any
+    transaction of its caller) it fails loudly instead of silently joining a bigger one."""
+    prepare = registry.CASES[name]
+    workspace = make_workspace("walk", "Walk", is_default=True)
+    owner = make_user("owner@example.org", workspace, Role.OWNER, display_name="Olivia Owner")
+    world = registry.World(workspace, owner, make_user, tmp_path, settings, request)
+    with django_capture_on_commit_callbacks(execute=True):
+        call = prepare(world)
+    before = AuditEvent.objects.count()
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        call()
+    assert AuditEvent.objects.count() == before

@@ -116,6 +116,22 @@ def test_escalating_assigns_the_item_to_a_manager_and_keeps_it_in_the_queue(work
     assert AuditEvent.objects.filter(verb="moderation.escalate", data__note="juridique").exists()
 
 
+def test_the_manager_is_told_of_an_escalation_by_email_in_their_language(
+    workspace, client_as, make_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    make_user("boss@example.org", workspace, Role.MANAGER)
+    message = post(workspace, "Je vais porter plainte", email="a@example.org")
+    client = client_as(workspace, Role.MODERATOR)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/app/moderation/decide/", {"item": [item_of(message).pk], "decision": "escalate", "note": "juridique"}
+        )
+    [mail] = mailoutbox
+    assert mail.to == ["boss@example.org"]
+    assert mail.subject == f"[{workspace.name}] Un message vous a été transmis"
+    assert mail.body == "juridique"
+
+
 def test_the_queue_has_keyboard_shortcuts_and_works_without_them(workspace, client_as):
     post(workspace, "Bonjour", email="a@example.org")
     page = client_as(workspace, Role.MODERATOR).get("/app/moderation/").content.decode()

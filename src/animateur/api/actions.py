@@ -22,7 +22,7 @@ def do_create_api_token(workspace: Workspace, user: User, name: str, *, actor: A
     if user.role_in(workspace) is None:
         raise ActionError(_("The token's user must be a member of the workspace."))
     key = "ant_" + secrets.token_urlsafe(32)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         token = ApiToken.objects.create(
             workspace=workspace, user=user, name=(name or "token")[:100], key_hash=hash_key(key)
         )
@@ -37,6 +37,6 @@ def do_revoke_api_token(token: ApiToken, *, actor: Actor) -> None:
     require(actor, token.workspace, "api.token.manage")
     if token.revoked_at is not None:
         raise ActionError(_("This token is already revoked."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
         record(token.workspace, actor, AuditVerb.API_TOKEN_REVOKE, token, {"name": token.name})

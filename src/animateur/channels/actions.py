@@ -17,7 +17,7 @@ from animateur.channels.connectors import Capability, connector_for, get_kind
 from animateur.channels.errors import ConnectorError
 from animateur.channels.labels import CAUSE_LABELS
 from animateur.channels.models import Channel, RejectedItem
-from animateur.core.actions import ActionError, Actor, record, require
+from animateur.core.actions import ActionError, Actor, record, refuse_nesting, require
 from animateur.core.audit_verbs import AuditVerb
 from animateur.core.models import Workspace
 from animateur.stream.models import Kind, Message
@@ -100,7 +100,7 @@ def do_create_channel(
     _check(kind, name, interval)
     keys = learned_keys(kind)
     config = {**config, **{k: v for k, v in (learned or {}).items() if k in keys}}
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         channel = Channel.objects.create(
             workspace=workspace,
             kind=kind,
@@ -154,7 +154,7 @@ def do_update_channel(
     same_source = same_secrets and _settings(previous, keys) == _settings(config, keys)
     kept = {k: previous[k] for k in keys if k in previous} if same_source else {}
     config = {**config, **kept, **{k: v for k, v in (learned or {}).items() if k in keys}}
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         channel.source_times = added_sources(channel.kind, previous, config, channel.source_times, timezone.now())
         channel.name, channel.config, channel.poll_interval_seconds = (
             name.strip(),
@@ -180,7 +180,7 @@ def do_update_channel(
 
 def do_pause_channel(channel: Channel, *, actor: Actor) -> None:
     require(actor, channel.workspace, "channel.manage")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         Channel.objects.filter(pk=channel.pk).update(paused=True)
         channel.paused = True
         record(channel.workspace, actor, AuditVerb.CHANNEL_PAUSE, channel)
@@ -188,7 +188,7 @@ def do_pause_channel(channel: Channel, *, actor: Actor) -> None:
 
 def do_resume_channel(channel: Channel, *, actor: Actor) -> None:
     require(actor, channel.workspace, "channel.manage")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         Channel.objects.filter(pk=channel.pk).update(paused=False, next_poll_at=timezone.now())
         channel.paused = False
         record(channel.workspace, actor, AuditVerb.CHANNEL_RESUME, channel)
@@ -196,7 +196,7 @@ def do_resume_channel(channel: Channel, *, actor: Actor) -> None:
 
 def do_poll_channel_now(channel: Channel, *, actor: Actor) -> None:
     require(actor, channel.workspace, "channel.manage")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         record(channel.workspace, actor, AuditVerb.CHANNEL_POLL_NOW, channel)
         _enqueue_poll(channel.pk)
 
@@ -303,10 +303,11 @@ def reply_at_source(message: Message, text: str, *, actor: Actor, audit: Callabl
     """
     from animateur.core.models import User
 
+    refuse_nesting()
     sent = send_reply(message, text)
     sent = replace(sent, sent_by_id=actor.pk if isinstance(actor, User) else None)
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             answer = store_reply(sent)
             audit(answer)
     except Exception as exc:

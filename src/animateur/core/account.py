@@ -31,7 +31,7 @@ def do_update_account(user: User, *, display_name: str, language: str, actor: Ac
     changed = [field for field, value in wanted.items() if getattr(user, field) != value]
     if not changed:
         return []
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         User.objects.filter(pk=user.pk).update(**wanted)
         for field, value in wanted.items():
             setattr(user, field, value)

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext as _
 
 from animateur.core import bulk
 from animateur.core.audit_verbs import AuditVerb
@@ -43,6 +44,13 @@ def require(actor: Actor, workspace: Workspace, permission: str) -> None:
         return
     if not has_permission(actor, workspace, permission):
         raise PermissionDenied(permission)
+
+
+def refuse_nesting() -> None:
+    """Fail as a durable transaction would, before an action does what no rollback undoes (a call
+    to another server): inside a caller's transaction, the answer would be sent and then lost."""
+    with transaction.atomic(durable=True):
+        pass
 
 
 def actor_label(actor: Actor) -> str:
@@ -118,6 +126,43 @@ def record_many(events: Iterable[Event]) -> None:
         _announce(workspace, recorded)
 
 
+def check_new_workspace(slug: str, name: str, *, language: str, timezone: str) -> None:
+    """Refuse, naming the problem, what `create_workspace` cannot make."""
+    import zoneinfo
+
+    from django.utils.text import slugify
+
+    if not slug or slugify(slug) != slug:
+        raise ActionError(_("Invalid slug « %(slug)s »: use lowercase letters, digits and hyphens.") % {"slug": slug})
+    if language not in ("fr", "en"):
+        raise ActionError(_("Unsupported language « %(language)s »: use fr or en.") % {"language": language})
+    if timezone not in zoneinfo.available_timezones():
+        raise ActionError(_("Unknown time zone « %(timezone)s ».") % {"timezone": timezone})
+    if not name.strip():
+        raise ActionError(_("A workspace needs a name."))
+    if Workspace.objects.filter(slug=slug).exists():
+        raise ActionError(_("The workspace « %(slug)s » already exists.") % {"slug": slug})
+
+
+def create_workspace(
+    slug: str, name: str, *, language: str, timezone: str, is_default: bool | None = None
+) -> Workspace:
+    """The workspace and what every app sets up for it, in the caller's transaction, unrecorded:
+    shared by `do_create_workspace` and loaders that record one event of their own."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    if is_default is None:
+        is_default = not Workspace.objects.filter(is_default=True).exists()
+    workspace = Workspace.objects.create(
+        slug=slug, name=name.strip(), language=language, timezone=timezone, is_default=is_default
+    )
+    # What the apps above core set up for every workspace (its site's channel), named in settings.
+    for path in settings.WORKSPACE_SETUP:
+        import_string(path)(workspace)
+    return workspace
+
+
 def do_create_workspace(
     slug: str,
     name: str,
@@ -128,48 +173,67 @@ def do_create_workspace(
     is_default: bool | None = None,
 ) -> Workspace:
     """A new workspace with its site channel; the first one becomes the default site."""
-    import zoneinfo
-
-    from django.conf import settings
-    from django.db import transaction
-    from django.utils.module_loading import import_string
-    from django.utils.text import slugify
-
-    if not slug or slugify(slug) != slug:
-        raise ActionError(f"invalid slug {slug!r}: use lowercase letters, digits and hyphens")
-    if language not in ("fr", "en"):
-        raise ActionError(f"unsupported language {language!r}: use fr or en")
-    if timezone not in zoneinfo.available_timezones():
-        raise ActionError(f"unknown time zone {timezone!r}")
-    if not name.strip():
-        raise ActionError("a workspace needs a name")
-    if Workspace.objects.filter(slug=slug).exists():
-        raise ActionError(f"workspace {slug!r} already exists")
-    with transaction.atomic():
-        if is_default is None:
-            is_default = not Workspace.objects.filter(is_default=True).exists()
-        workspace = Workspace.objects.create(
-            slug=slug, name=name.strip(), language=language, timezone=timezone, is_default=is_default
-        )
-        # What the apps above core set up for every workspace (its site's channel), named in settings.
-        for path in settings.WORKSPACE_SETUP:
-            import_string(path)(workspace)
+    check_new_workspace(slug, name, language=language, timezone=timezone)
+    with transaction.atomic(durable=True):
+        workspace = create_workspace(slug, name, language=language, timezone=timezone, is_default=is_default)
         record(workspace, actor, AuditVerb.WORKSPACE_CREATE, workspace, {"slug": slug, "name": workspace.name})
     return workspace
 
 
-def do_add_member(workspace: Workspace, user: User, role: str, *, actor: Actor) -> None:
-    from django.db import transaction
-
-    from animateur.core.models import Membership
+def check_role(role: str) -> None:
     from animateur.core.roles import Role
 
     if role not in Role.values:
-        raise ActionError(f"unknown role {role!r}: use one of {', '.join(Role.values)}")
+        raise ActionError(
+            _("Unknown role « %(role)s »: use one of %(roles)s.") % {"role": role, "roles": ", ".join(Role.values)}
+        )
+
+
+def add_member(workspace: Workspace, user: User, role: str) -> None:
+    """The membership itself, in the caller's transaction, unrecorded (see `do_add_member`)."""
+    from animateur.core.models import Membership
+
+    Membership.objects.update_or_create(user=user, workspace=workspace, defaults={"role": role})
+    user.__dict__.pop("_roles", None)
+
+
+def do_add_member(workspace: Workspace, user: User, role: str, *, actor: Actor) -> None:
+    from animateur.core.roles import Role
+
+    check_role(role)
     require(actor, workspace, "team.invite")
     if role == Role.OWNER:
         require(actor, workspace, "team.change_role")
-    with transaction.atomic():
-        Membership.objects.update_or_create(user=user, workspace=workspace, defaults={"role": role})
+    with transaction.atomic(durable=True):
+        add_member(workspace, user, role)
         record(workspace, actor, AuditVerb.TEAM_ADD_MEMBER, user, {"role": role, "email": user.email})
-    user.__dict__.pop("_roles", None)
+
+
+def do_provision_user(
+    workspace: Workspace, email: str, password: str | None, role: str, *, actor: Actor
+) -> tuple[User, bool]:
+    """An operator's account for a workspace (the command line's createuser): the user is created,
+    or their password replaced when one is given, and given `role`; True when the user is new."""
+    from animateur.core.roles import Role
+
+    check_role(role)
+    require(actor, workspace, "team.invite")
+    if role == Role.OWNER:
+        require(actor, workspace, "team.change_role")
+    with transaction.atomic(durable=True):
+        user = User.objects.filter(email__iexact=email).first()
+        created = user is None
+        if user is None:
+            user = User.objects.create_user(email, password)
+        elif password is not None:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        add_member(workspace, user, role)
+        record(
+            workspace,
+            actor,
+            AuditVerb.TEAM_ADD_MEMBER,
+            user,
+            {"role": role, "email": user.email, "created": created, "password_set": password is not None},
+        )
+    return user, created

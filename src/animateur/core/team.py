@@ -49,7 +49,7 @@ def do_invite_member(
     if Membership.objects.filter(workspace=workspace, user__email=email).exists():
         raise ActionError(_("%(email)s is already a member of this workspace.") % {"email": email})
     token = secrets.token_urlsafe(32)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         # A new invitation to the same address replaces the pending one.
         Invitation.objects.filter(workspace=workspace, email=email, accepted_at=None, revoked_at=None).update(
             revoked_at=timezone.now()
@@ -93,7 +93,7 @@ def do_revoke_invitation(invitation: Invitation, *, actor: Actor) -> None:
     require(actor, invitation.workspace, "team.invite")
     if not invitation.is_pending:
         raise ActionError(_("This invitation is no longer pending."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         Invitation.objects.filter(pk=invitation.pk).update(revoked_at=timezone.now())
         record(invitation.workspace, actor, AuditVerb.TEAM_REVOKE_INVITATION, invitation, {"email": invitation.email})
 
@@ -110,7 +110,7 @@ def do_accept_invitation(token: str, *, user: User | None = None, password: str 
         raise ActionError(
             _("This invitation is for %(email)s: log in with that address.") % {"email": invitation.email}
         )
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         if user is None:
             if User.objects.filter(email=invitation.email).exists():
                 raise ActionError(_("An account exists for %(email)s: log in to accept.") % {"email": invitation.email})
@@ -148,7 +148,7 @@ def do_change_role(membership: Membership, role: str, *, actor: Actor) -> None:
         raise ActionError(_("Unknown role."))
     if membership.role == Role.OWNER and role != Role.OWNER and _owner_count(workspace) <= 1:
         raise ActionError(_("A workspace keeps at least one owner."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         previous = membership.role
         Membership.objects.filter(pk=membership.pk).update(role=role)
         record(workspace, actor, AuditVerb.TEAM_CHANGE_ROLE, membership.user, {"from": previous, "to": role})
@@ -159,7 +159,7 @@ def do_remove_member(membership: Membership, *, actor: Actor) -> None:
     require(actor, workspace, "team.change_role")
     if membership.role == Role.OWNER and _owner_count(workspace) <= 1:
         raise ActionError(_("A workspace keeps at least one owner."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         membership.delete()
         record(workspace, actor, AuditVerb.TEAM_REMOVE_MEMBER, membership.user, {"email": membership.user.email})
 
@@ -170,7 +170,7 @@ def _owner_count(workspace: Workspace) -> int:
 
 def do_set_require_totp(workspace: Workspace, required: bool, *, actor: Actor) -> None:
     require(actor, workspace, "workspace.settings")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         ws = Workspace.objects.select_for_update().get(pk=workspace.pk)
         ws.settings = {**(ws.settings or {}), "require_totp": bool(required)}
         ws.save(update_fields=["settings"])

@@ -144,7 +144,7 @@ def _require_self(user: User, actor: Actor) -> None:
 def do_start_totp_setup(user: User, *, actor: Actor) -> TotpDevice:
     """The pending set-up: the one already started, or a new secret; a confirmed device is left alone."""
     _require_self(user, actor)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         device = TotpDevice.objects.select_for_update().filter(user=user).first()
         if device is not None:
             if device.confirmed:
@@ -165,7 +165,7 @@ def do_confirm_totp(user: User, code: str, *, actor: Actor) -> list[str]:
         raise ActionError(_("Start the two-factor set-up first."))
     if not _check_totp(device, code):
         raise ActionError(_("This code is not valid: check your device's clock and try again."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         TotpDevice.objects.filter(pk=device.pk).update(confirmed=True)
         codes = _new_recovery_codes(user)
         _record_for_user(user, actor, AuditVerb.USER_TOTP_ENABLE)
@@ -180,7 +180,7 @@ def do_regenerate_recovery_codes(user: User, code: str, *, actor: Actor) -> list
         raise ActionError(_("Two-factor authentication is not enabled."))
     if not _check_totp(device, code):
         raise ActionError(_("This code is not valid: enter the six-digit code your app shows now."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         codes = _new_recovery_codes(user)
         _record_for_user(user, actor, AuditVerb.USER_RECOVERY_CODES_REGENERATE)
     return codes
@@ -194,7 +194,7 @@ def do_disable_totp(user: User, code: str, *, actor: Actor) -> None:
         raise ActionError(_("Two-factor authentication is not enabled."))
     if totp_required_for(user):
         raise ActionError(_("A workspace you belong to requires two-factor authentication."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         if not (_check_totp(device, code) or _spend_recovery_code(user, code)):
             raise ActionError(_("This code is not valid."))
         device.delete()
@@ -209,7 +209,7 @@ def do_pass_second_factor(user: User, code: str) -> bool:
         return False
     if _check_totp(device, code):
         return True
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         if not _spend_recovery_code(user, code):
             return False
         _record_for_user(user, user, AuditVerb.USER_RECOVERY_CODE_USE, {"left": recovery_codes_left(user)})

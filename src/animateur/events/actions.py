@@ -45,7 +45,7 @@ def do_create_subscription(
     if Subscription.objects.filter(workspace=workspace).count() >= MAX_SUBSCRIPTIONS:
         raise ActionError(_("A workspace has at most %(count)d webhooks.") % {"count": MAX_SUBSCRIPTIONS})
     secret = secrets.token_urlsafe(32)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         subscription = Subscription.objects.create(
             workspace=workspace,
             name=name,
@@ -68,7 +68,7 @@ def do_update_subscription(subscription: Subscription, name: str, url: str, even
     require(actor, subscription.workspace, "webhooks.manage")
     _not_a_rules(subscription)
     name, url, events = _checked(name, url, events)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         Subscription.objects.filter(pk=subscription.pk).update(name=name, url=url, events=events)
         data = {"name": name, "url": url, "events": events}
         record(subscription.workspace, actor, AuditVerb.WEBHOOK_UPDATE, subscription, data)
@@ -80,7 +80,7 @@ def do_renew_subscription_secret(subscription: Subscription, *, actor: Actor) ->
     require(actor, subscription.workspace, "webhooks.manage")
     _not_a_rules(subscription)
     secret = secrets.token_urlsafe(32)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         subscription.secret = secret
         subscription.save(update_fields=["secret"])
         record(subscription.workspace, actor, AuditVerb.WEBHOOK_RENEW_SECRET, subscription)
@@ -93,7 +93,7 @@ def do_set_subscription_active(subscription: Subscription, active: bool, *, acto
     if subscription.active == active:
         raise ActionError(_("This webhook is already active.") if active else _("This webhook is already paused."))
     reason = "" if active else Subscription.PausedReason.BY_OWNER
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         Subscription.objects.filter(pk=subscription.pk).update(
             active=active, paused_reason=reason, consecutive_failures=0
         )
@@ -106,7 +106,7 @@ def do_set_subscription_active(subscription: Subscription, active: bool, *, acto
 def do_delete_subscription(subscription: Subscription, *, actor: Actor) -> None:
     require(actor, subscription.workspace, "webhooks.manage")
     _not_a_rules(subscription)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         record(subscription.workspace, actor, AuditVerb.WEBHOOK_DELETE, subscription, {"name": subscription.name})
         subscription.delete()
 
@@ -117,7 +117,7 @@ def do_replay_delivery(delivery: Delivery, *, actor: Actor) -> Delivery:
 
     subscription = delivery.subscription
     require(actor, subscription.workspace, "webhooks.manage")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         replay = Delivery.objects.create(
             workspace=subscription.workspace,
             subscription=subscription,
@@ -145,7 +145,7 @@ def do_send_test_event(subscription: Subscription, *, actor: Actor) -> Delivery:
     require(actor, workspace, "webhooks.manage")
     data = {"subscription_id": subscription.pk, "by": str(actor)}
     event = Event(EVENT_TYPES["webhook.test"], workspace.pk, workspace.slug, data)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         delivery = Delivery.objects.create(
             workspace=workspace,
             subscription=subscription,

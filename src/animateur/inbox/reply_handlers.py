@@ -20,7 +20,7 @@ ReplyHandler = Callable[[Message, str, Actor, Callable[[Message], object]], Mess
 def _reply_on_site(parent: Message, text: str, actor: Actor, audit: Callable[[Message], object]) -> Message:
     from animateur.space.comments import reply_as_organisation
 
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         answer = reply_as_organisation(parent, text, actor=actor)
         audit(answer)
     return answer

@@ -56,7 +56,7 @@ def do_create_search(
     """A saved search; the whole history is matched in the background, new messages as they come."""
     require(actor, workspace, "listening.search.edit")
     name, query = _clean(workspace, name, query, role)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         search = SavedSearch.objects.create(
             workspace=workspace,
             name=name,
@@ -86,7 +86,7 @@ def do_update_search(search: SavedSearch, name: str, query: str, *, role: str, a
     workspace = search.workspace
     require(actor, workspace, "listening.search.edit")
     name, query = _clean(workspace, name, query, role, search)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         previous = {"name": search.name, "query": search.query, "role": search.role}
         requery = query != search.query
         search.name, search.query, search.role = name, query, role
@@ -109,7 +109,7 @@ def do_update_search(search: SavedSearch, name: str, query: str, *, role: str, a
 def do_delete_search(search: SavedSearch, *, actor: Actor) -> None:
     workspace = search.workspace
     require(actor, workspace, "listening.search.edit")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         data = {"search_id": search.pk, "name": search.name, "by": actor_label(actor)}
         record(
             workspace, actor, AuditVerb.LISTENING_SEARCH_DELETE, search, {"name": search.name, "query": search.query}
@@ -136,7 +136,7 @@ def do_record_spike(
     event). Found again (a later run, a longer period), it grows in place and says nothing more."""
     workspace = search.workspace
     require(actor, workspace, "listening.search.edit")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         existing = Spike.objects.select_for_update().filter(search=search, starts_at=starts_at).first()
         if existing is not None:
             if count > existing.count or ends_at > existing.ends_at:
@@ -190,7 +190,7 @@ def do_mark_spike_seen(spike: Spike, *, actor: Actor) -> None:
     require(actor, spike.workspace, "listening.view")
     if spike.state != SpikeState.NEW:
         return
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         Spike.objects.filter(pk=spike.pk, state=SpikeState.NEW).update(state=SpikeState.SEEN)
         spike.state = SpikeState.SEEN
         record(spike.workspace, actor, AuditVerb.LISTENING_SPIKE_SEEN, spike, {"search": spike.search.name})
@@ -203,7 +203,7 @@ def do_open_crisis(spike: Spike, *, actor: Actor) -> Crisis:
     found = Crisis.objects.filter(spike=spike).first()
     if found is not None:
         return found
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         crisis = Crisis.objects.create(
             workspace=workspace, spike=spike, opened_by=actor if isinstance(actor, User) else None
         )
@@ -236,7 +236,7 @@ def do_add_crisis_note(crisis: Crisis, text: str, *, actor: User) -> CrisisNote:
         raise ActionError(_("Write what was done before adding it to the log."))
     if len(text) > MAX_NOTE:
         raise ActionError(_("A log entry has at most %(max)d characters.") % {"max": MAX_NOTE})
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         note = CrisisNote.objects.create(crisis=crisis, author=actor, text=text)
         record(crisis.workspace, actor, AuditVerb.LISTENING_CRISIS_NOTE, crisis, {"note": note.pk})
     return note
@@ -246,7 +246,7 @@ def do_close_crisis(crisis: Crisis, *, actor: Actor) -> None:
     require(actor, crisis.workspace, "listening.crisis")
     if crisis.closed_at is not None:
         return
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         crisis.closed_at = timezone.now()
         crisis.save(update_fields=["closed_at"])
         record(crisis.workspace, actor, AuditVerb.LISTENING_CRISIS_CLOSE, crisis, {})

@@ -110,7 +110,7 @@ def _merge_event(merge: Merge, actor: Actor) -> dict[str, Any]:
 def do_merge_members(workspace: Workspace, into: Member, merged: Member, *, actor: Actor) -> Merge:
     """Fold `merged` into `into`: its identities (and so its messages) move; recorded, to be undone."""
     require(actor, workspace, "members.merge")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         merge = _merge(workspace, into, merged, actor=actor)
         record(workspace, actor, AuditVerb.MEMBER_MERGE, into, {"merge": merge.pk, "merged": merged.pk})
         emit(workspace, "member.merged", _merge_event(merge, actor))
@@ -124,7 +124,7 @@ def do_revert_merge(workspace: Workspace, merge: Merge, *, actor: Actor) -> Memb
         raise ActionError(_("This merge is not of this workspace."))
     if merge.reverted_at is not None:
         raise ActionError(_("This merge was already undone."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         moved = [i.pk for i in merge.identities.all()]
         Identity.objects.filter(pk__in=moved).update(member=merge.merged)
         Member.objects.filter(pk=merge.merged_id).update(merged_into=None)
@@ -165,7 +165,7 @@ def do_split_identity(workspace: Workspace, identity: Identity, *, actor: Actor)
     owner = identity.member
     if Identity.objects.filter(member=owner).count() < 2:
         raise ActionError(_("This member has only this identity: there is nothing to split."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         member = Member.objects.create(
             workspace=workspace,
             display_name=(identity.display_name or identity.handle or identity.external_id)[:200],
@@ -215,7 +215,7 @@ def do_decide_suggestion(
         raise ActionError(_("Snooze for 1 to 365 days."))
     merge = None
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         if decision == "accept":
             first, second = suggestion.first, suggestion.second
             counts = {m.pk: Message.objects.filter(author__member=m).count() for m in (first, second)}
@@ -261,7 +261,7 @@ def do_add_member_note(workspace: Workspace, member: Member, text: str, *, actor
     if len(text) > MAX_NOTE:
         raise ActionError(_("A note holds at most %(count)d characters.") % {"count": MAX_NOTE})
     _own(workspace, member)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         note = Note.objects.create(
             workspace=workspace, member=member, text=text, author=actor if isinstance(actor, User) else None
         )
@@ -282,7 +282,7 @@ def do_set_member_tags(workspace: Workspace, member: Member, tags: str | list[st
     require(actor, workspace, "members.edit")
     _own(workspace, member)
     names = clean_tags(tags)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         Tag.objects.filter(member=member).exclude(name__in=names).delete()
         for name in names:
             Tag.objects.get_or_create(workspace=workspace, member=member, name=name)
@@ -294,7 +294,7 @@ def do_set_member_tags(workspace: Workspace, member: Member, tags: str | list[st
 def do_mark_ambassador(workspace: Workspace, member: Member, ambassador: bool, *, actor: Actor) -> Profile:
     require(actor, workspace, "members.edit")
     _own(workspace, member)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         profile, _created = Profile.objects.get_or_create(member=member, defaults={"workspace": workspace})
         profile.ambassador = ambassador
         profile.save(update_fields=["ambassador"])
@@ -331,7 +331,7 @@ def do_update_members_settings(
         raise ActionError(_("Weights go from 0 to 100."))
     if not 1 <= half_life_days <= 3650:
         raise ActionError(_("The half-life goes from 1 to 3650 days."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         settings, _created = MembersSettings.objects.get_or_create(workspace=workspace)
         settings.auto_merge_certain = auto_merge_certain
         settings.weights = {k: float(v) for k, v in weights.items() if float(v) != engagement.DEFAULT_WEIGHTS[k]}
@@ -460,7 +460,7 @@ def export_data(workspace: Workspace, member: Member) -> dict[str, Any]:
 def do_export_member(workspace: Workspace, member: Member, *, actor: Actor) -> dict[str, Any]:
     require(actor, workspace, "members.export")
     _own(workspace, member)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         data = export_data(workspace, member)
         counts = {"identities": len(data["identities"]), "messages": len(data["messages"])}
         record(workspace, actor, AuditVerb.MEMBER_EXPORT, member, counts)
@@ -511,7 +511,7 @@ def do_erase_member(workspace: Workspace, member: Member, *, actor: Actor) -> di
     """
     require(actor, workspace, "members.erase")
     _own(workspace, member)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         family = family_ids(member)
         identity_ids = list(Identity.objects.filter(member_id__in=family).values_list("pk", flat=True))
         message_ids = list(Message.objects.filter(author_id__in=identity_ids).values_list("pk", flat=True))
@@ -608,7 +608,7 @@ def do_save_segment(workspace: Workspace, name: str, query: str, *, actor: Actor
     query = (query or "").lstrip("?")
     if len(query) > 1000:
         raise ActionError(_("These filters are too long to be saved."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         segment, _created = Segment.objects.update_or_create(
             workspace=workspace,
             name=name,

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import partial
 
 from django.core.mail import send_mail
+from django.db import transaction
 
 from animateur.core.actions import SystemActor, record
 from animateur.core.audit_verbs import AuditVerb
@@ -92,21 +93,25 @@ def _act_at_source(message: Message, what: str) -> None:
 
 
 def _assign(message: Message, ref: str) -> None:
+    """The rule's assignee takes the message's review item and conversation: one event, the rule's."""
+    from animateur.core.actions import ActionError
+    from animateur.inbox.actions.conversations import assign_conversation
+    from animateur.inbox.models import ConversationItem
+
     user = teammate(message.workspace_id, ref)
     if user is None:
         return
-    ReviewItem.objects.filter(message=message).update(assignee=user)
-    from animateur.core.actions import ActionError
-    from animateur.inbox.actions.conversations import do_assign_conversation
-    from animateur.inbox.models import ConversationItem
-
-    item = ConversationItem.objects.filter(message=message).select_related("conversation").first()
-    if item is not None:
-        try:
-            do_assign_conversation(item.conversation, user, actor=ACTOR)
-        except ActionError as refused:  # e.g. the rule names an analyst, who cannot work conversations
-            log.info("rule could not assign message %s: %s", message.pk, refused)
-    record(message.workspace, ACTOR, AuditVerb.MODERATION_ASSIGN, message, {"to": user.email})
+    data: dict[str, object] = {"to": user.email}
+    with transaction.atomic(durable=True):
+        ReviewItem.objects.filter(message=message).update(assignee=user)
+        item = ConversationItem.objects.filter(message=message).select_related("conversation").first()
+        if item is not None:
+            try:
+                assign_conversation(item.conversation, user, ACTOR)
+                data["conversation"] = item.conversation.pk
+            except ActionError as refused:  # e.g. the rule names an analyst, who cannot work conversations
+                log.info("rule could not assign message %s: %s", message.pk, refused)
+        record(message.workspace, ACTOR, AuditVerb.MODERATION_ASSIGN, message, data)
 
 
 def reply_text(message: Message, ref: str) -> str:
@@ -132,9 +137,17 @@ def _reply(message: Message, ref: str, rule_id: int | None) -> None:
         record(message.workspace, ACTOR, AuditVerb.MODERATION_AUTO_REPLY_FAILED, message, {"rule": rule_id, "ref": ref})
         return
     if message.channel.kind == "site":
-        from animateur.space.comments import do_reply_as_organisation
+        from animateur.space.comments import reply_as_organisation
 
-        do_reply_as_organisation(message, text, actor=ACTOR)
+        with transaction.atomic(durable=True):
+            answer = reply_as_organisation(message, text, actor=ACTOR)
+            record(
+                message.workspace,
+                ACTOR,
+                AuditVerb.MODERATION_AUTO_REPLY,
+                message,
+                {"rule": rule_id, "answer": answer.pk},
+            )
         return
     if not sources.can(message, "reply"):
         record(message.workspace, ACTOR, AuditVerb.MODERATION_AUTO_REPLY_UNSUPPORTED, message, {"rule": rule_id})

@@ -225,7 +225,7 @@ def do_reply_as_organisation(parent_message: Message, text: str, *, actor: Actor
     """The team answers a site comment (or a post) as the organisation; visible at once."""
     workspace = parent_message.workspace
     require(actor, workspace, "space.comment.reply")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         message = reply_as_organisation(parent_message, text, actor=actor)
         record(workspace, actor, AuditVerb.SPACE_COMMENT_REPLY_AS_ORGANISATION, message, {"parent": parent_message.pk})
     return message

@@ -11,34 +11,21 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from django.db import transaction
 from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from animateur.space.actions.publication import SCHEDULER, do_publish_post
+from animateur.space.actions.publication import do_publish_due_post
 from animateur.space.models import Post, PostStatus
 
 log = logging.getLogger(__name__)
 
 
 def publish_if_due(post_id: int, *, now: datetime | None = None) -> bool:
-    """Publish the post if it is still scheduled and its time has come; True if it was published.
-
-    The row is locked first, so the timed task and the sweep never publish the same post twice.
-    """
-    now = now or timezone.now()
-    with transaction.atomic():
-        post = (
-            Post.objects.select_for_update()
-            .select_related("workspace")
-            .filter(pk=post_id, status=PostStatus.SCHEDULED, published_at__lte=now)
-            .first()
-        )
-        if post is None:
-            return False
-        # The scheduled time stays the publication time, even when the post goes live late.
-        do_publish_post(post, actor=SCHEDULER, published_at=post.published_at)
+    """Publish the post if it is still scheduled and its time has come; True if it was published."""
+    post = do_publish_due_post(post_id, now=now)
+    if post is None:
+        return False
     log.info("published scheduled post %s (%s)", post.pk, post.title)
     return True
 

@@ -38,7 +38,7 @@ def do_set_message_visibility(messages: Iterable[Message], visibility: str, *, a
         return 0
     for permission in permissions_to_change(rows):
         require(actor, workspace, permission)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         changed = apply_visibility(workspace, rows, visibility)
         for message, previous in changed:
             record(

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
 
 from animateur.core.actions import Actor, record, require
 from animateur.core.audit_verbs import AuditVerb
@@ -72,7 +73,8 @@ def do_export_stream(
         count += 1
         if progress is not None and count % CHUNK == 0:
             progress(count)
-    record(workspace, actor, AuditVerb.STREAM_EXPORT, workspace, {"messages": count})
+    with transaction.atomic(durable=True):
+        record(workspace, actor, AuditVerb.STREAM_EXPORT, workspace, {"messages": count})
     return count
 
 

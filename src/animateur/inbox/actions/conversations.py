@@ -31,12 +31,8 @@ from animateur.inbox.models import (
 def do_assign_conversation(conversation: Conversation, assignee: User | None, *, actor: Actor) -> None:
     workspace = conversation.workspace
     require(actor, workspace, "inbox.assign")
-    check_assignee(workspace, assignee)
-    with transaction.atomic():
-        previous = conversation.assignee_id
-        assign(conversation, assignee, actor)
-        touch(conversation)
-        conversation.save(update_fields=["assignee", "state", "updated_at"])
+    with transaction.atomic(durable=True):
+        previous = assign_conversation(conversation, assignee, actor)
         record(
             workspace,
             actor,
@@ -44,15 +40,27 @@ def do_assign_conversation(conversation: Conversation, assignee: User | None, *,
             conversation,
             {"from": previous, "to": assignee.pk if assignee else None},
         )
-        if previous != conversation.assignee_id:
-            announce(conversation, "conversation.assigned", actor, assignee=assignee_email(conversation))
+
+
+def assign_conversation(conversation: Conversation, assignee: User | None, actor: Actor) -> int | None:
+    """The assignment in the caller's transaction, with its event but no audit row (the caller
+    writes its own): shared with the moderation rules' « assign » effect. Returns the previous
+    assignee's id; refuses (ActionError) an assignee who cannot work conversations, changing nothing."""
+    check_assignee(conversation.workspace, assignee)
+    previous = conversation.assignee_id
+    assign(conversation, assignee, actor)
+    touch(conversation)
+    conversation.save(update_fields=["assignee", "state", "updated_at"])
+    if previous != conversation.assignee_id:
+        announce(conversation, "conversation.assigned", actor, assignee=assignee_email(conversation))
+    return previous
 
 
 def do_set_conversation_state(conversation: Conversation, state: str, *, actor: Actor) -> None:
     require(actor, conversation.workspace, "inbox.work")
     if state not in State.values:
         raise ActionError(_("Unknown state."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         previous = conversation.state
         conversation.state = state
         touch(conversation)
@@ -72,7 +80,7 @@ def do_set_conversation_priority(conversation: Conversation, priority: str, *, a
     require(actor, workspace, "inbox.work")
     if priority not in Priority.values:
         raise ActionError(_("Unknown priority."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         previous = conversation.priority
         set_priority(conversation, priority)
         touch(conversation)
@@ -111,7 +119,7 @@ def do_update_conversation(
     if new_assignee:
         require(actor, workspace, "inbox.assign")
         check_assignee(workspace, assignee)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         before = {"assignee": conversation.assignee_id, "state": conversation.state, "priority": conversation.priority}
         if new_assignee:
             assign(conversation, assignee, actor)
@@ -155,7 +163,7 @@ def do_bulk_conversations(
     if operation == "assign_me":
         check_assignee(workspace, actor)
     changed: dict[int, dict[str, dict[str, Any]]] = {}
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         for conversation in conversations:
             before = {"assignee": conversation.assignee_id, "state": conversation.state}
             if operation in ("assign_me", "unassign"):

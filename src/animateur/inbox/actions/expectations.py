@@ -38,7 +38,7 @@ def do_set_response_target(
         raise ActionError(_("A target is between 1 minute and 60 days."))
     if priority and priority not in Priority.values:
         raise ActionError(_("Unknown priority."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         target, _created = ResponseTarget.objects.update_or_create(
             workspace=workspace,
             channel_kind=channel_kind or "",
@@ -66,7 +66,7 @@ def do_set_response_target(
 def do_delete_response_target(target: ResponseTarget, *, actor: Actor) -> None:
     workspace = target.workspace
     require(actor, workspace, "inbox.sla.edit")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         record(workspace, actor, AuditVerb.INBOX_TARGET_DELETE, target, {"minutes": target.minutes})
         target.delete()
         recompute_due_dates(workspace)
@@ -80,7 +80,7 @@ def do_set_business_hours(workspace: Workspace, hours: dict, *, actor: Actor) ->
         raise ActionError(_hours_problem(exc)) from exc
     except (ValueError, TypeError, AttributeError) as exc:
         raise ActionError(_("Business hours are not valid.")) from exc
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         Workspace.objects.filter(pk=workspace.pk).update(business_hours=hours)
         workspace.business_hours = hours
         record(workspace, actor, AuditVerb.INBOX_BUSINESS_HOURS_SET, workspace, {"hours": hours})
@@ -104,7 +104,7 @@ def _hours_problem(error: business_time.HoursError) -> str:
 
 def do_add_holiday(workspace: Workspace, day: date, name: str, *, actor: Actor) -> Holiday:
     require(actor, workspace, "inbox.sla.edit")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         holiday, _created = Holiday.objects.update_or_create(
             workspace=workspace, date=day, defaults={"name": (name or "")[:120]}
         )
@@ -116,7 +116,7 @@ def do_add_holiday(workspace: Workspace, day: date, name: str, *, actor: Actor) 
 def do_delete_holiday(holiday: Holiday, *, actor: Actor) -> None:
     workspace = holiday.workspace
     require(actor, workspace, "inbox.sla.edit")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         record(workspace, actor, AuditVerb.INBOX_HOLIDAY_DELETE, holiday, {"date": holiday.date.isoformat()})
         holiday.delete()
         recompute_due_dates(workspace)

@@ -24,7 +24,7 @@ def do_set_conversation_labels(conversation: Conversation, labels: Iterable[Labe
     labels = list(labels)
     if any(label.workspace_id != workspace.pk for label in labels):
         raise ActionError(_("Unknown label."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         before = sorted(conversation.labels.values_list("name", flat=True))
         conversation.labels.set(labels)
         touch(conversation)
@@ -46,7 +46,7 @@ def do_create_label(workspace: Workspace, name: str, *, actor: Actor, color: str
         raise ActionError(_("A label needs a name."))
     if not re.fullmatch(r"#[0-9a-fA-F]{6}", color or ""):
         raise ActionError(_("A colour is written #rrggbb."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         label, created = Label.objects.get_or_create(workspace=workspace, name=name, defaults={"color": color})
         if created:
             record(workspace, actor, AuditVerb.INBOX_LABEL_CREATE, label, {"name": name})

@@ -27,7 +27,7 @@ def do_add_note(conversation: Conversation, text: str, *, actor: User) -> Note:
         raise ActionError(_("The note is empty."))
     if len(text) > 20_000:
         raise ActionError(_("The note is too long."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         note = Note.objects.create(
             conversation=conversation, author=actor, text=text, html=render_markdown(text, comment=True)
         )

@@ -67,7 +67,7 @@ def do_set_notification_preference(user: User, workspace: Workspace, email: str,
         raise ActionError(_("You can only change your own notifications."))
     if email not in NotificationPreference.Email.values:
         raise ActionError(_("Unknown choice."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         NotificationPreference.objects.update_or_create(user=user, defaults={"email": email})
         record(workspace, actor, AuditVerb.INBOX_NOTIFICATION_PREFERENCE, user, {"email": email})
 
@@ -81,7 +81,7 @@ def do_mark_notifications_read(user: User, workspace: Workspace, ids: list[int] 
     qs = Notification.objects.filter(user=user, workspace=workspace, read_at=None)
     if ids is not None:
         qs = qs.filter(pk__in=ids)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         n = qs.update(read_at=timezone.now())
         if n:
             record(workspace, actor, AuditVerb.INBOX_NOTIFICATIONS_READ, user, {"count": n})

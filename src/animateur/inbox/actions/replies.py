@@ -101,7 +101,7 @@ def do_reply_conversation(
 def do_mark_answered_elsewhere(conversation: Conversation, *, actor: User) -> None:
     workspace = conversation.workspace
     require(actor, workspace, "inbox.reply")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         conversation = Conversation.objects.select_for_update().select_related("workspace").get(pk=conversation.pk)
         now = timezone.now()
         conversation.answered_elsewhere = True

@@ -31,7 +31,7 @@ def do_save_saved_reply(
     unknown = set(re.findall(r"\{(\w+)\}", body)) - {"member_name", "workspace_name", "agent_name"}
     if unknown:
         raise ActionError(_("Unknown variable: %(names)s") % {"names": ", ".join(sorted(unknown))})
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         reply = reply or SavedReply(workspace=workspace)
         reply.title, reply.body, reply.language = title, body, (language or "")[:8]
         reply.save()
@@ -41,6 +41,6 @@ def do_save_saved_reply(
 
 def do_delete_saved_reply(reply: SavedReply, *, actor: Actor) -> None:
     require(actor, reply.workspace, "inbox.saved_reply.edit")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         record(reply.workspace, actor, AuditVerb.INBOX_SAVED_REPLY_DELETE, reply, {"title": reply.title})
         reply.delete()

@@ -20,7 +20,7 @@ def do_save_view(workspace: Workspace, name: str, filters: dict, *, actor: User,
     name = (name or "").strip()[:80]
     if not name:
         raise ActionError(_("A view needs a name."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         view = SavedView.objects.create(
             workspace=workspace, owner=None if shared else actor, name=name, filters=filters
         )
@@ -33,6 +33,6 @@ def do_delete_view(view: SavedView, *, actor: User) -> None:
         require(actor, view.workspace, "inbox.view.share")
     elif view.owner_id != actor.pk:
         raise ActionError(_("This view is not yours."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         record(view.workspace, actor, AuditVerb.INBOX_VIEW_DELETE, view, {"name": view.name})
         view.delete()

@@ -6,8 +6,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from animateur.core.actions import ActionError, Actor, actor_label, record, require
 from animateur.core.audit_verbs import AuditVerb
@@ -67,7 +68,7 @@ def _checked_decision(messages: Iterable[Message], decision: str, actor: Actor) 
         return 0
     for permission in {"moderation.review"} | permissions_to_change(rows):
         require(actor, workspace, permission)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         moderate(workspace, rows, decision, actor)
     return len(rows)
 
@@ -177,7 +178,7 @@ def do_escalate(items: Iterable[ReviewItem], *, to: User | None = None, note: st
         to = first.user if first else None
     elif not managers.filter(user=to).exists():
         raise ActionError(_("Escalate to a manager or an owner of this workspace."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         for item in items:
             item.status, item.escalated_to = ReviewItem.Status.ESCALATED, to
             item.save(update_fields=["status", "escalated_to"])
@@ -191,7 +192,12 @@ def do_escalate(items: Iterable[ReviewItem], *, to: User | None = None, note: st
     if to is not None:
         from django.core.mail import send_mail
 
-        transaction.on_commit(
-            lambda: send_mail(f"[{workspace.name}] escalated", note or "", None, [to.email], fail_silently=True)
-        )
+        recipient = to
+        with translation.override(to.language or workspace.language or None):
+            subject = ngettext(
+                "[%(workspace)s] A message was escalated to you",
+                "[%(workspace)s] %(count)s messages were escalated to you",
+                len(items),
+            ) % {"workspace": workspace.name, "count": len(items)}
+        transaction.on_commit(lambda: send_mail(subject, note or "", None, [recipient.email], fail_silently=True))
     return len(items)

@@ -36,7 +36,7 @@ def do_flag_message(message: Message, reason: str = "", *, actor: Actor, by_memb
         raise ActionError(_("You already flagged this message."))
     weight = flag_weight(workspace, by_member)
     prefs = settings_for(workspace)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         flag = Flag.objects.create(
             workspace=workspace,
             message=message,

@@ -64,7 +64,7 @@ def do_save_rule(workspace: Workspace, data: dict[str, Any], rule: Rule | None =
     _check_saved_replies(workspace, fields["actions"])
     calls = any(a["type"] == "webhook" for a in fields["actions"])
     secret = ""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         if rule is None:
             rule = Rule(workspace=workspace, created_by=user_of(actor))
             verb = AuditVerb.MODERATION_RULE_CREATE
@@ -87,7 +87,7 @@ def do_renew_webhook_secret(rule: Rule, *, actor: Actor) -> str:
     """A new secret for the rule's webhook calls, returned once; the old one stops signing at once."""
     require(actor, rule.workspace, "moderation.rules.edit")
     secret = webhooks.new_secret()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         rule.webhook_secret = secret
         rule.save(update_fields=["webhook_secret"])
         webhooks.rule_changed(rule)
@@ -110,7 +110,7 @@ def _check_saved_replies(workspace: Workspace, actions: list[dict[str, Any]]) ->
 
 def do_delete_rule(rule: Rule, *, actor: Actor) -> None:
     require(actor, rule.workspace, "moderation.rules.edit")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         record(rule.workspace, actor, AuditVerb.MODERATION_RULE_DELETE, rule, {"name": rule.name})
         webhooks.rule_changed(rule, deleted=True)
         rule.delete()

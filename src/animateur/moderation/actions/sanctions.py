@@ -30,7 +30,7 @@ def do_sanction_member(member: Member, kind: str, reason: str, days: int | None 
     if days is not None and days <= 0:
         raise ActionError(_("The duration is a positive number of days (or empty: until lifted)."))
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         sanction = Sanction.objects.create(
             workspace=workspace,
             member=member,
@@ -69,7 +69,7 @@ def do_lift_sanction(sanction: Sanction, reason: str = "", *, actor: Actor) -> S
     require(actor, workspace, "moderation.sanction")
     if sanction.lifted_at is not None:
         raise ActionError(_("This sanction was already lifted."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         sanction.lifted_at, sanction.lifted_by, sanction.lift_reason = (
             timezone.now(),
             user_of(actor),

@@ -64,7 +64,7 @@ def do_update_moderation_settings(
         if flag_hold_weight <= 0:
             raise ActionError(_("The flag weight that holds a message must be positive."))
         changes["flag_hold_weight"] = flag_hold_weight
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         for key, value in changes.items():
             setattr(row, key, value)
         row.save()

@@ -37,7 +37,7 @@ def do_add_watched_word(
         raise ActionError(_("the label action needs a label"))
     if matching.fold(pattern) in _watched_folds(workspace, action):
         raise ActionError(_("« %(pattern)s » is already watched with this action") % {"pattern": pattern})
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         word = _create_word(workspace, pattern, action, value, actor)
         _bump_words(workspace)
     return word
@@ -60,7 +60,7 @@ def do_add_starter_list(workspace: Workspace, key: str, action: str, *, actor: A
         if folded not in watched:
             watched.add(folded)
             new.append(pattern)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         WatchedWord.objects.bulk_create(
             WatchedWord(workspace=workspace, pattern=pattern, action=action, created_by=user_of(actor))
             for pattern in new
@@ -97,7 +97,7 @@ def _create_word(workspace: Workspace, pattern: str, action: str, value: str, ac
 def do_remove_watched_word(word: WatchedWord, *, actor: Actor) -> None:
     workspace = word.workspace
     require(actor, workspace, "moderation.rules.edit")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         record(
             workspace, actor, AuditVerb.MODERATION_WORD_REMOVE, word, {"pattern": word.pattern, "action": word.action}
         )

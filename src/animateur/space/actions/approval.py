@@ -22,7 +22,7 @@ def do_approve_post(post: Post, *, actor: Actor, note: str = "") -> Post:
     if post.status == PostStatus.TRASH:
         raise ActionError(_("This post is in the trash."))
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         approval = {
             "by": actor_label(actor),
             "user_id": actor.pk if isinstance(actor, User) else None,

@@ -82,7 +82,7 @@ def do_create_author(
     _check_fields(fields)
     _name_or_error(display_name)
     check_author_user(workspace, fields.get("user"))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         author = new_author(workspace, display_name, **fields)
         record(
             workspace,
@@ -105,7 +105,7 @@ def do_update_author(author: Author, *, actor: Actor, **changes: Unpack[AuthorCh
     if "user" in changes:
         check_author_user(workspace, changes["user"], author)
     values: dict[str, Any] = dict(changes)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         if "slug" in values:
             wanted = clean_slug(values.pop("slug"), values.get("display_name") or author.display_name, "author")
             if wanted != author.slug:

@@ -185,7 +185,7 @@ def do_create_post(workspace: Workspace, *, actor: Actor, **fields: Unpack[PostF
     _validate_post_fields(workspace, post, values)
     _require_status_change(actor, workspace, None, values["status"])
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         created_author = False
         if values.get("author") is None and isinstance(actor, User):
             author = author_for_user(workspace, actor)
@@ -223,7 +223,7 @@ def do_update_post(post: Post, *, actor: Actor, **changes: Unpack[PostFields]) -
     _require_status_change(actor, workspace, before_status, changes.get("status", before_status))
     was_public = before_status == PostStatus.PUBLISHED
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         before = _audit_state(post)
         relations = _apply(post, dict(changes), now)
         post.save()

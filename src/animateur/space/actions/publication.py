@@ -32,33 +32,40 @@ def _set_status(
     permission: str,
     published_at: datetime | None = None,
 ) -> Post:
+    require(actor, post.workspace, permission)
+    with transaction.atomic(durable=True):
+        _change_status(post, status, actor=actor, verb=verb, published_at=published_at)
+    return post
+
+
+def _change_status(
+    post: Post, status: str, *, actor: Actor, verb: AuditVerb, published_at: datetime | None = None
+) -> None:
+    """The change itself, inside the caller's transaction."""
     workspace = post.workspace
-    require(actor, workspace, permission)
     was_public = post.status == PostStatus.PUBLISHED
     now = timezone.now()
-    with transaction.atomic():
-        before = post.status
-        if status == PostStatus.TRASH:
-            post.status = status
-        elif status == PostStatus.DRAFT:
-            post.status = status
-            # A draft has no publication time unless it was once published: its date stays for its URL.
-            if before == PostStatus.SCHEDULED:
-                post.published_at = None
-        else:
-            post.status, post.published_at = resolve_status(status, published_at, post.published_at, now)
-        post.modified_at = now
-        post.render()
-        post.save()
-        data: dict[str, Any] = {
-            "from": before,
-            "to": post.status,
-            "title": post.title,
-            "published_at": post.published_at.isoformat() if post.published_at else None,
-        }
-        record(workspace, actor, verb, post, data)
-        after_post_change(post, was_public=was_public)
-    return post
+    before = post.status
+    if status == PostStatus.TRASH:
+        post.status = status
+    elif status == PostStatus.DRAFT:
+        post.status = status
+        # A draft has no publication time unless it was once published: its date stays for its URL.
+        if before == PostStatus.SCHEDULED:
+            post.published_at = None
+    else:
+        post.status, post.published_at = resolve_status(status, published_at, post.published_at, now)
+    post.modified_at = now
+    post.render()
+    post.save()
+    data: dict[str, Any] = {
+        "from": before,
+        "to": post.status,
+        "title": post.title,
+        "published_at": post.published_at.isoformat() if post.published_at else None,
+    }
+    record(workspace, actor, verb, post, data)
+    after_post_change(post, was_public=was_public)
 
 
 def do_publish_post(post: Post, *, actor: Actor, published_at: datetime | None = None) -> Post:
@@ -110,3 +117,30 @@ def do_restore_post(post: Post, *, actor: Actor) -> Post:
     return _set_status(
         post, PostStatus.DRAFT, actor=actor, verb=AuditVerb.SPACE_POST_RESTORE, permission="space.post.write"
     )
+
+
+def do_publish_due_post(post_id: int, *, now: datetime | None = None) -> Post | None:
+    """The scheduler's publication of a post whose time has come; None if it is no longer due.
+
+    The row is locked in the same transaction as the change, so the timed task and the sweep never
+    publish the same post twice. The scheduled time stays the publication time, even when the post
+    goes live late.
+    """
+    now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        post = (
+            Post.objects.select_for_update()
+            .select_related("workspace")
+            .filter(pk=post_id, status=PostStatus.SCHEDULED, published_at__lte=now)
+            .first()
+        )
+        if post is None:
+            return None
+        _change_status(
+            post,
+            PostStatus.PUBLISHED,
+            actor=SCHEDULER,
+            verb=AuditVerb.SPACE_POST_PUBLISH,
+            published_at=post.published_at,
+        )
+    return post

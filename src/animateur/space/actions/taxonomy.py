@@ -69,7 +69,7 @@ def do_create_category(
     require(actor, workspace, "space.taxonomy.edit")
     name = _name_or_error(name, _("A category needs a name."))
     check_same_workspace(workspace, [parent])
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         slug = unique_slug(clean_slug(slug, name, "category"), Category.objects.filter(workspace=workspace))
         category = Category.objects.create(
             workspace=workspace, name=name[:200], slug=slug, parent=parent, description=description.strip()
@@ -97,7 +97,7 @@ def do_update_category(category: Category, *, actor: Actor, **changes: Unpack[Ca
     if "parent" in changes:
         check_same_workspace(workspace, [changes["parent"]])
         _check_parent(category, changes["parent"])
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         before = {"name": category.name, "slug": category.slug, "parent": category.parent_id}
         if "name" in changes:
             category.name = changes["name"].strip()[:200]
@@ -128,7 +128,7 @@ def do_delete_category(category: Category, *, actor: Actor) -> None:
     """Delete a category; its children move up to its parent, its posts simply lose it."""
     workspace = category.workspace
     require(actor, workspace, "space.taxonomy.edit")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         Category.objects.filter(parent=category).update(parent=category.parent)
         post_ids = list(category.posts.values_list("pk", flat=True))
         record(
@@ -158,7 +158,7 @@ def _refuse_taken_name(workspace: Workspace, name: str, tag: Tag | None = None) 
 def do_create_tag(workspace: Workspace, *, actor: Actor, name: str, slug: str = "", description: str = "") -> Tag:
     require(actor, workspace, "space.taxonomy.edit")
     _refuse_taken_name(workspace, name)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         tag = new_tag(workspace, name, slug, description)
         record(workspace, actor, AuditVerb.SPACE_TAG_CREATE, tag, {"name": tag.name, "slug": tag.slug})
     expire_pages_on_commit(workspace)
@@ -178,7 +178,7 @@ def do_update_tag(
     if name is not None:
         name = _name_or_error(name, _("A tag needs a name."))
         _refuse_taken_name(workspace, name, tag)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         if name is not None:
             tag.name = name[:200]
         if description is not None:
@@ -196,7 +196,7 @@ def do_update_tag(
 def do_delete_tag(tag: Tag, *, actor: Actor) -> None:
     workspace = tag.workspace
     require(actor, workspace, "space.taxonomy.edit")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         record(workspace, actor, AuditVerb.SPACE_TAG_DELETE, tag, {"name": tag.name, "slug": tag.slug})
         tag.delete()
     expire_pages_on_commit(workspace)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.db import IntegrityError, transaction
 
-from animateur.core.actions import Actor, do_add_member, do_create_workspace, record
+from animateur.core.actions import Actor, add_member, create_workspace, record
 from animateur.core.audit_verbs import AuditVerb
 from animateur.core.models import User, Workspace
 from animateur.core.roles import Role
@@ -41,17 +41,10 @@ def load_demo(*, actor: Actor) -> DemoLogin | None:
     if Workspace.objects.filter(slug=DEMO_SLUG).exists():
         return None
     try:
-        with transaction.atomic():
+        # One transaction and one event (demo.load) for the workspace, its owner and its content.
+        with transaction.atomic(durable=True):
             # The demo is the site people see at / on a fresh install, unless one was already chosen.
-            is_default = not Workspace.objects.filter(is_default=True).exists()
-            workspace = do_create_workspace(
-                DEMO_SLUG,
-                DEMO_NAME,
-                language="fr",
-                timezone="Europe/Paris",
-                actor=actor,
-                is_default=is_default,
-            )
+            workspace = create_workspace(DEMO_SLUG, DEMO_NAME, language="fr", timezone="Europe/Paris")
             Workspace.objects.filter(pk=workspace.pk).update(tagline=DEMO_TAGLINE)
             workspace.tagline = DEMO_TAGLINE
             user = User.objects.filter(email=DEMO_EMAIL).first()
@@ -59,7 +52,7 @@ def load_demo(*, actor: Actor) -> DemoLogin | None:
             if user is None:
                 password = secrets.token_urlsafe(12)
                 user = User.objects.create_user(DEMO_EMAIL, password, display_name="Démo")
-            do_add_member(workspace, user, Role.OWNER, actor=actor)
+            add_member(workspace, user, Role.OWNER)
             summary = import_wxr(DEMO_FILE, workspace, actor=actor)
             record(workspace, actor, AuditVerb.DEMO_LOAD, workspace, {"created": summary.created, "email": DEMO_EMAIL})
     except IntegrityError:  # another process created it at the same moment
