@@ -12,7 +12,13 @@ from animateur.cli import BadInput, _setup_django, _workspace
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
     report = commands.add_parser("report", help="a workspace's report of a period, as PDF or CSV")
-    report.add_argument("--workspace", required=True, metavar="SLUG")
+    report.add_argument(
+        "--workspace",
+        required=True,
+        action="append",
+        metavar="SLUG",
+        help="the workspace; repeated, a CSV of every client's indicators side by side (an agency's report)",
+    )
     report.add_argument("--from", dest="start", required=True, metavar="DATE", help="first day, YYYY-MM-DD")
     report.add_argument("--to", dest="end", required=True, metavar="DATE", help="last day, YYYY-MM-DD (included)")
     report.add_argument("--format", choices=("pdf", "csv"), required=True)
@@ -44,7 +50,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     from animateur.reports.models import SavedReport
     from animateur.reports.report import build
 
-    workspace = _workspace(args.workspace)
+    if len(args.workspace) > 1:
+        return _agency_csv(args, start, end, target)
+    workspace = _workspace(args.workspace[0])
     saved = None
     if args.report:
         saved = SavedReport.objects.filter(workspace=workspace, name=args.report).first()
@@ -65,4 +73,26 @@ def cmd_report(args: argparse.Namespace) -> int:
             with target.open("w", encoding="utf-8", newline="") as out:
                 count = exports.write_csv(workspace, period, out)
     print(f"{count} conversations of {start} to {end} written", file=sys.stderr)
+    return 0
+
+
+def _agency_csv(args: argparse.Namespace, start: date, end: date, target: Path | None) -> int:
+    """Several workspaces: one CSV row per client and indicator (reports.agency)."""
+    from django.utils import translation
+
+    from animateur.reports import agency
+
+    if args.format != "csv":
+        raise BadInput("a report across several workspaces is a CSV: use --format csv")
+    if args.report:
+        raise BadInput("--report names a saved report of one workspace: give one --workspace")
+    workspaces = [_workspace(slug) for slug in dict.fromkeys(args.workspace)]
+    built = agency.build_agency(workspaces, start, end)
+    with translation.override(workspaces[0].language or "fr"):  # the « shown » column's words
+        if target is None:
+            agency.write_csv(built, sys.stdout)
+        else:
+            with target.open("w", encoding="utf-8", newline="") as out:
+                agency.write_csv(built, out)
+    print(f"{len(built.kpis)} indicators of {len(workspaces)} workspaces, {start} to {end}, written", file=sys.stderr)
     return 0

@@ -20,7 +20,7 @@ from animateur.core.decorators import workspace_permission
 from animateur.core.models import Workspace
 from animateur.core.permissions import has_permission
 from animateur.core.typing import WorkspaceRequest
-from animateur.reports import actions, exports, periods
+from animateur.reports import actions, agency, exports, periods
 from animateur.reports.branding import DEFAULT_ACCENT, MAX_LOGO_BYTES, branding_of, look
 from animateur.reports.charts import volume_chart
 from animateur.reports.forms import MAX_ID, BrandingForm, ObjectiveForm, PeriodForm, SavedReportForm, ScheduleForm
@@ -166,8 +166,10 @@ def report(request: WorkspaceRequest) -> HttpResponse:
     form, period = _period(request, request.workspace)
     saved = _saved(request, request.workspace)
     listed = SavedReport.objects.filter(workspace=request.workspace)
+    several = len(agency.reportable_workspaces(request.user)) > 1
     if period is None:
-        return render(request, "reports/report.html", {"period_form": form, "saved_reports": listed}, status=400)
+        context = {"period_form": form, "saved_reports": listed, "several_clients": several}
+        return render(request, "reports/report.html", context, status=400)
     built = _build(request.workspace, period, saved)
     context = exports.context_for(built)
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
@@ -181,6 +183,7 @@ def report(request: WorkspaceRequest) -> HttpResponse:
         chosen=saved,
         saved_form=SavedReportForm(),
         can_save=has_permission(request.user, request.workspace, "reports.saved.edit"),
+        several_clients=several,
         **_schedules_context(request),
     )
     return render(request, "reports/report.html", context)
@@ -343,4 +346,49 @@ def shared(request: HttpRequest, token: str) -> HttpResponse:
         context.update(chart=volume_chart(built), shared=True, workspace=workspace)
         response = render(request, "reports/shared.html", context)
     response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+AgencyChoice = tuple[PeriodForm, list[Workspace], list[Workspace], agency.AgencyReport | None]
+
+
+def _agency(request: WorkspaceRequest) -> AgencyChoice:
+    """The period, the clients the reader may report on, those chosen (?w=slug…, all by default) and their report."""
+    form = PeriodForm(request.GET or {})
+    allowed = agency.reportable_workspaces(request.user)
+    wanted = set(request.GET.getlist("w"))
+    chosen = [ws for ws in allowed if ws.slug in wanted] if wanted else allowed
+    if not form.is_valid():
+        return form, allowed, chosen, None
+    built = agency.build_agency(chosen, form.cleaned_data["start"], form.cleaned_data["end"])
+    return form, allowed, chosen, built
+
+
+@workspace_permission("reports.view")
+def agency_report(request: WorkspaceRequest) -> HttpResponse:
+    """Every client of the reader side by side (an agency's view): the workspaces they may report on."""
+    form, allowed, chosen, built = _agency(request)
+    query = urlencode([(k, v) for k in ("start", "end", "w") for v in request.GET.getlist(k)])
+    context: dict[str, object] = {
+        "period_form": form,
+        "allowed": allowed,
+        "chosen": chosen,
+        "agency": built,
+        "query": query,
+        "rows": [{"workspace": r.workspace, "cells": [agency.cell(t) for t in r.tiles]} for r in built.rows]
+        if built
+        else [],
+        "totals": [agency.cell(t) for t in built.totals] if built else [],
+    }
+    return render(request, "reports/agency.html", context, status=200 if built else 400)
+
+
+@workspace_permission("reports.view")
+def agency_csv(request: WorkspaceRequest) -> HttpResponse:
+    form, _allowed, _chosen, built = _agency(request)
+    if built is None:
+        return HttpResponse(_("Invalid period: %(problem)s") % {"problem": _errors(form)}, status=400)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    agency.write_csv(built, response)  # type: ignore[arg-type]  # a file-like HttpResponse
+    response["Content-Disposition"] = f'attachment; filename="clients-{built.start}-{built.end}.csv"'
     return response
