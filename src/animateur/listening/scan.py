@@ -93,8 +93,9 @@ def narrowed(qs: QuerySet[Message], compiled: Compiled) -> QuerySet[Message]:
             return qs.extra(where=[fts], params=[match])  # noqa: S610 - the query as a parameter
         where = " OR ".join(["(stream_message.title || ' ' || stream_message.text) GLOB %s"] * len(words))
         return qs.extra(where=[f"({where})"], params=[glob_pattern(w) for w in words])  # noqa: S610 - words as parameters
-    if db.indexed(connection):
-        # The trigram index's own expression, so that PostgreSQL reads the index.
+    if db.indexed(connection) and all(_FTS_WORD.fullmatch(w) for w in words):
+        # The trigram index's own expression, so that PostgreSQL reads the index (ASCII words only:
+        # its unaccent folds a few letters the stream's fold keeps, see db.py).
         where = " OR ".join([f"{db.PG_FOLDED} LIKE %s"] * len(words))
         return qs.extra(where=[f"({where})"], params=["%" + _like_escape(w) + "%" for w in words])  # noqa: S610
     qs = qs.alias(folded_text=Folded(Concat("title", Value(" "), "text", output_field=TextField())))
