@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from animateur.core.models import AuditEvent
@@ -81,7 +82,6 @@ def test_custom_fields_in_the_api_the_cli_export_and_gdpr_and_gone_with_the_eras
     actions.do_save_custom_field(workspace, "Commandes", "number", actor=SYSTEM)
     _token, key = do_create_api_token(workspace, owner, "t", actor=SYSTEM)
     headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
-    from django.test import Client
 
     api = Client()
     put = api.put(f"/api/members/{ana.pk}/custom-fields", {"custom_fields": {"Ville": "Lyon", "Commandes": "3"}},
@@ -130,6 +130,12 @@ def test_members_entering_a_cohort_with_an_alert_are_told_once_to_the_managers(
     assert told.text == "2 membres sont entrés dans « Nouveaux venus du mois »"
     assert not Notification.objects.filter(user=moderator).exists()
     assert [m.to for m in mailoutbox] == [["manager@example.org"]] and callbacks
+    # Both lead to the alerts page, as a conversation's notification leads to the conversation.
+    assert "/app/members/alerts/" in mailoutbox[0].body
+    browser = Client()
+    browser.force_login(manager)
+    page = browser.get("/app/inbox/notifications/").content.decode()
+    assert '<a href="/app/members/alerts/">2 membres sont entrés' in page
     assert SegmentAlertSeen.objects.count() == 3
     # Checked again with no one new: no repeat, nothing written.
     before = AuditEvent.objects.count()
@@ -193,7 +199,6 @@ def test_introductions_pair_members_who_share_topics_but_never_answered_each_oth
 
 
 def test_introductions_in_the_api(workspace, forum, make_user):
-    from django.test import Client
 
     from animateur.api.actions import do_create_api_token
 

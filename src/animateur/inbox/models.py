@@ -262,6 +262,8 @@ class Notification(models.Model):
         DUE_SOON = "due_soon", _("About to miss its target")
         NEW_MESSAGE = "new_message", _("New message in your conversation")
         CHANNEL_ALERT = "channel_alert", _("A channel needs you")
+        # Members entered a cohort or a saved segment whose alert is on: it leads to the members' alerts.
+        SEGMENT_ALERT = "segment_alert", _("Members entered a segment")
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")

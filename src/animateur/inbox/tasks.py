@@ -47,6 +47,8 @@ def _email_body(notifications: list[Notification]) -> str:
             url = absolute_url(n.workspace, "inbox:conversation", (n.conversation_id,))
         elif n.channel_id:  # a channel's alert leads to the channel's health, as in the app
             url = absolute_url(n.workspace, "channels:detail", (n.channel_id,))
+        elif n.kind == Notification.Kind.SEGMENT_ALERT:
+            url = absolute_url(n.workspace, "members:alerts", ())
         else:
             url = settings.BASE_URL
         lines.append(f"- {n.text}\n  {url}")

@@ -920,6 +920,7 @@ def do_check_segment_alerts(workspace: Workspace, *, actor: Actor) -> dict[str, 
     from animateur.core.models import Membership
     from animateur.core.permissions import roles_for
     from animateur.inbox.actions.notifications import notify_many
+    from animateur.inbox.models import Notification
 
     require(actor, workspace, "members.settings")
     alerts = list(SegmentAlert.objects.filter(workspace=workspace).select_related("segment").order_by("id"))
@@ -954,7 +955,7 @@ def do_check_segment_alerts(workspace: Workspace, *, actor: Actor) -> dict[str, 
                         "%(count)d members entered « %(segment)s »",
                         len(new),
                     ) % {"count": len(new), "segment": _alert_name(alert)}
-                notices.append((user.pk, workspace.pk, None, "segment_alert", text))
+                notices.append((user.pk, workspace.pk, None, Notification.Kind.SEGMENT_ALERT, text))
         notify_many(notices)
         counts = {"alerts": len(entered), "members": sum(len(new) for _alert, new in entered)}
         record(workspace, actor, AuditVerb.MEMBERS_ALERT_FIRE, workspace, counts)
