@@ -35,6 +35,15 @@ def test_utm_parameters_are_added_unless_present():
     assert with_utm("https://example.org/", source="", medium="", campaign="") == "https://example.org/"
 
 
+def test_an_invisible_character_ends_a_url():
+    from animateur.links.actions import urls_in
+
+    assert urls_in("Voir http://www.gofundme.com/Angels\ufeff et https://a.org/x\u200b.") == [
+        "http://www.gofundme.com/Angels",
+        "https://a.org/x",
+    ]
+
+
 def test_preview_fetchers_and_robots_are_not_clicks():
     assert clicks.is_preview_fetcher(MASTODON)
     assert clicks.is_preview_fetcher("Bluesky Cardyb/1.1")
@@ -161,3 +170,17 @@ def test_a_text_keeps_its_words_and_its_two_links_are_tracked(workspace, make_us
     assert do_track_links_in_text(workspace, out, channel=channel, actor=owner) == out
     assert do_track_links_in_text(workspace, "Pas de lien.", channel=channel, actor=owner) == "Pas de lien."
     assert TrackedLink.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_the_helper_runs_inside_a_callers_transaction_and_records_nothing(workspace, make_user):
+    from django.db import transaction
+
+    from animateur.links.actions import track_links_in_text
+
+    owner = make_user("o@example.org", workspace, Role.OWNER)
+    with transaction.atomic():
+        out = track_links_in_text(workspace, "Voir https://example.org/a !", channel=None, actor=owner)
+    link = TrackedLink.objects.get()
+    assert out == f"Voir {short_url(link)} !"
+    assert not AuditEvent.objects.filter(verb__startswith="links.").exists()

@@ -6,10 +6,12 @@ shortener) that redirects to its target; the target carries the UTM parameters o
 are counted by clicks.py, which is data ingestion, not a team action (no audit event).
 
 For publishing: `do_track_links_in_text(workspace, text, channel=..., campaign=..., actor=...)` is
-the public entry point that replaces every http(s) URL of a text with its tracked short link, in
-ONE transaction and with ONE audit event (links.text.track). Publishing may call it from its own
-code path (links and publishing are siblings in the layers of .importlinter); links never imports
-publishing.
+the public action that replaces every http(s) URL of a text with its tracked short link (UTM of the
+channel's kind), in ONE transaction and with ONE audit event (links.text.track); publishing may call
+it from its own code path, before its own action (links and publishing are siblings in the layers of
+.importlinter; links never imports publishing). Inside one of publishing's own actions, whose
+durable transaction is already open, it calls `track_links_in_text` instead: the same rewriting, in
+the caller's transaction, covered by the caller's one audit event.
 """
 
 from __future__ import annotations
@@ -37,8 +39,10 @@ MAX_CAMPAIGN = 200
 # At most this many links made from one text.
 MAX_LINKS_IN_TEXT = 50
 MEDIUM = "social"
-# An http(s) URL in a text: up to a space or a quote; the punctuation that ends a sentence is not part of it.
-URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'«»]+", re.IGNORECASE)
+# An http(s) URL in a text: up to a space, a quote or an invisible format character (zero-width spaces
+# and the byte-order mark, which end 97 of the 220 URLs of the YouTube spam comments); the punctuation
+# that ends a sentence is not part of it.
+URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'«»\u200b-\u200d\u2060\ufeff]+", re.IGNORECASE)
 TRAILING = ".,;:!?)]}"
 
 _validate = URLValidator(schemes=["http", "https"])
@@ -141,13 +145,9 @@ def urls_in(text: str) -> list[str]:
     return [match.group(0).rstrip(TRAILING) for match in URL_IN_TEXT.finditer(text or "")]
 
 
-def do_track_links_in_text(
-    workspace: Workspace, text: str, *, channel: Channel | None, campaign: str = "", actor: Actor
-) -> str:
-    """The text with each of its http(s) URLs replaced by a new tracked link (with the channel's UTM);
-    everything else is kept as it was. The workspace's own tracked links are left as they are. A URL
-    that is not a valid address is left as it is. A text without URLs comes back unchanged, and then
-    nothing is recorded."""
+def _track(
+    workspace: Workspace, text: str, channel: Channel | None, campaign: str, actor: Actor
+) -> tuple[str, list[TrackedLink]]:
     require(actor, workspace, "links.manage")
     campaign = _check(workspace, channel, campaign)
     own_prefix = short_url(TrackedLink(workspace=workspace, code="x"))[:-1]
@@ -161,19 +161,11 @@ def do_track_links_in_text(
             continue
         wanted.append(url)
     if not wanted:
-        return text
+        return text, []
     if len(wanted) > MAX_LINKS_IN_TEXT:
         raise ActionError(_("At most %(max)d links in one text.") % {"max": MAX_LINKS_IN_TEXT})
-    with transaction.atomic(durable=True):
-        made = {url: _make(workspace, url, channel, campaign) for url in wanted}
-        record(
-            workspace,
-            actor,
-            AuditVerb.LINKS_TEXT_TRACK,
-            channel,
-            {"codes": [link.code for link in made.values()], "campaign": campaign},
-        )
-        emit_many(workspace, [_created(link, actor) for link in made.values()])
+    made = {url: _make(workspace, url, channel, campaign) for url in wanted}
+    emit_many(workspace, [_created(link, actor) for link in made.values()])
 
     def replace(match: re.Match[str]) -> str:
         found = match.group(0)
@@ -181,11 +173,37 @@ def do_track_links_in_text(
         link = made.get(url)
         return found if link is None else short_url(link) + found[len(url) :]
 
-    return URL_IN_TEXT.sub(replace, text)
+    return URL_IN_TEXT.sub(replace, text), list(made.values())
 
 
 def track_links_in_text(
     workspace: Workspace, text: str, *, channel: Channel | None, campaign: str = "", actor: Actor
 ) -> str:
-    """The helper's name as the issue's brief gives it: `do_track_links_in_text`."""
-    return do_track_links_in_text(workspace, text, channel=channel, campaign=campaign, actor=actor)
+    """The helper for another app's action (publishing's), called inside that action's own transaction,
+    whose one audit event then covers the links made (a public action never calls another, and a durable
+    transaction cannot be nested). Makes the links and emits their link.created events; records nothing."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(
+            "track_links_in_text runs inside its caller's transaction; alone, call do_track_links_in_text"
+        )
+    return _track(workspace, text, channel, campaign, actor)[0]
+
+
+def do_track_links_in_text(
+    workspace: Workspace, text: str, *, channel: Channel | None, campaign: str = "", actor: Actor
+) -> str:
+    """The text with each of its http(s) URLs replaced by a new tracked link (with the channel's UTM),
+    in one transaction with one audit event; everything else is kept as it was. The workspace's own
+    tracked links, and what is not a valid address, are left as they are. A text without URLs comes back
+    unchanged, and then nothing is recorded."""
+    with transaction.atomic(durable=True):
+        out, made = _track(workspace, text, channel, campaign, actor)
+        if made:
+            record(
+                workspace,
+                actor,
+                AuditVerb.LINKS_TEXT_TRACK,
+                channel,
+                {"codes": [link.code for link in made], "campaign": campaign},
+            )
+    return out
