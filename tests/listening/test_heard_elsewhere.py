@@ -94,3 +94,16 @@ def test_the_api_says_which_messages_were_heard_elsewhere(workspace, make_user):
     by_id = {m["id"]: m for m in listed}
     assert by_id[message.pk]["heard_elsewhere"] is True and by_id[message.pk]["outcome"] == "none"
     assert by_id[owned.pk]["heard_elsewhere"] is False
+
+
+@pytest.mark.django_db
+def test_a_message_heard_elsewhere_is_never_held_for_review_even_when_a_watched_word_would_hold_it(workspace):
+    from animateur.moderation.actions.words import do_add_watched_word
+    from animateur.moderation.models import ReviewItem
+    from tests.conftest import SYSTEM
+
+    do_add_watched_word(workspace, "scandaleux", "require_approval", actor=SYSTEM)
+    message = heard(workspace, "Encore une grève chez Acme, scandaleux", 9)
+    assert message.visibility == "visible"
+    assert not ReviewItem.objects.filter(message=message).exists()
+    assert message.scores.get("spam") is not None  # still scored: listening filters on it

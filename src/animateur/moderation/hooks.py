@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from animateur.channels.apps import heard_elsewhere
 from animateur.moderation.conditions import Subject
 from animateur.moderation.matching import compiled_for, rewrite, rewrite_html
 from animateur.moderation.models import MessageLabel, ModerationSettings, Rule, RuleHit, Sanction
@@ -126,7 +127,9 @@ def _scoring_language(item: Incoming) -> str | None:
 
 def moderate_items(batch: list[Incoming]) -> None:
     for workspace_id, items in _by_workspace(batch).items():
-        items = [i for i in items if not i.from_organisation]
+        # Neither the team's own words nor what is heard elsewhere (a listening source's messages, said
+        # on others' spaces and shown to no one here) is ours to hold: they would only fill the queue.
+        items = [i for i in items if not i.from_organisation and not heard_elsewhere(i.channel.kind)]
         if items:
             _moderate_workspace(workspace_id, items)
 
