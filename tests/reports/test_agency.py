@@ -35,7 +35,7 @@ def clients(workspace, make_workspace, make_user):
 
 
 def _rows(page: str) -> list[str]:
-    return [line for line in page.split("<tr data-workspace=")[1:]]
+    return page.split("<tr data-workspace=")[1:]
 
 
 def test_the_clients_page_shows_each_workspace_of_the_reader_and_adds_up_the_counts(clients):

@@ -296,7 +296,13 @@ EVENT_TYPES: dict[str, EventType] = {
             1,
             _("A custom field of members was created or changed"),
             _object(
-                {"field_id": _ID, "name": _TEXT, "kind": _TEXT, "choices": {"type": "array", "items": _TEXT}, "by": _TEXT}
+                {
+                    "field_id": _ID,
+                    "name": _TEXT,
+                    "kind": _TEXT,
+                    "choices": {"type": "array", "items": _TEXT},
+                    "by": _TEXT,
+                }
             ),
         ),
         EventType(
