@@ -118,8 +118,10 @@ def test_a_foreign_workspaces_link_cannot_be_deleted(workspace, make_workspace, 
     assert client.delete(f"/api/links/{foreign.pk}", **headers).status_code == 404
     assert client.get(f"/api/links/{foreign.pk}", **headers).status_code == 404
     assert TrackedLink.objects.filter(pk=foreign.pk).exists()
-    # Nor followed from another workspace's domain.
+    # Nor followed from another workspace's domain; it is followed on its own.
     assert client.get(f"/l/{foreign.code}").status_code == 404
+    assert short_url(foreign).endswith(f"/w/other/l/{foreign.code}")
+    assert client.get(f"/w/other/l/{foreign.code}", HTTP_USER_AGENT=BROWSER).status_code == 302
 
 
 @pytest.mark.django_db
