@@ -1,6 +1,10 @@
 """Members: the recompute (engagement, levels, reach), betweenness, and the member pages.
 
-    python bench/members.py [--scale small|medium|full] [--databases sqlite,postgres] [--reuse]
+    python bench/members.py [--scale small|medium|full] [--databases sqlite,postgres] [--reuse [--pages-only]]
+                            [--skip-computation]
+
+Times are wall and CPU seconds of the process (CPU: what « on one core » means on a shared machine).
+networkx comes with the `bench` extra (pip install -e '.[bench]').
 
 Three parts, each against a baseline measured in the same run:
 
@@ -175,7 +179,12 @@ def computation(scale: str) -> dict[str, Any]:
     with Clock() as ours_b:
         graph.betweenness_arrays(nodes, first, second)
     pivots = graph.pivots_for(first.size) if nodes > graph.EXACT_NODES else nodes
-    import networkx as nx
+    try:
+        import networkx as nx
+    except ImportError:  # the `bench` extra
+        print("    networkx is not installed (pip install -e '.[bench]'): no baseline for betweenness")
+        result["betweenness"] = {"nodes": nodes, "edges": int(first.size), "pivots": pivots, "ours_cpu_s": ours_b.cpu}
+        return result
 
     g = nx.Graph()
     g.add_nodes_from(range(nodes))
@@ -400,8 +409,11 @@ def child(scale: str) -> dict[str, Any]:
         made["busy_member"] or Member.objects.filter(workspace=workspace).order_by("id").values_list("id", flat=True)[0]
     )
     settings = MembersSettings(workspace=workspace)
-    timings, cpu = [], []
-    for _ in range(2):  # the first creates every profile, the second updates them
+    timings, cpu = [0.0, 0.0], [0.0, 0.0]
+    summary = {"messages": Message.objects.filter(workspace=workspace).count()}
+    if os.environ.get("BENCH_MEMBERS_RECOMPUTE", "1") == "1":  # --pages-only: profiles of an earlier run
+        timings, cpu = [], []
+    for _ in range(2 if not timings else 0):  # the first creates every profile, the second updates them
         with Clock() as clock, transaction.atomic():
             summary = recompute.compute_profiles(workspace, settings)
         timings.append(clock.wall)
@@ -517,7 +529,10 @@ def main() -> None:
     parser.add_argument("--skip-computation", action="store_true")
     parser.add_argument("--child", action="store_true")
     parser.add_argument("--reuse", action="store_true", help="keep and reuse the generated databases")
+    parser.add_argument("--pages-only", action="store_true", help="with --reuse: no recompute, pages only")
     args = parser.parse_args()
+    if args.pages_only:
+        os.environ["BENCH_MEMBERS_RECOMPUTE"] = "0"
     if args.child:
         print(json.dumps(child(args.scale)))
         return
