@@ -225,3 +225,20 @@ def test_a_closed_days_figures_are_kept_and_recounted_when_a_late_message_arrive
     assert DayFigures.objects.filter(workspace=workspace).count() == kept - 1  # its day is stale
     after = rollup.figures(workspace, month)
     assert after.inbound == 5 and len(after.members) == len(before.members) + 1
+
+
+def test_the_report_counts_clicks_on_tracked_links_but_not_link_previews(workspace, manager, client):
+    from animateur.links.actions import do_create_tracked_link
+    from animateur.reports.periods import last_days
+
+    link = do_create_tracked_link(workspace, "https://example.org/atelier", campaign="rentrée", actor=manager)
+    assert (
+        client.get(f"/l/{link.code}", HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0").status_code
+        == 302
+    )
+    client.get(f"/l/{link.code}", HTTP_USER_AGENT="http.rb/5.1.1 (Mastodon/4.3.0; +https://mastodon.social/)")
+    assert KPIS["link_clicks"].compute(workspace, last_days(workspace, 7)) == 1
+    client.force_login(manager)
+    page = client.get("/app/reports/").content.decode()
+    label, value = page.split('data-kpi="link_clicks"')[1].split("</div>")[:2]
+    assert label.endswith("Clics sur les liens suivis") and value.endswith('<div class="tile-value">1')

@@ -150,6 +150,22 @@ def comments_received(workspace: Workspace, period: Period) -> float:
     return recent_figures(workspace, period).site_comments
 
 
+def link_clicks(workspace: Workspace, period: Period) -> float:
+    """Visits of the workspace's tracked links (links app), counted by UTC day: the days the period covers."""
+    from datetime import UTC, timedelta
+
+    from django.db.models import Sum
+
+    from animateur.links.models import LinkClickDay
+
+    first = period.start.astimezone(UTC).date()
+    last = (period.end - timedelta(microseconds=1)).astimezone(UTC).date()
+    found = LinkClickDay.objects.filter(link__workspace=workspace, day__gte=first, day__lte=last).aggregate(
+        total=Sum("count")
+    )
+    return float(found["total"] or 0)
+
+
 MODERATION_VERBS = ("moderation.approve", "moderation.reject", "moderation.spam", "moderation.delete")
 
 
@@ -302,6 +318,18 @@ KPIS: dict[str, Kpi] = {
             Section.PUBLISHING,
             True,
             comments_received,
+        ),
+        Kpi(
+            "link_clicks",
+            _("Clicks on tracked links"),
+            _(
+                "Visits of the workspace's tracked links (/l/…) in the period, by UTC day; link-preview "
+                "fetchers and robots are not counted."
+            ),
+            Unit.COUNT,
+            Section.PUBLISHING,
+            True,
+            link_clicks,
         ),
         Kpi(
             "moderation_actions",
