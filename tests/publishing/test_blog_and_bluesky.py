@@ -159,3 +159,18 @@ def test_bluesky_takes_300_graphemes_not_300_code_points(workspace, owner, repla
     with pytest.raises(ActionError, match="au plus 300 caractères .la limite de Bluesky. ; ce texte en a 301"):
         actions.do_save_publication(workspace, "é" * 301, [channel.pk], actor=owner)
     assert Publication.objects.count() == 1
+
+
+def test_publishing_inside_a_callers_transaction_fails_before_anything_is_sent(workspace, owner, replay):
+    """Sends cannot be rolled back: the intent is committed in a transaction of its own, so a caller's
+    transaction around the action stops it before the network hears anything."""
+    from django.db import transaction
+
+    replay.recorded("mastodon", "post_status")
+    toot = mastodon_channel(workspace, replay.base)
+    publication = actions.do_save_publication(workspace, "Toot, finally!", [toot.pk], actor=owner)
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        actions.do_publish_publication(publication, actor=owner)
+    assert replay.requests("POST", "/api/v1/statuses") == []
+    publication.refresh_from_db()
+    assert publication.state != PublicationState.PUBLISHED

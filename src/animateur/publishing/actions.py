@@ -409,8 +409,10 @@ def can_send(publication: Publication, now: datetime | None = None) -> bool:
 
 
 def _claim(publication: Publication) -> list[PublicationTarget]:
-    """Commit the intent: the targets still to send are « sending », their attempt counted."""
-    with transaction.atomic():
+    """Commit the intent: the targets still to send are « sending », their attempt counted. Durable: the
+    sends that follow cannot be rolled back, so the intent must be committed, not part of a caller's
+    transaction."""
+    with transaction.atomic(durable=True):
         locked = Publication.objects.select_for_update().get(pk=publication.pk)
         if not can_send(locked):
             if locked.state == PublicationState.PUBLISHED:
