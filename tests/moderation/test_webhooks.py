@@ -143,6 +143,9 @@ def test_two_rules_to_two_addresses_each_receive_only_their_own_matches(
         ("http://169.254.169.254/latest/meta-data", "adresse privée ou locale"),
         ("ftp://203.0.113.7/hook", "n’est pas une adresse web"),
         ("javascript:alert(1)", "n’est pas une adresse web"),
+        ("https://hooks.example:abc/in", "n’est pas une adresse web"),  # urllib's own words were English
+        ("https://hooks.example:99999/in", "n’est pas une adresse web"),
+        ("https://[::1/in", "n’est pas une adresse web"),
     ],
 )
 def test_a_webhook_to_a_private_address_or_not_a_web_address_is_refused_on_save(workspace, url, words):

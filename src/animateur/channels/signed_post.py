@@ -36,7 +36,11 @@ class AddressError(ValueError):
 def check_url(url: str) -> str:
     """An http(s) address whose host resolves to public addresses only (unless private URLs are allowed)."""
     url = url.strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  # read for its check: urllib refuses a bad port only here, in English
+    except ValueError:
+        raise AddressError(_("%(url)s is not a web address (http:// or https://)") % {"url": url}) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise AddressError(_("%(url)s is not a web address (http:// or https://)") % {"url": url})
     try:
