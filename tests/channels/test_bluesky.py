@@ -218,3 +218,12 @@ def test_a_run_cut_inside_a_gap_resumes_at_the_page_it_was_reading(workspace, re
     # Each item keeps the page's token; once the page is read, the next one's is kept for the next run.
     assert resumed[-1].cursor["notifications"]["gaps"] == [gap]
     assert connector.final_cursor["notifications"]["gaps"] == [{**gap, "token": "2024-05-02T08:05:00.123Z"}]
+
+
+def test_a_connection_closed_before_the_answer_is_a_network_failure_not_a_crash():
+    import httpx
+
+    from animateur.channels.connectors.bluesky import classified
+
+    with pytest.raises(TransientError), classified():
+        raise httpx.RemoteProtocolError("Server disconnected without sending a response.")

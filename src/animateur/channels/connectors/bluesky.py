@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from atproto import Client, models
 from atproto_client import exceptions as atx
 from atproto_client.models.utils import get_model_as_dict, get_or_create
@@ -84,6 +85,8 @@ def classified() -> Iterator[None]:
     try:
         yield
     except atx.NetworkError as exc:  # InvokeTimeoutError included
+        raise failures.for_network(SOURCE, exc) from exc
+    except httpx.TransportError as exc:  # atproto passes a connection closed before the answer unwrapped
         raise failures.for_network(SOURCE, exc) from exc
     except (atx.UnauthorizedError, atx.BadRequestError, atx.RequestException) as exc:
         status = getattr(exc.response, "status_code", 0) or 0
