@@ -25,7 +25,8 @@ def operations():
         for path, path_view in router.path_operations.items():
             for op in path_view.operations:
                 yield (
-                    (prefix.rstrip("/") + "/" + path.lstrip("/")).replace("//", "/"),
+                    # A router's own address ("" under its prefix) has no trailing slash: /api/links.
+                    (prefix.rstrip("/") + ("/" + path.lstrip("/") if path else "")).replace("//", "/"),
                     op.methods,
                     op.view_func,
                 )
@@ -40,6 +41,7 @@ def bearer(workspace, user):
 def world(workspace, make_workspace, make_user, settings):
     settings.ALLOW_PRIVATE_URLS = True  # the webhook created below points to this machine (never called)
     from tests.core.url_walk import objective_of, webhook_of
+    from tests.links.factories import links_objects
     from tests.listening.factories import listening_objects
     from tests.members.factories import members_objects
     from tests.publishing.factories import publishing_objects
@@ -57,6 +59,7 @@ def world(workspace, make_workspace, make_user, settings):
         ids[side].update(members_objects(ws))
         ids[side].update(listening_objects(ws, owner))
         ids[side].update(publishing_objects(ws, owner))
+        ids[side].update(links_objects(ws, owner))
         ids[side]["objective_id"] = objective_of(ws, owner)
     from tests.core.url_walk import reports_objects
 
@@ -91,6 +94,7 @@ BODIES = {
     "fields": {"name": "Entreprise", "kind": "text"},
     "custom-fields": {"custom_fields": {"Ville": "Lyon"}},
     "alerts": {"cohort": "slipping", "enabled": True},
+    "links": {"url": "https://example.org/atelier", "campaign": "rentrée"},
 }
 SUCCESS = (200, 201, 204)
 
