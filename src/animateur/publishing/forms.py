@@ -5,6 +5,7 @@ from datetime import date, time
 from typing import Any
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from animateur.publishing.actions import MAX_COMMENT, MAX_TEXT
@@ -51,7 +52,8 @@ class QueueForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for day, label in enumerate(WEEKDAYS):
-            self.fields[f"day{day}"] = forms.CharField(label=label, required=False, max_length=200)
+            # French writes day names in lower case (the shared catalogue says « lundi »); a label starts upper.
+            self.fields[f"day{day}"] = forms.CharField(label=capfirst(label), required=False, max_length=200)
 
     def slots(self) -> list[tuple[int, time]]:
         found = []
