@@ -60,7 +60,7 @@ def test_a_new_manager_connects_a_feed_and_mastodon_answers_a_mention_and_watche
     page.locator("nav.staff-nav").get_by_role("link", name="Canaux").click()
     expect(page.get_by_text("Aucun canal pour l’instant", exact=False)).to_be_visible()
     page.get_by_role("link", name="Ajouter un canal").click()
-    page.get_by_role("link", name="Flux RSS ou Atom").click()
+    page.get_by_role("link", name="Flux RSS ou Atom", exact=True).click()
     page.get_by_label("Nom").fill("Veille presse")
     page.get_by_label("Adresse du flux").fill(sources.base + "/feed.xml")
     page.get_by_role("button", name="Tester la connexion").click()
@@ -73,7 +73,7 @@ def test_a_new_manager_connects_a_feed_and_mastodon_answers_a_mention_and_watche
 
     # Mastodon: the token is typed once, before the test; saving keeps it.
     page.goto("/app/channels/add/")
-    page.get_by_role("link", name="Mastodon").click()
+    page.get_by_role("link", name="Mastodon", exact=True).click()
     page.get_by_label("Nom").fill("@acme sur Mastodon")
     page.get_by_label("Serveur").fill(sources.base)
     page.get_by_label("Jeton d’accès").fill("nora-token")
