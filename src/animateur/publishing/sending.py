@@ -12,13 +12,10 @@ The workspace's own blog is written in the database by the action itself, in its
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 from atproto import models as at
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -95,16 +92,6 @@ def _bluesky_sent(uri: str, value: Any, handle: str) -> Sent:
     return Sent(uri, f"https://bsky.app/profile/{handle}/post/{rkey}", created, {"uri": uri, "record": jsonable(value)})
 
 
-@contextmanager
-def _lost_answers() -> Iterator[None]:
-    """atproto passes on httpx's protocol errors (a connection closed before the answer) unwrapped: they
-    are a network failure like any other, retried with the same record key."""
-    try:
-        yield
-    except httpx.TransportError as exc:
-        raise failures.for_network(bluesky.SOURCE, exc) from exc
-
-
 def _send_bluesky(channel: Channel, text: str, key: str, prepared_at: datetime, retry: bool) -> Sent:
     connector = connector_for(channel)
     if not isinstance(connector, bluesky.BlueskyConnector):
@@ -113,7 +100,7 @@ def _send_bluesky(channel: Channel, text: str, key: str, prepared_at: datetime, 
     did = str(getattr(client._session, "did", "") or "")
     handle = str(getattr(client._session, "handle", "") or channel.config.get("handle", ""))
     rkey = record_key(prepared_at, key)
-    with _lost_answers(), bluesky.classified():
+    with bluesky.classified():  # a connection lost before the answer included: retried with the same key
         if retry:  # an earlier attempt may have made the post and lost the answer: read it back first
             page = client.com.atproto.repo.list_records(
                 at.ComAtprotoRepoListRecords.Params(repo=did, collection=POST_COLLECTION, limit=READ_BACK)
