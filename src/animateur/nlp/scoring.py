@@ -27,6 +27,13 @@ MAX_REASONS = 5
 # The spam score of a message that links to a known spam site or gives a known fake support number:
 # above the default « send to spam » threshold (0.85), whatever its words.
 KNOWN_SPAM_SCORE = 0.97
+# Toxicity reads a long message window by window, each about the length of the tweets and comments
+# it learnt from (at most 280 characters), and takes the most toxic window: a message's features
+# weigh 1/sqrt(n) each, so many mildly marked words (« bitter », « kill », « dirty » in a brewing
+# answer) added up over a long post and held 3.4 % of the forum's development posts, all of them
+# long. A long message with one insulting sentence is still judged by that sentence.
+TOXICITY_WINDOW = 400
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 
 Kind = Literal["spam", "toxicity"]
 
@@ -84,6 +91,64 @@ def without_addressing(text: str) -> str:
     """
     rest = _ADDRESSING.sub("", text, count=1)
     return rest if rest.strip() else text
+
+
+def windows(text: str, size: int = TOXICITY_WINDOW) -> list[str]:
+    """The text cut at sentence and line ends into pieces of about ``size`` characters (the text itself when short).
+
+    A sentence longer than ``size`` stays whole: a window is never cut inside a sentence.
+    """
+    if len(text) <= size:
+        return [text]
+    out: list[str] = []
+    current = ""
+    for part in _SENTENCE_END.split(text):
+        if not part.strip():
+            continue
+        if current and len(current) + len(part) + 1 > size:
+            out.append(current)
+            current = part
+        else:
+            current = f"{current} {part}" if current else part
+    if current:
+        out.append(current)
+    return out or [text]
+
+
+@dataclass(frozen=True)
+class _Window:
+    """The most toxic window of a long message: its text, tokens and shape features (for the reasons)."""
+
+    text: str
+    tokens: list[str]
+    shapes: list[str]
+
+
+def _windowed_toxicity(
+    models: LinearModels, sub: list[str], french: np.ndarray, tox_logit: np.ndarray
+) -> dict[int, _Window]:
+    """Replace, in place, each long message's toxicity logit by its most toxic window's; returns those windows."""
+    pieces: list[str] = []
+    owner: list[int] = []
+    for j, text in enumerate(sub):
+        if len(text) > TOXICITY_WINDOW:
+            parts = windows(text)
+            pieces.extend(parts)
+            owner.extend([j] * len(parts))
+    if not pieces:
+        return {}
+    tokens: list[list[str]] = []
+    shapes: list[list[str]] = []
+    idx, values, off = batch_features(pieces, tokens, shapes)
+    owners = np.asarray(owner)
+    logits = toxicity_logit(models.logits_from_features(idx, values, off, tokens), french[owners])
+    best: dict[int, int] = {}
+    for k, j in enumerate(owner):
+        if j not in best or logits[k] > logits[best[j]]:
+            best[j] = k
+    for j, k in best.items():
+        tox_logit[j] = logits[k]
+    return {j: _Window(pieces[k], tokens[k], shapes[k]) for j, k in best.items()}
 
 
 def score_messages(
@@ -152,7 +217,8 @@ def score_messages(
             if spam_model is None
             else spam_model.logits(idx, values, off, [regs[i] for i in covered], shapes)
         )
-        tox_logit = toxicity_logit(logits, french)
+        tox_logit = toxicity_logit(logits, french).copy()
+        long_windows = _windowed_toxicity(models, sub, french, tox_logit)
         spam = sigmoid(spam_logit)
         tox = sigmoid(tox_logit)
         # the sentiment model of its own file (animateur.nlp.sentiment), by each message's language
@@ -190,12 +256,18 @@ def score_messages(
                     if spam_model is not None and wanted[0][0] == "spam":
                         # the register spam model scored: its own weights say why
                         explained[0] = spam_model.explain(sub[j], tokens[j], shapes[j], regs[i], MAX_REASONS)
+                    # a long message's toxicity is its most toxic window's: that window's words say why
+                    window = long_windows.get(j, _Window(sub[j], tokens[j], shapes[j]))
+                    if window.text is not sub[j] and wanted[-1][0] == "toxicity":
+                        explained[-1] = models.explain_columns(
+                            window.text, (wanted[-1][1],), MAX_REASONS, window.tokens, window.shapes
+                        )[0]
                     for (kind, _), features in zip(wanted, explained, strict=True):
                         if adapter is not None:
                             features = adapter.explain(sub[j], kind, features)
                         if kind == "toxicity":
                             # first, what kind of harm: moderators answer a threat, hate and an insult differently
-                            why.append(Reason(kind, toxicity_kind(tokens[j], sub[j]), 1.0))
+                            why.append(Reason(kind, toxicity_kind(window.tokens, window.text), 1.0))
                             features = [(f, w) for f, w in features if f not in TOXICITY_KINDS]
                         why.extend(Reason(kind, f, w) for f, w in features)
             results[i] = Scores(
