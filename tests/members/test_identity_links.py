@@ -131,7 +131,9 @@ def test_a_bluesky_domain_handle_meets_a_commenters_blog_on_it_but_not_a_bsky_so
     suggestions = list(MergeSuggestion.objects.all())
     assert len(suggestions) == 1
     found = evidence_of(suggestions[0])
-    assert found["own_domain"]["detail"] == "chloe.example.fr" and "commenter_blog" in found
+    assert (
+        found["own_domain"]["detail"] == "chloe.example.fr" and "commenter_blog" not in found
+    )  # the same address, once
 
 
 def test_a_page_on_a_shared_host_meets_only_itself():
@@ -223,3 +225,46 @@ def test_the_mastodon_recordings_give_their_accounts_links_and_no_false_merge(wo
         f"every account in the recordings: {len(everyone)} accounts, {len(profile_links)} links in their fields, "
         f"{sum(1 for _url, at in profile_links if at)} verified by their server with rel=me"
     )
+
+
+def test_a_commenters_blog_that_a_verified_link_already_names_counts_once():
+    """The blog and the verified link are one fact (the same address): the confidence is the link's, 0.95,
+    not 1 − 0.05 × 0.2 = 0.99 as if two independent hints agreed."""
+    rows = [
+        resolution.IdentityRow(
+            1, 10, "mastodon", "u1", "@alice@social.example", "Alice", "", "https://social.example/@alice"
+        ),
+        resolution.IdentityRow(
+            2, 11, "site", "a@mail.example", "", "A. Martin", "a@mail.example", "https://alice.example/blog/"
+        ),
+    ]
+    found = resolution.propose(rows, [resolution.LinkRow(1, "https://alice.example/", "server")])
+    assert [(p.first, p.second) for p in found] == [(1, 2)]
+    assert [e["kind"] for e in found[0].evidence] == ["verified_link"]
+    assert found[0].confidence == resolution.WEIGHTS["verified_link"]
+
+
+def test_a_commenters_blog_on_a_bluesky_domain_counts_once():
+    rows = [
+        resolution.IdentityRow(1, 10, "bluesky", "did:1", "@chloe.example.fr", "Chloé", "", ""),
+        resolution.IdentityRow(
+            2, 11, "site", "c@mail.example", "", "C. D.", "c@mail.example", "https://chloe.example.fr/blog/"
+        ),
+    ]
+    found = resolution.propose(rows)
+    assert [e["kind"] for e in found[0].evidence] == ["own_domain"]
+    assert found[0].confidence == resolution.WEIGHTS["own_domain"]
+
+
+def test_a_commenters_blog_alone_is_still_evidence():
+    rows = [
+        resolution.IdentityRow(
+            1, 12, "wordpress", "g@other.example", "", "Gus", "g@other.example", "https://gus.example/"
+        ),
+        resolution.IdentityRow(
+            2, 11, "site", "g@mail.example", "", "G. L.", "g@mail.example", "https://gus.example/notes/"
+        ),
+    ]
+    found = resolution.propose(rows)
+    assert [e["kind"] for e in found[0].evidence] == ["commenter_blog"]
+    assert found[0].confidence == resolution.WEIGHTS["commenter_blog"]

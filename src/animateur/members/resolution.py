@@ -10,7 +10,9 @@ Evidence and its weight:
     own_domain      0.9   one's Bluesky handle is a domain (which Bluesky proved theirs) and the other's
                           address is on it
     commenter_blog  0.8   the blog a commenter gave with their comment is on the site the other's
-                          address names (a comment form proves nothing: weaker than a verified link)
+                          address names (a comment form proves nothing: weaker than a verified link);
+                          not counted when one of the three above already joins the pair, since the
+                          blog is then the same address counted again
     same_handle   0.6   the same handle on two different kinds of channel
     same_name     0.4   the same display name (four letters at least, accents and case aside)
     similar_name  0.25  names nearly alike (ratio ≥ 0.9)
@@ -40,6 +42,8 @@ WEIGHTS = {
     "same_name": 0.4,
     "similar_name": 0.25,
 }
+# Evidence that an address is both members': a commenter's blog meeting it adds nothing more.
+ADDRESS_PROOFS = frozenset({"profile_link", "verified_link", "own_domain"})
 # Channels whose identities' address is what a commenter typed (their blog), not a profile.
 COMMENTER_ORIGINS = frozenset({"site", "wordpress"})
 # Handles on these domains are the network's own subdomains, not a domain of the person's.
@@ -268,5 +272,7 @@ def _link_evidence(rows: list[IdentityRow], links: list[LinkRow], pair: Callable
             if len(others) > MAX_BLOCK:  # a blog host many name (a shared platform) says nothing
                 continue
             for b in others:
-                if (p := pair(a, b)) is not None and not any(e["kind"] == "profile_link" for e in p.evidence):
+                # The blog meets the other's address: when that address already proves the pair (the
+                # same profile, a verified link, a Bluesky domain), the blog is that very fact again.
+                if (p := pair(a, b)) is not None and not any(e["kind"] in ADDRESS_PROOFS for e in p.evidence):
                     p.add("commenter_blog", key)
