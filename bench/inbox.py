@@ -14,13 +14,11 @@ import argparse
 import json
 import os
 import random
-import shutil
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import timedelta
+
+from benchkit.child import run_databases, setup_django, time_cases
 
 SCALES = {"small": (5_000, 1_000), "full": (1_000_000, 200_000)}
 REPEAT = {"small": 15, "full": 60}
@@ -54,23 +52,12 @@ WORDS = [
 PG_URL = os.environ.get("ANIMATEUR_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/animateur_bench_inbox")
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
-
-
 def child(scale: str) -> dict:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "animateur.config.settings")
-    os.environ["ANIMATEUR_PAGE_CACHE_SECONDS"] = "0"
-    django.setup()
-    from django.core.management import call_command
+    setup_django()
     from django.db import connection, transaction
     from django.test import Client
     from django.utils import timezone
 
-    call_command("migrate", verbosity=0)
     from animateur.channels.models import Channel
     from animateur.core.actions import SystemActor, do_create_workspace
     from animateur.core.models import Membership, User
@@ -200,16 +187,6 @@ def child(scale: str) -> dict:
     client.force_login(user)
     conv_ids = list(Conversation.objects.values_list("pk", flat=True)[:5000])
     msg_ids = list(Message.objects.values_list("pk", flat=True)[:5000])
-    repeat = REPEAT[scale]
-
-    def measure(fn) -> list[float]:
-        fn()  # warm
-        times = []
-        for _ in range(repeat):
-            t = time.perf_counter()
-            fn()
-            times.append((time.perf_counter() - t) * 1000)
-        return times
 
     def get(url: str) -> None:
         response = client.get(url)
@@ -222,17 +199,7 @@ def child(scale: str) -> dict:
         "search": lambda: get(f"/app/inbox/?q={rng.choice(WORDS)}+n{rng.randrange(n_conversations)}"),
         "conversation_page": lambda: get(f"/app/inbox/c/{rng.choice(conv_ids)}/"),
     }
-    results = {}
-    for name, fn in cases.items():
-        times = measure(fn)
-        results[name] = {
-            "p50_ms": round(statistics.median(times), 2),
-            "p95_ms": round(percentile(times, 95), 2),
-        }
-    base = results["baseline_pk_fetch"]["p95_ms"] or 0.01
-    for r in results.values():
-        r["p95_ratio_to_baseline"] = round(r["p95_ms"] / base, 1)
-        r["under_100ms"] = r["p95_ms"] < 100
+    results = time_cases(cases, REPEAT[scale])
     return {
         "vendor": connection.vendor,
         "messages": Message.objects.count(),
@@ -241,42 +208,6 @@ def child(scale: str) -> dict:
         "reused": reused,
         "results": results,
     }
-
-
-def run_child(scale: str, database: str, reuse: bool = False) -> dict:
-    env = dict(os.environ)
-    # --reuse keeps the generated databases between runs (20 minutes to generate at full scale).
-    data_dir = (
-        os.path.join(tempfile.gettempdir(), f"animateur-bench-inbox-{scale}")
-        if reuse
-        else tempfile.mkdtemp(prefix="animateur-bench-inbox-")
-    )
-    os.makedirs(data_dir, exist_ok=True)
-    env["ANIMATEUR_DATA_DIR"] = data_dir
-    env["ANIMATEUR_TASKS_IMMEDIATE"] = "1"
-    env["ANIMATEUR_TESTING"] = "1"  # plain static storage: no collectstatic manifest needed
-    if database == "postgres":
-        import psycopg
-
-        url = PG_URL + (f"_{scale}" if reuse else "")
-        name = url.rsplit("/", 1)[1]
-        admin = url.rsplit("/", 1)[0] + "/postgres"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-            if not (reuse and exists):
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-                conn.execute(f'CREATE DATABASE "{name}"')
-        env["DATABASE_URL"] = url
-    else:
-        env.pop("DATABASE_URL", None)
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", "--scale", scale], env=env, stdout=subprocess.PIPE, text=True
-    )
-    if not reuse:
-        shutil.rmtree(data_dir, ignore_errors=True)
-    if out.returncode:
-        raise RuntimeError(f"the {database} run failed (its error is above)")
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -289,24 +220,22 @@ def main() -> None:
     if args.child:
         print(json.dumps(child(args.scale)))
         return
-    figures = {"bench": "inbox", "scale": args.scale}
-    for database in args.databases.split(","):
-        try:
-            result = run_child(args.scale, database, args.reuse)
-        except Exception as exc:  # a missing PostgreSQL must not hide SQLite's figures
-            print(f"{database}: skipped ({exc})", file=sys.stderr)
-            figures[database] = {"error": str(exc)[:300]}
-            continue
-        figures[database] = result
-        print(
-            f"{database}: {result['messages']} messages, {result['conversations']} conversations "
-            f"(loaded in {result['load_seconds']} s)"
+    figures: dict[str, object] = {"bench": "inbox", "scale": args.scale}
+    figures.update(
+        run_databases(
+            __file__,
+            "inbox",
+            args.scale,
+            args.databases.split(","),
+            reuse=args.reuse,
+            pg_url=PG_URL,
+            describe=lambda database, result: (
+                f"{database}: {result['messages']} messages, {result['conversations']} conversations "
+                f"(loaded in {result['load_seconds']} s)"
+            ),
+            width=20,
         )
-        for name, r in result["results"].items():
-            print(
-                f"  {name:20s} p50 {r['p50_ms']:8.2f} ms  p95 {r['p95_ms']:8.2f} ms  "
-                f"×{r['p95_ratio_to_baseline']:<7} {'ok' if r['under_100ms'] else 'OVER 100 ms'}"
-            )
+    )
     print(json.dumps(figures))
 
 

@@ -37,11 +37,7 @@ import argparse
 import json
 import os
 import random
-import shutil
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -50,6 +46,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 import numpy as np  # noqa: E402
+from benchkit.child import run_databases, setup_django, time_cases  # noqa: E402
 
 from animateur.members import engagement, graph  # noqa: E402
 
@@ -76,11 +73,6 @@ class Clock:
 
 def load() -> str:
     return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
 # --- 1 and 2: computation -------------------------------------------------------------------------
@@ -387,16 +379,10 @@ def generate(scale: str) -> dict[str, Any]:
 
 
 def child(scale: str) -> dict[str, Any]:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "animateur.config.settings")
-    os.environ["ANIMATEUR_PAGE_CACHE_SECONDS"] = "0"
-    django.setup()
-    from django.core.management import call_command
+    setup_django()
     from django.db import connection, transaction
     from django.test import Client
 
-    call_command("migrate", verbosity=0)
     from animateur.core.models import User, Workspace
     from animateur.members import recompute
     from animateur.members.models import MembersSettings, Profile
@@ -454,19 +440,7 @@ def child(scale: str) -> dict[str, Any]:
         "list_search_name": lambda: get(f"/app/members/?q=user{rng.randrange(1000, 9999)}"),
         "list_page_20": lambda: get("/app/members/?level=4&page=20"),
     }
-    results: dict[str, dict[str, Any]] = {}
-    for name, fn in cases.items():
-        fn()
-        times = []
-        for _ in range(repeat):
-            t = time.perf_counter()
-            fn()
-            times.append((time.perf_counter() - t) * 1000)
-        results[name] = {"p50_ms": round(statistics.median(times), 2), "p95_ms": round(percentile(times, 95), 2)}
-    base = results["baseline_pk_fetch"]["p95_ms"] or 0.01
-    for r in results.values():
-        r["p95_ratio_to_baseline"] = round(r["p95_ms"] / base, 1)
-        r["under_100ms"] = r["p95_ms"] < 100
+    results = time_cases(cases, repeat)
     return {
         "vendor": connection.vendor,
         "members": Member.objects.filter(workspace=workspace).count(),
@@ -482,44 +456,6 @@ def child(scale: str) -> dict[str, Any]:
         "load": os.getloadavg()[0],
         "results": results,
     }
-
-
-def run_child(scale: str, database: str, reuse: bool) -> dict[str, Any]:
-    env = dict(os.environ)
-    data_dir = (
-        os.path.join(tempfile.gettempdir(), f"animateur-bench-members-{scale}")
-        if reuse
-        else tempfile.mkdtemp(prefix="animateur-bench-members-")
-    )
-    os.makedirs(data_dir, exist_ok=True)
-    env["ANIMATEUR_DATA_DIR"] = data_dir
-    env["ANIMATEUR_TASKS_IMMEDIATE"] = "1"
-    env["ANIMATEUR_TESTING"] = "1"
-    if database == "postgres":
-        import psycopg
-
-        url = PG_URL + (f"_{scale}" if reuse else "")
-        name = url.rsplit("/", 1)[1]
-        admin = url.rsplit("/", 1)[0] + "/postgres"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-            if not (reuse and exists):
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-                conn.execute(f'CREATE DATABASE "{name}"')
-        env["DATABASE_URL"] = url
-    else:
-        env.pop("DATABASE_URL", None)
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", "--scale", scale], env=env, stdout=subprocess.PIPE, text=True
-    )
-    if not reuse:
-        shutil.rmtree(data_dir, ignore_errors=True)
-        if database == "postgres":
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    if out.returncode:
-        raise RuntimeError(f"the {database} run failed (its error is above)")
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -540,25 +476,22 @@ def main() -> None:
     if not args.skip_computation:
         figures["computation"] = computation(args.scale)
         figures["sampling_error"] = sampling_error()
-    for database in [d for d in args.databases.split(",") if d]:
-        try:
-            result = run_child(args.scale, database, args.reuse)
-        except Exception as exc:  # a missing PostgreSQL must not hide SQLite's figures
-            print(f"{database}: skipped ({exc})", file=sys.stderr)
-            figures[database] = {"error": str(exc)[:300]}
-            continue
-        figures[database] = result
-        print(
-            f"{database}: {result['members']:,} members, {result['messages']:,} messages (generated in"
-            f" {result['generate_s']} s); recompute {result['recompute_s']} s (CPU {result.get('recompute_cpu_s')} s),"
-            f" again {result['recompute_again_s']} s (CPU {result.get('recompute_again_cpu_s')} s)"
-            f" (load {result['load']:.1f})"
+    figures.update(
+        run_databases(
+            __file__,
+            "members",
+            args.scale,
+            [d for d in args.databases.split(",") if d],
+            reuse=args.reuse,
+            pg_url=PG_URL,
+            describe=lambda database, result: (
+                f"{database}: {result['members']:,} members, {result['messages']:,} messages (generated in"
+                f" {result['generate_s']} s); recompute {result['recompute_s']} s (CPU {result['recompute_cpu_s']} s),"
+                f" again {result['recompute_again_s']} s (CPU {result['recompute_again_cpu_s']} s)"
+                f" (load {result['load']:.1f})"
+            ),
         )
-        for name, r in result["results"].items():
-            print(
-                f"  {name:28s} p50 {r['p50_ms']:8.2f} ms  p95 {r['p95_ms']:8.2f} ms  "
-                f"×{r['p95_ratio_to_baseline']:<7} {'ok' if r['under_100ms'] else 'OVER 100 ms'}"
-            )
+    )
     figures["load_end"] = os.getloadavg()[0]
     print(json.dumps(figures))
 
