@@ -1,5 +1,5 @@
-"""A community manager sets an objective, sees it on « Aujourd'hui », builds the report of the week
-and downloads its PDF, in French, then reads the report in English."""
+"""A community manager sets an objective narrowed to a channel, sees it and its scope on « Aujourd'hui »,
+builds the report of the week and downloads its PDF, in French, then reads the report in English."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ def test_objective_today_report_and_pdf_in_the_browser(page, login, workspace, m
     page.get_by_label("Atteindre").select_option(label="au moins")
     page.get_by_label("Cible").fill("2")
     page.get_by_label("Sur les derniers").select_option(label="7 jours")
+    page.get_by_label(workspace.name, exact=True).check()  # narrowed to the site's channel: both wrote there
     page.get_by_role("button", name="Fixer cet objectif").click()
     expect(page.locator(".flash")).to_contain_text("Objectif fixé")
 
@@ -39,6 +40,7 @@ def test_objective_today_report_and_pdf_in_the_browser(page, login, workspace, m
     expect(objective).to_contain_text("Deux membres actifs par semaine")
     expect(objective).to_have_attribute("data-met", "yes")
     expect(objective).to_contain_text("atteint")
+    expect(objective.locator("[data-scope]")).to_contain_text(f"« {workspace.name} »")
 
     page.locator("nav.staff-nav").get_by_role("link", name="Rapport").click()
     for title in ("Temps de réponse", "Membres", "Écoute", "Publications", "Modération"):

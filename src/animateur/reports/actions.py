@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -12,13 +14,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from animateur.channels.models import Channel
 from animateur.core.actions import ActionError, Actor, record, require
 from animateur.core.audit_verbs import AuditVerb
 from animateur.core.models import Membership, User, Workspace
 from animateur.core.permissions import roles_for
+from animateur.listening.models import SavedSearch
+from animateur.members.models import Segment
 from animateur.reports import mailing
 from animateur.reports.branding import checked_accent, redrawn_logo
-from animateur.reports.kpis import KPIS
+from animateur.reports.kpis import KPIS, SCOPE_WORDS, ScopeKind
 from animateur.reports.models import (
     Comparison,
     Frequency,
@@ -31,6 +36,31 @@ from animateur.reports.models import (
 from animateur.reports.schedules import MAX_ADDRESSES, covered_days, recipient_addresses
 
 PERIODS = (7, 30, 90, 365)
+
+
+@dataclass(frozen=True)
+class ObjectiveScope:
+    """The channels, saved searches and segments an objective is narrowed to (empty: all of them)."""
+
+    channels: Sequence[Channel] = ()
+    searches: Sequence[SavedSearch] = ()
+    segments: Sequence[Segment] = ()
+
+
+def _checked_scope(workspace: Workspace, kpi: str, scope: ObjectiveScope) -> None:
+    parts: dict[ScopeKind, Sequence[Channel | SavedSearch | Segment]] = {
+        ScopeKind.CHANNELS: scope.channels,
+        ScopeKind.SEARCHES: scope.searches,
+        ScopeKind.SEGMENTS: scope.segments,
+    }
+    for kind, chosen in parts.items():
+        if any(item.workspace_id != workspace.pk for item in chosen):
+            raise ActionError(_("A channel, search or segment of the scope belongs to another workspace."))
+        if chosen and kind not in KPIS[kpi].scopes:
+            raise ActionError(
+                _("The indicator « %(kpi)s » cannot be narrowed to %(part)s.")
+                % {"kpi": KPIS[kpi].label, "part": SCOPE_WORDS[kind]}
+            )
 
 
 def _checked(
@@ -65,10 +95,20 @@ def _checked(
 
 
 def do_create_objective(
-    workspace: Workspace, name: str, kpi: str, comparison: str, target: float, period_days: int, *, actor: Actor
+    workspace: Workspace,
+    name: str,
+    kpi: str,
+    comparison: str,
+    target: float,
+    period_days: int,
+    *,
+    actor: Actor,
+    scope: ObjectiveScope | None = None,
 ) -> Objective:
     require(actor, workspace, "reports.objectives.edit")
     name = _checked(workspace, name, kpi, comparison, target, period_days)
+    scope = scope or ObjectiveScope()
+    _checked_scope(workspace, kpi, scope)
     with transaction.atomic(durable=True):
         objective = Objective.objects.create(
             workspace=workspace,
@@ -79,20 +119,36 @@ def do_create_objective(
             period_days=period_days,
             created_by=actor if isinstance(actor, User) else None,
         )
+        _set_scope(objective, scope)
         record(workspace, actor, AuditVerb.REPORT_OBJECTIVE_CREATE, objective, _data(objective))
     return objective
 
 
 def do_update_objective(
-    objective: Objective, name: str, kpi: str, comparison: str, target: float, period_days: int, *, actor: Actor
+    objective: Objective,
+    name: str,
+    kpi: str,
+    comparison: str,
+    target: float,
+    period_days: int,
+    *,
+    actor: Actor,
+    scope: ObjectiveScope | None = None,
 ) -> Objective:
+    """`scope` None keeps the objective's scope; an empty ObjectiveScope() removes it."""
     workspace = objective.workspace
     require(actor, workspace, "reports.objectives.edit")
     name = _checked(workspace, name, kpi, comparison, target, period_days, exclude=objective.pk)
+    if scope is None:
+        scope = ObjectiveScope(
+            list(objective.channels.all()), list(objective.searches.all()), list(objective.segments.all())
+        )
+    _checked_scope(workspace, kpi, scope)
     with transaction.atomic(durable=True):
         objective.name, objective.kpi, objective.comparison = name, kpi, comparison
         objective.target, objective.period_days = target, period_days
         objective.save()
+        _set_scope(objective, scope)
         record(workspace, actor, AuditVerb.REPORT_OBJECTIVE_UPDATE, objective, _data(objective))
     return objective
 
@@ -105,6 +161,12 @@ def do_delete_objective(objective: Objective, *, actor: Actor) -> None:
         objective.delete()
 
 
+def _set_scope(objective: Objective, scope: ObjectiveScope) -> None:
+    objective.channels.set(scope.channels)
+    objective.searches.set(scope.searches)
+    objective.segments.set(scope.segments)
+
+
 def _data(objective: Objective) -> dict[str, object]:
     return {
         "name": objective.name,
@@ -112,6 +174,9 @@ def _data(objective: Objective) -> dict[str, object]:
         "comparison": objective.comparison,
         "target": objective.target,
         "period_days": objective.period_days,
+        "channels": sorted(objective.channels.values_list("pk", flat=True)),
+        "searches": sorted(objective.searches.values_list("pk", flat=True)),
+        "segments": sorted(objective.segments.values_list("pk", flat=True)),
     }
 
 

@@ -10,13 +10,28 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from animateur.channels.models import Channel
 from animateur.core.models import User, Workspace
 from animateur.core.permissions import roles_for
-from animateur.reports.actions import PERIODS
+from animateur.listening.models import SavedSearch
+from animateur.members.models import Segment
+from animateur.reports.actions import PERIODS, ObjectiveScope
 from animateur.reports.kpis import KPIS, Unit
 from animateur.reports.models import Comparison, Frequency, Objective, Weekday
 
 MAX_REPORT_DAYS = 3 * 366
+
+
+class ScopeField(forms.ModelMultipleChoiceField):
+    """Ids beyond what a database stores are refused as unknown choices, not an overflow."""
+
+    def clean(self, value: Any) -> Any:
+        for pk in value if isinstance(value, list | tuple) else ():
+            if not str(pk).isdigit() or not 0 < int(pk) <= 2**63 - 1:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": str(pk)[:20]}
+                )
+        return super().clean(value)
 
 
 def kpi_choices() -> list[tuple[str, str]]:
@@ -41,6 +56,46 @@ class ObjectiveForm(forms.Form):
         choices=[(days, _("%(days)d days") % {"days": days}) for days in PERIODS],
         initial=30,
     )
+    channels = ScopeField(
+        label=_("Only these channels"),
+        queryset=Channel.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None chosen: every channel."),
+    )
+    searches = ScopeField(
+        label=_("Only the messages of these saved searches"),
+        queryset=SavedSearch.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None chosen: every message. For the share of voice: the searches compared."),
+    )
+    segments = ScopeField(
+        label=_("Only the members of these segments"),
+        queryset=Segment.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None chosen: everyone. Who is in a segment is read again at each measure."),
+    )
+
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, queryset in (
+            ("channels", Channel.objects.filter(workspace=workspace).order_by("name", "pk")),
+            ("searches", SavedSearch.objects.filter(workspace=workspace).order_by("name", "pk")),
+            ("segments", Segment.objects.filter(workspace=workspace).order_by("name", "pk")),
+        ):
+            field = self.fields[name]
+            assert isinstance(field, ScopeField)
+            field.queryset = queryset
+            if not queryset.exists():  # nothing to choose from: not shown
+                del self.fields[name]
+
+    def scope(self) -> ObjectiveScope:
+        data = self.cleaned_data
+        return ObjectiveScope(
+            list(data.get("channels") or []), list(data.get("searches") or []), list(data.get("segments") or [])
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -68,7 +123,11 @@ class ObjectiveForm(forms.Form):
                 "comparison": objective.comparison,
                 "target": round(shown, 2),
                 "period_days": objective.period_days,
-            }
+                "channels": list(objective.channels.values_list("pk", flat=True)),
+                "searches": list(objective.searches.values_list("pk", flat=True)),
+                "segments": list(objective.segments.values_list("pk", flat=True)),
+            },
+            workspace=objective.workspace,
         )
 
 

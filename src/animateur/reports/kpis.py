@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from django.db.models import Count, Min, Q
 from django.utils.functional import Promise
@@ -22,7 +23,7 @@ from animateur.inbox.stats import percentile
 from animateur.members.models import Profile
 from animateur.moderation.models import RuleHit
 from animateur.reports.periods import Period, period_start_of_day
-from animateur.reports.rollup import recent_figures
+from animateur.reports.rollup import Scope, current_scope, recent_figures
 from animateur.space.models import Post, PostStatus
 from animateur.stream.models import Message
 
@@ -31,6 +32,24 @@ class Unit(StrEnum):
     COUNT = "count"
     SECONDS = "seconds"
     SHARE = "share"  # 0..1, shown as a percentage
+
+
+class ScopeKind(StrEnum):
+    """What an objective's KPI can be narrowed to."""
+
+    CHANNELS = "channels"
+    SEARCHES = "searches"
+    SEGMENTS = "segments"
+
+
+SCOPE_WORDS: dict[ScopeKind, Promise] = {
+    ScopeKind.CHANNELS: _("some channels"),
+    ScopeKind.SEARCHES: _("some saved searches"),
+    ScopeKind.SEGMENTS: _("some segments"),
+}
+ALL_SCOPES = frozenset(ScopeKind)
+CHANNELS_ONLY = frozenset({ScopeKind.CHANNELS})
+NO_SCOPE: frozenset[ScopeKind] = frozenset()
 
 
 class Section(StrEnum):
@@ -63,6 +82,7 @@ class Kpi:
     section: Section
     higher_is_better: bool
     compute: Callable[[Workspace, Period], float | None]
+    scopes: frozenset[ScopeKind] = ALL_SCOPES  # what an objective on it may be narrowed to
 
 
 def _inbound(workspace: Workspace, period: Period) -> Q:
@@ -96,7 +116,9 @@ def within_target(workspace: Workspace, period: Period) -> float | None:
 
 
 def share_answered(workspace: Workspace, period: Period) -> float | None:
-    opened = Conversation.objects.filter(workspace=workspace, started_at__gte=period.start, started_at__lt=period.end)
+    opened = Conversation.objects.filter(
+        current_scope().messages("root__"), workspace=workspace, started_at__gte=period.start, started_at__lt=period.end
+    )
     counts = opened.aggregate(
         total=Count("pk"), answered=Count("pk", filter=Q(first_response_at__isnull=False) | Q(answered_elsewhere=True))
     )
@@ -115,8 +137,18 @@ def _sentiment_share(wanted: str) -> Callable[[Workspace, Period], float | None]
 def new_members(workspace: Workspace, period: Period) -> float:
     """Whose first message falls in the period: read from the messages, not from when animateur met
     the member (an imported history's members were all « met » on the day of the import)."""
-    first = Message.objects.filter(workspace=workspace, from_organisation=False).aggregate(at=Min("created_at"))["at"]
     writers = recent_figures(workspace, period).members
+    scope = current_scope()
+    if scope:  # of this period's writers, those who wrote in the scope before it
+        before = Message.objects.filter(
+            scope.messages(),
+            workspace=workspace,
+            from_organisation=False,
+            created_at__lt=period.start,
+            author__member_id__in=sorted(writers),
+        )
+        return len(writers - set(before.values_list("author__member_id", flat=True).distinct()))
+    first = Message.objects.filter(workspace=workspace, from_organisation=False).aggregate(at=Min("created_at"))["at"]
     if first is None or first >= period.start:
         return len(writers)
     history = Period(period_start_of_day(workspace, first), period.start)
@@ -166,6 +198,77 @@ def link_clicks(workspace: Workspace, period: Period) -> float:
     return float(found["total"] or 0)
 
 
+def _published_targets(workspace: Workspace) -> Any:
+    """What publishing sent and stored in the stream, on the scope's channels."""
+    from animateur.publishing.models import PublicationTarget, TargetState
+
+    targets = PublicationTarget.objects.filter(
+        publication__workspace=workspace, state=TargetState.SENT, message__isnull=False
+    )
+    channels = current_scope().channels
+    return targets.filter(channel_id__in=sorted(channels)) if channels else targets
+
+
+def reach(workspace: Workspace, period: Period) -> float | None:
+    """The followers each post's account had when it was published, as the network answered then
+    (Mastodon's `account.followers_count`), summed over the posts published in the period: who could
+    have seen them, at most. Networks that do not say (Bluesky, the blog) are not counted; None when
+    no post of the period says."""
+    raws = _published_targets(workspace).filter(sent_at__gte=period.start, sent_at__lt=period.end)
+    total, told = 0, False
+    for raw in raws.values_list("message__raw", flat=True):
+        account = raw.get("account") if isinstance(raw, dict) else None
+        followers = account.get("followers_count") if isinstance(account, dict) else None
+        if isinstance(followers, int) and not isinstance(followers, bool) and followers >= 0:
+            total, told = total + followers, True
+    return float(total) if told else None
+
+
+def engagement(workspace: Workspace, period: Period) -> float:
+    """Replies people wrote in the period, at any depth, under the posts published through « Publier »
+    (on the networks and the blog), as the channels' polls brought them into the stream."""
+    posts = list(_published_targets(workspace).values_list("message_id", flat=True))
+    if not posts:
+        return 0.0
+    return float(
+        Message.objects.filter(
+            workspace=workspace,
+            thread_root_id__in=posts,
+            from_organisation=False,
+            created_at__gte=period.start,
+            created_at__lt=period.end,
+        )
+        .exclude(pk__in=posts)
+        .count()
+    )
+
+
+def share_of_voice(workspace: Workspace, period: Period) -> float | None:
+    """Messages heard in the period matched by the organisation's saved searches, as a share of those
+    matched by its searches or its competitors' (each message counted once on each side)."""
+    from animateur.listening.models import SavedSearch, SearchMatch, SearchRole
+
+    scope = current_scope()
+    searches = SavedSearch.objects.filter(workspace=workspace, role__in=[SearchRole.OWN, SearchRole.COMPETITOR])
+    if scope.searches:
+        searches = searches.filter(pk__in=sorted(scope.searches))
+    roles = dict(searches.values_list("pk", "role"))
+    own = [pk for pk, role in roles.items() if role == SearchRole.OWN]
+    others = [pk for pk, role in roles.items() if role == SearchRole.COMPETITOR]
+    if not own or not others:
+        return None
+    narrowed = Scope(channels=scope.channels, members=scope.members)
+
+    def heard(ids: list[int]) -> int:
+        matches = SearchMatch.objects.filter(search_id__in=ids, created_at__gte=period.start, created_at__lt=period.end)
+        if narrowed:
+            matches = matches.filter(narrowed.messages("message__"))
+        return matches.values("message_id").distinct().count()
+
+    ours, theirs = heard(own), heard(others)
+    return ours / (ours + theirs) if ours + theirs else None
+
+
 MODERATION_VERBS = ("moderation.approve", "moderation.reject", "moderation.spam", "moderation.delete")
 
 
@@ -177,6 +280,8 @@ def moderation_actions(workspace: Workspace, period: Period) -> float:
 
 def rule_reversals(workspace: Workspace, period: Period) -> float | None:
     hits = RuleHit.objects.filter(workspace=workspace, created_at__gte=period.start, created_at__lt=period.end)
+    if current_scope().channels:
+        hits = hits.filter(message__channel_id__in=sorted(current_scope().channels))
     counts = hits.aggregate(total=Count("pk"), reversed=Count("pk", filter=Q(reversed_at__isnull=False)))
     return counts["reversed"] / counts["total"] if counts["total"] else None
 
@@ -309,6 +414,7 @@ KPIS: dict[str, Kpi] = {
             Section.PUBLISHING,
             True,
             posts_published,
+            NO_SCOPE,
         ),
         Kpi(
             "comments_received",
@@ -330,6 +436,46 @@ KPIS: dict[str, Kpi] = {
             Section.PUBLISHING,
             True,
             link_clicks,
+            NO_SCOPE,
+        ),
+        Kpi(
+            "share_of_voice",
+            _("Share of voice"),
+            _(
+                "Of the messages heard in the period that the saved searches following the organisation or a "
+                "competitor matched (Listen, « What it follows »), the share that the organisation's matched."
+            ),
+            Unit.SHARE,
+            Section.LISTENING,
+            True,
+            share_of_voice,
+        ),
+        Kpi(
+            "engagement",
+            _("Replies to published posts"),
+            _(
+                "Replies people wrote in the period under the posts published from « Publish », on the networks "
+                "and the blog, as the channels brought them in; favourites and boosts are not read back."
+            ),
+            Unit.COUNT,
+            Section.PUBLISHING,
+            True,
+            engagement,
+            CHANNELS_ONLY,
+        ),
+        Kpi(
+            "reach",
+            _("Reach of published posts"),
+            _(
+                "For each post published from « Publish » in the period, the followers its account had when it "
+                "was published, as the network said then, added up: who could have seen them at most. Only "
+                "Mastodon says; posts on Bluesky and the blog are not counted."
+            ),
+            Unit.COUNT,
+            Section.PUBLISHING,
+            True,
+            reach,
+            CHANNELS_ONLY,
         ),
         Kpi(
             "moderation_actions",
@@ -339,6 +485,7 @@ KPIS: dict[str, Kpi] = {
             Section.MODERATION,
             False,
             moderation_actions,
+            NO_SCOPE,
         ),
         Kpi(
             "rule_reversals",
@@ -348,6 +495,7 @@ KPIS: dict[str, Kpi] = {
             Section.MODERATION,
             False,
             rule_reversals,
+            CHANNELS_ONLY,
         ),
     )
 }

@@ -22,6 +22,10 @@ class Objective(models.Model):
     comparison = models.CharField(max_length=10, choices=Comparison.choices)
     target = models.FloatField(help_text="in the KPI's unit: a count, seconds, or a share from 0 to 1")
     period_days = models.PositiveSmallIntegerField(default=30)
+    # The scope: an empty list does not narrow; channels, searches and segments narrow together.
+    channels = models.ManyToManyField("channels.Channel", blank=True, related_name="+")
+    searches = models.ManyToManyField("listening.SavedSearch", blank=True, related_name="+")
+    segments = models.ManyToManyField("members.Segment", blank=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -48,6 +52,9 @@ class DayFigures(models.Model):
     members = models.JSONField(default=list, help_text="ids of the members who wrote that day")
     responses = models.JSONField(
         default=list, help_text="first responses recorded that day: [seconds, business seconds, in hours, on time]"
+    )
+    channels = models.JSONField(
+        default=dict, help_text="the same counts for each channel of that day, by channel id (objectives' scope)"
     )
     computed_at = models.DateTimeField(default=timezone.now)
 

@@ -6,14 +6,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.http import Http404
+from django.db.models import QuerySet
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404
 
 from animateur.core.models import Workspace
+from animateur.members.models import Segment
 from animateur.reports.kpis import KPIS, Kpi
 from animateur.reports.models import Comparison, Objective
 from animateur.reports.periods import Period, last_days
-from animateur.reports.rollup import one_reading
+from animateur.reports.rollup import Scope, one_reading, scoped
 
 
 @dataclass(frozen=True)
@@ -26,10 +28,38 @@ class Progress:
     ratio: float  # 0..1, how far along toward the target (1 when met)
 
 
+def segment_member_ids(workspace: Workspace, segment: Segment) -> set[int]:
+    """Who is in a saved segment now, read with the members list's own filters (a segment whose
+    filters no longer read, a tag gone, holds no one)."""
+    from animateur.members import selectors
+    from animateur.members.forms import MemberFilterForm
+
+    form = MemberFilterForm(QueryDict(segment.query), workspace=workspace)
+    if not form.is_valid():
+        return set()
+    return set(selectors.filtered(workspace, form.filters()).order_by().values_list("pk", flat=True))
+
+
+def scope_of(objective: Objective) -> Scope:
+    """The objective's scope, its segments resolved to the members in them now."""
+    segments = list(objective.segments.all())
+    members: set[int] | None = None
+    if segments:
+        members = set()
+        for segment in segments:
+            members |= segment_member_ids(objective.workspace, segment)
+    return Scope(
+        channels=frozenset(c.pk for c in objective.channels.all()),
+        searches=frozenset(s.pk for s in objective.searches.all()),
+        members=frozenset(members) if members is not None else None,
+    )
+
+
 def progress(objective: Objective, *, now: datetime | None = None) -> Progress:
     kpi = KPIS[objective.kpi]
     period = last_days(objective.workspace, objective.period_days, now=now)
-    value = kpi.compute(objective.workspace, period)
+    with scoped(scope_of(objective)):
+        value = kpi.compute(objective.workspace, period)
     if value is None:
         return Progress(objective, kpi, period, None, None, 0.0)
     if objective.comparison == Comparison.AT_LEAST:
@@ -42,9 +72,15 @@ def progress(objective: Objective, *, now: datetime | None = None) -> Progress:
 
 
 def progress_of(objectives: Iterable[Objective], *, now: datetime | None = None) -> list[Progress]:
-    """Several objectives' progress; those over the same period read its figures once."""
+    """Several objectives' progress; those over the same period and scope read its figures once."""
     with one_reading():
-        return [progress(objective, now=now) for objective in objectives]
+        return [progress(objective, now=now) for objective in _with_scope(objectives)]
+
+
+def _with_scope(objectives: Iterable[Objective]) -> Iterable[Objective]:
+    if isinstance(objectives, QuerySet):
+        return objectives.prefetch_related("channels", "searches", "segments")
+    return objectives
 
 
 MAX_ID = 2**63 - 1

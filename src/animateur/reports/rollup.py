@@ -1,5 +1,8 @@
 """Pre-computed figures per closed day (DayFigures), and what makes them stale.
 
+An objective with a scope (some channels, searches or segments) reads the same figures counted
+live over its period from the rows in its scope: the day rows are the whole workspace's.
+
 A period's figures are the stored rows of its closed days plus today's, counted live. A day's row
 is made the first time it is read, from that day's rows, and deleted when the pipeline stores a
 message of that day (an edit, a late import); a member merge or erasure (which changes who wrote
@@ -39,6 +42,13 @@ class Figures:
     responses: list[list[Any]] = field(default_factory=list)
     by_day: dict[date, int] = field(default_factory=dict)
 
+    def add_channels(self, day: date, row: DayFigures, channels: frozenset[int]) -> None:
+        """Only what the row counted on these channels."""
+        for pk in channels:
+            counted = row.channels.get(str(pk))
+            if counted:
+                self.add(day, DayFigures(**counted))
+
     def add(self, day: date, row: DayFigures) -> None:
         self.inbound += row.inbound
         for sentiment, count in row.sentiments.items():
@@ -49,38 +59,110 @@ class Figures:
         self.by_day[day] = self.by_day.get(day, 0) + row.inbound
 
 
-def _count_day(workspace: Workspace, start: datetime, end: datetime) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Scope:
+    """What an objective looks at: messages on these channels, matched by these searches, written by
+    these members (a segment's, resolved when read); an empty part does not narrow. None: everything."""
+
+    channels: frozenset[int] = frozenset()
+    searches: frozenset[int] = frozenset()
+    members: frozenset[int] | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.channels or self.searches or self.members is not None)
+
+    def messages(self, prefix: str = "") -> Q:
+        """The filter on messages (`prefix` reaches them from another model: "root__")."""
+        from animateur.listening.models import SearchMatch
+
+        q = Q()
+        if self.channels:
+            q &= Q(**{f"{prefix}channel_id__in": sorted(self.channels)})
+        if self.searches:
+            matched = SearchMatch.objects.filter(search_id__in=sorted(self.searches)).values("message_id")
+            q &= Q(**{f"{prefix}id__in" if prefix else "id__in": matched})
+        if self.members is not None:
+            q &= Q(**{f"{prefix}author__member_id__in": sorted(self.members)})
+        return q
+
+
+EVERYTHING = Scope()
+_scope: ContextVar[Scope] = ContextVar("reports_scope", default=EVERYTHING)
+
+
+@contextmanager
+def scoped(scope: Scope) -> Iterator[None]:
+    """Inside, the KPIs read only what `scope` covers."""
+    token = _scope.set(scope)
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+def current_scope() -> Scope:
+    return _scope.get()
+
+
+def _blank() -> dict[str, Any]:
+    return {"inbound": 0, "sentiments": {}, "site_comments": 0, "members": set(), "responses": []}
+
+
+def _count_day(workspace: Workspace, start: datetime, end: datetime, scope: Scope = EVERYTHING) -> dict[str, Any]:
+    """The counts of [start, end), for the whole and for each channel (under "channels", by id)."""
     inbound = Message.objects.filter(
-        workspace=workspace, from_organisation=False, created_at__gte=start, created_at__lt=end
-    )
-    counts = inbound.aggregate(total=Count("pk"), site=Count("pk", filter=Q(channel__kind="site")))
-    sentiments = dict(inbound.exclude(sentiment="").values_list("sentiment").annotate(n=Count("pk")))
-    members = sorted(
-        {m for m in inbound.filter(author__isnull=False).values_list("author__member", flat=True) if m is not None}
-    )
-    responses = [
-        [d.get("seconds"), d.get("business_seconds"), bool(d.get("in_hours")), d.get("within_target")]
-        for d in FirstResponse.objects.filter(
-            workspace=workspace, recorded_at__gte=start, recorded_at__lt=end
-        ).values_list("data", flat=True)
-        if not d.get("elsewhere")
-    ]
-    return {
-        "inbound": counts["total"],
-        "sentiments": sentiments,
-        "site_comments": counts["site"],
-        "members": members,
-        "responses": responses,
-    }
+        scope.messages(), workspace=workspace, from_organisation=False, created_at__gte=start, created_at__lt=end
+    ).order_by()
+    per: dict[int, dict[str, Any]] = {}
+    for row in inbound.values("channel_id", "channel__kind", "sentiment").annotate(n=Count("pk")):
+        counted = per.setdefault(row["channel_id"], _blank())
+        counted["inbound"] += row["n"]
+        if row["channel__kind"] == "site":
+            counted["site_comments"] += row["n"]
+        if row["sentiment"]:
+            counted["sentiments"][row["sentiment"]] = counted["sentiments"].get(row["sentiment"], 0) + row["n"]
+    for channel_id, member in inbound.filter(author__isnull=False).values_list("channel_id", "author__member"):
+        if member is not None:
+            per.setdefault(channel_id, _blank())["members"].add(member)
+    for channel_id, d in FirstResponse.objects.filter(
+        scope.messages("conversation__root__"), workspace=workspace, recorded_at__gte=start, recorded_at__lt=end
+    ).values_list("conversation__channel_id", "data"):
+        if not d.get("elsewhere"):
+            per.setdefault(channel_id, _blank())["responses"].append(
+                [d.get("seconds"), d.get("business_seconds"), bool(d.get("in_hours")), d.get("within_target")]
+            )
+    total = _blank()
+    for counted in per.values():
+        _add_counts(total, counted)
+    channels = {str(pk): {**counted, "members": sorted(counted["members"])} for pk, counted in per.items()}
+    return {**total, "members": sorted(total["members"]), "channels": channels}
 
 
-def figures(workspace: Workspace, period: Period, *, now: datetime | None = None) -> Figures:
+def _add_counts(into: dict[str, Any], counted: dict[str, Any]) -> None:
+    into["inbound"] += counted["inbound"]
+    into["site_comments"] += counted["site_comments"]
+    for sentiment, n in counted["sentiments"].items():
+        into["sentiments"][sentiment] = into["sentiments"].get(sentiment, 0) + n
+    into["members"].update(counted["members"])
+    into["responses"].extend(counted["responses"])
+
+
+def figures(workspace: Workspace, period: Period, *, now: datetime | None = None, scope: Scope = EVERYTHING) -> Figures:
+    by_channels = bool(scope.channels) and not scope.searches and scope.members is None
+    if scope and not by_channels:  # counted live, once over the period (no figures by day)
+        out = Figures()
+        counted = _count_day(workspace, period.start, period.end, scope)
+        out.add(period.start.date(), DayFigures(workspace=workspace, day=period.start.date(), **counted))
+        return out
     zone = _zone(workspace)
     today = (now or timezone.now()).astimezone(zone).date()
     _drop_if_members_changed(workspace)
     days = [start.date() for start in period.day_starts()]
     closed = [d for d in days if d < today]
-    stored = {row.day: row for row in DayFigures.objects.filter(workspace=workspace, day__in=closed)}
+    rows = DayFigures.objects.filter(workspace=workspace, day__in=closed)
+    # Each reading decodes only what it needs: the whole's figures, or the channels'.
+    rows = rows.defer("members", "responses", "sentiments") if by_channels else rows.defer("channels")
+    stored = {row.day: row for row in rows}
     out = Figures()
     for day in days:
         row = stored.get(day)
@@ -89,7 +171,10 @@ def figures(workspace: Workspace, period: Period, *, now: datetime | None = None
             counted = _count_day(workspace, start, start + timedelta(days=1))
             # Today is still growing: counted, never kept.
             row = _keep(workspace, day, counted) if day < today else DayFigures(workspace=workspace, day=day, **counted)
-        out.add(day, row)
+        if by_channels:
+            out.add_channels(day, row, scope.channels)
+        else:
+            out.add(day, row)
     return out
 
 
@@ -128,7 +213,8 @@ def _drop_if_members_changed(workspace: Workspace) -> None:
         DayFigures.objects.filter(workspace=workspace, computed_at__lt=changed["at"]).delete()
 
 
-_memo: ContextVar[dict[tuple[int, datetime, datetime], Figures] | None] = ContextVar("reports_memo", default=None)
+_MemoKey = tuple[int, datetime, datetime, Scope]
+_memo: ContextVar[dict[_MemoKey, Figures] | None] = ContextVar("reports_memo", default=None)
 
 
 @contextmanager
@@ -142,11 +228,12 @@ def one_reading() -> Iterator[None]:
 
 
 def recent_figures(workspace: Workspace, period: Period) -> Figures:
-    """`figures`, read once per period inside `one_reading()` (and each time outside it)."""
+    """`figures` in the current scope, read once per period inside `one_reading()` (and each time outside it)."""
+    scope = current_scope()
     memo = _memo.get()
     if memo is None:
-        return figures(workspace, period)
-    key = (workspace.pk, period.start, period.end)
+        return figures(workspace, period, scope=scope)
+    key = (workspace.pk, period.start, period.end, scope)
     if key not in memo:
-        memo[key] = figures(workspace, period)
+        memo[key] = figures(workspace, period, scope=scope)
     return memo[key]

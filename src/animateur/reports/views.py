@@ -58,7 +58,7 @@ def today_live(request: WorkspaceRequest) -> HttpResponse:
 
 @workspace_permission("reports.view")
 def objectives(request: WorkspaceRequest) -> HttpResponse:
-    form = ObjectiveForm(request.POST or None)
+    form = ObjectiveForm(request.POST or None, workspace=request.workspace)
     status = 200
     if request.method == "POST":
         if not has_permission(request.user, request.workspace, "reports.objectives.edit"):
@@ -74,6 +74,7 @@ def objectives(request: WorkspaceRequest) -> HttpResponse:
                     data["target"],
                     data["period_days"],
                     actor=request.user,
+                    scope=form.scope(),
                 )
             except ActionError as error:
                 form.add_error(None, str(error))
@@ -98,7 +99,11 @@ def objectives(request: WorkspaceRequest) -> HttpResponse:
 @workspace_permission("reports.objectives.edit")
 def objective(request: WorkspaceRequest, objective_id: int) -> HttpResponse:
     found = objective_of(request.workspace, objective_id)
-    form = ObjectiveForm(request.POST) if request.method == "POST" else ObjectiveForm.for_objective(found)
+    form = (
+        ObjectiveForm(request.POST, workspace=request.workspace)
+        if request.method == "POST"
+        else ObjectiveForm.for_objective(found)
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -112,6 +117,7 @@ def objective(request: WorkspaceRequest, objective_id: int) -> HttpResponse:
                     data["target"],
                     data["period_days"],
                     actor=request.user,
+                    scope=form.scope(),
                 )
             except ActionError as error:
                 form.add_error(None, str(error))
