@@ -107,3 +107,38 @@ def test_a_message_heard_elsewhere_is_never_held_for_review_even_when_a_watched_
     assert message.visibility == "visible"
     assert not ReviewItem.objects.filter(message=message).exists()
     assert message.scores.get("spam") is not None  # still scored: listening filters on it
+
+
+@pytest.mark.django_db
+def test_the_stream_page_filters_what_was_heard_elsewhere_in_french_and_in_english(workspace, client_as, make_user):
+    from django.test import Client
+
+    from tests.inbox.factories import inbound
+
+    message = heard(workspace, "Acme chez les autres", 5)
+    owned = inbound(workspace, "Une question pour vous")
+    manager = client_as(workspace, Role.MANAGER)
+
+    def shown(client, **params) -> set[int]:
+        response = client.get("/app/stream/", params)
+        assert response.status_code == 200
+        page = response.content.decode()
+        return {m for m in (message.pk, owned.pk) if f'data-message="{m}"' in page}
+
+    assert shown(manager) == {message.pk, owned.pk}
+    assert shown(manager, heard="yes") == {message.pk}
+    assert shown(manager, heard="no") == {owned.pk}
+    page = manager.get("/app/stream/").content.decode()
+    assert "Entendu ailleurs seulement (sources d’écoute)" in page and "Sur nos canaux seulement" in page
+    # The filter stays on the next pages' links.
+    assert 'name="heard"' in page
+
+    english = Client()
+    english.force_login(make_user("en@example.org", workspace, Role.ANALYST, language="en"))
+    assert shown(english, heard="yes") == {message.pk}
+    assert "Heard elsewhere only (listening sources)" in english.get("/app/stream/").content.decode()
+
+    # A value the filter does not know is named, not a server error.
+    refused = manager.get("/app/stream/", {"heard": "peut-être"})
+    assert refused.status_code == 400
+    assert "peut-être" in refused.content.decode()

@@ -156,3 +156,23 @@ def test_terms_at_the_edge_of_other_alphabets_and_tags_are_still_found():
     }
     for text, expected in cases.items():
         assert set(index.matching(Doc.of(text))) == expected, text
+
+
+def test_a_pattern_that_two_words_of_a_message_fit_matches_it_once():
+    index = StandingIndex.build(enumerate(["#rsc*", "gr?ve", "gr?ve OR greve*", '"service client"']))
+    found = index.matching(Doc.of("#rscci #rsccx grève grave greves : service client, service client"))
+    assert sorted(found) == [0, 1, 2, 3]
+
+
+def test_the_words_of_an_ascii_text_are_those_of_the_word_pattern():
+    import re
+
+    from animateur.listening.query import folded_words
+
+    rng = random.Random(4)
+    for _ in range(3000):
+        text = "".join(chr(rng.randrange(128)) for _ in range(rng.randrange(60)))
+        if "#" in text or "@" in text:
+            continue
+        folded, words = folded_words(text)
+        assert words == re.findall(r"\w+", folded), repr(text)

@@ -23,3 +23,8 @@ class ListeningConfig(AppConfig):
     def ready(self) -> None:
         # The index of the stream's texts that backtests read (db.py), after every migrate.
         post_migrate.connect(_ensure_database_objects, sender=self, dispatch_uid="listening-db-objects")
+        # The stream page's « heard elsewhere » filter: the listening sources' kinds (a layer above the stream).
+        from animateur.channels.apps import LISTENING_KINDS
+        from animateur.stream.selectors import register_heard_elsewhere
+
+        register_heard_elsewhere(LISTENING_KINDS)

@@ -138,23 +138,28 @@ class Doc:
     ) -> Doc:
         body = f"{title}\n{text}" if title else text
         folded, words = folded_words(body)
-        # Most messages link nowhere: the link patterns run only where a link may be.
+        # Most messages link nowhere and have no address: the link patterns run only where a link may be.
         links = _LINK.findall(body) if ("://" in body or "www." in folded) else []
         if html:
             links += _HREF.findall(html)
-        address = host_of(url) if url else ""
-        linked = {h for h in (host_of(link) for link in links) if h}
+        hosts: frozenset[str] = frozenset()
+        address = ""
+        if links or url:
+            address = host_of(url) if url else ""
+            linked = {h for h in (host_of(link) for link in links) if h}
+            hosts = frozenset(linked | {address}) - {""}
+            address = address if address not in linked else ""
         return cls(
             words=words,
             folded=folded,
-            author_words=name_words(author),
-            channel_kind=(channel_kind or "").lower(),
-            channel_words=name_words(channel_name),
-            language=(language or "").lower().split("-")[0],
+            author_words=name_words(author) if author else [],
+            channel_kind=channel_kind.lower() if channel_kind else "",
+            channel_words=name_words(channel_name) if channel_name else [],
+            language=language.lower().split("-")[0] if language else "",
             sentiment=sentiment or "",
             kind=kind or "",
-            hosts=frozenset(linked | {address}) - {""},
-            address_host=address if address not in linked else "",
+            hosts=hosts,
+            address_host=address,
         )
 
     @classmethod

@@ -199,6 +199,9 @@ def text_words(text: str) -> list[str]:
 
 
 _PLAIN_WORD = re.compile(r"\w+")
+# In an ASCII text, what is not a letter, a digit or « _ » (what \w+ leaves out) becomes a space:
+# split() then gives the same words as findall, a few times faster.
+_ASCII_NON_WORD = str.maketrans({i: " " for i in range(128) if not (chr(i).isalnum() or chr(i) == "_")})
 
 
 def folded_words(text: str) -> tuple[str, list[str]]:
@@ -206,6 +209,8 @@ def folded_words(text: str) -> tuple[str, list[str]]:
     folded = fold(normalize_apostrophes(text))
     if "#" in folded or "@" in folded:
         return folded, WORD.findall(folded)
+    if folded.isascii():
+        return folded, folded.translate(_ASCII_NON_WORD).split()
     return folded, _PLAIN_WORD.findall(folded)
 
 

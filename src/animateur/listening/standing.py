@@ -1,17 +1,23 @@
 """Standing queries: every saved search of a workspace tested on each new message, at the cost of
 the few that could match it.
 
-Each compiled query is filed under its required terms (matcher.anchors: words one of which any
-message it matches must hold, the rarest it has). A message picks its candidate queries in two
-steps that each run in C, and only those candidates (and the few queries that may match without
-any word: a field alone, an exclusion) are evaluated, by the same compiled query as everywhere:
+Each compiled query is filed under terms one of which any message it matches must hold (the
+rarest it has): a whole word, a pair of words that follow each other (for a phrase), or a word
+pattern (« manif* », « gr?ve »). A message finds its candidate queries with set operations that
+run in C, over its words and its pairs of neighbouring words:
 
-- whole words: the message's set of words intersected with the index of whole-word terms (a
-  hash join; the message's words are read anyway, the evaluation needs them);
-- prefixes (« manif* ») and endings (« ?cole »): one Hyperscan database of all of them scans the
-  folded text once. Hyperscan's \\b knows ASCII letters only, so a term beginning or ending with
-  another letter is looked for without it there: a candidate more, never one fewer. Where
-  Hyperscan is not installed (it ships for x86-64), a lookup per word and per prefix length.
+- whole words and pairs: the message's words (and pairs) intersected with the index's;
+- word patterns: each word the stream has shown is looked up once in the index's table of the
+  patterns it fits, learnt the first time the word is seen. One Hyperscan database of every
+  pattern scans the new words of a message at once (a few per message once the stream's
+  vocabulary is known), and each of its answers is checked in Python, so the table is exact.
+  Where Hyperscan is not installed (it ships for x86-64), a lookup per prefix length and a
+  regular expression per pattern of the word's length do the same, more slowly.
+
+A query that holds whenever the term it is filed under is there (a word alone, « a OR b », a
+phrase of two words, a pattern alone) is matched without being evaluated; the others (and the
+few that may match without any word: a field alone, an exclusion) are evaluated by the same
+compiled query as everywhere, once per message however many of their terms it holds.
 
 A loop over every query for every message is the naive baseline bench/listening.py measures this
 against; tests/listening/test_standing.py checks both give the same matches.
@@ -21,12 +27,13 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from animateur.listening.matcher import Compiled, Cost, Doc, Test, anchors, compile_query, length_cost
-from animateur.listening.query import QueryError
+from animateur.listening.matcher import Compiled, Cost, Doc, Test, compile_query, length_cost
+from animateur.listening.query import Field as FieldNode
+from animateur.listening.query import Near, Node, Not, Or, QueryError, Words
 
 try:
     import hyperscan
@@ -34,14 +41,16 @@ except ImportError:  # pragma: no cover - a platform without Hyperscan's wheels
     hyperscan = None  # type: ignore[assignment]
 
 _ASCII_WORD = re.compile(r"[A-Za-z0-9_]")
-
+# How many words the table of patterns remembers before it starts again (it relearns as it reads).
+MAX_LEARNT_WORDS = 300_000
 
 # In UTF-8 bytes: one character of a word (an ASCII one, or the bytes of any other), any number of them.
 _ONE = rb"(?:[0-9A-Za-z_#@]|[\xc0-\xff][\x80-\xbf]{1,3})"
 _ANY = rb"(?:[0-9A-Za-z_#@]|[\x80-\xff])*"
-# Between the words of a phrase: what is not an ASCII letter (a space, « ' », « - », but also
-# « # », a letter of another alphabet: a candidate more, never one fewer).
-_SEPARATOR = rb"[^0-9A-Za-z_]+"
+
+# A term a query is filed under: ("=", word), ("2", "first second") two words one after the
+# other, ("*", stem) a word starting so, ("?", pattern) a word the pattern fits.
+Term = tuple[str, str]
 
 
 def _literal(text: str) -> bytes:
@@ -51,46 +60,145 @@ def _literal(text: str) -> bytes:
     )
 
 
-def _affix_pattern(kind: str, word: str) -> bytes:
-    """The Hyperscan expression of a term: « \\bmanif » for manif*, « cole\\b » for an ending, and
-    for a whole pattern (« ?cole », « e*ation ») its letters with a character, or any, between.
+def _pattern_expression(kind: str, word: str) -> bytes:
+    """The Hyperscan expression of a word pattern: « \\bmanif » for manif*, and for « gr?ve » its
+    letters with one character between.
 
-    \\b stands only beside an ASCII letter (Hyperscan's \\b knows no other): a candidate more,
-    never one fewer; « ? » may stand for any letter, of one byte or several."""
-    if kind == '"':
-        return _SEPARATOR.join(_affix_pattern("?", part) for part in word.split())
+    \\b stands only beside an ASCII letter (Hyperscan's \\b knows no other), « # » and « @ » are
+    left out: a word more, never one fewer, and each answer is checked (_fits)."""
     bare = word.lstrip("#@")
-    before = r"\b" if kind in "*?" and _ASCII_WORD.match(bare[0]) else ""
-    after = r"\b" if kind in "$?" and _ASCII_WORD.match(bare[-1]) else ""
-    if kind != "?":
-        return before.encode() + _literal(bare) + after.encode()
+    before = rb"\b" if _ASCII_WORD.match(bare[0]) else b""
+    if kind == "*":
+        return before + _literal(bare)
+    after = rb"\b" if _ASCII_WORD.match(bare[-1]) else b""
     body = b"".join(_ONE if char == "?" else _ANY if char == "*" else _literal(char) for char in bare)
-    return before.encode() + body + after.encode()
+    return before + body + after
 
 
-class _AffixScanner:
-    """One Hyperscan database of every prefix and ending; a scratch space per thread."""
+def _word_regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(re.escape(pattern).replace(r"\*", ".*").replace(r"\?", "."))
 
-    def __init__(self, patterns: list[bytes]) -> None:
+
+def _fits(kind: str, word: str) -> Callable[[str], bool]:
+    """Whether a word of a message fits the pattern, exactly as the compiled query reads it."""
+    if kind == "*":
+        return lambda candidate: candidate.startswith(word)
+    regex = _word_regex(word)
+    return lambda candidate: regex.fullmatch(candidate) is not None
+
+
+# --- what each query is filed under -------------------------------------------------------------
+
+
+def _is_plain(pattern: str) -> bool:
+    return "*" not in pattern and "?" not in pattern
+
+
+def _pattern_term(pattern: str) -> Term:
+    if _is_plain(pattern):
+        return ("=", pattern)
+    if pattern.endswith("*") and _is_plain(pattern[:-1]):
+        return ("*", pattern[:-1])
+    return ("?", pattern)
+
+
+def _term_cost(term: Term, cost: Cost) -> float:
+    kind, word = term
+    if kind == "2":
+        first, second = word.split(" ")
+        # Two words side by side: rarer than either (by how much, the sample does not say).
+        return min(cost(("=", first)), cost(("=", second))) / 2
+    if kind == "?":
+        fixed = re.split(r"[?*]", word)
+        longest = max(fixed, key=len)
+        return cost(("*", longest))
+    return cost((kind, word))
+
+
+def _words_terms(patterns: tuple[str, ...], cost: Cost) -> tuple[frozenset[Term], bool]:
+    """The best term of a word or phrase, and whether finding it is enough (the node then holds)."""
+    if len(patterns) == 1:
+        return frozenset({_pattern_term(patterns[0])}), True
+    options = [_pattern_term(p) for p in patterns]
+    options += [
+        ("2", f"{a} {b}") for a, b in zip(patterns, patterns[1:], strict=False) if _is_plain(a) and _is_plain(b)
+    ]
+    best = min(options, key=lambda t: _term_cost(t, cost))
+    return frozenset({best}), best[0] == "2" and len(patterns) == 2
+
+
+def _terms(node: Node, cost: Cost) -> tuple[frozenset[Term], frozenset[Term]] | None:
+    """(terms, sure): one of the terms is in every message the node matches, and a message holding
+    one of the `sure` terms is matched. None when the node may match without any term."""
+    if isinstance(node, Words):
+        found, enough = _words_terms(node.patterns, cost)
+        return found, found if enough else frozenset()
+    if isinstance(node, Near):
+        sides = [_words_terms(node.left.patterns, cost)[0], _words_terms(node.right.patterns, cost)[0]]
+        return min(sides, key=lambda f: sum(_term_cost(t, cost) for t in f)), frozenset()
+    if isinstance(node, FieldNode | Not):
+        return None
+    children = [_terms(c, cost) for c in node.children]
+    if isinstance(node, Or):
+        if any(c is None for c in children):
+            return None
+        known = [c for c in children if c is not None]
+        return frozenset().union(*(c[0] for c in known)), frozenset().union(*(c[1] for c in known))
+    usable = [c for c in children if c is not None and c[0]]
+    if not usable:
+        return None
+    best = min(usable, key=lambda c: sum(_term_cost(t, cost) for t in c[0]))
+    # Under AND, a term is enough only when the AND has that one child.
+    return best[0], best[1] if len(node.children) == 1 else frozenset()
+
+
+# --- the index ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Bucket:
+    """The queries filed under one term."""
+
+    sure: list[int] = field(default_factory=list)  # keys: filed here alone, matched by the term
+    solo: list[tuple[Test, int]] = field(default_factory=list)  # filed here alone, to evaluate
+    several_sure: list[int] = field(default_factory=list)  # positions: filed under other terms too
+    several: list[int] = field(default_factory=list)
+
+    def entry(self) -> _Entry:
+        return (tuple(self.sure), tuple(self.solo), tuple(self.several_sure), tuple(self.several))
+
+
+# A bucket as matching reads it (tuples: hashable, so that a set removes one found twice).
+_Entry = tuple[tuple[int, ...], tuple[tuple[Test, int], ...], tuple[int, ...], tuple[int, ...]]
+
+
+class _PatternScanner:
+    """One Hyperscan database of every word pattern; a scratch space per thread."""
+
+    def __init__(self, expressions: list[bytes]) -> None:
         assert hyperscan is not None
         self.database = hyperscan.Database()
-        flags = hyperscan.HS_FLAG_SINGLEMATCH
+        # Each pattern found once per scan, and a scan per word: compiled several times faster.
+        flags = [hyperscan.HS_FLAG_SINGLEMATCH] * len(expressions)
         self.database.compile(
-            expressions=patterns, ids=list(range(len(patterns))), elements=len(patterns), flags=[flags] * len(patterns)
+            expressions=expressions, ids=list(range(len(expressions))), elements=len(expressions), flags=flags
         )
         self._local = threading.local()
 
-    def scan(self, text: bytes) -> list[int]:
+    def scan(self, words: list[str]) -> list[tuple[int, int]]:
+        """(word's place, pattern) pairs: the patterns found in each word."""
         scratch = getattr(self._local, "scratch", None)
         if scratch is None:
             scratch = self._local.scratch = hyperscan.Scratch(self.database)
-        found: list[int] = []
-        add = found.append
+        found: list[tuple[int, int]] = []
+        place = 0
 
         def on_match(pattern: int, _start: int, _end: int, _flags: int, _context: Any) -> None:
-            add(pattern)
+            found.append((place, pattern))
 
-        self.database.scan(text, match_event_handler=on_match, scratch=scratch)
+        scan = self.database.scan
+        for place, word in enumerate(words):  # noqa: B007 - on_match reads it
+            scan(word.encode(), match_event_handler=on_match, scratch=scratch)
         return found
 
 
@@ -98,25 +206,26 @@ class _AffixScanner:
 class StandingIndex:
     queries: list[Compiled] = field(default_factory=list)
     keys: list[int] = field(default_factory=list)
-    exact: dict[str, list[int]] = field(default_factory=dict)
-    # Hyperscan's pattern number -> the queries filed under that prefix or ending.
-    affixes: list[list[int]] = field(default_factory=list)
-    scanner: _AffixScanner | None = None
-    # Without Hyperscan: the same terms looked up per word and per length.
-    prefixes: dict[str, list[int]] = field(default_factory=dict)
-    prefix_lengths: tuple[int, ...] = ()
-    suffixes: dict[str, list[int]] = field(default_factory=dict)
-    suffix_lengths: tuple[int, ...] = ()
     always: list[int] = field(default_factory=list)
-    # What `matching` reads per term: the tests of the queries filed under it alone, with their keys
-    # (each is tried once at most, no set of candidates is built), and the positions of those filed
-    # under several terms (tried once however many of their terms the message holds).
-    _exact_entries: dict[str, tuple[list[tuple[Test, int]], list[int]]] = field(default_factory=dict)
-    _affix_entries: list[tuple[list[tuple[Test, int]], list[int]]] = field(default_factory=list)
-
-    def _entries(self, positions: list[int], filed: list[int]) -> tuple[list[tuple[Test, int]], list[int]]:
-        solo = [(self.queries[i].test, self.keys[i]) for i in positions if filed[i] == 1]
-        return solo, [i for i in positions if filed[i] > 1]
+    words: dict[str, _Bucket] = field(default_factory=dict)
+    pairs: dict[tuple[str, str], _Bucket] = field(default_factory=dict)
+    # Word patterns: their terms, checks and buckets, in the scanner's order.
+    patterns: list[Term] = field(default_factory=list)
+    pattern_buckets: list[_Bucket] = field(default_factory=list)
+    pattern_fits: list[Callable[[str], bool]] = field(default_factory=list)
+    scanner: _PatternScanner | None = None
+    # Without Hyperscan: the stems by length, and the other patterns by the words' lengths they fit.
+    stems: dict[str, list[int]] = field(default_factory=dict)
+    stem_lengths: tuple[int, ...] = ()
+    sized: dict[int, list[int]] = field(default_factory=dict)
+    open_ended: list[int] = field(default_factory=list)
+    # The words seen so far, and the buckets of those that fit a pattern.
+    _learnt: set[str] = field(default_factory=set)
+    _fitting: dict[str, list[_Entry]] = field(default_factory=dict)
+    # What matching reads: each bucket as a tuple, its pairs of words.
+    _word_entries: dict[str, _Entry] = field(default_factory=dict)
+    _pair_entries: dict[tuple[str, str], _Entry] = field(default_factory=dict)
+    _pattern_entries: list[_Entry] = field(default_factory=list)
 
     @classmethod
     def build(
@@ -127,12 +236,7 @@ class StandingIndex:
         `cost` says how common a term is (matcher.frequency_cost, from a sample of the stream):
         each query is filed under its rarest terms, so that few are tried per message."""
         index = cls()
-        lengths: set[int] = set()
-        end_lengths: set[int] = set()
-        affix_numbers: dict[tuple[str, str], int] = {}
-        # With Hyperscan, a term with « ? » or an inner « * » is looked for as a whole (its letters
-        # around one character or any); else by its longest fixed beginning or end.
-        scanning = use_hyperscan and hyperscan is not None
+        filed: list[tuple[int, frozenset[Term], frozenset[Term]]] = []
         for key, text in queries:
             try:
                 compiled = compile_query(text)
@@ -141,91 +245,151 @@ class StandingIndex:
             position = len(index.queries)
             index.queries.append(compiled)
             index.keys.append(key)
-            filed_under = anchors(compiled.tree, cost, wildcards=scanning)
-            if filed_under is None:
+            found = _terms(compiled.tree, cost)
+            if found is None or not found[0]:
                 index.always.append(position)
-                continue
-            for kind, word in filed_under:
-                if kind == "=":
-                    index.exact.setdefault(word, []).append(position)
-                    continue
-                number = affix_numbers.setdefault((kind, word), len(affix_numbers))
-                if number == len(index.affixes):
-                    index.affixes.append([])
-                index.affixes[number].append(position)
+            else:
+                filed.append((position, found[0], found[1]))
+        numbers: dict[Term, int] = {}
+        for position, terms, sure in filed:
+            alone = len(terms) == 1
+            for term in terms:
+                bucket = index._bucket(term, numbers)
+                if term in sure and alone:
+                    bucket.sure.append(index.keys[position])
+                elif term in sure:
+                    bucket.several_sure.append(position)
+                elif alone:
+                    bucket.solo.append((index.queries[position].test, index.keys[position]))
+                else:
+                    bucket.several.append(position)
+        index._word_entries = {word: bucket.entry() for word, bucket in index.words.items()}
+        index._pair_entries = {pair: bucket.entry() for pair, bucket in index.pairs.items()}
+        index._pattern_entries = [bucket.entry() for bucket in index.pattern_buckets]
+        if index.patterns and use_hyperscan and hyperscan is not None:
+            index.scanner = _PatternScanner([_pattern_expression(kind, word) for kind, word in index.patterns])
+        else:
+            lengths: set[int] = set()
+            for number, (kind, word) in enumerate(index.patterns):
                 if kind == "*":
-                    index.prefixes.setdefault(word, []).append(position)
+                    index.stems.setdefault(word, []).append(number)
                     lengths.add(len(word))
-                elif kind == "$":
-                    index.suffixes.setdefault(word, []).append(position)
-                    end_lengths.add(len(word))
-        index.prefix_lengths = tuple(sorted(lengths))
-        index.suffix_lengths = tuple(sorted(end_lengths))
-        if affix_numbers and scanning:
-            index.scanner = _AffixScanner([_affix_pattern(kind, word) for kind, word in affix_numbers])
-        filed = [0] * len(index.queries)
-        for positions in [*index.exact.values(), *index.affixes]:
-            for i in positions:
-                filed[i] += 1
-        index._exact_entries = {word: index._entries(positions, filed) for word, positions in index.exact.items()}
-        index._affix_entries = [index._entries(positions, filed) for positions in index.affixes]
+                elif word.endswith("*"):
+                    index.open_ended.append(number)
+                else:
+                    index.sized.setdefault(len(word), []).append(number)
+            index.stem_lengths = tuple(sorted(lengths))
         return index
+
+    def _bucket(self, term: Term, numbers: dict[Term, int]) -> _Bucket:
+        kind, word = term
+        if kind == "=":
+            return self.words.setdefault(word, _Bucket())
+        if kind == "2":
+            first, second = word.split(" ")
+            return self.pairs.setdefault((first, second), _Bucket())
+        number = numbers.get(term)
+        if number is None:
+            number = numbers[term] = len(self.patterns)
+            self.patterns.append(term)
+            self.pattern_buckets.append(_Bucket())
+            self.pattern_fits.append(_fits(kind, word))
+        return self.pattern_buckets[number]
 
     def __len__(self) -> int:
         return len(self.queries)
 
-    def candidates(self, doc: Doc) -> set[int]:
-        found: set[int] = set(self.always)
-        exact = self.exact
-        for word in exact.keys() & doc.word_set:
-            found.update(exact[word])
+    # --- word patterns: learnt once per word ---------------------------------------------------
+
+    def _learn(self, words: frozenset[str] | set[str]) -> None:
+        if len(self._learnt) > MAX_LEARNT_WORDS:
+            self._learnt = set()
+            self._fitting = {}
+        new = list(words)
+        fitting = self._fitting
+        fits, buckets = self.pattern_fits, self._pattern_entries
         if self.scanner is not None:
-            affixes = self.affixes
-            for number in self.scanner.scan(doc.folded.encode()):
-                found.update(affixes[number])
-        elif self.affixes:
-            self._affix_lookups(doc, found)
+            for place, number in self.scanner.scan(new):
+                word = new[place]
+                if fits[number](word):
+                    fitting.setdefault(word, []).append(buckets[number])
+        else:
+            for word in new:
+                for number in self._lookups(word):
+                    if fits[number](word):
+                        fitting.setdefault(word, []).append(buckets[number])
+        self._learnt.update(new)
+
+    def _lookups(self, word: str) -> list[int]:
+        """Without Hyperscan: the patterns a word may fit (each then checked)."""
+        found: list[int] = []
+        for length in self.stem_lengths:
+            if length > len(word):
+                break
+            found += self.stems.get(word[:length], ())
+        found += self.sized.get(len(word), ())
+        found += self.open_ended
         return found
 
-    def _affix_lookups(self, doc: Doc, found: set[int]) -> None:
-        prefixes, lengths = self.prefixes, self.prefix_lengths
-        suffixes, end_lengths = self.suffixes, self.suffix_lengths
-        for word in doc.word_set:
-            for length in lengths:
-                if length > len(word):
-                    break
-                hit = prefixes.get(word[:length])
-                if hit:
-                    found.update(hit)
-            for length in end_lengths:
-                if length > len(word):
-                    break
-                hit = suffixes.get(word[-length:])
-                if hit:
-                    found.update(hit)
+    def _buckets(self, doc: Doc) -> list[_Entry]:
+        words = doc.word_set
+        entries = self._word_entries
+        found = [entries[word] for word in entries.keys() & words]
+        if self.patterns:
+            new = words - self._learnt
+            if new:
+                self._learn(new)
+            fitting = self._fitting
+            hits = fitting.keys() & words
+            if hits:
+                # Two words of a message may fit the same pattern: its queries are tried once.
+                fit: set[_Entry] = set()
+                for word in hits:
+                    fit.update(fitting[word])
+                found += fit
+        pairs = self._pair_entries
+        if pairs:
+            words_in_order = doc.words
+            found += [pairs[pair] for pair in pairs.keys() & zip(words_in_order, words_in_order[1:], strict=False)]
+        return found
+
+    def candidates(self, doc: Doc) -> set[int]:
+        """The positions of the queries that may match (for tests: a superset of the matches)."""
+        position = {key: i for i, key in enumerate(self.keys)}
+        found = set(self.always)
+        for sure, solo, several_sure, several in self._buckets(doc):
+            found.update(position[key] for key in sure)
+            found.update(position[key] for _test, key in solo)
+            found.update(several_sure, several)
+        return found
 
     def matching(self, doc: Doc) -> list[int]:
-        """The keys of the queries that match the message: the candidates, each evaluated once."""
-        if self.scanner is None:
-            queries, keys = self.queries, self.keys
-            return [keys[i] for i in self.candidates(doc) if queries[i].test(doc)]
+        """The keys of the queries that match the message: the sure ones without evaluating them,
+        the other candidates each evaluated once."""
         found: list[int] = []
         add = found.append
+        sure: set[int] = set()
         shared: set[int] = set(self.always)
-        entries = self._exact_entries
-        buckets = [entries[word] for word in entries.keys() & doc.word_set]
-        affixes = self._affix_entries
-        buckets += [affixes[number] for number in self.scanner.scan(doc.folded.encode())]
-        for solo, several in buckets:
-            for test, key in solo:
-                if test(doc):
-                    add(key)
+        for sure_keys, solo, several_sure, several in self._buckets(doc):
+            if sure_keys:
+                found += sure_keys
+            if solo:
+                for test, key in solo:
+                    if test(doc):
+                        add(key)
+            if several_sure:
+                sure.update(several_sure)
             if several:
                 shared.update(several)
-        queries, keys = self.queries, self.keys
-        for i in shared:
-            if queries[i].test(doc):
-                add(keys[i])
+        keys = self.keys
+        if sure:
+            found += [keys[i] for i in sure]
+            shared -= sure
+        if shared:
+            queries = self.queries
+            for i in shared:
+                if queries[i].test(doc):
+                    add(keys[i])
         return found
 
     def naive(self, doc: Doc) -> list[int]:

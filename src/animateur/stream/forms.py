@@ -57,6 +57,15 @@ class StreamFilterForm(forms.Form):
             ("no", _("Without the history")),
         ],
     )
+    heard = forms.ChoiceField(
+        label=_("Heard elsewhere"),
+        required=False,
+        choices=[
+            ("", _("Heard elsewhere or on our channels")),
+            ("yes", _("Heard elsewhere only (listening sources)")),
+            ("no", _("On our channels only")),
+        ],
+    )
     before = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
@@ -90,6 +99,7 @@ class StreamFilterForm(forms.Form):
             since=data.get("since"),
             until=data.get("until"),
             history=data.get("history") or "",
+            heard=data.get("heard") or "",
             before=data.get("before"),
         )
 
@@ -97,7 +107,7 @@ class StreamFilterForm(forms.Form):
         """The filters set, as query parameters (the cursor aside): for links to other pages."""
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
         out: dict[str, Any] = {}
-        for name in ("q", "channel", "kind", "visibility", "language", "since", "until", "history"):
+        for name in ("q", "channel", "kind", "visibility", "language", "since", "until", "history", "heard"):
             value = data.get(name)
             if value not in (None, ""):
                 out[name] = value.isoformat() if hasattr(value, "isoformat") else value

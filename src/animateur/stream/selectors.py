@@ -13,6 +13,7 @@ never makes a page read a million rows; dates reach further back.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -45,6 +46,15 @@ SKIPPED_REASONS = {
 }
 
 
+# The channel kinds whose messages are heard elsewhere (listening sources: not addressed to the team).
+# The channels app sits a layer above and knows them; listening registers them when it is ready.
+HEARD_ELSEWHERE_KINDS: set[str] = set()
+
+
+def register_heard_elsewhere(kinds: Iterable[str]) -> None:
+    HEARD_ELSEWHERE_KINDS.update(kinds)
+
+
 def history_margin() -> timedelta:
     return timedelta(hours=env_int("ANIMATEUR_CHANNEL_HISTORY_HOURS", HISTORY_MARGIN_HOURS))
 
@@ -59,6 +69,7 @@ class StreamFilters:
     since: date | None = None
     until: date | None = None
     history: str = ""  # "yes": kept as history only; "no": everything else
+    heard: str = ""  # "yes": heard elsewhere only (listening sources); "no": on the organisation's channels
     before: int | None = None  # the last message of the previous page
 
 
@@ -126,6 +137,10 @@ def filtered(workspace: Workspace, filters: StreamFilters) -> QuerySet[Message]:
         qs = qs.filter(history)
     elif filters.history == "no":
         qs = qs.exclude(history)
+    if filters.heard == "yes":
+        qs = qs.filter(channel__kind__in=sorted(HEARD_ELSEWHERE_KINDS))
+    elif filters.heard == "no":
+        qs = qs.exclude(channel__kind__in=sorted(HEARD_ELSEWHERE_KINDS))
     return qs
 
 
