@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -21,7 +21,7 @@ from animateur.members.models import (
     SuggestionStatus,
     Tag,
 )
-from animateur.stream.models import Identity, Member, Message
+from animateur.stream.models import Identity, Member, Message, Visibility
 
 PER_PAGE = 50
 # Ready-made cohorts: newcomers (first seen in the last 30 days), rising (promoted in the last 30
@@ -29,7 +29,13 @@ PER_PAGE = 50
 # bridges (the top 5 % by betweenness in the interaction graph).
 COHORTS = ("newcomers", "rising", "slipping", "ambassadors", "bridges")
 SILENT_DAYS = 14
-TIMELINE_PAGE = 100
+TIMELINE_PAGE = 50
+TRUST_CHUNK = 150
+# What the page and the API show of a timeline's message (its text, not its HTML, raw payload or scores).
+TIMELINE_FIELDS = (
+    *("id", "workspace_id", "channel__name", "author_id", "kind"),
+    *("created_at", "title", "text", "url", "visibility"),
+)
 SORTS: dict[str, tuple[Any, ...]] = {
     "engagement": (F("profile__engagement").desc(nulls_last=True), "id"),
     "last_seen": (F("profile__last_seen_at").desc(nulls_last=True), "id"),
@@ -135,13 +141,17 @@ class MemberPage:
     page: int
     has_next: bool
     total: int
+    # The total was counted only up to `count_limit`: there are more than `total` members.
+    total_is_more: bool = False
 
 
 # The list's sorts on a profile figure, and the figure's column.
 PROFILE_SORTS = {"engagement": "engagement", "last_seen": "last_seen_at", "messages": "message_count"}
 
 
-def page_of(workspace: Workspace, filters: MemberFilters) -> MemberPage:
+def page_of(workspace: Workspace, filters: MemberFilters, *, count_limit: int | None = None) -> MemberPage:
+    """A page of the list, and how many members match: all of them, or with `count_limit` no more than
+    that many (the page then says « more than »; counting a million members takes longer than the page)."""
     qs = filtered(workspace, filters).select_related("profile")
     start = (filters.page - 1) * PER_PAGE
     ids = _page_by_profile(workspace, filters, start, qs)
@@ -154,7 +164,11 @@ def page_of(workspace: Workspace, filters: MemberFilters) -> MemberPage:
     channels = identities_by_member([m.pk for m in members_page])
     for member in members_page:
         member.channel_list = channels.get(member.pk, [])  # type: ignore[attr-defined]
-    return MemberPage(members_page, filters.page, len(rows) > PER_PAGE, qs.count())
+    if count_limit is None:
+        return MemberPage(members_page, filters.page, len(rows) > PER_PAGE, qs.count())
+    counted = qs.order_by().values("pk")[: count_limit + 1].count()
+    more = counted > count_limit
+    return MemberPage(members_page, filters.page, len(rows) > PER_PAGE, min(counted, count_limit), more)
 
 
 def _page_by_profile(
@@ -170,7 +184,7 @@ def _page_by_profile(
     itself then.
     """
     field = PROFILE_SORTS.get(filters.sort)
-    if field is None or filters.channel_id is not None or filters.q or filters.custom_field_id is not None:
+    if field is None or filters.q:
         return None
     now = timezone.now()
     merged = Member.objects.filter(workspace=workspace, merged_into__isnull=False).values("pk")
@@ -181,6 +195,13 @@ def _page_by_profile(
         known = known.filter(level=filters.level)
     if filters.tag:
         known = known.filter(member_id__in=Tag.objects.filter(name=filters.tag).values("member_id"))
+    if filters.channel_id is not None:
+        # Checked member by member along the index's order: a channel most members use (the common
+        # case) stops after a page's worth, where a join reads every identity of the channel first.
+        on_channel = Identity.objects.filter(member_id=OuterRef("member_id"), channel_id=filters.channel_id)
+        known = known.filter(Exists(on_channel))
+    if filters.custom_field_id is not None and filters.custom_value:
+        known = known.filter(custom_field_filter(filters.custom_field_id, filters.custom_value))
     if filters.seen_within_days is not None:
         known = known.filter(last_seen_at__gte=now - timedelta(days=filters.seen_within_days))
     if filters.silent_for_days is not None:
@@ -197,7 +218,16 @@ def _page_by_profile(
     ids = list(known.order_by(f"-{field}", "member_id").values_list("member_id", flat=True)[start : start + wanted])
     if len(ids) == wanted:
         return ids
-    # Past the members with a figure: the rest of `filtered`, by id.
+    # Past the members with a figure: the rest of `filtered`, by id. A filter on the profile leaves
+    # none when the figure is never empty (every profile has an engagement and a message count).
+    on_profile = (
+        bool(filters.language or filters.cohort or filters.ambassador)
+        or filters.level is not None
+        or filters.seen_within_days is not None
+        or filters.silent_for_days is not None
+    )
+    if on_profile and field != "last_seen_at":
+        return ids
     before = start + len(ids) if ids else known.count()
     rest = qs.filter(Q(profile__isnull=True) | Q(**{f"profile__{field}__isnull": True})).order_by("id")
     offset = max(0, start - before)
@@ -219,7 +249,7 @@ class MemberDetail:
     timeline: list[Message]
     timeline_more: bool
     conversations: list[Any]
-    moderation: Any
+    trust: str
     sanctions: list[Any]
     notes: list[Note]
     tags: list[str]
@@ -228,22 +258,28 @@ class MemberDetail:
     channels: list[Any] = field(default_factory=list)
 
 
-def timeline(member: Member, *, before: int | None = None, limit: int = TIMELINE_PAGE) -> tuple[list[Message], bool]:
+def timeline(
+    member: Member, *, before: int | None = None, limit: int | None = None, identity_ids: list[int] | None = None
+) -> tuple[list[Message], bool]:
     """Every message of the member across channels, newest first: the `limit` after the message `before`.
 
     Keyset pagination on (created_at, id): each of the member's identities gives its `limit + 1`
     newest through the (author, created_at, id) index (members migration 0005), merged here; a page
     never reads the member's whole history, however long.
     """
+    limit = limit or TIMELINE_PAGE
     qs = Message.objects.filter(workspace_id=member.workspace_id)
     if before is not None:
         at = _time_of(before, member)
         qs = qs.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=before))
     rows: list[Message] = []
-    for identity in Identity.objects.filter(member=member).values_list("pk", flat=True):
+    if identity_ids is None:
+        identity_ids = list(Identity.objects.filter(member=member).values_list("pk", flat=True))
+    for identity in identity_ids:
         rows.extend(
             qs.filter(author_id=identity)
-            .select_related("channel", "author")
+            .select_related("channel")
+            .only(*TIMELINE_FIELDS)
             .order_by("-created_at", "-id")[: limit + 1]
         )
     rows.sort(key=lambda m: (m.created_at, m.pk), reverse=True)
@@ -257,17 +293,46 @@ def _time_of(message_id: int, member: Member) -> Any:
     return found
 
 
-def _trust(workspace: Workspace, member: Member) -> Any:
-    """The member's trust (moderation's author history without its recent messages): one pass over
-    their messages, where author_history makes two."""
-    from animateur.moderation.models import Sanction
+def trust_level(workspace: Workspace, member: Member, identity_ids: list[int]) -> str:
+    """The member's trust level (moderation's, from their history), its figures read only as far
+    as the levels' thresholds: the level compares the approved messages and the days with one with
+    the thresholds (« at least »), so counting past the highest of them changes nothing. A member with
+    10,000 messages costs a few index reads, where moderation's full count reads them all."""
+    from animateur.moderation.models import Flag
     from animateur.moderation.prefs import settings_for, trust_thresholds
-    from animateur.moderation.selectors import AuthorHistory
-    from animateur.moderation.trust import TrustStats, level_for, member_stats
+    from animateur.moderation.trust import TrustStats, level_for
 
-    stats = member_stats(workspace.pk, [member.pk]).get(member.pk, TrustStats())
-    level = level_for(stats, trust_thresholds(settings_for(workspace.pk)))
-    return AuthorHistory(member, level, stats, [], list(Sanction.objects.filter(workspace=workspace, member=member)))
+    thresholds = trust_thresholds(settings_for(workspace.pk))
+    need_approved = max((t.get("approved", 0) for t in thresholds.values()), default=0)
+    need_days = max((t.get("days_active", 0) for t in thresholds.values()), default=0)
+    approved, days = 0, set[Any]()
+    zone = timezone.get_current_timezone()
+    for identity in identity_ids:
+        mine = Message.objects.filter(author_id=identity, visibility=Visibility.VISIBLE, from_organisation=False)
+        approved += mine[: max(0, need_approved - approved)].count() if approved < need_approved else 0
+        if len(days) >= need_days:
+            continue
+        # Newest first through the (author, created_at, id) index, a few at a time, each read going
+        # on from before the oldest day it saw (a loose index scan over days), until this identity
+        # alone shows enough days (the union of every identity's days is then enough too).
+        own: set[Any] = set()
+        before: Any = None
+        while len(own) < need_days:
+            chunk = mine if before is None else mine.filter(created_at__lt=before)
+            rows = list(chunk.order_by("-created_at").values_list("created_at", flat=True)[:TRUST_CHUNK])
+            own.update(at.astimezone(zone).date() for at in rows)
+            if len(rows) < TRUST_CHUNK:
+                break
+            oldest = rows[-1].astimezone(zone)
+            before = oldest.replace(hour=0, minute=0, second=0, microsecond=0)
+        days |= own
+    flags = (
+        Flag.objects.filter(workspace=workspace, flagged_member_id=member.pk, outcome=Flag.Outcome.UPHELD)
+        .values("message")
+        .distinct()
+        .count()
+    )
+    return level_for(TrustStats(approved=approved, days_active=len(days), upheld_flags=flags), thresholds)
 
 
 def detail(workspace: Workspace, member_id: int | str, *, before: int | None = None) -> MemberDetail:
@@ -276,7 +341,9 @@ def detail(workspace: Workspace, member_id: int | str, *, before: int | None = N
 
     member = get_member(workspace, member_id)
     family = family_ids(member)
-    messages, more = timeline(member, before=before)
+    identities = list(Identity.objects.filter(member=member).select_related("channel").order_by("id"))
+    identity_ids = [i.pk for i in identities]
+    messages, more = timeline(member, before=before, identity_ids=identity_ids)
     conversations = list(
         Conversation.objects.filter(workspace=workspace, member_id__in=family).order_by("-last_message_at")[:50]
     )
@@ -297,11 +364,11 @@ def detail(workspace: Workspace, member_id: int | str, *, before: int | None = N
     return MemberDetail(
         member=member,
         profile=getattr(member, "profile", None) if _has_profile(member) else None,
-        identities=list(Identity.objects.filter(member=member).select_related("channel").order_by("id")),
+        identities=identities,
         timeline=messages,
         timeline_more=more,
         conversations=conversations,
-        moderation=_trust(workspace, member),
+        trust=trust_level(workspace, member, identity_ids),
         sanctions=sanctions,
         notes=list(Note.objects.filter(member=member).select_related("author").order_by("-created_at")),
         tags=list(Tag.objects.filter(member=member).order_by("name").values_list("name", flat=True)),

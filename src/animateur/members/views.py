@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -30,8 +33,12 @@ from animateur.members.forms import (
     TagsForm,
 )
 from animateur.members.models import CustomField, ProfileLink, SegmentAlert, SuggestionStatus
+from animateur.stream.models import Member
 
 MAX_ID = 2**63 - 1
+# The list counts its members up to this many, then says « more than »: an exact count of a million
+# members reads them all, where the page itself reads fifty.
+COUNT_LIMIT = 10_000
 
 
 @workspace_permission("members.view")
@@ -40,7 +47,7 @@ def member_list(request: WorkspaceRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         return render(request, "members/list.html", {"form": form, "page": None}, status=400)
     filters = form.filters() if form.is_bound else selectors.MemberFilters()
-    page = selectors.page_of(request.workspace, filters)
+    page = selectors.page_of(request.workspace, filters, count_limit=COUNT_LIMIT)
     active = form.active() if form.is_bound else {}
     return render(
         request,
@@ -111,35 +118,50 @@ def _to_member(member_id: int) -> HttpResponseRedirect:
 @require_POST
 @workspace_permission("members.edit")
 def add_note(request: WorkspaceRequest, member_id: int) -> HttpResponse:
+    return _member_form(
+        request,
+        member_id,
+        NoteForm(request.POST),
+        lambda member, data: actions.do_add_member_note(request.workspace, member, data["text"], actor=request.user),
+        invalid=_("A note needs some text (at most 5000 characters)."),
+        done=_("Note added."),
+    )
+
+
+def _member_form(
+    request: WorkspaceRequest,
+    member_id: int,
+    form: forms.Form,
+    act: Callable[[Member, dict[str, Any]], object],
+    *,
+    invalid: str,
+    done: str,
+) -> HttpResponse:
+    """A form posted from a member's page: read, act, say how it went, and back to the page."""
     member = selectors.get_member(request.workspace, member_id)
-    form = NoteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("A note needs some text (at most 5000 characters)."))
+        messages.error(request, invalid)
         return _to_member(member.pk)
     try:
-        actions.do_add_member_note(request.workspace, member, form.cleaned_data["text"], actor=request.user)
+        act(member, form.cleaned_data)
     except ActionError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("Note added."))
+        messages.success(request, done)
     return _to_member(member.pk)
 
 
 @require_POST
 @workspace_permission("members.edit")
 def set_tags(request: WorkspaceRequest, member_id: int) -> HttpResponse:
-    member = selectors.get_member(request.workspace, member_id)
-    form = TagsForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("These tags cannot be read."))
-        return _to_member(member.pk)
-    try:
-        actions.do_set_member_tags(request.workspace, member, form.cleaned_data["tags"], actor=request.user)
-    except ActionError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Tags saved."))
-    return _to_member(member.pk)
+    return _member_form(
+        request,
+        member_id,
+        TagsForm(request.POST),
+        lambda member, data: actions.do_set_member_tags(request.workspace, member, data["tags"], actor=request.user),
+        invalid=_("These tags cannot be read."),
+        done=_("Tags saved."),
+    )
 
 
 @require_POST
@@ -350,20 +372,8 @@ def delete_segment(request: WorkspaceRequest, segment_id: int) -> HttpResponse:
 def field_list(request: WorkspaceRequest) -> HttpResponse:
     form = CustomFieldForm(request.POST or None)
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                actions.do_save_custom_field(
-                    request.workspace,
-                    form.cleaned_data["name"],
-                    form.cleaned_data["kind"],
-                    form.cleaned_data["choices"],
-                    actor=request.user,
-                )
-            except ActionError as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(request, _("Field saved."))
-                return redirect(reverse("members:fields"))
+        if _save_field(request, form, None):
+            return redirect(reverse("members:fields"))
         status = 400
     else:
         status = 200
@@ -377,23 +387,30 @@ def field_edit(request: WorkspaceRequest, field_id: int) -> HttpResponse:
     initial = {"name": field.name, "kind": field.kind, "choices": ", ".join(field.choices)}
     form = CustomFieldForm(request.POST or None, initial=initial)
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                actions.do_save_custom_field(
-                    request.workspace,
-                    form.cleaned_data["name"],
-                    form.cleaned_data["kind"],
-                    form.cleaned_data["choices"],
-                    actor=request.user,
-                    field=field,
-                )
-            except ActionError as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(request, _("Field saved."))
-                return redirect(reverse("members:fields"))
+        if _save_field(request, form, field):
+            return redirect(reverse("members:fields"))
         return render(request, "members/field.html", {"form": form, "field": field}, status=400)
     return render(request, "members/field.html", {"form": form, "field": field})
+
+
+def _save_field(request: WorkspaceRequest, form: CustomFieldForm, field: CustomField | None) -> bool:
+    """Create (`field` None) or change a custom field from its form; False with the form's errors."""
+    if not form.is_valid():
+        return False
+    try:
+        actions.do_save_custom_field(
+            request.workspace,
+            form.cleaned_data["name"],
+            form.cleaned_data["kind"],
+            form.cleaned_data["choices"],
+            actor=request.user,
+            field=field,
+        )
+    except ActionError as exc:
+        form.add_error(None, str(exc))
+        return False
+    messages.success(request, _("Field saved."))
+    return True
 
 
 def selectors_field(request: WorkspaceRequest, field_id: int) -> CustomField:
@@ -417,19 +434,16 @@ def field_delete(request: WorkspaceRequest, field_id: int) -> HttpResponse:
 @require_POST
 @workspace_permission("members.edit")
 def set_fields(request: WorkspaceRequest, member_id: int) -> HttpResponse:
-    member = selectors.get_member(request.workspace, member_id)
     fields = list(CustomField.objects.filter(workspace=request.workspace).order_by("name"))
     form = MemberFieldsForm(request.POST, fields=fields, prefix="cf")
-    if not form.is_valid():
-        messages.error(request, _("These values cannot be read: check each field."))
-        return _to_member(member.pk)
-    try:
-        actions.do_set_member_fields(request.workspace, member, form.values(), actor=request.user)
-    except ActionError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Fields saved."))
-    return _to_member(member.pk)
+    return _member_form(
+        request,
+        member_id,
+        form,
+        lambda member, data: actions.do_set_member_fields(request.workspace, member, form.values(), actor=request.user),
+        invalid=_("These values cannot be read: check each field."),
+        done=_("Fields saved."),
+    )
 
 
 # --- profile links ------------------------------------------------------------------------------
