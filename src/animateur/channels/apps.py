@@ -40,11 +40,14 @@ KIND_LABELS = {
     "reddit_listen": _("Reddit search (listening)"),
     "instagram": _("Instagram professional account"),
     "linkedin": _("LinkedIn page"),
+    "instagram_listen": _("Instagram hashtags (listening)"),
 }
 # The listening sources (connectors/listen.py): what they bring is heard elsewhere, not said to the
 # team, so it opens no inbox conversation unless a crisis room pulls it in (inbox/hooks.py). Listed
 # here for the same reason as above; the same test checks it against the connectors' `listening`.
-LISTENING_KINDS = frozenset({"bluesky_listen", "discourse_listen", "feed_listen", "mastodon_listen", "reddit_listen"})
+LISTENING_KINDS = frozenset(
+    {"bluesky_listen", "discourse_listen", "feed_listen", "instagram_listen", "mastodon_listen", "reddit_listen"}
+)
 
 
 def kind_label(kind: str) -> str:

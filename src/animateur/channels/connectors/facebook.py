@@ -1,6 +1,7 @@
 """A Facebook Page, over the Graph API: the page's feed (its posts and visitors' posts) and the
-comments and replies under them; with a page access token, answering, hiding and unhiding, and
-deleting comments.
+comments and replies under them, and, where the channel reads them, the page's Messenger
+conversations (meta_messages.py) and its ratings and recommendations; with a page access token,
+answering comments, messages and reviews, hiding and unhiding, and deleting comments.
 
 The feed is listed newest first: each run reads it down to the newest post it already has (its time,
 with the ids seen at that second), within a page budget, and stores what is new oldest first. The
@@ -15,13 +16,19 @@ Rate limits: Graph answers error codes 4, 17, 32, 613 and 80001 when a limit is 
 X-Business-Use-Case-Usage header says in how many minutes access comes back: the channel waits that
 long. Token errors (code 190) ask for reconnection; missing permissions (10, 200-299) name the
 permission the page token lacks.
+
+Ratings (`/{page-id}/ratings`, newest first, needing pages_read_user_content): each recommendation or
+review is read as a visitor's post on the page, keyed by its `open_graph_story` (the object Graph lets
+the page comment on, so answering it is commenting it); the list is read down to the newest one already
+stored, as the feed is. A rating without a story (an old star rating) has nothing to answer: rejected,
+with its reason.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 from django import forms
@@ -30,7 +37,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from animateur.channels import safe_http
-from animateur.channels.connectors import failures
+from animateur.channels.connectors import failures, meta_messages
 from animateur.channels.connectors.base import Capability, RawItem, incomplete, read_item, register, unreadable
 from animateur.channels.connectors.http import RestConnector
 from animateur.channels.errors import ConnectorError, MalformedItem, PermanentError
@@ -46,6 +53,7 @@ MAX_PAGES_PER_RUN = 10
 WATCHED = 25  # the newest posts whose comments each run reads
 POST_FIELDS = "id,message,created_time,updated_time,permalink_url,from"
 COMMENT_FIELDS = "id,message,created_time,from,parent{id},permalink_url,is_hidden"
+RATING_FIELDS = "created_time,recommendation_type,review_text,rating,reviewer{id,name},open_graph_story{id}"
 RATE_CODES = (4, 17, 32, 613, 80001)
 TOKEN_CODES = (102, 190, 463, 467)
 
@@ -64,6 +72,16 @@ class FacebookForm(forms.Form):
             "A page token with pages_read_engagement, pages_read_user_content and pages_manage_engagement "
             "(from the Graph API Explorer or your Meta app)."
         ),
+    )
+    read_messages = forms.BooleanField(
+        label=_("Read the page's Messenger conversations"),
+        required=False,
+        help_text=_("Needs pages_messaging and pages_manage_metadata; answers are allowed within 24 hours."),
+    )
+    read_ratings = forms.BooleanField(
+        label=_("Read the page's ratings and recommendations"),
+        required=False,
+        help_text=_("Each review arrives in the inbox; answering it comments it on the page."),
     )
 
 
@@ -92,6 +110,12 @@ class FacebookConnector(RestConnector):
     default_poll_interval = 300
     source_name = "Facebook"
     credentials_words = _("the page access token")
+    messaging = "messenger"  # the Conversations API's platform of this kind
+
+    def __init__(self, channel: Any) -> None:
+        super().__init__(channel)
+        if self.config.get("read_messages"):  # per channel: private messages are read only when asked
+            self.capabilities = self.capabilities | {Capability.DIRECT}  # type: ignore[misc]
 
     # -- HTTP ---------------------------------------------------------------------------------------
     def base_url(self) -> str:
@@ -117,6 +141,9 @@ class FacebookConnector(RestConnector):
             return failures.failure(
                 failures.REFUSED, self.source_name, detail=detail, credentials=self.credentials_words
             )
+        if meta_messages.window_closed(error):
+            words = gettext("the 24 hours allowed to answer this private message are over: answer it in %(app)s")
+            return failures.failure(failures.FORBIDDEN, self.source_name, detail=words % {"app": self.source_name})
         if code == 10 or 200 <= code <= 299:
             return failures.failure(failures.FORBIDDEN, self.source_name, detail=detail)
         if code == 100 and error.get("error_subcode") == 33:
@@ -139,6 +166,75 @@ class FacebookConnector(RestConnector):
         return list(data.get("data") or []), str(following) if following else None, bool(paging.get("next"))
 
     def fetch(self, since: dict[str, Any]) -> Iterator[RawItem]:
+        # The feed and its comments, then the private messages and the ratings when the channel reads
+        # them: each part keeps its own key of the cursor, and every item carries the others' as they are.
+        carry: dict[str, Any] = {k: since[k] for k in ("messages", "ratings") if k in since}
+        for raw in self._feed(since):
+            if raw.cursor is not None:
+                raw.cursor = {**carry, **raw.cursor}
+            yield raw
+        base = dict(self.final_cursor or {})
+        self.final_cursor = {**base, **carry}
+        yield from self.fetch_more(since, base, carry)
+        self.final_cursor = {**base, **carry}
+
+    def fetch_more(self, since: dict[str, Any], base: dict[str, Any], carry: dict[str, Any]) -> Iterator[RawItem]:
+        """The parts read after the page's own (`base` its cursor): messages and ratings; `carry` is updated."""
+        if self.config.get("read_messages"):
+            yield from self.read_messages(since, base, carry)
+        if self.config.get("read_ratings"):
+            carry["ratings"] = yield from meta_messages.merged(
+                self._ratings(dict(since.get("ratings") or {})),
+                lambda part: {**base, **carry, "ratings": part},
+            )
+
+    def read_messages(
+        self, since: dict[str, Any], base: dict[str, Any], carry: dict[str, Any]
+    ) -> Generator[RawItem, None, None]:
+        node = self.messaging_node()
+        carry["messages"] = yield from meta_messages.merged(
+            meta_messages.read_conversations(
+                self._list, node, self.messaging, dict(since.get("messages") or {}), str(self.source_name)
+            ),
+            lambda part: {**base, **carry, "messages": part},
+        )
+
+    def messaging_node(self) -> str:
+        """The node whose conversations are read and that sends the answers: the page."""
+        return str(self.config.get("page_id") or "")
+
+    def _ratings(self, state: dict[str, Any]) -> Generator[RawItem, None, dict[str, Any]]:
+        page_id = str(self.config.get("page_id") or "")
+        newest, seen = str(state.get("time") or ""), set(state.get("ids") or [])
+        fresh: list[Any] = []
+        after: str | None = None
+        for _page in range(MAX_PAGES_PER_RUN if newest else 1):  # first run: the latest page only
+            entries, after, more = self._list(f"{page_id}/ratings", {"fields": RATING_FIELDS}, after)
+            reached = False
+            for entry in entries:
+                when = _graph_time(entry.get("created_time")) if isinstance(entry, dict) else ""
+                key = _story(entry)
+                if newest and when and (when < newest or (when == newest and key in seen)):
+                    reached = True
+                    break
+                fresh.append(entry)
+            if reached or not more or not after:
+                break
+        no_story = gettext("this Facebook rating has no review to answer (no open_graph_story)")
+        for entry in reversed(fresh):
+            key = _story(entry)
+            if not key:
+                yield unreadable("rating:?", no_story, entry, {"time": newest, "ids": sorted(seen)})
+                continue
+            when = _graph_time(entry.get("created_time"))
+            if when > newest:
+                newest, seen = when, set()
+            seen.add(key)
+            cursor = {"time": newest, "ids": sorted(seen)}
+            yield read_item(key, entry, cursor, _raw_rating, key, entry, cursor)
+        return {"time": newest, "ids": sorted(seen)}
+
+    def _feed(self, since: dict[str, Any]) -> Iterator[RawItem]:
         page_id = str(self.config.get("page_id") or "")
         state = dict(since.get("posts") or {})
         newest, seen = str(state.get("time") or ""), set(state.get("ids") or [])
@@ -200,6 +296,10 @@ class FacebookConnector(RestConnector):
                 return
 
     def normalize(self, raw: RawItem) -> Incoming:
+        if raw.kind == meta_messages.DM:
+            return self.normalize_message(raw)
+        if raw.kind == "rating":
+            return self._normalize_rating(raw)
         entry = raw.payload
         try:
             created = parse_datetime(str(entry["created_time"]))
@@ -247,6 +347,75 @@ class FacebookConnector(RestConnector):
         except (KeyError, TypeError, AttributeError) as exc:
             raise MalformedItem(incomplete("Facebook", exc)) from exc
 
+    def ours(self) -> set[str]:
+        """Who we are in private messages: the page's id."""
+        return {str(self.config.get("page_id") or "")} - {""}
+
+    def normalize_message(self, raw: RawItem) -> Incoming:
+        """A private message: from the person, or one of ours (sent from Messenger or from the inbox)."""
+        entry = raw.payload
+        try:
+            created = parse_datetime(str(entry["created_time"]))
+            if created is None:
+                raise MalformedItem(gettext("its date “%(date)s” is not a date") % {"date": entry["created_time"]})
+            who = entry["from"]
+            ours = str(who.get("id") or "") in self.ours() or str(who.get("username") or "") in self.ours()
+            username = str(who.get("username") or "")
+            author = AuthorInfo(
+                external_id=f"{self.kind}:{who['id']}",
+                display_name=str(who.get("name") or username),
+                handle=username,
+                url=f"https://www.instagram.com/{username}/" if username else "",
+            )
+            before = [str(b) for b in raw.extra.get("before") or []]
+            return Incoming(
+                channel=self.channel,
+                external_id=raw.external_id,
+                text=meta_messages.text_of_message(entry),
+                created_at=created,
+                author=author,
+                kind=Kind.DIRECT,
+                parent_external_id=before[0] if before else None,
+                ancestor_external_ids=before[1:],
+                from_organisation=ours,
+                raw=entry,
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise MalformedItem(incomplete(str(self.source_name), exc)) from exc
+
+    def _normalize_rating(self, raw: RawItem) -> Incoming:
+        entry = raw.payload
+        try:
+            created = parse_datetime(str(entry["created_time"]))
+            if created is None:
+                raise MalformedItem(gettext("its date “%(date)s” is not a date") % {"date": entry["created_time"]})
+            who = entry.get("reviewer") if isinstance(entry.get("reviewer"), dict) else None
+            kind = str(entry.get("recommendation_type") or "").lower()
+            if kind == "positive":
+                title = gettext("Recommends the page")
+            elif kind == "negative":
+                title = gettext("Does not recommend the page")
+            else:
+                title = gettext("Rated the page %(stars)s/5") % {"stars": entry.get("rating") or "?"}
+            return Incoming(
+                channel=self.channel,
+                external_id=raw.external_id,
+                title=title,
+                text=str(entry.get("review_text") or "").strip() or title,
+                created_at=created,
+                author=AuthorInfo(
+                    external_id=f"facebook:{who['id']}",
+                    display_name=str(who.get("name") or ""),
+                    url=f"https://www.facebook.com/{who['id']}",
+                )
+                if who and who.get("id")
+                else None,
+                kind=Kind.POST,
+                raw=entry,
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise MalformedItem(incomplete("Facebook", exc)) from exc
+
     def test_connection(self) -> str:
         page = self.request("GET", str(self.config.get("page_id") or ""), {"fields": "id,name"})
         if not isinstance(page, dict) or not page.get("id"):
@@ -254,7 +423,18 @@ class FacebookConnector(RestConnector):
         return gettext("Facebook Page “%(name)s”") % {"name": text_of(str(page.get("name") or page["id"]))}
 
     # -- answering and moderating -------------------------------------------------------------------
+    def reply_privately(self, message: Message, text: str) -> str:
+        """Answer a private message through the Send API, as the page."""
+        recipient = meta_messages.other_party(message.raw or {}, self.ours())
+        body = meta_messages.send_body(recipient, text)
+        sent = self.request("POST", f"{self.messaging_node()}/messages", body=body)
+        if not isinstance(sent, dict) or not sent.get("message_id"):
+            raise self.not_understood()
+        return str(sent["message_id"])
+
     def reply(self, message: Message, text: str) -> str:
+        if message.kind == Kind.DIRECT:
+            return self.reply_privately(message, text)
         # Facebook threads have two levels: an answer to a reply goes under the comment it replies to.
         parent = ((message.raw or {}).get("parent") or {}).get("id") if message.kind == Kind.REPLY else None
         created = self.request("POST", f"{parent or message.external_id}/comments", body={"message": text})
@@ -263,7 +443,7 @@ class FacebookConnector(RestConnector):
         return str(created["id"])
 
     def _comment_id(self, message: Message) -> str:
-        if message.kind == Kind.POST:
+        if message.kind not in (Kind.COMMENT, Kind.REPLY):
             raise PermanentError(gettext("only comments can be hidden on a Facebook Page"), cause="http_error")
         return message.external_id
 
@@ -278,6 +458,15 @@ class FacebookConnector(RestConnector):
 
     def delete(self, message: Message) -> None:
         self.request("DELETE", self._comment_id(message), empty=True)
+
+
+def _story(entry: Any) -> str:
+    story = entry.get("open_graph_story") if isinstance(entry, dict) else None
+    return str(story.get("id") or "") if isinstance(story, dict) else ""
+
+
+def _raw_rating(external_id: str, entry: dict[str, Any], cursor: dict[str, Any]) -> RawItem:
+    return RawItem(external_id, parse_datetime(str(entry.get("created_time") or "")), "rating", entry, cursor)
 
 
 def _graph_error(response: safe_http.Fetched) -> dict[str, Any]:

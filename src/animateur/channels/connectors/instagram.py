@@ -16,6 +16,9 @@ Mentions: `/{ig-user-id}/tags` lists the media the account is tagged in, newest 
 feed is. Mentions in captions and comments of other accounts' media reach the Graph API only through
 its webhooks (`mentions` field, then `mentioned_comment`/`mentioned_media` lookups): not read here.
 
+Direct messages, when the channel reads them: the Conversations API with `platform=instagram`, through
+the Facebook Page the account is linked to, answered through its Send API (see meta_messages.py).
+
 Errors are the Graph API's (codes 4, 17, 32, 613 rate limits; 190 an expired token; 10 and 200-299 a
 missing permission), named as the Facebook Page connector names them.
 """
@@ -31,6 +34,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from animateur.channels.connectors import meta_messages
 from animateur.channels.connectors.base import Capability, RawItem, incomplete, read_item, register, unreadable
 from animateur.channels.connectors.facebook import GRAPH_URL, FacebookConnector
 from animateur.channels.errors import MalformedItem, PermanentError
@@ -64,6 +68,18 @@ class InstagramForm(forms.Form):
             "The token of the Facebook Page the account is linked to, with instagram_basic, "
             "instagram_manage_comments and pages_show_list."
         ),
+    )
+    read_messages = forms.BooleanField(
+        label=_("Read the account's direct messages"),
+        required=False,
+        help_text=_("Needs instagram_manage_messages; answers are allowed within 24 hours."),
+    )
+    page_id = forms.RegexField(
+        label=_("Linked Facebook Page id"),
+        regex=r"^[0-9]{5,20}$",
+        required=False,
+        help_text=_("Direct messages are read through the Facebook Page the account is linked to."),
+        error_messages={"invalid": _("A page id is a number.")},
     )
 
 
@@ -109,6 +125,19 @@ class InstagramConnector(FacebookConnector):
     credentials_words = _("the access token")
     # Which account we are (its username): our own answers, read back, are the organisation's.
     learned_keys = ("ig_username",)
+    messaging = "instagram"
+
+    def fetch_more(self, since: dict[str, Any], base: dict[str, Any], carry: dict[str, Any]) -> Iterator[RawItem]:
+        """After the media, their comments and the tags: the direct messages, when the channel reads them."""
+        if self.config.get("read_messages"):
+            yield from self.read_messages(since, base, carry)
+
+    def messaging_node(self) -> str:
+        # With Facebook Login, Instagram Messaging goes through the linked Page; without it, the account.
+        return str(self.config.get("page_id") or self.config.get("ig_user_id") or "")
+
+    def ours(self) -> set[str]:
+        return {str(self.config.get("ig_user_id") or ""), str(self.config.get("ig_username") or "")} - {""}
 
     def base_url(self) -> str:
         return str(self.config.get("graph_url") or GRAPH_URL)
@@ -148,7 +177,7 @@ class InstagramConnector(FacebookConnector):
                 log.warning("channel %s: more new media than one run reads; the oldest are skipped", self.channel.pk)
         return fresh, counts
 
-    def fetch(self, since: dict[str, Any]) -> Iterator[RawItem]:
+    def _feed(self, since: dict[str, Any]) -> Iterator[RawItem]:
         user_id = str(self.config.get("ig_user_id") or "")
         state: dict[str, Any] = {
             "media": dict(since.get("media") or {}),
@@ -227,6 +256,8 @@ class InstagramConnector(FacebookConnector):
                 yield read_item(key, reply, cursor, _raw, key, reply, "comment", cursor, media_id)
 
     def normalize(self, raw: RawItem) -> Incoming:
+        if raw.kind == meta_messages.DM:
+            return self.normalize_message(raw)
         entry = raw.payload
         try:
             created = parse_datetime(str(entry["timestamp"]))
@@ -286,6 +317,8 @@ class InstagramConnector(FacebookConnector):
 
     # -- answering and moderating -------------------------------------------------------------------
     def reply(self, message: Message, text: str) -> str:
+        if message.kind == Kind.DIRECT:
+            return self.reply_privately(message, text)
         if message.kind == Kind.POST:
             path = f"{message.external_id}/comments"
         else:  # one level: an answer to a reply goes under the comment it replies to

@@ -14,8 +14,17 @@ last run (kept per comment in the cursor). Commenters are named through `/rest/p
 its member's URN and no name.
 
 LinkedIn offers no way to hide a comment through its API: a comment rejected here is hidden here only
-(moderation says so); deleting it at the source is offered. Mentions of the organisation in others'
-posts (organizationalEntityNotifications) are not read yet.
+(moderation says so); deleting it at the source is offered.
+
+Mentions of the organisation, where the channel reads them (`read_mentions`, with rw_organization_admin):
+`GET /rest/organizationalEntityNotifications?q=criteria&actions=List(SHARE_MENTION,COMMENT_MENTION)`
+over the time since the last one read (LinkedIn keeps them 60 days; a first run looks back a week),
+oldest first; each names the post (`GET /rest/posts/{urn}`) or the comment
+(`GET /rest/socialActions/{post}/comments/{id}`) that mentions the page, read and stored as a mention,
+answered by a comment under it. One LinkedIn will not let the page read (a member's post shared with
+their connections only) is rejected with that reason, and the others go on.
+Reactions are not read: a reaction is no message (it has no words to answer), and the stream has no
+place yet for a count of them.
 
 Errors: 401 is a token refused (reconnect); 403 a permission the token lacks, named; 429 LinkedIn's
 daily application or member limit, renewed at midnight UTC, waited out.
@@ -50,6 +59,9 @@ API_VERSION = "202411"  # the LinkedIn-Version header: the API's monthly version
 PAGE = 50
 MAX_PAGES_PER_RUN = 10
 WATCHED = 10  # the newest posts whose comments each run reads
+MENTION_ACTIONS = "List(SHARE_MENTION,COMMENT_MENTION)"
+MENTIONS_LOOK_BACK_MS = 7 * 24 * 3600 * 1000  # a first run's mentions: the last week
+COMMENT_IN_ACTIVITY = re.compile(r"^urn:li:comment:\((urn:li:[a-zA-Z]+:[^,]+),([^)]+)\)$")
 
 
 class LinkedInForm(forms.Form):
@@ -66,6 +78,11 @@ class LinkedInForm(forms.Form):
             "A page administrator's token with r_organization_social and w_organization_social "
             "(Community Management API); « Connect with LinkedIn » gets it for you."
         ),
+    )
+    read_mentions = forms.BooleanField(
+        label=_("Read the mentions of the page"),
+        required=False,
+        help_text=_("Posts and comments that name the page; needs rw_organization_admin."),
     )
 
 
@@ -102,7 +119,7 @@ def plain_commentary(text: str) -> str:
 def _raw(external_id: str, entry: dict[str, Any], kind: str, cursor: dict[str, Any], post: str) -> RawItem:
     if not external_id or external_id.endswith(":?"):
         raise MalformedItem(gettext("this LinkedIn item has no URN"))
-    stamp = entry.get("createdAt") if kind == "post" else (entry.get("created") or {}).get("time")
+    stamp = entry.get("createdAt") if kind in ("post", "mention") else (entry.get("created") or {}).get("time")
     return RawItem(external_id, _ms_time(stamp), kind, entry, cursor, extra={"post": post})
 
 
@@ -166,7 +183,83 @@ class LinkedInConnector(RestConnector):
         return elements, more and bool(elements)
 
     def fetch(self, since: dict[str, Any]) -> Iterator[RawItem]:
+        # The page's posts and their comments, then the mentions: each part keeps its key of the cursor.
         self._names: dict[str, str] = {}
+        carry = {"mentions": since["mentions"]} if "mentions" in since else {}
+        for raw in self._posts(since):
+            if raw.cursor is not None:
+                raw.cursor = {**carry, **raw.cursor}
+            yield raw
+        base = dict(self.final_cursor or {})
+        self.final_cursor = {**base, **carry}
+        if self.config.get("read_mentions"):
+            for raw in self._mentions(dict(since.get("mentions") or {})):
+                if raw.cursor is not None:
+                    carry["mentions"] = raw.cursor
+                    raw.cursor = {**base, "mentions": raw.cursor}
+                yield raw
+            self.final_cursor = {**base, **carry}
+
+    def _mentions(self, state: dict[str, Any]) -> Iterator[RawItem]:
+        newest, seen = int(state.get("time") or 0), set(state.get("ids") or [])
+        now = int(datetime.now(UTC).timestamp() * 1000)
+        start_ms = newest or now - MENTIONS_LOOK_BACK_MS
+        params = {
+            "q": "criteria",
+            "actions": MENTION_ACTIONS,
+            "organizationalEntity": self.organization,
+            "timeRange": f"(start:{start_ms},end:{now})",
+        }
+        found: list[Any] = []
+        start = 0
+        for _page in range(MAX_PAGES_PER_RUN):
+            elements, more = self._elements("organizationalEntityNotifications", params, start)
+            found.extend(elements)
+            if not more:
+                break
+            start += len(elements)
+        found.sort(key=lambda e: int(e.get("lastModifiedAt") or 0) if isinstance(e, dict) else 0)
+        for entry in found:
+            activity = str(entry.get("generatedActivity") or "") if isinstance(entry, dict) else ""
+            when = int(entry.get("lastModifiedAt") or 0) if isinstance(entry, dict) else 0
+            key = activity or f"?{when}"  # one without its URN is still passed, once
+            if when < newest or (when == newest and key in seen):
+                continue  # read by an earlier run (the time range starts at the last one read)
+            if when > newest:
+                newest, seen = when, set()
+            seen.add(key)
+            cursor = {"time": newest, "ids": sorted(seen)}
+            if not activity:
+                yield unreadable("mention:?", gettext("this LinkedIn item has no URN"), entry, cursor)
+                continue
+            yield self._mentioned(activity, entry, cursor)
+
+    def _mentioned(self, activity: str, notice: dict[str, Any], cursor: dict[str, Any]) -> RawItem:
+        """The post or comment a notification names, read; one the page may not read is rejected alone."""
+        comment = COMMENT_IN_ACTIVITY.match(activity)
+        if comment:
+            post, ident = comment.group(1), comment.group(2)
+            path = f"socialActions/{_urn_key(post)}/comments/{quote(ident, safe='')}"
+        else:
+            post, path = activity, f"posts/{_urn_key(activity)}"
+        response = self.send("GET", path)
+        if response.status in (403, 404):
+            said = gettext("LinkedIn does not let the page read what mentions it (%(status)s)")
+            return unreadable(activity, said % {"status": response.status}, notice, cursor)
+        if response.status >= 400:
+            raise self.failure_for(response)
+        entry = self.decode(response)
+        if not isinstance(entry, dict):
+            return unreadable(activity, gettext("this LinkedIn item has no URN"), notice, cursor)
+        if comment:
+            actor = str(entry.get("actor") or "")
+            entry = {**entry, "_post": post, "_actor_name": self._name_of(actor), "_mention": True}
+            return read_item(activity, entry, cursor, _raw, activity, entry, "comment", cursor, post)
+        author = str(entry.get("author") or "")
+        entry = {**entry, "_author_name": self._name_of(author)}
+        return read_item(activity, entry, cursor, _raw, activity, entry, "mention", cursor, post)
+
+    def _posts(self, since: dict[str, Any]) -> Iterator[RawItem]:
         state = dict(since.get("posts") or {})
         newest, seen = int(state.get("time") or 0), set(state.get("ids") or [])
         watch: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (since.get("watch") or {}).items()}
@@ -278,6 +371,21 @@ class LinkedInConnector(RestConnector):
             if raw.updated_at is None:
                 raise MalformedItem(gettext("this LinkedIn item has no date"))
             created = raw.updated_at
+            if raw.kind == "mention":  # somebody's post that names the page
+                author_urn = str(entry["author"])
+                return Incoming(
+                    channel=self.channel,
+                    external_id=raw.external_id,
+                    text=plain_commentary(str(entry.get("commentary") or "")),
+                    url=f"https://www.linkedin.com/feed/update/{raw.external_id}/",
+                    created_at=created,
+                    author=AuthorInfo(
+                        external_id=f"linkedin:{author_urn}", display_name=str(entry.get("_author_name") or "")
+                    ),
+                    kind=Kind.MENTION,
+                    from_organisation=author_urn == self.organization,
+                    raw=entry,
+                )
             if raw.kind == "post":
                 return Incoming(
                     channel=self.channel,
@@ -300,14 +408,19 @@ class LinkedInConnector(RestConnector):
                 author = AuthorInfo(
                     external_id=f"linkedin:{actor}", display_name=str(entry.get("_actor_name") or ""), url=url
                 )
+            if entry.get("_mention"):  # a comment under somebody's post that names the page: its own thread
+                kind, parent_key = Kind.MENTION, None
+            else:
+                kind = Kind.REPLY if parent else Kind.COMMENT
+                parent_key = parent or str(raw.extra.get("post") or "") or None
             return Incoming(
                 channel=self.channel,
                 external_id=raw.external_id,
-                text=str(message.get("text") or ""),
+                text=plain_commentary(str(message.get("text") or "")),
                 created_at=created,
                 author=author,
-                kind=Kind.REPLY if parent else Kind.COMMENT,
-                parent_external_id=parent or str(raw.extra.get("post") or "") or None,
+                kind=kind,
+                parent_external_id=parent_key,
                 from_organisation=actor == self.organization,
                 url=f"https://www.linkedin.com/feed/update/{raw.extra.get('post')}/" if raw.extra.get("post") else "",
                 raw=entry,
@@ -326,8 +439,8 @@ class LinkedInConnector(RestConnector):
     def _thread(self, message: Message) -> tuple[str, str]:
         """The post a comment is under, and the comment an answer to it goes under (two levels)."""
         raw = message.raw or {}
-        if message.kind == Kind.POST:
-            return message.external_id, ""
+        if message.kind == Kind.POST or (message.kind == Kind.MENTION and not raw.get("_mention")):
+            return message.external_id, ""  # a post: the answer is a comment on it
         post = str(raw.get("object") or "")
         parent = str(raw.get("parentComment") or "") if message.kind == Kind.REPLY else ""
         return post, parent or message.external_id
@@ -348,7 +461,7 @@ class LinkedInConnector(RestConnector):
         return urn
 
     def delete(self, message: Message) -> None:
-        if message.kind == Kind.POST:
+        if message.kind == Kind.POST or (message.kind == Kind.MENTION and not (message.raw or {}).get("_mention")):
             raise PermanentError(gettext("only comments can be deleted on a LinkedIn page"), cause="http_error")
         raw = message.raw or {}
         target = str(raw.get("parentComment") or raw.get("_post") or raw.get("object") or "")

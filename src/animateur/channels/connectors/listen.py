@@ -22,6 +22,11 @@ must not look like a spike.
   reads a term down to the last post it has within MAX_SEARCH_PAGES pages (500 posts): a term that
   finds more than that between two polls loses the older ones (Discourse's search keeps no paging
   token to come back with, unlike /posts.json).
+- instagram_listen: Instagram's hashtag search, for a professional account (the Instagram Graph API):
+  each hashtag of the searches is looked up once (`ig_hashtag_search`, its id kept in the cursor), then
+  its `/{hashtag-id}/recent_media` (the last 24 hours, newest first) is read down to the media already
+  heard. Instagram names no author for these media, and allows 30 hashtags per account per 7 days:
+  a search with more asks Instagram for more than it gives, and its refusal is named on the channel.
 - feed_listen: an RSS or Atom feed of news or alerts (a Google Alert, a news search): the feed
   connector as it is, heard elsewhere.
 """
@@ -29,6 +34,7 @@ must not look like a spike.
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -39,16 +45,28 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from mastodon import Mastodon
 
-from animateur.channels.connectors.base import Capability, Connector, RawItem, read_item, register, unreadable
+from animateur.channels.connectors.base import (
+    Capability,
+    Connector,
+    RawItem,
+    incomplete,
+    read_item,
+    register,
+    unreadable,
+)
 from animateur.channels.connectors.bluesky import DEFAULT_SERVICE, BlueskyConnector, Page, _query
 from animateur.channels.connectors.bluesky import SEARCH as BLUESKY_SEARCH
 from animateur.channels.connectors.discourse import DiscourseConnector, _post_id
+from animateur.channels.connectors.instagram import InstagramConnector, InstagramForm
 from animateur.channels.connectors.mastodon import MastodonConnector, classified
 from animateur.channels.connectors.reddit import Listing, RedditConnector, _after
 from animateur.channels.connectors.rss import FeedConnector, FeedForm
-from animateur.channels.errors import ConnectorError, TransientError
+from animateur.channels.errors import ConnectorError, MalformedItem, TransientError
 from animateur.channels.listen_terms import Terms, terms_for
 from animateur.stream.items import Incoming
+from animateur.stream.models import Kind
+
+log = logging.getLogger(__name__)
 
 TERMS_HELP = _("The terms searched for come from the saved searches of Listening.")
 
@@ -466,3 +484,112 @@ class NewsFeedConnector(ListeningSource, FeedConnector):
     kind = "feed_listen"
     label = _("News or alerts feed (listening)")
     form_class = NewsFeedForm
+
+
+# -- Instagram ----------------------------------------------------------------------------------------
+
+HASHTAG_PAGES_PER_RUN = 5  # per hashtag and run: 50 media a page
+HASHTAG_MEDIA_FIELDS = "id,caption,timestamp,permalink,media_type,comments_count,like_count"
+HEARD_KEPT = 300  # ids of the media last heard per hashtag: recent_media has no time to page from
+
+
+class InstagramListenForm(InstagramForm):
+    """The account the hashtag search is made for (Instagram searches hashtags for a professional account)."""
+
+    read_messages = None  # type: ignore[assignment]
+    page_id = None  # type: ignore[assignment]
+
+
+def _raw_heard(external_id: str, entry: dict[str, Any], cursor: dict[str, Any], stream: str) -> RawItem:
+    when = parse_datetime(str(entry.get("timestamp") or ""))
+    if when is None:
+        raise MalformedItem(gettext("this Instagram media has no time"))
+    return RawItem(external_id, when, "heard", entry, cursor, extra={"stream": stream})
+
+
+@register
+class InstagramListenConnector(ListeningSource, InstagramConnector):
+    kind = "instagram_listen"
+    label = _("Instagram hashtags (listening)")
+    capabilities = frozenset({Capability.READ})
+    form_class = InstagramListenForm
+    learned_keys = ()  # type: ignore[assignment]
+    default_poll_interval = 900
+
+    # Somebody else's media: nothing to answer nor moderate there.
+    reply = Connector.reply
+    hide = Connector.hide
+    moderate = Connector.moderate
+    delete = Connector.delete
+
+    def fetch(self, since: dict[str, Any]) -> Iterator[RawItem]:
+        yield from self.marked(since, self._read(since))
+
+    def _read(self, since: dict[str, Any]) -> Iterator[RawItem]:
+        user_id = str(self.config.get("ig_user_id") or "")
+        cursor = dict(since)
+        for tag in self.terms.hashtags:
+            key = f"tag:{tag}"
+            state = dict(cursor.get(key) or {})
+            if not state.get("id"):
+                state["id"] = self._hashtag_id(user_id, tag)
+                if not state["id"]:
+                    log.info("channel %s: Instagram knows no hashtag #%s", self.channel.pk, tag)
+                    continue
+            heard = list(state.get("heard") or [])
+            fresh: list[Any] = []
+            after: str | None = None
+            params = {"user_id": user_id, "fields": HASHTAG_MEDIA_FIELDS}
+            for _page in range(HASHTAG_PAGES_PER_RUN if key in since else 1):  # a new hashtag: its latest page
+                entries, after, more = self._list(f"{state['id']}/recent_media", params, after)
+                met = False
+                for entry in entries:
+                    if isinstance(entry, dict) and str(entry.get("id") or "") in heard:
+                        met = True
+                        break
+                    fresh.append(entry)
+                if met or not more or not after:
+                    break
+            for entry in reversed(fresh):
+                if not isinstance(entry, dict) or not entry.get("id"):
+                    yield unreadable("media:?", gettext("this Instagram item has no id"), entry, cursor)
+                    continue
+                media_id = str(entry["id"])
+                heard = [media_id, *[h for h in heard if h != media_id]][:HEARD_KEPT]
+                cursor = {**cursor, key: {"id": state["id"], "heard": heard}}
+                item = read_item(media_id, entry, cursor, _raw_heard, media_id, entry, cursor, key)
+                item.extra.setdefault("stream", key)
+                yield item
+            cursor = {**cursor, key: {"id": state["id"], "heard": heard}}
+        self.final_cursor = cursor
+
+    def _hashtag_id(self, user_id: str, tag: str) -> str:
+        found = self.request("GET", "ig_hashtag_search", {"user_id": user_id, "q": tag})
+        if not isinstance(found, dict) or not isinstance(found.get("data", []), list):
+            raise self.not_understood()
+        first = next((e for e in found.get("data") or [] if isinstance(e, dict) and e.get("id")), None)
+        return str(first["id"]) if first else ""
+
+    def normalize(self, raw: RawItem) -> Incoming:
+        entry = raw.payload
+        try:
+            created = parse_datetime(str(entry["timestamp"]))
+            if created is None:
+                raise MalformedItem(gettext("its date “%(date)s” is not a date") % {"date": entry["timestamp"]})
+            item = Incoming(
+                channel=self.channel,
+                external_id=raw.external_id,
+                text=str(entry.get("caption") or "").strip(),
+                url=str(entry.get("permalink") or ""),
+                created_at=created,
+                author=None,  # Instagram names nobody behind a hashtag's media
+                kind=Kind.POST,
+                raw=entry,
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise MalformedItem(incomplete("Instagram", exc)) from exc
+        return self.heard(item, raw)
+
+    def test_connection(self) -> str:
+        said = super().test_connection()
+        return f"{said}; {self.terms_summary([f'#{t}' for t in self.terms.hashtags])}"
