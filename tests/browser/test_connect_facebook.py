@@ -69,6 +69,9 @@ def facebook(settings) -> Iterator[Replay]:
     }
     server.add("GET", f"/v21.0/{PAGE_ID}_2002/comments", body={"data": [comment], "paging": {}})
     server.add("GET", "/v21.0/17841400000000001/media", body={"data": [], "paging": {}})
+    # Connected with the flow, the page also reads its Messenger conversations and its ratings: none here.
+    server.add("GET", f"/v21.0/{PAGE_ID}/conversations", body={"data": [], "paging": {}})
+    server.add("GET", f"/v21.0/{PAGE_ID}/ratings", body={"data": [], "paging": {}})
     yield server
     server.close()
 

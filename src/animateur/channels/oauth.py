@@ -1,6 +1,12 @@
 """Connecting a channel « in one click »: OAuth 2.0's authorization-code flow with Meta (Facebook Pages
-and Instagram professional accounts), LinkedIn and Google (YouTube), through the app the workspace's
-owner registered once with each network (OAuthApp).
+and Instagram professional accounts), LinkedIn, Google (YouTube) and Reddit, through the app the
+workspace's owner registered once with each network (OAuthApp); and with Mastodon, whose every server
+is a network of its own: there the app is registered on the manager's server at the moment they
+connect (`POST /api/v1/apps`), kept in their session (encrypted) for the return from its consent screen.
+
+Reddit's app is an « installed app »: it has no secret, and its code is exchanged with the client id
+alone (HTTP Basic with an empty password); the refresh token it gives (`duration=permanent`) is what
+the channel keeps, praw getting fresh access tokens with it.
 
 The flow: the manager's browser is sent to the network's consent screen with a `state` that is signed
 (it names the workspace, the user and the network, and cannot be forged) and single-use (its nonce is
@@ -15,12 +21,13 @@ tests serve a local stand-in; channels connected through a replaced address read
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from django.conf import settings
 from django.core import signing
@@ -60,6 +67,8 @@ class Network:
     kinds: Promise  # what it connects, in words
     steps: tuple[Promise, ...]
     extra: dict[str, str] = field(default_factory=dict)  # more parameters for the consent screen
+    per_server: bool = False  # Mastodon: the addresses are the manager's server's, the app registered there
+    needs_secret: bool = True  # Reddit's installed apps have none
 
 
 NETWORKS: dict[str, Network] = {
@@ -76,6 +85,9 @@ NETWORKS: dict[str, Network] = {
             Permission("pages_manage_engagement", _("to answer, hide and delete comments from the inbox")),
             Permission("instagram_basic", _("to find the Instagram account linked to each page")),
             Permission("instagram_manage_comments", _("to read, answer, hide and delete Instagram comments")),
+            Permission("pages_messaging", _("to read the pages' Messenger conversations and answer them")),
+            Permission("pages_manage_metadata", _("needed by Meta to read the conversations of a page")),
+            Permission("instagram_manage_messages", _("to read the Instagram direct messages and answer them")),
         ),
         "https://developers.facebook.com/apps/",
         _("Facebook Pages and the Instagram professional accounts linked to them"),
@@ -97,7 +109,8 @@ NETWORKS: dict[str, Network] = {
         "https://api.linkedin.com/rest",
         (
             Permission(
-                "rw_organization_admin", _("to list the pages you administer, so that you pick those to connect")
+                "rw_organization_admin",
+                _("to list the pages you administer, so that you pick those to connect, and to read their mentions"),
             ),
             Permission("r_organization_social", _("to read the pages' posts and their comments")),
             Permission("w_organization_social", _("to answer and delete comments as the page")),
@@ -137,7 +150,51 @@ NETWORKS: dict[str, Network] = {
         ),
         {"access_type": "offline", "prompt": "consent", "include_granted_scopes": "true"},
     ),
+    "reddit": Network(
+        "reddit",
+        "Reddit",
+        "https://www.reddit.com/api/v1/authorize",
+        "https://www.reddit.com/api/v1/access_token",
+        "https://oauth.reddit.com",
+        (
+            Permission("identity", _("to know which account connects")),
+            Permission("mysubreddits", _("to list the subreddits you moderate or follow, so that you pick them")),
+            Permission("read", _("to read the subreddits' posts and comments")),
+            Permission("modposts", _("to remove and approve posts and comments where you moderate")),
+        ),
+        "https://www.reddit.com/prefs/apps",
+        _("subreddits"),
+        (
+            _("At reddit.com/prefs/apps, create an app of type « installed app »."),
+            _("Give the address below as its redirect URI."),
+            _("Copy the app's id (under its name) into the form below; an installed app has no secret."),
+        ),
+        {"duration": "permanent"},
+        needs_secret=False,
+    ),
+    "mastodon": Network(
+        "mastodon",
+        "Mastodon",
+        "/oauth/authorize",
+        "/oauth/token",
+        "/api/v1",
+        (
+            Permission("read", _("to read your mentions, private mentions and the statuses you follow")),
+            Permission("write", _("to answer, publish and delete your statuses from animateur")),
+        ),
+        "",
+        _("a Mastodon account, on any server"),
+        (
+            _(
+                "Nothing to register beforehand: animateur registers itself as an app on your server when "
+                "you connect, then your server asks you to authorize it."
+            ),
+        ),
+        per_server=True,
+    ),
 }
+MASTODON_APP = "oauth_mastodon_app"  # the session key of the app registered on a server, until its return
+MASTODON_SCOPES = "read write"
 
 
 def network(name: str) -> Network | None:
@@ -157,7 +214,66 @@ def network(name: str) -> Network | None:
         found.kinds,
         found.steps,
         found.extra,
+        found.per_server,
+        found.needs_secret,
     )
+
+
+def on_server(net: Network, server: str) -> Network:
+    """A per-server network (Mastodon) with its addresses on `server` (https://mastodon.example)."""
+    base = server.rstrip("/")
+    return Network(
+        net.name,
+        net.label,
+        f"{base}{net.authorize}",
+        f"{base}{net.token}",
+        f"{base}{net.api}",
+        net.scopes,
+        base,
+        net.kinds,
+        net.steps,
+        net.extra,
+        net.per_server,
+        net.needs_secret,
+    )
+
+
+def register_on_server(net: Network, server: str, redirect_uri: str) -> tuple[str, str]:
+    """Register animateur as an app on a Mastodon server (`POST /api/v1/apps`): its client id and secret."""
+    answer = _call(
+        net,
+        "POST",
+        f"{server.rstrip('/')}/api/v1/apps",
+        data={
+            "client_name": "animateur",
+            "redirect_uris": redirect_uri,
+            "scopes": MASTODON_SCOPES,
+            "website": redirect_uri.split("/app/", 1)[0],
+        },
+    )
+    if not answer.get("client_id") or not answer.get("client_secret"):
+        raise failures.failure(failures.NOT_UNDERSTOOD, net.label)
+    return str(answer["client_id"]), str(answer["client_secret"])
+
+
+def keep_server_app(session: Any, workspace_id: int, server: str, client_id: str, client_secret: str) -> None:
+    data = {"w": workspace_id, "s": server, "i": client_id, "k": client_secret, "at": timezone.now().isoformat()}
+    session[MASTODON_APP] = encrypt(json.dumps(data))
+
+
+def server_app(session: Any, workspace_id: int) -> tuple[str, str, str] | None:
+    """The server, client id and secret registered for this workspace's connection in progress."""
+    kept = session.get(MASTODON_APP)
+    if not kept:
+        return None
+    try:
+        data = json.loads(decrypt(str(kept)))
+        at = datetime.fromisoformat(str(data["at"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+    if data.get("w") != workspace_id or (timezone.now() - at).total_seconds() > PENDING_MAX_AGE:
+        return None
+    return str(data["s"]), str(data["i"]), str(data["k"])
 
 
 def _overrides() -> dict[str, Any]:
@@ -205,6 +321,7 @@ def authorize_url(net: Network, client_id: str, redirect_uri: str, state: str) -
         "redirect_uri": redirect_uri,
         "state": state,
         "scope": (" " if net.name != "facebook" else ",").join(p.scope for p in net.scopes),
+        **({"scope": MASTODON_SCOPES} if net.per_server else {}),
         **net.extra,
     }
     return f"{net.authorize}{'&' if '?' in net.authorize else '?'}{urlencode(params)}"
@@ -265,6 +382,12 @@ def _grant(net: Network, answer: dict[str, Any]) -> Grant:
     )
 
 
+def _basic(client_id: str, client_secret: str) -> dict[str, str]:
+    """HTTP Basic with the app's id and secret (empty for Reddit's installed apps), as Reddit asks."""
+    pair = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
+    return {"Authorization": f"Basic {pair}"}
+
+
 def exchange_code(net: Network, client_id: str, client_secret: str, code: str, redirect_uri: str) -> Grant:
     fields = {
         "grant_type": "authorization_code",
@@ -273,6 +396,12 @@ def exchange_code(net: Network, client_id: str, client_secret: str, code: str, r
         "client_id": client_id,
         "client_secret": client_secret,
     }
+    if net.name == "reddit":
+        fields = {k: v for k, v in fields.items() if k not in ("client_id", "client_secret")}
+        grant = _grant(net, _call(net, "POST", net.token, data=fields, headers=_basic(client_id, client_secret)))
+        return grant
+    if net.per_server:
+        fields["scope"] = MASTODON_SCOPES
     grant = _grant(net, _call(net, "POST", net.token, data=fields))
     if net.name == "facebook":  # a short-lived user token (hours) becomes a long-lived one (60 days)
         longer = {
@@ -314,7 +443,11 @@ class Choice:
 def discover(net: Network, grant: Grant, client_id: str, client_secret: str) -> list[Choice]:
     """The pages, accounts or channels this grant opens."""
     bearer = {"Authorization": f"Bearer {grant.access_token}"}
+    if net.per_server:
+        return _mastodon_account(net, grant, bearer)
     api = overridden_api(net)
+    if net.name == "reddit":
+        return _subreddits(net, grant, client_id, bearer)
     if net.name == "facebook":
         fields = "id,name,access_token,instagram_business_account{id,username}"
         answer = _call(
@@ -332,7 +465,7 @@ def discover(net: Network, grant: Grant, client_id: str, client_secret: str) -> 
                     "page_id",
                     page_id,
                     str(page.get("name") or page_id),
-                    {"page_id": page_id, **graph},
+                    {"page_id": page_id, "read_messages": True, "read_ratings": True, **graph},
                     {"page_access_token": token},
                 )
             )
@@ -345,7 +478,13 @@ def discover(net: Network, grant: Grant, client_id: str, client_secret: str) -> 
                         "ig_user_id",
                         str(ig["id"]),
                         f"@{username}" if username else str(ig["id"]),
-                        {"ig_user_id": str(ig["id"]), "ig_username": username, **graph},
+                        {
+                            "ig_user_id": str(ig["id"]),
+                            "ig_username": username,
+                            "page_id": page_id,
+                            "read_messages": True,
+                            **graph,
+                        },
                         {"access_token": token},
                     )
                 )
@@ -370,7 +509,7 @@ def discover(net: Network, grant: Grant, client_id: str, client_secret: str) -> 
                     "organization_id",
                     ident,
                     str(org.get("localizedName") or ident),
-                    {"organization_id": ident, **({"api_url": api} if api else {})},
+                    {"organization_id": ident, "read_mentions": True, **({"api_url": api} if api else {})},
                     {"access_token": grant.access_token, "refresh_token": grant.refresh_token},
                     grant.expires_at,
                 )
@@ -398,6 +537,43 @@ def discover(net: Network, grant: Grant, client_id: str, client_secret: str) -> 
                 "" if grant.refresh_token else grant.expires_at,
             )
         )
+    return found
+
+
+def _mastodon_account(net: Network, grant: Grant, bearer: dict[str, str]) -> list[Choice]:
+    me = _call(net, "GET", f"{net.api}/accounts/verify_credentials", headers=bearer)
+    if not me.get("id") or not me.get("acct"):
+        raise failures.failure(failures.NOT_UNDERSTOOD, net.label)
+    server = net.console  # on_server keeps the server's address there
+    host = urlsplit(server).hostname or server
+    url = str(me.get("url") or f"{server}/@{me['acct']}")
+    config = {"api_base_url": server, "account_url": url, "account_id": str(me["id"]), "acct": str(me["acct"])}
+    return [
+        Choice("mastodon", "account_url", url, f"@{me['acct']}@{host}", config, {"access_token": grant.access_token})
+    ]
+
+
+def _subreddits(net: Network, grant: Grant, client_id: str, bearer: dict[str, str]) -> list[Choice]:
+    """The subreddits the account moderates, then those it follows: each a channel to pick."""
+    me = _call(net, "GET", f"{net.api}/api/v1/me", headers=bearer)
+    username = str(me.get("name") or "")
+    if not username:
+        raise failures.failure(failures.NOT_UNDERSTOOD, net.label)
+    found: list[Choice] = []
+    seen: set[str] = set()
+    for where, moderator in (("moderator", True), ("subscriber", False)):
+        listing = _call(net, "GET", f"{net.api}/subreddits/mine/{where}?limit=100&raw_json=1", headers=bearer)
+        children = (listing.get("data") or {}).get("children") if isinstance(listing.get("data"), dict) else None
+        for child in children or []:
+            data = child.get("data") if isinstance(child, dict) else None
+            name = str((data or {}).get("display_name") or "")
+            if not name or name.lower() in seen:
+                continue
+            seen.add(name.lower())
+            config = {"subreddit": name, "client_id": client_id, "username": username, "moderator": moderator}
+            found.append(
+                Choice("reddit", "subreddit", name, f"r/{name}", config, {"refresh_token": grant.refresh_token})
+            )
     return found
 
 
@@ -430,4 +606,5 @@ def forget_pending(session: Any) -> None:
 def described(choice: Choice) -> str:
     kinds = {"facebook": gettext("Facebook Page"), "instagram": gettext("Instagram account")}
     kinds.update(linkedin=gettext("LinkedIn page"), youtube=gettext("YouTube channel"))
+    kinds.update(mastodon=gettext("Mastodon account"), reddit=gettext("Subreddit"))
     return f"{kinds.get(choice.kind, choice.kind)} · {choice.name}"

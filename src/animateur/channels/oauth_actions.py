@@ -24,14 +24,14 @@ def do_save_oauth_app(
 ) -> OAuthApp:
     """Register (or change) the workspace's app with a network; a secret left empty keeps the stored one."""
     require(actor, workspace, "workspace.settings")
-    if network not in NETWORKS:
+    if network not in NETWORKS or NETWORKS[network].per_server:  # a Mastodon app is registered on each server
         raise ActionError(_("Unknown network: %(network)s.") % {"network": network})
     client_id = client_id.strip()
     if not client_id:
         raise ActionError(_("The app's client id is required."))
     with transaction.atomic(durable=True):
         app = OAuthApp.objects.select_for_update().filter(workspace=workspace, network=network).first()
-        if app is None and not client_secret.strip():
+        if app is None and not client_secret.strip() and NETWORKS[network].needs_secret:
             raise ActionError(_("The app's client secret is required."))
         if app is None:
             app = OAuthApp(workspace=workspace, network=network)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("connect/", views_connect.connect, name="connect"),
     path("connect/<slug:network>/app/", views_connect.connect_app, name="connect_app"),
     path("connect/<slug:network>/start/", views_connect.connect_start, name="connect_start"),
+    path("connect/<slug:network>/server/", views_connect.connect_server, name="connect_server"),
     path("connect/<slug:network>/callback/", views_connect.connect_callback, name="connect_callback"),
     path("connect/<slug:network>/pick/", views_connect.connect_pick, name="connect_pick"),
 ]

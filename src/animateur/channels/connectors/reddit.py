@@ -159,7 +159,9 @@ class RedditConnector(Connector):
 
     @property
     def account(self) -> bool:
-        return bool(self.config.get("username") and self.secrets.get("password"))
+        # A "script" app's account and password, or the refresh token of « Connect with Reddit » (oauth.py).
+        granted = self.secrets.get("password") or self.secrets.get("refresh_token")
+        return bool(self.config.get("username") and granted)
 
     @property
     def moderates(self) -> bool:
@@ -168,11 +170,18 @@ class RedditConnector(Connector):
     def api(self) -> praw.Reddit:
         # With the account's name and password (a "script" app's password grant) praw acts as that
         # account; without, it reads with the app alone.
-        account = {"username": self.config["username"], "password": self.secrets["password"]} if self.account else {}
+        # Connected with Reddit's installed-app flow, it acts with the refresh token, the app having no secret.
+        account: dict[str, Any] = (
+            {"username": self.config["username"], "password": self.secrets["password"]}
+            if self.account and self.secrets.get("password")
+            else {}
+        )
+        if self.secrets.get("refresh_token"):
+            account = {"refresh_token": self.secrets["refresh_token"]}
         return praw.Reddit(
             **account,
             client_id=self.config.get("client_id", ""),
-            client_secret=self.secrets.get("client_secret", ""),
+            client_secret=None if self.secrets.get("refresh_token") else self.secrets.get("client_secret", ""),
             user_agent=f"{safe_http.USER_AGENT} (channel {self.channel.pk or 'test'})",
             oauth_url=self.oauth_url,
             reddit_url=self.reddit_url,
