@@ -29,7 +29,9 @@ def _publish(w: World) -> Call:
     replay = w.request.getfixturevalue("replay")
     replay.recorded("mastodon", "post_status")
     channel = mastodon_channel(w.workspace, replay.base)
-    publication = do_save_publication(w.workspace, "Toot, finally!", [channel.pk], actor=w.owner)
+    # With a link, made a tracked link under publishing's one audit event.
+    text = "Toot, finally! https://acme.example/programme"
+    publication = do_save_publication(w.workspace, text, [channel.pk], thread=True, actor=w.owner)
     return lambda: do_publish_publication(publication, actor=w.owner)
 
 
@@ -75,7 +77,7 @@ def _comment(w: World) -> Call:
 def _settings(w: World) -> Call:
     from animateur.publishing.actions import do_set_publishing_settings
 
-    return lambda: do_set_publishing_settings(w.workspace, "manager", actor=w.owner)
+    return lambda: do_set_publishing_settings(w.workspace, "manager", track_links=False, actor=w.owner)
 
 
 @case("do_set_queue_slots")

@@ -13,6 +13,8 @@ from animateur.channels.site import site_channel
 from animateur.core.actions import ActionError
 from animateur.core.models import AuditEvent
 from animateur.core.roles import Role
+from animateur.links.actions import short_url
+from animateur.links.models import TrackedLink
 from animateur.publishing import actions
 from animateur.publishing.limits import graphemes
 from animateur.publishing.models import Publication, PublicationState, PublicationTarget, TargetState
@@ -88,11 +90,17 @@ def test_bluesky_publishes_with_createrecord_and_a_record_key_made_from_the_inte
     sent = json.loads(replay.requests("POST", CREATE)[0].body)
     assert sent["repo"] == DID and sent["collection"] == "app.bsky.feed.post"
     assert sent["rkey"] == record_key(target.prepared_at, target.idempotency_key) and len(sent["rkey"]) == 13
-    assert sent["record"]["text"] == text and sent["record"]["langs"] == ["fr"]
+    # The link goes out as a tracked link of the workspace's own domain, with Bluesky's UTM.
+    tracked = TrackedLink.objects.get(workspace=workspace)
+    assert tracked.target == "https://acme.example/ete?utm_source=bluesky&utm_medium=social"
+    assert tracked.channel == channel
+    short = short_url(tracked)
+    assert sent["record"]["text"] == text.replace("https://acme.example/ete", short)
+    assert sent["record"]["langs"] == ["fr"] and target.parts[0]["text"] == sent["record"]["text"]
     link = sent["record"]["facets"][0]
     start = len(b"Ouverture ce soir ")
-    assert (link["index"]["byteStart"], link["index"]["byteEnd"]) == (start, start + len("https://acme.example/ete"))
-    assert link["features"][0]["uri"] == "https://acme.example/ete"
+    assert (link["index"]["byteStart"], link["index"]["byteEnd"]) == (start, start + len(short))
+    assert link["features"][0]["uri"] == short
     assert not replay.requests("GET", LIST)  # a first attempt does not read back
     assert target.state == TargetState.SENT and target.remote_id == RECORDED_URI
     assert target.url == "https://bsky.app/profile/acme.bsky.social/post/3kr2fffffff2f"

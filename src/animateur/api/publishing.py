@@ -1,6 +1,7 @@
 """Publishing in the API: publications, drafted, sent for approval, approved, commented, scheduled and
 published through publishing's actions, as the pages do; each channel's outcome with its address or the
-network's own message; the calendar's publications between two days; the workspace's approval setting."""
+network's own message; the calendar's publications between two days; the workspace's approval setting;
+the best hours to publish, from when the audience answers."""
 
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
@@ -10,6 +11,7 @@ from ninja import Router, Schema
 
 from animateur.api.inbox import needs
 from animateur.api.typing import TokenRequest
+from animateur.channels.models import Channel
 from animateur.core.actions import ActionError
 from animateur.publishing import actions, selectors
 from animateur.publishing.models import Publication, StepKind
@@ -25,6 +27,8 @@ class PublicationIn(Schema):
     channel_names: list[str] = []
     # Who must approve it: "", "manager", "owner" or "client"; left out, the workspace's setting.
     approval: str | None = None
+    # A text too long for Mastodon or Bluesky goes out there as a thread of numbered replies.
+    thread: bool = False
 
 
 class StepIn(Schema):
@@ -54,14 +58,25 @@ class CalendarEntryOut(Schema):
 
 class SettingsIn(Schema):
     approval: str
+    # The links of a publication go out as tracked links of the workspace's own domain (left out: unchanged).
+    track_links: bool | None = None
 
 
 class SettingsOut(Schema):
     approval: str
+    track_links: bool
 
 
 class ScheduleIn(Schema):
     at: datetime
+
+
+class PartOut(Schema):
+    """What went (or goes) to the channel: one part, or each part of a thread, as sent (links tracked)."""
+
+    text: str
+    remote_id: str
+    url: str
 
 
 class TargetOut(Schema):
@@ -74,6 +89,7 @@ class TargetOut(Schema):
     error: str
     message_id: int | None
     sent_at: datetime | None
+    parts: list[PartOut]
 
 
 class PublicationOut(Schema):
@@ -85,6 +101,7 @@ class PublicationOut(Schema):
     approval: str
     approved_at: datetime | None
     approved_by: str
+    thread: bool
     targets: list[TargetOut]
     steps: list[StepOut]
 
@@ -103,6 +120,7 @@ def _out(publication: Publication) -> dict[str, Any]:
         "approval": publication.approval,
         "approved_at": publication.approved_at,
         "approved_by": publication.approved_by,
+        "thread": publication.thread,
         "steps": [
             {"kind": step.kind, "by": step.by, "name": step.name, "text": step.text, "at": step.at}
             for step in publication.steps.all()
@@ -118,6 +136,14 @@ def _out(publication: Publication) -> dict[str, Any]:
                 "error": t.error,
                 "message_id": t.message_id,
                 "sent_at": t.sent_at,
+                "parts": [
+                    {
+                        "text": str(part.get("text") or ""),
+                        "remote_id": str(part.get("remote_id") or ""),
+                        "url": str(part.get("url") or ""),
+                    }
+                    for part in t.parts
+                ],
             }
             for t in publication.targets.select_related("channel").order_by("channel__name")
         ],
@@ -151,6 +177,7 @@ def create_publication(request: TokenRequest, payload: PublicationIn) -> Any:
             payload.text,
             _channel_ids(request, payload),
             approval=payload.approval,
+            thread=payload.thread,
             actor=request.auth.user,
         )
     except ActionError as error:
@@ -228,18 +255,54 @@ def calendar(request: TokenRequest, start: date | None = None, end: date | None 
     return 200, [{"id": e.pk, "text": e.text, "state": e.state, "at": e.at, "channels": e.channels} for e in entries]
 
 
+class BestHourOut(Schema):
+    weekday: int  # 0 Monday … 6 Sunday, in the workspace's time zone
+    hour: int
+    answers: int
+    share: float
+
+
+class BestHoursOut(Schema):
+    days: int
+    answers: int
+    hours: list[BestHourOut]
+
+
+@router.get("/best-hours", response={200: BestHoursOut, 404: Refused})
+@needs("publishing.view")
+def best_hours(request: TokenRequest, channel_id: int | None = None) -> Any:
+    """The weekly hours at which the audience answered most (replies and comments in the stream over the
+    last 90 days, of one channel if given), best first; empty when there are too few answers to say."""
+    workspace = request.auth.workspace
+    if channel_id is not None and not (
+        0 < channel_id < 2**63 and Channel.objects.filter(workspace=workspace, pk=channel_id).exists()
+    ):
+        return 404, {"detail": "no such channel in this workspace"}
+    hours, answers = selectors.best_hours(workspace, channel_id=channel_id)
+    return 200, {
+        "days": selectors.BEST_HOURS_DAYS,
+        "answers": answers,
+        "hours": [{"weekday": h.weekday, "hour": h.hour, "answers": h.answers, "share": h.share} for h in hours],
+    }
+
+
 @router.get("/publishing-settings", response=SettingsOut)
 @needs("publishing.view")
 def get_settings(request: TokenRequest) -> Any:
-    return {"approval": actions.default_approval(request.auth.workspace)}
+    workspace = request.auth.workspace
+    return {"approval": actions.default_approval(workspace), "track_links": actions.tracks_links(workspace)}
 
 
 @router.put("/publishing-settings", response={200: SettingsOut, 400: Refused})
 @needs("workspace.settings")
 def set_settings(request: TokenRequest, payload: SettingsIn) -> Any:
-    """The approval a new publication needs: "", "manager", "owner" or "client"."""
+    """The approval a new publication needs: "", "manager", "owner" or "client"; whether the links of a
+    publication go out as tracked links (`track_links`)."""
+    workspace = request.auth.workspace
     try:
-        actions.do_set_publishing_settings(request.auth.workspace, payload.approval, actor=request.auth.user)
+        actions.do_set_publishing_settings(
+            workspace, payload.approval, track_links=payload.track_links, actor=request.auth.user
+        )
     except ActionError as error:
         return 400, {"detail": str(error)}
-    return 200, {"approval": actions.default_approval(request.auth.workspace)}
+    return 200, {"approval": actions.default_approval(workspace), "track_links": actions.tracks_links(workspace)}

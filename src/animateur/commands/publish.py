@@ -34,6 +34,11 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         choices=("none", "manager", "owner", "client"),
         help="who must approve it first (default: the workspace's setting)",
     )
+    publish.add_argument(
+        "--thread",
+        action="store_true",
+        help="a text too long for Mastodon or Bluesky goes out as a thread of numbered replies",
+    )
     publish.set_defaults(handler=cmd_publish)
 
 
@@ -89,7 +94,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
     chosen = None if args.approval is None else ("" if args.approval == "none" else args.approval)
     with _action_errors():
         channel_ids = actions.channels_named(workspace, args.channel)
-        publication = actions.do_save_publication(workspace, text, channel_ids, approval=chosen, actor=actor)
+        publication = actions.do_save_publication(
+            workspace, text, channel_ids, approval=chosen, thread=args.thread, actor=actor
+        )
         if publication.needs_approval:
             actions.do_request_approval(publication, at=when, actor=actor)
             who = publication.get_approval_display()

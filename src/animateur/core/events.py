@@ -395,8 +395,10 @@ EVENT_TYPES: dict[str, EventType] = {
                     "publication_id": _ID,
                     "channels": {"type": "array", "items": _ID},
                     "created": {"type": "boolean"},
+                    "thread": {"type": "boolean"},
                     "by": _TEXT,
-                }
+                },
+                ("publication_id", "channels", "created", "by"),
             ),
         ),
         EventType(
@@ -415,7 +417,16 @@ EVENT_TYPES: dict[str, EventType] = {
                     "state": {"type": "string", "enum": ["published", "failed"]},
                     "targets": {
                         "type": "array",
-                        "items": _object({"channel_id": _ID, "state": _TEXT, "url": _TEXT, "error": _TEXT}),
+                        "items": _object(
+                            {
+                                "channel_id": _ID,
+                                "state": _TEXT,
+                                "url": _TEXT,
+                                "error": _TEXT,
+                                "parts": {"type": "array", "items": _TEXT},
+                            },
+                            ("channel_id", "state", "url", "error"),
+                        ),
                     },
                     "by": _TEXT,
                 }
@@ -443,7 +454,15 @@ EVENT_TYPES: dict[str, EventType] = {
             "publishing.settings.changed",
             1,
             _("The publishing settings (the approval new publications need) or a channel's queue changed"),
-            _object({"approval": _TEXT, "channel_id": {"type": ["integer", "null"]}, "by": _TEXT}),
+            _object(
+                {
+                    "approval": _TEXT,
+                    "track_links": {"type": "boolean"},
+                    "channel_id": {"type": ["integer", "null"]},
+                    "by": _TEXT,
+                },
+                ("approval", "channel_id", "by"),
+            ),
         ),
         EventType(
             "link.created",

@@ -29,14 +29,16 @@ from django.utils.translation import gettext as _
 
 from animateur.channels.errors import ConnectorError
 from animateur.channels.models import Channel
-from animateur.core.actions import ActionError, Actor, actor_label, record, require
+from animateur.core.actions import ActionError, Actor, SystemActor, actor_label, record, require
 from animateur.core.audit_verbs import AuditVerb
 from animateur.core.events import emit
 from animateur.core.models import User, Workspace
 from animateur.core.permissions import has_permission
 from animateur.core.roles import Role
+from animateur.links.actions import URL_IN_TEXT, short_url, track_links_in_text
+from animateur.links.models import CODE_LENGTH, TrackedLink
 from animateur.publishing import blog, sending
-from animateur.publishing.limits import broken_rule
+from animateur.publishing.limits import MAX_THREAD_PARTS, broken_rule, split_thread, threads
 from animateur.publishing.models import (
     Approval,
     ApprovalStep,
@@ -57,6 +59,10 @@ STALE_SENDING = timedelta(minutes=5)
 EDITABLE = (PublicationState.DRAFT, PublicationState.SCHEDULED, PublicationState.AWAITING_APPROVAL)
 # The workspace setting (Workspace.settings) for the approval a new publication needs.
 APPROVAL_SETTING = "publishing_approval"
+# The workspace setting: whether the links of a publication go out as tracked links of the workspace's own
+# domain, with the channel's UTM. On unless turned off: counting the clicks is why a team publishes links,
+# and the address stays the workspace's own (no third-party shortener).
+TRACK_LINKS_SETTING = "publishing_track_links"
 MAX_COMMENT = 5000
 
 
@@ -88,13 +94,42 @@ def _channels(workspace: Workspace, channel_ids: Sequence[int]) -> list[Channel]
     return found
 
 
-def _check_text(text: str, channels: Sequence[Channel]) -> str:
+def tracks_links(workspace: Workspace) -> bool:
+    return bool((workspace.settings or {}).get(TRACK_LINKS_SETTING, True))
+
+
+def _tracked(channel: Channel) -> bool:
+    """Whether the links going to this channel become tracked links (not on the workspace's own blog)."""
+    return channel.kind != sending.SITE and tracks_links(channel.workspace)
+
+
+def _as_counted(channel: Channel, text: str) -> str:
+    """The text as the network will count it: each link as long as the tracked link that replaces it."""
+    if not _tracked(channel):
+        return text
+    placeholder = short_url(TrackedLink(workspace=channel.workspace, code="x" * CODE_LENGTH))
+    return URL_IN_TEXT.sub(placeholder, text)
+
+
+def _channel_rule(channel: Channel, text: str, thread: bool) -> str | None:
+    counted = _as_counted(channel, text)
+    if thread and threads(channel):
+        if split_thread(channel, counted) is None:
+            return _(
+                "%(channel)s: this text cannot be cut into a thread of at most %(max)d posts (a word alone is "
+                "longer than a post, or the thread would be longer)."
+            ) % {"channel": channel.name, "max": MAX_THREAD_PARTS}
+        return None
+    return broken_rule(channel, counted)
+
+
+def _check_text(text: str, channels: Sequence[Channel], thread: bool = False) -> str:
     text = (text or "").replace("\r\n", "\n").strip()
     if not text:
         raise ActionError(_("The text is empty."))
     if len(text) > MAX_TEXT:
         raise ActionError(_("The text has more than %(max)d characters.") % {"max": MAX_TEXT})
-    broken = [rule for channel in channels if (rule := broken_rule(channel, text))]
+    broken = [rule for channel in channels if (rule := _channel_rule(channel, text, thread))]
     if broken:
         raise ActionError(" ".join(broken))
     return text
@@ -107,11 +142,13 @@ def do_save_publication(
     *,
     publication: Publication | None = None,
     approval: str | None = None,
+    thread: bool | None = None,
     actor: Actor,
 ) -> Publication:
     """Save a draft (a new one, or an edit of a draft or of a scheduled one, which goes back to draft: an
     edit also undoes an approval, given to the text as it was). `approval`: who must approve it (None:
-    the workspace's setting for a new one, unchanged for an edit)."""
+    the workspace's setting for a new one, unchanged for an edit). `thread`: a text too long for a network
+    that threads goes out as a thread (None: unchanged for an edit, no for a new one)."""
     require(actor, workspace, "publishing.write")
     if publication is not None and (publication.workspace_id != workspace.pk or publication.state not in EDITABLE):
         raise ActionError(_("Only a draft or a scheduled publication can be changed."))
@@ -119,14 +156,17 @@ def do_save_publication(
         approval = publication.approval if publication is not None else default_approval(workspace)
     if approval not in Approval.values:
         raise ActionError(_("Unknown approval: %(approval)s.") % {"approval": approval})
+    if thread is None:
+        thread = publication.thread if publication is not None else False
     channels = _channels(workspace, channel_ids)
-    text = _check_text(text, channels)
+    text = _check_text(text, channels, thread)
     with transaction.atomic(durable=True):
         created = publication is None
         if publication is None:
             publication = Publication.objects.create(
                 workspace=workspace,
                 text=text,
+                thread=thread,
                 approval=approval,
                 created_by=actor if isinstance(actor, User) else None,
             )
@@ -137,8 +177,18 @@ def do_save_publication(
             publication.approval = approval
             publication.approved_at = None
             publication.approved_by = ""
+            publication.thread = thread
             publication.save(
-                update_fields=["text", "state", "scheduled_at", "approval", "approved_at", "approved_by", "updated_at"]
+                update_fields=[
+                    "text",
+                    "state",
+                    "scheduled_at",
+                    "approval",
+                    "approved_at",
+                    "approved_by",
+                    "thread",
+                    "updated_at",
+                ]
             )
         keep = [c.pk for c in channels]
         publication.targets.exclude(channel_id__in=keep).delete()
@@ -151,12 +201,18 @@ def do_save_publication(
             actor,
             AuditVerb.PUBLISHING_PUBLICATION_SAVE,
             publication,
-            {"channels": keep, "created": created, "length": len(text), "approval": approval},
+            {"channels": keep, "created": created, "length": len(text), "approval": approval, "thread": thread},
         )
         emit(
             workspace,
             "publishing.publication.saved",
-            {"publication_id": publication.pk, "channels": keep, "created": created, "by": actor_label(actor)},
+            {
+                "publication_id": publication.pk,
+                "channels": keep,
+                "created": created,
+                "thread": thread,
+                "by": actor_label(actor),
+            },
         )
     return publication
 
@@ -176,7 +232,7 @@ def do_schedule_publication(publication: Publication, at: datetime, *, actor: Ac
     if at <= timezone.now():
         raise ActionError(_("Choose a time in the future, or publish now."))
     channels = [t.channel for t in publication.targets.select_related("channel")]
-    _check_text(publication.text, channels)
+    _check_text(publication.text, channels, publication.thread)
     if not channels:
         raise ActionError(_("Choose at least one channel."))
     with transaction.atomic(durable=True):
@@ -197,22 +253,33 @@ def default_approval(workspace: Workspace) -> str:
     return value if value in Approval.values else Approval.NONE
 
 
-def do_set_publishing_settings(workspace: Workspace, approval: str, *, actor: Actor) -> Workspace:
-    """The approval a new publication needs, unless its author chooses otherwise."""
+def do_set_publishing_settings(
+    workspace: Workspace, approval: str, *, track_links: bool | None = None, actor: Actor
+) -> Workspace:
+    """The approval a new publication needs, unless its author chooses otherwise; whether its links go out
+    as tracked links (None: unchanged)."""
     require(actor, workspace, "workspace.settings")
     if approval not in Approval.values:
         raise ActionError(_("Unknown approval: %(approval)s.") % {"approval": approval})
     with transaction.atomic(durable=True):
         locked = Workspace.objects.select_for_update().get(pk=workspace.pk)
         before = default_approval(locked)
-        locked.settings = {**(locked.settings or {}), APPROVAL_SETTING: approval}
+        tracked_before = tracks_links(locked)
+        track = tracked_before if track_links is None else bool(track_links)
+        locked.settings = {**(locked.settings or {}), APPROVAL_SETTING: approval, TRACK_LINKS_SETTING: track}
         locked.save(update_fields=["settings"])
         workspace.settings = locked.settings
-        record(workspace, actor, AuditVerb.PUBLISHING_SETTINGS, workspace, {"approval": [before, approval]})
+        record(
+            workspace,
+            actor,
+            AuditVerb.PUBLISHING_SETTINGS,
+            workspace,
+            {"approval": [before, approval], "track_links": [tracked_before, track]},
+        )
         emit(
             workspace,
             "publishing.settings.changed",
-            {"approval": approval, "channel_id": None, "by": actor_label(actor)},
+            {"approval": approval, "track_links": track, "channel_id": None, "by": actor_label(actor)},
         )
     return workspace
 
@@ -236,7 +303,12 @@ def do_set_queue_slots(channel: Channel, slots: Sequence[tuple[int, time]], *, a
         emit(
             workspace,
             "publishing.settings.changed",
-            {"approval": default_approval(workspace), "channel_id": channel.pk, "by": actor_label(actor)},
+            {
+                "approval": default_approval(workspace),
+                "track_links": tracks_links(workspace),
+                "channel_id": channel.pk,
+                "by": actor_label(actor),
+            },
         )
     return made
 
@@ -304,7 +376,7 @@ def do_request_approval(publication: Publication, *, at: datetime | None = None,
     channels = [t.channel for t in publication.targets.select_related("channel")]
     if not channels:
         raise ActionError(_("Choose at least one channel."))
-    _check_text(publication.text, channels)
+    _check_text(publication.text, channels, publication.thread)
     if at is not None:
         require(actor, workspace, "publishing.publish")
         if timezone.is_naive(at):
@@ -408,10 +480,23 @@ def can_send(publication: Publication, now: datetime | None = None) -> bool:
     return True
 
 
-def _claim(publication: Publication) -> list[PublicationTarget]:
-    """Commit the intent: the targets still to send are « sending », their attempt counted. Durable: the
-    sends that follow cannot be rolled back, so the intent must be committed, not part of a caller's
-    transaction."""
+def _parts(publication: Publication, channel: Channel, actor: Actor) -> list[dict[str, Any]]:
+    """What goes to `channel`, fixed once: the text with its links made tracked links (this channel's UTM),
+    cut into a thread where asked and where the network threads. In the caller's transaction."""
+    text = publication.text
+    if _tracked(channel):
+        text = track_links_in_text(publication.workspace, text, channel=channel, actor=actor)
+    pieces = split_thread(channel, text) if publication.thread and threads(channel) else [text]
+    if pieces is None:
+        raise ActionError(str(_channel_rule(channel, publication.text, True)))
+    return [{"text": piece} for piece in pieces]
+
+
+def _claim(publication: Publication, actor: Actor | None = None) -> list[PublicationTarget]:
+    """Commit the intent: the targets still to send are « sending », their attempt counted, and what each
+    one sends is fixed (the same on every retry). Durable: the sends that follow cannot be rolled back, so
+    the intent must be committed, not part of a caller's transaction."""
+    actor = actor if actor is not None else SystemActor("publishing")
     with transaction.atomic(durable=True):
         locked = Publication.objects.select_for_update().get(pk=publication.pk)
         if not can_send(locked):
@@ -424,7 +509,7 @@ def _claim(publication: Publication) -> list[PublicationTarget]:
         if not targets:
             raise ActionError(_("Choose at least one channel."))
         if locked.state in EDITABLE:
-            _check_text(locked.text, [t.channel for t in targets])
+            _check_text(locked.text, [t.channel for t in targets], locked.thread)
         now = timezone.now()
         locked.state = PublicationState.SENDING
         # The calendar shows a publication at its time: one published now is shown now.
@@ -436,36 +521,77 @@ def _claim(publication: Publication) -> list[PublicationTarget]:
         PublicationTarget.objects.filter(pk__in=[t.pk for t in targets], prepared_at__isnull=True).update(
             prepared_at=now
         )
+        for target in targets:
+            if not target.parts and target.channel.kind != sending.SITE:
+                target.parts = _parts(locked, target.channel, actor)
+                target.save(update_fields=["parts"])
     return list(locked.targets.select_related("channel", "channel__workspace").filter(pk__in=[t.pk for t in targets]))
+
+
+def part_key(target: PublicationTarget, index: int) -> str:
+    """The idempotency key of a thread's part: the target's own for the first, one of its own for each next."""
+    return target.idempotency_key if index == 0 else f"{target.idempotency_key}-{index}"
+
+
+def _keep_part(target: PublicationTarget, index: int, sent: sending.Sent) -> None:
+    """A thread's part made by the network is committed at once: after a crash, the retry goes on from the
+    next part, answering this one, and never sends this one again."""
+    with transaction.atomic(durable=True):
+        locked = PublicationTarget.objects.select_for_update().get(pk=target.pk)
+        parts = list(locked.parts)
+        parts[index] = {**parts[index], **sent.as_part()}
+        locked.parts = parts
+        locked.save(update_fields=["parts"])
+        target.parts = parts
+
+
+def _send_parts(target: PublicationTarget) -> list[sending.Sent]:
+    """Every part of what goes to the target, each once: the parts made at an earlier attempt are kept,
+    the next answers the one before it."""
+    parts = list(target.parts)
+    prepared_at = target.prepared_at or timezone.now()
+    made: list[sending.Sent] = []
+    for index, part in enumerate(parts):
+        if part.get("remote_id"):
+            made.append(sending.Sent.of_part(part))
+            continue
+        sent = sending.send(
+            target.channel,
+            str(part["text"]),
+            part_key(target, index),
+            prepared_at=prepared_at + timedelta(microseconds=index),
+            retry=target.attempts > 1,
+            reply_to=made[-1] if made else None,
+            root=made[0] if made else None,
+        )
+        made.append(sent)
+        if len(parts) > 1:
+            _keep_part(target, index, sent)
+    return made
 
 
 def do_publish_publication(publication: Publication, *, actor: Actor) -> Publication:
     """Publish now on every channel not yet published to: a first time, a retry after a failure, or the
-    scheduled time come. Each channel's outcome is stored; a failure keeps the network's own message."""
+    scheduled time come. Each channel's outcome is stored; a failure keeps the network's own message.
+    The links of the text go out as tracked links (the workspace's setting), made in the intent's
+    transaction under this action; a thread's parts are sent in order, each answering the one before."""
     workspace = publication.workspace
     require(actor, workspace, "publishing.publish")
-    targets = _claim(publication)
-    outcomes: list[tuple[PublicationTarget, sending.Sent | None, str]] = []
+    targets = _claim(publication, actor)
+    outcomes: list[tuple[PublicationTarget, list[sending.Sent] | None, str]] = []
     for target in targets:  # outside any transaction: the network may take its time
         if target.channel.kind == sending.SITE:
             outcomes.append((target, None, ""))  # the blog is written below, in the transaction
             continue
         try:
-            answer = sending.send(
-                target.channel,
-                publication.text,
-                target.idempotency_key,
-                prepared_at=target.prepared_at or timezone.now(),
-                retry=target.attempts > 1,
-            )
-            outcomes.append((target, answer, ""))
+            outcomes.append((target, _send_parts(target), ""))
         except ConnectorError as exc:
             log.warning("publication %s to channel %s failed: %s", publication.pk, target.channel_id, exc)
             outcomes.append((target, None, str(exc)))
     sent_by = actor.pk if isinstance(actor, User) else None
     author = actor if isinstance(actor, User) else publication.created_by
     with transaction.atomic(durable=True):
-        for target, sent, error in outcomes:
+        for target, made, error in outcomes:
             if target.channel.kind == sending.SITE:
                 post = blog.publish_post(publication.workspace, publication.text, author)
                 target.state = TargetState.SENT
@@ -474,23 +600,26 @@ def do_publish_publication(publication: Publication, *, actor: Actor) -> Publica
                 target.error = ""
                 target.sent_at = timezone.now()
                 target.message = post.message
-            elif sent is not None:
+            elif made:
                 target.state = TargetState.SENT
-                target.remote_id = sent.remote_id[:255]
-                target.url = sent.url[:1000]
+                target.remote_id = made[0].remote_id[:255]
+                target.url = made[0].url[:1000]
                 target.error = ""
                 target.sent_at = timezone.now()
-                target.message = _store(target.channel, publication.text, sent, sent_by)
+                target.parts = [{**part, **sent.as_part()} for part, sent in zip(target.parts, made, strict=False)]
+                stored = [
+                    _store(target.channel, str(part["text"]), sent, sent_by)
+                    for part, sent in zip(target.parts, made, strict=False)
+                ]
+                target.message = stored[0]
             else:
                 target.state = TargetState.FAILED
                 target.error = error
-            target.save(update_fields=["state", "remote_id", "url", "error", "sent_at", "message"])
+            target.save(update_fields=["state", "remote_id", "url", "error", "sent_at", "message", "parts"])
         states = set(publication.targets.values_list("state", flat=True))
         publication.state = PublicationState.PUBLISHED if states == {TargetState.SENT} else PublicationState.FAILED
         publication.save(update_fields=["state", "updated_at"])
-        results = [
-            {"channel_id": t.channel_id, "state": t.state, "url": t.url, "error": t.error} for t, _s, _e in outcomes
-        ]
+        results = [_result(target) for target, _m, _e in outcomes]
         record(workspace, actor, AuditVerb.PUBLISHING_PUBLICATION_PUBLISH, publication, {"targets": results})
         emit(
             workspace,
@@ -503,6 +632,18 @@ def do_publish_publication(publication: Publication, *, actor: Actor) -> Publica
             },
         )
     return publication
+
+
+def _result(target: PublicationTarget) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "channel_id": target.channel_id,
+        "state": target.state,
+        "url": target.url,
+        "error": target.error,
+    }
+    if len(target.parts) > 1:  # a thread: each part's address
+        result["parts"] = [str(part.get("url") or "") for part in target.parts]
+    return result
 
 
 def _store(channel: Channel, text: str, sent: sending.Sent, sent_by: int | None) -> Message | None:

@@ -24,6 +24,11 @@ class ComposeForm(forms.Form):
         label=_("Channels"), coerce=int, widget=forms.CheckboxSelectMultiple, required=True
     )
     approval = forms.ChoiceField(label=_("Approval"), choices=Approval.choices, required=False)
+    thread = forms.BooleanField(
+        label=_("As a thread where the text is too long"),
+        required=False,
+        help_text=_("On Mastodon and Bluesky, a long text goes out as a thread of replies, numbered (1/3)."),
+    )
     scheduled_at = forms.DateTimeField(
         label=_("Publish at"),
         required=False,
@@ -43,6 +48,14 @@ class SettingsForm(forms.Form):
         choices=Approval.choices,
         required=False,
         help_text=_("Its author may still choose otherwise for one publication."),
+    )
+    track_links = forms.BooleanField(
+        label=_("Links as tracked links"),
+        required=False,
+        help_text=_(
+            "The links of a publication go out as short links of the workspace's own domain, with the UTM "
+            "parameters of each network, and their clicks are counted (not on the blog)."
+        ),
     )
 
 

@@ -19,6 +19,8 @@ _MENTION_DOMAIN = re.compile(r"(@[A-Za-z0-9_]+)@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # Bluesky's app.bsky.feed.post: at most 300 graphemes (and 3000 bytes of UTF-8), the same for every account.
 BLUESKY_GRAPHEMES = 300
 BLUESKY_BYTES = 3000
+# Reddit: a post's title has at most 300 characters (its first line here).
+REDDIT_TITLE = 300
 _ZWJ = "\u200d"
 _REGIONAL = range(0x1F1E6, 0x1F200)
 
@@ -80,6 +82,16 @@ def broken_rule(channel: Channel, text: str) -> str | None:
         return _("The text is empty.")
     if channel.kind == "site":
         return None  # the blog takes any length; its title is the text's first line
+    if channel.kind == "reddit":
+        title = text.strip().partition("\n")[0].strip().lstrip("#").strip()
+        if len(title) > REDDIT_TITLE:
+            return _(
+                "%(channel)s takes a title of at most %(max)d characters (Reddit's limit: the title is the "
+                "first line); this one has %(n)d."
+            ) % {"channel": channel.name, "max": REDDIT_TITLE, "n": len(title)}
+        return None
+    if channel.kind in ("discourse", "wordpress"):
+        return None  # the forum or the site says its own rules (a title's least length) when it refuses
     if channel.kind == "bluesky":
         count = graphemes(text)
         if count <= BLUESKY_GRAPHEMES and len(text.encode()) > BLUESKY_BYTES:
@@ -107,3 +119,78 @@ def broken_rule(channel: Channel, text: str) -> str | None:
             )
         return rule % {"channel": channel.name, "max": limit.max_characters, "n": length}
     return None
+
+
+# The networks whose posts can answer one another, so that a long text goes out as a thread.
+THREADING_KINDS = ("mastodon", "bluesky")
+MAX_THREAD_PARTS = 25
+_SENTENCE_END = re.compile(r"[.!?…»)]$")
+
+
+def threads(channel: Channel) -> bool:
+    return channel.kind in THREADING_KINDS
+
+
+def _numbered(parts: list[str]) -> list[str]:
+    if len(parts) == 1:
+        return parts
+    return [f"{part} ({number}/{len(parts)})" for number, part in enumerate(parts, 1)]
+
+
+def split_thread(channel: Channel, text: str) -> list[str] | None:
+    """`text` cut into the fewest parts the channel takes, each ending « (n/total) » when there are several:
+    at a paragraph, else after a sentence, else between words; None when it cannot be (a single word
+    longer than the limit, or more than MAX_THREAD_PARTS parts)."""
+    if broken_rule(channel, text) is None:
+        return [text]
+
+    def fits(part: str) -> bool:
+        # Fewer code points than the limit is fewer graphemes too: the count is needed only near it.
+        if channel.kind == "bluesky" and len(part) <= BLUESKY_GRAPHEMES and len(part.encode()) <= BLUESKY_BYTES:
+            return True
+        return broken_rule(channel, part) is None
+
+    words = re.findall(r"\S+|\n\n+|\n", text)
+    # Reserve room for the widest numbering: every part is checked with « (25/25) ».
+    mark = f" ({MAX_THREAD_PARTS}/{MAX_THREAD_PARTS})"
+    parts: list[str] = []
+    current = ""
+    for word in words:
+        if word.startswith("\n"):
+            current = current.rstrip() + ("\n\n" if len(word) > 1 else "\n") if current else current
+            continue
+        candidate = f"{current}{'' if not current or current.endswith(chr(10)) else ' '}{word}"
+        if fits(candidate.strip() + mark):
+            current = candidate
+            continue
+        if not current.strip():
+            return None  # one word alone is too long
+        head, tail = _cut(current)
+        parts.append(head)
+        current = f"{tail} {word}" if tail else word
+        if tail and not fits(current + mark):
+            parts.append(tail)
+            current = word
+        if not fits(current + mark):
+            return None  # one word alone is too long
+        if len(parts) >= MAX_THREAD_PARTS:
+            return None
+    if current.strip():
+        parts.append(current.strip())
+    if len(parts) > MAX_THREAD_PARTS:
+        return None
+    return _numbered([part.strip() for part in parts if part.strip()])
+
+
+def _cut(current: str) -> tuple[str, str]:
+    """A full part cut at its last paragraph, else its last sentence, if that keeps half of it."""
+    body = current.strip()
+    for separator in ("\n\n", "\n"):
+        at = body.rfind(separator)
+        if at >= len(body) // 2:
+            return body[:at].strip(), body[at:].strip()
+    words = body.split(" ")
+    for index in range(len(words) - 1, len(words) // 2, -1):
+        if _SENTENCE_END.search(words[index - 1]):
+            return " ".join(words[:index]).strip(), " ".join(words[index:]).strip()
+    return body, ""

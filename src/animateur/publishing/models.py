@@ -54,6 +54,8 @@ class Publication(models.Model):
     approval = models.CharField(max_length=16, choices=Approval.choices, default=Approval.NONE, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
     approved_by = models.CharField(max_length=200, blank=True)
+    # A text too long for a network that threads (Mastodon, Bluesky) goes out as a thread of replies.
+    thread = models.BooleanField(default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -89,6 +91,10 @@ class PublicationTarget(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     # When the intent was first committed: Bluesky's record key is made from it, the same on every attempt.
     prepared_at = models.DateTimeField(null=True, blank=True)
+    # What is sent, fixed at the first attempt and the same on every retry: one part, or a thread's parts,
+    # each {"text"} and, once the network made it, {"remote_id", "url", "cid", "created_at", "payload"}.
+    # The text is the publication's with its links made tracked links (with this channel's UTM).
+    parts = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["publication", "channel"], name="one_target_per_channel")]

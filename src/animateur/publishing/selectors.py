@@ -152,3 +152,55 @@ def unscheduled(workspace: Workspace, limit: int = 50) -> list[Publication]:
     return list(
         Publication.objects.filter(workspace=workspace, scheduled_at__isnull=True).order_by("-updated_at")[:limit]
     )
+
+
+# Best hours: when the audience answers, read from the stream.
+BEST_HOURS_DAYS = 90
+BEST_HOURS_SAMPLE = 20_000
+BEST_HOURS_TOP = 3
+# Fewer answers than this say nothing yet: no suggestion rather than a made-up one.
+BEST_HOURS_LEAST = 10
+
+
+@dataclass(frozen=True)
+class BestHour:
+    weekday: int  # 0 Monday … 6 Sunday, in the workspace's time zone
+    hour: int
+    answers: int
+    share: float  # of the answers counted
+
+
+def best_hours(
+    workspace: Workspace,
+    *,
+    channel_id: int | None = None,
+    now: datetime | None = None,
+    days: int = BEST_HOURS_DAYS,
+    top: int = BEST_HOURS_TOP,
+) -> tuple[list[BestHour], int]:
+    """The weekly hours (workspace's time zone) at which the audience answered most over the last `days`:
+    the answers (replies and comments, not the team's) of the stream, at most the newest
+    BEST_HOURS_SAMPLE of them; with the number of answers counted. Empty below BEST_HOURS_LEAST answers."""
+    from animateur.stream.models import Kind, Message
+
+    now = now or timezone.now()
+    found = Message.objects.filter(
+        workspace=workspace,
+        created_at__gte=now - timedelta(days=days),
+        created_at__lte=now,
+        from_organisation=False,
+        kind__in=(Kind.REPLY, Kind.COMMENT),
+    )
+    if channel_id is not None:
+        found = found.filter(channel_id=channel_id)
+    times = list(found.order_by("-created_at").values_list("created_at", flat=True)[:BEST_HOURS_SAMPLE])
+    if len(times) < BEST_HOURS_LEAST:
+        return [], len(times)
+    tz = workspace_tz(workspace)
+    counts: dict[tuple[int, int], int] = defaultdict(int)
+    for at in times:
+        local = at.astimezone(tz)
+        counts[(local.weekday(), local.hour)] += 1
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]
+    total = len(times)
+    return [BestHour(day, hour, n, round(n / total, 4)) for (day, hour), n in ranked], total

@@ -6,6 +6,10 @@ Never twice, per network:
 - Bluesky takes no key, but the record key (rkey) is ours to choose: it is made once from the target's
   intent (its time and its key), and an attempt after a lost answer first reads the account's latest
   records back (com.atproto.repo.listRecords) and takes the one with that key instead of posting again.
+- Reddit, Discourse and WordPress take a title and a body, and no key: they are sent through the
+  connectors' one publishing contract (channels/connectors/publish_once.py); an attempt after a lost
+  answer first asks the network for the post this intent made (Discourse by the topic's external id, the
+  others by the account's latest posts with this exact title and body), and sends only if it has none.
 The workspace's own blog is written in the database by the action itself, in its transaction.
 """
 
@@ -23,12 +27,16 @@ from django.utils.translation import gettext as _
 from animateur.channels.connectors import bluesky, connector_for, failures
 from animateur.channels.connectors.base import jsonable
 from animateur.channels.connectors.mastodon import SOURCE, MastodonConnector, classified
+from animateur.channels.connectors.publish_once import Published, PublishesOnce
 from animateur.channels.errors import PermanentError
 from animateur.channels.models import Channel
 
-# The kinds a publication can go to: the workspace's own blog, Mastodon and Bluesky.
+# The kinds a publication can go to: the workspace's own blog, Mastodon, Bluesky, and the networks whose
+# posts have a title (the text's first line): Reddit, Discourse, WordPress.
 SITE = "site"
-PUBLISHABLE_KINDS = (SITE, "mastodon", "bluesky")
+TITLED_KINDS = ("reddit", "discourse", "wordpress")
+PUBLISHABLE_KINDS = (SITE, "mastodon", "bluesky", *TITLED_KINDS)
+TITLE_MAX = 120
 # How many of the account's latest records are read back before a Bluesky retry.
 READ_BACK = 50
 POST_COLLECTION = "app.bsky.feed.post"
@@ -42,19 +50,54 @@ class Sent:
     url: str
     created_at: datetime | None
     payload: dict[str, Any]
+    cid: str = ""  # Bluesky's content id, which a reply's reference names with the uri
+
+    def as_part(self) -> dict[str, Any]:
+        """What a thread's part keeps of it, so that a retry goes on from it."""
+        created = self.created_at.isoformat() if self.created_at else None
+        return {"remote_id": self.remote_id, "url": self.url, "cid": self.cid, "created_at": created}
+
+    @classmethod
+    def of_part(cls, part: dict[str, Any]) -> Sent:
+        created = parse_datetime(str(part.get("created_at") or ""))
+        payload = part.get("payload")
+        return cls(
+            str(part["remote_id"]),
+            str(part.get("url") or ""),
+            created,
+            payload if isinstance(payload, dict) else {},
+            str(part.get("cid") or ""),
+        )
 
 
-def send(channel: Channel, text: str, idempotency_key: str, *, prepared_at: datetime, retry: bool) -> Sent:
-    """Post `text` on `channel`; the same key and intent sent twice make one post.
+def send(
+    channel: Channel,
+    text: str,
+    idempotency_key: str,
+    *,
+    prepared_at: datetime,
+    retry: bool,
+    reply_to: Sent | None = None,
+    root: Sent | None = None,
+) -> Sent:
+    """Post `text` on `channel`; the same key and intent sent twice make one post. A thread's later part
+    answers `reply_to` (the part before it), in the thread begun by `root` (its first part).
     Raises the connector's error, whose words come from the failure table with the network's own message."""
     if channel.kind == "bluesky":
-        return _send_bluesky(channel, text, idempotency_key, prepared_at, retry)
+        return _send_bluesky(channel, text, idempotency_key, prepared_at, retry, reply_to, root)
     connector = connector_for(channel)
+    if channel.kind in TITLED_KINDS and isinstance(connector, PublishesOnce):
+        return _send_once(connector, channel, text, idempotency_key, prepared_at, retry)
     if not isinstance(connector, MastodonConnector):
         raise PermanentError(_("This channel cannot publish."), cause="http_error")
     api = connector.api()
     with classified(lambda: connector.last_headers):
-        status = api.status_post(text, visibility="public", idempotency_key=idempotency_key)
+        status = api.status_post(
+            text,
+            in_reply_to_id=reply_to.remote_id if reply_to is not None else None,
+            visibility="public",
+            idempotency_key=idempotency_key,
+        )
     payload = jsonable(status)
     if not isinstance(payload, dict) or not payload.get("id"):
         raise failures.failure(failures.NOT_UNDERSTOOD, SOURCE, detail=str(payload)[:200])
@@ -86,13 +129,37 @@ def link_facets(text: str) -> list[at.AppBskyRichtextFacet.Main]:
     return facets
 
 
-def _bluesky_sent(uri: str, value: Any, handle: str) -> Sent:
+def _bluesky_sent(uri: str, value: Any, handle: str, cid: str) -> Sent:
     rkey = uri.rsplit("/", 1)[-1]
     created = parse_datetime(str(getattr(value, "created_at", "") or ""))
-    return Sent(uri, f"https://bsky.app/profile/{handle}/post/{rkey}", created, {"uri": uri, "record": jsonable(value)})
+    return Sent(
+        uri,
+        f"https://bsky.app/profile/{handle}/post/{rkey}",
+        created,
+        {"uri": uri, "cid": cid, "record": jsonable(value)},
+        cid,
+    )
 
 
-def _send_bluesky(channel: Channel, text: str, key: str, prepared_at: datetime, retry: bool) -> Sent:
+def _reply_ref(reply_to: Sent | None, root: Sent | None) -> at.AppBskyFeedPost.ReplyRef | None:
+    if reply_to is None:
+        return None
+    first = root or reply_to
+    return at.AppBskyFeedPost.ReplyRef(
+        root=at.ComAtprotoRepoStrongRef.Main(uri=first.remote_id, cid=first.cid),
+        parent=at.ComAtprotoRepoStrongRef.Main(uri=reply_to.remote_id, cid=reply_to.cid),
+    )
+
+
+def _send_bluesky(
+    channel: Channel,
+    text: str,
+    key: str,
+    prepared_at: datetime,
+    retry: bool,
+    reply_to: Sent | None = None,
+    root: Sent | None = None,
+) -> Sent:
     connector = connector_for(channel)
     if not isinstance(connector, bluesky.BlueskyConnector):
         raise PermanentError(_("This channel cannot publish."), cause="http_error")
@@ -107,17 +174,46 @@ def _send_bluesky(channel: Channel, text: str, key: str, prepared_at: datetime, 
             )
             for found in page.records:
                 if str(found.uri).rsplit("/", 1)[-1] == rkey:
-                    return _bluesky_sent(str(found.uri), found.value, handle)
+                    return _bluesky_sent(str(found.uri), found.value, handle, str(found.cid or ""))
         language = (getattr(channel.workspace, "language", "") or "en")[:2]
         record = at.AppBskyFeedPost.Record(
             text=text,
             created_at=prepared_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
             langs=[language],
             facets=link_facets(text) or None,
+            reply=_reply_ref(reply_to, root),
         )
         created = client.com.atproto.repo.create_record(
             at.ComAtprotoRepoCreateRecord.Data(repo=did, collection=POST_COLLECTION, rkey=rkey, record=record)
         )
     if not getattr(created, "uri", None):
         raise failures.failure(failures.NOT_UNDERSTOOD, bluesky.SOURCE, detail=str(created)[:200])
-    return _bluesky_sent(str(created.uri), record, handle)
+    return _bluesky_sent(str(created.uri), record, handle, str(getattr(created, "cid", "") or ""))
+
+
+def title_and_body(kind: str, text: str) -> tuple[str, str]:
+    """A titled network's title, the text's first line, and its body, the rest. Reddit takes the whole
+    line (its own limit of 300 is checked before); elsewhere a long line is shortened at a word, and a
+    text of one line is its body too."""
+    first, _sep, rest = text.strip().partition("\n")
+    title = first.strip().lstrip("#").strip()
+    if kind == "reddit":
+        return title, rest.strip()
+    if len(title) > TITLE_MAX:
+        title = title[:TITLE_MAX].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+    return title, rest.strip() or text.strip()
+
+
+def _sent(found: Published) -> Sent:
+    return Sent(found.remote_id, found.url, found.created_at, found.payload)
+
+
+def _send_once(
+    connector: PublishesOnce, channel: Channel, text: str, key: str, prepared_at: datetime, retry: bool
+) -> Sent:
+    title, body = title_and_body(channel.kind, text)
+    if retry:  # an earlier attempt may have made the post and lost the answer: ask the network first
+        found = connector.find_published(title=title, body=body, key=key, since=prepared_at)
+        if found is not None:
+            return _sent(found)
+    return _sent(connector.publish_once(title=title, body=body, key=key))

@@ -22,7 +22,15 @@ from animateur.core.decorators import workspace_permission
 from animateur.core.permissions import has_permission
 from animateur.core.typing import WorkspaceRequest
 from animateur.publishing import actions, approval, selectors
-from animateur.publishing.forms import ClientForm, CommentForm, ComposeForm, QueueForm, RescheduleForm, SettingsForm
+from animateur.publishing.forms import (
+    WEEKDAYS,
+    ClientForm,
+    CommentForm,
+    ComposeForm,
+    QueueForm,
+    RescheduleForm,
+    SettingsForm,
+)
 from animateur.publishing.limits import limit_of
 from animateur.publishing.models import Approval, Publication, PublicationState, QueueSlot
 
@@ -38,6 +46,18 @@ def _channel_choices(request: WorkspaceRequest) -> list[tuple[int, str]]:
     for channel in actions.publishable_channels(request.workspace):
         if channel.kind == "site":
             choices.append((channel.pk, _("%(name)s (the blog: the first line is the title)") % {"name": channel.name}))
+            continue
+        if channel.kind == "reddit":
+            choices.append(
+                (
+                    channel.pk,
+                    _("%(name)s (Reddit: the first line is the title, at most 300 characters)")
+                    % {"name": channel.name},
+                )
+            )
+            continue
+        if channel.kind in ("discourse", "wordpress"):
+            choices.append((channel.pk, _("%(name)s (the first line is the title)") % {"name": channel.name}))
             continue
         limit = limit_of(channel)
         if channel.kind == "bluesky":
@@ -68,6 +88,7 @@ def _compose(request: WorkspaceRequest, form: ComposeForm, publication: Publicat
             data["channels"],
             publication=publication,
             approval=data.get("approval") or "",
+            thread=bool(data.get("thread")),
             actor=request.user,
         )
     except ActionError as error:
@@ -99,6 +120,10 @@ def _compose(request: WorkspaceRequest, form: ComposeForm, publication: Publicat
     return saved
 
 
+def _best_hour_words(hour: selectors.BestHour) -> str:
+    return _("%(day)s at %(hour)02d:00") % {"day": WEEKDAYS[hour.weekday], "hour": hour.hour}
+
+
 def _say_outcome(request: WorkspaceRequest, publication: Publication) -> None:
     if publication.state == PublicationState.PUBLISHED:
         flash.success(request, _("Published."))
@@ -122,11 +147,15 @@ def publications(request: WorkspaceRequest) -> HttpResponse:
         .prefetch_related("targets__channel")
         .order_by("-created_at")[:PER_PAGE]
     )
+    hours, answers = selectors.best_hours(request.workspace)
     return render(
         request,
         "publishing/publications.html",
         {
             "section": "publishing",
+            "best_hours": [_best_hour_words(h) for h in hours],
+            "best_hours_answers": answers,
+            "best_hours_days": selectors.BEST_HOURS_DAYS,
             "form": form,
             "items": items,
             "has_channels": bool(choices),
@@ -162,6 +191,7 @@ def publication(request: WorkspaceRequest, publication_id: int) -> HttpResponse:
                 "text": item.text,
                 "channels": [t.channel_id for t in item.targets.all()],
                 "approval": item.approval,
+                "thread": item.thread,
                 "scheduled_at": item.scheduled_at,
             },
         )
@@ -379,7 +409,9 @@ def settings(request: WorkspaceRequest) -> HttpResponse:
     can_settings = _can(request, "workspace.settings")
     channels = list(actions.publishable_channels(workspace))
     status = 200
-    settings_form = SettingsForm(initial={"approval": actions.default_approval(workspace)})
+    settings_form = SettingsForm(
+        initial={"approval": actions.default_approval(workspace), "track_links": actions.tracks_links(workspace)}
+    )
     queue_forms: dict[int, QueueForm] = {}
     if request.method == "POST":
         what = request.POST.get("what", "")
@@ -390,7 +422,10 @@ def settings(request: WorkspaceRequest) -> HttpResponse:
             if settings_form.is_valid():
                 try:
                     actions.do_set_publishing_settings(
-                        workspace, settings_form.cleaned_data["approval"] or Approval.NONE, actor=request.user
+                        workspace,
+                        settings_form.cleaned_data["approval"] or Approval.NONE,
+                        track_links=bool(settings_form.cleaned_data.get("track_links")),
+                        actor=request.user,
                     )
                 except ActionError as error:
                     settings_form.add_error(None, str(error))

@@ -33,6 +33,7 @@ from animateur.channels.connectors.base import (
     unreadable,
 )
 from animateur.channels.connectors.http import RestConnector
+from animateur.channels.connectors.publish_once import Published
 from animateur.channels.errors import AuthError, ConnectorError, MalformedItem, PermanentError
 from animateur.core.html import text_of
 from animateur.stream.items import AuthorInfo, Incoming
@@ -87,7 +88,7 @@ def _raw_post(external_id: str, post: dict[str, Any], cursor: dict[str, Any]) ->
 class DiscourseConnector(RestConnector):
     kind = "discourse"
     label = _("Discourse forum")
-    capabilities = frozenset({Capability.READ, Capability.REPLY, Capability.DELETE})
+    capabilities = frozenset({Capability.READ, Capability.REPLY, Capability.PUBLISH, Capability.DELETE})
     form_class = DiscourseForm
     secret_fields = ("api_key",)
     default_poll_interval = 300
@@ -255,3 +256,46 @@ class DiscourseConnector(RestConnector):
             raise PermanentError(f"{forbidden} ({http.error_detail(response) or 403})", cause="forbidden")
         if response.status >= 400:
             raise self.failure_for(response)
+
+    # -- publishing once (publish_once.py) -----------------------------------------------------------
+    def publish_once(self, *, title: str, body: str, key: str) -> Published:
+        """A new topic (POST /posts.json with a title), in the channel's category if it follows one, under
+        the external id `key`: Discourse refuses a second topic with the same one, and finds it by it."""
+        if not self.authenticated:
+            raise AuthError(gettext("publishing needs an API key and its user name"))
+        data: dict[str, Any] = {"title": title, "raw": body, "external_id": key}
+        if self.config.get("category_id"):
+            data["category"] = int(self.config["category_id"])
+        created = self.request("POST", "posts.json", body=data)
+        if not isinstance(created, dict) or not created.get("topic_id"):
+            raise self.not_understood()
+        base = str(self.config.get("forum_url") or "").rstrip("/")
+        return Published(
+            f"{created['topic_id']}/{created.get('post_number') or 1}",
+            f"{base}/t/{created.get('topic_slug') or '-'}/{created['topic_id']}",
+            parse_datetime(str(created.get("created_at") or "")),
+            created,
+        )
+
+    def find_published(self, *, title: str, body: str, key: str, since: Any) -> Published | None:
+        """The topic made under the external id `key` (GET /t/external_id/<key>.json, which Discourse
+        redirects to the topic), or None when the forum has none."""
+        if not self.authenticated:
+            raise AuthError(gettext("publishing needs an API key and its user name"))
+        response = self.send("GET", f"t/external_id/{key}.json")
+        if response.status == 404:
+            return None
+        if response.status >= 400:
+            raise self.failure_for(response)
+        topic = self.decode(response)
+        if not isinstance(topic, dict) or not topic.get("id"):
+            raise self.not_understood()
+        base = str(self.config.get("forum_url") or "").rstrip("/")
+        posts = (topic.get("post_stream") or {}).get("posts") or [{}]
+        first = posts[0] if isinstance(posts[0], dict) else {}
+        return Published(
+            f"{topic['id']}/1",
+            f"{base}/t/{topic.get('slug') or '-'}/{topic['id']}",
+            parse_datetime(str(first.get("created_at") or topic.get("created_at") or "")),
+            {**first, "topic_id": topic["id"], "topic_slug": topic.get("slug"), "topic_title": topic.get("title")},
+        )

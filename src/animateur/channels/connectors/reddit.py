@@ -21,6 +21,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import praw
@@ -40,6 +41,7 @@ from animateur.channels.connectors.base import (
     register,
     unreadable,
 )
+from animateur.channels.connectors.publish_once import Published
 from animateur.channels.errors import AuthError, MalformedItem, PermanentError
 from animateur.stream.items import AuthorInfo, Incoming
 from animateur.stream.models import Kind
@@ -47,6 +49,9 @@ from animateur.stream.models import Kind
 log = logging.getLogger(__name__)
 
 PAGE = 100
+# How many of the account's latest submissions are read back before publishing again.
+READ_BACK = 25
+REDDIT_WEB = "https://www.reddit.com"
 MAX_ITEMS_PER_RUN = 1000
 # Fields of praw's objects worth keeping: the rest are praw internals or huge (media, awards).
 KEEP = (
@@ -156,6 +161,8 @@ class RedditConnector(Connector):
         super().__init__(channel)
         if self.moderates:  # per channel: Reddit lets only the subreddit's moderators remove and approve
             self.capabilities = frozenset({Capability.READ, Capability.HIDE, Capability.MODERATE})  # type: ignore[misc]
+        if self.account and self.config.get("subreddit"):  # the account may publish in the subreddit
+            self.capabilities = self.capabilities | {Capability.PUBLISH}  # type: ignore[misc]
 
     @property
     def account(self) -> bool:
@@ -377,3 +384,57 @@ class RedditConnector(Connector):
 
     def hide(self, message: Any) -> None:
         self.moderate(message, "hold")
+
+    # -- publishing once (publish_once.py), as the account, in the subreddit --------------------------
+    def _publishing(self) -> str:
+        if not self.account:
+            raise AuthError(gettext("publishing needs the Reddit account's name and password"))
+        name = str(self.config.get("subreddit") or "")
+        if not name:
+            raise PermanentError(gettext("publishing needs the subreddit to publish in"), cause="not_found")
+        return name
+
+    @staticmethod
+    def _published(name: str, ident: str, created: datetime | None, payload: dict[str, Any]) -> Published:
+        return Published(f"t3_{ident}", f"{REDDIT_WEB}/r/{name}/comments/{ident}/", created, payload)
+
+    def publish_once(self, *, title: str, body: str, key: str) -> Published:
+        """A self post (POST /api/submit, kind « self ») with its title, in the channel's subreddit."""
+        name = self._publishing()
+        api = self.api()
+        # prawcore sends a request again by itself after a lost answer or a 5xx: for a post, that may make
+        # it twice. Publishing decides itself, after reading back (find_published), so no retry here.
+        for core in (getattr(api, "_core", None), getattr(api, "_authorized_core", None)):
+            if core is not None and hasattr(core, "_retry_strategy_class"):
+                core._retry_strategy_class = partial(prawcore.sessions.FiniteRetryStrategy, retries=0)
+        with classified():
+            try:
+                made = api.subreddit(name).submit(title, selftext=body, send_replies=True)
+            except praw.exceptions.RedditAPIException as exc:  # Reddit's own words (SUBMIT_VALIDATION_…)
+                raise PermanentError(
+                    gettext("Reddit refused the post: %(detail)s") % {"detail": str(exc)[:300]}, cause="http_error"
+                ) from exc
+        if made is None or not getattr(made, "id", None):
+            raise PermanentError(gettext("Reddit did not say which post it made"), cause="not_understood")
+        return self._published(name, str(made.id), None, {"id": str(made.id), "title": title, "selftext": body})
+
+    def find_published(self, *, title: str, body: str, key: str, since: datetime) -> Published | None:
+        """The account's latest submissions (GET /user/<name>/submitted): the self post in this subreddit
+        with exactly this title and text, made since a minute before `since`."""
+        name = self._publishing()
+        api = self.api()
+        after = since.timestamp() - 60
+        with classified():
+            for found in api.redditor(self.config["username"]).submissions.new(limit=READ_BACK):
+                # Only what the listing gave (vars): asking praw for more would fetch each post.
+                data = jsonable({k: getattr(found, k, None) for k in KEEP if k in vars(found)})
+                same_place = str(data.get("subreddit") or "").lower() == name.lower()
+                if (
+                    same_place
+                    and data.get("title") == title
+                    and str(data.get("selftext") or "").strip() == body.strip()
+                    and float(data.get("created_utc") or 0) >= after
+                ):
+                    created = datetime.fromtimestamp(float(data["created_utc"]), tz=UTC)
+                    return self._published(name, str(data.get("id") or found.id), created, data)
+        return None

@@ -32,6 +32,7 @@ from animateur.channels.connectors.base import (
     unreadable,
 )
 from animateur.channels.connectors.http import RestConnector
+from animateur.channels.connectors.publish_once import Published
 from animateur.channels.errors import AuthError, ConnectorError, MalformedItem, PermanentError
 from animateur.core.html import text_of
 from animateur.stream.items import AuthorInfo, Incoming
@@ -292,6 +293,37 @@ class WordPressConnector(RestConnector):
         self._need_credentials()
         created = self.request("POST", "posts", body={"title": title, "content": text, "status": "publish"})
         return f"post:{created['id']}"
+
+    # -- publishing once (publish_once.py) -----------------------------------------------------------
+    def _published(self, entry: Any) -> Published:
+        if not isinstance(entry, dict) or not entry.get("id"):
+            raise self.not_understood()
+        return Published(f"post:{entry['id']}", str(entry.get("link") or ""), _parsed_gmt(entry, "date_gmt"), entry)
+
+    def publish_once(self, *, title: str, body: str, key: str) -> Published:
+        """POST /wp/v2/posts, published at once, as the application password's user."""
+        self._need_credentials()
+        return self._published(
+            self.request("POST", "posts", body={"title": title, "content": body, "status": "publish"})
+        )
+
+    def find_published(self, *, title: str, body: str, key: str, since: datetime) -> Published | None:
+        """The user's posts since a day before `since` (the site's own clock and zone may differ), read in
+        the edit context for their raw title and content: the one with exactly this title and body."""
+        after = (since - timedelta(days=1)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        params = {"context": "edit", "after": after, "per_page": PER_PAGE, "orderby": "date", "order": "desc"}
+        self._need_credentials()
+        found = self.request("GET", "posts", params)
+        if not isinstance(found, list):
+            raise self.not_understood()
+        for entry in found:
+            if not isinstance(entry, dict):
+                continue
+            raw_title = (entry.get("title") or {}).get("raw") if isinstance(entry.get("title"), dict) else None
+            raw_body = (entry.get("content") or {}).get("raw") if isinstance(entry.get("content"), dict) else None
+            if raw_title == title and str(raw_body or "").strip() == body.strip():
+                return self._published(entry)
+        return None
 
     def _comment_id(self, message: Message) -> str:
         kind, _sep, ident = message.external_id.partition(":")
