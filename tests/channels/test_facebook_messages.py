@@ -161,3 +161,21 @@ def test_real_conversations_and_messages_are_stored(workspace, replay):
     assert [m.kind for m in stored] == [Kind.DIRECT, Kind.DIRECT]
     assert stored[0].text == "Pièce jointe : une photo" and stored[0].author.display_name == "Kun Liu"
     assert stored[1].text == "Pièce jointe : une vidéo" and not stored[1].from_organisation
+
+
+def test_messages_turned_on_later_bring_their_past_as_history_not_as_work(workspace, replay, make_user):
+    from animateur.channels.actions import do_update_channel
+
+    serve_messenger(replay)
+    channel = page(workspace, replay)  # connected in 2025, reading its feed only
+    owner = make_user("owner@example.org", workspace, Role.OWNER)
+    config = {**channel.config, "read_messages": True}
+    do_update_channel(
+        channel, channel.name, config, {}, poll_interval_seconds=channel.poll_interval_seconds, actor=owner
+    )
+    channel.refresh_from_db()
+    assert "read_messages" in channel.source_times
+    run = poll_channel(channel.pk)
+    assert run.ok and run.created == 4, run.error
+    # Written before the page's messages were turned on: kept, searchable, but no conversation opened.
+    assert not Conversation.objects.filter(channel=channel).exists()

@@ -62,7 +62,7 @@ def do_connect_oauth_channels(
 ) -> list[Channel]:
     """Connect the pages, accounts or channels picked after the consent screen: a new channel for each,
     or the existing channel of the same page reconnected with its new token."""
-    from animateur.channels.actions import _enqueue_poll
+    from animateur.channels.actions import _enqueue_poll, added_sources
     from animateur.channels.tasks import CLAIM_SECONDS
 
     require(actor, workspace, "channel.manage")
@@ -85,7 +85,12 @@ def do_connect_oauth_channels(
             else:
                 stored = json.loads(channel.credentials) if channel.credentials else {}
             stored.update({k: v for k, v in choice.secrets.items() if v})
-            channel.config = {**(channel.config or {}), **choice.config, **oauth}
+            previous = dict(channel.config or {})
+            channel.config = {**previous, **choice.config, **oauth}
+            if channel.pk:  # a part read from now on (private messages, mentions) brings its past as history
+                channel.source_times = added_sources(
+                    channel.kind, previous, channel.config, channel.source_times, timezone.now()
+                )
             channel.credentials = json.dumps(stored)
             channel.needs_reconnection = False
             channel.next_poll_at = timezone.now() + timedelta(seconds=CLAIM_SECONDS)

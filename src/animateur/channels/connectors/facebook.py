@@ -111,6 +111,8 @@ class FacebookConnector(RestConnector):
     source_name = "Facebook"
     credentials_words = _("the page access token")
     messaging = "messenger"  # the Conversations API's platform of this kind
+    # Parts a manager turns on later: what they bring from before is history (channels/runner.py).
+    source_fields = ("read_messages", "read_ratings")
 
     def __init__(self, channel: Any) -> None:
         super().__init__(channel)
@@ -186,6 +188,7 @@ class FacebookConnector(RestConnector):
             carry["ratings"] = yield from meta_messages.merged(
                 self._ratings(dict(since.get("ratings") or {})),
                 lambda part: {**base, **carry, "ratings": part},
+                "read_ratings",
             )
 
     def read_messages(
@@ -197,6 +200,7 @@ class FacebookConnector(RestConnector):
                 self._list, node, self.messaging, dict(since.get("messages") or {}), str(self.source_name)
             ),
             lambda part: {**base, **carry, "messages": part},
+            "read_messages",
         )
 
     def messaging_node(self) -> str:

@@ -137,6 +137,8 @@ class LinkedInConnector(RestConnector):
     default_poll_interval = 600
     source_name = "LinkedIn"
     credentials_words = _("the access token")
+    # Mentions turned on later: what they bring from before is history (channels/runner.py).
+    source_fields = ("read_mentions",)
 
     # -- HTTP ---------------------------------------------------------------------------------------
     def base_url(self) -> str:
@@ -197,6 +199,7 @@ class LinkedInConnector(RestConnector):
                 if raw.cursor is not None:
                     carry["mentions"] = raw.cursor
                     raw.cursor = {**base, "mentions": raw.cursor}
+                raw.extra["source"] = "read_mentions"
                 yield raw
             self.final_cursor = {**base, **carry}
 

@@ -514,6 +514,7 @@ class InstagramListenConnector(ListeningSource, InstagramConnector):
     capabilities = frozenset({Capability.READ})
     form_class = InstagramListenForm
     learned_keys = ()  # type: ignore[assignment]
+    source_fields = ()  # type: ignore[assignment]
     default_poll_interval = 900
 
     # Somebody else's media: nothing to answer nor moderate there.

@@ -94,9 +94,13 @@ def read_conversations(
 
 
 def merged(
-    parts: Generator[RawItem, None, dict[str, Any]], wrap: Callable[[dict[str, Any]], dict[str, Any]]
+    parts: Generator[RawItem, None, dict[str, Any]],
+    wrap: Callable[[dict[str, Any]], dict[str, Any]],
+    source: str = "",
 ) -> Generator[RawItem, None, dict[str, Any]]:
-    """`parts`' items with their part's cursor made the channel's (`wrap`); returns the part's last cursor."""
+    """`parts`' items with their part's cursor made the channel's (`wrap`), each naming the config field
+    that turned the part on (`source`: its past, before it was turned on, is history); returns the part's
+    last cursor."""
     while True:
         try:
             raw = next(parts)
@@ -104,6 +108,8 @@ def merged(
             return dict(end.value or {})
         if raw.cursor is not None:
             raw.cursor = wrap(raw.cursor)
+        if source:
+            raw.extra["source"] = source
         yield raw
 
 
