@@ -116,6 +116,21 @@ def test_the_second_anonymous_visit_is_answered_without_entering_django(workspac
     assert again.headers["content-type"] == "text/html; charset=utf-8"
 
 
+def test_once_the_trusted_second_is_over_a_kept_page_is_answered_without_rendering_it_again(workspace, django_entered):
+    from animateur.core import middleware
+
+    make_post(workspace, "Premier article", slug="premier")
+    first = call("/")
+    middleware.forget_content_versions()  # the trusted second is over: Django reads the version again
+    with CaptureQueriesContext(connection) as queries:
+        again = call("/")
+    assert django_entered == ["/", "/"]
+    assert len(queries) == 1, [query["sql"] for query in queries]  # the content version, nothing else
+    assert again.code == 200 and again.body == first.body and again.headers["etag"] == first.headers["etag"]
+    middleware.forget_content_versions()
+    assert call("/", HTTP_IF_NONE_MATCH=first.headers["etag"]).code == 304
+
+
 def test_a_change_made_here_shows_at_once(workspace):
     make_post(workspace, "Premier article", slug="premier")
     call("/")

@@ -26,7 +26,7 @@ from django.http import HttpRequest, HttpResponse
 
 from animateur.core.middleware import content_version_of
 from animateur.space.comment_cookie import HELD_COOKIE
-from animateur.space.front import FRONT_ADDRESS, STORE_MARK, key_for
+from animateur.space.front import FOUND_MARK, FRONT_ADDRESS, STORE_MARK, key_for
 from animateur.space.page_store import Frozen, Key, pages
 
 TEAM_PATHS = re.compile(r"^(?:/w/[-a-zA-Z0-9_]+)?/(?:app|api|static)/")
@@ -76,10 +76,16 @@ class AnonymousPageCacheMiddleware:
         front = request.META.get(FRONT_ADDRESS)
         if front is not None:
             # The front (space.front) answers from the cache and keeps the pages: here is only
-            # decided whether this one may be kept.
+            # decided whether this one may be kept, or said that it is kept already (the front came
+            # here only to have the content version read again).
+            front_key = key_for(workspace_id, front)
+            found = pages.get(front_key, content_version)
+            if found is not None:
+                request.META[FOUND_MARK] = found
+                return _rebuild(found)
             response = self.get_response(request)
             if _cacheable(response):
-                request.META[STORE_MARK] = (key_for(workspace_id, front), content_version)
+                request.META[STORE_MARK] = (front_key, content_version)
             return response
         key: Key = (workspace_id, request.get_host(), page_address(request))
         cached = pages.get(key, content_version)

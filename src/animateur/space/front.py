@@ -38,6 +38,9 @@ WSGIApplication = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 FRONT_ADDRESS = "animateur.front.address"
 # What the middleware leaves for the front: (key, content version) when the page may be kept.
 STORE_MARK = "animateur.front.store"
+# ...or the page the cache already holds for the version Django just read: once the trusted second
+# is over, the front asks Django for the version, and the page is not rendered again for that.
+FOUND_MARK = "animateur.front.found"
 
 
 def front_address(environ: dict[str, Any]) -> tuple[str, str]:
@@ -118,6 +121,10 @@ class PageCacheFront:
             return start_response(status, headers, exc_info) if exc_info else None
 
         response: Any = self.application(environ, remember)
+        found = environ.get(FOUND_MARK)
+        if found is not None and given and given[0].startswith("200 "):
+            response.close()
+            return self._answer(found, environ, start_response)
         if getattr(response, "streaming", True) or not given:
             if given:
                 start_response(*given)
