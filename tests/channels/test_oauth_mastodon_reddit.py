@@ -33,6 +33,9 @@ def test_a_mastodon_account_connects_through_an_app_registered_on_its_own_server
     manager = client_as(workspace, Role.MANAGER)
     page = manager.get(CONNECT).content.decode()
     assert 'action="/app/channels/connect/mastodon/server/"' in page and "Votre serveur" in page
+    asked = manager.get(f"{CONNECT}mastodon/server/").content.decode()
+    assert "Rien à enregistrer d’avance" in asked and 'name="server"' in asked
+    assert manager.get(f"{CONNECT}facebook/server/").status_code == 404
 
     registered = manager.post(f"{CONNECT}mastodon/server/", {"server": replay.base})
     assert registered.status_code == 200
