@@ -51,7 +51,7 @@ def name_words(*names: str) -> list[str]:
     return words
 
 
-@dataclass
+@dataclass(slots=True)
 class Doc:
     """What queries read of one message."""
 

@@ -200,7 +200,7 @@ def text_words(text: str) -> list[str]:
 
 _PLAIN_WORD = re.compile(r"\w+")
 # In an ASCII text, what is not a letter, a digit or « _ » (what \w+ leaves out) becomes a space:
-# split() then gives the same words as findall, a few times faster.
+# split() then gives the same words as findall, faster.
 _ASCII_NON_WORD = str.maketrans({i: " " for i in range(128) if not (chr(i).isalnum() or chr(i) == "_")})
 
 

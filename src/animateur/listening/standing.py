@@ -29,6 +29,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 from animateur.listening.matcher import Compiled, Cost, Doc, Test, compile_query, length_cost
@@ -164,13 +165,6 @@ class _Bucket:
     several_sure: list[int] = field(default_factory=list)  # positions: filed under other terms too
     several: list[int] = field(default_factory=list)
 
-    def entry(self) -> _Entry:
-        return (tuple(self.sure), tuple(self.solo), tuple(self.several_sure), tuple(self.several))
-
-
-# A bucket as matching reads it (tuples: hashable, so that a set removes one found twice).
-_Entry = tuple[tuple[int, ...], tuple[tuple[Test, int], ...], tuple[int, ...], tuple[int, ...]]
-
 
 class _PatternScanner:
     """One Hyperscan database of every word pattern; a scratch space per thread."""
@@ -185,20 +179,33 @@ class _PatternScanner:
         )
         self._local = threading.local()
 
-    def scan(self, words: list[str]) -> list[tuple[int, int]]:
-        """(word's place, pattern) pairs: the patterns found in each word."""
+    def scan(self, word: str) -> list[int]:
+        """The patterns found in a word."""
         scratch = getattr(self._local, "scratch", None)
         if scratch is None:
             scratch = self._local.scratch = hyperscan.Scratch(self.database)
-        found: list[tuple[int, int]] = []
-        place = 0
+        found: list[int] = []
+        add = found.append
 
         def on_match(pattern: int, _start: int, _end: int, _flags: int, _context: Any) -> None:
-            found.append((place, pattern))
+            add(pattern)
 
-        scan = self.database.scan
-        for place, word in enumerate(words):  # noqa: B007 - on_match reads it
-            scan(word.encode(), match_event_handler=on_match, scratch=scratch)
+        self.database.scan(word.encode(), match_event_handler=on_match, scratch=scratch)
+        return found
+
+
+class _Vocabulary(dict[str, tuple[int, ...]]):
+    """Each word seen, with the terms it is or fits: a word not seen yet is learnt when first read
+    (dict's own lookup runs in C; only a new word calls Python). Starts again when it grows large."""
+
+    def __init__(self, learn: Callable[[str], tuple[int, ...]]) -> None:
+        super().__init__()
+        self.learn = learn
+
+    def __missing__(self, word: str) -> tuple[int, ...]:
+        if len(self) >= MAX_LEARNT_WORDS:
+            self.clear()
+        found = self[word] = self.learn(word)
         return found
 
 
@@ -219,13 +226,17 @@ class StandingIndex:
     stem_lengths: tuple[int, ...] = ()
     sized: dict[int, list[int]] = field(default_factory=dict)
     open_ended: list[int] = field(default_factory=list)
-    # The words seen so far, and the buckets of those that fit a pattern.
-    _learnt: set[str] = field(default_factory=set)
-    _fitting: dict[str, list[_Entry]] = field(default_factory=dict)
-    # What matching reads: each bucket as a tuple, its pairs of words.
-    _word_entries: dict[str, _Entry] = field(default_factory=dict)
-    _pair_entries: dict[tuple[str, str], _Entry] = field(default_factory=dict)
-    _pattern_entries: list[_Entry] = field(default_factory=list)
+    # Every word seen so far, and the numbers of the terms it is (a whole word) or fits (a pattern).
+    _vocabulary: _Vocabulary = field(default_factory=lambda: _Vocabulary(lambda _word: ()), init=False, repr=False)
+    # What matching reads: each term by its number (words, then pairs, then patterns), and each
+    # number's queries by what is done with them, so that gathering them all runs in C.
+    _word_terms: dict[str, int] = field(default_factory=dict)
+    _pair_terms: dict[tuple[str, str], int] = field(default_factory=dict)
+    _sure: list[tuple[int, ...]] = field(default_factory=list)
+    _solo: list[tuple[tuple[Test, int], ...]] = field(default_factory=list)
+    _several_sure: list[tuple[int, ...]] = field(default_factory=list)
+    _several: list[tuple[int, ...]] = field(default_factory=list)
+    _first_pattern: int = 0
 
     @classmethod
     def build(
@@ -263,9 +274,15 @@ class StandingIndex:
                     bucket.solo.append((index.queries[position].test, index.keys[position]))
                 else:
                     bucket.several.append(position)
-        index._word_entries = {word: bucket.entry() for word, bucket in index.words.items()}
-        index._pair_entries = {pair: bucket.entry() for pair, bucket in index.pairs.items()}
-        index._pattern_entries = [bucket.entry() for bucket in index.pattern_buckets]
+        buckets = [*index.words.values(), *index.pairs.values(), *index.pattern_buckets]
+        index._word_terms = {word: number for number, word in enumerate(index.words)}
+        index._pair_terms = {pair: len(index.words) + number for number, pair in enumerate(index.pairs)}
+        index._first_pattern = len(index.words) + len(index.pairs)
+        index._vocabulary = _Vocabulary(index._learn)
+        index._sure = [tuple(b.sure) for b in buckets]
+        index._solo = [tuple(b.solo) for b in buckets]
+        index._several_sure = [tuple(b.several_sure) for b in buckets]
+        index._several = [tuple(b.several) for b in buckets]
         if index.patterns and use_hyperscan and hyperscan is not None:
             index.scanner = _PatternScanner([_pattern_expression(kind, word) for kind, word in index.patterns])
         else:
@@ -301,24 +318,17 @@ class StandingIndex:
 
     # --- word patterns: learnt once per word ---------------------------------------------------
 
-    def _learn(self, words: frozenset[str] | set[str]) -> None:
-        if len(self._learnt) > MAX_LEARNT_WORDS:
-            self._learnt = set()
-            self._fitting = {}
-        new = list(words)
-        fitting = self._fitting
-        fits, buckets = self.pattern_fits, self._pattern_entries
-        if self.scanner is not None:
-            for place, number in self.scanner.scan(new):
-                word = new[place]
-                if fits[number](word):
-                    fitting.setdefault(word, []).append(buckets[number])
-        else:
-            for word in new:
-                for number in self._lookups(word):
-                    if fits[number](word):
-                        fitting.setdefault(word, []).append(buckets[number])
-        self._learnt.update(new)
+    def _learn(self, word: str) -> tuple[int, ...]:
+        """The numbers of the terms a word of the stream is or fits (the first time it is seen)."""
+        found: list[int] = []
+        exact = self._word_terms.get(word)
+        if exact is not None:
+            found.append(exact)
+        if self.patterns:
+            fits, first = self.pattern_fits, self._first_pattern
+            numbers = self.scanner.scan(word) if self.scanner is not None else self._lookups(word)
+            found += [first + number for number in numbers if fits[number](word)]
+        return tuple(found)
 
     def _lookups(self, word: str) -> list[int]:
         """Without Hyperscan: the patterns a word may fit (each then checked)."""
@@ -331,61 +341,43 @@ class StandingIndex:
         found += self.open_ended
         return found
 
-    def _buckets(self, doc: Doc) -> list[_Entry]:
-        words = doc.word_set
-        entries = self._word_entries
-        found = [entries[word] for word in entries.keys() & words]
-        if self.patterns:
-            new = words - self._learnt
-            if new:
-                self._learn(new)
-            fitting = self._fitting
-            hits = fitting.keys() & words
-            if hits:
-                # Two words of a message may fit the same pattern: its queries are tried once.
-                fit: set[_Entry] = set()
-                for word in hits:
-                    fit.update(fitting[word])
-                found += fit
-        pairs = self._pair_entries
+    def _terms_in(self, doc: Doc) -> set[int]:
+        """The numbers of the terms the message holds (each once, however many times it holds it)."""
+        found = set(chain.from_iterable(map(self._vocabulary.__getitem__, doc.word_set)))
+        pairs = self._pair_terms
         if pairs:
-            words_in_order = doc.words
-            found += [pairs[pair] for pair in pairs.keys() & zip(words_in_order, words_in_order[1:], strict=False)]
+            in_order = doc.words
+            found.update(map(pairs.__getitem__, pairs.keys() & zip(in_order, in_order[1:], strict=False)))
         return found
 
     def candidates(self, doc: Doc) -> set[int]:
         """The positions of the queries that may match (for tests: a superset of the matches)."""
         position = {key: i for i, key in enumerate(self.keys)}
         found = set(self.always)
-        for sure, solo, several_sure, several in self._buckets(doc):
-            found.update(position[key] for key in sure)
-            found.update(position[key] for _test, key in solo)
-            found.update(several_sure, several)
+        for term in self._terms_in(doc):
+            found.update(position[key] for key in self._sure[term])
+            found.update(position[key] for _test, key in self._solo[term])
+            found.update(self._several_sure[term], self._several[term])
         return found
 
     def matching(self, doc: Doc) -> list[int]:
         """The keys of the queries that match the message: the sure ones without evaluating them,
         the other candidates each evaluated once."""
-        found: list[int] = []
+        terms = self._terms_in(doc)
+        found = list(chain.from_iterable(map(self._sure.__getitem__, terms)))
         add = found.append
-        sure: set[int] = set()
-        shared: set[int] = set(self.always)
-        for sure_keys, solo, several_sure, several in self._buckets(doc):
-            if sure_keys:
-                found += sure_keys
-            if solo:
-                for test, key in solo:
-                    if test(doc):
-                        add(key)
-            if several_sure:
-                sure.update(several_sure)
-            if several:
-                shared.update(several)
+        for test, key in chain.from_iterable(map(self._solo.__getitem__, terms)):
+            if test(doc):
+                add(key)
         keys = self.keys
+        sure = set(chain.from_iterable(map(self._several_sure.__getitem__, terms)))
         if sure:
-            found += [keys[i] for i in sure]
-            shared -= sure
+            found += map(keys.__getitem__, sure)
+        shared = set(chain.from_iterable(map(self._several.__getitem__, terms)))
+        if self.always:
+            shared.update(self.always)
         if shared:
+            shared -= sure
             queries = self.queries
             for i in shared:
                 if queries[i].test(doc):
