@@ -62,9 +62,11 @@ class Profile(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["workspace", "-engagement"]),
-            models.Index(fields=["workspace", "-last_seen_at"]),
-            models.Index(fields=["workspace", "level", "-engagement"]),
+            # The list's orders, ties broken by member as the list breaks them: PostgreSQL otherwise
+            # sorts a whole run of equal figures (every member with no engagement yet) for a page.
+            models.Index(fields=["workspace", "-engagement", "member"]),
+            models.Index(fields=["workspace", "-last_seen_at", "member"]),
+            models.Index(fields=["workspace", "level", "-engagement", "member"]),
             # The list's language filter and its choices (languages_in_use walks this index).
             models.Index(fields=["workspace", "language"]),
             # The latest recompute (members.tasks, introductions) without reading every profile.

@@ -154,27 +154,30 @@ def page_of(workspace: Workspace, filters: MemberFilters, *, count_limit: int | 
     that many (the page then says « more than »; counting a million members takes longer than the page)."""
     qs = filtered(workspace, filters).select_related("profile")
     start = (filters.page - 1) * PER_PAGE
-    ids = _page_by_profile(workspace, filters, start, qs)
-    if ids is None:
+    found = _page_by_profile(workspace, filters, start, qs)
+    counted: QuerySet[Any] = qs
+    if found is None:
         rows = list(qs[start : start + PER_PAGE + 1])
     else:
-        found = Member.objects.select_related("profile").in_bulk(ids)
-        rows = [found[i] for i in ids]
+        ids, counted = found
+        by_id = Member.objects.select_related("profile").in_bulk(ids)
+        rows = [by_id[i] for i in ids]
     members_page = rows[:PER_PAGE]
     channels = identities_by_member([m.pk for m in members_page])
     for member in members_page:
         member.channel_list = channels.get(member.pk, [])  # type: ignore[attr-defined]
     if count_limit is None:
         return MemberPage(members_page, filters.page, len(rows) > PER_PAGE, qs.count())
-    counted = qs.order_by().values("pk")[: count_limit + 1].count()
-    more = counted > count_limit
-    return MemberPage(members_page, filters.page, len(rows) > PER_PAGE, min(counted, count_limit), more)
+    total = counted.order_by().values("pk")[: count_limit + 1].count()
+    more = total > count_limit
+    return MemberPage(members_page, filters.page, len(rows) > PER_PAGE, min(total, count_limit), more)
 
 
 def _page_by_profile(
     workspace: Workspace, filters: MemberFilters, start: int, qs: QuerySet[Member]
-) -> list[int] | None:
-    """The ids of `filtered`'s page (PER_PAGE + 1 from `start`), read from the profiles' indexes.
+) -> tuple[list[int], QuerySet[Any]] | None:
+    """The ids of `filtered`'s page (PER_PAGE + 1 from `start`), read from the profiles' indexes, and
+    the query to count them with (the profiles alone when a filter on the profile leaves no others).
 
     `filtered` orders members by a profile figure (nulls last), then id: the database reads every
     member of the workspace and sorts them, whatever the page. Here the members whose figure is
@@ -216,8 +219,6 @@ def _page_by_profile(
         known = known.filter(cohort).exclude(is_team=True)
     wanted = PER_PAGE + 1
     ids = list(known.order_by(f"-{field}", "member_id").values_list("member_id", flat=True)[start : start + wanted])
-    if len(ids) == wanted:
-        return ids
     # Past the members with a figure: the rest of `filtered`, by id. A filter on the profile leaves
     # none when the figure is never empty (every profile has an engagement and a message count).
     on_profile = (
@@ -226,12 +227,13 @@ def _page_by_profile(
         or filters.seen_within_days is not None
         or filters.silent_for_days is not None
     )
-    if on_profile and field != "last_seen_at":
-        return ids
+    alone = on_profile and field != "last_seen_at"
+    if alone or len(ids) == wanted:
+        return ids, known if alone else qs
     before = start + len(ids) if ids else known.count()
     rest = qs.filter(Q(profile__isnull=True) | Q(**{f"profile__{field}__isnull": True})).order_by("id")
     offset = max(0, start - before)
-    return ids + list(rest.values_list("pk", flat=True)[offset : offset + wanted - len(ids)])
+    return ids + list(rest.values_list("pk", flat=True)[offset : offset + wanted - len(ids)]), qs
 
 
 def identities_by_member(member_ids: list[int]) -> dict[int, list[Identity]]:
