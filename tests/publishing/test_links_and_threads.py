@@ -151,7 +151,9 @@ LONG = (
 )
 
 
-def test_a_long_text_goes_to_mastodon_as_a_thread_each_part_answering_the_one_before(workspace, owner, replay):
+def test_a_long_text_goes_to_mastodon_as_a_thread_each_part_answering_the_one_before(
+    workspace, owner, replay, manager_client
+):
     made, _calls = _status_server(replay)
     toot = mastodon_channel(workspace, replay.base)
     toot.config = {**toot.config, "max_characters": 200}
@@ -175,6 +177,8 @@ def test_a_long_text_goes_to_mastodon_as_a_thread_each_part_answering_the_one_be
     assert target.state == TargetState.SENT and target.remote_id == ids[0]
     assert Message.objects.filter(channel=toot, external_id__in=ids).count() == count
     assert target.message.external_id == ids[0]
+    page = manager_client.get(f"/app/publishing/{publication.pk}/").content.decode()
+    assert "Fil :" in page and f'href="{target.parts[-1]["url"]}"' in page
 
 
 def test_a_thread_cut_by_a_lost_answer_goes_on_from_where_it_stopped(workspace, owner, replay):
