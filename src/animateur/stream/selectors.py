@@ -281,4 +281,8 @@ def outcome_of(message: Message, margin: timedelta) -> Outcome:
         return Outcome("skipped", None, _("No conversation: in the trash."))
     if reason == "deleted":
         return Outcome("skipped", None, _("No conversation: deleted at the source."))
+    if message.channel.kind in HEARD_ELSEWHERE_KINDS:
+        return Outcome(
+            "none", None, _("No conversation: heard elsewhere, by a listening source (a crisis room can bring it in).")
+        )
     return Outcome("none", None, _("No conversation: stored as history (an import) or not work for the team."))
