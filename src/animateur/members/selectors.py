@@ -156,10 +156,11 @@ def page_of(workspace: Workspace, filters: MemberFilters, *, count_limit: int | 
     start = (filters.page - 1) * PER_PAGE
     found = _page_by_profile(workspace, filters, start, qs)
     counted: QuerySet[Any] = qs
+    known: QuerySet[Any] | None = None
     if found is None:
         rows = list(qs[start : start + PER_PAGE + 1])
     else:
-        ids, counted = found
+        ids, counted, known = found
         by_id = Member.objects.select_related("profile").in_bulk(ids)
         rows = [by_id[i] for i in ids]
     members_page = rows[:PER_PAGE]
@@ -168,16 +169,22 @@ def page_of(workspace: Workspace, filters: MemberFilters, *, count_limit: int | 
         member.channel_list = channels.get(member.pk, [])  # type: ignore[attr-defined]
     if count_limit is None:
         return MemberPage(members_page, filters.page, len(rows) > PER_PAGE, qs.count())
-    total = counted.order_by().values("pk")[: count_limit + 1].count()
+    total = -1
+    if known is not None and counted is not known:
+        # The profiles first: when they alone pass the limit, the members without one cannot matter.
+        total = known.order_by().values("pk")[: count_limit + 1].count()
+    if total <= count_limit:
+        total = counted.order_by().values("pk")[: count_limit + 1].count()
     more = total > count_limit
     return MemberPage(members_page, filters.page, len(rows) > PER_PAGE, min(total, count_limit), more)
 
 
 def _page_by_profile(
     workspace: Workspace, filters: MemberFilters, start: int, qs: QuerySet[Member]
-) -> tuple[list[int], QuerySet[Any]] | None:
-    """The ids of `filtered`'s page (PER_PAGE + 1 from `start`), read from the profiles' indexes, and
-    the query to count them with (the profiles alone when a filter on the profile leaves no others).
+) -> tuple[list[int], QuerySet[Any], QuerySet[Any]] | None:
+    """The ids of `filtered`'s page (PER_PAGE + 1 from `start`), read from the profiles' indexes, the
+    query to count them with (the profiles alone when a filter on the profile leaves no others), and
+    the matching profiles.
 
     `filtered` orders members by a profile figure (nulls last), then id: the database reads every
     member of the workspace and sorts them, whatever the page. Here the members whose figure is
@@ -229,11 +236,11 @@ def _page_by_profile(
     )
     alone = on_profile and field != "last_seen_at"
     if alone or len(ids) == wanted:
-        return ids, known if alone else qs
+        return ids, known if alone else qs, known
     before = start + len(ids) if ids else known.count()
     rest = qs.filter(Q(profile__isnull=True) | Q(**{f"profile__{field}__isnull": True})).order_by("id")
     offset = max(0, start - before)
-    return ids + list(rest.values_list("pk", flat=True)[offset : offset + wanted - len(ids)]), qs
+    return ids + list(rest.values_list("pk", flat=True)[offset : offset + wanted - len(ids)]), qs, known
 
 
 def identities_by_member(member_ids: list[int]) -> dict[int, list[Identity]]:

@@ -38,7 +38,7 @@ from animateur.stream.models import Member
 MAX_ID = 2**63 - 1
 # The list counts its members up to this many, then says « more than »: an exact count of a million
 # members reads them all, where the page itself reads fifty.
-COUNT_LIMIT = 10_000
+COUNT_LIMIT = 1_000
 
 
 @workspace_permission("members.view")
