@@ -133,7 +133,7 @@ def test_the_stream_page_filters_what_was_heard_elsewhere_in_french_and_in_engli
     assert 'name="heard"' in page
     # Each row says why it opened no conversation.
     row = page[page.index(f'data-message="{message.pk}"') :]
-    assert "Aucune conversation : entendu ailleurs, par une source d’écoute" in row[: row.index("</tr>")]
+    assert "Pas de conversation : entendu ailleurs, par une source d’écoute" in row[: row.index("</tr>")]
 
     english = Client()
     english.force_login(make_user("en@example.org", workspace, Role.ANALYST, language="en"))
