@@ -47,9 +47,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", choices=SCALES, default="small")
     parser.add_argument("--messages", type=int, help="another number of messages, at the scale's repeats")
+    parser.add_argument("--reuse", metavar="DIR", help="measure again on the data folder of an earlier run")
     args = parser.parse_args()
     total = args.messages or SCALES[args.scale]
-    os.environ["ANIMATEUR_DATA_DIR"] = tempfile.mkdtemp(prefix="animateur-bench-reports-")
+    os.environ["ANIMATEUR_DATA_DIR"] = args.reuse or tempfile.mkdtemp(prefix="animateur-bench-reports-")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "animateur.config.settings")
     import django
 
@@ -70,117 +71,134 @@ def main() -> None:
     from animateur.reports.today import attention
     from animateur.stream.models import Identity, Member, Message
 
-    system = SystemActor("bench")
-    workspace = do_create_workspace("bench", "Bench", actor=system)
-    channel = site_channel(workspace)
-    owner = User.objects.create_user("owner@example.org", "correct horse battery")
-    from animateur.core.actions import do_add_member
+    if args.reuse:  # the database of an earlier run: its closed days are already counted
+        from animateur.core.models import Workspace
 
-    do_add_member(workspace, owner, Role.OWNER, actor=system)
-    rng = random.Random(7)
-    now = timezone.now()
-    started = time.perf_counter()
-    people = max(100, total // 50)
-    members = Member.objects.bulk_create(Member(workspace=workspace, display_name=f"m{i}") for i in range(people))
-    identities = Identity.objects.bulk_create(
-        Identity(workspace=workspace, channel=channel, external_id=f"p{i}", display_name=f"m{i}", member=m)
-        for i, m in enumerate(members)
-    )
-    from animateur.channels.models import Channel
-    from animateur.listening.models import SavedSearch, SearchMatch, SearchRole
-    from animateur.publishing.models import Publication, PublicationState, PublicationTarget, TargetState
+        workspace = Workspace.objects.get(slug="bench")
+        owner = User.objects.get(email="owner@example.org")
+        total = Message.objects.filter(workspace=workspace, from_organisation=False).count()
+        setup_s = 0.0
+    else:
+        system = SystemActor("bench")
+        workspace = do_create_workspace("bench", "Bench", actor=system)
+        channel = site_channel(workspace)
+        owner = User.objects.create_user("owner@example.org", "correct horse battery")
+        from animateur.core.actions import do_add_member
 
-    social = Channel.objects.create(workspace=workspace, kind="mastodon", name="Mastodon", config={})
-    published_at = [now - timedelta(seconds=rng.randrange(365 * 86400)) for _ in range(500)]
-    stored_posts = Message.objects.bulk_create(
-        Message(
-            workspace=workspace, channel=social, external_id=f"post{p}", kind="post", text="news",
-            from_organisation=True, created_at=at, raw={"account": {"followers_count": 1000 + p}},
+        do_add_member(workspace, owner, Role.OWNER, actor=system)
+        rng = random.Random(7)
+        now = timezone.now()
+        started = time.perf_counter()
+        people = max(100, total // 50)
+        members = Member.objects.bulk_create(Member(workspace=workspace, display_name=f"m{i}") for i in range(people))
+        identities = Identity.objects.bulk_create(
+            Identity(workspace=workspace, channel=channel, external_id=f"p{i}", display_name=f"m{i}", member=m)
+            for i, m in enumerate(members)
         )
-        for p, at in enumerate(published_at)
-    )  # fmt: skip
-    publications = Publication.objects.bulk_create(
-        Publication(workspace=workspace, text="news", state=PublicationState.PUBLISHED) for _ in published_at
-    )
-    PublicationTarget.objects.bulk_create(
-        PublicationTarget(
-            publication=pub, channel=social, state=TargetState.SENT, message=post, sent_at=post.created_at
-        )
-        for pub, post in zip(publications, stored_posts, strict=True)
-    )
-    posts = [(post.pk, post.created_at) for post in stored_posts]
-    ours = SavedSearch.objects.create(workspace=workspace, name="Bench", query="bench", role=SearchRole.OWN)
-    theirs = SavedSearch.objects.create(workspace=workspace, name="Rival", query="rival", role=SearchRole.COMPETITOR)
-    sentiments = ["positive", "neutral", "negative", ""]
-    batch: list[Message] = []
+        from animateur.channels.models import Channel
+        from animateur.listening.models import SavedSearch, SearchMatch, SearchRole
+        from animateur.publishing.models import Publication, PublicationState, PublicationTarget, TargetState
 
-    def store(batch: list[Message]) -> None:
-        Message.objects.bulk_create(batch)
-        matches = [SearchMatch(search=ours, message=m, created_at=m.created_at) for m in batch if m.pk % 10 == 0]
-        matches += [SearchMatch(search=theirs, message=m, created_at=m.created_at) for m in batch if m.pk % 20 == 3]
-        SearchMatch.objects.bulk_create(matches)
-
-    for n in range(total):
-        root, root_at = posts[rng.randrange(len(posts))] if n % 20 == 7 else (None, None)
-        created = now - timedelta(seconds=rng.randrange(365 * 86400))
-        batch.append(
+        social = Channel.objects.create(workspace=workspace, kind="mastodon", name="Mastodon", config={})
+        published_at = [now - timedelta(seconds=rng.randrange(365 * 86400)) for _ in range(500)]
+        stored_posts = Message.objects.bulk_create(
             Message(
-                workspace=workspace,
-                channel=social if root else channel,
-                external_id=f"b{n}",
-                text="x",
-                author=identities[rng.randrange(people)],
-                created_at=max(created, root_at) if root_at else created,
-                sentiment=sentiments[n % 4],
-                thread_root_id=root,
+                workspace=workspace, channel=social, external_id=f"post{p}", kind="post", text="news",
+                from_organisation=True, created_at=at, raw={"account": {"followers_count": 1000 + p}},
             )
+            for p, at in enumerate(published_at)
+        )  # fmt: skip
+        publications = Publication.objects.bulk_create(
+            Publication(workspace=workspace, text="news", state=PublicationState.PUBLISHED) for _ in published_at
         )
-        if len(batch) == 20_000:
-            store(batch)
-            batch = []
-            if (n + 1) % 200_000 == 0:
-                print(f"{n + 1:,} messages stored ({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
-    store(batch)
-    roots = list(
-        Message.objects.filter(workspace=workspace, from_organisation=False)
-        .order_by("pk")
-        .values_list("pk", "created_at")[::5]
-    )
-    conversations = Conversation.objects.bulk_create(
-        [
-            Conversation(
-                workspace=workspace, root_id=pk, channel=channel, channel_kind="site", started_at=at,
-                last_message_at=at, last_inbound_at=at,
-                first_response_at=at + timedelta(minutes=30) if i % 2 else None,
+        PublicationTarget.objects.bulk_create(
+            PublicationTarget(
+                publication=pub, channel=social, state=TargetState.SENT, message=post, sent_at=post.created_at
             )
-            for i, (pk, at) in enumerate(roots)
-        ],
-        batch_size=5_000,
-    )  # fmt: skip
-    FirstResponse.objects.bulk_create(
-        [
-            FirstResponse(
-                workspace=workspace, conversation=c,
-                data={"seconds": 1800.0 * (1 + i % 7), "business_seconds": 1500.0 * (1 + i % 7),
-                      "in_hours": bool(i % 3), "within_target": bool(i % 4), "elsewhere": False},
-                recorded_at=c.first_response_at,
-            )
-            for i, c in enumerate(conversations) if c.first_response_at
-        ],
-        batch_size=5_000,
-    )  # fmt: skip
-    from animateur.reports.actions import ObjectiveScope
+            for pub, post in zip(publications, stored_posts, strict=True)
+        )
+        posts = [(post.pk, post.created_at) for post in stored_posts]
+        ours = SavedSearch.objects.create(workspace=workspace, name="Bench", query="bench", role=SearchRole.OWN)
+        theirs = SavedSearch.objects.create(
+            workspace=workspace, name="Rival", query="rival", role=SearchRole.COMPETITOR
+        )
+        sentiments = ["positive", "neutral", "negative", ""]
+        batch: list[Message] = []
 
-    for kpi, target in (("share_answered", 0.9), ("active_members", 100), ("first_response_p90", 7200)):
-        do_create_objective(workspace, kpi, kpi, "at_least", target, 30, actor=owner)
-    do_create_objective(workspace, "site", "volume", "at_least", 1000, 30, actor=owner, scope=ObjectiveScope([channel]))
-    do_create_objective(workspace, "voice", "share_of_voice", "at_least", 0.3, 30, actor=owner)
-    setup_s = time.perf_counter() - started
+        def store(batch: list[Message]) -> None:
+            Message.objects.bulk_create(batch)
+            matches = [SearchMatch(search=ours, message=m, created_at=m.created_at) for m in batch if m.pk % 10 == 0]
+            matches += [SearchMatch(search=theirs, message=m, created_at=m.created_at) for m in batch if m.pk % 20 == 3]
+            SearchMatch.objects.bulk_create(matches)
+
+        for n in range(total):
+            root, root_at = posts[rng.randrange(len(posts))] if n % 20 == 7 else (None, None)
+            created = now - timedelta(seconds=rng.randrange(365 * 86400))
+            batch.append(
+                Message(
+                    workspace=workspace,
+                    channel=social if root else channel,
+                    external_id=f"b{n}",
+                    text="x",
+                    author=identities[rng.randrange(people)],
+                    created_at=max(created, root_at) if root_at else created,
+                    sentiment=sentiments[n % 4],
+                    thread_root_id=root,
+                )
+            )
+            if len(batch) == 20_000:
+                store(batch)
+                batch = []
+                if (n + 1) % 200_000 == 0:
+                    print(
+                        f"{n + 1:,} messages stored ({time.perf_counter() - started:.0f} s)",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+        store(batch)
+        roots = list(
+            Message.objects.filter(workspace=workspace, from_organisation=False)
+            .order_by("pk")
+            .values_list("pk", "created_at")[::5]
+        )
+        conversations = Conversation.objects.bulk_create(
+            [
+                Conversation(
+                    workspace=workspace, root_id=pk, channel=channel, channel_kind="site", started_at=at,
+                    last_message_at=at, last_inbound_at=at,
+                    first_response_at=at + timedelta(minutes=30) if i % 2 else None,
+                )
+                for i, (pk, at) in enumerate(roots)
+            ],
+            batch_size=5_000,
+        )  # fmt: skip
+        FirstResponse.objects.bulk_create(
+            [
+                FirstResponse(
+                    workspace=workspace, conversation=c,
+                    data={"seconds": 1800.0 * (1 + i % 7), "business_seconds": 1500.0 * (1 + i % 7),
+                          "in_hours": bool(i % 3), "within_target": bool(i % 4), "elsewhere": False},
+                    recorded_at=c.first_response_at,
+                )
+                for i, c in enumerate(conversations) if c.first_response_at
+            ],
+            batch_size=5_000,
+        )  # fmt: skip
+        from animateur.reports.actions import ObjectiveScope
+
+        for kpi, target in (("share_answered", 0.9), ("active_members", 100), ("first_response_p90", 7200)):
+            do_create_objective(workspace, kpi, kpi, "at_least", target, 30, actor=owner)
+        do_create_objective(
+            workspace, "site", "volume", "at_least", 1000, 30, actor=owner, scope=ObjectiveScope([channel])
+        )
+        do_create_objective(workspace, "voice", "share_of_voice", "at_least", 0.3, 30, actor=owner)
+        setup_s = time.perf_counter() - started
 
     year = last_days(workspace, 365)
     repeat = REPEAT[args.scale]
     baseline = timed(lambda: Message.objects.filter(workspace=workspace, created_at__gte=year.start).count(), repeat)
-    # The first report counts every closed day once (reports.DayFigures); the next ones read them.
+    # The first report counts every closed day once (reports.DayFigures); the next ones read them
+    # (with --reuse, they were counted by the earlier run).
     cold = timed(lambda: build(workspace, year, now=timezone.now()), 1)[0]
     report = timed(lambda: build(workspace, year, now=timezone.now()), repeat)
 

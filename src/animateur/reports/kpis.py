@@ -230,9 +230,10 @@ def engagement(workspace: Workspace, period: Period) -> float:
     posts = list(_published_targets(workspace).values_list("message_id", flat=True))
     if not posts:
         return 0.0
+    # By the threads' index (thread_root, visibility, created_at): the posts are the workspace's own,
+    # and naming the workspace would lead the database to read every message of the period instead.
     return float(
         Message.objects.filter(
-            workspace=workspace,
             thread_root_id__in=posts,
             from_organisation=False,
             created_at__gte=period.start,

@@ -42,9 +42,10 @@ def attention(workspace: Workspace, user: User, *, now: datetime | None = None) 
         return has_permission(user, workspace, permission)
 
     if can("inbox.view"):
-        open_ = Conversation.objects.filter(workspace=workspace, is_open=1, due_at__isnull=False)
-        overdue = open_.filter(due_at__lt=now).count()
-        soon = open_.filter(due_at__gte=now, due_at__lt=now + SOON).count()
+        # due_sort is the due time while unanswered (else far ahead): a range of the inbox's own index.
+        open_ = Conversation.objects.filter(workspace=workspace, is_open=1)
+        overdue = open_.filter(due_sort__lt=now).count()
+        soon = open_.filter(due_sort__gte=now, due_sort__lt=now + SOON).count()
         inbox = reverse("inbox:index")
         if overdue:
             text = ngettext("%(count)d conversation is overdue", "%(count)d conversations are overdue", overdue) % {
