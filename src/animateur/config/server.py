@@ -38,6 +38,9 @@ HEALTH_CHECK_SECONDS = 10.0
 # Under granian's kill timeout for a worker, so that a worker finishes its tasks before being killed.
 CONSUMER_SHUTDOWN_SECONDS = 20.0
 GRACEFUL_TIMEOUT_SECONDS = 30
+# Open connections a worker serves (granian's backpressure, and its listen backlog's default); a
+# reverse proxy in front, in the scaled mode, holds far fewer.
+CONNECTIONS_PER_WORKER = 1024
 
 
 def _consumer_class() -> type:
@@ -227,9 +230,12 @@ def granian_server(host: str, port: int) -> Any:
         http=HTTPModes.http1,
         workers=max(1, env_int("ANIMATEUR_WEB_WORKERS", 1)),
         blocking_threads=threads,
-        # Requests a worker takes at once; the others wait in the socket's backlog, where another
-        # worker may take them, instead of queueing behind a slow page.
-        backpressure=threads * 2,
+        # What granian calls backpressure bounds the connections a worker holds, not the requests it
+        # runs at once: a keep-alive connection keeps its place while idle. It was the threads times
+        # two, 8: eight visitors' browsers holding their connections open made the site hang for the
+        # ninth, and wrk's 50 connections were served 8 at a time (a cached page at a fifth of a
+        # trivial application's rate). The threads still bound the requests running in Python.
+        backpressure=CONNECTIONS_PER_WORKER,
         respawn_failed_workers=True,
         respawn_interval=0.5,
         workers_kill_timeout=GRACEFUL_TIMEOUT_SECONDS,
