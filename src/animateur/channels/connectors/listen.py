@@ -20,8 +20,9 @@ must not look like a spike.
 - discourse_listen: a forum's `/search.json?q=<term> order:latest` per term; each post found is read
   whole with its topic's `/t/<id>/posts.json?post_ids[]=` (the search gives an excerpt only). A run
   reads a term down to the last post it has within MAX_SEARCH_PAGES pages (500 posts): a term that
-  finds more than that between two polls loses the older ones (Discourse's search keeps no paging
-  token to come back with, unlike /posts.json).
+  finds more than that between two polls keeps the rest as a gap in its cursor, which the next runs
+  read (Discourse's search keeps no paging token to come back with: the gap is searched with
+  `before:` the day after the oldest post read, and the post ids decide).
 - instagram_listen: Instagram's hashtag search, for a professional account (the Instagram Graph API):
   each hashtag of the searches is looked up once (`ig_hashtag_search`, its id kept in the cursor), then
   its `/{hashtag-id}/recent_media` (the last 24 hours, newest first) is read down to the media already
@@ -36,6 +37,7 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -371,6 +373,15 @@ def _raw_searched(external_id: str, post: dict[str, Any], cursor: dict[str, Any]
     return RawItem(external_id, when, "post", post, cursor, extra={"stream": stream})
 
 
+def _gap(above: int, found: list[tuple[dict[str, Any], dict[str, Any] | None]]) -> dict[str, Any]:
+    """What is left to read of a term: posts above `above` and below the oldest found, searched for
+    with `before:` the day after that post's (Discourse's search filters by day; the ids decide)."""
+    oldest = min((post for post, _topic in found), key=lambda post: int(post["id"]))
+    day = parse_datetime(str(oldest.get("created_at") or ""))
+    before = (day + timedelta(days=1)).date().isoformat() if day is not None else ""
+    return {"above": above, "below": int(oldest["id"]), "before": before}
+
+
 @register
 class DiscourseListenConnector(ListeningSource, DiscourseConnector):
     kind = "discourse_listen"
@@ -389,13 +400,28 @@ class DiscourseListenConnector(ListeningSource, DiscourseConnector):
         cursor = dict(since)
         for term in self.terms.texts:
             key = f"search:{term}"
-            last = int((cursor.get(key) or {}).get("last_id") or 0)
-            found, unreadable_posts = self._search(term, last)
+            state = cursor.get(key) or {}
+            last = int(state.get("last_id") or 0)
+            gap = state.get("gap") if isinstance(state.get("gap"), dict) else None
+            found, unreadable_posts, complete = self._search(term, last)
+            if last and not complete and found:
+                # More new posts than a run reads: the older ones are read by the next runs, down to
+                # `above` (a gap already open is joined to this one: what lies between is read again).
+                gap = _gap(int((gap or {}).get("above") or last), found)
+            elif gap:
+                older, more_unreadable, closed = self._search(
+                    term, int(gap.get("above") or 0), before=str(gap.get("before") or ""), below=int(gap["below"])
+                )
+                found += older
+                unreadable_posts += more_unreadable
+                gap = None if closed or not older else _gap(int(gap.get("above") or 0), older)
             whole = self._whole(found)
             top = last
+
+            left = {"gap": gap} if gap else {}
             for post, topic in sorted(found, key=lambda f: int(f[0]["id"])):
                 top = max(top, int(post["id"]))
-                cursor = {**cursor, key: {"last_id": top}}
+                cursor = {**cursor, key: {"last_id": top, **left}}
                 merged = _searched_post(post, topic, whole.get(int(post["id"])))
                 named = f"{post.get('topic_id')}/{post.get('post_number')}"
                 item = read_item(named, merged, cursor, _raw_searched, named, merged, cursor, key)
@@ -403,15 +429,19 @@ class DiscourseListenConnector(ListeningSource, DiscourseConnector):
                 yield item
             for post in unreadable_posts:  # with no cursor: the posts around them carry it
                 yield unreadable("?", gettext("this forum post has no id"), post, None)
-            cursor = {**cursor, key: {"last_id": top}}
+            cursor = {**cursor, key: {"last_id": top, **left}}
         self.final_cursor = cursor
 
-    def _search(self, term: str, last: int) -> tuple[list[tuple[dict[str, Any], dict[str, Any] | None]], list[Any]]:
-        """Posts newer than `last` found by `term`, newest first; a first read takes one page only."""
+    def _search(
+        self, term: str, last: int, *, before: str = "", below: int = 0
+    ) -> tuple[list[tuple[dict[str, Any], dict[str, Any] | None]], list[Any], bool]:
+        """Posts newer than `last` found by `term`, newest first (older than `below`, written before the
+        day `before`, when reading a gap), and whether they reach `last`; a first read takes one page."""
         found: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
         unreadable_posts: list[Any] = []
+        q = f"{term} order:latest" + (f" before:{before}" if before else "")
         for page in range(1, (MAX_SEARCH_PAGES if last else 1) + 1):
-            data = self.request("GET", "search.json", {"q": f"{term} order:latest", "page": page})
+            data = self.request("GET", "search.json", {"q": q, "page": page})
             if not isinstance(data, dict) or not isinstance(data.get("posts", []), list):
                 raise self.not_understood()
             posts = data.get("posts") or []
@@ -423,12 +453,12 @@ class DiscourseListenConnector(ListeningSource, DiscourseConnector):
                     unreadable_posts.append(post)
                 elif last and ident <= last:
                     met = True
-                else:
+                elif not below or ident < below:
                     found.append((post, topics.get(post.get("topic_id"))))
             more = (data.get("grouped_search_result") or {}).get("more_full_page_results")
             if met or not posts or not more:
-                break
-        return found, unreadable_posts
+                return found, unreadable_posts, True
+        return found, unreadable_posts, not last
 
     def _whole(self, found: list[tuple[dict[str, Any], dict[str, Any] | None]]) -> dict[int, dict[str, Any]]:
         """The posts found, read whole, by id: one request per topic, within the run's budget."""
