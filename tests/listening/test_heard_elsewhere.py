@@ -94,6 +94,13 @@ def test_the_api_says_which_messages_were_heard_elsewhere(workspace, make_user):
     by_id = {m["id"]: m for m in listed}
     assert by_id[message.pk]["heard_elsewhere"] is True and by_id[message.pk]["outcome"] == "none"
     assert by_id[owned.pk]["heard_elsewhere"] is False
+    client = Client()
+    only_heard = client.get("/api/stream/messages", {"heard": "yes"}, **headers).json()["messages"]
+    assert [m["id"] for m in only_heard] == [message.pk]
+    ours = client.get("/api/stream/messages", {"heard": "no"}, **headers).json()["messages"]
+    assert message.pk not in {m["id"] for m in ours} and owned.pk in {m["id"] for m in ours}
+    refused = client.get("/api/stream/messages", {"heard": "ailleurs"}, **headers)
+    assert refused.status_code == 400 and "heard" in refused.json()["errors"]
 
 
 @pytest.mark.django_db

@@ -90,12 +90,14 @@ def list_messages(
     since: str = "",
     until: str = "",
     history: str = "",
+    heard: str = "",
     before: str = "",
 ) -> tuple[int, dict[str, Any]]:
     """Messages newest first, 50 a page; `before` (the previous page's `next_before`) gives the next one.
 
     Dates are YYYY-MM-DD, in the workspace's time zone; `history` is `yes` (kept as history only) or
-    `no` (everything else).
+    `no` (everything else); `heard` is `yes` (heard elsewhere, by the listening sources) or `no` (on the
+    organisation's own channels).
     """
     params = {
         "q": q,
@@ -106,6 +108,7 @@ def list_messages(
         "since": since,
         "until": until,
         "history": history,
+        "heard": heard,
         "before": before,
     }
     form = StreamFilterForm(params, workspace=request.auth.workspace)
