@@ -141,6 +141,44 @@ def test_an_objective_narrowed_to_a_channel_counts_that_channel_only(workspace, 
     assert progress(members).value == 2
 
 
+def test_the_api_sets_and_shows_an_objectives_scope_and_refuses_ids_of_other_workspaces(
+    workspace, manager, two_channels, client, make_workspace
+):
+    from animateur.api.actions import do_create_api_token
+
+    site, social = two_channels
+    elsewhere = site_channel(make_workspace("ailleurs"))
+    _token, key = do_create_api_token(workspace, manager, "t", actor=manager)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    body = {"name": "Mastodon", "kpi": "volume", "comparison": "at_least", "target": 3, "period_days": 7}
+    created = client.post("/api/reports/objectives", {**body, "channels": [social.pk]}, "application/json", **auth)
+    assert created.status_code == 201, created.content
+    assert created.json()["channels"] == [social.pk] and created.json()["value"] == 1
+    objective_id = created.json()["id"]
+    renamed = client.put(
+        f"/api/reports/objectives/{objective_id}", {**body, "name": "Sur Mastodon"}, "application/json", **auth
+    )
+    assert renamed.json()["channels"] == [social.pk]  # left out: kept
+    widened = client.put(
+        f"/api/reports/objectives/{objective_id}", {**body, "channels": []}, "application/json", **auth
+    )
+    assert widened.json()["channels"] == [] and widened.json()["value"] == 3
+    for ids in ([elsewhere.pk], [2**70], [site.pk, 987654]):
+        refused = client.put(
+            f"/api/reports/objectives/{objective_id}", {**body, "channels": ids}, "application/json", **auth
+        )
+        assert refused.status_code == 400 and "channel" in refused.json()["detail"]
+    narrowed_kpi = client.post(
+        "/api/reports/objectives",
+        {**body, "name": "Clics", "kpi": "link_clicks", "channels": [site.pk]},
+        "application/json",
+        **auth,
+    )
+    assert narrowed_kpi.status_code == 400  # this KPI cannot be narrowed to channels
+    listed = client.get("/api/reports/objectives", **auth).json()
+    assert [(o["name"], o["channels"]) for o in listed] == [("Mastodon", [])]
+
+
 def test_a_channel_scope_reads_the_closed_days_figures_by_channel(workspace, manager, replay):
     from animateur.reports.models import DayFigures
 

@@ -13,8 +13,11 @@ from ninja import Router, Schema
 
 from animateur.api.inbox import needs
 from animateur.api.typing import TokenRequest
+from animateur.channels.models import Channel
 from animateur.core.actions import ActionError
 from animateur.core.models import User, Workspace
+from animateur.listening.models import SavedSearch
+from animateur.members.models import Segment
 from animateur.reports import actions, periods
 from animateur.reports.branding import MAX_LOGO_BYTES, branding_of
 from animateur.reports.forms import MAX_REPORT_DAYS
@@ -62,6 +65,11 @@ class ObjectiveIn(Schema):
     comparison: str
     target: float
     period_days: int = 30
+    # The scope, by ids of the workspace's channels, saved searches and segments: an empty list does
+    # not narrow; left out, a new objective is not narrowed and a changed one keeps that part.
+    channels: list[int] | None = None
+    searches: list[int] | None = None
+    segments: list[int] | None = None
 
 
 class ObjectiveOut(Schema):
@@ -71,6 +79,9 @@ class ObjectiveOut(Schema):
     comparison: str
     target: float
     period_days: int
+    channels: list[int]
+    searches: list[int]
+    segments: list[int]
     value: float | None
     met: bool | None
 
@@ -143,9 +154,43 @@ def _out(objective: Objective, measured: Progress | None = None) -> dict[str, An
         "comparison": objective.comparison,
         "target": objective.target,
         "period_days": objective.period_days,
+        "channels": sorted(c.pk for c in objective.channels.all()),
+        "searches": sorted(s.pk for s in objective.searches.all()),
+        "segments": sorted(s.pk for s in objective.segments.all()),
         "value": measured.value,
         "met": measured.met,
     }
+
+
+_MAX_ID = 2**63 - 1
+
+
+class _UnknownInScope(Exception):
+    """An id of the scope names nothing of the workspace (another workspace's, or none)."""
+
+
+def _scope_part(workspace: Workspace, model: Any, ids: list[int], what: str) -> list[Any]:
+    wanted = set(ids)
+    found = list(model.objects.filter(workspace=workspace, pk__in=[i for i in wanted if 0 < i <= _MAX_ID]))
+    missing = sorted(wanted - {item.pk for item in found})
+    if missing:
+        raise _UnknownInScope(f"no {what} of this workspace has the id {missing[0]}")
+    return found
+
+
+def _scope_of(workspace: Workspace, payload: ObjectiveIn, kept: Objective | None = None) -> actions.ObjectiveScope:
+    """The payload's scope; a part left out is empty for a new objective and kept for a changed one."""
+
+    def part(ids: list[int] | None, model: Any, what: str, current: Any) -> list[Any]:
+        if ids is not None:
+            return _scope_part(workspace, model, ids, what)
+        return list(current.all()) if kept is not None else []
+
+    return actions.ObjectiveScope(
+        channels=part(payload.channels, Channel, "channel", kept.channels if kept else None),
+        searches=part(payload.searches, SavedSearch, "saved search", kept.searches if kept else None),
+        segments=part(payload.segments, Segment, "segment", kept.segments if kept else None),
+    )
 
 
 @router.get("/objectives", response=list[ObjectiveOut])
@@ -158,8 +203,10 @@ def list_objectives(request: TokenRequest) -> list[dict[str, Any]]:
 @router.post("/objectives", response={201: ObjectiveOut, 400: Refused})
 @needs("reports.objectives.edit")
 def create_objective(request: TokenRequest, payload: ObjectiveIn) -> Any:
-    """`target` is in the KPI's unit: a share from 0 to 1, seconds, or a count."""
+    """`target` is in the KPI's unit: a share from 0 to 1, seconds, or a count; `channels`, `searches`
+    and `segments` narrow it (ids of this workspace's)."""
     try:
+        scope = _scope_of(request.auth.workspace, payload)
         objective = actions.do_create_objective(
             request.auth.workspace,
             payload.name,
@@ -168,8 +215,9 @@ def create_objective(request: TokenRequest, payload: ObjectiveIn) -> Any:
             payload.target,
             payload.period_days,
             actor=request.auth.user,
+            scope=scope,
         )
-    except ActionError as error:
+    except (ActionError, _UnknownInScope) as error:
         return 400, {"detail": str(error)}
     return 201, _out(objective)
 
@@ -179,6 +227,7 @@ def create_objective(request: TokenRequest, payload: ObjectiveIn) -> Any:
 def update_objective(request: TokenRequest, objective_id: int, payload: ObjectiveIn) -> Any:
     found = objective_of(request.auth.workspace, objective_id)
     try:
+        scope = _scope_of(request.auth.workspace, payload, kept=found)
         actions.do_update_objective(
             found,
             payload.name,
@@ -187,8 +236,9 @@ def update_objective(request: TokenRequest, objective_id: int, payload: Objectiv
             payload.target,
             payload.period_days,
             actor=request.auth.user,
+            scope=scope,
         )
-    except ActionError as error:
+    except (ActionError, _UnknownInScope) as error:
         return 400, {"detail": str(error)}
     return 200, _out(found)
 
