@@ -229,6 +229,9 @@ def test_a_draft_and_a_schedule_from_the_page(workspace, manager_client):
     )
     publication.refresh_from_db()
     assert publication.state == PublicationState.SCHEDULED and publication.scheduled_at > timezone.now()
+    # A publication is feminine: the blog's « Planifié » (an article) must not stand for it.
+    page = manager_client.get(f"/app/publishing/{publication.pk}/").content.decode()
+    assert "<strong>Programmée</strong>" in page and "Planifié" not in page
 
 
 def test_bad_input_gets_a_clear_error_and_changes_nothing(workspace, make_workspace, manager_client, client_as):

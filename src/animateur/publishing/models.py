@@ -8,14 +8,17 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
+# Django merges the apps' catalogues, so a label the blog also has ("Scheduled": « Planifié », an
+# article) needs a context to keep a publication's own, feminine, words.
 class PublicationState(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
-    SCHEDULED = "scheduled", _("Scheduled")
+    AWAITING_APPROVAL = "awaiting_approval", pgettext_lazy("publication", "Awaiting approval")
+    SCHEDULED = "scheduled", pgettext_lazy("publication", "Scheduled")
     SENDING = "sending", _("Sending")
-    PUBLISHED = "published", _("Published")
+    PUBLISHED = "published", pgettext_lazy("publication", "Published")
     FAILED = "failed", _("Failed")
 
 
@@ -23,7 +26,7 @@ class TargetState(models.TextChoices):
     PENDING = "pending", _("Waiting")
     # The intent is committed and the network may have the status: a retry reuses the same key.
     SENDING = "sending", _("Sending")
-    SENT = "sent", _("Published")
+    SENT = "sent", pgettext_lazy("publication", "Published")
     FAILED = "failed", _("Failed")
 
 
