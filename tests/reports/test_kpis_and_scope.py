@@ -3,12 +3,9 @@ and objectives narrowed to channels, saved searches or segments."""
 
 from __future__ import annotations
 
-import itertools
 import json
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from animateur.channels.site import site_channel
 from animateur.core.actions import ActionError
@@ -23,32 +20,13 @@ from animateur.reports.kpis import KPIS
 from animateur.reports.objectives import progress, progress_of
 from animateur.reports.periods import last_days
 from animateur.reports.rollup import Scope, scoped
-from animateur.stream.items import AuthorInfo, Incoming
 from animateur.stream.models import Kind
-from animateur.stream.pipeline import run_pipeline
 from tests.channels.factories import mastodon_channel
 from tests.channels.replay import FIXTURES
+from tests.reports.test_reports import said
 
 pytestmark = pytest.mark.django_db
-_ids = itertools.count(1)
 STATUS_ID = "117020583245459824"  # the recorded status of POST /api/v1/statuses
-
-
-def said(channel, text, *, author="Ana", days_ago=0.0, parent=None, kind="comment"):
-    item = Incoming(
-        channel=channel,
-        external_id=f"k{next(_ids)}",
-        text=text,
-        created_at=timezone.now() - timedelta(days=days_ago),
-        author=AuthorInfo(external_id=f"{author}@example.org", display_name=author, email=f"{author}@example.org"),
-        kind=kind,
-        parent_external_id=parent,
-        source_visibility="visible",
-        language="fr",
-    )
-    result = run_pipeline([item])
-    assert not result.rejected, result.rejected[0].error
-    return result.created[0]
 
 
 @pytest.fixture

@@ -27,20 +27,26 @@ pytestmark = pytest.mark.django_db
 _ids = itertools.count(1)
 
 
-def comment(workspace, text, *, author="Ana", days_ago=0.0):
+def said(channel, text, *, author="Ana", days_ago=0.0, parent=None, kind="comment"):
+    """A message of `author` on `channel`, through the real pipeline."""
     item = Incoming(
-        channel=site_channel(workspace),
+        channel=channel,
         external_id=f"r{next(_ids)}",
         text=text,
         created_at=timezone.now() - timedelta(days=days_ago),
         author=AuthorInfo(external_id=f"{author}@example.org", display_name=author, email=f"{author}@example.org"),
-        kind="comment",
+        kind=kind,
+        parent_external_id=parent,
         source_visibility="visible",
         language="fr",
     )
     result = run_pipeline([item])
     assert not result.rejected, result.rejected[0].error
     return result.created[0]
+
+
+def comment(workspace, text, *, author="Ana", days_ago=0.0):
+    return said(site_channel(workspace), text, author=author, days_ago=days_ago)
 
 
 @pytest.fixture
