@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 from django import forms
@@ -210,7 +210,9 @@ class FacebookConnector(RestConnector):
     def _ratings(self, state: dict[str, Any]) -> Generator[RawItem, None, dict[str, Any]]:
         page_id = str(self.config.get("page_id") or "")
         newest, seen = str(state.get("time") or ""), set(state.get("ids") or [])
-        fresh, _whole = self._newer(f"{page_id}/ratings", RATING_FIELDS, newest, seen, _story)
+        fresh, _whole = meta_messages.newer(
+            self._list, f"{page_id}/ratings", {"fields": RATING_FIELDS}, newest, seen, key=_story
+        )
         no_story = gettext("this Facebook rating has no review to answer (no open_graph_story)")
         for entry in reversed(fresh):
             key = _story(entry)
@@ -230,7 +232,7 @@ class FacebookConnector(RestConnector):
         state = dict(since.get("posts") or {})
         newest, seen = str(state.get("time") or ""), set(state.get("ids") or [])
         watch: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (since.get("watch") or {}).items()}
-        fresh, whole = self._newer(f"{page_id}/feed", POST_FIELDS, newest, seen, lambda e: str(e.get("id")))
+        fresh, whole = meta_messages.newer(self._list, f"{page_id}/feed", {"fields": POST_FIELDS}, newest, seen)
         if not whole and newest:
             log.warning("channel %s: more new posts than one run reads; the oldest are skipped", self.channel.pk)
         cursor: dict[str, Any] = {"posts": {"time": newest, "ids": sorted(seen)}, "watch": watch}
@@ -250,24 +252,6 @@ class FacebookConnector(RestConnector):
         for post_id in sorted(watch, key=lambda p: watch[p].get("created") or ""):
             yield from self._comments(post_id, newest, seen, watch)
         self.final_cursor = self._cursor(newest, seen, watch)
-
-    def _newer(
-        self, path: str, fields: str, newest: str, seen: set[str], key: Callable[[Any], str]
-    ) -> tuple[list[Any], bool]:
-        """The entries of `path`, newest first, down to where the last run stopped (`newest`, its `seen`
-        keys); and whether that point was reached, or the list's end, within the pages one run reads."""
-        fresh: list[Any] = []
-        after: str | None = None
-        for _page in range(MAX_PAGES_PER_RUN if newest else 1):  # first run: the latest page only
-            entries, after, more = self._list(path, {"fields": fields}, after)
-            for entry in entries:
-                when = _graph_time(entry.get("created_time")) if isinstance(entry, dict) else ""
-                if newest and when and (when < newest or (when == newest and key(entry) in seen)):
-                    return fresh, True
-                fresh.append(entry)
-            if not more or not after:
-                return fresh, True
-        return fresh, False
 
     def _cursor(self, newest: str, seen: set[str], watch: dict[str, dict[str, Any]]) -> dict[str, Any]:
         return {"posts": {"time": newest, "ids": sorted(seen)}, "watch": {k: dict(v) for k, v in watch.items()}}

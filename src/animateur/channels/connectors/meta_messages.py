@@ -63,21 +63,9 @@ def read_conversations(
         "time": str(since.get("time") or ""),
         "threads": {k: dict(v) for k, v in _dict(since.get("threads")).items() if isinstance(v, dict)},
     }
-    newest = state["time"]
-    fresh: list[Any] = []
-    after: str | None = None
     params = {"platform": platform, "fields": "id,updated_time"}
-    for _page in range(MAX_PAGES_PER_RUN if newest else 1):  # first run: the latest page only
-        entries, after, more = list_page(f"{node}/conversations", params, after)
-        reached = False
-        for entry in entries:
-            when = graph_time(entry.get("updated_time")) if isinstance(entry, dict) else ""
-            if newest and when and when < newest:
-                reached = True
-                break
-            fresh.append(entry)
-        if reached or not more or not after:
-            break
+    # A conversation's time moves with its last message: one at the same time may have a new one.
+    fresh, _whole = newer(list_page, f"{node}/conversations", params, state["time"], set(), time_field="updated_time")
     no_id = gettext("this %(source)s conversation has no id") % {"source": source}
     for entry in reversed(fresh):
         if not isinstance(entry, dict) or not entry.get("id"):
@@ -91,6 +79,35 @@ def read_conversations(
         for old in sorted(threads, key=lambda t: threads[t].get("time") or "")[:-THREADS]:
             del threads[old]
     return snapshot(state)
+
+
+def newer(
+    list_page: Lister,
+    path: str,
+    params: dict[str, Any],
+    newest: str,
+    seen: set[str],
+    *,
+    key: Callable[[Any], str] = lambda entry: str(entry.get("id")),
+    time_field: str = "created_time",
+    first_pages: int = 1,
+) -> tuple[list[Any], bool]:
+    """The entries of a newest-first Graph list down to where the last run stopped (`newest`, and at that
+    time the `seen` keys), and whether that point or the list's end was reached within the pages one run
+    reads; a first run (no `newest`) reads `first_pages`."""
+    fresh: list[Any] = []
+    after: str | None = None
+    for _page in range(MAX_PAGES_PER_RUN if newest else first_pages):
+        entries, following, more = list_page(path, params, after)
+        for entry in entries:
+            when = graph_time(entry.get(time_field)) if isinstance(entry, dict) else ""
+            if newest and when and (when < newest or (when == newest and key(entry) in seen)):
+                return fresh, True
+            fresh.append(entry)
+        if not more or not following or following == after:  # a cursor that does not move would loop
+            return fresh, True
+        after = following
+    return fresh, False
 
 
 def merged(
@@ -120,20 +137,8 @@ def snapshot(state: dict[str, Any]) -> dict[str, Any]:
 def _thread(list_page: Lister, conversation: str, state: dict[str, Any], source: str) -> Iterator[RawItem]:
     thread = state["threads"].setdefault(conversation, {"time": "", "ids": [], "chain": []})
     last, seen = str(thread.get("time") or ""), set(thread.get("ids") or [])
-    fresh: list[Any] = []
-    after: str | None = None
-    for _page in range(MAX_PAGES_PER_RUN):
-        entries, following, more = list_page(f"{conversation}/messages", {"fields": MESSAGE_FIELDS}, after)
-        reached = False
-        for entry in entries:
-            when = graph_time(entry.get("created_time")) if isinstance(entry, dict) else ""
-            if last and when and (when < last or (when == last and str(entry.get("id")) in seen)):
-                reached = True
-                break
-            fresh.append(entry)
-        if reached or not more or not following or following == after:  # a cursor that does not move would loop
-            break
-        after = following
+    path, params = f"{conversation}/messages", {"fields": MESSAGE_FIELDS}
+    fresh, _whole = newer(list_page, path, params, last, seen, first_pages=MAX_PAGES_PER_RUN)
     no_id = gettext("this %(source)s message has no id") % {"source": source}
     for entry in reversed(fresh):  # listed newest first: stored oldest first
         if not isinstance(entry, dict) or not entry.get("id"):
