@@ -8,24 +8,19 @@ from django.conf import settings
 from django.utils import timezone
 
 from animateur.core.models import User, Workspace
+from animateur.publishing.titles import TITLE_MAX, first_line, shortened
 from animateur.space.actions.authors import new_author
 from animateur.space.actions.posts import after_post_change
 from animateur.space.models import Author, BodyFormat, Post, PostStatus, PostType
 from animateur.space.names import clean_slug, unique_slug
 from animateur.space.selectors import author_for_user, post_url, workspace_tz
 
-TITLE_MAX = 120
-
 
 def title_and_body(text: str) -> tuple[str, str]:
     """The post's title is the text's first line (shortened at a word); the body is the rest, or the whole
     text when it is one line."""
-    first, _sep, rest = text.strip().partition("\n")
-    title = first.strip().lstrip("#").strip()
-    if len(title) > TITLE_MAX:
-        title = title[:TITLE_MAX].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
-    body = rest.strip() or text.strip()
-    return title or text.strip()[:TITLE_MAX], body
+    first, rest = first_line(text)
+    return shortened(first) or text.strip()[:TITLE_MAX], rest or text.strip()
 
 
 def _author(workspace: Workspace, user: User | None) -> Author | None:

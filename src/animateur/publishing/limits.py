@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from animateur.channels.models import Channel
+from animateur.publishing.titles import first_line
 
 # Used only for a Mastodon server that does not say its limit (an old version, a Pleroma).
 MASTODON_FALLBACK = 500
@@ -83,7 +84,7 @@ def broken_rule(channel: Channel, text: str) -> str | None:
     if channel.kind == "site":
         return None  # the blog takes any length; its title is the text's first line
     if channel.kind == "reddit":
-        title = text.strip().partition("\n")[0].strip().lstrip("#").strip()
+        title = first_line(text)[0]
         if len(title) > REDDIT_TITLE:
             return _(
                 "%(channel)s takes a title of at most %(max)d characters (Reddit's limit: the title is the "

@@ -30,13 +30,13 @@ from animateur.channels.connectors.mastodon import SOURCE, MastodonConnector, cl
 from animateur.channels.connectors.publish_once import Published, PublishesOnce
 from animateur.channels.errors import PermanentError
 from animateur.channels.models import Channel
+from animateur.publishing.titles import first_line, shortened
 
 # The kinds a publication can go to: the workspace's own blog, Mastodon, Bluesky, and the networks whose
 # posts have a title (the text's first line): Reddit, Discourse, WordPress.
 SITE = "site"
 TITLED_KINDS = ("reddit", "discourse", "wordpress")
 PUBLISHABLE_KINDS = (SITE, "mastodon", "bluesky", *TITLED_KINDS)
-TITLE_MAX = 120
 # How many of the account's latest records are read back before a Bluesky retry.
 READ_BACK = 50
 POST_COLLECTION = "app.bsky.feed.post"
@@ -195,13 +195,10 @@ def title_and_body(kind: str, text: str) -> tuple[str, str]:
     """A titled network's title, the text's first line, and its body, the rest. Reddit takes the whole
     line (its own limit of 300 is checked before); elsewhere a long line is shortened at a word, and a
     text of one line is its body too."""
-    first, _sep, rest = text.strip().partition("\n")
-    title = first.strip().lstrip("#").strip()
+    title, rest = first_line(text)
     if kind == "reddit":
-        return title, rest.strip()
-    if len(title) > TITLE_MAX:
-        title = title[:TITLE_MAX].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
-    return title, rest.strip() or text.strip()
+        return title, rest
+    return shortened(title), rest or text.strip()
 
 
 def _sent(found: Published) -> Sent:
