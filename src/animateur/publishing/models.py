@@ -98,12 +98,50 @@ class PublicationTarget(models.Model):
     # each {"text"} and, once the network made it, {"remote_id", "url", "cid", "created_at", "payload"}.
     # The text is the publication's with its links made tracked links (with this channel's UTM).
     parts = models.JSONField(default=list, blank=True)
+    # This channel's own text (a variant), blank: the publication's text. Limits and threads use it.
+    text = models.TextField(blank=True)
+    # The images as this network took them, in the publication's order, each {"image_id", "media_id", …}:
+    # an upload is harmless to repeat, but one kept is not uploaded again on a retry.
+    media = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["publication", "channel"], name="one_target_per_channel")]
 
     def __str__(self) -> str:
         return f"{self.publication_id} → {self.channel_id}"
+
+
+def _image_path(image: PublicationImage, filename: str) -> str:
+    return (
+        f"publishing/images/{image.publication.workspace_id}/{image.key}{IMAGE_EXTENSIONS.get(image.content_type, '')}"
+    )
+
+
+IMAGE_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/gif": ".gif"}
+
+
+class PublicationImage(models.Model):
+    """An image of a publication, in its order, with its alt text (what a screen reader says). The file is
+    checked by its content and redrawn (its metadata, a place included, dropped) when it is uploaded."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="images")
+    position = models.PositiveSmallIntegerField(default=0)
+    # An unguessable name: the blog shows the image at an address made of it, once published.
+    key = models.CharField(max_length=64, unique=True, default=new_key)
+    file = models.FileField(upload_to=_image_path, max_length=300)
+    name = models.CharField(max_length=200, blank=True)  # the uploaded file's name, to name it in a message
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField(default=0)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    alt = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.name or self.key
 
 
 class ApprovalStep(models.Model):
