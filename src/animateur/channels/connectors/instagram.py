@@ -13,8 +13,11 @@ all its comments were read). Instagram threads have one level: an answer to a re
 comment it replies to.
 
 Mentions: `/{ig-user-id}/tags` lists the media the account is tagged in, newest first, read as the
-feed is. Mentions in captions and comments of other accounts' media reach the Graph API only through
-its webhooks (`mentions` field, then `mentioned_comment`/`mentioned_media` lookups): not read here.
+feed is. An @mention in the caption or a comment of another account's media reaches the Graph API only
+through the app's webhooks (`mentions` field, see channels/meta_webhook.py), which name the media or the
+comment: `mentioned` looks it up on the account's node (`mentioned_media.media_id(...)`,
+`mentioned_comment.comment_id(...)`), and it is stored as a mention, a comment's thread being its media.
+Answering one comments the media (a caption) or answers the comment (`POST /{ig-user-id}/mentions`).
 
 Direct messages, when the channel reads them: the Conversations API with `platform=instagram`, through
 the Facebook Page the account is linked to, answered through its Send API (see meta_messages.py).
@@ -26,6 +29,7 @@ missing permission), named as the Facebook Page connector names them.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -49,6 +53,10 @@ WATCHED = 20  # the newest media whose comments each run reads again when their 
 MEDIA_FIELDS = "id,caption,timestamp,permalink,username,media_type,comments_count"
 REPLY_FIELDS = "id,text,timestamp,username,from,hidden,parent_id"
 COMMENT_FIELDS = f"{REPLY_FIELDS},replies{{{REPLY_FIELDS}}}"
+MENTIONED_MEDIA_FIELDS = "caption,media_type,permalink,timestamp,username,comments_count,like_count"
+MENTIONED_COMMENT_FIELDS = "text,timestamp,username,media{id,permalink}"
+MENTIONED = ("mentioned_media", "mentioned_comment")  # RawItem kinds of what a `mentions` webhook names
+GRAPH_ID = re.compile(r"^[0-9]{1,30}$")
 
 
 class InstagramForm(forms.Form):
@@ -255,9 +263,72 @@ class InstagramConnector(FacebookConnector):
                 reply = {**reply, "parent_id": reply.get("parent_id") or entry["id"]}
                 yield read_item(key, reply, cursor, _raw, key, reply, "comment", cursor, media_id)
 
+    # -- mentions told by the webhooks ---------------------------------------------------------------
+    def mentioned(self, value: dict[str, Any]) -> list[RawItem]:
+        """The caption or comment a `mentions` webhook notification names ({media_id} or {comment_id,
+        media_id}), looked up on the account's node; MalformedItem when it names neither."""
+        user_id = str(self.config.get("ig_user_id") or "")
+        media_id, comment_id = str(value.get("media_id") or ""), str(value.get("comment_id") or "")
+        if comment_id:
+            which, named, fields = "mentioned_comment", comment_id, MENTIONED_COMMENT_FIELDS
+        else:
+            which, named, fields = "mentioned_media", media_id, MENTIONED_MEDIA_FIELDS
+        if not GRAPH_ID.match(named) or (media_id and not GRAPH_ID.match(media_id)):
+            raise MalformedItem(gettext("this Instagram mention names no media or comment"))
+        arg = "comment_id" if which == "mentioned_comment" else "media_id"
+        data = self.request("GET", user_id, {"fields": f"{which}.{arg}({named}){{{fields}}}"})
+        if not isinstance(data, dict):
+            raise self.not_understood()
+        found = data.get(which)
+        if not isinstance(found, dict) or not found:
+            return [unreadable(named, gettext("Instagram no longer shows this mention"), data, None)]
+        entry = {"id": named, **found, "mention": {"media_id": media_id, "comment_id": comment_id}}
+        return [read_item(named, entry, None, _raw, named, entry, which, None, media_id)]
+
+    def _normalize_mentioned(self, raw: RawItem) -> Incoming:
+        entry = raw.payload
+        created = parse_datetime(str(entry["timestamp"]))
+        if created is None:
+            raise MalformedItem(gettext("its date “%(date)s” is not a date") % {"date": entry["timestamp"]})
+        username = str(entry.get("username") or "")
+        author = (
+            AuthorInfo(
+                external_id=f"instagram:{username}",
+                display_name=username,
+                handle=username,
+                url=f"https://www.instagram.com/{username}/",
+            )
+            if username
+            else None  # Meta names no author: nobody to name
+        )
+        ours = str(self.config.get("ig_username") or "")
+        media = _dict(entry.get("media"))
+        in_comment = raw.kind == "mentioned_comment"
+        text = str(entry.get("text") or "") if in_comment else str(entry.get("caption") or "").strip()
+        return Incoming(
+            channel=self.channel,
+            external_id=raw.external_id,
+            text=text or _uncaptioned(entry),
+            url=str((media if in_comment else entry).get("permalink") or ""),
+            created_at=created,
+            author=author,
+            kind=Kind.MENTION,
+            # A comment's thread is its media: linked to it when the media is stored too (a caption mention).
+            parent_external_id=(str(media.get("id") or raw.extra.get("media_id") or "") or None)
+            if in_comment
+            else None,
+            from_organisation=bool(ours) and username == ours,
+            raw=entry,
+        )
+
     def normalize(self, raw: RawItem) -> Incoming:
         if raw.kind == meta_messages.DM:
             return self.normalize_message(raw)
+        if raw.kind in MENTIONED:
+            try:
+                return self._normalize_mentioned(raw)
+            except (KeyError, TypeError, AttributeError) as exc:
+                raise MalformedItem(incomplete("Instagram", exc)) from exc
         entry = raw.payload
         try:
             created = parse_datetime(str(entry["timestamp"]))
@@ -319,6 +390,15 @@ class InstagramConnector(FacebookConnector):
     def reply(self, message: Message, text: str) -> str:
         if message.kind == Kind.DIRECT:
             return self.reply_privately(message, text)
+        mention = _dict((message.raw or {}).get("mention"))
+        if message.kind == Kind.MENTION and mention.get("media_id"):  # told by the webhooks: on another's media
+            answer = {"media_id": mention["media_id"], "message": text}
+            if mention.get("comment_id"):
+                answer["comment_id"] = mention["comment_id"]
+            created = self.request("POST", f"{self.config.get('ig_user_id') or ''}/mentions", body=answer)
+            if not isinstance(created, dict) or not created.get("id"):
+                raise self.not_understood()
+            return str(created["id"])
         if message.kind == Kind.POST:
             path = f"{message.external_id}/comments"
         else:  # one level: an answer to a reply goes under the comment it replies to
