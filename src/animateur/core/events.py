@@ -102,6 +102,21 @@ EVENT_TYPES: dict[str, EventType] = {
     for t in (
         EventType("message.received", 1, _("A message came in on a channel"), _object({"message": _MESSAGE})),
         EventType(
+            "message.engagement_changed",
+            1,
+            _("A message's reactions and shares at the source passed a milestone (10, 25, 50, 100 ...)"),
+            _object(
+                {
+                    "message": _MESSAGE,
+                    "milestone": _ID,
+                    "previous_total": _ID,
+                    "reactions": {"type": "object", "additionalProperties": {"type": "integer"}},
+                    "reaction_count": _OPTIONAL_ID,
+                    "share_count": _OPTIONAL_ID,
+                }
+            ),
+        ),
+        EventType(
             "message.moderated",
             1,
             _("A moderator or a rule changed a message's visibility"),

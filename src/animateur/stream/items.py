@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from animateur.stream.counts import Counts
 from animateur.stream.models import Identity, Member, Message
 
 if TYPE_CHECKING:  # the stream sits below channels: the channel is carried, never imported
@@ -62,6 +63,9 @@ class Incoming:
     remote_addr: str | None = None
     user_agent: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
+    # Reactions and shares at the source, where it says (stream/counts.py): stored with the message,
+    # and written again on a stored one read anew even when nothing else of it changed.
+    counts: Counts | None = None
     # Filled in by the stages.
     existing: Message | None = None
     # The languages the detector chose among when it found none of them (the text is in another).

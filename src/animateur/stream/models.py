@@ -106,6 +106,14 @@ class Message(models.Model):
     raw = models.JSONField(default=dict, blank=True)
     remote_addr = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
+    # What people did with it at the source, as last read (stream/counts.py): reactions by the kind the
+    # network names (like, love, celebrate ...), their total, and shares (boosts, reposts). None where
+    # the source does not say or was never asked. Columns of the row, nullable without default: shown
+    # in the stream with no join, and added to a large table without rewriting it.
+    reactions = models.JSONField(null=True, blank=True, help_text="reactions by kind, as the source counts them")
+    reaction_count = models.PositiveIntegerField(null=True, blank=True)
+    share_count = models.PositiveIntegerField(null=True, blank=True)
+    counts_read_at = models.DateTimeField(null=True, blank=True, help_text="when the counts were last read")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["channel", "external_id"], name="one_message_per_external_id")]
@@ -114,6 +122,13 @@ class Message(models.Model):
             models.Index(fields=["thread_root", "visibility", "created_at"]),
             models.Index(fields=["workspace", "visibility", "-received_at"]),
             models.Index(fields=["author", "visibility"]),
+            # The organisation's recent posts, whose reactions and shares are read again (channels/runner.py):
+            # partial, so the community's messages, nearly all of them, cost it nothing.
+            models.Index(
+                fields=["channel", "-created_at"],
+                condition=models.Q(from_organisation=True),
+                name="stream_message_own_recent",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ from django.db.models.base import ModelState
 from django.utils import timezone
 
 from animateur.core import bulk
+from animateur.stream import counts
 from animateur.stream.items import Incoming
 from animateur.stream.models import AwaitedParent, Identity, Member, Message, Visibility
 
@@ -34,11 +35,14 @@ def store(batch: list[Incoming]) -> list[Incoming]:
     by_key = _known_parents(batch)
     pending: list[Incoming] = []
     updates: list[Message] = []
+    recounted: list[Incoming] = []  # stored, unchanged but for their reactions and shares
     for item in batch:
         if item.unchanged:
             item.message = item.existing
             if item.existing is not None:
                 by_key[(item.channel.id, item.external_id)] = item.existing
+                if item.counts is not None:
+                    recounted.append(item)
             continue
         if item.existing is not None:
             message = item.existing
@@ -61,6 +65,7 @@ def store(batch: list[Incoming]) -> list[Incoming]:
     # Edits last: their parent may be a message of this same batch, now with its key.
     edits = [i for i in batch if not i.unchanged and i.existing is not None]
     _link_parents(edits, by_key, awaiting)
+    _recount(recounted, now)
     if updates:
         Message.objects.bulk_update(updates, UPDATE_FIELDS, batch_size=500)
         AwaitedParent.objects.filter(reply_id__in=[m.id for m in updates]).delete()  # awaited anew below
@@ -95,7 +100,31 @@ UPDATE_FIELDS = [
     "edited_at",
     "parent",
     "thread_root",
+    *counts.COUNT_FIELDS,
 ]
+
+
+def _recount(items: list[Incoming], now: datetime) -> None:
+    """New readings of stored messages that are otherwise unchanged: their counts alone are written
+    (one bulk update of those that changed), and a milestone passed is announced; nothing is judged again."""
+    changed: list[Message] = []
+    passed: dict[int, list[tuple[Message, int, int]]] = {}
+    for item in items:
+        message = item.existing
+        assert message is not None and item.counts is not None
+        known = message.reaction_count is not None or message.share_count is not None
+        before = counts.engagement_of(message.reaction_count, message.share_count)
+        if counts.apply(message, item.counts, now):
+            changed.append(message)
+            after = counts.engagement_of(message.reaction_count, message.share_count)
+            milestone = counts.milestone_passed(before if known else None, after)
+            if milestone is not None:
+                passed.setdefault(item.channel.id, []).append((message, milestone, before))
+    if changed:
+        Message.objects.bulk_update(changed, counts.COUNT_FIELDS, batch_size=500)
+    channels = {item.channel.id: item.channel for item in items}
+    for channel_id, reached in passed.items():
+        counts.announce(channels[channel_id], reached)
 
 
 def _known_parents(batch: list[Incoming]) -> dict[tuple[int, str], Message]:
@@ -302,6 +331,8 @@ def _fill(message: Message, item: Incoming) -> None:
     for name, value in _filled(item, message.__dict__).items():
         setattr(message, name, value)
     message.author = item.identity  # loaded on the message, as on a new one
+    if item.counts is not None:
+        counts.apply(message, item.counts, timezone.now())
 
 
 def _new_message(item: Incoming, now: datetime) -> Message:
@@ -342,6 +373,8 @@ def _new_message(item: Incoming, now: datetime) -> Message:
             "user_agent": item.user_agent[:300],
         },
     )
+    if item.counts is not None:
+        counts.apply(message, item.counts, now)
     fields_cache = message._state.fields_cache
     fields_cache["channel"] = channel
     if identity is not None:
