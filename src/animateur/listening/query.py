@@ -14,6 +14,7 @@ No Django here except gettext: the command line and the benchmark use it as it i
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -202,15 +203,91 @@ _PLAIN_WORD = re.compile(r"\w+")
 # In an ASCII text, what is not a letter, a digit or « _ » (what \w+ leaves out) becomes a space:
 # split() then gives the same words as findall, faster.
 _ASCII_NON_WORD = str.maketrans({i: " " for i in range(128) if not (chr(i).isalnum() or chr(i) == "_")})
+# The same, keeping « # » and « @ »: a piece holding one is then split by WORD alone.
+_ASCII_NON_WORD_TAGS = str.maketrans({i: " " for i in range(128) if not (chr(i).isalnum() or chr(i) in "_#@")})
+
+
+def _latin1_tables() -> tuple[bytes, bytes, bytes]:
+    """For a text all of whose characters are Latin-1 (most French and English messages once their
+    typographic apostrophes are plain): each character's fold as one Latin-1 byte, by one
+    bytes.translate in C rather than a dictionary lookup per character; and which folded bytes are
+    not a letter, a digit or « _ » (then without « # » and « @ »).
+
+    The fold of a text is its characters' folds one after the other: NFKD decomposes each character
+    alone and only reorders combining marks, which the fold drops, and lower() changes no Latin-1
+    letter according to its neighbours. A character whose fold is not one Latin-1 character (« æ »,
+    « ß », « ½ », « µ ») becomes « A », which no fold gives (folds are lower case): the text then
+    takes the general way (tests/listening/test_standing.py compares both with stream.folding.fold)."""
+    folds = bytearray()
+    for code in range(256):
+        folded = fold(chr(code))
+        folds.append(ord(folded) if len(folded) == 1 and ord(folded) < 256 else ord("A"))
+    non_word = bytes(code if chr(code).isalnum() or code == ord("_") else ord(" ") for code in range(256))
+    non_word_tags = bytes(code if chr(code).isalnum() or chr(code) in "_#@" else ord(" ") for code in range(256))
+    return bytes(folds), non_word, non_word_tags
+
+
+_LATIN1_FOLD, _LATIN1_NON_WORD, _LATIN1_NON_WORD_TAGS = _latin1_tables()
+
+
+class _FoldTable(dict[int, str]):
+    """Each character's fold without the lower(): its special spellings (« œ » → « oe »), NFKD, its
+    combining marks dropped; filled as characters are met, so that one str.translate folds a text."""
+
+    def __missing__(self, code: int) -> str:
+        value = self[code] = unfolded_case(chr(code))
+        return value
+
+
+def unfolded_case(text: str) -> str:
+    """stream.folding.fold before its lower()."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_SPECIAL))
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+_SPECIAL = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "’": "'"})
+_FOLD_TABLE = _FoldTable()
+
+
+def _split_tags(pieces: list[str]) -> list[str]:
+    """Pieces cut at every character that is neither a word's nor « # » or « @ », as WORD reads
+    them: a piece starts after a character that is not a word's, which is all WORD's look-behind
+    asks, and no word of WORD crosses such a character."""
+    words: list[str] = []
+    add, extend = words.append, words.extend
+    for piece in pieces:
+        if "#" in piece or "@" in piece:
+            extend(WORD.findall(piece))
+        else:
+            add(piece)
+    return words
 
 
 def folded_words(text: str) -> tuple[str, list[str]]:
-    """The folded text and its words; without « # » or « @ » the plain pattern gives the same words, faster."""
-    folded = fold(normalize_apostrophes(text))
+    """The folded text (stream.folding.fold, apostrophes made plain) and its words (WORD's).
+
+    ASCII and Latin-1 texts are folded and cut into words by translate and split, in C; other
+    texts by one str.translate and the regular expression."""
+    text = normalize_apostrophes(text)
+    if text.isascii():
+        folded = text.lower()
+        if "#" in folded or "@" in folded:
+            return folded, _split_tags(folded.translate(_ASCII_NON_WORD_TAGS).split())
+        return folded, folded.translate(_ASCII_NON_WORD).split()
+    try:
+        raw = text.encode("latin-1")
+    except UnicodeEncodeError:
+        raw = b""
+    if raw:
+        folded_bytes = raw.translate(_LATIN1_FOLD)
+        if b"A" not in folded_bytes:
+            folded = folded_bytes.decode("latin-1")
+            if "#" in folded or "@" in folded:
+                return folded, _split_tags(folded_bytes.translate(_LATIN1_NON_WORD_TAGS).decode("latin-1").split())
+            return folded, folded_bytes.translate(_LATIN1_NON_WORD).decode("latin-1").split()
+    folded = text.translate(_FOLD_TABLE).lower()
     if "#" in folded or "@" in folded:
         return folded, WORD.findall(folded)
-    if folded.isascii():
-        return folded, folded.translate(_ASCII_NON_WORD).split()
     return folded, _PLAIN_WORD.findall(folded)
 
 

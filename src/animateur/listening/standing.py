@@ -160,10 +160,8 @@ def _terms(node: Node, cost: Cost) -> tuple[frozenset[Term], frozenset[Term]] | 
 class _Bucket:
     """The queries filed under one term."""
 
-    sure: list[int] = field(default_factory=list)  # keys: filed here alone, matched by the term
-    solo: list[tuple[Test, int]] = field(default_factory=list)  # filed here alone, to evaluate
-    several_sure: list[int] = field(default_factory=list)  # positions: filed under other terms too
-    several: list[int] = field(default_factory=list)
+    sure: list[int] = field(default_factory=list)  # positions: matched by the term
+    check: list[int] = field(default_factory=list)  # positions: to evaluate
 
 
 class _PatternScanner:
@@ -194,21 +192,6 @@ class _PatternScanner:
         return found
 
 
-class _Vocabulary(dict[str, tuple[int, ...]]):
-    """Each word seen, with the terms it is or fits: a word not seen yet is learnt when first read
-    (dict's own lookup runs in C; only a new word calls Python). Starts again when it grows large."""
-
-    def __init__(self, learn: Callable[[str], tuple[int, ...]]) -> None:
-        super().__init__()
-        self.learn = learn
-
-    def __missing__(self, word: str) -> tuple[int, ...]:
-        if len(self) >= MAX_LEARNT_WORDS:
-            self.clear()
-        found = self[word] = self.learn(word)
-        return found
-
-
 @dataclass
 class StandingIndex:
     queries: list[Compiled] = field(default_factory=list)
@@ -226,16 +209,18 @@ class StandingIndex:
     stem_lengths: tuple[int, ...] = ()
     sized: dict[int, list[int]] = field(default_factory=dict)
     open_ended: list[int] = field(default_factory=list)
-    # Every word seen so far, and the numbers of the terms it is (a whole word) or fits (a pattern).
-    _vocabulary: _Vocabulary = field(default_factory=lambda: _Vocabulary(lambda _word: ()), init=False, repr=False)
-    # What matching reads: each term by its number (words, then pairs, then patterns), and each
-    # number's queries by what is done with them, so that gathering them all runs in C.
+    # Every word seen so far, and of those the ones that are (a whole word) or fit (a pattern) some
+    # terms, with the numbers of those terms: a message's words are looked up by set operations in C.
+    _seen: set[str] = field(default_factory=set, init=False, repr=False)
+    _learnt: dict[str, tuple[int, ...]] = field(default_factory=dict, init=False, repr=False)
+    _termful: set[str] = field(default_factory=set, init=False, repr=False)
+    # What matching reads: each term by its number (words, then pairs, then patterns), and the
+    # positions of the queries it matches (sure) or makes to evaluate, so that gathering them runs in C.
     _word_terms: dict[str, int] = field(default_factory=dict)
     _pair_terms: dict[tuple[str, str], int] = field(default_factory=dict)
     _sure: list[tuple[int, ...]] = field(default_factory=list)
-    _solo: list[tuple[tuple[Test, int], ...]] = field(default_factory=list)
-    _several_sure: list[tuple[int, ...]] = field(default_factory=list)
-    _several: list[tuple[int, ...]] = field(default_factory=list)
+    _check: list[tuple[int, ...]] = field(default_factory=list)
+    _tests: list[Test] = field(default_factory=list)
     _first_pattern: int = 0
 
     @classmethod
@@ -263,26 +248,16 @@ class StandingIndex:
                 filed.append((position, found[0], found[1]))
         numbers: dict[Term, int] = {}
         for position, terms, sure in filed:
-            alone = len(terms) == 1
             for term in terms:
                 bucket = index._bucket(term, numbers)
-                if term in sure and alone:
-                    bucket.sure.append(index.keys[position])
-                elif term in sure:
-                    bucket.several_sure.append(position)
-                elif alone:
-                    bucket.solo.append((index.queries[position].test, index.keys[position]))
-                else:
-                    bucket.several.append(position)
+                (bucket.sure if term in sure else bucket.check).append(position)
         buckets = [*index.words.values(), *index.pairs.values(), *index.pattern_buckets]
         index._word_terms = {word: number for number, word in enumerate(index.words)}
         index._pair_terms = {pair: len(index.words) + number for number, pair in enumerate(index.pairs)}
         index._first_pattern = len(index.words) + len(index.pairs)
-        index._vocabulary = _Vocabulary(index._learn)
         index._sure = [tuple(b.sure) for b in buckets]
-        index._solo = [tuple(b.solo) for b in buckets]
-        index._several_sure = [tuple(b.several_sure) for b in buckets]
-        index._several = [tuple(b.several) for b in buckets]
+        index._check = [tuple(b.check) for b in buckets]
+        index._tests = [compiled.test for compiled in index.queries]
         if index.patterns and use_hyperscan and hyperscan is not None:
             index.scanner = _PatternScanner([_pattern_expression(kind, word) for kind, word in index.patterns])
         else:
@@ -343,45 +318,52 @@ class StandingIndex:
 
     def _terms_in(self, doc: Doc) -> set[int]:
         """The numbers of the terms the message holds (each once, however many times it holds it)."""
-        found = set(chain.from_iterable(map(self._vocabulary.__getitem__, doc.word_set)))
+        words = doc.word_set
+        new = words - self._seen
+        if new:
+            self._learn_words(new)
+        learnt = self._learnt
+        found = set(chain.from_iterable(map(learnt.__getitem__, words & self._termful)))
         pairs = self._pair_terms
         if pairs:
             in_order = doc.words
             found.update(map(pairs.__getitem__, pairs.keys() & zip(in_order, in_order[1:], strict=False)))
         return found
 
+    def _learn_words(self, words: Iterable[str]) -> None:
+        """Remembers words read for the first time, with their terms; starts again when it grows large."""
+        if len(self._seen) >= MAX_LEARNT_WORDS:
+            self._seen.clear()
+            self._learnt.clear()
+            self._termful.clear()
+        for word in words:
+            self._seen.add(word)
+            terms = self._learn(word)
+            if terms:
+                self._learnt[word] = terms
+                self._termful.add(word)
+
     def candidates(self, doc: Doc) -> set[int]:
         """The positions of the queries that may match (for tests: a superset of the matches)."""
-        position = {key: i for i, key in enumerate(self.keys)}
         found = set(self.always)
         for term in self._terms_in(doc):
-            found.update(position[key] for key in self._sure[term])
-            found.update(position[key] for _test, key in self._solo[term])
-            found.update(self._several_sure[term], self._several[term])
+            found.update(self._sure[term], self._check[term])
         return found
 
     def matching(self, doc: Doc) -> list[int]:
         """The keys of the queries that match the message: the sure ones without evaluating them,
         the other candidates each evaluated once."""
         terms = self._terms_in(doc)
-        found = list(chain.from_iterable(map(self._sure.__getitem__, terms)))
-        add = found.append
-        for test, key in chain.from_iterable(map(self._solo.__getitem__, terms)):
-            if test(doc):
-                add(key)
-        keys = self.keys
-        sure = set(chain.from_iterable(map(self._several_sure.__getitem__, terms)))
-        if sure:
-            found += map(keys.__getitem__, sure)
-        shared = set(chain.from_iterable(map(self._several.__getitem__, terms)))
+        sure = set(chain.from_iterable(map(self._sure.__getitem__, terms)))
+        check = set(chain.from_iterable(map(self._check.__getitem__, terms)))
         if self.always:
-            shared.update(self.always)
-        if shared:
-            shared -= sure
-            queries = self.queries
-            for i in shared:
-                if queries[i].test(doc):
-                    add(keys[i])
+            check.update(self.always)
+        keys = self.keys
+        found = list(map(keys.__getitem__, sure))
+        if check:
+            check -= sure
+            tests = self._tests
+            found += [keys[i] for i in check if tests[i](doc)]
         return found
 
     def naive(self, doc: Doc) -> list[int]:
