@@ -16,5 +16,22 @@ def draft(
     return do_save_publication(workspace, text, [channel.pk], actor=owner)
 
 
+def live_coverage(workspace: Any, owner: Any, base: str = "https://mastodon.example") -> Any:
+    """A live coverage on a Mastodon channel, with one update that failed there (made without the network)."""
+    from animateur.publishing.live import do_start_live_coverage
+    from animateur.publishing.models import LivePost, LiveUpdate, PublicationState, TargetState
+
+    channel = mastodon_channel(workspace, base)
+    coverage = do_start_live_coverage(workspace, "Rencontres", [channel.pk], hashtag="#rsCCI", actor=owner)
+    update = LiveUpdate.objects.create(coverage=coverage, text="Ça commence", state=PublicationState.FAILED)
+    LivePost.objects.create(update=update, channel=channel, state=TargetState.FAILED, text=update.text, attempts=1)
+    return coverage
+
+
 def publishing_objects(workspace: Any, owner: Any) -> dict[str, int]:
-    return {"publication_id": draft(workspace, owner).pk}
+    coverage = live_coverage(workspace, owner)
+    return {
+        "publication_id": draft(workspace, owner).pk,
+        "coverage_id": coverage.pk,
+        "update_id": coverage.updates.get().pk,
+    }

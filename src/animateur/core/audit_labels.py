@@ -150,6 +150,10 @@ VERB_LABELS: dict[str, Promise] = {
     AuditVerb.PUBLISHING_APPROVAL_COMMENT: _("commented on a publication awaiting approval"),
     AuditVerb.PUBLISHING_SETTINGS: _("changed the publishing settings"),
     AuditVerb.PUBLISHING_QUEUE_SET: _("changed a channel's publishing queue"),
+    AuditVerb.PUBLISHING_LIVE_START: _("started a live coverage"),
+    AuditVerb.PUBLISHING_LIVE_END: _("ended a live coverage"),
+    AuditVerb.PUBLISHING_LIVE_POST: _("posted a live update"),
+    AuditVerb.PUBLISHING_LIVE_RETRY: _("sent a live update again"),
     # tracked links
     AuditVerb.LINKS_LINK_CREATE: _("created a tracked link"),
     AuditVerb.LINKS_LINK_DELETE: _("deleted a tracked link"),

@@ -174,3 +174,84 @@ class QueueSlot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel_id} {self.weekday} {self.time}"
+
+
+class LiveCoverage(models.Model):
+    """Live coverage of an event: the team posts quick updates to one running thread on each chosen
+    network, with the event's hashtag stream (or a saved search's messages) beside it."""
+
+    workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="live_coverages")
+    title = models.CharField(max_length=200)
+    hashtag = models.CharField(max_length=100, blank=True)  # with its #, as the stream writes it
+    search = models.ForeignKey(
+        "listening.SavedSearch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    channels = models.ManyToManyField("channels.Channel", related_name="+")
+    started_at = models.DateTimeField(auto_now_add=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def live(self) -> bool:
+        return self.ended_at is None
+
+
+class LiveUpdate(models.Model):
+    """One quick update of a live coverage: one post on each of its networks, answering the last one."""
+
+    coverage = models.ForeignKey(LiveCoverage, on_delete=models.CASCADE, related_name="updates")
+    text = models.TextField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # sending (the intent committed), published (on every network), failed (somewhere: retry)
+    state = models.CharField(max_length=20, choices=PublicationState.choices, default=PublicationState.SENDING)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class LivePost(models.Model):
+    """One update on one network, sent never twice as a publication's target is: its idempotency key and
+    its text and the post it answers are fixed when the intent is committed, the same on every retry."""
+
+    update = models.ForeignKey(LiveUpdate, on_delete=models.CASCADE, related_name="posts")
+    channel = models.ForeignKey("channels.Channel", on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=16, choices=TargetState.choices, default=TargetState.PENDING)
+    idempotency_key = models.CharField(max_length=64, unique=True, default=new_key)
+    attempts = models.PositiveIntegerField(default=0)
+    prepared_at = models.DateTimeField(null=True, blank=True)
+    text = models.TextField(blank=True)  # as sent: its links made tracked links
+    # The thread's posts it answers on this network, {"parent": part, "root": part} (sending.Sent.as_part),
+    # empty for the thread's first post.
+    reply_to = models.JSONField(default=dict, blank=True)
+    remote_id = models.CharField(max_length=255, blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    cid = models.CharField(max_length=255, blank=True)  # Bluesky's, which a reply names with the uri
+    created_at = models.DateTimeField(null=True, blank=True)  # at the network
+    error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    message = models.ForeignKey("stream.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["update", "channel"], name="one_live_post_per_channel")]
+
+    def __str__(self) -> str:
+        return f"{self.update_id} → {self.channel_id}"
