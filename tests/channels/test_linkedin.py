@@ -132,3 +132,34 @@ def test_little_text_mentions_and_escapes_read_as_words():
     assert plain_commentary(r"Merci @[Léa Martin](urn:li:person:lea123) \#fier \(vraiment\)") == (
         "Merci @Léa Martin #fier (vraiment)"
     )
+
+
+def test_the_pages_recent_posts_have_their_reactions_by_kind_read_again_and_comments_their_likes(
+    workspace, replay, monkeypatch
+):
+    monkeypatch.setenv("ANIMATEUR_COUNTS_DAYS", "3650")  # the fixtures' posts (times in ms) are a year old
+    serve_page(replay)
+    replay.recorded("linkedin", "social_metadata")
+    channel = page(workspace, replay)
+    run = poll_channel(channel.pk)
+    assert run.ok, run.error
+    post = Message.objects.get(channel=channel, external_id=SHARE)
+    assert post.reactions == {"like": 12, "celebrate": 3, "love": 1, "insightful": 2}
+    assert post.reaction_count == 18 and post.share_count is None  # LinkedIn does not say the reshares here
+    [asked] = replay.requests("GET", "/rest/socialMetadata")
+    assert asked.query.startswith("ids=List(") and enc(SHARE) in asked.query
+    assert Message.objects.get(channel=channel, external_id=LEA).reaction_count == 0  # its likesSummary
+    # Read again within the half hour: not asked again; nothing stored twice.
+    again = poll_channel(channel.pk)
+    assert again.ok and again.created == 0
+    assert len(replay.requests("GET", "/rest/socialMetadata")) == 1
+
+
+def test_reactions_that_cannot_be_read_leave_the_run_good(workspace, replay, monkeypatch):
+    monkeypatch.setenv("ANIMATEUR_COUNTS_DAYS", "3650")
+    serve_page(replay)
+    replay.recorded("linkedin", "permission_missing", path="/rest/socialMetadata")
+    channel = page(workspace, replay)
+    run = poll_channel(channel.pk)
+    assert run.ok and run.created == 5, run.error
+    assert Message.objects.get(channel=channel, external_id=SHARE).reaction_count is None

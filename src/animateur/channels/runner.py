@@ -26,7 +26,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
@@ -44,7 +44,9 @@ from animateur.channels.errors import AuthError, ConnectorError, PermanentError
 from animateur.channels.models import Channel, ChannelRun, RejectedItem
 from animateur.config.env import env_int, env_str
 from animateur.core.events import emit
+from animateur.stream.counts import update_counts
 from animateur.stream.items import Incoming
+from animateur.stream.models import Message
 from animateur.stream.pipeline import PipelineResult, run_pipeline
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,9 @@ BATCH_SIZE = 500
 HISTORY_MARGIN_HOURS = 24
 MAX_BACKOFF_SECONDS = 6 * 3600
 ALERT_AFTER_FAILURES = 5
+COUNTS_DAYS = 7  # the organisation's posts whose reactions and shares are read again, by age
+COUNTS_EVERY = 30  # minutes between two readings of one post's counts
+COUNTS_AT_MOST = 20  # posts whose counts one run reads again
 
 
 def batch_size() -> int:
@@ -139,9 +144,43 @@ def _run(channel: Channel, token: str) -> ChannelRun:
         _failed(channel, run, totals, PermanentError(f"internal error: {type(exc).__name__}: {exc}"))
     else:
         _succeeded(channel, run, totals)
+        if connector is not None:
+            refresh_counts(channel, connector)
     if connector is not None:
         remember_learned(channel, connector)
     return run
+
+
+def refresh_counts(channel: Channel, connector: Connector) -> int:
+    """Read again the reactions and shares of the organisation's recent posts on the channel: those of
+    the last COUNTS_DAYS days (ANIMATEUR_COUNTS_DAYS, 7), newest first, COUNTS_AT_MOST (20) at a time,
+    each at most every COUNTS_EVERY minutes (ANIMATEUR_COUNTS_EVERY_MINUTES, 30), so a channel polled
+    every two minutes asks its network for a few posts' counts only. Only the counts of the stored rows
+    change (stream/counts.py). A failure here is logged and leaves the run as it was: the messages are
+    stored, and a source that limits or refuses says so again at the next poll's reading."""
+    if not connector.reads_counts:
+        return 0
+    now = timezone.now()
+    since = now - timedelta(days=env_int("ANIMATEUR_COUNTS_DAYS", COUNTS_DAYS))
+    stale = now - timedelta(minutes=env_int("ANIMATEUR_COUNTS_EVERY_MINUTES", COUNTS_EVERY))
+    # By the partial index of the organisation's messages (channel, -created_at).
+    due = list(
+        Message.objects.filter(channel_id=channel.pk, from_organisation=True, created_at__gte=since, kind="post")
+        .exclude(visibility="deleted")
+        .filter(Q(counts_read_at__isnull=True) | Q(counts_read_at__lt=stale))
+        .order_by("-created_at")
+        .values_list("external_id", flat=True)[:COUNTS_AT_MOST]
+    )
+    if not due:
+        return 0
+    try:
+        found = connector.read_counts(due)
+        return len(update_counts(channel, found))
+    except ConnectorError as exc:
+        log.warning("channel %s: the posts' reactions could not be read again: %s", channel.pk, exc)
+    except Exception:  # a bug here must not undo a good run
+        log.exception("channel %s: reading the posts' reactions again failed", channel.pk)
+    return 0
 
 
 def remember_learned(channel: Channel, connector: Connector) -> None:
@@ -266,9 +305,7 @@ def _not_kept_yet(channel: Channel, rejected: list[RejectedItem]) -> list[Reject
     """The rejected items not already kept for the same reason: a feed read whole at each change, or a
     page read again, gives its unreadable item again, and the channel page lists it once."""
     named = {r.external_id for r in rejected if r.external_id}
-    kept = set(
-        RejectedItem.objects.filter(channel=channel, external_id__in=named).values_list("external_id", "reason")
-    )
+    kept = set(RejectedItem.objects.filter(channel=channel, external_id__in=named).values_list("external_id", "reason"))
     fresh, seen = [], set(kept)
     for item in rejected:
         key = (item.external_id, item.reason)

@@ -6,6 +6,9 @@ resumes without holes or duplicates; `normalize(raw)` turns one into the pipelin
 (the message and its author's identity). Where capable, it answers back: reply, publish, hide, delete.
 A connector that reads past its last yielded item (entries it does not keep, a gap found empty) sets
 `final_cursor` when `fetch` ends: the runner stores it with the last batch.
+Reactions and shares (stream/counts.py) come on the `Incoming` where the item carries them; counts change
+after a message is stored, so a connector that `reads_counts` answers `read_counts(external ids)` for the
+organisation's recent posts, which the runner asks after each run and writes on the stored rows alone.
 
 What goes wrong is said in one way (failures.py): every connector hands its library's HTTP status and
 headers, or its network error, to the one table that names the failure (credentials refused, source
@@ -35,6 +38,7 @@ if TYPE_CHECKING:
     from django.utils.functional import Promise
 
     from animateur.channels.models import Channel
+    from animateur.stream.counts import Counts
     from animateur.stream.items import Incoming
     from animateur.stream.models import Message
 
@@ -136,6 +140,9 @@ class Connector:
     own_posts_only: ClassVar[frozenset[Capability]] = frozenset()
     # Where the connector read past its last yielded item: the runner stores it with the last batch.
     final_cursor: dict[str, Any] | None = None
+    # Whether `read_counts` reads again the reactions and shares of stored messages (the runner asks it
+    # for the organisation's recent posts after each run, a few at a time).
+    reads_counts: ClassVar[bool] = False
 
     def __init__(self, channel: Channel) -> None:
         self.channel = channel
@@ -166,6 +173,12 @@ class Connector:
         for _item in self.fetch(since={}):
             break
         return ""
+
+    def read_counts(self, external_ids: list[str]) -> dict[str, Counts]:
+        """The reactions and shares at the source of these stored messages now, by external id (those the
+        source no longer has or does not count are left out). As few requests as the source allows: the
+        runner asks for a handful of posts, each at most every COUNTS_EVERY minutes (channels/runner.py)."""
+        return {}
 
     def reply(self, message: Message, text: str) -> str:
         """Answer `message` at the source; returns the answer's external id."""

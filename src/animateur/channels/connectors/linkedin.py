@@ -23,8 +23,13 @@ oldest first; each names the post (`GET /rest/posts/{urn}`) or the comment
 (`GET /rest/socialActions/{post}/comments/{id}`) that mentions the page, read and stored as a mention,
 answered by a comment under it. One LinkedIn will not let the page read (a member's post shared with
 their connections only) is rejected with that reason, and the others go on.
-Reactions are not read: a reaction is no message (it has no words to answer), and the stream has no
-place yet for a count of them.
+Reactions are counted, not stored as messages (a reaction has no words to answer): a post's, by type,
+from the Social Metadata API (`GET /rest/socialMetadata?ids=List({urn},..)`, its `reactionSummaries`:
+LIKE, PRAISE « Celebrate », EMPATHY « Love », APPRECIATION « Support », INTEREST « Insightful »,
+ENTERTAINMENT « Funny »), read for the organisation's recent posts after each run, a few at a time
+(`read_counts`, channels/runner.py); a comment's total from its `likesSummary`, read with it. LinkedIn
+says nothing of a post's reshares to a page's administrator here (they are in the share statistics of
+the Marketing API, not read): shares stay unknown.
 
 Errors: 401 is a token refused (reconnect); 403 a permission the token lacks, named; 429 LinkedIn's
 daily application or member limit, renewed at midnight UTC, waited out.
@@ -49,6 +54,7 @@ from animateur.channels.connectors.base import Capability, RawItem, incomplete, 
 from animateur.channels.connectors.http import RestConnector, error_detail
 from animateur.channels.errors import ConnectorError, MalformedItem, PermanentError
 from animateur.core.html import text_of
+from animateur.stream.counts import Counts, count
 from animateur.stream.items import AuthorInfo, Incoming
 from animateur.stream.models import Kind, Message
 
@@ -61,6 +67,17 @@ MAX_PAGES_PER_RUN = 10
 WATCHED = 10  # the newest posts whose comments each run reads
 MENTION_ACTIONS = "List(SHARE_MENTION,COMMENT_MENTION)"
 MENTIONS_LOOK_BACK_MS = 7 * 24 * 3600 * 1000  # a first run's mentions: the last week
+# LinkedIn's reaction types (Reactions API), as the kinds the stream keeps (stream/counts.py).
+REACTION_KINDS = {
+    "LIKE": "like",
+    "PRAISE": "celebrate",
+    "EMPATHY": "love",
+    "APPRECIATION": "support",
+    "INTEREST": "insightful",
+    "ENTERTAINMENT": "funny",
+    "MAYBE": "curious",
+}
+COUNTS_AT_ONCE = 20  # URNs in one batch request of social metadata
 COMMENT_IN_ACTIVITY = re.compile(r"^urn:li:comment:\((urn:li:[a-zA-Z]+:[^,]+),([^)]+)\)$")
 
 
@@ -123,6 +140,24 @@ def _raw(external_id: str, entry: dict[str, Any], kind: str, cursor: dict[str, A
     return RawItem(external_id, _ms_time(stamp), kind, entry, cursor, extra={"post": post})
 
 
+def reaction_counts(metadata: Any) -> Counts | None:
+    """A post's reactions by kind from its social metadata (`reactionSummaries`); None if it says none."""
+    summaries = _dict(_dict(metadata).get("reactionSummaries"))
+    kinds: dict[str, Any] = {}
+    for key, summary in summaries.items():
+        summary = _dict(summary)
+        kind = str(summary.get("reactionType") or key)
+        name = REACTION_KINDS.get(kind, kind.lower())
+        kinds[name] = (count(kinds.get(name)) or 0) + (count(summary.get("count")) or 0)
+    return Counts.of(kinds) if summaries else (Counts.of(total=0) if "reactionSummaries" in _dict(metadata) else None)
+
+
+def comment_counts(entry: dict[str, Any]) -> Counts | None:
+    """A comment's reactions, all kinds together, from its `likesSummary`."""
+    likes = _dict(entry.get("likesSummary"))
+    return Counts.of(total=likes.get("aggregatedTotalLikes", likes.get("totalLikes")))
+
+
 def comment_urn(entry: dict[str, Any]) -> str:
     return str(entry.get("commentUrn") or entry.get("$URN") or "")
 
@@ -132,6 +167,7 @@ class LinkedInConnector(RestConnector):
     kind = "linkedin"
     label = _("LinkedIn page")
     capabilities = frozenset({Capability.READ, Capability.REPLY, Capability.DELETE})
+    reads_counts = True
     form_class = LinkedInForm
     secret_fields = ("access_token",)
     default_poll_interval = 600
@@ -417,6 +453,7 @@ class LinkedInConnector(RestConnector):
                 kind = Kind.REPLY if parent else Kind.COMMENT
                 parent_key = parent or str(raw.extra.get("post") or "") or None
             return Incoming(
+                counts=comment_counts(entry),
                 channel=self.channel,
                 external_id=raw.external_id,
                 text=plain_commentary(str(message.get("text") or "")),
@@ -430,6 +467,20 @@ class LinkedInConnector(RestConnector):
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise MalformedItem(incomplete("LinkedIn", exc)) from exc
+
+    def read_counts(self, external_ids: list[str]) -> dict[str, Counts]:
+        """The posts' reactions by type: `GET /rest/socialMetadata?ids=List(..)`, 20 URNs a request."""
+        found: dict[str, Counts] = {}
+        for at in range(0, len(external_ids), COUNTS_AT_ONCE):
+            urns = external_ids[at : at + COUNTS_AT_ONCE]
+            # Rest.li 2.0: the list's brackets and commas as they are, each URN encoded inside it.
+            answer = self.request("GET", f"socialMetadata?ids=List({','.join(_urn_key(u) for u in urns)})")
+            results = _dict(_dict(answer).get("results"))
+            for urn in urns:
+                counts = reaction_counts(results.get(urn))
+                if counts is not None:
+                    found[urn] = counts
+        return found
 
     def test_connection(self) -> str:
         found = self.request("GET", f"organizations/{self.config.get('organization_id') or ''}")
