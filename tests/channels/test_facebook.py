@@ -187,3 +187,50 @@ def test_a_paging_cursor_that_does_not_move_ends_the_reading_instead_of_looping(
     run = poll_channel(page(workspace, replay).pk)
     assert run.ok, run.error
     assert len(replay.requests("GET", f"/v21.0/{PAGE_ID}_2002/comments")) == 2  # the first page, then SAME once
+
+
+@real
+def test_real_posts_keep_their_reactions_by_type_and_shares_and_comments_their_likes(workspace, replay):
+    feed = json.loads((REAL / "posts" / "feeds_default_fields_p1.json").read_text())
+    replay.add("GET", f"/v21.0/{PAGE_ID}/feed", body=feed)
+    info = json.loads((REAL / "comments" / "comments_info.json").read_text())
+    for post in feed["data"]:
+        replay.add("GET", f"/v21.0/{post['id']}/comments", body={"data": list(info.values()), "paging": {}})
+    channel = page(workspace, replay)
+    assert poll_channel(channel.pk).ok
+    [asked] = replay.requests("GET", f"/v21.0/{PAGE_ID}/feed")
+    assert "reactions.type%28LOVE%29.limit%280%29.summary%28total_count%29.as%28love%29" in asked.query
+    first = feed["data"][0]
+    post = Message.objects.get(channel=channel, external_id=first["id"])
+    assert post.reaction_count == first["reactions"]["summary"]["total_count"] == 125
+    assert post.reactions == {"like": 119, "love": 6, "haha": 0, "wow": 0, "sad": 0, "angry": 0}
+    assert post.share_count == first["shares"]["count"] == 10
+    for comment in info.values():  # nobody liked them: a count of nothing, not an unknown
+        assert Message.objects.get(channel=channel, external_id=comment["id"]).reactions == {"like": 0}
+
+
+def test_the_pages_recent_posts_have_their_reactions_read_again_without_a_new_message(workspace, replay, monkeypatch):
+    monkeypatch.setenv("ANIMATEUR_COUNTS_DAYS", "3650")
+    serve_page(replay)
+    ours = f"{PAGE_ID}_2002"
+    # `GET /?ids=..&fields=..` answers each object under its id, in the Graph API's reaction shapes.
+    replay.add(
+        "GET",
+        "/v21.0/",
+        body={
+            ours: {
+                "id": ours,
+                "reactions": {"data": [], "summary": {"total_count": 9, "viewer_reaction": "NONE"}},
+                "like": {"data": [], "summary": {"total_count": 7}},
+                "love": {"data": [], "summary": {"total_count": 2}},
+                "shares": {"count": 3},
+            }
+        },
+    )
+    channel = page(workspace, replay)
+    assert poll_channel(channel.pk).ok
+    [asked] = replay.requests("GET", "/v21.0/")
+    assert f"ids={PAGE_ID}_2002" in asked.query  # the page's own post only, not the visitor's
+    post = message(channel, "2002")
+    assert post.reactions == {"like": 7, "love": 2} and post.reaction_count == 9 and post.share_count == 3
+    assert Message.objects.filter(channel=channel, external_id=ours).count() == 1

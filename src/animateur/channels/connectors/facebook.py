@@ -22,6 +22,12 @@ review is read as a visitor's post on the page, keyed by its `open_graph_story` 
 the page comment on, so answering it is commenting it); the list is read down to the newest one already
 stored, as the feed is. A rating without a story (an old star rating) has nothing to answer: rejected,
 with its reason.
+
+Reactions and shares (stream/counts.py): a post is read with its reactions' summary, in all and by type
+(like, love, care, haha, wow, sad, angry, each `reactions.type(..).summary(total_count)` under its alias)
+and its `shares`; a comment with its `like_count`. Counts move after a post is stored: the page's posts
+of the last week are read again after each run (`read_counts`: `GET /?ids=..&fields=..`, 50 at a time,
+each post every half hour at most; channels/runner.py).
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from animateur.channels.connectors.base import Capability, RawItem, incomplete, 
 from animateur.channels.connectors.http import RestConnector
 from animateur.channels.errors import ConnectorError, MalformedItem, PermanentError
 from animateur.core.html import text_of
+from animateur.stream.counts import Counts
 from animateur.stream.items import AuthorInfo, Incoming
 from animateur.stream.models import Kind, Message
 
@@ -51,8 +58,19 @@ GRAPH_URL = "https://graph.facebook.com/v21.0"
 PAGE = 100
 MAX_PAGES_PER_RUN = 10
 WATCHED = 25  # the newest posts whose comments each run reads
-POST_FIELDS = "id,message,created_time,updated_time,permalink_url,from"
-COMMENT_FIELDS = "id,message,created_time,from,parent{id},permalink_url,is_hidden"
+# A post's reactions, in all and by type (each type's summary under its alias, as the Graph API shows
+# them: reactions.type(LIKE).limit(0).summary(total_count).as(like)), and its shares.
+REACTION_TYPES = ("like", "love", "care", "haha", "wow", "sad", "angry")
+POST_COUNT_FIELDS = ",".join(
+    [
+        "reactions.limit(0).summary(total_count)",
+        *(f"reactions.type({t.upper()}).limit(0).summary(total_count).as({t})" for t in REACTION_TYPES),
+        "shares",
+    ]
+)
+POST_FIELDS = f"id,message,created_time,updated_time,permalink_url,from,{POST_COUNT_FIELDS}"
+COMMENT_FIELDS = "id,message,created_time,from,parent{id},permalink_url,is_hidden,like_count"
+COUNTS_AT_ONCE = 50  # ids in one `?ids=` request, the Graph API's limit
 RATING_FIELDS = "created_time,recommendation_type,review_text,rating,reviewer{id,name},open_graph_story{id}"
 RATE_CODES = (4, 17, 32, 613, 80001)
 TOKEN_CODES = (102, 190, 463, 467)
@@ -85,6 +103,25 @@ class FacebookForm(forms.Form):
     )
 
 
+def graph_counts(entry: dict[str, Any]) -> Counts | None:
+    """What a Graph object says of its reactions and shares: a Facebook post's reactions summary, by
+    type under its alias, and `shares.count` (absent when nobody shared it); a comment's, or an Instagram
+    media's or comment's, `like_count`. None when it says nothing."""
+    summary = entry.get("reactions")
+    if isinstance(summary, dict):
+        total = (summary.get("summary") or {}).get("total_count") if isinstance(summary.get("summary"), dict) else None
+        kinds = {}
+        for kind in REACTION_TYPES:
+            by_type = entry.get(kind)
+            if isinstance(by_type, dict) and isinstance(by_type.get("summary"), dict):
+                kinds[kind] = by_type["summary"].get("total_count")
+        shares = entry.get("shares")
+        return Counts.of(kinds, total=total, shares=shares.get("count") if isinstance(shares, dict) else 0)
+    if "like_count" in entry:
+        return Counts.of({"like": entry.get("like_count")})
+    return None
+
+
 def _graph_time(value: Any) -> str:
     """A Graph time (2021-07-04T19:50:58+0000) as ISO 8601 in UTC, comparable as text."""
     parsed = parse_datetime(str(value or ""))
@@ -113,6 +150,9 @@ class FacebookConnector(RestConnector):
     messaging = "messenger"  # the Conversations API's platform of this kind
     # Parts a manager turns on later: what they bring from before is history (channels/runner.py).
     source_fields = ("read_messages", "read_ratings")
+    # The page's recent posts' reactions and shares are read again (`read_counts`), with these fields.
+    reads_counts = True
+    count_fields = POST_COUNT_FIELDS
 
     def __init__(self, channel: Any) -> None:
         super().__init__(channel)
@@ -309,6 +349,7 @@ class FacebookConnector(RestConnector):
                     kind=Kind.POST,
                     from_organisation=who is None or str(who.get("id")) == page_id,
                     raw=entry,
+                    counts=graph_counts(entry),
                 )
             parent = (entry.get("parent") or {}).get("id") if isinstance(entry.get("parent"), dict) else None
             return Incoming(
@@ -323,6 +364,7 @@ class FacebookConnector(RestConnector):
                 source_visibility="hidden" if entry.get("is_hidden") else None,
                 from_organisation=bool(who) and str((who or {}).get("id")) == page_id,
                 raw=entry,
+                counts=graph_counts(entry),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise MalformedItem(incomplete("Facebook", exc)) from exc
@@ -395,6 +437,18 @@ class FacebookConnector(RestConnector):
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise MalformedItem(incomplete("Facebook", exc)) from exc
+
+    def read_counts(self, external_ids: list[str]) -> dict[str, Counts]:
+        """The posts' reactions and shares now: `GET /?ids=..&fields=..`, 50 ids a request."""
+        found: dict[str, Counts] = {}
+        for at in range(0, len(external_ids), COUNTS_AT_ONCE):
+            ids = external_ids[at : at + COUNTS_AT_ONCE]
+            answer = self.request("GET", "", {"ids": ",".join(ids), "fields": self.count_fields})
+            for key, entry in (answer if isinstance(answer, dict) else {}).items():
+                counts = graph_counts(entry) if isinstance(entry, dict) and key in ids else None
+                if counts is not None:
+                    found[key] = counts
+        return found
 
     def test_connection(self) -> str:
         page = self.request("GET", str(self.config.get("page_id") or ""), {"fields": "id,name"})

@@ -40,7 +40,7 @@ from django.utils.translation import gettext_lazy as _
 
 from animateur.channels.connectors import meta_messages
 from animateur.channels.connectors.base import Capability, RawItem, incomplete, read_item, register, unreadable
-from animateur.channels.connectors.facebook import GRAPH_URL, FacebookConnector
+from animateur.channels.connectors.facebook import GRAPH_URL, FacebookConnector, graph_counts
 from animateur.channels.errors import MalformedItem, PermanentError
 from animateur.core.html import text_of
 from animateur.stream.items import AuthorInfo, Incoming
@@ -50,8 +50,8 @@ log = logging.getLogger(__name__)
 
 MAX_PAGES_PER_RUN = 10
 WATCHED = 20  # the newest media whose comments each run reads again when their count changed
-MEDIA_FIELDS = "id,caption,timestamp,permalink,username,media_type,comments_count"
-REPLY_FIELDS = "id,text,timestamp,username,from,hidden,parent_id"
+MEDIA_FIELDS = "id,caption,timestamp,permalink,username,media_type,comments_count,like_count"
+REPLY_FIELDS = "id,text,timestamp,username,from,hidden,parent_id,like_count"
 COMMENT_FIELDS = f"{REPLY_FIELDS},replies{{{REPLY_FIELDS}}}"
 MENTIONED_MEDIA_FIELDS = "caption,media_type,permalink,timestamp,username,comments_count,like_count"
 MENTIONED_COMMENT_FIELDS = "text,timestamp,username,media{id,permalink}"
@@ -134,6 +134,9 @@ class InstagramConnector(FacebookConnector):
     # Which account we are (its username): our own answers, read back, are the organisation's.
     learned_keys = ("ig_username",)
     messaging = "instagram"
+    # A media's likes, read again for the account's recent media (facebook.py's `read_counts`); Instagram
+    # counts no shares through its API, and no like of a media whose owner hid its counts.
+    count_fields = "like_count"
 
     def fetch_more(self, since: dict[str, Any], base: dict[str, Any], carry: dict[str, Any]) -> Iterator[RawItem]:
         """After the media, their comments and the tags: the direct messages, when the channel reads them."""
@@ -359,6 +362,7 @@ class InstagramConnector(FacebookConnector):
                     kind=Kind.POST if raw.kind == "post" else Kind.MENTION,
                     from_organisation=raw.kind == "post",
                     raw=entry,
+                    counts=graph_counts(entry),
                 )
             parent = str(entry.get("parent_id") or "")
             return Incoming(
@@ -372,6 +376,7 @@ class InstagramConnector(FacebookConnector):
                 source_visibility="hidden" if entry.get("hidden") else None,
                 from_organisation=bool(ours) and username == ours,
                 raw=entry,
+                counts=graph_counts(entry),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise MalformedItem(incomplete("Instagram", exc)) from exc
