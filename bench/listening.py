@@ -42,6 +42,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 SCALES = {"small": (2_000, 5_000, 100), "full": (10_000, 20_000, 200)}
 BACKTEST_MESSAGES = {"small": 10_000, "full": 1_000_000}
@@ -159,13 +160,17 @@ def backtest_child(data: Path | None, scale: str, messages: int = 0) -> dict:
 
     from animateur.channels.models import Channel
     from animateur.core.actions import SystemActor, do_create_workspace
+    from animateur.core.models import Workspace
     from animateur.listening import db as listening_db
-    from animateur.listening import scan
-    from animateur.listening.matcher import compile_query
-    from animateur.listening.selectors import backtest
     from animateur.stream.models import Message
 
     call_command("migrate", verbosity=0)
+    total = messages or BACKTEST_MESSAGES[scale]
+    kept = Workspace.objects.filter(slug="bench").first()
+    if kept is not None and Message.objects.filter(workspace=kept).count() == total:
+        # --keep: the database of an earlier run, already loaded (old and new code on the same rows).
+        listening_db.ensure(connection)
+        return _timed_backtests(kept, scale, {"vendor": connection.vendor, "messages": total, "reused": True})
     # Loaded as a bulk import would be: without listening's index, built once at the end.
     listening_db.drop(connection)
     workspace = do_create_workspace("bench", "Bench", actor=SystemActor("bench"), is_default=True)
@@ -173,7 +178,6 @@ def backtest_child(data: Path | None, scale: str, messages: int = 0) -> dict:
         Channel.objects.create(workspace=workspace, kind=kind, name=name)
         for kind, name in (("rss", "Actualités"), ("mastodon", "Mastodon"), ("email", "Courriel"))
     ]
-    total = messages or BACKTEST_MESSAGES[scale]
     pool = texts(data, 20_000)
     rng = random.Random(5)
     now = timezone.now()
@@ -201,6 +205,22 @@ def backtest_child(data: Path | None, scale: str, messages: int = 0) -> dict:
     index_seconds = time.perf_counter() - started
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+    return _timed_backtests(
+        workspace,
+        scale,
+        {
+            "vendor": connection.vendor,
+            "messages": total,
+            "load_seconds": round(load_seconds, 1),
+            "index_seconds": round(index_seconds, 1),
+        },
+    )
+
+
+def _timed_backtests(workspace: Any, scale: str, about: dict) -> dict:
+    from animateur.listening import scan
+    from animateur.listening.matcher import compile_query
+    from animateur.listening.selectors import backtest
 
     def timed(fn: Callable[[], object]) -> dict:
         fn()  # warm
@@ -220,18 +240,13 @@ def backtest_child(data: Path | None, scale: str, messages: int = 0) -> dict:
     base = results["baseline_count"]["p95_ms"] or 0.01
     for figures in results.values():
         figures["p95_ratio_to_baseline"] = round(figures["p95_ms"] / base, 1)
-    return {
-        "vendor": connection.vendor,
-        "messages": total,
-        "load_seconds": round(load_seconds, 1),
-        "index_seconds": round(index_seconds, 1),
-        "results": results,
-    }
+    return {**about, "results": results}
 
 
-def run_backtest_child(data: Path, scale: str, database: str, messages: int) -> dict:
+def run_backtest_child(data: Path, scale: str, database: str, messages: int, keep: Path | None = None) -> dict:
     env = dict(os.environ)
-    data_dir = tempfile.mkdtemp(prefix="animateur-bench-listening-")
+    data_dir = str(keep / database) if keep else tempfile.mkdtemp(prefix="animateur-bench-listening-")
+    os.makedirs(data_dir, exist_ok=True)
     env["ANIMATEUR_DATA_DIR"] = data_dir
     env["ANIMATEUR_TASKS_IMMEDIATE"] = "1"
     env["ANIMATEUR_TESTING"] = "1"
@@ -241,8 +256,10 @@ def run_backtest_child(data: Path, scale: str, database: str, messages: int) -> 
         name = PG_URL.rsplit("/", 1)[1]
         admin = PG_URL.rsplit("/", 1)[0] + "/postgres"
         with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if not (keep and exists):
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+                conn.execute(f'CREATE DATABASE "{name}"')
         env["DATABASE_URL"] = PG_URL
     else:
         env.pop("DATABASE_URL", None)
@@ -256,8 +273,9 @@ def run_backtest_child(data: Path, scale: str, database: str, messages: int) -> 
             check=False,
         )
     finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
-        if database == "postgres":
+        if not keep:
+            shutil.rmtree(data_dir, ignore_errors=True)
+        if database == "postgres" and not keep:
             with psycopg.connect(admin, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
     if out.returncode:
@@ -265,20 +283,22 @@ def run_backtest_child(data: Path, scale: str, database: str, messages: int) -> 
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def backtests(data: Path, scale: str, databases: list[str], messages: int) -> dict:
+def backtests(data: Path, scale: str, databases: list[str], messages: int, keep: Path | None = None) -> dict:
     figures: dict = {}
     for database in databases:
         try:
-            result = run_backtest_child(data, scale, database, messages)
+            result = run_backtest_child(data, scale, database, messages, keep)
         except Exception as exc:  # a missing PostgreSQL must not hide SQLite's figures
             print(f"backtest on {database}: skipped ({exc})", file=sys.stderr)
             figures[database] = {"error": str(exc)[:300]}
             continue
         figures[database] = result
-        print(
-            f"backtest on {database}: {result['messages']:,} messages (loaded in {result['load_seconds']} s,"
-            f" indexed in {result['index_seconds']} s)"
+        loaded = (
+            "the database of an earlier run"
+            if result.get("reused")
+            else f"loaded in {result['load_seconds']} s, indexed in {result['index_seconds']} s"
         )
+        print(f"backtest on {database}: {result['messages']:,} messages ({loaded})")
         for name, r in result["results"].items():
             extra = f"  {r['matched']:,} matched of {r['candidates']:,} read" if "matched" in r else ""
             ratio = r["p95_ratio_to_baseline"]
@@ -293,6 +313,12 @@ def main() -> int:
     parser.add_argument("--databases", default="sqlite,postgres", help="backtests on these ('' for none)")
     parser.add_argument("--backtest-messages", type=int, default=0, help="instead of the scale's number")
     parser.add_argument("--backtest-only", action="store_true", help="skip the standing queries")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="keep the backtest's databases (SQLite in this folder, PostgreSQL's by name) and reuse them when"
+        " they hold as many messages: old and new code timed on the same rows without loading them again",
+    )
     parser.add_argument("--backtest-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.backtest_child:
@@ -301,7 +327,7 @@ def main() -> int:
         return 0
     databases = [d for d in args.databases.split(",") if d]
     if args.backtest_only:
-        figures = backtests(args.data, args.scale, databases, args.backtest_messages)
+        figures = backtests(args.data, args.scale, databases, args.backtest_messages, args.keep)
         print(json.dumps({"bench": "listening", "scale": args.scale, "backtest": figures}))
         return 0
     _setup()
@@ -347,7 +373,7 @@ def main() -> int:
     print(f"standing index : {standing_rate:12,.0f} messages/s of CPU, {standing_matches:,} matches")
     print(f"naive loop     : {naive_rate:12,.0f} messages/s of CPU (on the first {n_naive})")
     print(f"ratio          : {standing_rate / naive_rate:12,.1f}")
-    backtest_figures = backtests(args.data, args.scale, databases, args.backtest_messages)
+    backtest_figures = backtests(args.data, args.scale, databases, args.backtest_messages, args.keep)
     print(
         json.dumps(
             {

@@ -23,7 +23,7 @@ TEXTS = [
 QUERIES = [
     "greve", "greve*", "#greve", "ecole", "l'ecole", "manif*", "coeur", "rue_de_la_paix", '"rue de la"',
     '"service client" NEAR/2 lent', "orsted OR ørsted", "strasse", "e-reputation", "42", "naive", "gr?ve",
-    "greve -sncf", "lang:fr greve", "e?ole OR man*",
+    "greve -sncf", "lang:fr greve", "e?ole OR man*", "site:example.org OR greve", "greve -channel:forum",
 ]  # fmt: skip
 
 

@@ -186,3 +186,21 @@ def test_the_words_of_a_text_are_those_of_the_word_patterns_whatever_its_letters
         if not 0xD800 <= code < 0xE000:
             for text in (chr(code), f"a{chr(code)}b", f"#{chr(code)}é", f"ΑΣ{chr(code)} "):
                 assert folded_words(text) == expected(text), hex(code)
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_a_query_that_reads_no_name_nor_site_matches_the_words_alone_as_the_whole_message(seed):
+    """Backtests read only the words and fields (Doc.of_words) for such queries: the same answers."""
+    from animateur.listening.matcher import reads_names
+
+    rng = random.Random(seed)
+    written = [q for q in _queries(rng, 600) if not reads_names(compile_query(q).tree)]
+    compiled = [compile_query(q) for q in written]
+    for _ in range(300):
+        message = _message(rng)
+        whole = Doc.of(**message)
+        light = Doc.of_words(
+            message["text"], language=message["language"], sentiment=message["sentiment"], kind=message["kind"]
+        )
+        assert [q.matches(light) for q in compiled] == [q.matches(whole) for q in compiled], message["text"]
+    assert len(written) > 300

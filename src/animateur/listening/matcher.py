@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from animateur.listening.query import (
+    And,
     Field,
     Near,
     Node,
@@ -160,6 +161,21 @@ class Doc:
             kind=kind or "",
             hosts=hosts,
             address_host=address,
+        )
+
+    @classmethod
+    def of_words(
+        cls, text: str, *, title: str = "", language: str | None = "", sentiment: str | None = "", kind: str = ""
+    ) -> Doc:
+        """What a query that reads no name and no site (reads_names) reads of a message: its words
+        and fields as Doc.of reads them, without its author's and channel's words or its links."""
+        folded, words = folded_words(f"{title}\n{text}" if title else text)
+        return cls(
+            words=words,
+            folded=folded,
+            language=language.lower().split("-")[0] if language else "",
+            sentiment=sentiment or "",
+            kind=kind or "",
         )
 
     @classmethod
@@ -497,6 +513,17 @@ def compile_query(query: str) -> Compiled:
 def match_text(query: str, text: str, **fields: Any) -> bool:
     """One query over one text: for tests and the documentation's examples."""
     return compile_query(query).matches(Doc.of(text, **fields))
+
+
+def reads_names(node: Node) -> bool:
+    """Whether the query reads an author's or a channel's name or a site (else Doc.of_words is enough)."""
+    if isinstance(node, Field):
+        return node.name in ("author", "channel", "site")
+    if isinstance(node, Not):
+        return reads_names(node.child)
+    if isinstance(node, And | Or):
+        return any(reads_names(child) for child in node.children)
+    return False
 
 
 def terms_of(node: Node) -> list[str]:

@@ -23,7 +23,7 @@ from django.db.models.functions import Concat
 
 from animateur.core.models import Workspace
 from animateur.listening import db
-from animateur.listening.matcher import Compiled, Doc
+from animateur.listening.matcher import Compiled, Doc, reads_names
 from animateur.listening.query import And, Field, Node
 from animateur.stream.folding import Folded, glob_pattern
 from animateur.stream.models import Message, Visibility
@@ -35,6 +35,8 @@ _COLUMNS = (
     "pk", "text", "title", "html", "url", "language", "sentiment", "kind", "created_at", "channel_id",
     "author__handle", "author__display_name",
 )  # fmt: skip
+# What a query that reads no name and no site needs (matcher.reads_names): no join, no html.
+_WORD_COLUMNS = ("pk", "text", "title", "language", "sentiment", "kind", "created_at", "channel_id")
 
 
 @dataclass(frozen=True)
@@ -119,8 +121,14 @@ def channel_names(workspace: Workspace) -> dict[int, tuple[str, str]]:
     }
 
 
-def rows(workspace: Workspace, qs: QuerySet[Message], batch: int = BATCH) -> Iterator[list[Row]]:
-    """The messages of qs as Docs, a batch at a time, in primary-key order (constant memory)."""
+def rows(workspace: Workspace, qs: QuerySet[Message], batch: int = BATCH, *, names: bool = True) -> Iterator[list[Row]]:
+    """The messages of qs as Docs, a batch at a time, in primary-key order (constant memory).
+
+    Without `names` (a query that reads no author, channel or site: matcher.reads_names), only
+    the words and the fields of each message are read, without its author, channel and links."""
+    if not names:
+        yield from _word_rows(qs, batch)
+        return
     channels = channel_names(workspace)
     last = 0
     while True:
@@ -140,8 +148,23 @@ def rows(workspace: Workspace, qs: QuerySet[Message], batch: int = BATCH) -> Ite
         yield made
 
 
+def _word_rows(qs: QuerySet[Message], batch: int) -> Iterator[list[Row]]:
+    last = 0
+    of_words = Doc.of_words
+    while True:
+        chunk = list(qs.filter(pk__gt=last).order_by("pk").values_list(*_WORD_COLUMNS)[:batch])
+        if not chunk:
+            return
+        last = chunk[-1][0]
+        yield [
+            Row(pk, created_at, channel_id, of_words(text or "", title=title or "", language=language,
+                                                     sentiment=sentiment, kind=kind))
+            for pk, text, title, language, sentiment, kind, created_at, channel_id in chunk
+        ]  # fmt: skip
+
+
 def matching_rows(workspace: Workspace, compiled: Compiled, qs: QuerySet[Message] | None = None) -> Iterator[list[Row]]:
     """Batches of the history's messages the query matches (a batch may be empty)."""
     source = narrowed(qs if qs is not None else listened(workspace), compiled)
-    for batch in rows(workspace, source):
+    for batch in rows(workspace, source, names=reads_names(compiled.tree)):
         yield [row for row in batch if compiled.matches(row.doc)]

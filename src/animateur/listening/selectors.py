@@ -13,7 +13,7 @@ from django.db.models.functions import TruncDay
 
 from animateur.core.models import Workspace
 from animateur.listening import scan, spikes
-from animateur.listening.matcher import Compiled, terms_of
+from animateur.listening.matcher import Compiled, reads_names, terms_of
 from animateur.listening.models import SavedSearch, SearchMatch
 from animateur.listening.query import parse
 from animateur.stream.models import Message
@@ -157,7 +157,8 @@ def backtest(workspace: Workspace, compiled: Compiled) -> Backtest:
     result = Backtest(read=everything.count())
     per_day: Counter[date] = Counter()
     latest: list[tuple[datetime, int]] = []
-    for batch in scan.rows(workspace, scan.narrowed(everything, compiled)):
+    names = reads_names(compiled.tree)
+    for batch in scan.rows(workspace, scan.narrowed(everything, compiled), names=names):
         result.candidates += len(batch)
         for row in batch:
             if compiled.matches(row.doc):
