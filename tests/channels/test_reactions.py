@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from animateur.channels.connectors.base import RawItem
 from animateur.channels.models import Channel
 from animateur.channels.runner import poll_channel
 from animateur.stream.models import Message
@@ -47,3 +48,57 @@ def test_real_instagram_media_and_comments_keep_their_likes(workspace, replay):
     for comment in info.values():
         stored = Message.objects.get(channel=channel, external_id=comment["id"])
         assert stored.reaction_count == comment["like_count"]
+
+
+# -- Mastodon, on Mastodon.py's recordings ----------------------------------------------------------------
+
+CASSETTES = DATA / "mastodon" / "cassettes"
+
+
+def recorded_answer(name: str, method: str, path_end: str) -> str:
+    yaml = pytest.importorskip("yaml")
+    for interaction in yaml.safe_load((CASSETTES / f"{name}.yaml").read_text())["interactions"]:
+        request = interaction["request"]
+        if request["method"] == method and request["uri"].split("?")[0].endswith(path_end):
+            return interaction["response"]["body"]["string"]
+    raise LookupError(f"no {method} {path_end} in {name}")
+
+
+@pytest.mark.skipif(not CASSETTES.is_dir(), reason="needs ../shared/data/mastodon/cassettes (Mastodon.py's recordings)")
+def test_our_recent_mastodon_status_has_its_favourites_and_boosts_read_again(workspace, replay, monkeypatch):
+    from django.utils import timezone
+
+    from animateur.channels.connectors import connector_for
+    from animateur.channels.runner import refresh_counts
+    from animateur.stream.items import AuthorInfo, Incoming
+    from animateur.stream.pipeline import run_pipeline
+    from tests.channels.factories import mastodon_channel
+
+    favourited = json.loads(recorded_answer("test_status_fav_unfav", "POST", "/favourite"))
+    assert favourited["favourites_count"] == 1  # the server's answer to the favourite, as recorded
+    channel = mastodon_channel(workspace, replay.base)
+    connector = connector_for(channel)
+    posted = json.loads(recorded_answer("test_status_fav_unfav", "POST", "/api/v1/statuses"))
+    ours = connector.normalize(RawItem(str(posted["id"]), None, "status", posted))
+    assert ours.counts is not None and ours.counts.reactions == {"favourite": 0} and ours.counts.shares == 0
+    run_pipeline(
+        [
+            Incoming(
+                channel=channel,
+                external_id=str(posted["id"]),
+                text="Un billet de l’organisation",
+                created_at=timezone.now(),
+                author=AuthorInfo(external_id="us"),
+                kind="post",
+                from_organisation=True,
+                counts=ours.counts,
+            )
+        ]
+    )
+    Message.objects.filter(channel=channel).update(counts_read_at=None)
+    replay.add("GET", f"/api/v1/statuses/{posted['id']}", body=favourited)
+    assert refresh_counts(channel, connector) == 1
+    stored = Message.objects.get(channel=channel)
+    assert stored.reactions == {"favourite": 1} and stored.share_count == 0
+    assert refresh_counts(channel, connector) == 0  # read a moment ago: not asked again
+    assert len(replay.requests("GET", f"/api/v1/statuses/{posted['id']}")) == 1

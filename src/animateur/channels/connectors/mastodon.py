@@ -32,6 +32,7 @@ from animateur.channels.connectors import failures
 from animateur.channels.connectors.base import Capability, Connector, RawItem, incomplete, jsonable, read_item, register
 from animateur.channels.connectors.mastodon_status import compose
 from animateur.channels.errors import AuthError, ConnectorError, MalformedItem
+from animateur.stream.counts import Counts
 from animateur.stream.items import AuthorInfo, Incoming
 from animateur.stream.models import Kind, Message
 
@@ -96,6 +97,11 @@ def _id_order(entry: dict[str, Any]) -> tuple[int, str]:
     return len(ident), ident
 
 
+def status_counts(status: dict[str, Any]) -> Counts | None:
+    """A status's favourites (the one reaction Mastodon has) and boosts, as the server counts them."""
+    return Counts.of({"favourite": status.get("favourites_count")}, shares=status.get("reblogs_count"))
+
+
 def _raw_status(status: dict[str, Any], shape: str, cursor: dict[str, Any], extra: dict[str, Any]) -> RawItem:
     if not isinstance(status, dict) or not status.get("id"):
         raise MalformedItem(gettext("this status has no id"))
@@ -111,6 +117,7 @@ class MastodonConnector(Connector):
     capabilities = frozenset(
         {Capability.READ, Capability.REPLY, Capability.PUBLISH, Capability.DELETE, Capability.DIRECT}
     )
+    reads_counts = True  # favourites and boosts of our recent statuses, read again (`read_counts`)
     # The API deletes only the account's own posts: moderation does not ask it to delete anyone else's.
     own_posts_only = frozenset({Capability.DELETE})
     form_class = MastodonForm
@@ -341,9 +348,26 @@ class MastodonConnector(Connector):
                 from_organisation=str(account.get("id")) == str(self.config.get("account_id", "")),
                 sent_by_id=raw.extra.get("sent_by_id"),
                 raw=status,
+                counts=status_counts(status),
             )
         except (KeyError, TypeError) as exc:
             raise MalformedItem(incomplete("Mastodon", exc)) from exc
+
+    def read_counts(self, external_ids: list[str]) -> dict[str, Counts]:
+        """Our statuses' favourites and boosts now: `GET /api/v1/statuses/:id` each (a handful, every half
+        hour at most: channels/runner.py); one deleted since is left out."""
+        api = self.api()
+        found: dict[str, Counts] = {}
+        for ident in external_ids:
+            with classified(self._last_headers):
+                try:
+                    status = api.status(ident)
+                except merr.MastodonNotFoundError:
+                    continue
+            counts = status_counts(status) if isinstance(status, dict) else None
+            if counts is not None:
+                found[ident] = counts
+        return found
 
     def test_connection(self) -> str:
         api = self.api()
