@@ -124,6 +124,11 @@ class Conversation(models.Model):
             models.Index(
                 fields=["workspace", "channel_kind", "is_open", "-last_message_at", "-id"], name="inbox_channel_recent"
             ),
+            # The reports' « Conversations answered »: those opened in a period, a range of this index,
+            # which holds what the count looks at (no row is read).
+            models.Index(
+                fields=["workspace", "started_at", "first_response_at", "answered_elsewhere"], name="inbox_started"
+            ),
         ]
 
     def __str__(self) -> str:
