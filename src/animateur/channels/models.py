@@ -40,6 +40,8 @@ class Channel(models.Model):
     # channel was connected: {config field: {"value": ..., "added_at": ISO time}}. What such a source
     # brings from before it was added is history, as for the channel's own past (see runner.py).
     source_times = models.JSONField(default=dict, blank=True)
+    # When Meta's webhooks last told of something for this channel (an Instagram mention, a Page's comment).
+    last_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["workspace", "kind"])]
@@ -112,3 +114,29 @@ class OAuthApp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.workspace_id} {self.network}"
+
+
+class MetaNotification(models.Model):
+    """A notification Meta's webhooks sent for the workspace's app (an Instagram mention, a Page's new
+    comment), kept as received, its signature checked, before anything reads it: answered at once, read
+    by a task, never lost. The same body received again (Meta retries) is the same row."""
+
+    PENDING, DONE, FAILED = "pending", "done", "failed"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="meta_notifications")
+    app_id = models.CharField(max_length=200)
+    digest = models.CharField(max_length=64)  # SHA-256 of the body: a retry's body is the same
+    body = models.TextField()
+    received_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(max_length=10, default=PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    retry_at = models.DateTimeField(null=True, blank=True)  # read again then, after a failure that may pass
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "digest"], name="one_meta_notification_per_body")]
+        indexes = [models.Index(fields=["state", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.workspace_id} {self.received_at:%Y-%m-%d %H:%M} {self.state}"

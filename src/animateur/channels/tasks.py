@@ -56,3 +56,19 @@ def check_channel_tokens() -> None:
     from animateur.channels.token_watch import check_tokens
 
     check_tokens()
+
+
+@db_task()
+def process_meta_notification_task(notification_id: int) -> None:
+    """A notification of Meta's webhooks, kept as received: read it (channels/meta_webhook.py)."""
+    from animateur.channels.meta_webhook import process
+
+    process(notification_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def process_pending_meta_notifications() -> None:
+    """Every minute: the notifications to read again after a failure that may pass, or never queued."""
+    from animateur.channels.meta_webhook import process_pending
+
+    process_pending()

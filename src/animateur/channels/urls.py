@@ -1,6 +1,6 @@
 from django.urls import path
 
-from animateur.channels import views, views_connect
+from animateur.channels import views, views_connect, views_webhook
 
 app_name = "channels"
 urlpatterns = [
@@ -16,4 +16,6 @@ urlpatterns = [
     path("connect/<slug:network>/server/", views_connect.connect_server, name="connect_server"),
     path("connect/<slug:network>/callback/", views_connect.connect_callback, name="connect_callback"),
     path("connect/<slug:network>/pick/", views_connect.connect_pick, name="connect_pick"),
+    # Meta's webhooks for the workspace's app: public, the signature is the permission (views_webhook.py).
+    path("meta/<str:app_id>/webhook/", views_webhook.meta_webhook, name="meta_webhook"),
 ]

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from animateur.channels import actions, selectors
+from animateur.channels import actions, selectors, views_webhook
 from animateur.channels.apps import heard_elsewhere
 from animateur.channels.connectors import get_kind, kinds
 from animateur.channels.connectors.base import Connector
@@ -194,6 +194,7 @@ def channel_detail(request: WorkspaceRequest, pk: int) -> HttpResponse:
             "capabilities": sorted(str(c) for c in connector.capabilities),
             "source_health": connector.health(channel.config or {}),
             "listening": _listening(channel),
+            "meta_webhook": views_webhook.webhook_setup(request, channel, can_manage=can_manage),
         },
     )
 
