@@ -19,9 +19,9 @@ from django.utils.translation import pgettext_lazy
 
 from animateur.core.models import AuditEvent, Workspace
 from animateur.inbox.models import Conversation
-from animateur.inbox.stats import percentile
 from animateur.members.models import Profile
 from animateur.moderation.models import RuleHit
+from animateur.reports.counts import Kind, Members
 from animateur.reports.periods import Period, period_start_of_day
 from animateur.reports.rollup import Scope, current_scope, recent_figures
 from animateur.space.models import Post, PostStatus
@@ -93,34 +93,30 @@ def volume(workspace: Workspace, period: Period) -> float:
     return recent_figures(workspace, period).inbound
 
 
-def _response_values(workspace: Workspace, period: Period, *, in_hours: bool | None = None) -> list[float]:
-    values = []
-    for seconds, business_seconds, started_in_hours, _on_time in recent_figures(workspace, period).responses:
-        if business_seconds is None or (in_hours is not None and started_in_hours != in_hours):
-            continue
-        # Out of hours nobody is at work: the clock's time is what the member waited.
-        values.append(float(business_seconds if in_hours is not False else seconds))
-    return values
-
-
 def _response_percentile(q: float, in_hours: bool | None = None) -> Callable[[Workspace, Period], float | None]:
+    # Business hours' time for every conversation, or those started in hours; out of hours nobody
+    # is at work: the clock's time is what the member waited.
+    kinds = {None: (Kind.IN_HOURS, Kind.OUT_BUSINESS), True: (Kind.IN_HOURS,), False: (Kind.OUT_CLOCK,)}[in_hours]
+
     def compute(workspace: Workspace, period: Period) -> float | None:
-        return percentile(_response_values(workspace, period, in_hours=in_hours), q)
+        return recent_figures(workspace, period).responses.percentile(q, *kinds)
 
     return compute
 
 
 def within_target(workspace: Workspace, period: Period) -> float | None:
-    judged = [on_time for *_times, on_time in recent_figures(workspace, period).responses if on_time is not None]
-    return sum(judged) / len(judged) if judged else None
+    responses = recent_figures(workspace, period).responses
+    return responses.on_time / responses.judged if responses.judged else None
 
 
 def share_answered(workspace: Workspace, period: Period) -> float | None:
     opened = Conversation.objects.filter(
         current_scope().messages("root__"), workspace=workspace, started_at__gte=period.start, started_at__lt=period.end
     )
+    # Counting a column of the inbox_started index (never null), not the key: the index alone answers.
     counts = opened.aggregate(
-        total=Count("pk"), answered=Count("pk", filter=Q(first_response_at__isnull=False) | Q(answered_elsewhere=True))
+        total=Count("started_at"),
+        answered=Count("started_at", filter=Q(first_response_at__isnull=False) | Q(answered_elsewhere=True)),
     )
     return counts["answered"] / counts["total"] if counts["total"] else None
 
@@ -147,7 +143,7 @@ def new_members(workspace: Workspace, period: Period) -> float:
             created_at__lt=period.start,
             author__member_id__in=sorted(writers),
         )
-        return len(writers - set(before.values_list("author__member_id", flat=True).distinct()))
+        return len(writers - Members.of(before.values_list("author__member_id", flat=True).distinct()))
     first = Message.objects.filter(workspace=workspace, from_organisation=False).aggregate(at=Min("created_at"))["at"]
     if first is None or first >= period.start:
         return len(writers)
@@ -161,7 +157,9 @@ def active_members(workspace: Workspace, period: Period) -> float:
 
 def ambassadors(workspace: Workspace, period: Period) -> float:
     """Ambassadors (marked by the team) who wrote in the period."""
-    marked = set(Profile.objects.filter(workspace=workspace, ambassador=True).values_list("member_id", flat=True))
+    marked = Members.of(
+        Profile.objects.filter(workspace=workspace, ambassador=True).values_list("member_id", flat=True)
+    )
     return len(marked & recent_figures(workspace, period).members)
 
 

@@ -39,30 +39,58 @@ class Objective(models.Model):
         return self.name
 
 
-class DayFigures(models.Model):
-    """One closed day of a workspace, counted once, so that a year's report reads 365 rows and not
-    every message. Today is always counted live. A stored message, edited or new, of a past day
-    deletes that day's row (reports/rollup.py), which is counted again when next read."""
+class CountedFigures(models.Model):
+    """What a closed span of days counted, kept so that a year's report reads a few rows and not
+    every message. Who wrote and the first responses are kept compact (reports/counts.py): a bitmap
+    and arrays of seconds."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
     inbound = models.PositiveIntegerField(default=0)
     sentiments = models.JSONField(default=dict, help_text="sentiment → messages")
     site_comments = models.PositiveIntegerField(default=0)
-    members = models.JSONField(default=list, help_text="ids of the members who wrote that day")
-    responses = models.JSONField(
-        default=list, help_text="first responses recorded that day: [seconds, business seconds, in hours, on time]"
+    member_base = models.BigIntegerField(default=0, help_text="the member id of the bitmap's first bit")
+    members = models.BinaryField(default=b"", help_text="who wrote: bit i is the member member_base + i")
+    responses = models.BinaryField(
+        default=b"",
+        help_text="first responses: three counts, then float64 seconds (reports.counts.Responses)",
     )
+    judged = models.PositiveIntegerField(default=0, help_text="first responses that had a target")
+    on_time = models.PositiveIntegerField(default=0, help_text="of those, answered before it")
     channels = models.JSONField(
-        default=dict, help_text="the same counts for each channel of that day, by channel id (objectives' scope)"
+        default=dict, help_text="the same counts for each channel, by channel id (objectives' scope)"
     )
     computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+
+class DayFigures(CountedFigures):
+    """One closed day of a workspace, counted once. Today is always counted live. A stored message,
+    edited or new, of a past day deletes that day's row (reports/rollup.py), which is counted again
+    when next read."""
+
+    day = models.DateField()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["workspace", "day"], name="one_figures_row_per_day")]
 
     def __str__(self) -> str:
         return f"{self.workspace_id} {self.day}"
+
+
+class MonthFigures(CountedFigures):
+    """One closed calendar month, added up from its days' rows: a year's report reads twelve of
+    these and the days at its ends. Deleted with any of its days' rows."""
+
+    month = models.DateField(help_text="its first day")
+    by_day = models.JSONField(default=list, help_text="the messages of each of its days, in order")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "month"], name="one_figures_row_per_month")]
+
+    def __str__(self) -> str:
+        return f"{self.workspace_id} {self.month:%Y-%m}"
 
 
 class Frequency(models.TextChoices):

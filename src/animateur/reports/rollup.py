@@ -1,12 +1,16 @@
-"""Pre-computed figures per closed day (DayFigures), and what makes them stale.
+"""Pre-computed figures per closed day (DayFigures) and per closed month (MonthFigures), and what
+makes them stale.
 
 An objective with a scope (some channels, searches or segments) reads the same figures counted
-live over its period from the rows in its scope: the day rows are the whole workspace's.
+live over its period from the rows in its scope: the rows are the whole workspace's, and each
+channel's apart (an objective narrowed to channels reads those).
 
-A period's figures are the stored rows of its closed days plus today's, counted live. A day's row
-is made the first time it is read, from that day's rows, and deleted when the pipeline stores a
-message of that day (an edit, a late import); a member merge or erasure (which changes who wrote
-what) drops every row counted before it: the next read counts those days again.
+A period's figures are the rows of the closed months it covers whole, the rows of its other closed
+days, and today's counts, counted live. A day's row is made the first time it is read, from that
+day's messages; a month's, from its days' rows. A message stored for a past day (an edit, a late
+import) deletes that day's row and its month's; a member merge or erasure (which changes who wrote
+what) drops every row counted before it: the next read counts those days again. Who wrote and the
+first responses are kept compact (reports/counts.py), so that a year is read in milliseconds.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ from django.utils import timezone
 
 from animateur.core.models import AuditEvent, Workspace
 from animateur.inbox.models import FirstResponse
-from animateur.reports.models import DayFigures
+from animateur.reports.counts import Counts, Members, Responses
+from animateur.reports.models import DayFigures, MonthFigures
 from animateur.reports.periods import Period, _midnight, _zone
 from animateur.stream.models import Message
 
@@ -32,14 +37,9 @@ MEMBER_VERBS = ("member.merge", "member.merge_revert", "member.split", "member.e
 
 
 @dataclass
-class Figures:
-    """A period's counts, summed over its days."""
+class Figures(Counts):
+    """A period's counts, summed over its days, and its messages by day."""
 
-    inbound: int = 0
-    sentiments: dict[str, int] = field(default_factory=dict)
-    site_comments: int = 0
-    members: set[int] = field(default_factory=set)
-    responses: list[list[Any]] = field(default_factory=list)
     by_day: dict[date, int] = field(default_factory=dict)
 
     def add_channels(self, day: date, row: DayFigures, channels: frozenset[int]) -> None:
@@ -47,16 +47,24 @@ class Figures:
         for pk in channels:
             counted = row.channels.get(str(pk))
             if counted:
-                self.add(day, DayFigures(**counted))
+                self.add_day(day, Counts.of_json(counted))
 
-    def add(self, day: date, row: DayFigures) -> None:
-        self.inbound += row.inbound
-        for sentiment, count in row.sentiments.items():
-            self.sentiments[sentiment] = self.sentiments.get(sentiment, 0) + count
-        self.site_comments += row.site_comments
-        self.members.update(row.members)
-        self.responses.extend(row.responses)
-        self.by_day[day] = self.by_day.get(day, 0) + row.inbound
+    def add_month(self, days: list[date], row: MonthFigures) -> None:
+        self.add(Counts.of_row(row))
+        for day, inbound in zip(days, row.by_day, strict=True):
+            self.by_day[day] = self.by_day.get(day, 0) + inbound
+
+    def add_month_channels(self, days: list[date], row: MonthFigures, channels: frozenset[int]) -> None:
+        for pk in channels:
+            counted = row.channels.get(str(pk))
+            if counted:
+                self.add(Counts.of_json(counted))
+                for day, inbound in zip(days, counted["by_day"], strict=True):
+                    self.by_day[day] = self.by_day.get(day, 0) + inbound
+
+    def add_day(self, day: date, counted: Counts) -> None:
+        self.add(counted)
+        self.by_day[day] = self.by_day.get(day, 0) + counted.inbound
 
 
 @dataclass(frozen=True)
@@ -104,90 +112,159 @@ def current_scope() -> Scope:
     return _scope.get()
 
 
-def _blank() -> dict[str, Any]:
-    return {"inbound": 0, "sentiments": {}, "site_comments": 0, "members": set(), "responses": []}
-
-
-def _count_day(workspace: Workspace, start: datetime, end: datetime, scope: Scope = EVERYTHING) -> dict[str, Any]:
-    """The counts of [start, end), for the whole and for each channel (under "channels", by id)."""
+def _count_day(
+    workspace: Workspace, start: datetime, end: datetime, scope: Scope = EVERYTHING
+) -> tuple[Counts, dict[int, Counts]]:
+    """The counts of [start, end), for the whole and for each channel (by id)."""
     inbound = Message.objects.filter(
         scope.messages(), workspace=workspace, from_organisation=False, created_at__gte=start, created_at__lt=end
     ).order_by()
-    per: dict[int, dict[str, Any]] = {}
+    per: dict[int, Counts] = {}
     for row in inbound.values("channel_id", "channel__kind", "sentiment").annotate(n=Count("pk")):
-        counted = per.setdefault(row["channel_id"], _blank())
-        counted["inbound"] += row["n"]
+        counted = per.setdefault(row["channel_id"], Counts())
+        counted.inbound += row["n"]
         if row["channel__kind"] == "site":
-            counted["site_comments"] += row["n"]
+            counted.site_comments += row["n"]
         if row["sentiment"]:
-            counted["sentiments"][row["sentiment"]] = counted["sentiments"].get(row["sentiment"], 0) + row["n"]
+            counted.sentiments[row["sentiment"]] = counted.sentiments.get(row["sentiment"], 0) + row["n"]
+    writers: dict[int, set[int]] = {}
     for channel_id, member in inbound.filter(author__isnull=False).values_list("channel_id", "author__member"):
         if member is not None:
-            per.setdefault(channel_id, _blank())["members"].add(member)
+            writers.setdefault(channel_id, set()).add(member)
+    for channel_id, ids in writers.items():
+        per.setdefault(channel_id, Counts()).members = Members.of(ids)
+    responses: dict[int, list[dict[str, Any]]] = {}
     for channel_id, d in FirstResponse.objects.filter(
         scope.messages("conversation__root__"), workspace=workspace, recorded_at__gte=start, recorded_at__lt=end
     ).values_list("conversation__channel_id", "data"):
         if not d.get("elsewhere"):
-            per.setdefault(channel_id, _blank())["responses"].append(
-                [d.get("seconds"), d.get("business_seconds"), bool(d.get("in_hours")), d.get("within_target")]
-            )
-    total = _blank()
+            responses.setdefault(channel_id, []).append(d)
+    for channel_id, data in responses.items():
+        per.setdefault(channel_id, Counts()).responses = Responses.of(data)
+    total = Counts()
     for counted in per.values():
-        _add_counts(total, counted)
-    channels = {str(pk): {**counted, "members": sorted(counted["members"])} for pk, counted in per.items()}
-    return {**total, "members": sorted(total["members"]), "channels": channels}
-
-
-def _add_counts(into: dict[str, Any], counted: dict[str, Any]) -> None:
-    into["inbound"] += counted["inbound"]
-    into["site_comments"] += counted["site_comments"]
-    for sentiment, n in counted["sentiments"].items():
-        into["sentiments"][sentiment] = into["sentiments"].get(sentiment, 0) + n
-    into["members"].update(counted["members"])
-    into["responses"].extend(counted["responses"])
+        total.add(counted)
+    return total, per
 
 
 def figures(workspace: Workspace, period: Period, *, now: datetime | None = None, scope: Scope = EVERYTHING) -> Figures:
     by_channels = bool(scope.channels) and not scope.searches and scope.members is None
     if scope and not by_channels:  # counted live, once over the period (no figures by day)
         out = Figures()
-        counted = _count_day(workspace, period.start, period.end, scope)
-        out.add(period.start.date(), DayFigures(workspace=workspace, day=period.start.date(), **counted))
+        out.add_day(period.start.date(), _count_day(workspace, period.start, period.end, scope)[0])
         return out
     zone = _zone(workspace)
     today = (now or timezone.now()).astimezone(zone).date()
     _drop_if_members_changed(workspace)
     days = [start.date() for start in period.day_starts()]
-    closed = [d for d in days if d < today]
-    rows = DayFigures.objects.filter(workspace=workspace, day__in=closed)
-    # Each reading decodes only what it needs: the whole's figures, or the channels'.
-    rows = rows.defer("members", "responses", "sentiments") if by_channels else rows.defer("channels")
-    stored = {row.day: row for row in rows}
     out = Figures()
+    # The closed months the period covers whole, each one row; then the days at its ends.
+    months = _whole_months(days, today)
+    found = MonthFigures.objects.filter(workspace=workspace, month__in=months)
+    # Each reading decodes only what it needs: the whole's figures, or the channels'.
+    found = found.only("month", "by_day", "channels") if by_channels else found.defer("channels", "computed_at")
+    stored_months = {row.month: row for row in found}
+    for month in months:
+        kept = stored_months.get(month) or _keep_month(workspace, month, today)
+        month_days = [month + timedelta(days=n) for n in range(len(kept.by_day))]
+        if by_channels:
+            out.add_month_channels(month_days, kept, scope.channels)
+        else:
+            out.add_month(month_days, kept)
+    whole = set(months)
+    rest = [d for d in days if d.replace(day=1) not in whole]
+    for day, row in _day_rows(workspace, rest, today, by_channels=by_channels):
+        if by_channels:
+            out.add_channels(day, row, scope.channels)
+        else:
+            out.add_day(day, Counts.of_row(row))
+    return out
+
+
+def _whole_months(days: list[date], today: date) -> list[date]:
+    """The first days of the months whose every day is among `days` and closed."""
+    if not days:
+        return []
+    out = []
+    month = days[0] if days[0].day == 1 else _next_month(days[0])
+    while (following := _next_month(month)) - timedelta(days=1) <= days[-1] and following <= today:
+        out.append(month)
+        month = following
+    return out
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _day_rows(
+    workspace: Workspace, days: list[date], today: date, *, by_channels: bool = False, full: bool = False
+) -> list[tuple[date, DayFigures]]:
+    """The rows of these days: kept, or counted now (and kept if closed)."""
+    if not days:
+        return []
+    rows = DayFigures.objects.filter(workspace=workspace, day__in=[d for d in days if d < today])
+    if not full:  # each reading decodes only what it needs: the whole's figures, or the channels'
+        rows = rows.only("day", "channels") if by_channels else rows.defer("channels", "computed_at")
+    stored = {row.day: row for row in rows}
+    zone = _zone(workspace)
+    out = []
     for day in days:
         row = stored.get(day)
         if row is None:
             start = _midnight(day, zone)
-            counted = _count_day(workspace, start, start + timedelta(days=1))
+            total, per = _count_day(workspace, start, start + timedelta(days=1))
             # Today is still growing: counted, never kept.
-            row = _keep(workspace, day, counted) if day < today else DayFigures(workspace=workspace, day=day, **counted)
-        if by_channels:
-            out.add_channels(day, row, scope.channels)
-        else:
-            out.add(day, row)
+            row = _keep(workspace, day, total, per) if day < today else _row(workspace, day, total, per)
+        out.append((day, row))
     return out
 
 
-def _keep(workspace: Workspace, day: date, counted: dict[str, Any]) -> DayFigures:
+def _keep_month(workspace: Workspace, month: date, today: date) -> MonthFigures:
+    """A closed month's row, added up from its days' rows (counting those not kept yet)."""
+    days = [month + timedelta(days=n) for n in range((_next_month(month) - month).days)]
+    total = Counts()
+    by_day = []
+    per: dict[str, Counts] = {}
+    per_day: dict[str, list[int]] = {}
+    for n, (_day, row) in enumerate(_day_rows(workspace, days, today, full=True)):
+        counted = Counts.of_row(row)
+        total.add(counted)
+        by_day.append(counted.inbound)
+        for pk, stored in row.channels.items():
+            on_channel = Counts.of_json(stored)
+            per.setdefault(pk, Counts()).add(on_channel)
+            per_day.setdefault(pk, [0] * len(days))[n] = on_channel.inbound
+    channels = {pk: {**counted.as_json(), "by_day": per_day[pk]} for pk, counted in per.items()}
+    kept = MonthFigures(workspace=workspace, month=month, by_day=by_day, channels=channels, **total.fields())
     try:
         with transaction.atomic():
-            return DayFigures.objects.create(workspace=workspace, day=day, **counted)
+            kept.save(force_insert=True)
     except IntegrityError:  # another reader kept it first: the same counts
-        return DayFigures(workspace=workspace, day=day, **counted)
+        pass
+    return kept
+
+
+def _row(workspace: Workspace, day: date, total: Counts, per: dict[int, Counts]) -> DayFigures:
+    channels = {str(pk): counted.as_json() for pk, counted in per.items()}
+    return DayFigures(workspace=workspace, day=day, channels=channels, **total.fields())
+
+
+def _keep(workspace: Workspace, day: date, total: Counts, per: dict[int, Counts]) -> DayFigures:
+    row = _row(workspace, day, total, per)
+    try:
+        with transaction.atomic():
+            row.save(force_insert=True)
+    except IntegrityError:  # another reader kept it first: the same counts
+        pass
+    return row
 
 
 def forget_days(workspace_id: int, days: Iterable[date]) -> None:
-    DayFigures.objects.filter(workspace_id=workspace_id, day__in=list(set(days))).delete()
+    """These days' rows, and their months', are stale."""
+    days = set(days)
+    DayFigures.objects.filter(workspace_id=workspace_id, day__in=sorted(days)).delete()
+    MonthFigures.objects.filter(workspace_id=workspace_id, month__in=sorted({d.replace(day=1) for d in days})).delete()
 
 
 def forget_stored_days(items: list[Any]) -> None:
@@ -211,6 +288,7 @@ def _drop_if_members_changed(workspace: Workspace) -> None:
     changed = AuditEvent.objects.filter(workspace=workspace, verb__in=MEMBER_VERBS).aggregate(at=Max("created_at"))
     if changed["at"] is not None:
         DayFigures.objects.filter(workspace=workspace, computed_at__lt=changed["at"]).delete()
+        MonthFigures.objects.filter(workspace=workspace, computed_at__lt=changed["at"]).delete()
 
 
 _MemoKey = tuple[int, datetime, datetime, Scope]
