@@ -102,3 +102,40 @@ def test_our_recent_mastodon_status_has_its_favourites_and_boosts_read_again(wor
     assert stored.reactions == {"favourite": 1} and stored.share_count == 0
     assert refresh_counts(channel, connector) == 0  # read a moment ago: not asked again
     assert len(replay.requests("GET", f"/api/v1/statuses/{posted['id']}")) == 1
+
+
+# -- Bluesky, on the XRPC answers of tests/channels/fixtures/bluesky ---------------------------------------
+
+
+def test_our_bluesky_post_keeps_its_likes_and_reposts_and_has_them_read_again(workspace, replay, monkeypatch):
+    from tests.channels.replay import FIXTURES
+
+    monkeypatch.setenv("ANIMATEUR_COUNTS_DAYS", "3650")  # the fixture's post is from 2024
+    search = json.loads((FIXTURES / "bluesky" / "search.json").read_text())
+    found = json.loads(search["body"]) if isinstance(search["body"], str) else search["body"]
+    [post] = found["posts"]
+    replay.recorded("bluesky", "create_session")
+    replay.add("GET", "/xrpc/app.bsky.notification.listNotifications", body={"notifications": []})
+    replay.recorded("bluesky", "search")
+    later = {**post, "likeCount": 5, "repostCount": 1}
+    replay.add("GET", "/xrpc/app.bsky.feed.getPosts", body={"posts": [later]})
+    channel = Channel.objects.create(
+        workspace=workspace,
+        kind="bluesky",
+        name="@acme",
+        config={"service": replay.base, "handle": "acme.bsky.social", "search": "acme", "did": post["author"]["did"]},
+        credentials=json.dumps({"app_password": "abcd-efgh-ijkl-mnop"}),
+    )
+    run = poll_channel(channel.pk)
+    assert run.ok, run.error
+    stored = Message.objects.get(channel=channel, external_id=post["uri"])
+    assert stored.from_organisation and stored.kind == "post"
+    assert stored.reactions == {"like": 2} and stored.share_count == 0  # as the search gave it
+    assert not replay.requests("GET", "/xrpc/app.bsky.feed.getPosts")  # just read: not asked again
+    Message.objects.filter(pk=stored.pk).update(counts_read_at=None)  # as if half an hour had passed
+    assert poll_channel(channel.pk).ok
+    stored.refresh_from_db()
+    assert stored.reactions == {"like": 5} and stored.share_count == 1
+    [asked] = replay.requests("GET", "/xrpc/app.bsky.feed.getPosts")
+    assert "uris=at%3A%2F%2F" in asked.query
+    assert Message.objects.filter(channel=channel).count() == 1  # read again, never twice

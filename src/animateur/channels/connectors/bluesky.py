@@ -45,6 +45,7 @@ from animateur.channels.connectors.base import (
     unreadable_reason,
 )
 from animateur.channels.errors import MalformedItem, PermanentError
+from animateur.stream.counts import Counts
 from animateur.stream.items import AuthorInfo, Incoming
 from animateur.stream.models import Kind, Message
 
@@ -123,6 +124,7 @@ def _seconds_until(reset: str | None) -> float | None:
 
 NOTIFICATIONS = "app.bsky.notification.listNotifications"
 SEARCH = "app.bsky.feed.searchPosts"
+GET_POSTS = "app.bsky.feed.getPosts"  # posts by URI, with their counts (25 at most a request)
 # Each list's entries, and the model of one entry: a page is read entry by entry, so that one entry the
 # model refuses (a profile without its handle, say) is rejected alone instead of failing the whole page.
 LISTS: dict[str, tuple[str, type[Any], type[Any]]] = {
@@ -132,7 +134,14 @@ LISTS: dict[str, tuple[str, type[Any], type[Any]]] = {
         models.AppBskyNotificationListNotifications.Notification,
     ),
     SEARCH: ("posts", models.AppBskyFeedSearchPosts.Params, models.AppBskyFeedDefs.PostView),
+    GET_POSTS: ("posts", models.AppBskyFeedGetPosts.Params, models.AppBskyFeedDefs.PostView),
 }
+
+
+def post_counts(view: dict[str, Any]) -> Counts | None:
+    """A post view's likes and reposts (quotes are posts of their own, read as such); a notification
+    carries none."""
+    return Counts.of({"like": view.get("likeCount")}, shares=view.get("repostCount"))
 
 
 @dataclass
@@ -198,6 +207,7 @@ class BlueskyConnector(Connector):
     kind = "bluesky"
     label = _("Bluesky")
     capabilities = frozenset({Capability.READ, Capability.REPLY, Capability.PUBLISH, Capability.DELETE})
+    reads_counts = True  # likes and reposts of our recent posts, read again (`read_counts`)
     # The API deletes only the account's own posts: moderation does not ask it to delete anyone else's.
     own_posts_only = frozenset({Capability.DELETE})
     form_class = BlueskyForm
@@ -356,9 +366,26 @@ class BlueskyConnector(Connector):
                 language=(str(langs[0])[:8] if langs else None),
                 from_organisation=str(author["did"]) == str(self.config.get("did") or ""),
                 raw=entry,
+                counts=post_counts(entry),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise MalformedItem(incomplete("Bluesky", exc)) from exc
+
+    def read_counts(self, external_ids: list[str]) -> dict[str, Counts]:
+        """Our posts' likes and reposts now: app.bsky.feed.getPosts, 25 URIs a request; one deleted since
+        is absent from the answer and left out."""
+        client = self.client()
+        found: dict[str, Counts] = {}
+        for at in range(0, len(external_ids), 25):
+            with classified():
+                page = _query(client, GET_POSTS, {"uris": external_ids[at : at + 25]})
+            for entry in page.entries:
+                if isinstance(entry, Unparsed):
+                    continue
+                counts = post_counts(get_model_as_dict(entry))
+                if counts is not None and entry.uri in external_ids:
+                    found[entry.uri] = counts
+        return found
 
     def test_connection(self) -> str:
         client = self.client()
