@@ -223,3 +223,15 @@ def test_live_coverage_in_the_api(workspace, make_user, replay, client):
     ended = client.post(f"{base}/coverages/{coverage_id}/end", **headers)
     assert ended.status_code == 200 and not ended.json()["live"]
     assert client.post(f"{base}/coverages/{coverage_id}/end", **headers).status_code == 400
+
+
+def test_a_saved_search_can_stand_for_the_hashtag(workspace, owner, replay):
+    from animateur.listening.actions import do_create_search
+
+    toot = mastodon_channel(workspace, replay.base)
+    search = do_create_search(workspace, "Rencontres", "rencontres", actor=owner)
+    coverage = live.do_start_live_coverage(workspace, "T", [toot.pk], search=search, actor=owner)
+    assert coverage.hashtag == "" and coverage.search == search
+    seen = _said(workspace, toot, "Les rencontres commencent", "r1")  # matched in the pipeline
+    _said(workspace, toot, "Autre sujet", "r2")
+    assert [m.pk for m in live.hashtag_stream(coverage)] == [seen.pk]
