@@ -87,6 +87,7 @@ BODIES = {
     "schedule": {"at": "2099-01-01T10:00:00+00:00"},
     "steps": {"kind": "commented", "text": "Plus court ?"},
     "publishing-settings": {"approval": "manager"},
+    "images": {"images": []},
     "schedules": {"frequency": "weekly", "weekday": 0, "addresses": ["client@example.org"]},
     "saved": {"name": "Client", "kpis": ["volume"]},
     "branding": {"accent": "#123456"},
@@ -112,12 +113,24 @@ def call(client, method, path, headers):
             response = client.get(path, **headers)
         elif method == "DELETE":
             response = client.delete(path, **headers)
+        elif method == "POST" and segments[-1] == "images":  # an upload: multipart, a file and its alt text
+            from tests.publishing.factories import png
+
+            response = client.post(path, {"file": _named(png(), "carte.png"), "alt": "Une carte"}, **headers)
         elif method == "PUT":
             response = client.put(path, body, content_type="application/json", **headers)
         else:
             response = client.post(path, body, content_type="application/json", **headers)
         transaction.set_rollback(True)
     return response
+
+
+def _named(data, name):
+    import io
+
+    upload = io.BytesIO(data)
+    upload.name = name
+    return upload
 
 
 def filled(path, ids):

@@ -34,6 +34,8 @@ PUBLIC_PREFIXES = (
     "reports:shared",
     # a publication shown to the client for approval: the signed link is the permission
     "publishing:client_approval",
+    # a published publication's image, at its unguessable address, as its blog post shows it
+    "publication_image",
     "api:",
     "sitemap",
     "feed",

@@ -28,10 +28,35 @@ def live_coverage(workspace: Any, owner: Any, base: str = "https://mastodon.exam
     return coverage
 
 
+def png() -> bytes:
+    """A small PNG, as an image a publication carries."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 6), (10, 120, 200)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def with_image(publication: Publication, owner: Any) -> Any:
+    """The publication's first image, added (with its alt text) through the action."""
+    from animateur.publishing.images import ImageIn
+
+    channels = list(publication.targets.values_list("channel_id", flat=True))
+    picture = ImageIn(data=png(), name="carte.png", alt="Une carte")
+    do_save_publication(
+        publication.workspace, publication.text, channels, publication=publication, pictures=[picture], actor=owner
+    )
+    return publication.images.get()
+
+
 def publishing_objects(workspace: Any, owner: Any) -> dict[str, int]:
     coverage = live_coverage(workspace, owner)
+    publication = draft(workspace, owner)
     return {
-        "publication_id": draft(workspace, owner).pk,
+        "publication_id": publication.pk,
+        "image_id": with_image(publication, owner).pk,
         "coverage_id": coverage.pk,
         "update_id": coverage.updates.get().pk,
     }

@@ -86,7 +86,7 @@ def test_approval_steps_the_calendar_and_the_setting_through_the_api(client, wor
     put = client.put(
         "/api/publishing/publishing-settings", {"approval": "owner"}, content_type="application/json", **owner
     )
-    assert put.status_code == 200 and put.json() == {"approval": "owner", "track_links": True}
+    assert put.status_code == 200 and put.json() == {"approval": "owner", "track_links": True, "alt_required": False}
     created = client.post(
         "/api/publishing/publications",
         {"text": "Rentrée", "channel_ids": [blog.pk]},

@@ -123,7 +123,7 @@ def test_tracked_links_can_be_turned_off_and_the_setting_is_in_the_api(workspace
     _token, key = do_create_api_token(workspace, owner, "t", actor=SystemActor("tests"))
     headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
     got = client.get("/api/publishing/publishing-settings", **headers)
-    assert got.json() == {"approval": "", "track_links": False}
+    assert got.json() == {"approval": "", "track_links": False, "alt_required": False}
     answer = client.put(
         "/api/publishing/publishing-settings",
         {"approval": "", "track_links": True},

@@ -7,17 +7,27 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from django.utils.translation import gettext as _
+from ninja import File, Form, Router, Schema
+from ninja.files import UploadedFile
 
 from animateur.api.inbox import needs
 from animateur.api.typing import TokenRequest
 from animateur.channels.models import Channel
 from animateur.core.actions import ActionError
-from animateur.publishing import actions, selectors
+from animateur.publishing import actions, images, selectors
 from animateur.publishing.models import Publication, StepKind
 
 router = Router(tags=["publishing"])
 MAX_LIMIT = 100
+
+
+class VariantIn(Schema):
+    """A channel's own text (by its id or its name), checked against that channel's limits; "" for none."""
+
+    channel_id: int | None = None
+    channel_name: str = ""
+    text: str
 
 
 class PublicationIn(Schema):
@@ -29,6 +39,41 @@ class PublicationIn(Schema):
     approval: str | None = None
     # A text too long for Mastodon or Bluesky goes out there as a thread of numbered replies.
     thread: bool = False
+    # A chosen channel's own text instead of `text` (threads cut it; limits are checked against it).
+    variants: list[VariantIn] = []
+
+
+class PublicationChangeIn(Schema):
+    """An edit of a draft or a scheduled publication (it goes back to draft); what is left out is unchanged.
+    `variants`, when given, are all of them: a chosen channel left out sends the publication's text."""
+
+    text: str | None = None
+    channel_ids: list[int] | None = None
+    channel_names: list[str] | None = None
+    approval: str | None = None
+    thread: bool | None = None
+    variants: list[VariantIn] | None = None
+
+
+class ImageOrderIn(Schema):
+    id: int
+    alt: str = ""
+
+
+class ImagesIn(Schema):
+    """All the publication's images, in their order, each with its alt text: one left out is removed."""
+
+    images: list[ImageOrderIn]
+
+
+class ImageOut(Schema):
+    id: int
+    name: str
+    alt: str
+    content_type: str
+    size: int
+    width: int
+    height: int
 
 
 class StepIn(Schema):
@@ -60,11 +105,14 @@ class SettingsIn(Schema):
     approval: str
     # The links of a publication go out as tracked links of the workspace's own domain (left out: unchanged).
     track_links: bool | None = None
+    # Every image of a publication must have its alt text (left out: unchanged).
+    alt_required: bool | None = None
 
 
 class SettingsOut(Schema):
     approval: str
     track_links: bool
+    alt_required: bool
 
 
 class ScheduleIn(Schema):
@@ -82,6 +130,7 @@ class PartOut(Schema):
 class TargetOut(Schema):
     channel_id: int
     channel: str
+    text: str  # its own text (a variant), "" when it sends the publication's
     state: str
     attempts: int
     remote_id: str
@@ -104,6 +153,7 @@ class PublicationOut(Schema):
     thread: bool
     targets: list[TargetOut]
     steps: list[StepOut]
+    images: list[ImageOut]
 
 
 class Refused(Schema):
@@ -121,6 +171,18 @@ def _out(publication: Publication) -> dict[str, Any]:
         "approved_at": publication.approved_at,
         "approved_by": publication.approved_by,
         "thread": publication.thread,
+        "images": [
+            {
+                "id": image.pk,
+                "name": image.name,
+                "alt": image.alt,
+                "content_type": image.content_type,
+                "size": image.size,
+                "width": image.width,
+                "height": image.height,
+            }
+            for image in publication.images.all()
+        ],
         "steps": [
             {"kind": step.kind, "by": step.by, "name": step.name, "text": step.text, "at": step.at}
             for step in publication.steps.all()
@@ -129,6 +191,7 @@ def _out(publication: Publication) -> dict[str, Any]:
             {
                 "channel_id": t.channel_id,
                 "channel": t.channel.name,
+                "text": t.text,
                 "state": t.state,
                 "attempts": t.attempts,
                 "remote_id": t.remote_id,
@@ -154,8 +217,21 @@ def _publication(request: TokenRequest, publication_id: int) -> Publication:
     return get_object_or_404(Publication, pk=publication_id, workspace=request.auth.workspace)
 
 
-def _channel_ids(request: TokenRequest, payload: PublicationIn) -> list[int]:
-    return [*payload.channel_ids, *actions.channels_named(request.auth.workspace, payload.channel_names)]
+def _channel_ids(request: TokenRequest, payload: PublicationIn | PublicationChangeIn) -> list[int]:
+    return [*(payload.channel_ids or []), *actions.channels_named(request.auth.workspace, payload.channel_names or [])]
+
+
+def _variants(request: TokenRequest, variants: list[VariantIn]) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for variant in variants:
+        if variant.channel_id is not None:
+            channel_id = variant.channel_id
+        elif variant.channel_name:
+            channel_id = actions.channels_named(request.auth.workspace, [variant.channel_name])[0]
+        else:
+            raise ActionError(_("A variant names no channel (channel_id or channel_name)."))
+        found[channel_id] = variant.text
+    return found
 
 
 @router.get("/publications", response=list[PublicationOut])
@@ -178,11 +254,96 @@ def create_publication(request: TokenRequest, payload: PublicationIn) -> Any:
             _channel_ids(request, payload),
             approval=payload.approval,
             thread=payload.thread,
+            variants=_variants(request, payload.variants),
             actor=request.auth.user,
         )
     except ActionError as error:
         return 400, {"detail": str(error)}
     return 201, _out(saved)
+
+
+@router.put("/publications/{publication_id}", response={200: PublicationOut, 400: Refused})
+@needs("publishing.write")
+def change_publication(request: TokenRequest, publication_id: int, payload: PublicationChangeIn) -> Any:
+    """Edit a draft, a scheduled publication or one awaiting approval: it goes back to draft (an approval
+    was given to it as it was). Its text, channels and variants are checked as on creation."""
+    publication = _publication(request, publication_id)
+    try:
+        chosen = (
+            _channel_ids(request, payload)
+            if payload.channel_ids is not None or payload.channel_names is not None
+            else list(publication.targets.values_list("channel_id", flat=True))
+        )
+        saved = actions.do_save_publication(
+            request.auth.workspace,
+            payload.text if payload.text is not None else publication.text,
+            chosen,
+            publication=publication,
+            approval=payload.approval,
+            thread=payload.thread,
+            variants=_variants(request, payload.variants) if payload.variants is not None else None,
+            actor=request.auth.user,
+        )
+    except ActionError as error:
+        return 400, {"detail": str(error)}
+    return 200, _out(saved)
+
+
+def _save_images(request: TokenRequest, publication: Publication, pictures: list[images.ImageIn]) -> Publication:
+    return actions.do_save_publication(
+        request.auth.workspace,
+        publication.text,
+        list(publication.targets.values_list("channel_id", flat=True)),
+        publication=publication,
+        pictures=pictures,
+        actor=request.auth.user,
+    )
+
+
+def _stored(publication: Publication) -> list[images.ImageIn]:
+    return [images.ImageIn(alt=image.alt, image_id=image.pk) for image in publication.images.all()]
+
+
+@router.post("/publications/{publication_id}/images", response={201: PublicationOut, 400: Refused})
+@needs("publishing.write")
+def add_image(request: TokenRequest, publication_id: int, file: File[UploadedFile], alt: Form[str] = "") -> Any:
+    """Add an image (multipart: `file`, and its alt text `alt`) after the others: JPEG, PNG, WebP or GIF,
+    told by its content, at most 10 MB, at most 4 images; each chosen channel's rules apply (a Mastodon
+    server's own, Bluesky's 1 MB; Reddit takes none). The publication goes back to draft."""
+    publication = _publication(request, publication_id)
+    data = file.read(images.MAX_IMAGE_BYTES + 1)
+    new = images.ImageIn(alt=alt, data=data, name=file.name or "")
+    try:
+        saved = _save_images(request, publication, [*_stored(publication), new])
+    except ActionError as error:
+        return 400, {"detail": str(error)}
+    return 201, _out(saved)
+
+
+@router.put("/publications/{publication_id}/images", response={200: PublicationOut, 400: Refused})
+@needs("publishing.write")
+def set_images(request: TokenRequest, publication_id: int, payload: ImagesIn) -> Any:
+    """The images in a new order, with their alt text; one left out is removed."""
+    publication = _publication(request, publication_id)
+    pictures = [images.ImageIn(alt=item.alt, image_id=item.id) for item in payload.images]
+    try:
+        saved = _save_images(request, publication, pictures)
+    except ActionError as error:
+        return 400, {"detail": str(error)}
+    return 200, _out(saved)
+
+
+@router.delete("/publications/{publication_id}/images/{image_id}", response={200: PublicationOut, 400: Refused})
+@needs("publishing.write")
+def remove_image(request: TokenRequest, publication_id: int, image_id: int) -> Any:
+    publication = _publication(request, publication_id)
+    get_object_or_404(publication.images, pk=image_id)
+    pictures = [item for item in _stored(publication) if item.image_id != image_id]
+    try:
+        saved = _save_images(request, publication, pictures)
+    except ActionError as error:
+        return 400, {"detail": str(error)}
+    return 200, _out(saved)
 
 
 @router.get("/publications/{publication_id}", response=PublicationOut)
@@ -290,7 +451,15 @@ def best_hours(request: TokenRequest, channel_id: int | None = None) -> Any:
 @needs("publishing.view")
 def get_settings(request: TokenRequest) -> Any:
     workspace = request.auth.workspace
-    return {"approval": actions.default_approval(workspace), "track_links": actions.tracks_links(workspace)}
+    return _settings_out(workspace)
+
+
+def _settings_out(workspace: Any) -> dict[str, Any]:
+    return {
+        "approval": actions.default_approval(workspace),
+        "track_links": actions.tracks_links(workspace),
+        "alt_required": images.alt_required(workspace),
+    }
 
 
 @router.put("/publishing-settings", response={200: SettingsOut, 400: Refused})
@@ -301,8 +470,12 @@ def set_settings(request: TokenRequest, payload: SettingsIn) -> Any:
     workspace = request.auth.workspace
     try:
         actions.do_set_publishing_settings(
-            workspace, payload.approval, track_links=payload.track_links, actor=request.auth.user
+            workspace,
+            payload.approval,
+            track_links=payload.track_links,
+            alt_required=payload.alt_required,
+            actor=request.auth.user,
         )
     except ActionError as error:
         return 400, {"detail": str(error)}
-    return 200, {"approval": actions.default_approval(workspace), "track_links": actions.tracks_links(workspace)}
+    return 200, _settings_out(workspace)

@@ -32,6 +32,8 @@ urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     # Tracked links' public redirects, before the space's catch-all.
     path("l/", include("animateur.links.public_urls")),
+    # A published publication's images, as its blog post shows them.
+    path("images/", include("animateur.publishing.public_urls")),
     path("", include("animateur.space.urls")),
 ]
 

@@ -411,6 +411,12 @@ EVENT_TYPES: dict[str, EventType] = {
                     "channels": {"type": "array", "items": _ID},
                     "created": {"type": "boolean"},
                     "thread": {"type": "boolean"},
+                    # each channel's own text, by channel id (those without one send the publication's)
+                    "variants": {"type": "object", "additionalProperties": _TEXT},
+                    "images": {
+                        "type": "array",
+                        "items": _object({"image_id": _ID, "name": _TEXT, "alt": _TEXT}, ("image_id", "alt")),
+                    },
                     "by": _TEXT,
                 },
                 ("publication_id", "channels", "created", "by"),
@@ -473,6 +479,7 @@ EVENT_TYPES: dict[str, EventType] = {
                 {
                     "approval": _TEXT,
                     "track_links": {"type": "boolean"},
+                    "alt_required": {"type": "boolean"},
                     "channel_id": {"type": ["integer", "null"]},
                     "by": _TEXT,
                 },

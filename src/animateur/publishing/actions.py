@@ -17,11 +17,13 @@ domain event. Once approved, it is published at its time (at once when it has no
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -37,12 +39,13 @@ from animateur.core.permissions import has_permission
 from animateur.core.roles import Role
 from animateur.links.actions import URL_IN_TEXT, short_url, track_links_in_text
 from animateur.links.models import CODE_LENGTH, TrackedLink
-from animateur.publishing import blog, sending
+from animateur.publishing import blog, images, sending
 from animateur.publishing.limits import MAX_THREAD_PARTS, broken_rule, split_thread, threads
 from animateur.publishing.models import (
     Approval,
     ApprovalStep,
     Publication,
+    PublicationImage,
     PublicationState,
     PublicationTarget,
     QueueSlot,
@@ -123,16 +126,132 @@ def _channel_rule(channel: Channel, text: str, thread: bool) -> str | None:
     return broken_rule(channel, counted)
 
 
-def _check_text(text: str, channels: Sequence[Channel], thread: bool = False) -> str:
+def _clean_text(text: str) -> str:
     text = (text or "").replace("\r\n", "\n").strip()
-    if not text:
-        raise ActionError(_("The text is empty."))
     if len(text) > MAX_TEXT:
         raise ActionError(_("The text has more than %(max)d characters.") % {"max": MAX_TEXT})
-    broken = [rule for channel in channels if (rule := _channel_rule(channel, text, thread))]
+    return text
+
+
+def _check_text(
+    text: str,
+    channels: Sequence[Channel],
+    thread: bool = False,
+    variants: Mapping[int, str] | None = None,
+    pictures: Sequence[images.ImageLike] = (),
+) -> str:
+    """The text as kept, or ActionError with every channel's broken rule: each channel is checked against
+    the text it will send (its variant, else the publication's), and the images against its rules."""
+    text = _clean_text(text)
+    if not text:
+        raise ActionError(_("The text is empty."))
+    variants = variants or {}
+    broken = [
+        rule for channel in channels if (rule := _channel_rule(channel, variants.get(channel.pk) or text, thread))
+    ]
+    if pictures and channels:
+        if missing := images.missing_alt(channels[0].workspace, pictures):
+            broken.insert(0, missing)
+        broken += [rule for channel in channels if (rule := images.broken_media_rule(channel, pictures))]
     if broken:
         raise ActionError(" ".join(broken))
     return text
+
+
+def _clean_variants(variants: Mapping[int, str], channels: Sequence[Channel]) -> dict[int, str]:
+    """Each channel's own text, cleaned; a blank one is no variant (the publication's text goes)."""
+    chosen = {channel.pk: channel for channel in channels}
+    cleaned: dict[int, str] = {}
+    for channel_id, variant in variants.items():
+        if int(channel_id) not in chosen:
+            raise ActionError(_("A variant is given for a channel the publication does not go to."))
+        try:
+            text = _clean_text(variant)
+        except ActionError:
+            raise ActionError(
+                _("The text for %(channel)s has more than %(max)d characters.")
+                % {"channel": chosen[int(channel_id)].name, "max": MAX_TEXT}
+            ) from None
+        if text:
+            cleaned[int(channel_id)] = text
+    return cleaned
+
+
+def variants_of(publication: Publication) -> dict[int, str]:
+    return {t.channel_id: t.text for t in publication.targets.all() if t.text}
+
+
+def _check_publication(publication: Publication, channels: Sequence[Channel]) -> None:
+    """A stored publication checked again before it goes (a rule learned or a setting changed since)."""
+    _check_text(
+        publication.text, channels, publication.thread, variants_of(publication), list(publication.images.all())
+    )
+
+
+def _checked_images(publication: Publication | None, wanted: Sequence[images.ImageIn]) -> list[images.ImageLike]:
+    """The images as they will be, in order: the stored ones named kept (their alt text changed), the new
+    files checked by their content. Bad input raises ActionError naming the image."""
+    stored = {image.pk: image for image in publication.images.all()} if publication is not None else {}
+    result: list[images.ImageLike] = []
+    seen: set[int] = set()
+    if len(wanted) > images.MAX_IMAGES:
+        raise ActionError(_("A publication has at most %(max)d images.") % {"max": images.MAX_IMAGES})
+    for item in wanted:
+        if item.image_id is not None:
+            image = stored.get(int(item.image_id))
+            if image is None or image.pk in seen:
+                raise ActionError(_("This image is not one of this publication's."))
+            seen.add(image.pk)
+            image.alt = images.checked_alt(item.alt, image.name)
+            result.append(image)
+        elif item.data is not None:
+            result.append(images.checked_image(item.data, item.name, item.alt))
+        else:
+            raise ActionError(_("An image is missing its file."))
+    return result
+
+
+def _keep_images(publication: Publication, wanted: Sequence[images.ImageLike]) -> dict[str, Any]:
+    """Store the images as wanted, in the caller's transaction; what changed, for the audit."""
+    before = {image.pk: image.alt for image in publication.images.all()}
+    kept: list[int] = []
+    added: list[str] = []
+    for position, item in enumerate(wanted):
+        if isinstance(item, PublicationImage):
+            PublicationImage.objects.filter(pk=item.pk).update(alt=item.alt, position=position)
+            kept.append(item.pk)
+            continue
+        assert isinstance(item, images.CheckedImage)
+        image = PublicationImage(
+            publication=publication,
+            position=position,
+            name=item.name,
+            content_type=item.content_type,
+            size=item.size,
+            width=item.width,
+            height=item.height,
+            alt=item.alt,
+        )
+        image.file.save(image.key, ContentFile(item.data), save=False)
+        image.save()
+        kept.append(image.pk)
+        added.append(item.name)
+    gone = list(publication.images.exclude(pk__in=kept))
+    files = [image.file for image in gone if image.file]
+    PublicationImage.objects.filter(pk__in=[image.pk for image in gone]).delete()
+    if files:  # once the removal is committed: a rollback keeps them
+
+        def delete_files() -> None:
+            for stored in files:
+                stored.delete(save=False)
+
+        transaction.on_commit(delete_files)
+    return {
+        "added": added,
+        "removed": [image.name for image in gone],
+        "alt_changed": [i.name for i in wanted if isinstance(i, PublicationImage) and before.get(i.pk) != i.alt],
+        "count": len(kept),
+    }
 
 
 def do_save_publication(
@@ -143,12 +262,16 @@ def do_save_publication(
     publication: Publication | None = None,
     approval: str | None = None,
     thread: bool | None = None,
+    variants: Mapping[int, str] | None = None,
+    pictures: Sequence[images.ImageIn] | None = None,
     actor: Actor,
 ) -> Publication:
     """Save a draft (a new one, or an edit of a draft or of a scheduled one, which goes back to draft: an
     edit also undoes an approval, given to the text as it was). `approval`: who must approve it (None:
     the workspace's setting for a new one, unchanged for an edit). `thread`: a text too long for a network
-    that threads goes out as a thread (None: unchanged for an edit, no for a new one)."""
+    that threads goes out as a thread (None: unchanged for an edit, no for a new one). `variants`: a
+    channel's own text, by channel id, blank for the publication's (None: unchanged for an edit). `pictures`:
+    the images in their order, stored ones by id and new files (None: unchanged for an edit)."""
     require(actor, workspace, "publishing.write")
     if publication is not None and (publication.workspace_id != workspace.pk or publication.state not in EDITABLE):
         raise ActionError(_("Only a draft or a scheduled publication can be changed."))
@@ -159,7 +282,16 @@ def do_save_publication(
     if thread is None:
         thread = publication.thread if publication is not None else False
     channels = _channels(workspace, channel_ids)
-    text = _check_text(text, channels, thread)
+    if variants is None:
+        variants = variants_of(publication) if publication is not None else {}
+    variants = _clean_variants(variants, channels)
+    wanted: list[images.ImageLike]
+    if pictures is None:
+        wanted = list(publication.images.all()) if publication is not None else []
+    else:
+        wanted = _checked_images(publication, pictures)
+    text = _check_text(text, channels, thread, variants, wanted)
+    before_variants = variants_of(publication) if publication is not None else {}
     with transaction.atomic(durable=True):
         created = publication is None
         if publication is None:
@@ -196,13 +328,27 @@ def do_save_publication(
         PublicationTarget.objects.bulk_create(
             [PublicationTarget(publication=publication, channel=c) for c in channels if c.pk not in have]
         )
-        record(
-            workspace,
-            actor,
-            AuditVerb.PUBLISHING_PUBLICATION_SAVE,
-            publication,
-            {"channels": keep, "created": created, "length": len(text), "approval": approval, "thread": thread},
-        )
+        for channel in channels:
+            PublicationTarget.objects.filter(publication=publication, channel=channel).update(
+                text=variants.get(channel.pk, "")
+            )
+        image_changes = _keep_images(publication, wanted) if pictures is not None else None
+        details: dict[str, Any] = {
+            "channels": keep,
+            "created": created,
+            "length": len(text),
+            "approval": approval,
+            "thread": thread,
+            # the channels whose own text changed, each with its text before and after ("": the publication's)
+            "variants": {
+                str(pk): [before_variants.get(pk, ""), variants.get(pk, "")]
+                for pk in sorted(set(before_variants) | set(variants))
+                if before_variants.get(pk, "") != variants.get(pk, "")
+            },
+        }
+        if image_changes is not None:
+            details["images"] = image_changes
+        record(workspace, actor, AuditVerb.PUBLISHING_PUBLICATION_SAVE, publication, details)
         emit(
             workspace,
             "publishing.publication.saved",
@@ -211,6 +357,10 @@ def do_save_publication(
                 "channels": keep,
                 "created": created,
                 "thread": thread,
+                "variants": {str(pk): value for pk, value in sorted(variants.items())},
+                "images": [
+                    {"image_id": image.pk, "name": image.name, "alt": image.alt} for image in publication.images.all()
+                ],
                 "by": actor_label(actor),
             },
         )
@@ -232,7 +382,7 @@ def do_schedule_publication(publication: Publication, at: datetime, *, actor: Ac
     if at <= timezone.now():
         raise ActionError(_("Choose a time in the future, or publish now."))
     channels = [t.channel for t in publication.targets.select_related("channel")]
-    _check_text(publication.text, channels, publication.thread)
+    _check_publication(publication, channels)
     if not channels:
         raise ActionError(_("Choose at least one channel."))
     with transaction.atomic(durable=True):
@@ -254,10 +404,15 @@ def default_approval(workspace: Workspace) -> str:
 
 
 def do_set_publishing_settings(
-    workspace: Workspace, approval: str, *, track_links: bool | None = None, actor: Actor
+    workspace: Workspace,
+    approval: str,
+    *,
+    track_links: bool | None = None,
+    alt_required: bool | None = None,
+    actor: Actor,
 ) -> Workspace:
     """The approval a new publication needs, unless its author chooses otherwise; whether its links go out
-    as tracked links (None: unchanged)."""
+    as tracked links, and whether each of its images must have its alt text (None: unchanged)."""
     require(actor, workspace, "workspace.settings")
     if approval not in Approval.values:
         raise ActionError(_("Unknown approval: %(approval)s.") % {"approval": approval})
@@ -266,7 +421,14 @@ def do_set_publishing_settings(
         before = default_approval(locked)
         tracked_before = tracks_links(locked)
         track = tracked_before if track_links is None else bool(track_links)
-        locked.settings = {**(locked.settings or {}), APPROVAL_SETTING: approval, TRACK_LINKS_SETTING: track}
+        alt_before = images.alt_required(locked)
+        alt = alt_before if alt_required is None else bool(alt_required)
+        locked.settings = {
+            **(locked.settings or {}),
+            APPROVAL_SETTING: approval,
+            TRACK_LINKS_SETTING: track,
+            images.ALT_REQUIRED_SETTING: alt,
+        }
         locked.save(update_fields=["settings"])
         workspace.settings = locked.settings
         record(
@@ -274,12 +436,18 @@ def do_set_publishing_settings(
             actor,
             AuditVerb.PUBLISHING_SETTINGS,
             workspace,
-            {"approval": [before, approval], "track_links": [tracked_before, track]},
+            {"approval": [before, approval], "track_links": [tracked_before, track], "alt_required": [alt_before, alt]},
         )
         emit(
             workspace,
             "publishing.settings.changed",
-            {"approval": approval, "track_links": track, "channel_id": None, "by": actor_label(actor)},
+            {
+                "approval": approval,
+                "track_links": track,
+                "alt_required": alt,
+                "channel_id": None,
+                "by": actor_label(actor),
+            },
         )
     return workspace
 
@@ -306,6 +474,7 @@ def do_set_queue_slots(channel: Channel, slots: Sequence[tuple[int, time]], *, a
             {
                 "approval": default_approval(workspace),
                 "track_links": tracks_links(workspace),
+                "alt_required": images.alt_required(workspace),
                 "channel_id": channel.pk,
                 "by": actor_label(actor),
             },
@@ -376,7 +545,7 @@ def do_request_approval(publication: Publication, *, at: datetime | None = None,
     channels = [t.channel for t in publication.targets.select_related("channel")]
     if not channels:
         raise ActionError(_("Choose at least one channel."))
-    _check_text(publication.text, channels, publication.thread)
+    _check_publication(publication, channels)
     if at is not None:
         require(actor, workspace, "publishing.publish")
         if timezone.is_naive(at):
@@ -480,15 +649,18 @@ def can_send(publication: Publication, now: datetime | None = None) -> bool:
     return True
 
 
-def _parts(publication: Publication, channel: Channel, actor: Actor) -> list[dict[str, Any]]:
-    """What goes to `channel`, fixed once: the text with its links made tracked links (this channel's UTM),
-    cut into a thread where asked and where the network threads. In the caller's transaction."""
-    text = publication.text
+def _parts(publication: Publication, target: PublicationTarget, actor: Actor) -> list[dict[str, Any]]:
+    """What goes to the target's channel, fixed once: its text (its variant, else the publication's) with
+    its links made tracked links (this channel's UTM), cut into a thread where asked and where the network
+    threads. In the caller's transaction."""
+    channel = target.channel
+    original = target.text or publication.text
+    text = original
     if _tracked(channel):
         text = track_links_in_text(publication.workspace, text, channel=channel, actor=actor)
     pieces = split_thread(channel, text) if publication.thread and threads(channel) else [text]
     if pieces is None:
-        raise ActionError(str(_channel_rule(channel, publication.text, True)))
+        raise ActionError(str(_channel_rule(channel, original, True)))
     return [{"text": piece} for piece in pieces]
 
 
@@ -509,7 +681,7 @@ def _claim(publication: Publication, actor: Actor | None = None) -> list[Publica
         if not targets:
             raise ActionError(_("Choose at least one channel."))
         if locked.state in EDITABLE:
-            _check_text(locked.text, [t.channel for t in targets], locked.thread)
+            _check_publication(locked, [t.channel for t in targets])
         now = timezone.now()
         locked.state = PublicationState.SENDING
         # The calendar shows a publication at its time: one published now is shown now.
@@ -523,7 +695,7 @@ def _claim(publication: Publication, actor: Actor | None = None) -> list[Publica
         )
         for target in targets:
             if not target.parts and target.channel.kind != sending.SITE:
-                target.parts = _parts(locked, target.channel, actor)
+                target.parts = _parts(locked, target, actor)
                 target.save(update_fields=["parts"])
     return list(locked.targets.select_related("channel", "channel__workspace").filter(pk__in=[t.pk for t in targets]))
 
@@ -545,9 +717,44 @@ def _keep_part(target: PublicationTarget, index: int, sent: sending.Sent) -> Non
         target.parts = parts
 
 
+def _keep_media(target: PublicationTarget, image_id: int, media: dict[str, Any]) -> None:
+    """An image the network took is committed at once, before the post that shows it is sent: the post's
+    body is then the same on every attempt (a read-back finds it), and the image is not uploaded again."""
+    with transaction.atomic(durable=True):
+        locked = PublicationTarget.objects.select_for_update().get(pk=target.pk)
+        kept = [m for m in locked.media if isinstance(m, dict) and m.get("image_id") != image_id]
+        locked.media = [*kept, {**media, "image_id": image_id}]
+        locked.save(update_fields=["media"])
+        target.media = locked.media
+
+
+def _pictures(target: PublicationTarget) -> list[sending.Picture]:
+    """The publication's images as they go to the target's network, in order; those the network takes by
+    an upload of their own (Mastodon, Discourse, WordPress) uploaded first, each kept once taken (an
+    upload repeated after a crash is harmless: only the post must not be). Bluesky's are uploaded with its
+    post, after its read-back (a blob is named by its content: the same one again)."""
+    stored = list(PublicationImage.objects.filter(publication_id=target.publication_id))
+    if not stored:
+        return []
+    kept = {m.get("image_id"): m for m in target.media if isinstance(m, dict)}
+    pictures = []
+    for image in stored:
+        with image.file.open("rb") as file:
+            data = file.read()
+        picture = sending.Picture(
+            data, image.content_type, image.name, image.alt, image.width, image.height, kept.get(image.pk) or {}
+        )
+        if target.channel.kind in sending.UPLOADING_KINDS and not picture.media:
+            media = sending.upload(target.channel, picture)
+            _keep_media(target, image.pk, media)
+            picture = replace(picture, media=media)
+        pictures.append(picture)
+    return pictures
+
+
 def _send_parts(target: PublicationTarget) -> list[sending.Sent]:
     """Every part of what goes to the target, each once: the parts made at an earlier attempt are kept,
-    the next answers the one before it."""
+    the next answers the one before it. The images go with the first part."""
     parts = list(target.parts)
     prepared_at = target.prepared_at or timezone.now()
     made: list[sending.Sent] = []
@@ -563,6 +770,7 @@ def _send_parts(target: PublicationTarget) -> list[sending.Sent]:
             retry=target.attempts > 1,
             reply_to=made[-1] if made else None,
             root=made[0] if made else None,
+            pictures=_pictures(target) if index == 0 else (),
         )
         made.append(sent)
         if len(parts) > 1:
@@ -593,7 +801,9 @@ def do_publish_publication(publication: Publication, *, actor: Actor) -> Publica
     with transaction.atomic(durable=True):
         for target, made, error in outcomes:
             if target.channel.kind == sending.SITE:
-                post = blog.publish_post(publication.workspace, publication.text, author)
+                post = blog.publish_post(
+                    publication.workspace, target.text or publication.text, author, list(publication.images.all())
+                )
                 target.state = TargetState.SENT
                 target.remote_id = f"post:{post.pk}"
                 target.url = blog.public_address(post)[:1000]

@@ -4,10 +4,14 @@ the publishing action's transaction and under its one audit event."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from animateur.core.models import User, Workspace
+from animateur.publishing.models import IMAGE_EXTENSIONS, PublicationImage
 from animateur.publishing.titles import TITLE_MAX, first_line, shortened
 from animateur.space.actions.authors import new_author
 from animateur.space.actions.posts import after_post_change
@@ -38,10 +42,23 @@ def public_address(post: Post) -> str:
     return settings.BASE_URL.rstrip("/") + prefix + path
 
 
-def publish_post(workspace: Workspace, text: str, user: User | None) -> Post:
-    """A published post made of `text`, in the caller's transaction (its stream message and search entry
-    included, the public pages' cache expired on commit)."""
+def image_address(image: PublicationImage) -> str:
+    """Where the blog shows a publication's image (public_views.py): its unguessable key, at the address
+    the app answers."""
+    path = reverse("publication_image", args=(f"{image.key}{IMAGE_EXTENSIONS.get(image.content_type, '')}",))
+    return settings.BASE_URL.rstrip("/") + path
+
+
+def _markdown_alt(alt: str) -> str:
+    return " ".join(alt.replace("[", "(").replace("]", ")").split())
+
+
+def publish_post(workspace: Workspace, text: str, user: User | None, pictures: Sequence[PublicationImage] = ()) -> Post:
+    """A published post made of `text`, its images after it (each with its alt text), in the caller's
+    transaction (its stream message and search entry included, the public pages' cache expired on commit)."""
     title, body = title_and_body(text)
+    if pictures:
+        body = "\n\n".join([body, *(f"![{_markdown_alt(p.alt)}]({image_address(p)})" for p in pictures)])
     now = timezone.now()
     post = Post(
         workspace=workspace,

@@ -16,7 +16,8 @@ The workspace's own blog is written in the database by the action itself, in its
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,7 +28,7 @@ from django.utils.translation import gettext as _
 from animateur.channels.connectors import bluesky, connector_for, failures
 from animateur.channels.connectors.base import jsonable
 from animateur.channels.connectors.mastodon import SOURCE, MastodonConnector, classified
-from animateur.channels.connectors.publish_once import Published, PublishesOnce
+from animateur.channels.connectors.publish_once import Published, PublishesOnce, UploadsImages
 from animateur.channels.errors import PermanentError
 from animateur.channels.models import Channel
 from animateur.publishing.titles import first_line, shortened
@@ -42,6 +43,38 @@ READ_BACK = 50
 POST_COLLECTION = "app.bsky.feed.post"
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 _LINK = re.compile(r"https?://[^\s<>\"')\]]+[^\s<>\"')\].,;:!?]")
+
+
+# The networks that take an image by an upload of its own before the post names it (Bluesky's blobs go
+# with its post; Reddit is sent none: images.py).
+UPLOADING_KINDS = ("mastodon", "discourse", "wordpress")
+
+
+@dataclass(frozen=True)
+class Picture:
+    """An image as it goes out; `media`: what the network answered its upload (the target's media)."""
+
+    data: bytes
+    content_type: str
+    name: str
+    alt: str
+    width: int
+    height: int
+    media: dict[str, Any] = field(default_factory=dict)
+
+
+def upload(channel: Channel, picture: Picture) -> dict[str, Any]:
+    """One image uploaded to the network with its alt text: what the post then names it by."""
+    connector = connector_for(channel)
+    if isinstance(connector, MastodonConnector):
+        api = connector.api()
+        media_id = connector.upload_image(api, picture.data, picture.content_type, picture.name, picture.alt)
+        return {"media_id": media_id}
+    if isinstance(connector, UploadsImages):
+        return connector.upload_image(
+            data=picture.data, content_type=picture.content_type, name=picture.name, alt=picture.alt
+        )
+    raise PermanentError(_("%(channel)s cannot publish images.") % {"channel": channel.name}, cause="http_error")
 
 
 @dataclass(frozen=True)
@@ -79,15 +112,17 @@ def send(
     retry: bool,
     reply_to: Sent | None = None,
     root: Sent | None = None,
+    pictures: Sequence[Picture] = (),
 ) -> Sent:
     """Post `text` on `channel`; the same key and intent sent twice make one post. A thread's later part
-    answers `reply_to` (the part before it), in the thread begun by `root` (its first part).
+    answers `reply_to` (the part before it), in the thread begun by `root` (its first part). `pictures`:
+    its images, those of an uploading network already uploaded (their `media`).
     Raises the connector's error, whose words come from the failure table with the network's own message."""
     if channel.kind == "bluesky":
-        return _send_bluesky(channel, text, idempotency_key, prepared_at, retry, reply_to, root)
+        return _send_bluesky(channel, text, idempotency_key, prepared_at, retry, reply_to, root, pictures)
     connector = connector_for(channel)
     if channel.kind in TITLED_KINDS and isinstance(connector, PublishesOnce):
-        return _send_once(connector, channel, text, idempotency_key, prepared_at, retry)
+        return _send_once(connector, channel, text, idempotency_key, prepared_at, retry, pictures)
     if not isinstance(connector, MastodonConnector):
         raise PermanentError(_("This channel cannot publish."), cause="http_error")
     api = connector.api()
@@ -95,6 +130,7 @@ def send(
         status = api.status_post(
             text,
             in_reply_to_id=reply_to.remote_id if reply_to is not None else None,
+            media_ids=[str(picture.media["media_id"]) for picture in pictures] or None,
             visibility="public",
             idempotency_key=idempotency_key,
         )
@@ -159,6 +195,7 @@ def _send_bluesky(
     retry: bool,
     reply_to: Sent | None = None,
     root: Sent | None = None,
+    pictures: Sequence[Picture] = (),
 ) -> Sent:
     connector = connector_for(channel)
     if not isinstance(connector, bluesky.BlueskyConnector):
@@ -176,12 +213,15 @@ def _send_bluesky(
                 if str(found.uri).rsplit("/", 1)[-1] == rkey:
                     return _bluesky_sent(str(found.uri), found.value, handle, str(found.cid or ""))
         language = (getattr(channel.workspace, "language", "") or "en")[:2]
+        images_embed = _bluesky_images(client, pictures)
         record = at.AppBskyFeedPost.Record(
             text=text,
             created_at=prepared_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
             langs=[language],
             facets=link_facets(text) or None,
             reply=_reply_ref(reply_to, root),
+            # One embed per post: the images, else the link's card.
+            embed=images_embed,
         )
         created = client.com.atproto.repo.create_record(
             at.ComAtprotoRepoCreateRecord.Data(repo=did, collection=POST_COLLECTION, rkey=rkey, record=record)
@@ -189,6 +229,23 @@ def _send_bluesky(
     if not getattr(created, "uri", None):
         raise failures.failure(failures.NOT_UNDERSTOOD, bluesky.SOURCE, detail=str(created)[:200])
     return _bluesky_sent(str(created.uri), record, handle, str(getattr(created, "cid", "") or ""))
+
+
+def _bluesky_images(client: Any, pictures: Sequence[Picture]) -> at.AppBskyEmbedImages.Main | None:
+    """The images as blobs (com.atproto.repo.uploadBlob: one uploaded again is the same blob, named by its
+    content) in app.bsky.embed.images, each with its alt text and its aspect ratio."""
+    if not pictures:
+        return None
+    shown = []
+    for picture in pictures:
+        blob = client.com.atproto.repo.upload_blob(picture.data).blob
+        ratio = (
+            at.AppBskyEmbedDefs.AspectRatio(width=picture.width, height=picture.height)
+            if picture.width and picture.height
+            else None
+        )
+        shown.append(at.AppBskyEmbedImages.Image(alt=picture.alt, image=blob, aspect_ratio=ratio))
+    return at.AppBskyEmbedImages.Main(images=shown)
 
 
 def title_and_body(kind: str, text: str) -> tuple[str, str]:
@@ -206,9 +263,20 @@ def _sent(found: Published) -> Sent:
 
 
 def _send_once(
-    connector: PublishesOnce, channel: Channel, text: str, key: str, prepared_at: datetime, retry: bool
+    connector: PublishesOnce,
+    channel: Channel,
+    text: str,
+    key: str,
+    prepared_at: datetime,
+    retry: bool,
+    pictures: Sequence[Picture] = (),
 ) -> Sent:
     title, body = title_and_body(channel.kind, text)
+    if pictures:  # in the body, after the text, as the network writes an image, each with its alt text
+        if not isinstance(connector, UploadsImages):
+            refused = _("%(channel)s cannot publish images.") % {"channel": channel.name}
+            raise PermanentError(refused, cause="http_error")
+        body = "\n\n".join([body, *(connector.image_markup(p.media, p.alt) for p in pictures)])
     if retry:  # an earlier attempt may have made the post and lost the answer: ask the network first
         found = connector.find_published(title=title, body=body, key=key, since=prepared_at)
         if found is not None:

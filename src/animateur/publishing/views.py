@@ -21,7 +21,7 @@ from animateur.core.actions import ActionError, SystemActor
 from animateur.core.decorators import workspace_permission
 from animateur.core.permissions import has_permission
 from animateur.core.typing import WorkspaceRequest
-from animateur.publishing import actions, approval, selectors
+from animateur.publishing import actions, approval, images, selectors
 from animateur.publishing.forms import (
     WEEKDAYS,
     ClientForm,
@@ -31,7 +31,7 @@ from animateur.publishing.forms import (
     RescheduleForm,
     SettingsForm,
 )
-from animateur.publishing.limits import limit_of
+from animateur.publishing.limits import BLUESKY_GRAPHEMES, MASTODON_URL_LENGTH, REDDIT_TITLE, limit_of
 from animateur.publishing.models import Approval, Publication, PublicationState, QueueSlot
 
 PER_PAGE = 50
@@ -70,6 +70,31 @@ def _channel_choices(request: WorkspaceRequest) -> list[tuple[int, str]]:
     return choices
 
 
+def _counted(request: WorkspaceRequest) -> dict[int, dict[str, int | str]]:
+    """What the composer counts as one types, per channel (compose.js): the network's kind, its limit, and
+    how long a link counts (Mastodon: 23; elsewhere the tracked link that replaces it, 0: as written)."""
+    from animateur.links.actions import short_url
+    from animateur.links.models import CODE_LENGTH, TrackedLink
+
+    tracked = actions.tracks_links(request.workspace)
+    link = len(short_url(TrackedLink(workspace=request.workspace, code="x" * CODE_LENGTH))) if tracked else 0
+    found: dict[int, dict[str, int | str]] = {}
+    for channel in actions.publishable_channels(request.workspace):
+        if channel.kind == "mastodon":
+            found[channel.pk] = {
+                "kind": "mastodon",
+                "max": limit_of(channel).max_characters,
+                "link": MASTODON_URL_LENGTH,
+            }
+        elif channel.kind == "bluesky":
+            found[channel.pk] = {"kind": "bluesky", "max": BLUESKY_GRAPHEMES, "link": link}
+        elif channel.kind == "reddit":
+            found[channel.pk] = {"kind": "reddit", "max": REDDIT_TITLE, "link": 0}
+        else:
+            found[channel.pk] = {"kind": channel.kind, "max": 0, "link": 0}
+    return found
+
+
 def _compose(request: WorkspaceRequest, form: ComposeForm, publication: Publication | None) -> Publication | None:
     """Save, then schedule or publish as the button asked; each step is its own action."""
     if not _can(request, "publishing.write"):
@@ -89,6 +114,8 @@ def _compose(request: WorkspaceRequest, form: ComposeForm, publication: Publicat
             publication=publication,
             approval=data.get("approval") or "",
             thread=bool(data.get("thread")),
+            variants=form.variants(),
+            pictures=form.pictures(images.MAX_IMAGE_BYTES),
             actor=request.user,
         )
     except ActionError as error:
@@ -136,7 +163,7 @@ def publications(request: WorkspaceRequest) -> HttpResponse:
     choices = _channel_choices(request)
     status = 200
     if request.method == "POST":
-        form = ComposeForm(request.POST, channel_choices=choices)
+        form = ComposeForm(request.POST, request.FILES, channel_choices=choices)
         if form.is_valid() and (saved := _compose(request, form, None)) is not None:
             return redirect("publishing:publication", saved.pk)
         status = 400
@@ -157,6 +184,7 @@ def publications(request: WorkspaceRequest) -> HttpResponse:
             "best_hours_answers": answers,
             "best_hours_days": selectors.BEST_HOURS_DAYS,
             "form": form,
+            "counted": _counted(request),
             "items": items,
             "has_channels": bool(choices),
             "can_write": _can(request, "publishing.write"),
@@ -180,14 +208,16 @@ def publication(request: WorkspaceRequest, publication_id: int) -> HttpResponse:
     if request.method == "POST":
         if not editable:
             raise PermissionDenied("publishing.write")
-        form = ComposeForm(request.POST, channel_choices=choices)
+        form = ComposeForm(request.POST, request.FILES, channel_choices=choices, stored_images=list(item.images.all()))
         if form.is_valid() and _compose(request, form, item) is not None:
             return redirect("publishing:publication", item.pk)
         status = 400
     elif editable:
         form = ComposeForm(
             channel_choices=choices,
+            stored_images=list(item.images.all()),
             initial={
+                **{f"variant_{t.channel_id}": t.text for t in item.targets.all()},
                 "text": item.text,
                 "channels": [t.channel_id for t in item.targets.all()],
                 "approval": item.approval,
@@ -203,7 +233,9 @@ def publication(request: WorkspaceRequest, publication_id: int) -> HttpResponse:
             "section": "publishing",
             "item": item,
             "targets": item.targets.select_related("channel").order_by("channel__name"),
+            "images": item.images.all(),
             "form": form,
+            "counted": _counted(request),
             "can_publish": _can(request, "publishing.publish"),
             "can_retry": item.state != PublicationState.PUBLISHED and actions.can_send(item),
             "steps": item.steps.all(),
@@ -410,7 +442,11 @@ def settings(request: WorkspaceRequest) -> HttpResponse:
     channels = list(actions.publishable_channels(workspace))
     status = 200
     settings_form = SettingsForm(
-        initial={"approval": actions.default_approval(workspace), "track_links": actions.tracks_links(workspace)}
+        initial={
+            "approval": actions.default_approval(workspace),
+            "track_links": actions.tracks_links(workspace),
+            "alt_required": images.alt_required(workspace),
+        }
     )
     queue_forms: dict[int, QueueForm] = {}
     if request.method == "POST":
@@ -425,6 +461,7 @@ def settings(request: WorkspaceRequest) -> HttpResponse:
                         workspace,
                         settings_form.cleaned_data["approval"] or Approval.NONE,
                         track_links=bool(settings_form.cleaned_data.get("track_links")),
+                        alt_required=bool(settings_form.cleaned_data.get("alt_required")),
                         actor=request.user,
                     )
                 except ActionError as error:

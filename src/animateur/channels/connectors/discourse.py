@@ -14,6 +14,7 @@ so a reply threads under the post it answers (or the topic's first post).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -276,6 +277,35 @@ class DiscourseConnector(RestConnector):
             parse_datetime(str(created.get("created_at") or "")),
             created,
         )
+
+    def upload_image(self, *, data: bytes, content_type: str, name: str, alt: str) -> dict[str, Any]:
+        """POST /uploads.json (type composer, processed before the answer): its short address for a
+        post's markdown, with its size."""
+        if not self.authenticated:
+            raise AuthError(gettext("publishing needs an API key and its user name"))
+        response = self.send(
+            "POST",
+            "uploads.json",
+            files={"file": (name, data, content_type)},
+            form={"type": "composer", "synchronous": "true"},
+        )
+        if response.status >= 400:
+            raise self.failure_for(response)
+        made = self.decode(response)
+        if not isinstance(made, dict) or not (made.get("short_url") or made.get("url")):
+            raise self.not_understood()
+        return {
+            "media_id": str(made.get("id") or ""),
+            "url": str(made.get("short_url") or made.get("url")),
+            "width": made.get("width"),
+            "height": made.get("height"),
+        }
+
+    def image_markup(self, media: dict[str, Any], alt: str) -> str:
+        """Discourse's own markdown for an upload: ![alt|WxH](upload://…)."""
+        alt = " ".join(re.sub(r"[\[\]|]", " ", alt).split())
+        size = f"|{media['width']}x{media['height']}" if media.get("width") and media.get("height") else ""
+        return f"![{alt}{size}]({media['url']})"
 
     def find_published(self, *, title: str, body: str, key: str, since: Any) -> Published | None:
         """The topic made under the external id `key` (GET /t/external_id/<key>.json, which Discourse

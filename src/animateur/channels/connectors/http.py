@@ -89,9 +89,14 @@ class RestConnector(Connector):
         *,
         body: Any = None,
         headers: dict[str, str] | None = None,
+        files: dict[str, Any] | None = None,
+        form: dict[str, str] | None = None,
     ) -> safe_http.Fetched:
-        """One request, whatever status it answers; a network failure is named and raised."""
+        """One request, whatever status it answers; a network failure is named and raised. `files` and
+        `form`: a multipart body (an upload) instead of JSON."""
         kwargs: dict[str, Any] = {"json": body} if body is not None else {}
+        if files is not None:
+            kwargs = {"files": files, "data": form or {}}
         sent = {"Accept": "application/json", **self.auth_headers(), **(headers or {})}
         try:
             return safe_http.fetch(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import requests
@@ -90,6 +90,31 @@ def _until_reset(headers: Mapping[str, Any] | None) -> float | None:
     return min(max((reset - timezone.now()).total_seconds(), 0.0), failures.MAX_RETRY_AFTER_SECONDS)
 
 
+def media_rules(instance: Any) -> dict[str, Any]:
+    """A server's media rules from its instance API (GET /api/v2/instance), those it says: attachments per
+    status, an image's size and pixels, the alt text's length, the image types it takes."""
+    found: dict[str, Any] = {}
+    try:
+        configuration = instance["configuration"]
+        found["max_attachments"] = int(configuration["statuses"]["max_media_attachments"])
+    except (KeyError, TypeError, ValueError):
+        pass
+    try:
+        media = instance["configuration"]["media_attachments"]
+    except (KeyError, TypeError):
+        return found
+    for key in ("image_size_limit", "image_matrix_limit", "description_limit"):
+        with suppress(KeyError, TypeError, ValueError):
+            found[key] = int(media[key])
+    try:
+        types = media["supported_mime_types"]
+    except (KeyError, TypeError):
+        types = None
+    if isinstance(types, list):
+        found["mime_types"] = [str(t) for t in types if str(t).startswith("image/")]
+    return found
+
+
 def _id_order(entry: dict[str, Any]) -> tuple[int, str]:
     """Ids in the order the server gave them: Mastodon's are numbers, Pleroma's and Akkoma's fixed-length
     strings of letters and digits; either way the shorter is the older, then the smaller."""
@@ -125,7 +150,7 @@ class MastodonConnector(Connector):
     default_poll_interval = 120
     # Config the connector finds out itself (who "we" are on the server): the runner and the setup
     # form keep them in the channel's config, so our own statuses are known as the organisation's.
-    learned_keys = ("account_id", "acct", "max_characters")
+    learned_keys = ("account_id", "acct", "max_characters", "media_rules")
     # Config fields that each name a source of their own (see channels/runner.py on history).
     source_fields = ("hashtag", "search")
 
@@ -228,7 +253,8 @@ class MastodonConnector(Connector):
             except ConnectorError as exc:
                 # Reading must not depend on it: without it, our own statuses count as the community's.
                 log.warning("channel %s: could not tell which account we are: %s", self.channel.pk, exc)
-        if "max_characters" not in self.config:  # a channel connected before its limit was kept: asked once
+        if "max_characters" not in self.config or "media_rules" not in self.config:
+            # a channel connected before its limits were kept: asked once
             self._learn_limits_quietly(api)
 
     def _held_kinds(self, notifications: list[Any]) -> dict[str, str]:
@@ -385,8 +411,10 @@ class MastodonConnector(Connector):
         return limit or 500
 
     def _server_max_characters(self, api: Mastodon) -> int | None:
+        """The server's post length; its media rules are kept on the way (the same answer says them)."""
         with classified(self._last_headers):
             instance = api.instance_v2()
+        self.config["media_rules"] = media_rules(instance)
         try:
             limit = int(instance["configuration"]["statuses"]["max_characters"])
         except (KeyError, TypeError, ValueError):
@@ -405,6 +433,23 @@ class MastodonConnector(Connector):
         with classified(self._last_headers):
             status = api.status_post(text, in_reply_to_id=message.external_id, visibility=visibility)
         return str(status["id"])
+
+    def upload_image(self, api: Mastodon, data: bytes, content_type: str, name: str, description: str) -> str:
+        """POST /api/v2/media with its alt text (`description`): the attachment's id, for a status's
+        `media_ids`. An upload made twice is harmless (an attachment no status uses is let go by the
+        server), so a retry may upload again. Through Mastodon.py's own request (its errors, its headers):
+        its media_post picks /api/v1 when it was not let check the server's version."""
+        request = api._Mastodon__api_request  # type: ignore[attr-defined]
+        with classified(self._last_headers):
+            media = request(
+                "POST",
+                "/api/v2/media",
+                files={"file": (name, data, content_type)},
+                params={"description": description or None},
+            )
+        if not isinstance(media, dict) or not media.get("id"):
+            raise failures.failure(failures.NOT_UNDERSTOOD, SOURCE, detail=str(media)[:200])
+        return str(media["id"])
 
     def publish(self, text: str, *, title: str = "") -> str:
         with classified(self._last_headers):

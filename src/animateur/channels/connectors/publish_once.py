@@ -32,3 +32,18 @@ class PublishesOnce(Protocol):
     def find_published(self, *, title: str, body: str, key: str, since: datetime) -> Published | None:
         """The post this intent made, if the network has it (made at `since` or after), else None."""
         ...
+
+
+@runtime_checkable
+class UploadsImages(Protocol):
+    """The titled networks that take images in a post's body (Discourse, WordPress): upload one, then
+    write it in the body. An upload made twice is harmless (an unused file); the publisher keeps what
+    the network answered before it sends the post, so that the body is the same on every attempt."""
+
+    def upload_image(self, *, data: bytes, content_type: str, name: str, alt: str) -> dict[str, Any]:
+        """Upload the image (with its alt text where the network keeps one); what the markup needs."""
+        ...
+
+    def image_markup(self, media: dict[str, Any], alt: str) -> str:
+        """The image written in a post's body, with its alt text."""
+        ...

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from html import escape
 from typing import Any
 
 from django import forms
@@ -305,6 +306,38 @@ class WordPressConnector(RestConnector):
         self._need_credentials()
         return self._published(
             self.request("POST", "posts", body={"title": title, "content": body, "status": "publish"})
+        )
+
+    def upload_image(self, *, data: bytes, content_type: str, name: str, alt: str) -> dict[str, Any]:
+        """POST /wp/v2/media with its alt text (alt_text): the library's image, its address and size."""
+        self._need_credentials()
+        response = self.send(
+            "POST", "media", files={"file": (name, data, content_type)}, form={"alt_text": alt} if alt else {}
+        )
+        if response.status >= 400:
+            raise self.failure_for(response)
+        made = self.decode(response)
+        if not isinstance(made, dict) or not made.get("id") or not made.get("source_url"):
+            raise self.not_understood()
+        details = made.get("media_details")
+        details = details if isinstance(details, dict) else {}
+        return {
+            "media_id": str(made["id"]),
+            "url": str(made["source_url"]),
+            "width": details.get("width"),
+            "height": details.get("height"),
+        }
+
+    def image_markup(self, media: dict[str, Any], alt: str) -> str:
+        """The image block WordPress's editor writes, with its alt text."""
+        size = (
+            f' width="{int(media["width"])}" height="{int(media["height"])}"'
+            if media.get("width") and media.get("height")
+            else ""
+        )
+        return (
+            f'<figure class="wp-block-image"><img src="{escape(media["url"])}" alt="{escape(alt)}"{size} '
+            f'class="wp-image-{escape(media["media_id"])}"/></figure>'
         )
 
     def find_published(self, *, title: str, body: str, key: str, since: datetime) -> Published | None:
