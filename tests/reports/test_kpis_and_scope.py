@@ -4,6 +4,7 @@ and objectives narrowed to channels, saved searches or segments."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -14,13 +15,15 @@ from animateur.listening.actions import do_create_search
 from animateur.listening.models import SearchRole
 from animateur.members.actions import do_save_segment
 from animateur.publishing import actions as publishing
+from animateur.publishing.models import PublicationTarget
 from animateur.reports import actions
 from animateur.reports.actions import ObjectiveScope
 from animateur.reports.kpis import KPIS
 from animateur.reports.objectives import progress, progress_of
 from animateur.reports.periods import last_days
 from animateur.reports.rollup import Scope, scoped
-from animateur.stream.models import Kind
+from animateur.stream.counts import Counts, update_counts
+from animateur.stream.models import Kind, Message
 from tests.channels.factories import mastodon_channel
 from tests.channels.replay import FIXTURES
 from tests.reports.test_reports import said
@@ -85,12 +88,27 @@ def test_reach_and_replies_of_a_published_post_are_read_from_what_the_network_sa
         assert KPIS["reach"].compute(workspace, week) is None
 
 
+def test_the_reactions_and_shares_of_the_posts_published_in_the_period_count_as_engagement(workspace, owner, replay):
+    week = last_days(workspace, 7)
+    channel = _publish_on_mastodon(workspace, owner, replay, followers=10)
+    post = Message.objects.get(channel=channel, external_id=STATUS_ID)
+    assert post.reaction_count is None  # not read yet: the channel's next run reads it (runner.refresh_counts)
+    said(channel, "@acme bravo !", author="Ana", parent=STATUS_ID, kind=Kind.REPLY)
+    # The post read again later: 5 favourites, 2 boosts.
+    update_counts(channel, {STATUS_ID: Counts.of({"favourite": 5}, shares=2)})
+    assert KPIS["engagement"].compute(workspace, week) == 1 + 5 + 2
+    # Published before the period: its reactions are not this period's (its replies of the period are).
+    PublicationTarget.objects.filter(message=post).update(sent_at=week.start - timedelta(days=3))
+    assert KPIS["engagement"].compute(workspace, week) == 1
+
+
 def test_the_new_kpis_are_in_the_report_with_their_definitions(workspace, manager, client):
     client.force_login(manager)
     page = client.get("/app/reports/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     for key in ("share_of_voice", "reach", "engagement"):
         assert str(KPIS[key].label) in page
-    assert "Part de voix" in page and "Portée des publications" in page and "Réponses aux publications" in page
+    assert "Part de voix" in page and "Portée des publications" in page and "Engagement des publications" in page
+    assert "les réactions (j’aime, favoris …) et partages" in page
     assert "ou un concurrent" in page  # the definition is shown beside the figure
 
 

@@ -224,13 +224,18 @@ def reach(workspace: Workspace, period: Period) -> float | None:
 
 def engagement(workspace: Workspace, period: Period) -> float:
     """Replies people wrote in the period, at any depth, under the posts published through « Publier »
-    (on the networks and the blog), as the channels' polls brought them into the stream."""
-    posts = list(_published_targets(workspace).values_list("message_id", flat=True))
+    (on the networks and the blog), as the channels' polls brought them into the stream; and the
+    reactions and shares of the posts published in the period, as their networks last counted them
+    (stream/counts.py: read with the post, then again for a week)."""
+    from django.db.models import Sum
+
+    targets = _published_targets(workspace)
+    posts = list(targets.values_list("message_id", flat=True))
     if not posts:
         return 0.0
     # By the threads' index (thread_root, visibility, created_at): the posts are the workspace's own,
     # and naming the workspace would lead the database to read every message of the period instead.
-    return float(
+    replies = (
         Message.objects.filter(
             thread_root_id__in=posts,
             from_organisation=False,
@@ -240,6 +245,11 @@ def engagement(workspace: Workspace, period: Period) -> float:
         .exclude(pk__in=posts)
         .count()
     )
+    published = targets.filter(sent_at__gte=period.start, sent_at__lt=period.end).values("message_id")
+    counted = Message.objects.filter(pk__in=published).aggregate(
+        reactions=Sum("reaction_count"), shares=Sum("share_count")
+    )
+    return float(replies + (counted["reactions"] or 0) + (counted["shares"] or 0))
 
 
 def share_of_voice(workspace: Workspace, period: Period) -> float | None:
@@ -451,10 +461,12 @@ KPIS: dict[str, Kpi] = {
         ),
         Kpi(
             "engagement",
-            _("Replies to published posts"),
+            _("Engagement of published posts"),
             _(
                 "Replies people wrote in the period under the posts published from « Publish », on the networks "
-                "and the blog, as the channels brought them in; favourites and boosts are not read back."
+                "and the blog, as the channels brought them in; and the reactions (likes, favourites …) and shares "
+                "(boosts, reposts) of the posts published in the period, as their networks last counted them, "
+                "read again for a week after publishing. The blog counts neither."
             ),
             Unit.COUNT,
             Section.PUBLISHING,
