@@ -240,6 +240,30 @@ def test_a_lookup_meta_refuses_for_a_time_is_read_again_later_by_the_sweep(
     assert Message.objects.filter(channel=channel, external_id=MEDIA).exists()
 
 
+def test_a_notification_refused_at_each_attempt_is_kept_failed_and_named_on_the_channel_page(
+    app, workspace, replay, make_user, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(meta_webhook, "MAX_ATTEMPTS", 1)
+    replay.recorded("instagram", "rate_limited", path=f"/v21.0/{IG_USER}")
+    channel = account(workspace, replay)
+    assert post(notification(mention()), capture=django_capture_on_commit_callbacks).status_code == 200
+    note = MetaNotification.objects.get()
+    assert note.state == MetaNotification.FAILED and "(#4)" in note.error and note.body
+    client = Client()
+    client.force_login(make_user("manager@acme.org", workspace, Role.MANAGER, language="en"))
+    html = client.get(reverse("channels:detail", args=(channel.pk,))).content.decode()
+    assert "1 notification of the workspace could not be read" in html and "(#4)" in html
+
+
+def test_notifications_read_long_ago_are_let_go_by_the_sweep(app, workspace):
+    old = timezone.now() - meta_webhook.KEEP_READ - timedelta(days=1)
+    kept = {"workspace": workspace, "app_id": APP_ID, "body": "{}", "processed_at": old}
+    MetaNotification.objects.create(digest="a", state=MetaNotification.DONE, **kept)
+    MetaNotification.objects.create(digest="b", state=MetaNotification.FAILED, **kept)
+    meta_webhook.process_pending()
+    assert list(MetaNotification.objects.values_list("digest", flat=True)) == ["b"]
+
+
 def test_a_channel_being_polled_leaves_the_notification_pending(
     app, workspace, replay, django_capture_on_commit_callbacks
 ):

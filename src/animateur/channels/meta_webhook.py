@@ -26,7 +26,8 @@ the same app; each workspace whose app secret signs the body gets its own copy.
   mention told twice one message.
 
 Storing what arrives is ingestion, as a poll's items are: no audit event per notification; the channel's
-page shows when the last one came (`Channel.last_notified_at`).
+page shows when the last one came (`Channel.last_notified_at`) and the workspace's notifications that
+could not be read, kept with their reason. Those read without trouble are let go after KEEP_READ.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ MAX_BODY = 1024 * 1024
 MAX_ATTEMPTS = 10
 MAX_BACKOFF = timedelta(hours=6)
 SWEEP_AFTER = timedelta(minutes=2)  # a pending notification no task has read by then is read by the sweep
+KEEP_READ = timedelta(days=30)  # a notification read without trouble is kept this long, then let go
 APP_ID = re.compile(r"^[0-9]{1,30}$")
 # What each object's fields lead to: a lookup of what it names, or a poll of the channel now.
 LOOKED_UP = {("instagram", "mentions")}
@@ -196,8 +198,10 @@ def process(pk: int) -> str | None:
 
 
 def process_pending(limit: int = 100) -> int:
-    """The sweep: the pending notifications due (a failed reading's retry time, or never queued)."""
+    """The sweep: the pending notifications due (a failed reading's retry time, or never queued); those
+    read without trouble long ago let go (what they told is in the stream)."""
     now = timezone.now()
+    MetaNotification.objects.filter(state=MetaNotification.DONE, processed_at__lt=now - KEEP_READ).delete()
     due = (
         MetaNotification.objects.filter(state=MetaNotification.PENDING)
         .filter(Q(retry_at__lte=now) | Q(retry_at__isnull=True, received_at__lte=now - SWEEP_AFTER))

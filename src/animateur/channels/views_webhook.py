@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from animateur.channels import meta_webhook as hooks
-from animateur.channels.models import Channel, OAuthApp
+from animateur.channels.models import Channel, MetaNotification, OAuthApp
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +93,9 @@ def webhook_setup(request: HttpRequest, channel: Channel, *, can_manage: bool) -
     last: datetime | None = channel.last_notified_at
     if app is None:
         return {"app": None, "object": obj, "field": field, "last": last}
+    failed = MetaNotification.objects.filter(workspace_id=channel.workspace_id, state=MetaNotification.FAILED)
+    unread = failed.count()
+    unread_reason = failed.order_by("-received_at").values_list("error", flat=True).first() or ""
     callback = request.build_absolute_uri(reverse("channels:meta_webhook", args=(app.client_id,)))
     return {
         "app": app,
@@ -101,5 +104,7 @@ def webhook_setup(request: HttpRequest, channel: Channel, *, can_manage: bool) -
         "callback": callback,
         "verify_token": hooks.verify_token(app) if can_manage else "",
         "page_id": str((channel.config or {}).get("page_id") or ""),
+        "unread": unread,
+        "unread_reason": unread_reason,
         "last": last,
     }
