@@ -36,6 +36,8 @@ PUBLIC_PREFIXES = (
     "publishing:client_approval",
     # a published publication's image, at its unguessable address, as its blog post shows it
     "publication_image",
+    # Meta's webhooks for the workspace's app: the verify token and the body's signature are the permission
+    "channels:meta_webhook",
     "api:",
     "sitemap",
     "feed",
