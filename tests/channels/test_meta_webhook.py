@@ -386,3 +386,24 @@ def test_real_mentioned_media_and_comment_answers_are_stored_as_mentions(
     comment = Message.objects.get(channel=channel, external_id=comment_id)
     assert comment.kind == Kind.MENTION and comment.text == "@ikroskun good"
     assert comment.author.handle == "ikroskun" and comment.parent == media  # recorded without `media`
+
+
+def test_a_moderator_answers_a_comment_mention_from_the_inbox(
+    app, workspace, replay, client_as, django_capture_on_commit_callbacks
+):
+    serve(replay, "mentioned_comment", "mentioned_comment")
+    replay.recorded("instagram", "mention_answered")
+    channel = account(workspace, replay)
+    assert post(notification(mention(MEDIA, COMMENT)), capture=django_capture_on_commit_callbacks).status_code == 200
+    comment = Message.objects.get(channel=channel, external_id=COMMENT)
+    conversation = Conversation.objects.filter(Q(root=comment) | Q(items__message=comment)).distinct().get()
+    moderator = client_as(workspace, Role.MODERATOR)
+    assert 'id="reply-form"' in moderator.get(f"/app/inbox/c/{conversation.pk}/").content.decode()
+    answer = moderator.post(f"/app/inbox/c/{conversation.pk}/reply/", {"text": "Oui, sous 48 h !"})
+    assert answer.status_code == 302
+    sent = json.loads(replay.requests("POST", f"/v21.0/{IG_USER}/mentions")[0].body)
+    assert sent == {"media_id": MEDIA, "comment_id": COMMENT, "message": "Oui, sous 48 h !"}
+    stored = Message.objects.get(channel=channel, external_id="17850000000000032")
+    assert stored.from_organisation and stored.parent == comment
+    conversation.refresh_from_db()
+    assert conversation.first_response_at is not None
