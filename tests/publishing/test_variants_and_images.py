@@ -106,7 +106,9 @@ def test_each_channel_is_checked_against_the_text_it_sends(workspace, owner, rep
         actions.do_save_publication(
             workspace, short, [toot.pk, sky.pk], publication=publication, variants={sky.pk: LONG}, actor=owner
         )
-    with pytest.raises(ActionError, match="variant"):  # a variant for a channel not chosen
+    with pytest.raises(
+        ActionError, match="Un texte propre est donné pour un canal"
+    ):  # a variant for a channel not chosen
         actions.do_save_publication(workspace, short, [toot.pk], variants={sky.pk: short}, actor=owner)
     assert Publication.objects.count() == 1
     assert PublicationTarget.objects.get(publication=publication, channel=sky).text == short
@@ -176,12 +178,15 @@ def test_an_image_is_told_by_its_content_and_redrawn_without_its_metadata():
 @pytest.mark.parametrize(
     ("data", "words"),
     [
-        (b"", "« x.png » is empty"),
-        (b"<svg onload='alert(1)'></svg>", "not a JPEG, PNG, WebP or GIF"),
-        (photo("PNG")[:40], "not a JPEG, PNG, WebP or GIF"),  # a PNG cut short
-        (b"\xff\xd8\xff" + b"\0" * 100, "not a JPEG, PNG, WebP or GIF"),
-        (photo("BMP"), "not a JPEG, PNG, WebP or GIF"),
-        (b"\x89PNG\r\n\x1a\n" + b"x" * images.MAX_IMAGE_BYTES, "at most 10"),
+        (b"", "« x.png » est vide"),
+        (b"<svg onload='alert(1)'></svg>", "« x.png » n’est pas une image JPEG, PNG, WebP ou GIF"),
+        (photo("PNG")[:40], "« x.png » n’est pas une image JPEG, PNG, WebP ou GIF"),  # a PNG cut short
+        (b"\xff\xd8\xff" + b"\0" * 100, "« x.png » n’est pas une image JPEG, PNG, WebP ou GIF"),
+        (photo("BMP"), "« x.png » n’est pas une image JPEG, PNG, WebP ou GIF"),
+        (
+            b"\x89PNG\r\n\x1a\n" + b"x" * (images.MAX_IMAGE_BYTES + 2**20),
+            "« x.png » pèse 11,0.Mio ; une image pèse au plus 10,0.Mio",
+        ),
     ],
 )
 def test_a_bad_file_is_refused_with_its_name(data, words):
@@ -200,7 +205,7 @@ def test_a_bad_image_changes_nothing(workspace, owner, replay):
             actor=owner,
         )
     assert not Publication.objects.exists() and not PublicationImage.objects.exists()
-    with pytest.raises(ActionError, match="at most 4 images"):
+    with pytest.raises(ActionError, match="Une publication a au plus 4 images"):
         actions.do_save_publication(
             workspace, "Photo", [toot.pk], pictures=[ImageIn(data=photo(), name="a.jpg")] * 5, actor=owner
         )
@@ -212,7 +217,9 @@ def test_the_workspace_may_require_alt_text_naming_the_image(workspace, owner, r
     workspace.refresh_from_db()
     assert images.alt_required(workspace)
     pictures = [ImageIn(data=photo(), name="chat.jpg", alt="Un chat roux"), ImageIn(data=photo(), name="chien.jpg")]
-    with pytest.raises(ActionError, match="« chien.jpg » .image 2. has no alt text"):
+    with pytest.raises(
+        ActionError, match="« chien.jpg » .image 2. n’a pas de texte alternatif : cet espace de travail en demande"
+    ):
         actions.do_save_publication(workspace, "Photos", [toot.pk], pictures=pictures, actor=owner)
     pictures[1] = ImageIn(data=photo(), name="chien.jpg", alt="Un chien")
     publication = actions.do_save_publication(workspace, "Photos", [toot.pk], pictures=pictures, actor=owner)
@@ -227,7 +234,7 @@ def test_the_workspace_may_require_alt_text_naming_the_image(workspace, owner, r
     actions.do_save_publication(workspace, "Photos", [toot.pk], publication=publication, pictures=stored, actor=owner)
     actions.do_set_publishing_settings(workspace, "", alt_required=True, actor=owner)
     publication.refresh_from_db()
-    with pytest.raises(ActionError, match="« chat.jpg » .image 1. has no alt text"):
+    with pytest.raises(ActionError, match="« chat.jpg » .image 1. n’a pas de texte alternatif"):
         actions.do_publish_publication(publication, actor=owner)
     assert not replay.requests("POST", MEDIA)
 
@@ -239,14 +246,18 @@ def test_each_networks_own_rules_for_images(workspace, owner, replay):
         config={"media_rules": {"max_attachments": 1, "mime_types": ["image/jpeg", "image/png"]}},
     )
     two = [ImageIn(data=photo(), name="a.jpg"), ImageIn(data=photo(), name="b.jpg")]
-    with pytest.raises(ActionError, match="at most 1 images .the limit of its server"):
+    with pytest.raises(
+        ActionError, match="@acme prend au plus 1 images .la limite de son serveur. ; cette publication en a 2"
+    ):
         actions.do_save_publication(workspace, "x", [toot.pk], pictures=two, actor=owner)
-    with pytest.raises(ActionError, match="does not take « a.webp » .image/webp."):
+    with pytest.raises(
+        ActionError, match="@acme ne prend pas « a.webp » .image/webp. : son serveur prend image/jpeg, image/png"
+    ):
         actions.do_save_publication(
             workspace, "x", [toot.pk], pictures=[ImageIn(data=photo("WEBP"), name="a.webp")], actor=owner
         )
     reddit = Channel.objects.create(workspace=workspace, kind="reddit", name="r/acme", config={"subreddit": "acme"})
-    with pytest.raises(ActionError, match="r/acme: Reddit is sent no image"):
+    with pytest.raises(ActionError, match="r/acme : aucune image n’est envoyée à Reddit"):
         actions.do_save_publication(workspace, "Titre\nTexte", [reddit.pk], pictures=two[:1], actor=owner)
     sky = bsky(workspace, replay)
     noise = Image.frombytes("RGB", (700, 700), os.urandom(700 * 700 * 3))
@@ -255,7 +266,7 @@ def test_each_networks_own_rules_for_images(workspace, owner, replay):
     assert len(big.getvalue()) > images.BLUESKY_IMAGE_BYTES
     with pytest.raises(
         ActionError,
-        match=r"@acme.bsky.social takes images of at most 1\D000\D000 bytes .Bluesky.s limit.; « big.png » has 1\D",
+        match=r"@acme.bsky.social prend des images d’au plus 1\D000\D000 octets .la limite de Bluesky. ; « big.png »",
     ):
         actions.do_save_publication(
             workspace, "x", [sky.pk], pictures=[ImageIn(data=big.getvalue(), name="big.png")], actor=owner
@@ -457,7 +468,7 @@ def test_the_api_takes_variants_and_images(workspace, owner, replay, client):
         {"file": io.BytesIO(b"not an image"), "alt": "x"},
         **headers,
     )
-    assert bad.status_code == 400 and "is not a JPEG" in bad.json()["detail"]
+    assert bad.status_code == 400 and "n’est pas une image JPEG, PNG, WebP ou GIF" in bad.json()["detail"]
     upload = io.BytesIO(photo())
     upload.name = "chat.jpg"
     added = client.post(f"/api/publishing/publications/{pid}/images", {"file": upload, "alt": "Un chat"}, **headers)
