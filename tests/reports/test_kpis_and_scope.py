@@ -265,3 +265,12 @@ def test_the_scope_is_set_from_the_objectives_page_and_shown_on_the_home_page(wo
         HTTP_ACCEPT_LANGUAGE="fr",
     )  # fmt: skip
     assert unknown.status_code == 400
+
+
+def test_the_publication_page_shows_the_posts_reactions_and_shares_in_french(workspace, owner, replay, client):
+    channel = _publish_on_mastodon(workspace, owner, replay, followers=10)
+    update_counts(channel, {STATUS_ID: Counts.of({"favourite": 5}, shares=1)})
+    publication = PublicationTarget.objects.get(message__external_id=STATUS_ID).publication
+    client.force_login(owner)
+    page = client.get(f"/app/publishing/{publication.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "5 réactions (Favori 5) · 1 partage" in " ".join(page.split())

@@ -113,3 +113,16 @@ def test_passing_a_milestone_is_announced(network, heard, django_capture_on_comm
     with django_capture_on_commit_callbacks(execute=True):
         update_counts(network, {"p1": Counts.of({"like": 10}, shares=2)})
     assert heard == []
+
+
+def test_the_stream_shows_each_messages_reactions_by_kind_and_shares_in_the_teams_language(network, client_as):
+    from animateur.core.roles import Role
+
+    run_pipeline([item(network, "p1", Counts.of({"like": 9, "celebrate": 3, "funny": 0}, shares=2))])
+    run_pipeline([item(network, "p2", Counts.of(total=1), text="Un autre message de la communauté")])
+    run_pipeline([item(network, "p3", text="Un message sans compte du tout")])
+    client = client_as(network.workspace, Role.ANALYST)
+    page = " ".join(client.get("/app/stream/").content.decode().split())
+    assert "12 réactions (J’aime 9, Bravo 3) · 2 partages" in page
+    assert "1 réaction</span>" in page
+    assert page.count("data-counts") == 2  # the message nobody counted shows nothing, not a zero

@@ -232,7 +232,7 @@ def publication(request: WorkspaceRequest, publication_id: int) -> HttpResponse:
         {
             "section": "publishing",
             "item": item,
-            "targets": item.targets.select_related("channel").order_by("channel__name"),
+            "targets": item.targets.select_related("channel", "message").order_by("channel__name"),
             "images": item.images.all(),
             "form": form,
             "counted": _counted(request),

@@ -25,11 +25,38 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 if TYPE_CHECKING:
+    from django.utils.functional import Promise
+
     from animateur.stream.models import Message
 
 COUNT_FIELDS = ["reactions", "reaction_count", "share_count", "counts_read_at"]
+
+# The kinds in the team's words; the networks' own names where they are names (Haha, Wow).
+REACTION_LABELS: dict[str, Promise] = {
+    "like": pgettext_lazy("reaction", "Like"),
+    "love": pgettext_lazy("reaction", "Love"),
+    "care": pgettext_lazy("reaction", "Care"),
+    "celebrate": pgettext_lazy("reaction", "Celebrate"),
+    "support": pgettext_lazy("reaction", "Support"),
+    "insightful": pgettext_lazy("reaction", "Insightful"),
+    "funny": pgettext_lazy("reaction", "Funny"),
+    "curious": pgettext_lazy("reaction", "Curious"),
+    "haha": pgettext_lazy("reaction", "Haha"),
+    "wow": pgettext_lazy("reaction", "Wow"),
+    "sad": pgettext_lazy("reaction", "Sad"),
+    "angry": pgettext_lazy("reaction", "Angry"),
+    "favourite": pgettext_lazy("reaction", "Favourite"),
+}
+
+
+def reaction_label(kind: str) -> Promise:
+    """A reaction kind in the team's words; one a network added since is « Other »."""
+    return REACTION_LABELS.get(kind, pgettext_lazy("reaction", "Other"))
+
+
 MILESTONES = (10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 1_000_000)
 
 
