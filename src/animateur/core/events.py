@@ -487,6 +487,47 @@ EVENT_TYPES: dict[str, EventType] = {
             ),
         ),
         EventType(
+            "publishing.live.started",
+            1,
+            _("A live coverage of an event started: its networks, its hashtag or saved search"),
+            _object(
+                {
+                    "coverage_id": _ID,
+                    "title": _TEXT,
+                    "hashtag": _TEXT,
+                    "search_id": {"type": ["integer", "null"]},
+                    "channels": {"type": "array", "items": _ID},
+                    "by": _TEXT,
+                }
+            ),
+        ),
+        EventType(
+            "publishing.live.ended",
+            1,
+            _("A live coverage ended"),
+            _object({"coverage_id": _ID, "updates": _ID, "by": _TEXT}),
+        ),
+        EventType(
+            "publishing.live.update_posted",
+            1,
+            _("A live update was sent to its networks (or again where it failed): each network's outcome"),
+            _object(
+                {
+                    "coverage_id": _ID,
+                    "update_id": _ID,
+                    "state": {"type": "string", "enum": ["published", "failed"]},
+                    "posts": {
+                        "type": "array",
+                        "items": _object(
+                            {"channel_id": _ID, "state": _TEXT, "url": _TEXT, "error": _TEXT},
+                            ("channel_id", "state", "url", "error"),
+                        ),
+                    },
+                    "by": _TEXT,
+                }
+            ),
+        ),
+        EventType(
             "link.created",
             1,
             _("A tracked link was created (on the workspace's own domain, with its channel's UTM parameters)"),
