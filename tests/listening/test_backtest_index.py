@@ -68,3 +68,22 @@ def test_edits_and_deletions_reach_the_index(workspace):
     Message.objects.filter(pk=first.pk).delete()
     assert found(workspace, compiled) == set()
     assert found(workspace, compile_query("annulee")) == {second.pk}
+
+
+def test_the_day_of_each_match_is_its_day_in_the_workspace_zone_across_clock_changes():
+    """backtest remembers a day's bounds rather than converting every instant: the same days."""
+    import random
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from animateur.listening.selectors import _DayOf
+
+    rng = random.Random(3)
+    zones = ["Europe/Paris", "America/Havana", "America/Santiago", "Australia/Lord_Howe", "Asia/Kathmandu", "UTC"]
+    for name in zones:
+        zone = ZoneInfo(name)
+        day_of = _DayOf(zone)
+        moment = datetime(2019, 1, 1, tzinfo=UTC)
+        for _ in range(20000):  # in order, as the history is read, with a jump now and then
+            moment += timedelta(minutes=rng.choice([1, 7, 59, 60, 61, 600, 1439, 1440, 1441, 40000, -3000]))
+            assert day_of(moment) == moment.astimezone(zone).date(), (name, moment)

@@ -268,12 +268,12 @@ def folded_words(text: str) -> tuple[str, list[str]]:
 
     ASCII and Latin-1 texts are folded and cut into words by translate and split, in C; other
     texts by one str.translate and the regular expression."""
-    text = normalize_apostrophes(text)
-    if text.isascii():
+    if text.isascii():  # no typographic apostrophe to make plain
         folded = text.lower()
         if "#" in folded or "@" in folded:
             return folded, _split_tags(folded.translate(_ASCII_NON_WORD_TAGS).split())
         return folded, folded.translate(_ASCII_NON_WORD).split()
+    text = normalize_apostrophes(text)
     try:
         raw = text.encode("latin-1")
     except UnicodeEncodeError:

@@ -149,6 +149,27 @@ class Backtest:
     examples: list[Message] = field(default_factory=list)
 
 
+class _DayOf:
+    """The day of an instant in a zone, the day's bounds remembered: the history comes in order, so
+    most instants fall in the day of the one before, and a comparison of timestamps says so."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self.start = self.end = 0.0
+        self.day = date.min
+
+    def __call__(self, moment: datetime) -> date:
+        stamp = moment.timestamp()
+        if self.start <= stamp < self.end:
+            return self.day
+        day = moment.astimezone(self.zone).date()
+        # From the day's first instant to the next day's (zoneinfo's fold=0: the first of an
+        # ambiguous midnight, the instant the clock jumps over a missing one).
+        self.day, self.start = day, _day_start(day, self.zone).timestamp()
+        self.end = _day_start(day + timedelta(days=1), self.zone).timestamp() if day < date.max else float("inf")
+        return day
+
+
 def backtest(workspace: Workspace, compiled: Compiled) -> Backtest:
     """The query over all the history, without saving anything: its volume per day and examples."""
     started = time.perf_counter()
@@ -156,6 +177,7 @@ def backtest(workspace: Workspace, compiled: Compiled) -> Backtest:
     everything = scan.listened(workspace)
     result = Backtest(read=everything.count())
     per_day: Counter[date] = Counter()
+    day_of = _DayOf(zone)
     latest: list[tuple[datetime, int]] = []
     names = reads_names(compiled.tree)
     for batch in scan.rows(workspace, scan.narrowed(everything, compiled), names=names):
@@ -163,7 +185,7 @@ def backtest(workspace: Workspace, compiled: Compiled) -> Backtest:
         for row in batch:
             if compiled.matches(row.doc):
                 result.matched += 1
-                per_day[row.created_at.astimezone(zone).date()] += 1
+                per_day[day_of(row.created_at)] += 1
                 latest.append((row.created_at, row.message_id))
         latest = sorted(latest, reverse=True)[:BACKTEST_EXAMPLES]
     ids = [pk for _when, pk in latest]
