@@ -126,3 +126,32 @@ def test_the_stream_shows_each_messages_reactions_by_kind_and_shares_in_the_team
     assert "12 réactions (J’aime 9, Bravo 3) · 2 partages" in page
     assert "1 réaction</span>" in page
     assert page.count("data-counts") == 2  # the message nobody counted shows nothing, not a zero
+
+
+def test_the_api_gives_each_messages_reactions_and_shares(network, make_user):
+    from django.test import Client
+
+    from animateur.api.actions import do_create_api_token
+    from animateur.core.actions import SystemActor
+    from animateur.core.roles import Role
+
+    run_pipeline([item(network, "p1", Counts.of({"like": 4, "love": 1}, shares=2))])
+    run_pipeline([item(network, "p2", text="Un message que personne ne compte")])
+    user = make_user("analyst@a.org", network.workspace, Role.ANALYST)
+    _token, key = do_create_api_token(network.workspace, user, "t", actor=SystemActor("tests"))
+    found = Client().get("/api/stream/messages", HTTP_AUTHORIZATION=f"Bearer {key}").json()["messages"]
+    by_id = {m["id"]: m for m in found}
+    counted = by_id[Message.objects.get(external_id="p1").pk]
+    assert counted["reactions"] == {"like": 4, "love": 1}
+    assert (counted["reaction_count"], counted["share_count"]) == (5, 2) and counted["counts_read_at"]
+    silent = by_id[Message.objects.get(external_id="p2").pk]
+    assert silent["reactions"] is None and silent["reaction_count"] is None and silent["share_count"] is None
+    # The inbox's view of a message says the same.
+    from tests.inbox.factories import inbound
+
+    asked = inbound(network.workspace, "Une question sur la livraison")
+    update_counts(asked.channel, {asked.external_id: Counts.of({"like": 3})})
+    conversation = Conversation.objects.get(root=asked)
+    detail = Client().get(f"/api/inbox/conversations/{conversation.pk}", HTTP_AUTHORIZATION=f"Bearer {key}")
+    [first] = detail.json()["messages"]
+    assert first["reactions"] == {"like": 3} and first["reaction_count"] == 3 and first["share_count"] is None

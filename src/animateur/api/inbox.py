@@ -58,6 +58,10 @@ class MessageOut(Schema):
     from_organisation: bool
     text: str
     created_at: datetime
+    # Reactions by kind, their total and shares at the source, as last read; null where not said.
+    reactions: dict[str, int] | None
+    reaction_count: int | None
+    share_count: int | None
 
 
 class ConversationDetail(ConversationOut):
@@ -124,6 +128,9 @@ def conversation_detail(request: TokenRequest, conversation_id: int) -> dict[str
             "from_organisation": m.from_organisation,
             "text": m.text,
             "created_at": m.created_at,
+            "reactions": m.reactions,
+            "reaction_count": m.reaction_count,
+            "share_count": m.share_count,
         }
         for m in selectors.thread_messages(c)
     ]

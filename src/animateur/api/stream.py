@@ -40,6 +40,13 @@ class StreamMessageOut(Schema):
     outcome: str
     outcome_text: str
     conversation: int | None
+    # Reactions and shares at the source, as last read (stream/counts.py): by kind (like, love,
+    # celebrate, favourite ...), their total, and shares (boosts, reposts); null where the network
+    # does not say or was not asked, and when they were read.
+    reactions: dict[str, int] | None
+    reaction_count: int | None
+    share_count: int | None
+    counts_read_at: datetime | None
 
 
 class StreamPageOut(Schema):
@@ -75,6 +82,10 @@ def _out(row: selectors.Row) -> dict[str, Any]:
         "outcome": row.outcome.code,
         "outcome_text": row.outcome.text,
         "conversation": row.outcome.conversation_id,
+        "reactions": m.reactions,
+        "reaction_count": m.reaction_count,
+        "share_count": m.share_count,
+        "counts_read_at": m.counts_read_at,
     }
 
 
