@@ -139,3 +139,22 @@ def test_our_bluesky_post_keeps_its_likes_and_reposts_and_has_them_read_again(wo
     [asked] = replay.requests("GET", "/xrpc/app.bsky.feed.getPosts")
     assert "uris=at%3A%2F%2F" in asked.query
     assert Message.objects.filter(channel=channel).count() == 1  # read again, never twice
+
+
+# -- YouTube, on python-youtube's recordings -----------------------------------------------------------------
+
+YOUTUBE = DATA / "apis" / "youtube" / "apidata"
+
+
+@pytest.mark.skipif(not YOUTUBE.is_dir(), reason="../shared/data/apis/youtube is absent: real answers not replayed")
+def test_real_youtube_comments_keep_their_likes(workspace):
+    from animateur.channels.connectors import connector_for
+
+    channel = Channel.objects.create(
+        workspace=workspace, kind="youtube", name="Acme TV", config={"channel_id": "UCacme"}, credentials="{}"
+    )
+    connector = connector_for(channel)
+    for comment in json.loads((YOUTUBE / "comments" / "comments_multi.json").read_text())["items"]:
+        item = connector.normalize(RawItem(comment["id"], None, "comment", comment))
+        assert item.counts is not None and item.counts.reactions == {"like": comment["snippet"]["likeCount"]}
+        assert item.counts.shares is None  # YouTube counts no shares of a comment

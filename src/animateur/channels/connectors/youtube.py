@@ -45,6 +45,7 @@ from animateur.channels.connectors.base import Capability, RawItem, incomplete, 
 from animateur.channels.connectors.http import RestConnector, error_detail
 from animateur.channels.errors import AuthError, ConnectorError, MalformedItem, PermanentError, TransientError
 from animateur.core.html import text_of
+from animateur.stream.counts import Counts
 from animateur.stream.items import AuthorInfo, Incoming
 from animateur.stream.models import Kind, Message
 
@@ -397,6 +398,8 @@ class YouTubeConnector(RestConnector):
                 ),
                 from_organisation=bool(author_channel) and author_channel == self.config.get("channel_id"),
                 raw=comment,
+                # A comment's likes (YouTube counts no other reaction, and shows no dislikes any more).
+                counts=Counts.of({"like": snippet.get("likeCount")}),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise MalformedItem(incomplete("YouTube", exc)) from exc
