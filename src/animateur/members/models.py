@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -67,10 +68,20 @@ class Profile(models.Model):
             models.Index(fields=["workspace", "-engagement", "member"]),
             models.Index(fields=["workspace", "-last_seen_at", "member"]),
             models.Index(fields=["workspace", "level", "-engagement", "member"]),
-            # The list's language filter and its choices (languages_in_use walks this index).
-            models.Index(fields=["workspace", "language"]),
+            # The list's language filter and its choices (languages_in_use walks this index); with a
+            # level too, in the list's order, and counted from the index alone.
+            models.Index(
+                fields=["workspace", "language", "level", "-engagement", "member"], name="members_language_level"
+            ),
             # The latest recompute (members.tasks, introductions) without reading every profile.
             models.Index(fields=["workspace", "computed_at"]),
+            # The ambassadors and the bridges, a few among a million, in the list's order.
+            models.Index(
+                fields=["workspace", "-engagement", "member"], condition=Q(ambassador=True), name="members_ambassadors"
+            ),
+            models.Index(
+                fields=["workspace", "-engagement", "member"], condition=Q(bridge=True), name="members_bridges"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -95,7 +106,8 @@ class Tag(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["member", "name"], name="one_tag_per_member")]
-        indexes = [models.Index(fields=["workspace", "name"])]
+        # The tag's members read from the index alone (the list's tag filter, tags_in_use's seeks).
+        indexes = [models.Index(fields=["workspace", "name", "member"], name="members_tag_members")]
 
     def __str__(self) -> str:
         return self.name
