@@ -149,18 +149,19 @@ def rows(workspace: Workspace, qs: QuerySet[Message], batch: int = BATCH, *, nam
 
 
 def _word_rows(qs: QuerySet[Message], batch: int) -> Iterator[list[Row]]:
-    last = 0
+    """One query read a batch at a time (its index lookup, an FTS5 MATCH, made once, not per batch)."""
     of_words = Doc.of_words
-    while True:
-        chunk = list(qs.filter(pk__gt=last).order_by("pk").values_list(*_WORD_COLUMNS)[:batch])
-        if not chunk:
-            return
-        last = chunk[-1][0]
-        yield [
-            Row(pk, created_at, channel_id, of_words(text or "", title=title or "", language=language,
-                                                     sentiment=sentiment, kind=kind))
-            for pk, text, title, language, sentiment, kind, created_at, channel_id in chunk
-        ]  # fmt: skip
+    made: list[Row] = []
+    for pk, text, title, language, sentiment, kind, created_at, channel_id in (
+        qs.order_by("pk").values_list(*_WORD_COLUMNS).iterator(chunk_size=batch)
+    ):
+        doc = of_words(text or "", title=title or "", language=language, sentiment=sentiment, kind=kind)
+        made.append(Row(pk, created_at, channel_id, doc))
+        if len(made) == batch:
+            yield made
+            made = []
+    if made:
+        yield made
 
 
 def matching_rows(workspace: Workspace, compiled: Compiled, qs: QuerySet[Message] | None = None) -> Iterator[list[Row]]:
