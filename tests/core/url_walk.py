@@ -140,6 +140,7 @@ def objects_of(ws, owner) -> dict[str, int]:
         **publishing_objects(ws, owner),
         **links_objects(ws, owner),
         "subscription_id": subscription,
+        "app_id": meta_app_of(ws),
         "delivery_id": delivery,
         "what": "pause",
         "conversation_id": conversation.pk,
@@ -154,6 +155,15 @@ def objects_of(ws, owner) -> dict[str, int]:
         "schedule_id": schedule_of(ws, owner),
         "saved_id": saved_report_of(ws, owner),
     }
+
+
+def meta_app_of(ws) -> str:
+    """The workspace's Meta app (its id names the webhook callback), one per workspace."""
+    from animateur.channels.models import OAuthApp
+
+    app_id = str(990000000 + ws.pk)
+    OAuthApp.objects.create(workspace=ws, network="facebook", client_id=app_id, client_secret=f"secret {ws.slug}")
+    return app_id
 
 
 def objective_of(ws, owner) -> int:
