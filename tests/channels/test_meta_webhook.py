@@ -24,6 +24,7 @@ from animateur.inbox.models import Conversation
 from animateur.stream.models import Kind, Message
 from tests.channels.replay import FIXTURES
 from tests.channels.test_instagram import IG_USER, REAL, account
+from tests.untranslated import untranslated
 
 APP_ID = "998877665544"
 SECRET = "app-secret-of-acme"  # noqa: S105 - a test app's secret
@@ -327,6 +328,10 @@ def test_the_channel_page_explains_the_setup_and_shows_the_last_notification(
     if language == "fr":
         assert "Dernière notification de Meta" in page and "aucune pour l’instant" in page
         assert "URL de rappel" in page and "Jeton de vérification" in page
+        section = page[
+            page.index('<section class="meta-webhook"') : page.index("</section>", page.index("meta-webhook"))
+        ]
+        assert not untranslated(section)
     else:
         assert "Last notification from Meta" in page and "none yet" in page
     Channel.objects.filter(pk=channel.pk).update(last_notified_at=timezone.now() - timedelta(minutes=3))
