@@ -88,6 +88,8 @@ BODIES = {
     "steps": {"kind": "commented", "text": "Plus court ?"},
     "publishing-settings": {"approval": "manager"},
     "images": {"images": []},
+    "coverages": {"title": "Rencontres", "hashtag": "#rsCCI", "channel_names": ["@acme"]},
+    "updates": {"text": "Ça commence #rsCCI"},
     "schedules": {"frequency": "weekly", "weekday": 0, "addresses": ["client@example.org"]},
     "saved": {"name": "Client", "kpis": ["volume"]},
     "branding": {"accent": "#123456"},

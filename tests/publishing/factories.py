@@ -16,12 +16,13 @@ def draft(
     return do_save_publication(workspace, text, [channel.pk], actor=owner)
 
 
-def live_coverage(workspace: Any, owner: Any, base: str = "https://mastodon.example") -> Any:
-    """A live coverage on a Mastodon channel, with one update that failed there (made without the network)."""
+def live_coverage(workspace: Any, owner: Any, base: str = "https://mastodon.example", channel: Any = None) -> Any:
+    """A live coverage on a Mastodon channel (a new one at `base`, or `channel`), with one update that failed
+    there (made without the network)."""
     from animateur.publishing.live import do_start_live_coverage
     from animateur.publishing.models import LivePost, LiveUpdate, PublicationState, TargetState
 
-    channel = mastodon_channel(workspace, base)
+    channel = channel or mastodon_channel(workspace, base)
     coverage = do_start_live_coverage(workspace, "Rencontres", [channel.pk], hashtag="#rsCCI", actor=owner)
     update = LiveUpdate.objects.create(coverage=coverage, text="Ça commence", state=PublicationState.FAILED)
     LivePost.objects.create(update=update, channel=channel, state=TargetState.FAILED, text=update.text, attempts=1)
@@ -52,8 +53,9 @@ def with_image(publication: Publication, owner: Any) -> Any:
 
 
 def publishing_objects(workspace: Any, owner: Any) -> dict[str, int]:
-    coverage = live_coverage(workspace, owner)
     publication = draft(workspace, owner)
+    # On the publication's channel: a second « @acme » would make the API's channel names ambiguous.
+    coverage = live_coverage(workspace, owner, channel=publication.targets.get().channel)
     return {
         "publication_id": publication.pk,
         "image_id": with_image(publication, owner).pk,

@@ -25,7 +25,9 @@ class Refused(Schema):
 
 class CoverageIn(Schema):
     title: str
-    channel_ids: list[int]  # Mastodon and Bluesky channels of the workspace
+    # Mastodon and Bluesky channels of the workspace, by id, or by name (as the command line names them)
+    channel_ids: list[int] = []
+    channel_names: list[str] = []
     hashtag: str = ""  # « #rsCCI » or « rsCCI »
     search_id: int | None = None  # a saved search, for the stream beside the thread
 
@@ -132,7 +134,7 @@ def start_coverage(request: TokenRequest, payload: CoverageIn) -> Any:
         coverage = live.do_start_live_coverage(
             workspace,
             payload.title,
-            payload.channel_ids,
+            [*payload.channel_ids, *live.channels_named(workspace, payload.channel_names)],
             hashtag=payload.hashtag,
             search=search,
             actor=request.auth.user,

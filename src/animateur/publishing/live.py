@@ -58,6 +58,19 @@ def live_channels(workspace: Workspace) -> QuerySet[Channel]:
     return Channel.objects.filter(workspace=workspace, kind__in=LIVE_KINDS).order_by("name")
 
 
+def channels_named(workspace: Workspace, names: Sequence[str]) -> list[int]:
+    """The ids of the workspace's Mastodon and Bluesky channels with these names (as the API names them)."""
+    ids = []
+    for name in names:
+        found = list(live_channels(workspace).filter(name=name).values_list("pk", flat=True)[:2])
+        if not found:
+            raise ActionError(_("No channel is called « %(name)s ».") % {"name": name})
+        if len(found) > 1:
+            raise ActionError(_("Several channels are called « %(name)s »: give its id.") % {"name": name})
+        ids.append(found[0])
+    return ids
+
+
 def clean_hashtag(value: str) -> str:
     """« rsCCI », « #rsCCI » → « #rsCCI »; "" stays ""; anything else is refused."""
     value = (value or "").strip()
