@@ -272,6 +272,8 @@ def share_of_voice(workspace: Workspace, period: Period) -> float | None:
         matches = SearchMatch.objects.filter(search_id__in=ids, created_at__gte=period.start, created_at__lt=period.end)
         if narrowed:
             matches = matches.filter(narrowed.messages("message__"))
+        elif len(ids) == 1:  # a message is matched once by a search: a range of the (search, created_at) index
+            return matches.count()
         return matches.values("message_id").distinct().count()
 
     ours, theirs = heard(own), heard(others)

@@ -120,15 +120,18 @@ def _count_day(
         scope.messages(), workspace=workspace, from_organisation=False, created_at__gte=start, created_at__lt=end
     ).order_by()
     per: dict[int, Counts] = {}
-    for row in inbound.values("channel_id", "channel__kind", "sentiment").annotate(n=Count("pk")):
-        counted = per.setdefault(row["channel_id"], Counts())
-        counted.inbound += row["n"]
-        if row["channel__kind"] == "site":
-            counted.site_comments += row["n"]
-        if row["sentiment"]:
-            counted.sentiments[row["sentiment"]] = counted.sentiments.get(row["sentiment"], 0) + row["n"]
     writers: dict[int, set[int]] = {}
-    for channel_id, member in inbound.filter(author__isnull=False).values_list("channel_id", "author__member"):
+    # One reading of the messages: grouped by channel, sentiment and who wrote.
+    grouped = inbound.values_list("channel_id", "channel__kind", "sentiment", "author__member_id").annotate(
+        n=Count("pk")
+    )
+    for channel_id, kind, sentiment, member, n in grouped:
+        counted = per.setdefault(channel_id, Counts())
+        counted.inbound += n
+        if kind == "site":
+            counted.site_comments += n
+        if sentiment:
+            counted.sentiments[sentiment] = counted.sentiments.get(sentiment, 0) + n
         if member is not None:
             writers.setdefault(channel_id, set()).add(member)
     for channel_id, ids in writers.items():
@@ -211,11 +214,18 @@ def _day_rows(
     out = []
     for day in days:
         row = stored.get(day)
-        if row is None:
+        if row is None and day >= today:  # still growing: counted, never kept (once per reading)
+            today_memo = _today.get()
+            if today_memo is None or (workspace.pk, day) not in today_memo:
+                start = _midnight(day, zone)
+                row = _row(workspace, day, *_count_day(workspace, start, start + timedelta(days=1)))
+                if today_memo is not None:
+                    today_memo[workspace.pk, day] = row
+            else:
+                row = today_memo[workspace.pk, day]
+        elif row is None:
             start = _midnight(day, zone)
-            total, per = _count_day(workspace, start, start + timedelta(days=1))
-            # Today is still growing: counted, never kept.
-            row = _keep(workspace, day, total, per) if day < today else _row(workspace, day, total, per)
+            row = _keep(workspace, day, *_count_day(workspace, start, start + timedelta(days=1)))
         out.append((day, row))
     return out
 
@@ -293,16 +303,18 @@ def _drop_if_members_changed(workspace: Workspace) -> None:
 
 _MemoKey = tuple[int, datetime, datetime, Scope]
 _memo: ContextVar[dict[_MemoKey, Figures] | None] = ContextVar("reports_memo", default=None)
+_today: ContextVar[dict[tuple[int, date], DayFigures] | None] = ContextVar("reports_today", default=None)
 
 
 @contextmanager
 def one_reading() -> Iterator[None]:
     """Inside, each period's figures are read once: a report asks for the same period for each KPI."""
-    token = _memo.set({})
+    token, today = _memo.set({}), _today.set({})
     try:
         yield
     finally:
         _memo.reset(token)
+        _today.reset(today)
 
 
 def recent_figures(workspace: Workspace, period: Period) -> Figures:
