@@ -82,6 +82,8 @@ def test_reach_and_replies_of_a_published_post_are_read_from_what_the_network_sa
     reply = said(channel, "@acme bravo !", author="Ana", parent=STATUS_ID, kind=Kind.REPLY)
     said(channel, "@ana oui !", author="Bruno", parent=reply.external_id, kind=Kind.REPLY)  # deeper in the thread
     said(channel, "Sans rapport", author="Chloé")  # not under the post
+    team = said(channel, "@ana merci !", author="Acme", parent=reply.external_id, kind=Kind.REPLY)
+    Message.objects.filter(pk=team.pk).update(from_organisation=True)  # the team's answer, read back: not counted
     assert KPIS["engagement"].compute(workspace, week) == 2
     with scoped(Scope(channels=frozenset({site_channel(workspace).pk}))):  # another channel: not counted
         assert KPIS["engagement"].compute(workspace, week) == 0
