@@ -494,3 +494,34 @@ def test_the_api_takes_variants_and_images(workspace, owner, replay, client):
     assert other.status_code == 404
     audit = AuditEvent.objects.filter(verb="publishing.publication.save").latest("pk")
     assert audit.data["images"]["removed"] == ["chat.jpg"]
+
+
+# -- the command line -------------------------------------------------------------------------------------
+
+
+def test_the_command_line_takes_variants_and_images(workspace, owner, replay, capsys, tmp_path):
+    from animateur.cli import main
+
+    uploads = _media_server(replay)
+    _made, calls = _status_server(replay)
+    toot = mastodon_channel(workspace, replay.base, config={"max_characters": 1000})
+    blog = site_channel(workspace)
+    picture = tmp_path / "chat.jpg"
+    picture.write_bytes(photo())
+    status = main(
+        [
+            "publish", "--workspace", workspace.slug, "--channel", toot.name, "--channel", blog.name,
+            "--text", "Pour le blog\nLe texte long.", "--variant", f"{toot.name}=Pour Mastodon",
+            "--image", f"{picture}=Un chat roux",
+        ]
+    )  # fmt: skip
+    assert status == 0, capsys.readouterr().err
+    assert _form(calls[0])["status"] == "Pour Mastodon" and len(uploads) == 1
+    assert "![Un chat roux](" in Post.objects.get(workspace=workspace).body
+    bad = tmp_path / "notes.jpg"
+    bad.write_bytes(b"not an image")
+    status = main(
+        ["publish", "--workspace", workspace.slug, "--channel", toot.name, "--text", "x", "--image", str(bad)]
+    )
+    assert status == 2 and "« notes.jpg »" in capsys.readouterr().err
+    assert Publication.objects.count() == 1

@@ -39,6 +39,20 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="a text too long for Mastodon or Bluesky goes out as a thread of numbered replies",
     )
+    publish.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME=TEXT",
+        help="a chosen channel's own text instead of the text (repeat for several)",
+    )
+    publish.add_argument(
+        "--image",
+        action="append",
+        default=[],
+        metavar="FILE[=ALT]",
+        help="an image (JPEG, PNG, WebP or GIF) and its alt text, in order (repeat, at most 4)",
+    )
     publish.set_defaults(handler=cmd_publish)
 
 
@@ -60,6 +74,35 @@ def _text(args: argparse.Namespace) -> str:
         raise BadInput(f"cannot read {path}: {error.strerror or error}") from None
 
 
+def _variants(values: list[str]) -> dict[str, str]:
+    found = {}
+    for value in values:
+        name, sep, text = value.partition("=")
+        if not sep or not name.strip():
+            raise BadInput(f"--variant {value[:40]!r}: write the channel's name, =, then its text")
+        found[name.strip()] = text
+    return found
+
+
+def _images(values: list[str]) -> list[tuple[str, bytes, str]]:
+    """(file name, bytes, alt text) of each --image, read at most one byte past the size an image may have."""
+    from animateur.publishing.images import MAX_IMAGE_BYTES
+
+    found = []
+    for value in values:
+        name, _sep, alt = value.partition("=")
+        path = Path(name)
+        try:
+            with path.open("rb") as file:
+                data = file.read(MAX_IMAGE_BYTES + 1)
+        except FileNotFoundError:
+            raise BadInput(f"no such file: {path}") from None
+        except OSError as error:
+            raise BadInput(f"cannot read {path}: {error.strerror or error}") from None
+        found.append((path.name, data, alt))
+    return found
+
+
 def _when(value: str | None, zone: str) -> datetime | None:
     if value is None:
         return None
@@ -79,11 +122,14 @@ def _when(value: str | None, zone: str) -> datetime | None:
 
 def cmd_publish(args: argparse.Namespace) -> int:
     text = _text(args)
+    variants = _variants(args.variant)
+    files = _images(args.image)
     _setup_django()
     from django.utils import timezone
 
     from animateur.core.actions import SystemActor
     from animateur.publishing import actions, approval
+    from animateur.publishing.images import ImageIn
     from animateur.publishing.models import TargetState
 
     workspace = _workspace(args.workspace)
@@ -94,8 +140,17 @@ def cmd_publish(args: argparse.Namespace) -> int:
     chosen = None if args.approval is None else ("" if args.approval == "none" else args.approval)
     with _action_errors():
         channel_ids = actions.channels_named(workspace, args.channel)
+        own = {actions.channels_named(workspace, [name])[0]: value for name, value in variants.items()}
+        pictures = [ImageIn(alt=alt, data=data, name=name) for name, data, alt in files]
         publication = actions.do_save_publication(
-            workspace, text, channel_ids, approval=chosen, thread=args.thread, actor=actor
+            workspace,
+            text,
+            channel_ids,
+            approval=chosen,
+            thread=args.thread,
+            variants=own,
+            pictures=pictures,
+            actor=actor,
         )
         if publication.needs_approval:
             actions.do_request_approval(publication, at=when, actor=actor)

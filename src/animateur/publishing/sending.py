@@ -11,6 +11,13 @@ Never twice, per network:
   answer first asks the network for the post this intent made (Discourse by the topic's external id, the
   others by the account's latest posts with this exact title and body), and sends only if it has none.
 The workspace's own blog is written in the database by the action itself, in its transaction.
+
+Images go with the first part, each with its alt text. Mastodon, Discourse and WordPress take an image by
+an upload of its own (`upload`: POST /api/v2/media with its description, /uploads.json, /wp/v2/media with
+alt_text) before the post names it; the action commits what each upload answered before the post is sent,
+so a retry never uploads a kept image again, and posts the very same body (which the read-back finds). An
+upload repeated after a crash is harmless: only a post must never be. Bluesky's images are blobs uploaded
+with its post, after its read-back (com.atproto.repo.uploadBlob; a blob is named by its content).
 """
 
 from __future__ import annotations
@@ -31,7 +38,6 @@ from animateur.channels.connectors.mastodon import SOURCE, MastodonConnector, cl
 from animateur.channels.connectors.publish_once import Published, PublishesOnce, UploadsImages
 from animateur.channels.errors import PermanentError
 from animateur.channels.models import Channel
-from animateur.publishing import previews
 from animateur.publishing.titles import first_line, shortened
 
 # The kinds a publication can go to: the workspace's own blog, Mastodon, Bluesky, and the networks whose
@@ -221,9 +227,8 @@ def _send_bluesky(
             langs=[language],
             facets=link_facets(text) or None,
             reply=_reply_ref(reply_to, root),
-            # Bluesky shows a link's card only when the post carries it (previews.py).
             # One embed per post: the images, else the link's card.
-            embed=images_embed or previews.bluesky_external(client, channel.workspace, text),
+            embed=images_embed,
         )
         created = client.com.atproto.repo.create_record(
             at.ComAtprotoRepoCreateRecord.Data(repo=did, collection=POST_COLLECTION, rkey=rkey, record=record)
