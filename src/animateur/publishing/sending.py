@@ -38,6 +38,7 @@ from animateur.channels.connectors.mastodon import SOURCE, MastodonConnector, cl
 from animateur.channels.connectors.publish_once import Published, PublishesOnce, UploadsImages
 from animateur.channels.errors import PermanentError
 from animateur.channels.models import Channel
+from animateur.publishing import previews
 from animateur.publishing.titles import first_line, shortened
 
 # The kinds a publication can go to: the workspace's own blog, Mastodon, Bluesky, and the networks whose
@@ -227,8 +228,9 @@ def _send_bluesky(
             langs=[language],
             facets=link_facets(text) or None,
             reply=_reply_ref(reply_to, root),
+            # Bluesky shows a link's card only when the post carries it (previews.py).
             # One embed per post: the images, else the link's card.
-            embed=images_embed,
+            embed=images_embed or previews.bluesky_external(client, channel.workspace, text),
         )
         created = client.com.atproto.repo.create_record(
             at.ComAtprotoRepoCreateRecord.Data(repo=did, collection=POST_COLLECTION, rkey=rkey, record=record)
