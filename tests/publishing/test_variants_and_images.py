@@ -525,3 +525,41 @@ def test_the_command_line_takes_variants_and_images(workspace, owner, replay, ca
     )
     assert status == 2 and "« notes.jpg »" in capsys.readouterr().err
     assert Publication.objects.count() == 1
+
+
+# -- the pages ------------------------------------------------------------------------------------------
+
+
+def test_the_pages_take_variants_and_images_and_a_bad_file_is_a_clear_error(workspace, owner, manager_client, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    toot = mastodon_channel(workspace, "https://mastodon.example")
+    bad = SimpleUploadedFile("notes.jpg", b"hello", content_type="image/jpeg")
+    answer = manager_client.post(
+        "/app/publishing/", {"text": "Photo", "channels": [toot.pk], "goal": "draft", "image_0": bad}
+    )
+    assert answer.status_code == 400 and "« notes.jpg » n’est pas une image JPEG" in answer.content.decode()
+    assert not Publication.objects.exists()
+    good = SimpleUploadedFile("chat.jpg", photo(), content_type="image/jpeg")
+    answer = manager_client.post(
+        "/app/publishing/",
+        {
+            "text": "Photo",
+            "channels": [toot.pk],
+            "goal": "draft",
+            f"variant_{toot.pk}": "Pour Mastodon",
+            "image_0": good,
+            "image_alt_0": "Un chat",
+        },
+    )
+    publication = Publication.objects.get()
+    assert answer.status_code == 302 and publication.targets.get().text == "Pour Mastodon"
+    image = publication.images.get()
+    page = manager_client.get(f"/app/publishing/{publication.pk}/").content.decode()
+    assert 'value="Un chat"' in page and f'name="remove_{image.pk}"' in page and "Pour Mastodon" in page
+    answer = manager_client.post(
+        f"/app/publishing/{publication.pk}/",
+        {"text": "Photo", "channels": [toot.pk], "goal": "draft", f"alt_{image.pk}": "", f"remove_{image.pk}": "on"},
+    )
+    assert answer.status_code == 302 and not publication.images.exists()
+    assert publication.targets.get().text == ""  # the variant field left blank: the publication's text
