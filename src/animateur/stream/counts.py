@@ -137,9 +137,10 @@ def update_counts(channel: Any, found: Mapping[str, Counts]) -> list[Message]:
     changed: list[Message] = []
     passed: list[tuple[Message, int, int]] = []
     with transaction.atomic():
-        messages = Message.objects.filter(channel_id=channel.pk, external_id__in=list(found)).select_for_update()
+        # Locked (the row alone: its author may be null), so a poll storing the same message waits.
+        messages = Message.objects.filter(channel_id=channel.pk, external_id__in=list(found))
         read: list[Message] = []
-        for message in messages.select_related("author"):
+        for message in messages.select_related("author").select_for_update(of=("self",)):
             before = engagement_of(message.reaction_count, message.share_count)
             known = message.reaction_count is not None or message.share_count is not None
             if apply(message, found[message.external_id], now):
