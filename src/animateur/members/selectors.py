@@ -317,11 +317,13 @@ def _fewest(
         sets.append(Tag.objects.filter(workspace=workspace, name=filters.tag).values_list("member_id", flat=True))
     if filters.channel_id is not None:
         sets.append(Identity.objects.filter(channel_id=filters.channel_id).values_list("member_id", flat=True))
-    if filters.seen_within_days is not None:
+    # Sorted by last visit, a range of last visits is where the walk starts: nothing to enumerate.
+    by_visit = filters.sort == "last_seen"
+    if filters.seen_within_days is not None and not by_visit:
         since = now - timedelta(days=filters.seen_within_days)
         recent = Profile.objects.filter(workspace=workspace, last_seen_at__gte=since)
         sets.append(recent.values_list("member_id", flat=True))
-    if filters.silent_for_days is not None:
+    if filters.silent_for_days is not None and not by_visit:
         quiet = Profile.objects.filter(
             workspace=workspace, last_seen_at__lt=now - timedelta(days=filters.silent_for_days)
         )
