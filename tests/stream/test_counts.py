@@ -155,3 +155,16 @@ def test_the_api_gives_each_messages_reactions_and_shares(network, make_user):
     detail = Client().get(f"/api/inbox/conversations/{conversation.pk}", HTTP_AUTHORIZATION=f"Bearer {key}")
     [first] = detail.json()["messages"]
     assert first["reactions"] == {"like": 3} and first["reaction_count"] == 3 and first["share_count"] is None
+
+
+def test_a_conversation_shows_its_messages_reactions(workspace, client_as):
+    from django.urls import reverse
+
+    from animateur.core.roles import Role
+    from tests.inbox.factories import inbound
+
+    asked = inbound(workspace, "Une question sur la livraison")
+    update_counts(asked.channel, {asked.external_id: Counts.of({"like": 2, "love": 1}, shares=1)})
+    conversation = Conversation.objects.get(root=asked)
+    page = client_as(workspace, Role.MANAGER).get(reverse("inbox:conversation", args=[conversation.pk]))
+    assert "3 réactions (J’aime 2, J’adore 1) · 1 partage" in " ".join(page.content.decode().split())
