@@ -66,7 +66,7 @@ class Doc:
     hosts: frozenset[str] = frozenset()
     # The host of the message's own address: site: finds it, but it is not a site the message links to.
     address_host: str = ""
-    # The folded text the words were read from (standing.StandingIndex scans it for its terms).
+    # The folded text the words were read from (Doc.of looks in it for a link without its scheme).
     folded: str = ""
 
     # Read once, when first asked (a plain attribute: functools.cached_property takes a lock per read
