@@ -105,3 +105,20 @@ def test_the_httpx_client_of_bluesky_has_the_same_deadline(dripping):
     with safe_http.client() as http, pytest.raises(TransientError):
         http.get(dripping)
     assert time.monotonic() - started < 5
+
+
+@pytest.fixture
+def dripping_under_the_usual_deadline(settings):
+    settings.ALLOW_PRIVATE_URLS = True
+    server = DrippingServer()
+    yield f"http://127.0.0.1:{server.port}/page"
+    server.close()
+
+
+def test_a_request_someone_waits_on_ends_within_its_own_shorter_bound(dripping_under_the_usual_deadline):
+    # The overall deadline (a minute) suits a poll; a person typing waits on `within` instead.
+    started = time.monotonic()
+    with pytest.raises(TransientError) as caught:
+        safe_http.fetch(dripping_under_the_usual_deadline, within=1.0)
+    assert time.monotonic() - started < 5
+    assert caught.value.cause == "timeout"

@@ -6,6 +6,7 @@ pages and atproto's real client."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from django.core.cache import cache
@@ -129,3 +130,17 @@ def test_a_tracked_link_gets_the_card_of_the_page_it_leads_to(workspace, owner, 
     assert external["title"] == "Les Rencontres & la CCI"
     assert "thumb" not in external  # an image that failed to upload is left out, the post still goes
     assert publication.targets.get().state == TargetState.SENT
+
+
+def test_a_page_that_drips_gives_no_card_within_the_previews_own_bound(settings, monkeypatch):
+    from tests.channels.test_safe_http_limits import DrippingServer
+
+    settings.ALLOW_PRIVATE_URLS = True
+    monkeypatch.setattr(previews, "TIMEOUT_SECONDS", 1.0)
+    server = DrippingServer()
+    try:
+        started = time.monotonic()
+        assert previews.fetch_card(f"http://127.0.0.1:{server.port}/slow") is None
+        assert time.monotonic() - started < 10  # not safe_http's minute for a poll
+    finally:
+        server.close()

@@ -191,9 +191,7 @@ class DeadlineExceeded(TransientError):
 
 def _check_deadline(deadline: float, url: object) -> None:
     if time.monotonic() > deadline:
-        raise DeadlineExceeded(
-            f"{url} took more than {DEADLINE_SECONDS:.0f} seconds in all", cause="timeout"
-        )
+        raise DeadlineExceeded(f"{url} took more than {DEADLINE_SECONDS:.0f} seconds in all", cause="timeout")
 
 
 class _DeadlineStream(httpx.SyncByteStream):
@@ -267,10 +265,13 @@ def fetch(
     headers: dict[str, str] | None = None,
     max_bytes: int = MAX_BYTES,
     http: httpx.Client | None = None,
+    within: float | None = None,
     **kwargs: Any,
 ) -> Fetched:
-    """One request with every limit; network failures become TransientError, bad URLs PermanentError."""
+    """One request with every limit; network failures become TransientError, bad URLs PermanentError.
+    `within` bounds this request's whole body below DEADLINE_SECONDS, for a person waiting on it."""
     validate_url(url)
+    started = time.monotonic()
     own = http is None
     http = http or client()
     try:
@@ -283,6 +284,8 @@ def fetch(
                 size += len(chunk)
                 if size > max_bytes:
                     raise PermanentError(f"response larger than {max_bytes} bytes", cause="too_large")
+                if within is not None and time.monotonic() - started > within:
+                    raise TransientError(f"{url} took more than {within:.0f} seconds in all", cause="timeout")
                 chunks.append(chunk)
             return Fetched(response.status_code, response.headers, b"".join(chunks), str(response.url))
     except httpx.TooManyRedirects as exc:

@@ -144,7 +144,11 @@ def fetch_card(url: str) -> Card | None:
     card = None
     try:
         fetched = safe_http.fetch(
-            url, max_bytes=PAGE_BYTES, timeout=TIMEOUT_SECONDS, headers={"Accept": "text/html,*/*;q=0.1"}
+            url,
+            max_bytes=PAGE_BYTES,
+            timeout=TIMEOUT_SECONDS,
+            within=TIMEOUT_SECONDS,
+            headers={"Accept": "text/html,*/*;q=0.1"},
         )
         kind = fetched.headers.get("content-type", "text/html").lower()
         if fetched.status < 400 and ("html" in kind or "xml" in kind):
@@ -183,7 +187,7 @@ def thumb(card: Card) -> bytes | None:
     if not card.image:
         return None
     try:
-        fetched = safe_http.fetch(card.image, max_bytes=IMAGE_BYTES, timeout=TIMEOUT_SECONDS)
+        fetched = safe_http.fetch(card.image, max_bytes=IMAGE_BYTES, timeout=TIMEOUT_SECONDS, within=TIMEOUT_SECONDS)
     except ConnectorError as exc:
         log.info("no preview image %s: %s", card.image, exc)
         return None
