@@ -15,8 +15,9 @@ triggers on the way); where pg_trgm or unaccent cannot be installed, the scan st
 
 from __future__ import annotations
 
-from django.db import DatabaseError, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+
+from animateur.core.pg_extensions import ensure_extension
 
 FTS = "listening_message_fts"
 PG_INDEX = "listening_message_fold_trgm"
@@ -85,28 +86,10 @@ def ensure(connection: BaseDatabaseWrapper) -> bool:
         if cursor.fetchone() is not None:
             return False
         for extension in ("pg_trgm", "unaccent"):
-            if not _extension(connection, extension):
+            if not ensure_extension(connection, extension):
                 return False
         cursor.execute(PG_FUNCTION)
         cursor.execute(PG_INDEX_SQL)
-    return True
-
-
-def _extension(connection: BaseDatabaseWrapper, name: str) -> bool:
-    """Whether the extension is installed, installing it if it may (else backtests scan the table)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = %s", [name])
-        if cursor.fetchone() is not None:
-            return True
-        cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = %s", [name])
-        if cursor.fetchone() is None:
-            return False
-        # A role that may not create it: the failure stays inside its own (sub)transaction.
-        try:
-            with transaction.atomic(using=connection.alias):
-                cursor.execute(f"CREATE EXTENSION IF NOT EXISTS {name} SCHEMA public")
-        except DatabaseError:
-            return False
     return True
 
 

@@ -23,12 +23,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import DatabaseError, connection, transaction
+from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import BooleanField, Exists, Func, OuterRef, Q, TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import Contains
 
+from animateur.core.pg_extensions import ensure_extension
 from animateur.stream.folding import PG_FROM, PG_TO, fold
 
 # Below three letters a trigram index cannot narrow.
@@ -166,28 +167,11 @@ def ensure(connection: BaseDatabaseWrapper) -> bool:
         cursor.execute(PG_FUNCTION)
         cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname = ANY(%s)", [list(PG_INDEXES)])
         existing = {row[0] for row in cursor.fetchall()}
-        if len(existing) == len(PG_INDEXES) or not _extension(connection, "pg_trgm"):
+        if len(existing) == len(PG_INDEXES) or not ensure_extension(connection, "pg_trgm"):
             return False
         for name, body in PG_INDEXES.items():
             if name not in existing:
                 cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} {body}")
-    return True
-
-
-def _extension(connection: BaseDatabaseWrapper, name: str) -> bool:
-    """Whether the extension is installed, installing it if it may (else the search compares row by row)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = %s", [name])
-        if cursor.fetchone() is not None:
-            return True
-        cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = %s", [name])
-        if cursor.fetchone() is None:
-            return False
-        try:
-            with transaction.atomic(using=connection.alias):
-                cursor.execute(f"CREATE EXTENSION IF NOT EXISTS {name} SCHEMA public")
-        except DatabaseError:
-            return False
     return True
 
 

@@ -74,11 +74,13 @@ def publishable_channels(workspace: Workspace) -> Any:
     return Channel.objects.filter(workspace=workspace, kind__in=sending.PUBLISHABLE_KINDS).order_by("name")
 
 
-def channels_named(workspace: Workspace, names: Sequence[str]) -> list[int]:
-    """The ids of the publishable channels with these names (as the API and the command line name them)."""
+def channels_named(workspace: Workspace, names: Sequence[str], among: Any = None) -> list[int]:
+    """The ids of the channels with these names (as the API and the command line name them), among the
+    publishable channels unless told which."""
+    among = publishable_channels(workspace) if among is None else among
     ids = []
     for name in names:
-        found = list(publishable_channels(workspace).filter(name=name).values_list("pk", flat=True)[:2])
+        found = list(among.filter(name=name).values_list("pk", flat=True)[:2])
         if not found:
             raise ActionError(_("No channel is called « %(name)s ».") % {"name": name})
         if len(found) > 1:

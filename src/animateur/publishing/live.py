@@ -36,6 +36,7 @@ from animateur.core.models import User, Workspace
 from animateur.links.actions import URL_IN_TEXT, short_url, track_links_in_text
 from animateur.links.models import CODE_LENGTH, TrackedLink
 from animateur.listening.models import SavedSearch
+from animateur.publishing import actions as publishing_actions
 from animateur.publishing import sending
 from animateur.publishing.actions import STALE_SENDING, tracks_links
 from animateur.publishing.limits import broken_rule
@@ -60,15 +61,7 @@ def live_channels(workspace: Workspace) -> QuerySet[Channel]:
 
 def channels_named(workspace: Workspace, names: Sequence[str]) -> list[int]:
     """The ids of the workspace's Mastodon and Bluesky channels with these names (as the API names them)."""
-    ids = []
-    for name in names:
-        found = list(live_channels(workspace).filter(name=name).values_list("pk", flat=True)[:2])
-        if not found:
-            raise ActionError(_("No channel is called « %(name)s ».") % {"name": name})
-        if len(found) > 1:
-            raise ActionError(_("Several channels are called « %(name)s »: give its id.") % {"name": name})
-        ids.append(found[0])
-    return ids
+    return publishing_actions.channels_named(workspace, names, among=live_channels(workspace))
 
 
 def clean_hashtag(value: str) -> str:

@@ -179,11 +179,15 @@ def post_update(request: WorkspaceRequest, coverage_id: int) -> HttpResponse:
     except ActionError as error:
         flash.error(request, str(error))
     else:
-        if update.state == "published":
-            flash.success(request, _("Update posted."))
-        else:
-            flash.error(request, NOT_EVERYWHERE)
+        _say_outcome(request, update)
     return redirect("publishing:live", coverage.pk)
+
+
+def _say_outcome(request: WorkspaceRequest, update: LiveUpdate) -> None:
+    if update.state == "published":
+        flash.success(request, _("Update posted."))
+    else:
+        flash.error(request, NOT_EVERYWHERE)
 
 
 @require_POST
@@ -195,10 +199,7 @@ def retry_update(request: WorkspaceRequest, update_id: int) -> HttpResponse:
     except ActionError as error:
         flash.error(request, str(error))
     else:
-        if update.state == "published":
-            flash.success(request, _("Update posted."))
-        else:
-            flash.error(request, NOT_EVERYWHERE)
+        _say_outcome(request, update)
     return redirect("publishing:live", update.coverage_id)
 
 
