@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.utils import timezone
@@ -34,6 +35,30 @@ def _when(value: object) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else None
+
+
+@dataclass(frozen=True)
+class TokenState:
+    """When a channel's OAuth token ends, as check_tokens sees it: never a token itself."""
+
+    network: str
+    expires_at: datetime | None  # None: the network lets it last (or did not say)
+    renewal_due: bool  # within REFRESH_DAYS: check_tokens refreshes it, or tells the managers it cannot
+    alert_sent: bool  # the managers were told that this expiry could not be avoided
+
+
+def token_state(channel: Channel, now: datetime | None = None) -> TokenState | None:
+    """None for a channel not connected through OAuth."""
+    config = channel.config or {}
+    network = str(config.get("oauth_network") or "")
+    if not network:
+        return None
+    expires = _when(config.get("token_expires_at"))
+    due = expires is not None and expires - (now or timezone.now()) <= timedelta(days=REFRESH_DAYS)
+    alerted = bool(config.get("token_expires_at")) and config.get("token_expiry_alerted") == config.get(
+        "token_expires_at"
+    )
+    return TokenState(network, expires, due, alerted)
 
 
 def check_tokens(now: datetime | None = None) -> dict[str, int]:

@@ -114,6 +114,12 @@ def quota_day(now: datetime | None = None) -> str:
     return (now or timezone.now()).astimezone(QUOTA_ZONE).date().isoformat()
 
 
+def quota_of(config: dict[str, Any]) -> tuple[int, int]:
+    """The units used today (Pacific time) and the daily quota, from a channel's config: the page's and the API's."""
+    used = int(config.get("quota_used") or 0) if config.get("quota_day") == quota_day() else 0
+    return used, int(config.get("daily_quota") or DAILY_QUOTA)
+
+
 def seconds_until_renewal(now: datetime | None = None) -> float:
     here = (now or timezone.now()).astimezone(QUOTA_ZONE)
     midnight = datetime.combine(here.date() + timedelta(days=1), datetime.min.time(), QUOTA_ZONE)
@@ -251,8 +257,7 @@ class YouTubeConnector(RestConnector):
     @classmethod
     def health(cls, config: dict[str, Any]) -> list[str]:
         """What the channel's page says of the day's quota."""
-        used = int(config.get("quota_used") or 0) if config.get("quota_day") == quota_day() else 0
-        limit = int(config.get("daily_quota") or DAILY_QUOTA)
+        used, limit = quota_of(config)
         return [
             gettext("Daily quota: %(used)s of %(limit)s units used today (renewed at midnight Pacific time)")
             % {"used": f"{used:,}".replace(",", "\u202f"), "limit": f"{limit:,}".replace(",", "\u202f")}
