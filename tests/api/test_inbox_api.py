@@ -44,6 +44,7 @@ def world(workspace, make_workspace, make_user, settings):
     from tests.links.factories import links_objects
     from tests.listening.factories import listening_objects
     from tests.members.factories import members_objects
+    from tests.moderation.factories import moderation_objects
     from tests.publishing.factories import publishing_objects
 
     other = make_workspace("other", "Other")
@@ -60,6 +61,7 @@ def world(workspace, make_workspace, make_user, settings):
         ids[side].update(listening_objects(ws, owner))
         ids[side].update(publishing_objects(ws, owner))
         ids[side].update(links_objects(ws, owner))
+        ids[side].update(moderation_objects(ws))
         ids[side]["objective_id"] = objective_of(ws, owner)
     from tests.core.url_walk import reports_objects
 
@@ -79,6 +81,7 @@ BODIES = {
     "assign": {"user_id": None},
     "state": {"state": "open"},
     "decide": {"decision": "snooze"},
+    "moderation/decide": {"decision": "reject"},  # a review item's decision (the members' is a suggestion's)
     "webhooks": {"name": "CRM", "url": "http://127.0.0.1:9/in", "events": ["channel.failed"]},
     "searches": {"name": "Marque", "query": 'acme OR "acme corp"'},
     "query": {"name": "Marque", "query": "acme"},
@@ -110,7 +113,9 @@ def call(client, method, path, headers):
     with rolled_back_block():
         segments = path.rstrip("/").split("/")
         # A resource's own address (…/objectives/12) takes the body of its collection.
-        body = BODIES.get(segments[-1]) or (BODIES.get(segments[-2], {}) if segments[-1].isdigit() else {})
+        # An app's own body first where two apps end their paths alike (moderation/decide, members' decide).
+        body = BODIES.get(f"{segments[2]}/{segments[-1]}") or BODIES.get(segments[-1])
+        body = body or (BODIES.get(segments[-2], {}) if segments[-1].isdigit() else {})
         if method == "GET":
             response = client.get(path, **headers)
         elif method == "DELETE":
@@ -136,7 +141,8 @@ def _named(data, name):
 
 
 def filled(path, ids):
-    return "/api" + re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), path)
+    # {item_id}, or {int:item_id} where a path converter turns a malformed id into a 404.
+    return "/api" + re.sub(r"\{(?:\w+:)?(\w+)\}", lambda m: str(ids[m.group(1)]), path)
 
 
 def test_every_endpoint_declares_a_permission_and_each_role_gets_what_the_matrix_says(world):

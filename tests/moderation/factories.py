@@ -64,3 +64,13 @@ def settings_form(**changes: str) -> dict[str, str]:
     for level in ("basic", "member", "regular", "leader"):
         form.update({f"{level}_approved": "2", f"{level}_days_active": "1", f"{level}_max_upheld_flags": "1"})
     return form | changes
+
+
+def moderation_objects(workspace) -> dict[str, int]:
+    """A held item of the workspace (a first comment on its site), by the name the API's paths give it."""
+    from animateur.moderation.models import ReviewItem
+
+    message = post(
+        workspace, f"Premier commentaire à modérer ({workspace.slug})", email=f"new@{workspace.slug}.example"
+    )
+    return {"item_id": ReviewItem.objects.get(message=message).pk}
