@@ -69,11 +69,21 @@ def test_the_queue_filters_by_reason_and_status_as_the_page_does(workspace, held
     assert client.get("/api/moderation/queue?page=0", **moderator).status_code == 400
 
 
-def test_hiding_an_item_hides_the_message_resolves_it_and_records_one_audit_event(held, moderator):
+def test_hiding_an_item_hides_the_message_resolves_it_and_records_one_audit_event(
+    held, moderator, monkeypatch, django_capture_on_commit_callbacks
+):
+    delivered = []
+    monkeypatch.setattr("animateur.core.events._deliver", delivered.extend)
     before = AuditEvent.objects.count()
-    response = Client().post(
-        f"/api/moderation/items/{held.pk}/decide", {"decision": "hide"}, content_type="application/json", **moderator
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = Client().post(
+            f"/api/moderation/items/{held.pk}/decide",
+            {"decision": "hide"},
+            content_type="application/json",
+            **moderator,
+        )
+    [event] = [e for e in delivered if e.type.name == "message.moderated"]
+    assert (event.data["previous_visibility"], event.data["visibility"]) == ("pending", "hidden")
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["decision"] == "reject" and body["count"] == 1
