@@ -41,6 +41,20 @@ def test_a_bitmap_of_members_answers_as_a_set_of_ids():
         assert all(i in ma for i in a) and not any(i in ma for i in b - a)
 
 
+def test_a_days_few_writers_spread_among_other_workspaces_ids_are_kept_small():
+    # On an instance shared by several workspaces, one's members have ids far apart: a day's three
+    # writers must not be kept as a bitmap of ten million bits.
+    spread = {12, 4_000_321, 9_999_937}
+    base, kept = Members.of(spread).packed()
+    assert len(kept) <= 1 + 4 * len(spread)
+    assert set(Members.stored(base, kept)) == spread
+    dense = set(range(50_000, 70_000, 2))
+    base, kept = Members.of(dense).packed()
+    assert len(kept) <= 1 + 20_000 // 8 + 8  # close together: the bitmap, an eighth of the offsets
+    assert set(Members.stored(base, kept)) == dense
+    assert set(Members.stored(*Members().packed())) == set()
+
+
 def test_the_response_percentiles_are_the_exact_nearest_rank_ones():
     rng = random.Random(5)
     for _ in range(200):

@@ -17,11 +17,16 @@ from typing import Any
 
 import numpy as np
 
+# What a kept Members starts with: its bitmap, or its ids' offsets from the base.
+_BITMAP, _OFFSETS = b"B", b"O"
+
 
 class Members:
-    """A set of member ids as the bits of one integer, from a base (a multiple of 64). Its size is
-    the span of its ids over 8 bytes: a workspace's members are numbered close together (2.5 kB a
-    day for 20,000 members); one whose members are spread among many other workspaces' pays more."""
+    """A set of member ids as the bits of one integer, from a base (a multiple of 64). In memory its
+    size is the span of its ids over 8 bytes. Kept, it is that bitmap when the ids are close together
+    (2.5 kB a day for 20,000 members of one workspace), else their offsets from the base, 4 bytes
+    each: on an instance shared by several workspaces, one's members are spread among the others'
+    ids, and a day's few writers would otherwise keep a bitmap of the whole span."""
 
     __slots__ = ("base", "bits")
 
@@ -41,10 +46,24 @@ class Members:
 
     @classmethod
     def stored(cls, base: int, data: bytes | memoryview | None) -> Members:
-        return cls(base, int.from_bytes(data or b"", "little"))
+        data = bytes(data or b"")
+        if not data:
+            return cls(base)
+        if data[:1] == _OFFSETS:
+            offsets = np.frombuffer(data, dtype="<u4", offset=1).astype(np.int64)
+            return cls.of(offsets + base) if offsets.size else cls(base)
+        return cls(base, int.from_bytes(data[1:], "little"))
 
     def packed(self) -> tuple[int, bytes]:
-        return self.base, self.bits.to_bytes((self.bits.bit_length() + 7) // 8, "little")
+        bitmap = self._bitmap()
+        count = len(self)
+        if count and 4 * count < len(bitmap) and self.bits.bit_length() <= 2**32:
+            offsets = np.flatnonzero(np.unpackbits(np.frombuffer(bitmap, dtype=np.uint8), bitorder="little"))
+            return self.base, _OFFSETS + offsets.astype("<u4").tobytes()
+        return self.base, _BITMAP + bitmap if bitmap else b""
+
+    def _bitmap(self) -> bytes:
+        return self.bits.to_bytes((self.bits.bit_length() + 7) // 8, "little")
 
     def _aligned(self, other: Members) -> tuple[int, int, int]:
         if not other.bits:
@@ -73,8 +92,7 @@ class Members:
         return self.bits != 0
 
     def __iter__(self) -> Iterator[int]:
-        _base, data = self.packed()
-        flags = np.unpackbits(np.frombuffer(data, dtype=np.uint8), bitorder="little")
+        flags = np.unpackbits(np.frombuffer(self._bitmap(), dtype=np.uint8), bitorder="little")
         return iter((np.flatnonzero(flags) + self.base).tolist())
 
     def __contains__(self, member: object) -> bool:
