@@ -40,6 +40,7 @@ def bearer(workspace, user):
 @pytest.fixture
 def world(workspace, make_workspace, make_user, settings):
     settings.ALLOW_PRIVATE_URLS = True  # the webhook created below points to this machine (never called)
+    from tests.channels.factories import channels_objects
     from tests.core.url_walk import objective_of, webhook_of
     from tests.links.factories import links_objects
     from tests.listening.factories import listening_objects
@@ -61,6 +62,7 @@ def world(workspace, make_workspace, make_user, settings):
         ids[side].update(listening_objects(ws, owner))
         ids[side].update(publishing_objects(ws, owner))
         ids[side].update(links_objects(ws, owner))
+        ids[side].update(channels_objects(ws))
         ids[side].update(moderation_objects(ws))
         ids[side]["objective_id"] = objective_of(ws, owner)
     from tests.core.url_walk import reports_objects

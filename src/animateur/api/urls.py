@@ -60,6 +60,7 @@ def second_factor_required(request: HttpRequest, exc: SecondFactorRequired) -> H
     return api.create_response(request, {"detail": detail, "code": "second_factor_required"}, status=403)
 
 
+from animateur.api.channels import router as channels_router  # noqa: E402
 from animateur.api.inbox import router as inbox_router  # noqa: E402
 from animateur.api.links import router as links_router  # noqa: E402
 from animateur.api.listening import router as listening_router  # noqa: E402
@@ -71,6 +72,7 @@ from animateur.api.reports import router as reports_router  # noqa: E402
 from animateur.api.stream import router as stream_router  # noqa: E402
 from animateur.api.webhooks import router as events_router  # noqa: E402
 
+api.add_router("/channels", channels_router)
 api.add_router("/inbox", inbox_router)
 api.add_router("/links", links_router)
 api.add_router("/listening", listening_router)
