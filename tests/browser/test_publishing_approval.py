@@ -15,6 +15,7 @@ from animateur.core.roles import Role
 from animateur.publishing.models import Publication, PublicationState
 from animateur.publishing.tasks import publish_due_now
 from animateur.space.models import Post
+from animateur.space.selectors import post_url, workspace_tz
 from tests.channels.factories import mastodon_channel
 from tests.channels.replay import FIXTURES, shift_to_now
 
@@ -74,7 +75,9 @@ def test_compose_send_to_the_client_approve_publish_and_see_the_reply_in_the_inb
     )
     post = Post.objects.get(title=TEXT)
     expect(page.locator(f"[data-target='{blog.pk}'] a")).to_have_attribute(
-        "href", f"http://127.0.0.1:8000/{post.published_at:%Y/%m/%d}/{post.slug}/"
+        # The day in the address is the workspace's, not UTC's: they differ after its midnight.
+        "href",
+        f"http://127.0.0.1:8000{post_url(post, workspace_tz(workspace))}",
     )
     assert Publication.objects.get().state == PublicationState.PUBLISHED
     assert len(replay.requests("POST", "/api/v1/statuses")) == 1

@@ -115,10 +115,12 @@ def test_filters_on_channel_kind_visibility_language_dates_and_history(workspace
     assert comment.pk not in shown(kind="mention")
     assert shown(visibility="hidden") == {hidden.pk}
     assert shown(language="en") == {comment.pk}
-    today = timezone.localdate()
-    assert old.pk not in shown(since=today.isoformat()) and new.pk in shown(since=today.isoformat())
-    two_days_ago = (today - timedelta(days=2)).isoformat()
-    assert shown(since=two_days_ago, until=two_days_ago, channel=str(veille.pk)) == {old.pk}
+    # The days the entries were written on, not today's: two hours after midnight, « this morning's »
+    # entry was written yesterday.
+    new_day = timezone.localtime(new.created_at).date().isoformat()
+    old_day = timezone.localtime(old.created_at).date().isoformat()
+    assert old.pk not in shown(since=new_day) and new.pk in shown(since=new_day)
+    assert shown(since=old_day, until=old_day, channel=str(veille.pk)) == {old.pk}
 
 
 def test_pages_go_back_in_time_with_a_cursor_and_never_repeat_a_message(workspace, client_as, monkeypatch):
