@@ -223,5 +223,4 @@ def link_preview(request: WorkspaceRequest) -> HttpResponse:
     text = str(request.POST.get("text") or "")[:MAX_PREVIEW_TEXT]
     found = previews.card_for_text(request.workspace, text)
     link, card = found if found is not None else (None, None)
-    # The answer replaces the slot: without the slot's own "load" trigger, which would ask again at once.
-    return render(request, "publishing/_link_preview.html", {"link": link, "card": card, "swapped": True})
+    return render(request, "publishing/_link_card.html", {"link": link, "card": card})
