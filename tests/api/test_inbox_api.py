@@ -84,6 +84,14 @@ BODIES = {
     "state": {"state": "open"},
     "decide": {"decision": "snooze"},
     "moderation/decide": {"decision": "reject"},  # a review item's decision (the members' is a suggestion's)
+    "moderation/sanctions": {"kind": "warn", "reason": "Insultes"},
+    "moderation/lift": {"reason": "Excuses présentées"},
+    "moderation/settings": {"trust_thresholds": {"basic": {"approved": 2}}},
+    "rules": {
+        "name": "Liens",
+        "conditions": [{"field": "links", "op": "gte", "value": "2"}],
+        "actions": [{"type": "hold"}],
+    },
     "webhooks": {"name": "CRM", "url": "http://127.0.0.1:9/in", "events": ["channel.failed"]},
     "searches": {"name": "Marque", "query": 'acme OR "acme corp"'},
     "query": {"name": "Marque", "query": "acme"},

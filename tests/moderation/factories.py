@@ -67,10 +67,24 @@ def settings_form(**changes: str) -> dict[str, str]:
 
 
 def moderation_objects(workspace) -> dict[str, int]:
-    """A held item of the workspace (a first comment on its site), by the name the API's paths give it."""
+    """A held item of the workspace (a first comment on its site), a rule and a sanction of its author,
+    by the names the API's paths give them."""
+    from animateur.moderation.actions.rules import do_save_rule
+    from animateur.moderation.actions.sanctions import do_sanction_member
     from animateur.moderation.models import ReviewItem
 
     message = post(
         workspace, f"Premier commentaire à modérer ({workspace.slug})", email=f"new@{workspace.slug}.example"
     )
-    return {"item_id": ReviewItem.objects.get(message=message).pk}
+    rule = do_save_rule(
+        workspace,
+        {"name": "Liens", "conditions": [{"field": "links", "op": "gte", "value": "3"}], "actions": [{"type": "hold"}]},
+        actor=SYSTEM,
+    )
+    sanction = do_sanction_member(message.author.member, "warn", "Ton agressif", actor=SYSTEM)
+    return {
+        "item_id": ReviewItem.objects.get(message=message).pk,
+        "message_id": message.pk,
+        "rule_id": rule.pk,
+        "sanction_id": sanction.pk,
+    }
