@@ -357,6 +357,8 @@ def generate(scale: str) -> dict[str, Any]:
             "raw": jsonb("""CASE WHEN n % 20 = 1 THEN '{"accepted": true}' ELSE '{}' END"""),
             "remote_addr": "NULL",
             "user_agent": "''",
+            # The counts read at the source (reactions, shares): none for the generated messages.
+            **{column: "NULL" for column in ("reactions", "reaction_count", "share_count", "counts_read_at")},
         }
         present = {f.column for f in Message._meta.concrete_fields}
         missing = present - set(fields)
