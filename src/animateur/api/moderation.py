@@ -346,9 +346,9 @@ def _records(events: list[AuditEvent]) -> list[dict[str, Any]]:
     """Decisions as their audit events keep them, with why the message was held (its item's reasons)."""
     item_ids = {e.data.get("review_item") for e in events if isinstance(e.data.get("review_item"), int)}
     kinds: dict[int, list[str]] = {}
-    for item_id, kind in ReviewReason.objects.filter(item_id__in=item_ids).values_list("item_id", "kind"):
-        if kind not in kinds.setdefault(item_id, []):
-            kinds[item_id].append(kind)
+    for held_id, kind in ReviewReason.objects.filter(item_id__in=item_ids).values_list("item_id", "kind"):
+        if kind not in kinds.setdefault(held_id, []):
+            kinds[held_id].append(kind)
     rows = []
     for event in events:
         data = event.data if isinstance(event.data, dict) else {}
