@@ -86,6 +86,9 @@ BODIES = {
     "moderation/decide": {"decision": "reject"},  # a review item's decision (the members' is a suggestion's)
     "moderation/sanctions": {"kind": "warn", "reason": "Insultes"},
     "moderation/lift": {"reason": "Excuses présentées"},
+    "moderation/words": {"pattern": "escroc*", "action": "censor"},
+    "moderation/starter": {"list": "insults_fr", "action": "flag"},
+    "moderation/try": {"text": "Une arnaque ?"},
     "moderation/settings": {"trust_thresholds": {"basic": {"approved": 2}}},
     "rules": {
         "name": "Liens",

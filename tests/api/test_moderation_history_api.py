@@ -362,3 +362,54 @@ def test_the_errors_are_in_the_workspace_s_language(held, team):
     assert key.json()["detail"].startswith("Les seuils de « basic » sont des nombres de 0 à 1000000")
     score = send("PUT", "/api/moderation/settings", team["owner"], {"score_thresholds": {"spam": 0.5}})
     assert score.json()["detail"].startswith("Seuil de score inconnu : « spam »")
+
+
+def test_watched_words_are_added_tried_and_removed_as_on_their_page(team, make_workspace, make_user):
+    added = send("POST", "/api/moderation/words", team["manager"], {"pattern": "arnaq*", "action": "censor"})
+    assert added.status_code == 201, added.content
+    word = added.json()
+    assert (word["pattern"], word["action"], word["action_label"]) == ("arnaq*", "censor", "Censurer")
+    audit = AuditEvent.objects.latest("id")
+    assert audit.verb == "moderation.word.add" and audit.actor_user.email == "manager@a.org"
+    tried = send("POST", "/api/moderation/words/try", team["moderator"], {"text": "Quelle ARNAQUE !"}).json()
+    assert [(m["action"], m["found"]) for m in tried["matches"]] == [("censor", "ARNAQUE")]
+    assert tried["result"] == "Quelle ■■■■■■■ !"
+    again = send("POST", "/api/moderation/words", team["manager"], {"pattern": "ARNAQ*", "action": "censor"})
+    assert again.status_code == 400 and "arnaq*" in again.json()["detail"].lower()
+    listed = send("GET", "/api/moderation/words", team["moderator"]).json()
+    assert [w["id"] for w in listed["words"]] == [word["id"]] and "insults_fr" in listed["starter_lists"]
+    assert (
+        send("POST", "/api/moderation/words", team["moderator"], {"pattern": "x", "action": "flag"}).status_code == 403
+    )
+    other = make_workspace("other", "Other")
+    stranger = bearer(other, make_user("own@b.org", other, Role.OWNER))
+    assert send("DELETE", f"/api/moderation/words/{word['id']}", stranger).status_code == 404
+    assert send("DELETE", f"/api/moderation/words/{word['id']}", team["owner"]).status_code == 204
+    assert AuditEvent.objects.latest("id").verb == "moderation.word.remove"
+    assert send("GET", "/api/moderation/words", team["moderator"]).json()["words"] == []
+
+
+def test_a_ready_made_list_is_watched_once_and_bad_words_input_is_refused(team):
+    first = send("POST", "/api/moderation/words/starter", team["owner"], {"list": "insults_fr", "action": "flag"})
+    assert first.status_code == 200 and first.json()["added"] > 10 and first.json()["already_watched"] == 0
+    second = send("POST", "/api/moderation/words/starter", team["owner"], {"list": "insults_fr", "action": "flag"})
+    assert second.json() == {"added": 0, "already_watched": first.json()["added"]}
+    before = AuditEvent.objects.count()
+    for body, expected in [
+        ({"list": "insults_xx", "action": "flag"}, 400),
+        ({"list": "insults_fr", "action": "replace"}, 400),
+        ({"list": ["insults_fr"], "action": "flag"}, 422),
+    ]:
+        assert send("POST", "/api/moderation/words/starter", team["owner"], body).status_code == expected, body
+    for body, expected in [
+        ({"pattern": "", "action": "flag"}, 400),
+        ({"pattern": "***", "action": "flag"}, 400),
+        ({"pattern": "x" * 201, "action": "flag"}, 400),
+        ({"pattern": "escroc", "action": "explode"}, 400),
+        ({"pattern": "escroc", "action": "label", "value": "x" * 201}, 400),
+        ({"pattern": 3, "action": "flag"}, 422),
+    ]:
+        assert send("POST", "/api/moderation/words", team["owner"], body).status_code == expected, body
+    for absurd in ("0", "-3", "99999999999999999999999", "abc"):
+        assert send("DELETE", f"/api/moderation/words/{absurd}", team["owner"]).status_code == 404
+    assert AuditEvent.objects.count() == before

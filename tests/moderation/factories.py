@@ -67,10 +67,11 @@ def settings_form(**changes: str) -> dict[str, str]:
 
 
 def moderation_objects(workspace) -> dict[str, int]:
-    """A held item of the workspace (a first comment on its site), a rule and a sanction of its author,
+    """A held item of the workspace (a first comment on its site), a rule, a watched word and a sanction of its author,
     by the names the API's paths give them."""
     from animateur.moderation.actions.rules import do_save_rule
     from animateur.moderation.actions.sanctions import do_sanction_member
+    from animateur.moderation.actions.words import do_add_watched_word
     from animateur.moderation.models import ReviewItem
 
     message = post(
@@ -82,9 +83,11 @@ def moderation_objects(workspace) -> dict[str, int]:
         actor=SYSTEM,
     )
     sanction = do_sanction_member(message.author.member, "warn", "Ton agressif", actor=SYSTEM)
+    word = do_add_watched_word(workspace, "arnaq*", "flag", actor=SYSTEM)
     return {
         "item_id": ReviewItem.objects.get(message=message).pk,
         "message_id": message.pk,
         "rule_id": rule.pk,
         "sanction_id": sanction.pk,
+        "word_id": word.pk,
     }

@@ -12,7 +12,8 @@ import math
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import CharField, QuerySet, Subquery
+from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
@@ -27,8 +28,10 @@ from animateur.moderation.actions.decisions import do_decide, do_escalate, do_mo
 from animateur.moderation.actions.rules import do_delete_rule, do_save_rule
 from animateur.moderation.actions.sanctions import do_lift_sanction, do_sanction_member
 from animateur.moderation.actions.settings import do_update_moderation_settings
+from animateur.moderation.actions.words import do_add_starter_list, do_add_watched_word, do_remove_watched_word
 from animateur.moderation.decisions import DECISIONS
-from animateur.moderation.models import ReviewItem, ReviewReason, Rule, Sanction
+from animateur.moderation.matching import matcher_for, rewrite
+from animateur.moderation.models import ReviewItem, ReviewReason, Rule, Sanction, WatchedWord, WordAction
 from animateur.moderation.prefs import (
     DEFAULT_SCORE_THRESHOLDS,
     TRUST_LEVELS,
@@ -36,6 +39,7 @@ from animateur.moderation.prefs import (
     settings_for,
     trust_thresholds,
 )
+from animateur.moderation.starter_words import STARTER_LISTS
 from animateur.stream.models import Member, Message
 
 router = Router(tags=["moderation"])
@@ -466,8 +470,13 @@ def decisions(
         events = events.filter(verb=f"moderation.{decision}")
     if member_id is not None:
         member = _found(Member, workspace, member_id)
-        ids = Message.objects.filter(workspace=workspace, author__member=member).values_list("pk", flat=True)
-        events = events.filter(target_id__in=[str(pk) for pk in ids[:10_000]])
+        # An audit event names its message by its id as text.
+        ids = (
+            Message.objects.filter(workspace=workspace, author__member=member)
+            .annotate(as_text=Cast("pk", CharField()))
+            .values("as_text")
+        )
+        events = events.filter(target_id__in=Subquery(ids))
     start = (page - 1) * HISTORY_PAGE
     rows = list(events.order_by("-created_at", "-id")[start : start + HISTORY_PAGE + 1])
     return 200, {"decisions": _records(rows[:HISTORY_PAGE]), "page": page, "has_more": len(rows) > HISTORY_PAGE}
@@ -765,4 +774,122 @@ def rule_update(request: TokenRequest, rule_id: int, body: RuleIn) -> tuple[int,
 @needs("moderation.rules.edit")
 def rule_delete(request: TokenRequest, rule_id: int) -> tuple[int, None]:
     do_delete_rule(_found(Rule, request.auth.workspace, rule_id, "workspace"), actor=request.auth.user)
+    return 204, None
+
+
+# ------------------------------------------------------------------ watched words
+
+
+class WordOut(Schema):
+    id: int
+    pattern: str
+    action: str
+    action_label: str
+    value: str
+    created_at: datetime
+
+
+class WordsOut(Schema):
+    words: list[WordOut]
+    actions: list[str]
+    starter_lists: dict[str, str]  # key: its name in the reader's language
+
+
+class WordIn(Schema):
+    pattern: str
+    action: str
+    value: str = ""  # the label for « label », the replacement for « replace »
+
+
+class StarterIn(Schema):
+    list: str
+    action: str
+
+
+class StarterOut(Schema):
+    added: int
+    already_watched: int
+
+
+class TryIn(Schema):
+    text: str
+
+
+class FoundOut(Schema):
+    action: str
+    pattern: str
+    found: str
+    start: int
+    end: int
+
+
+class TriedOut(Schema):
+    matches: list[FoundOut]
+    result: str  # the text as it would be published (censored, replaced)
+
+
+def _word(word: WatchedWord) -> dict[str, Any]:
+    return {
+        "id": word.pk,
+        "pattern": word.pattern,
+        "action": word.action,
+        "action_label": str(word.get_action_display()),
+        "value": word.value,
+        "created_at": word.created_at,
+    }
+
+
+@router.get("/words", response=WordsOut)
+@needs("moderation.review")
+def words(request: TokenRequest) -> dict[str, Any]:
+    return {
+        "words": [_word(w) for w in WatchedWord.objects.filter(workspace=request.auth.workspace)],
+        "actions": list(WordAction.values),
+        "starter_lists": {key: str(starter.label) for key, starter in STARTER_LISTS.items()},
+    }
+
+
+@router.post("/words", response={201: WordOut, 400: Errors})
+@needs("moderation.rules.edit")
+def word_add(request: TokenRequest, body: WordIn) -> tuple[int, dict[str, Any]]:
+    if len(body.value) > 200:
+        return 400, {"detail": _("A label or a replacement is at most 200 characters long."), "code": "value"}
+    try:
+        word = do_add_watched_word(
+            request.auth.workspace, body.pattern, body.action, body.value, actor=request.auth.user
+        )
+    except ActionError as exc:
+        return 400, {"detail": str(exc), "code": "refused"}
+    return 201, _word(word)
+
+
+@router.post("/words/starter", response={200: StarterOut, 400: Errors})
+@needs("moderation.rules.edit")
+def words_starter(request: TokenRequest, body: StarterIn) -> tuple[int, dict[str, Any]]:
+    """Watch a ready-made list's words (to hold, flag, censor or block them)."""
+    try:
+        added, known = do_add_starter_list(request.auth.workspace, body.list, body.action, actor=request.auth.user)
+    except ActionError as exc:
+        return 400, {"detail": str(exc), "code": "refused"}
+    return 200, {"added": added, "already_watched": known}
+
+
+@router.post("/words/try", response=TriedOut)
+@needs("moderation.review")
+def words_try(request: TokenRequest, body: TryIn) -> dict[str, Any]:
+    """What the watched words find in a text, and the text as it would be published: nothing is saved."""
+    text = body.text[:5000]  # as the page
+    found = matcher_for(request.auth.workspace.pk).find(text)
+    return {
+        "matches": [
+            {"action": m.action, "pattern": m.pattern, "found": m.found, "start": m.start, "end": m.end} for m in found
+        ],
+        "result": rewrite(text, found),
+    }
+
+
+@router.delete("/words/{int:word_id}", response={204: None})
+@needs("moderation.rules.edit")
+def word_remove(request: TokenRequest, word_id: int) -> tuple[int, None]:
+    do_remove_watched_word(_found(WatchedWord, request.auth.workspace, word_id, "workspace"), actor=request.auth.user)
     return 204, None
