@@ -416,19 +416,24 @@ def trust_level(workspace: Workspace, member: Member, identity_ids: list[int]) -
     zone = timezone.get_current_timezone()
     for identity in identity_ids:
         mine = Message.objects.filter(author_id=identity, visibility=Visibility.VISIBLE, from_organisation=False)
-        approved += mine[: max(0, need_approved - approved)].count() if approved < need_approved else 0
+        want = max(0, need_approved - approved)
         if len(days) >= need_days:
+            approved += mine[:want].count() if want else 0
             continue
         # Newest first through the (author, created_at, id) index, a few at a time, each read going
         # on from before the oldest day it saw (a loose index scan over days), until this identity
-        # alone shows enough days (the union of every identity's days is then enough too).
+        # alone shows enough days (the union of every identity's days is then enough too). The
+        # first read also counts the approved messages: it reads at least as many as are wanted.
         own: set[Any] = set()
         before: Any = None
-        while len(own) < need_days:
+        while True:
             chunk = mine if before is None else mine.filter(created_at__lt=before)
-            rows = list(chunk.order_by("-created_at").values_list("created_at", flat=True)[:TRUST_CHUNK])
+            size = TRUST_CHUNK if before is not None else max(TRUST_CHUNK, want)
+            rows = list(chunk.order_by("-created_at").values_list("created_at", flat=True)[:size])
+            if before is None:
+                approved += min(want, len(rows))
             own.update(at.astimezone(zone).date() for at in rows)
-            if len(rows) < TRUST_CHUNK:
+            if len(rows) < size or len(own) >= need_days:
                 break
             oldest = rows[-1].astimezone(zone)
             before = oldest.replace(hour=0, minute=0, second=0, microsecond=0)
