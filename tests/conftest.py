@@ -18,11 +18,15 @@ SYSTEM = SystemActor("tests")
 def _no_cached_public_pages():
     """Each test starts with no cached public page: a rolled-back database gives the same workspace id
     and content version again, to a different site."""
+    from animateur.core.middleware import forget_content_versions
     from animateur.space.comment_html import threads
     from animateur.space.page_store import pages
+    from animateur.space.selectors import posts_read
 
     pages.clear()
     threads.clear()
+    posts_read.clear()
+    forget_content_versions()  # the workspace rows read with them, too
 
 
 @pytest.fixture

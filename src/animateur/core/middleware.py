@@ -8,6 +8,7 @@ of the request yields that workspace's URLs without views knowing about it.
 
 from __future__ import annotations
 
+import copy
 import re
 import time
 from collections.abc import Callable
@@ -41,7 +42,10 @@ def resolve_workspace(request: HttpRequest) -> tuple[Workspace | None, str | Non
 # public pages are then served without any query. A change made in this process forgets them at
 # once (Workspace.bump_content_version); other processes see it within this delay.
 VERSION_TRUST_SECONDS = 1.0
-_known_versions: dict[tuple[str, str], tuple[float, int, int]] = {}
+# (trusted until, the workspace's row as read then, its slug prefix when addressed by path)
+_known_versions: dict[tuple[str, str], tuple[float, Workspace, str | None]] = {}
+# The workspace the page cache's middleware read for an anonymous page, for WorkspaceMiddleware.
+RESOLVED_ATTR = "_animateur_resolved_workspace"
 
 
 def forget_content_versions() -> None:
@@ -54,22 +58,28 @@ def trusted_content_version(host: str, path_info: str) -> tuple[int, int] | None
     known = _known_versions.get((host.lower(), match["slug"] if match else ""))
     if known is None or known[0] <= time.monotonic():
         return None
-    return known[1], known[2]
+    return known[1].pk, known[1].content_version
 
 
 def content_version_of(request: HttpRequest) -> tuple[int, int] | None:
-    """(workspace id, content version) for the request, read at most once a second per site."""
+    """(workspace id, content version) for the request, read at most once a second per site.
+
+    The workspace's row read with it is left on the request (a copy: a request may change its
+    own), so that an anonymous page, which is keyed on that version, is rendered for the same
+    row without a query of its own (WorkspaceMiddleware): within the trusted second, a page
+    missing the cache costs no query for its workspace.
+    """
     match = PATH_PREFIX.match(request.path_info)
     key = (request.META.get("HTTP_HOST", "").lower(), match["slug"] if match else "")
     now = time.monotonic()
     known = _known_versions.get(key)
-    if known is not None and known[0] > now:
-        return known[1], known[2]
-    workspace, _slug = resolve_workspace(request)
-    if workspace is None:
-        return None
-    _known_versions[key] = (now + VERSION_TRUST_SECONDS, workspace.pk, workspace.content_version)
-    return workspace.pk, workspace.content_version
+    if known is None or known[0] <= now:
+        workspace, slug = resolve_workspace(request)
+        if workspace is None:
+            return None
+        known = _known_versions[key] = (now + VERSION_TRUST_SECONDS, workspace, slug)
+    setattr(request, RESOLVED_ATTR, (copy.copy(known[1]), known[2]))
+    return known[1].pk, known[1].content_version
 
 
 class WorkspaceMiddleware:
@@ -77,7 +87,8 @@ class WorkspaceMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: SiteRequest) -> HttpResponse:
-        workspace, slug = resolve_workspace(request)
+        resolved: tuple[Workspace, str | None] | None = getattr(request, RESOLVED_ATTR, None)
+        workspace, slug = resolved or resolve_workspace(request)
         request.workspace = workspace
         previous_prefix = get_script_prefix()
         if slug:

@@ -6,6 +6,7 @@ publication time has come.
 
 from __future__ import annotations
 
+import pickle
 import zoneinfo
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,12 +17,13 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 
 from animateur.core.models import User, Workspace
 from animateur.space.models import Author, Category, Post, PostStatus, PostType, Tag
 from animateur.space.names import slug_from
+from animateur.space.page_store import Frozen, PageStore
 from animateur.space.threads import COMMENT_KINDS
 from animateur.space.versions import listing_version
 from animateur.stream.models import Message, Visibility
@@ -35,6 +37,19 @@ def workspace_tz(workspace: Workspace) -> tzinfo:
 
 
 # ---------------------------------------------------------------- URLs
+
+# The site's fixed addresses as reversed for each script prefix (a workspace addressed by /w/<slug>/):
+# {% url %} reversed them again on every page, a tenth of the home page's time.
+_SITE_URLS: dict[tuple[str, object, str], str] = {}
+
+
+def site_url(name: str) -> str:
+    """reverse(name) for a URL without arguments, reversed once per script prefix and URL conf."""
+    key = (get_script_prefix(), get_urlconf(), name)
+    found = _SITE_URLS.get(key)
+    if found is None:
+        found = _SITE_URLS[key] = reverse(name)
+    return found
 
 
 def post_url(post: Post, tz: tzinfo | None = None) -> str:
@@ -134,6 +149,25 @@ def public_post_rows(workspace: Workspace) -> QuerySet[Post, tuple[int, int]]:
     )
 
 
+def public_post_count(workspace: Workspace) -> int:
+    """How many posts public_post_rows pages through: counted once per listing version (a change of
+    posts bumps it), again when a published post dated ahead of the count comes into the list."""
+    key = f"space-post-count:{workspace.pk}:{listing_version(workspace)}"
+    now = timezone.now()
+    kept = cache.get(key)
+    if kept is not None and (kept[1] is None or kept[1] > now):
+        return int(kept[0])
+    count = public_post_rows(workspace).count()
+    upcoming = (
+        Post.objects.filter(workspace=workspace, type=PostType.POST, status=PostStatus.PUBLISHED, published_at__gt=now)
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )
+    cache.set(key, (count, upcoming), 3600)
+    return count
+
+
 def public_posts(workspace: Workspace, *, types: tuple[str, ...] = (PostType.POST,)) -> QuerySet[Post]:
     """Published posts whose time has come, newest first, with what a list shows."""
     return (
@@ -197,6 +231,29 @@ def public_post_by_date(workspace: Workspace, year: int, month: int, day: int, s
         .prefetch_related("categories", "tags")
         .first()
     )
+
+
+# Posts as read for their pages, by content version (every change the public sees bumps it): a post page
+# that misses the page cache (a new query string) costs no query for its post, author and terms, the
+# post's part of such a page. Kept pickled: each request unpickles its own copy.
+POST_CACHE_BYTES = 4 * 1024 * 1024
+POST_CACHE_SECONDS = 3600
+posts_read = PageStore()
+
+
+def kept_public_post_by_date(workspace: Workspace, year: int, month: int, day: int, slug: str) -> Post | None:
+    """public_post_by_date, kept for the workspace's content version while the post is public."""
+    key = (workspace.pk, f"{workspace.timezone}|{year}|{month}|{day}|{slug}", "post")
+    kept = posts_read.get(key, workspace.content_version)
+    if kept is not None:
+        post: Post = pickle.loads(kept[2])  # noqa: S301 - pickled by this process, below
+        if is_visible_to_public(post):
+            return post
+    found = public_post_by_date(workspace, year, month, day, slug)
+    if found is not None and is_visible_to_public(found):
+        page: Frozen = (200, [], pickle.dumps(found, pickle.HIGHEST_PROTOCOL))
+        posts_read.put(key, workspace.content_version, page, seconds=POST_CACHE_SECONDS, budget=POST_CACHE_BYTES)
+    return found
 
 
 def post_by_slug(workspace: Workspace, slug: str, type_: str = PostType.POST) -> Post | None:

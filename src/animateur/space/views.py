@@ -61,8 +61,23 @@ def _context(request: HttpRequest, workspace: Workspace, **extra: Any) -> dict[s
     return context
 
 
-def _page_of(request: HttpRequest, items: QuerySet | list, per_page: int, number: Any = None) -> Page:
-    paginator = Paginator(items, max(1, per_page))
+class _CountedPaginator(Paginator):
+    """A paginator told how many items there are: no COUNT query of its own."""
+
+    def __init__(self, items: QuerySet | list, per_page: int, count: int) -> None:
+        super().__init__(items, per_page)
+        self.known_count = count
+
+    @property
+    def count(self) -> int:
+        return self.known_count
+
+
+def _page_of(
+    request: HttpRequest, items: QuerySet | list, per_page: int, number: Any = None, *, count: int | None = None
+) -> Page:
+    per_page = max(1, per_page)
+    paginator = Paginator(items, per_page) if count is None else _CountedPaginator(items, per_page, count)
     try:
         return paginator.page(number or request.GET.get("page") or 1)
     except (EmptyPage, PageNotAnInteger):
@@ -80,10 +95,17 @@ def _can_preview(request: HttpRequest, workspace: Workspace) -> bool:
 @public_page
 @site_view
 def home(request: HttpRequest, workspace: Workspace, page: int | None = None) -> HttpResponse:
-    posts = _page_of(request, selectors.public_post_rows(workspace), workspace.posts_per_page, page)
+    posts = _page_of(
+        request,
+        selectors.public_post_rows(workspace),
+        workspace.posts_per_page,
+        page,
+        count=selectors.public_post_count(workspace),
+    )
     rows = list(posts.object_list)
     shown = summaries(workspace, selectors.sticky_first(workspace, rows) if posts.number == 1 else rows)
-    canonical = reverse("space:home") if posts.number == 1 else reverse("space:home_page", args=[posts.number])
+    home_path = selectors.site_url("space:home")
+    canonical = home_path if posts.number == 1 else reverse("space:home_page", args=[posts.number])
     return render(
         request,
         "space/home.html",
@@ -94,7 +116,7 @@ def home(request: HttpRequest, workspace: Workspace, page: int | None = None) ->
             posts=shown,
             canonical_path=canonical,
             is_home=True,
-            page_base=reverse("space:home"),
+            page_base=home_path,
         ),
     )
 
@@ -346,7 +368,10 @@ def _comment(request: HttpRequest, workspace: Workspace, post: Post) -> HttpResp
 @public_page
 @site_view
 def post_detail(request: HttpRequest, workspace: Workspace, year: str, month: str, day: str, slug: str) -> HttpResponse:
-    post = selectors.public_post_by_date(workspace, int(year), int(month), int(day), slug)
+    if request.method == "POST":  # a comment: the post as it is now
+        post = selectors.public_post_by_date(workspace, int(year), int(month), int(day), slug)
+    else:
+        post = selectors.kept_public_post_by_date(workspace, int(year), int(month), int(day), slug)
     if post is None:
         raise Http404("no such post")
     preview = not selectors.is_visible_to_public(post)

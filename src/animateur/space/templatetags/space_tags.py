@@ -23,6 +23,12 @@ register = template.Library()
 
 
 @register.simple_tag
+def site_url(name: str) -> str:
+    """{% url name %} for the site's fixed addresses (home, feeds, search): see selectors.site_url."""
+    return selectors.site_url(name)
+
+
+@register.simple_tag
 def post_url(post: Post) -> str:
     return selectors.post_url(post)
 
