@@ -198,7 +198,8 @@ def backtest_child(data: Path | None, scale: str, messages: int = 0, copies: int
     if kept is not None and Message.objects.filter(workspace=kept).count() == total:
         # --keep: the database of an earlier run, already loaded (old and new code on the same rows).
         listening_db.ensure(connection)
-        return _timed_backtests(kept, scale, {"vendor": connection.vendor, "messages": total, "reused": True})
+        about = {"vendor": connection.vendor, "messages": total, "reused": True, **_index_words(connection)}
+        return _timed_backtests(kept, scale, about)
     # Loaded as a bulk import would be: without listening's index, built once at the end.
     listening_db.drop(connection)
     workspace = do_create_workspace("bench", "Bench", actor=SystemActor("bench"), is_default=True)
@@ -244,8 +245,33 @@ def backtest_child(data: Path | None, scale: str, messages: int = 0, copies: int
             "messages": total,
             "load_seconds": round(load_seconds, 1),
             "index_seconds": round(index_seconds, 1),
+            **_index_words(connection),
         },
     )
+
+
+def _index_words(connection: Any) -> dict:
+    """Listening's word index over the messages it has not read (all of them after a bulk load or
+    the migration that added it), as `animateur listen index` does; then the tables analysed."""
+    try:
+        from animateur.listening import wordindex
+    except ImportError:  # the code before the word index (old and new code on the same database)
+        return {}
+    if not wordindex.present(connection):
+        return {}
+    started = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        if done % 100_000 < 25_000 or done == total:
+            print(f"  words: {done:,} of {total:,} ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+
+    indexed = wordindex.index_dirty(chunk=25_000, progress=progress)
+    seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM ANALYZE {wordindex.TABLE}" if connection.vendor == "postgresql" else "ANALYZE")
+        cursor.execute(f"SELECT COUNT(*) FROM {wordindex.TABLE}")  # noqa: S608 - a constant
+        words = cursor.fetchone()[0]
+    return {"words_indexed_messages": indexed, "words_index_seconds": round(seconds, 1), "word_rows": words}
 
 
 def _timed_backtests(workspace: Any, scale: str, about: dict) -> dict:
@@ -333,6 +359,11 @@ def backtests(
             if result.get("reused")
             else f"loaded in {result['load_seconds']} s, indexed in {result['index_seconds']} s"
         )
+        if result.get("words_indexed_messages"):
+            loaded += (
+                f"; word index: {result['words_indexed_messages']:,} messages in {result['words_index_seconds']} s,"
+                f" {result['word_rows']:,} rows"
+            )
         print(f"backtest on {database}: {result['messages']:,} messages ({loaded})")
         for name, r in result["results"].items():
             extra = f"  {r['matched']:,} matched of {r['candidates']:,} read" if "matched" in r else ""

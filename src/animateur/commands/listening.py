@@ -3,6 +3,8 @@
     listen match --query Q          JSON Lines in, one {"match": ...} line out per input, in order
     listen backtest --workspace S --query Q   the query over the workspace's whole history
     listen search create|list ...   saved searches, through the same actions as the web app
+    listen index [--chunk N]        index the messages the word index has not read yet (after the
+                                    migration that added it, or messages written outside the pipeline)
 
 An invalid query exits with status 2 and its message (what and where) on standard error.
 """
@@ -35,6 +37,10 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     backtest.add_argument("--workspace", required=True, metavar="SLUG")
     backtest.add_argument("--query", required=True)
     backtest.set_defaults(handler=cmd_listen_backtest)
+
+    index = verbs.add_parser("index", help="index the stored messages the word index has not read yet")
+    index.add_argument("--chunk", type=int, default=2000, help="messages a transaction (default 2000)")
+    index.set_defaults(handler=cmd_listen_index)
 
     search = verbs.add_parser("search", help="saved searches")
     search_verbs = search.add_subparsers(dest="search_verb", metavar="VERB", parser_class=type(listen))
@@ -179,6 +185,23 @@ def cmd_listen_backtest(args: argparse.Namespace) -> int:
             }
         )
     )
+    return 0
+
+
+def cmd_listen_index(args: argparse.Namespace) -> int:
+    """The backfill: chunk after chunk, each committed, its progress on standard error."""
+    _setup_django()
+    from animateur.listening import wordindex
+
+    if args.chunk < 1:
+        raise BadInput("--chunk must be at least 1")
+    started = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        print(f"{done:,} of {total:,} messages indexed ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+
+    done = wordindex.index_dirty(chunk=args.chunk, progress=progress)
+    print(json.dumps({"indexed": done, "seconds": round(time.perf_counter() - started, 1)}))
     return 0
 
 

@@ -7,11 +7,14 @@ from django.db.models.signals import post_migrate
 def _ensure_database_objects(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
     from django.db import connections
 
-    from animateur.listening import db
+    from animateur.listening import db, wordindex
 
     connection = connections[using]
-    if "stream_message" in connection.introspection.table_names():
+    tables = connection.introspection.table_names()
+    if "stream_message" in tables:
         db.ensure(connection)
+    if wordindex.TABLE in tables:  # SQLite drops a table's triggers when a migration rebuilds it
+        wordindex.create(connection)
 
 
 class ListeningConfig(AppConfig):

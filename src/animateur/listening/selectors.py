@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDay
 
 from animateur.core.models import Workspace
-from animateur.listening import scan, spikes
+from animateur.listening import scan, spikes, wordindex
 from animateur.listening.matcher import Compiled, reads_names, terms_of
 from animateur.listening.models import SavedSearch, SearchMatch
 from animateur.listening.query import parse
@@ -171,7 +173,12 @@ class _DayOf:
 
 
 def backtest(workspace: Workspace, compiled: Compiled) -> Backtest:
-    """The query over all the history, without saving anything: its volume per day and examples."""
+    """The query over all the history, without saving anything: its volume per day and examples.
+
+    Where listening's word index (wordindex.py) decides the query (words, prefixes, « ? », OR, AND,
+    NOT, lang:, kind:, sentiment:), the matches are counted from it without reading a text; where
+    it only bounds it (a phrase, NEAR, names, sites), the messages it lets through are read and
+    the query evaluated; messages not indexed yet are always read and evaluated."""
     started = time.perf_counter()
     zone = zone_of(workspace)
     everything = scan.listened(workspace)
@@ -180,14 +187,32 @@ def backtest(workspace: Workspace, compiled: Compiled) -> Backtest:
     day_of = _DayOf(zone)
     latest: list[tuple[datetime, int]] = []
     names = reads_names(compiled.tree)
-    for batch in scan.rows(workspace, scan.narrowed(everything, compiled), names=names):
-        result.candidates += len(batch)
-        for row in batch:
-            if compiled.matches(row.doc):
-                result.matched += 1
-                per_day[day_of(row.created_at)] += 1
-                latest.append((row.created_at, row.message_id))
-        latest = sorted(latest, reverse=True)[:BACKTEST_EXAMPLES]
+    part = wordindex.plan(compiled.tree, workspace.pk) if wordindex.present(connection) else None
+    if part is None:
+        sources = [scan.narrowed(everything, compiled)]
+    else:
+        dirty = wordindex.DIRTY_IDS
+        indexed = everything.extra(  # noqa: S610 - the plan's SQL is built from constants, words are parameters
+            where=[f"stream_message.id IN ({part.sql})", f"stream_message.id NOT IN ({dirty})"], params=part.params
+        )
+        sources = [scan.narrowed(everything.extra(where=[f"stream_message.id IN ({dirty})"]), compiled)]  # noqa: S610
+        if part.exact:
+            for created_at, pk in indexed.values_list("created_at", "pk").iterator(chunk_size=scan.BATCH):
+                per_day[day_of(created_at)] += 1
+                latest.append((created_at, pk))
+            result.matched = result.candidates = len(latest)
+            latest = heapq.nlargest(BACKTEST_EXAMPLES, latest)
+        else:
+            sources.append(indexed)
+    for source in sources:
+        for batch in scan.rows(workspace, source, names=names):
+            result.candidates += len(batch)
+            for row in batch:
+                if compiled.matches(row.doc):
+                    result.matched += 1
+                    per_day[day_of(row.created_at)] += 1
+                    latest.append((row.created_at, row.message_id))
+            latest = heapq.nlargest(BACKTEST_EXAMPLES, latest)
     ids = [pk for _when, pk in latest]
     by_id = {m.pk: m for m in Message.objects.filter(pk__in=ids).select_related("author", "channel")}
     result.examples = [by_id[pk] for pk in ids if pk in by_id]

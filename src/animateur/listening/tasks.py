@@ -44,3 +44,15 @@ def check_all_spikes() -> None:
 
     for workspace_id in SavedSearch.objects.values_list("workspace_id", flat=True).distinct():
         watch.check_workspace(workspace_id)
+
+
+INDEX_EVERY_RUN = 50_000
+
+
+@db_periodic_task(crontab(minute="*"))
+def index_unread_messages() -> None:
+    """Messages the pipeline did not index (written by another path, or stored before the index):
+    a bounded share a minute, so that a backfill never holds SQLite's writer for long."""
+    from animateur.listening import wordindex
+
+    wordindex.index_dirty(limit=INDEX_EVERY_RUN)

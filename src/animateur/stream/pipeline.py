@@ -57,6 +57,7 @@ HOOKS: dict[str, tuple[list[Callable[[list[Incoming]], None]], tuple[str, ...]]]
             "animateur.space.threads.refresh_counts_for_messages",
             "animateur.inbox.hooks.on_store",
             "animateur.moderation.hooks.store_moderation",
+            "animateur.listening.wordindex.index_items",
             "animateur.listening.hooks.match_items",
             "animateur.reports.rollup.forget_stored_days",
         ),
