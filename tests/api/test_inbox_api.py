@@ -89,6 +89,12 @@ BODIES = {
     "moderation/words": {"pattern": "escroc*", "action": "censor"},
     "moderation/starter": {"list": "insults_fr", "action": "flag"},
     "moderation/try": {"text": "Une arnaque ?"},
+    "moderation/flag": {"reason": "Propos douteux"},
+    "moderation/dry-run": {
+        "name": "Liens",
+        "conditions": [{"field": "links", "op": "gte", "value": "1"}],
+        "actions": [{"type": "hide"}],
+    },
     "moderation/settings": {"trust_thresholds": {"basic": {"approved": 2}}},
     "rules": {
         "name": "Liens",

@@ -413,3 +413,48 @@ def test_a_ready_made_list_is_watched_once_and_bad_words_input_is_refused(team):
     for absurd in ("0", "-3", "99999999999999999999999", "abc"):
         assert send("DELETE", f"/api/moderation/words/{absurd}", team["owner"]).status_code == 404
     assert AuditEvent.objects.count() == before
+
+
+def test_a_flag_from_the_api_is_audited_and_enough_flags_hold_the_message(workspace, team, held):
+    send("POST", f"/api/moderation/items/{held.pk}/decide", team["moderator"], {"decision": "approve"})
+    url = f"/api/moderation/messages/{held.message_id}/flag"
+    first = send("POST", url, team["guest"], {"reason": "Insultant"})
+    assert first.status_code == 201, first.content
+    assert first.json()["visibility"] == "visible"
+    audit = AuditEvent.objects.latest("id")
+    assert audit.verb == "moderation.flag" and audit.data["reason"] == "Insultant"
+    assert send("POST", url, team["guest"], {"reason": "Encore"}).status_code == 400  # already flagged by them
+    second = send("POST", url, team["analyst"], {"reason": "Oui"})
+    assert second.json()["visibility"] == "pending"  # two flags weigh the default 2
+    assert (
+        send("GET", f"/api/moderation/messages/{held.message_id}", team["moderator"]).json()["item"]["status"]
+        == "pending"
+    )
+
+
+def test_a_rule_is_tried_before_and_after_it_is_saved_and_its_secret_renewed(workspace, team, settings):
+    settings.ALLOW_PRIVATE_URLS = True
+    post(workspace, "Voyez https://exemple.fr", email="b@example.org")
+    post(workspace, "Rien à voir", email="c@example.org")
+    rule = {
+        "name": "Liens",
+        "conditions": [{"field": "links", "op": "gte", "value": 1}],
+        "actions": [{"type": "hide"}, {"type": "webhook", "value": "http://127.0.0.1:9/in"}],
+    }
+    before = AuditEvent.objects.count()
+    tried = send("POST", "/api/moderation/rules/dry-run", team["manager"], {**rule, "days": 30})
+    assert tried.status_code == 200, tried.content
+    assert (tried.json()["examined"], tried.json()["matched"], tried.json()["would_change"]) == (2, 1, 1)
+    assert [s["excerpt"] for s in tried.json()["samples"]] == ["Voyez https://exemple.fr"]
+    assert AuditEvent.objects.count() == before and not Rule.objects.exists()
+    made = send("POST", "/api/moderation/rules", team["manager"], rule).json()
+    saved = send("GET", f"/api/moderation/rules/{made['id']}/dry-run?days=30", team["moderator"]).json()
+    assert saved["matched"] == 1
+    assert send("GET", f"/api/moderation/rules/{made['id']}/dry-run?days=0", team["moderator"]).status_code == 400
+    assert send("POST", "/api/moderation/rules/dry-run", team["manager"], {**rule, "days": 999}).status_code == 400
+    bad = send("POST", "/api/moderation/rules/dry-run", team["manager"], {**rule, "conditions": []})
+    assert bad.status_code == 400 and bad.json()["detail"]
+    renewed = send("POST", f"/api/moderation/rules/{made['id']}/webhook-secret", team["manager"])
+    assert renewed.status_code == 200 and renewed.json()["webhook_secret"] not in ("", made["webhook_secret"])
+    assert AuditEvent.objects.latest("id").verb == "moderation.rule.webhook_secret"
+    assert send("POST", f"/api/moderation/rules/{made['id']}/webhook-secret", team["moderator"]).status_code == 403

@@ -25,7 +25,8 @@ from animateur.core.ids import MAX_ID
 from animateur.core.models import AuditEvent, Workspace
 from animateur.moderation import labels, selectors
 from animateur.moderation.actions.decisions import do_decide, do_escalate, do_moderate_messages
-from animateur.moderation.actions.rules import do_delete_rule, do_save_rule
+from animateur.moderation.actions.flags import do_flag_message
+from animateur.moderation.actions.rules import clean_rule, do_delete_rule, do_renew_webhook_secret, do_save_rule
 from animateur.moderation.actions.sanctions import do_lift_sanction, do_sanction_member
 from animateur.moderation.actions.settings import do_update_moderation_settings
 from animateur.moderation.actions.words import do_add_starter_list, do_add_watched_word, do_remove_watched_word
@@ -893,3 +894,100 @@ def words_try(request: TokenRequest, body: TryIn) -> dict[str, Any]:
 def word_remove(request: TokenRequest, word_id: int) -> tuple[int, None]:
     do_remove_watched_word(_found(WatchedWord, request.auth.workspace, word_id, "workspace"), actor=request.auth.user)
     return 204, None
+
+
+# ------------------------------------------------------------------ flags, a rule's dry run, its webhook secret
+
+
+class FlagIn(Schema):
+    reason: str = ""
+
+
+class FlagOut(Schema):
+    id: int
+    reason: str
+    weight: float
+    visibility: str  # the message's after the flag: pending once the flags weigh enough
+
+
+class DryRunIn(RuleIn):
+    days: int = 7
+
+
+class DryRunOut(Schema):
+    days: int
+    examined: int
+    matched: int
+    by_action: dict[str, int]
+    by_visibility: dict[str, int]
+    would_change: int
+    by_day: list[tuple[str, int]]
+    samples: list[RecentOut]
+
+
+class SecretOut(Schema):
+    webhook_secret: str
+
+
+def _dry_run(workspace: Workspace, data: dict[str, Any], days: int) -> tuple[int, dict[str, Any]]:
+    """The page's preview of a rule's conditions and actions (`data`, as cleaned or stored)."""
+    if not 0 < days <= 365:
+        return 400, {"detail": _("The days looked back are a number from 1 to 365."), "code": "days"}
+    found = selectors.dry_run(workspace, data, days)
+    return 200, {
+        "days": found.days,
+        "examined": found.examined,
+        "matched": found.matched,
+        "by_action": found.by_action,
+        "by_visibility": found.by_visibility,
+        "would_change": found.would_change,
+        "by_day": found.by_day,
+        "samples": [
+            {"id": m.pk, "excerpt": _excerpt(m), "visibility": m.visibility, "created_at": m.created_at}
+            for m in found.samples
+        ],
+    }
+
+
+@router.post("/messages/{int:message_id}/flag", response={201: FlagOut, 400: Errors})
+@needs("stream.read")
+def flag_message(request: TokenRequest, message_id: int, body: FlagIn) -> tuple[int, dict[str, Any]]:
+    """Flag a message for the moderators, as any teammate can from its page."""
+    message = _get_message(request, message_id)
+    try:
+        flag = do_flag_message(message, body.reason, actor=request.auth.user)
+    except ActionError as exc:
+        return 400, {"detail": str(exc), "code": "refused"}
+    message.refresh_from_db(fields=["visibility"])
+    return 201, {"id": flag.pk, "reason": flag.reason, "weight": flag.weight, "visibility": message.visibility}
+
+
+@router.post("/rules/dry-run", response={200: DryRunOut, 400: Errors})
+@needs("moderation.rules.edit")
+def rule_try(request: TokenRequest, body: DryRunIn) -> tuple[int, dict[str, Any]]:
+    """What a rule not yet saved would have matched in the last `days`: nothing is saved."""
+    data = body.dict()
+    days = data.pop("days")
+    data["actions"] = [{k: v for k, v in a.items() if v is not None} for a in data["actions"]]
+    try:
+        data = clean_rule(data)
+    except ActionError as exc:
+        return 400, {"detail": str(exc), "code": "refused"}
+    return _dry_run(request.auth.workspace, data, days)
+
+
+@router.get("/rules/{int:rule_id}/dry-run", response={200: DryRunOut, 400: Errors})
+@needs("moderation.review")
+def rule_dry_run(request: TokenRequest, rule_id: int, days: int = 7) -> tuple[int, dict[str, Any]]:
+    """What a saved rule would have matched in the last `days` (1 to 365)."""
+    workspace = request.auth.workspace
+    rule = _found(Rule, workspace, rule_id)
+    return _dry_run(workspace, {"conditions": rule.conditions, "match": rule.match, "actions": rule.actions}, days)
+
+
+@router.post("/rules/{int:rule_id}/webhook-secret", response=SecretOut)
+@needs("moderation.rules.edit")
+def rule_webhook_secret(request: TokenRequest, rule_id: int) -> dict[str, Any]:
+    """A new secret for the rule's webhook calls, given this once; the previous one stops signing at once."""
+    rule = _found(Rule, request.auth.workspace, rule_id, "workspace")
+    return {"webhook_secret": do_renew_webhook_secret(rule, actor=request.auth.user)}
