@@ -9,19 +9,24 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
 from animateur.core.models import Workspace
 from animateur.moderation.models import LearningState, new_token
-from animateur.nlp import WorkspaceAdapter
+
+if TYPE_CHECKING:  # numpy's weight, at first use only: a web worker serving pages never needs it
+    from animateur.nlp.adapter import WorkspaceAdapter
 
 log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=64)
 def _load(workspace_id: int, version: str) -> WorkspaceAdapter:
+    from animateur.nlp.adapter import WorkspaceAdapter
+
     blob = LearningState.objects.filter(workspace_id=workspace_id).values_list("blob", flat=True).first()
     if not blob:
         return WorkspaceAdapter()
@@ -33,10 +38,7 @@ def _load(workspace_id: int, version: str) -> WorkspaceAdapter:
 
 
 def _version(workspace_id: int) -> str:
-    return (
-        LearningState.objects.filter(workspace_id=workspace_id).values_list("version", flat=True).first()
-        or ""
-    )
+    return LearningState.objects.filter(workspace_id=workspace_id).values_list("version", flat=True).first() or ""
 
 
 def adapter_for(workspace: Workspace | int) -> WorkspaceAdapter:
@@ -54,6 +56,8 @@ def teach(workspace: Workspace | int, lessons: list[tuple[str, str | None, str, 
     lessons = [lesson for lesson in lessons if lesson[0].strip()]
     if not lessons:
         return
+    from animateur.nlp.adapter import WorkspaceAdapter
+
     workspace_id = workspace if isinstance(workspace, int) else workspace.pk
     with transaction.atomic():
         LearningState.objects.get_or_create(workspace_id=workspace_id)

@@ -7,7 +7,6 @@ from typing import Any
 
 from animateur.core.models import Workspace
 from animateur.moderation.models import ModerationSettings
-from animateur.nlp.features import host_name, without_links_to
 
 TRUST_LEVELS: tuple[str, ...] = ("new", "basic", "member", "regular", "leader")
 
@@ -38,9 +37,7 @@ def settings_for(workspace: Workspace | int) -> ModerationSettings:
 
 def words_version(workspace_id: int) -> str:
     version = (
-        ModerationSettings.objects.filter(workspace_id=workspace_id)
-        .values_list("words_version", flat=True)
-        .first()
+        ModerationSettings.objects.filter(workspace_id=workspace_id).values_list("words_version", flat=True).first()
     )
     return version or ""
 
@@ -62,6 +59,8 @@ def clean_link_hosts(lines: Iterable[str]) -> list[str]:
 
     Raises ValueError naming the first line that is not a site.
     """
+    from animateur.nlp.features import host_name  # numpy's weight, at first use only
+
     hosts: list[str] = []
     for line in lines:
         if not line.strip():
@@ -76,6 +75,8 @@ def clean_link_hosts(lines: Iterable[str]) -> list[str]:
 
 def trusted_link_hosts(row: ModerationSettings) -> tuple[str, ...]:
     """The sites whose links the scores do not read: the moderators' list and the workspace's own domain."""
+    from animateur.nlp.features import host_name
+
     domain = row.workspace.domain
     own = host_name(domain) if domain else None
     listed = [h for h in (row.trusted_link_hosts or []) if isinstance(h, str)]
@@ -84,6 +85,8 @@ def trusted_link_hosts(row: ModerationSettings) -> tuple[str, ...]:
 
 def scoring_text(title: str, text: str, trusted_hosts: tuple[str, ...]) -> str:
     """A message as the scores read it, and as the adapter learns it: title, text, no link to a trusted site."""
+    from animateur.nlp.features import without_links_to
+
     return without_links_to(f"{title}\n{text}".strip(), trusted_hosts)
 
 

@@ -26,9 +26,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from atproto import models as at
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
@@ -40,6 +39,9 @@ from animateur.channels.errors import PermanentError
 from animateur.channels.models import Channel
 from animateur.publishing import previews
 from animateur.publishing.titles import first_line, shortened
+
+if TYPE_CHECKING:  # atproto's models are imported when a post goes to Bluesky, not by a web worker at start
+    from atproto import models as at
 
 # The kinds a publication can go to: the workspace's own blog, Mastodon, Bluesky, and the networks whose
 # posts have a title (the text's first line): Reddit, Discourse, WordPress.
@@ -160,6 +162,8 @@ def record_key(prepared_at: datetime, idempotency_key: str) -> str:
 
 def link_facets(text: str) -> list[at.AppBskyRichtextFacet.Main]:
     """Links made clickable: Bluesky wants their byte offsets in UTF-8."""
+    from atproto import models as at
+
     facets = []
     for match in _LINK.finditer(text):
         start = len(text[: match.start()].encode())
@@ -186,6 +190,8 @@ def _bluesky_sent(uri: str, value: Any, handle: str, cid: str) -> Sent:
 
 
 def _reply_ref(reply_to: Sent | None, root: Sent | None) -> at.AppBskyFeedPost.ReplyRef | None:
+    from atproto import models as at
+
     if reply_to is None:
         return None
     first = root or reply_to
@@ -205,6 +211,8 @@ def _send_bluesky(
     root: Sent | None = None,
     pictures: Sequence[Picture] = (),
 ) -> Sent:
+    from atproto import models as at
+
     connector = connector_for(channel)
     if not isinstance(connector, bluesky.BlueskyConnector):
         raise PermanentError(_("This channel cannot publish."), cause="http_error")
@@ -243,6 +251,8 @@ def _send_bluesky(
 def _bluesky_images(client: Any, pictures: Sequence[Picture]) -> at.AppBskyEmbedImages.Main | None:
     """The images as blobs (com.atproto.repo.uploadBlob: one uploaded again is the same blob, named by its
     content) in app.bsky.embed.images, each with its alt text and its aspect ratio."""
+    from atproto import models as at
+
     if not pictures:
         return None
     shown = []

@@ -13,9 +13,13 @@ import base64
 import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy is imported where it is used: a web worker loads this module at set-up (the pipeline's
+# hooks) and serves pages without ever counting.
 
 # What a kept Members starts with: its bitmap, or its ids' offsets from the base.
 _BITMAP, _OFFSETS = b"B", b"O"
@@ -36,6 +40,8 @@ class Members:
 
     @classmethod
     def of(cls, ids: Iterable[int]) -> Members:
+        import numpy as np
+
         found = np.fromiter(ids, dtype=np.int64)
         if not found.size:
             return cls()
@@ -46,6 +52,8 @@ class Members:
 
     @classmethod
     def stored(cls, base: int, data: bytes | memoryview | None) -> Members:
+        import numpy as np
+
         data = bytes(data or b"")
         if not data:
             return cls(base)
@@ -55,6 +63,8 @@ class Members:
         return cls(base, int.from_bytes(data[1:], "little"))
 
     def packed(self) -> tuple[int, bytes]:
+        import numpy as np
+
         bitmap = self._bitmap()
         count = len(self)
         if count and 4 * count < len(bitmap) and self.bits.bit_length() <= 2**32:
@@ -92,6 +102,8 @@ class Members:
         return self.bits != 0
 
     def __iter__(self) -> Iterator[int]:
+        import numpy as np
+
         flags = np.unpackbits(np.frombuffer(self._bitmap(), dtype=np.uint8), bitorder="little")
         return iter((np.flatnonzero(flags) + self.base).tolist())
 
@@ -133,6 +145,8 @@ class Responses:
     @classmethod
     def of(cls, responses: Iterable[dict[str, Any]]) -> Responses:
         """From FirstResponse data (sla.first_response_data)."""
+        import numpy as np
+
         times: tuple[list[float], list[float], list[float]] = ([], [], [])
         out = cls()
         for d in responses:
@@ -158,6 +172,8 @@ class Responses:
 
     @classmethod
     def stored(cls, data: bytes | memoryview | None, judged: int, on_time: int) -> Responses:
+        import numpy as np
+
         out = cls(judged=judged, on_time=on_time)
         if not data:
             return out
@@ -182,6 +198,8 @@ class Responses:
         self.on_time += other.on_time
 
     def values(self, *kinds: int) -> np.ndarray:
+        import numpy as np
+
         arrays = [a for kind in kinds for a in self.parts[kind]]
         if len(arrays) == 1:
             return arrays[0]
@@ -189,6 +207,8 @@ class Responses:
 
     def percentile(self, q: float, *kinds: int) -> float | None:
         """Nearest-rank percentile (as inbox.stats.percentile), exact: the rank-th smallest value."""
+        import numpy as np
+
         values = self.values(*kinds)
         if not values.size:
             return None

@@ -16,16 +16,13 @@ form cannot reach our own network. The app password is only sent to `createSessi
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
-from atproto import Client, models
-from atproto_client import exceptions as atx
-from atproto_client.models.utils import get_model_as_dict, get_or_create
-from atproto_client.request import Request
 from django import forms
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
@@ -48,6 +45,9 @@ from animateur.channels.errors import MalformedItem, PermanentError
 from animateur.stream.counts import Counts
 from animateur.stream.items import AuthorInfo, Incoming
 from animateur.stream.models import Kind, Message
+
+if TYPE_CHECKING:  # atproto (26 MB with its models) is imported when Bluesky is spoken to, not by a web
+    from atproto import Client  # worker that serves pages
 
 PAGE = 50
 MAX_PAGES_PER_RUN = 20
@@ -85,11 +85,20 @@ def classified() -> Iterator[None]:
     """atproto's errors, classified for the scheduler (failures.py); their text never holds the password."""
     try:
         yield
-    except atx.NetworkError as exc:  # InvokeTimeoutError included
+    except Exception as exc:
+        from atproto_client import exceptions as atx
+
+        _classify(exc, atx)
+        raise
+
+
+def _classify(exc: Exception, atx: Any) -> None:
+    """Raise the scheduler's failure for one of atproto's errors (classified); return for any other."""
+    if isinstance(exc, atx.NetworkError):  # InvokeTimeoutError included
         raise failures.for_network(SOURCE, exc) from exc
-    except httpx.TransportError as exc:  # atproto passes a connection closed before the answer unwrapped
+    if isinstance(exc, httpx.TransportError):  # atproto passes a connection closed before the answer unwrapped
         raise failures.for_network(SOURCE, exc) from exc
-    except (atx.UnauthorizedError, atx.BadRequestError, atx.RequestException) as exc:
+    if isinstance(exc, (atx.UnauthorizedError, atx.BadRequestError, atx.RequestException)):
         status = getattr(exc.response, "status_code", 0) or 0
         headers = getattr(exc.response, "headers", None)
         refused = isinstance(exc, atx.UnauthorizedError) or _xrpc(exc) in REFUSED_ERRORS
@@ -101,7 +110,7 @@ def classified() -> Iterator[None]:
         if wait is not None and error.retry_after is None:  # Bluesky says when its window resets instead
             error.retry_after = wait
         raise error from exc
-    except atx.ModelError as exc:
+    if isinstance(exc, atx.ModelError):
         raise PermanentError(
             gettext("this server does not answer like Bluesky: %(e)s") % {"e": exc}, cause="not_bluesky"
         ) from exc
@@ -125,17 +134,23 @@ def _seconds_until(reset: str | None) -> float | None:
 NOTIFICATIONS = "app.bsky.notification.listNotifications"
 SEARCH = "app.bsky.feed.searchPosts"
 GET_POSTS = "app.bsky.feed.getPosts"  # posts by URI, with their counts (25 at most a request)
+
+
 # Each list's entries, and the model of one entry: a page is read entry by entry, so that one entry the
 # model refuses (a profile without its handle, say) is rejected alone instead of failing the whole page.
-LISTS: dict[str, tuple[str, type[Any], type[Any]]] = {
-    NOTIFICATIONS: (
-        "notifications",
-        models.AppBskyNotificationListNotifications.Params,
-        models.AppBskyNotificationListNotifications.Notification,
-    ),
-    SEARCH: ("posts", models.AppBskyFeedSearchPosts.Params, models.AppBskyFeedDefs.PostView),
-    GET_POSTS: ("posts", models.AppBskyFeedGetPosts.Params, models.AppBskyFeedDefs.PostView),
-}
+@functools.cache
+def lists() -> dict[str, tuple[str, type[Any], type[Any]]]:
+    from atproto import models
+
+    return {
+        NOTIFICATIONS: (
+            "notifications",
+            models.AppBskyNotificationListNotifications.Params,
+            models.AppBskyNotificationListNotifications.Notification,
+        ),
+        SEARCH: ("posts", models.AppBskyFeedSearchPosts.Params, models.AppBskyFeedDefs.PostView),
+        GET_POSTS: ("posts", models.AppBskyFeedGetPosts.Params, models.AppBskyFeedDefs.PostView),
+    }
 
 
 def post_counts(view: dict[str, Any]) -> Counts | None:
@@ -162,8 +177,11 @@ class Page:
 
 
 def _query(client: Client, nsid: str, params: dict[str, Any]) -> Page:
-    """One page of a list, each entry read on its own (see LISTS)."""
-    key, params_model, entry_model = LISTS[nsid]
+    """One page of a list, each entry read on its own (see lists)."""
+    from atproto_client import exceptions as atx
+    from atproto_client.models.utils import get_or_create
+
+    key, params_model, entry_model = lists()[nsid]
     response = client.invoke_query(nsid, params=get_or_create(params, params_model), output_encoding="application/json")
     content = response.content
     if not isinstance(content, dict) or not isinstance(content.get(key), list):
@@ -219,6 +237,9 @@ class BlueskyConnector(Connector):
     source_fields = ("search",)
 
     def client(self) -> Client:
+        from atproto import Client
+        from atproto_client.request import Request
+
         service = safe_http.validate_url(str(self.config.get("service") or DEFAULT_SERVICE))
         request = Request(
             transport=safe_http.transport(),
@@ -328,6 +349,8 @@ class BlueskyConnector(Connector):
     def _raw(entry: Any, shape: str, cursor: dict[str, Any]) -> RawItem:
         if isinstance(entry, Unparsed):
             return unreadable(entry.uri, entry.problem, entry.raw, cursor)
+        from atproto_client.models.utils import get_model_as_dict
+
         extra = {"source": "search"} if shape == "post" else {}  # the search's posts: a source of their own
         return RawItem(
             entry.uri, parse_datetime(entry.indexed_at), shape, jsonable(get_model_as_dict(entry)), cursor, extra
@@ -374,6 +397,8 @@ class BlueskyConnector(Connector):
     def read_counts(self, external_ids: list[str]) -> dict[str, Counts]:
         """Our posts' likes and reposts now: app.bsky.feed.getPosts, 25 URIs a request; one deleted since
         is absent from the answer and left out."""
+        from atproto_client.models.utils import get_model_as_dict
+
         client = self.client()
         found: dict[str, Counts] = {}
         for at in range(0, len(external_ids), 25):
@@ -394,6 +419,8 @@ class BlueskyConnector(Connector):
         return gettext("Connected to Bluesky as @%(handle)s") % {"handle": getattr(session, "handle", "?")}
 
     def reply(self, message: Message, text: str) -> str:
+        from atproto import models
+
         raw = message.raw or {}
         try:
             parent = models.ComAtprotoRepoStrongRef.Main(uri=raw["uri"], cid=raw["cid"])

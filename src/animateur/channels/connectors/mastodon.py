@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 from django import forms
@@ -24,8 +24,6 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from mastodon import Mastodon
-from mastodon import errors as merr
 
 from animateur.channels import safe_http
 from animateur.channels.connectors import failures
@@ -33,6 +31,9 @@ from animateur.channels.connectors.base import Capability, Connector, RawItem, i
 from animateur.channels.connectors.mastodon_status import compose
 from animateur.channels.errors import AuthError, ConnectorError, MalformedItem
 from animateur.stream.counts import Counts
+
+if TYPE_CHECKING:  # Mastodon.py is imported when a Mastodon server is spoken to: a web worker serving
+    from mastodon import Mastodon  # pages never loads it (nor its dependencies)
 from animateur.stream.items import AuthorInfo, Incoming
 from animateur.stream.models import Kind, Message
 
@@ -67,19 +68,23 @@ def classified(headers: Callable[[], Mapping[str, Any] | None] = lambda: None) -
     server's last answer, where Mastodon.py, which reads none of them on a 429, leaves the wait."""
     try:
         yield
-    except merr.MastodonRatelimitError as exc:
-        last = headers()
-        wait = failures.retry_after(last) or _until_reset(last)
-        raise failures.failure(failures.RATE_LIMITED, SOURCE, retry_after_seconds=wait) from exc
-    except merr.MastodonNetworkError as exc:
-        raise failures.for_network(SOURCE, exc) from exc
-    except merr.MastodonAPIError as exc:
-        # Mastodon.py raises ("Mastodon API returned error", status, reason, the server's message).
-        status = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
-        if not status:  # an answer it could not read as JSON
-            raise failures.failure(failures.NOT_UNDERSTOOD, SOURCE, detail=str(exc)) from exc
-        detail = str(exc.args[3] or exc.args[2]) if len(exc.args) > 3 else ""
-        raise failures.for_status(SOURCE, status, headers(), detail=detail, credentials=TOKEN) from exc
+    except Exception as exc:
+        from mastodon import errors as merr
+
+        if isinstance(exc, merr.MastodonRatelimitError):
+            last = headers()
+            wait = failures.retry_after(last) or _until_reset(last)
+            raise failures.failure(failures.RATE_LIMITED, SOURCE, retry_after_seconds=wait) from exc
+        if isinstance(exc, merr.MastodonNetworkError):
+            raise failures.for_network(SOURCE, exc) from exc
+        if isinstance(exc, merr.MastodonAPIError):
+            # Mastodon.py raises ("Mastodon API returned error", status, reason, the server's message).
+            status = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
+            if not status:  # an answer it could not read as JSON
+                raise failures.failure(failures.NOT_UNDERSTOOD, SOURCE, detail=str(exc)) from exc
+            detail = str(exc.args[3] or exc.args[2]) if len(exc.args) > 3 else ""
+            raise failures.for_status(SOURCE, status, headers(), detail=detail, credentials=TOKEN) from exc
+        raise
 
 
 def _until_reset(headers: Mapping[str, Any] | None) -> float | None:
@@ -155,6 +160,8 @@ class MastodonConnector(Connector):
     source_fields = ("hashtag", "search")
 
     def api(self) -> Mastodon:
+        from mastodon import Mastodon
+
         base = safe_http.validate_url(self.config.get("api_base_url", "")).rstrip("/")
         session = safe_http.requests_session()
         session.hooks["response"].append(self._remember_headers)
@@ -382,6 +389,8 @@ class MastodonConnector(Connector):
     def read_counts(self, external_ids: list[str]) -> dict[str, Counts]:
         """Our statuses' favourites and boosts now: `GET /api/v1/statuses/:id` each (a handful, every half
         hour at most: channels/runner.py); one deleted since is left out."""
+        from mastodon import errors as merr
+
         api = self.api()
         found: dict[str, Counts] = {}
         for ident in external_ids:
