@@ -157,14 +157,17 @@ def _in_chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
         yield ids[start : start + size]
 
 
-def index_messages(ids: Iterable[int]) -> int:
+def index_messages(ids: Iterable[int], known: dict[int, tuple[int, str, str]] | None = None) -> int:
     """Index these messages (their words replace any they had, their dirty marks go); returns
     how many words were written. The marks are taken first, in the same transaction, so that an
-    edit made while the texts are read marks the message again rather than being lost."""
+    edit made while the texts are read marks the message again rather than being lost. `known`:
+    the (workspace id, title, text) of messages this transaction has just written (not read again)."""
     wanted = sorted(set(ids))
     if not wanted:
         return 0
     from animateur.stream.models import Message
+
+    known = known or {}
 
     written = 0
     with transaction.atomic(), connection.cursor() as cursor:
@@ -173,7 +176,11 @@ def index_messages(ids: Iterable[int]) -> int:
             cursor.execute(f"DELETE FROM {DIRTY} WHERE message_id IN ({marks})", chunk)
             cursor.execute(f"DELETE FROM {TABLE} WHERE message_id IN ({marks})", chunk)
         rows = []
-        for chunk in _in_chunks(wanted):
+        for pk in wanted:
+            if pk in known:
+                workspace_id, title, text = known[pk]
+                rows.extend((workspace_id, word, pk) for word in words_of(title, text))
+        for chunk in _in_chunks([pk for pk in wanted if pk not in known]):
             for pk, workspace_id, title, text in Message.objects.filter(pk__in=chunk).values_list(
                 "pk", "workspace_id", "title", "text"
             ):
@@ -194,7 +201,12 @@ def index_items(items: list[Incoming]) -> None:
     messages (those the triggers marked) get their words."""
     if not present(connection):
         return
-    ids = [item.message.pk for item in items if item.message is not None and item.message.pk]
+    stored = {
+        item.message.pk: (item.message.workspace_id, item.message.title, item.message.text)
+        for item in items
+        if item.message is not None and item.message.pk
+    }
+    ids = list(stored)
     marked: list[int] = []
     with connection.cursor() as cursor:
         for chunk in _in_chunks(ids):
@@ -202,7 +214,7 @@ def index_items(items: list[Incoming]) -> None:
                 f"SELECT message_id FROM {DIRTY} WHERE message_id IN ({', '.join(['%s'] * len(chunk))})", chunk
             )
             marked.extend(row[0] for row in cursor.fetchall())
-    index_messages(marked)
+    index_messages(marked, {pk: stored[pk] for pk in marked})
 
 
 def dirty_count() -> int:
