@@ -30,6 +30,8 @@ import numpy as np  # noqa: E402
 
 from animateur.nlp import register_data as R  # noqa: E402
 from animateur.nlp import training as T  # noqa: E402
+from animateur.nlp.link_drop import dropped_link  # noqa: E402
+from animateur.nlp.score_command import decision  # noqa: E402
 from animateur.nlp.scoring import score_messages  # noqa: E402
 from animateur.nlp.sentiment_training import macro_f1  # noqa: E402
 
@@ -37,11 +39,12 @@ SPAM_HOLD, SPAM_SPAM, TOXICITY_HOLD = 0.7, 0.85, 0.85
 
 
 def decisions(texts: list[str], kind: str, languages: list[str | None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """What `animateur score` decides of each text (held, or sent to spam), its link-drop rule included."""
     scores = score_messages(texts, languages, reasons=False, registers=[kind] * len(texts))
-    spam = np.asarray([s.spam if s.spam is not None else 0.0 for s in scores])
-    tox = np.asarray([s.toxicity if s.toxicity is not None else 0.0 for s in scores])
-    sent = spam >= SPAM_SPAM
-    return sent | (spam >= SPAM_HOLD) | (tox >= TOXICITY_HOLD), sent
+    thresholds = {"spam_hold": SPAM_HOLD, "spam_spam": SPAM_SPAM, "toxicity_hold": TOXICITY_HOLD}
+    decided = [decision(s, thresholds, dropped_link(t, kind)) for s, t in zip(scores, texts, strict=True)]
+    sent = np.asarray([d == "spam" for d in decided])
+    return np.asarray([d != "publish" for d in decided]), sent
 
 
 def registers(data: Path) -> dict[str, dict[str, float]]:

@@ -24,6 +24,7 @@ from animateur.moderation.models import MessageLabel, ModerationSettings, Rule, 
 from animateur.moderation.prefs import TRUST_LEVELS, score_thresholds, scoring_text, settings_for, trusted_link_hosts
 from animateur.moderation.rules import Plan, apply_rules
 from animateur.moderation.trust import rank, trust_levels
+from animateur.nlp.link_drop import dropped_link
 from animateur.stream.items import Incoming, Reason
 from animateur.stream.models import Visibility
 
@@ -138,6 +139,9 @@ def _moderate_workspace(workspace_id: int, items: list[Incoming]) -> None:
     prefs = settings_for(workspace_id)
     thresholds = score_thresholds(prefs)
     workspace = items[0].channel.workspace
+    if prefs.workspace_id == workspace.pk:
+        prefs.workspace = workspace  # loaded with the channel: its domain costs no query
+    trusted_hosts = trusted_link_hosts(prefs)
     tz = ZoneInfo(workspace.timezone or "UTC")
     member_ids = [i.member.pk for i in items if i.member is not None]
     levels = trust_levels(workspace_id, member_ids, prefs)
@@ -183,6 +187,10 @@ def _moderate_workspace(workspace_id: int, items: list[Incoming]) -> None:
             item.reasons.append(Reason("spam-score", _score_detail(item, "spam"), spam, "hold"))
         if use_scores and toxicity is not None and toxicity >= thresholds["toxicity_hold"]:
             item.reasons.append(Reason("toxicity-score", _score_detail(item, "toxicity"), toxicity, "hold"))
+        if use_scores and level == TRUST_LEVELS[0]:
+            dropped = dropped_link(f"{item.title}\n{item.text}", item.channel.kind, trusted_hosts)
+            if dropped is not None:
+                item.reasons.append(Reason("link-drop", dropped, None, "hold"))
         found = matcher.find(f"{item.title}\n{item.text}") if matcher else []
         for m in found:
             if m.action in WORD_ACTIONS:

@@ -53,6 +53,8 @@ REASON_KINDS = {
     "first-comment": _("First comment"),
     "sanction": _("Sanction"),
     "honeypot": _("Bots"),
+    # nlp/link_drop.py: a newcomer's forum post or blog comment that is a link and hardly a word
+    "link-drop": _("A link with hardly a word"),
 }
 SCORE_KINDS = ("spam-score", "toxicity-score")
 

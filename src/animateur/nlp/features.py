@@ -208,7 +208,8 @@ def host_name(link: str) -> str | None:
     return name if len(name) <= 253 and _DOMAIN_RE.fullmatch(name) else None
 
 
-def _is_on(host: str | None, hosts: Collection[str]) -> bool:
+def is_on_hosts(host: str | None, hosts: Collection[str]) -> bool:
+    """Whether ``host`` is one of ``hosts`` or a subdomain of one."""
     return host is not None and any(host == h or host.endswith("." + h) for h in hosts)
 
 
@@ -222,8 +223,8 @@ def without_links_to(text: str, hosts: Collection[str]) -> str:
     if not hosts or not _may_have_url(text.lower()):
         return text
     if "<" in text:
-        text = _HTML_LINK_RE.sub(lambda m: " " if _is_on(host_name(m.group(1)), hosts) else m.group(0), text)
-    return _URL_ANY_CASE_RE.sub(lambda m: " " if _is_on(host_name(m.group(0)), hosts) else m.group(0), text)
+        text = _HTML_LINK_RE.sub(lambda m: " " if is_on_hosts(host_name(m.group(1)), hosts) else m.group(0), text)
+    return _URL_ANY_CASE_RE.sub(lambda m: " " if is_on_hosts(host_name(m.group(0)), hosts) else m.group(0), text)
 
 
 def _link_features(lowered: str) -> list[str]:

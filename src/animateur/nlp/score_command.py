@@ -7,7 +7,9 @@ such as ``"wordpress"`` or ``"mastodon"``; null or absent: unknown). Each output
 line, in input order, is ``{"language", "spam", "toxicity", "sentiment",
 "unknown", "reasons", "decision"}`` (see ``animateur.nlp.Scores``; ``"decision"`` is
 ``"publish"``, ``"hold"`` or ``"spam"``, what the thresholds would do with a newcomer's
-message), plus ``"id"`` copied from the input when present. ``"spam"`` is given in every
+message, a forum post or blog comment that is a link and hardly a word included: see
+``animateur.nlp.link_drop``, whose reason is ``{"kind": "link-drop", "feature": SITE}``), plus
+``"id"`` copied from the input when present. ``"spam"`` is given in every
 language; ``"toxicity"`` and ``"sentiment"`` are null outside French and English.
 
 A malformed line (not JSON, not an object, no string ``"text"``, a
@@ -26,6 +28,7 @@ from typing import Literal, TextIO
 
 from animateur.nlp.adapter import WorkspaceAdapter
 from animateur.nlp.features import without_links_to
+from animateur.nlp.link_drop import dropped_link
 from animateur.nlp.registers import REGISTER_NAMES, register_of_channel
 from animateur.nlp.scoring import Scores, score_messages
 
@@ -38,10 +41,12 @@ Decision = Literal["publish", "hold", "spam"]
 DEFAULT_THRESHOLDS: Mapping[str, float] = {"spam_hold": 0.7, "spam_spam": 0.85, "toxicity_hold": 0.85}
 
 
-def decision(score: Scores, thresholds: Mapping[str, float]) -> Decision:
-    """What the scores alone would do with a newcomer's message under these thresholds.
+def decision(score: Scores, thresholds: Mapping[str, float], dropped_link: str | None = None) -> Decision:
+    """What the scores would do with a newcomer's message under these thresholds.
 
-    The pipeline also weighs the author's trust, rules and watched words, which a line does not carry.
+    ``dropped_link``: the site a forum post or blog comment links to with hardly a word of its own
+    (``animateur.nlp.link_drop``), held as the pipeline holds a newcomer's. The pipeline also weighs
+    the author's trust, rules and watched words, which a line does not carry.
     """
     spam = score.spam if score.spam is not None else 0.0
     if spam >= thresholds["spam_spam"]:
@@ -49,6 +54,8 @@ def decision(score: Scores, thresholds: Mapping[str, float]) -> Decision:
     if spam >= thresholds["spam_hold"]:
         return "hold"
     if score.toxicity is not None and score.toxicity >= thresholds["toxicity_hold"]:
+        return "hold"
+    if dropped_link is not None:
         return "hold"
     return "publish"
 
@@ -116,7 +123,10 @@ def run_score(
                 out: dict[str, object] = {"line": number, "error": error}
             else:
                 item, score = by_line[number]
-                out = {**score.as_dict(), "decision": decision(score, thresholds)}
+                dropped = dropped_link(item["text"], item.get("register"), trusted_hosts)
+                out = {**score.as_dict(), "decision": decision(score, thresholds, dropped)}
+                if dropped is not None:
+                    out["reasons"] = [*(r.as_dict() for r in score.reasons), {"kind": "link-drop", "feature": dropped}]
                 if "id" in item:
                     out = {"id": item["id"], **out}
             outfile.write(json.dumps(out, ensure_ascii=False) + "\n")
