@@ -84,3 +84,19 @@ def test_the_member_page_shows_a_page_of_messages_then_older_ones(workspace, man
     assert "Message 4 &lt;b&gt;" in html and "Forum" in html
     older = manager_client.get(f"/app/members/{member.pk}/?before={sent[2].pk}").content.decode()
     assert [m.pk for m in sent if f'data-message="{m.pk}"' in older] == [m.pk for m in sent[:2]]
+
+
+def test_the_member_page_shows_the_sanctions_of_members_merged_into_it_at_any_depth(workspace, manager_client):
+    """Ana was merged into Béa, Béa into Carl: Carl's page shows Ana's sanction; Béa's page is gone."""
+    from animateur.moderation.models import Sanction
+    from animateur.stream.models import Member
+
+    forum = channel(workspace)
+    ana, bea, carl = (say(forum, key, "Bonjour", name=name).author.member for key, name in
+                      (("ana", "Ana"), ("bea", "Béa"), ("carl", "Carl")))  # fmt: skip
+    Member.objects.filter(pk=ana.pk).update(merged_into=bea)
+    Member.objects.filter(pk=bea.pk).update(merged_into=carl)
+    Sanction.objects.create(workspace=workspace, member=ana, kind=Sanction.Kind.WARN, reason="Insultes répétées")
+    assert "Insultes répétées" in manager_client.get(f"/app/members/{carl.pk}/").content.decode()
+    assert manager_client.get(f"/app/members/{bea.pk}/").status_code == 404
+    assert manager_client.get("/app/members/99999999999999999999/").status_code == 404
