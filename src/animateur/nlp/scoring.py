@@ -310,3 +310,17 @@ def _explain_from(reasons: bool | Mapping[str, float]) -> dict[str, float] | Non
 def sentiment(texts: list[str], languages: Sequence[str | None] | None = None) -> list[str | None]:
     """ "negative", "neutral" or "positive" for each text; None when its language is not covered."""
     return [s.sentiment for s in score_messages(texts, languages, reasons=False)]
+
+
+def _package_names_the_function() -> None:
+    """``animateur.nlp.sentiment`` is this function, as the package says, not the submodule of that name.
+
+    The package loads its names at first use; importing the submodule (done above) set the package's
+    attribute to the module, and ``from animateur.nlp import sentiment`` would then give a module.
+    """
+    import animateur.nlp as package
+
+    package.sentiment = sentiment
+
+
+_package_names_the_function()
