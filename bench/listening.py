@@ -198,7 +198,12 @@ def backtest_child(data: Path | None, scale: str, messages: int = 0, copies: int
     if kept is not None and Message.objects.filter(workspace=kept).count() == total:
         # --keep: the database of an earlier run, already loaded (old and new code on the same rows).
         listening_db.ensure(connection)
-        about = {"vendor": connection.vendor, "messages": total, "reused": True, **_index_words(connection)}
+        about = {
+            "vendor": connection.vendor,
+            "messages": total,
+            "reused": True,
+            **_index_words(connection, copies, total // copies),
+        }
         return _timed_backtests(kept, scale, about)
     # Loaded as a bulk import would be: without listening's index, built once at the end.
     listening_db.drop(connection)
@@ -245,14 +250,17 @@ def backtest_child(data: Path | None, scale: str, messages: int = 0, copies: int
             "messages": total,
             "load_seconds": round(load_seconds, 1),
             "index_seconds": round(index_seconds, 1),
-            **_index_words(connection),
+            **_index_words(connection, copies, loaded),
         },
     )
 
 
-def _index_words(connection: Any) -> dict:
+def _index_words(connection: Any, copies: int = 1, base: int = 0) -> dict:
     """Listening's word index over the messages it has not read (all of them after a bulk load or
-    the migration that added it), as `animateur listen index` does; then the tables analysed."""
+    the migration that added it), as `animateur listen index` does; then the tables analysed.
+
+    With --copies, the messages loaded through the ORM are indexed so, and their words copied in
+    SQL for each copy (the same texts: the same words), as the messages themselves were."""
     try:
         from animateur.listening import wordindex
     except ImportError:  # the code before the word index (old and new code on the same database)
@@ -262,16 +270,65 @@ def _index_words(connection: Any) -> dict:
     started = time.perf_counter()
 
     def progress(done: int, total: int) -> None:
-        if done % 100_000 < 25_000 or done == total:
+        if done % 20_000 < 5000 or done == total:
             print(f"  words: {done:,} of {total:,} ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
 
-    indexed = wordindex.index_dirty(chunk=25_000, progress=progress)
+    copied = 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT MIN(id), MAX(id), COUNT(*) FROM stream_message")
+        first, last, count = cursor.fetchone()
+        contiguous = copies > 1 and last - first + 1 == count == copies * base
+        if contiguous:  # and message i's copy k is message i + k × base (same text)
+            cursor.execute(
+                "SELECT COUNT(*) FROM stream_message a JOIN stream_message b ON b.id = a.id + %s"
+                " WHERE a.id < %s AND a.text = b.text",
+                [(copies - 1) * base, first + base],
+            )
+            contiguous = cursor.fetchone()[0] == base
+        if contiguous:  # the copies' marks go: their words are the loaded messages' words
+            top = first + base - 1
+            cursor.execute(f"DELETE FROM {wordindex.DIRTY} WHERE message_id > %s", [top])  # noqa: S608
+    indexed = wordindex.index_dirty(chunk=5000, progress=progress)
     seconds = time.perf_counter() - started
+    if contiguous:
+        started_copy = time.perf_counter()
+        with connection.cursor() as cursor:
+            missing = []
+            for k in range(1, copies):  # a copy made by an earlier, stopped run is kept (one statement each)
+                cursor.execute(
+                    f"SELECT 1 FROM {wordindex.TABLE} WHERE message_id BETWEEN %s AND %s LIMIT 1",  # noqa: S608
+                    [first + k * base, top + k * base],
+                )
+                if cursor.fetchone() is None:
+                    missing.append(k)
+            if connection.vendor == "sqlite" and missing:
+                # All the copies in one statement, sorted: one pass over the index's pages, in memory.
+                cursor.execute("PRAGMA cache_size = -2000000")
+                copies_sql = " UNION ALL ".join(f"SELECT {k * base} AS shift" for k in missing)
+                cursor.execute(
+                    f"INSERT INTO {wordindex.TABLE} (workspace_id, word, message_id)"  # noqa: S608 - constants
+                    f" SELECT w.workspace_id, w.word, w.message_id + c.shift FROM {wordindex.TABLE} w,"
+                    f" ({copies_sql}) c WHERE w.message_id <= {top} ORDER BY 1, 2, 3"
+                )
+            elif connection.vendor != "sqlite":
+                for k in missing:
+                    cursor.execute(
+                        f"INSERT INTO {wordindex.TABLE} (workspace_id, word, message_id)"  # noqa: S608 - constants
+                        f" SELECT workspace_id, word, message_id + {k * base} FROM {wordindex.TABLE}"
+                        f" WHERE message_id <= {top}"
+                    )
+                    print(f"  words: copy {k} ({time.perf_counter() - started_copy:.0f} s)", file=sys.stderr)
+        copied = round(time.perf_counter() - started_copy, 1)
     with connection.cursor() as cursor:
         cursor.execute(f"VACUUM ANALYZE {wordindex.TABLE}" if connection.vendor == "postgresql" else "ANALYZE")
         cursor.execute(f"SELECT COUNT(*) FROM {wordindex.TABLE}")  # noqa: S608 - a constant
         words = cursor.fetchone()[0]
-    return {"words_indexed_messages": indexed, "words_index_seconds": round(seconds, 1), "word_rows": words}
+    return {
+        "words_indexed_messages": indexed,
+        "words_index_seconds": round(seconds, 1),
+        "words_copy_seconds": copied,
+        "word_rows": words,
+    }
 
 
 def _timed_backtests(workspace: Any, scale: str, about: dict) -> dict:

@@ -193,17 +193,20 @@ def backtest(workspace: Workspace, compiled: Compiled) -> Backtest:
     else:
         dirty = wordindex.DIRTY_IDS
         indexed = everything.extra(  # noqa: S610 - the plan's SQL is built from constants, words are parameters
-            where=[f"stream_message.id IN ({part.sql})", f"stream_message.id NOT IN ({dirty})"], params=part.params
+            where=[f"stream_message.id IN ({part.sql})", wordindex.NOT_DIRTY], params=part.params
         )
         sources = [scan.narrowed(everything.extra(where=[f"stream_message.id IN ({dirty})"]), compiled)]  # noqa: S610
+        # Fetched whole, not through a server-side cursor: PostgreSQL plans a cursor for its first
+        # rows (walking the primary key over the whole table) rather than from the index's few ids.
         if part.exact:
-            for created_at, pk in indexed.values_list("created_at", "pk").iterator(chunk_size=scan.BATCH):
+            for created_at, pk in indexed.values_list("created_at", "pk"):
                 per_day[day_of(created_at)] += 1
                 latest.append((created_at, pk))
             result.matched = result.candidates = len(latest)
             latest = heapq.nlargest(BACKTEST_EXAMPLES, latest)
         else:
-            sources.append(indexed)
+            ids = sorted(indexed.values_list("pk", flat=True))
+            sources += [Message.objects.filter(pk__in=ids[i : i + scan.BATCH]) for i in range(0, len(ids), scan.BATCH)]
     for source in sources:
         for batch in scan.rows(workspace, source, names=names):
             result.candidates += len(batch)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from django.db import connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -33,6 +34,8 @@ from animateur.stream.items import Incoming
 TABLE = "listening_word"
 DIRTY = "listening_word_dirty"
 DIRTY_IDS = f"SELECT message_id FROM {DIRTY}"
+# A message of stream_message not marked (an anti-join on the marks' key, whatever their statistics say).
+NOT_DIRTY = f"NOT EXISTS (SELECT 1 FROM {DIRTY} WHERE {DIRTY}.message_id = stream_message.id)"
 # Words are stored cut to this many characters (a btree entry has a size limit): a query word as
 # long is answered as a superset, and its candidates are read.
 MAX_WORD = 100
@@ -175,7 +178,7 @@ def index_messages(ids: Iterable[int], known: dict[int, tuple[int, str, str]] | 
             marks = ", ".join(["%s"] * len(chunk))
             cursor.execute(f"DELETE FROM {DIRTY} WHERE message_id IN ({marks})", chunk)
             cursor.execute(f"DELETE FROM {TABLE} WHERE message_id IN ({marks})", chunk)
-        rows = []
+        rows: list[tuple[int, str, int]] = []
         for pk in wanted:
             if pk in known:
                 workspace_id, title, text = known[pk]
@@ -185,9 +188,9 @@ def index_messages(ids: Iterable[int], known: dict[int, tuple[int, str, str]] | 
                 "pk", "workspace_id", "title", "text"
             ):
                 rows.extend((workspace_id, word, pk) for word in words_of(title, text))
-        rows.sort()
+        rows.sort(key=itemgetter(1))  # by word: the index's pages in order
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {TABLE} (workspace_id, word, message_id) FROM STDIN") as copy:  # type: ignore[union-attr]
+            with cursor.cursor.copy(f"COPY {TABLE} (workspace_id, word, message_id) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         else:
