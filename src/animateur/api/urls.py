@@ -67,6 +67,7 @@ from animateur.api.listening import router as listening_router  # noqa: E402
 from animateur.api.live import router as live_router  # noqa: E402
 from animateur.api.members import router as members_router  # noqa: E402
 from animateur.api.moderation import router as moderation_router  # noqa: E402
+from animateur.api.moderation_rules import router as moderation_rules_router  # noqa: E402
 from animateur.api.publishing import router as publishing_router  # noqa: E402
 from animateur.api.reports import router as reports_router  # noqa: E402
 from animateur.api.stream import router as stream_router  # noqa: E402
@@ -78,6 +79,7 @@ api.add_router("/links", links_router)
 api.add_router("/listening", listening_router)
 api.add_router("/members", members_router)
 api.add_router("/moderation", moderation_router)
+api.add_router("/moderation", moderation_rules_router)
 api.add_router("/publishing", publishing_router)
 api.add_router("/publishing/live", live_router)
 api.add_router("/reports", reports_router)
