@@ -100,3 +100,19 @@ def test_the_member_page_shows_the_sanctions_of_members_merged_into_it_at_any_de
     assert "Insultes répétées" in manager_client.get(f"/app/members/{carl.pk}/").content.decode()
     assert manager_client.get(f"/app/members/{bea.pk}/").status_code == 404
     assert manager_client.get("/app/members/99999999999999999999/").status_code == 404
+
+
+@pytest.mark.parametrize("limit", [2, 3, 5, 10])
+def test_a_tag_more_members_wear_than_it_enumerates_counts_as_the_list_shows(workspace, monkeypatch, limit):
+    """Seven members tagged « vip », more than the list enumerates (FEW patched to 3): the list's
+    total is counted from a sample of the tag, and says what counting every tagged member says."""
+    monkeypatch.setattr(selectors, "FEW", 3)
+    forum = channel(workspace)
+    people = [say(forum, f"p{i}", "Bonjour", name=f"Person {i}").author.member for i in range(9)]
+    actions.do_recompute_members(workspace, actor=SystemActor("tests"))
+    from animateur.members.models import Tag
+
+    Tag.objects.bulk_create(Tag(workspace=workspace, member=m, name="vip") for m in people[:7])
+    page = selectors.page_of(workspace, selectors.MemberFilters(tag="vip"), count_limit=limit)
+    assert {m.pk for m in page.rows} == {m.pk for m in people[:7]}
+    assert (page.total, page.total_is_more) == (min(7, limit), limit < 7)
