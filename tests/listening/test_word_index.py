@@ -165,14 +165,17 @@ def test_messages_written_outside_the_pipeline_edited_or_deleted_stay_right(work
         same(workspace, query)
 
 
-def test_the_backfill_indexes_what_the_migration_marked_with_its_progress(workspace):
+def test_the_backfill_indexes_what_the_migration_marked_with_its_progress(workspace, monkeypatch):
     fill(workspace, random.Random(3))
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM listening_word")
     wordindex.create(connection, mark_all=True)
     total = Message.objects.count()
     assert wordindex.dirty_count() == total
-    same(workspace, "greve OR manif*")  # read and evaluated meanwhile
+    same(workspace, "greve OR manif*")  # read and evaluated meanwhile, by their ids
+    monkeypatch.setattr(selectors, "PENDING_BY_ID", 3)
+    same(workspace, "greve OR manif*")  # or narrowed in SQL when there are many
+    monkeypatch.undo()
     seen = []
     assert wordindex.index_dirty(chunk=7, progress=lambda done, of: seen.append((done, of))) == total
     assert seen[-1] == (total, total) and len(seen) == -(-total // 7)

@@ -23,6 +23,7 @@ from animateur.stream.models import Message
 TOP = 10
 TEXT_SAMPLE = 5000
 BACKTEST_EXAMPLES = 10
+PENDING_BY_ID = 20_000
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,14 @@ def backtest(workspace: Workspace, compiled: Compiled) -> Backtest:
         indexed = everything.extra(  # noqa: S610 - the plan's SQL is built from constants, words are parameters
             where=[f"stream_message.id IN ({part.sql})", wordindex.NOT_DIRTY], params=part.params
         )
-        sources = [scan.narrowed(everything.extra(where=[f"stream_message.id IN ({dirty})"]), compiled)]  # noqa: S610
+        # The few messages not indexed yet are read by their ids; during a backfill, narrowed in SQL.
+        pending = wordindex.marked(PENDING_BY_ID)
+        if pending is None:
+            sources = [scan.narrowed(everything.extra(where=[f"stream_message.id IN ({dirty})"]), compiled)]  # noqa: S610
+        else:
+            sources = [
+                everything.filter(pk__in=pending[i : i + scan.BATCH]) for i in range(0, len(pending), scan.BATCH)
+            ]
         # Fetched whole, not through a server-side cursor: PostgreSQL plans a cursor for its first
         # rows (walking the primary key over the whole table) rather than from the index's few ids.
         if part.exact:

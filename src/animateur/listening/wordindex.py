@@ -220,6 +220,15 @@ def index_items(items: list[Incoming]) -> None:
     index_messages(marked, {pk: stored[pk] for pk in marked})
 
 
+def marked(limit: int) -> list[int] | None:
+    """The ids of the messages marked dirty (of every workspace), or None when there are more than
+    `limit` (a backfill under way: the caller then narrows them in SQL instead)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT message_id FROM {DIRTY} ORDER BY message_id LIMIT %s", [limit + 1])
+        ids = [row[0] for row in cursor.fetchall()]
+    return ids if len(ids) <= limit else None
+
+
 def dirty_count() -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM {DIRTY}")
