@@ -90,3 +90,21 @@ def test_a_search_created_from_the_command_line_matches_the_history(monkeypatch,
     assert status == 0 and out[0]["matched"] == 1
     status, _out, err = run(monkeypatch, capsys, ["listen", "backtest", "--workspace", "nope", "--query", "greve"])
     assert status == 2 and "no workspace" in err
+
+
+@pytest.mark.django_db
+def test_index_reads_the_messages_the_word_index_has_not_with_its_progress(monkeypatch, capsys, workspace):
+    from animateur.listening import wordindex
+    from animateur.stream.models import Message
+    from tests.inbox.factories import inbound
+
+    channel = inbound(workspace, "Grève").channel
+    for i in range(5):  # written outside the pipeline: marked, not indexed
+        Message.objects.create(workspace=workspace, channel=channel, external_id=f"raw{i}", text=f"Grève {i}")
+    assert wordindex.dirty_count() == 5
+    status, out, err = run(monkeypatch, capsys, ["listen", "index", "--chunk", "2"])
+    assert status == 0 and out[0]["indexed"] == 5
+    assert "5 of 5 messages indexed" in err
+    assert wordindex.dirty_count() == 0
+    status, _out, err = run(monkeypatch, capsys, ["listen", "index", "--chunk", "0"])
+    assert status == 2 and "--chunk" in err
