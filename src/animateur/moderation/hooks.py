@@ -24,7 +24,6 @@ from animateur.moderation.models import MessageLabel, ModerationSettings, Rule, 
 from animateur.moderation.prefs import TRUST_LEVELS, score_thresholds, scoring_text, settings_for, trusted_link_hosts
 from animateur.moderation.rules import Plan, apply_rules
 from animateur.moderation.trust import rank, trust_levels
-from animateur.nlp.link_drop import dropped_link
 from animateur.stream.items import Incoming, Reason
 from animateur.stream.models import Visibility
 
@@ -136,6 +135,8 @@ def moderate_items(batch: list[Incoming]) -> None:
 
 
 def _moderate_workspace(workspace_id: int, items: list[Incoming]) -> None:
+    from animateur.nlp.link_drop import dropped_link  # numpy with it: not in a web worker that only serves pages
+
     prefs = settings_for(workspace_id)
     thresholds = score_thresholds(prefs)
     workspace = items[0].channel.workspace
