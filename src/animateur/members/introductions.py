@@ -18,8 +18,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count, Max, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Max
 
 from animateur.core.models import Workspace
 from animateur.members.models import IntroductionDismissal, Profile
@@ -104,20 +103,8 @@ def compute(
 
 
 def _cache_key(workspace: Workspace) -> str:
-    # The latest recompute and the dismissals in one query (the member page shows introductions:
-    # each query is a round trip, 10 to 20 ms on a loaded PostgreSQL).
-    latest = Profile.objects.filter(workspace=OuterRef("pk")).order_by().values("workspace")
-    dismissals = IntroductionDismissal.objects.filter(workspace=OuterRef("pk")).order_by().values("workspace")
-    row = (
-        Workspace.objects.filter(pk=workspace.pk)
-        .annotate(
-            at=Subquery(latest.annotate(at=Max("computed_at")).values("at")),
-            n=Coalesce(Subquery(dismissals.annotate(n=Count("pk")).values("n")), 0),
-        )
-        .values("at", "n")
-        .first()
-    )
-    computed, dismissed = (row["at"], row["n"]) if row else (None, 0)
+    computed = Profile.objects.filter(workspace=workspace).aggregate(at=Max("computed_at"))["at"]
+    dismissed = IntroductionDismissal.objects.filter(workspace=workspace).count()
     return f"members:introductions:{workspace.pk}:{computed.isoformat() if computed else '-'}:{dismissed}"
 
 
