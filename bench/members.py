@@ -358,7 +358,7 @@ def generate(scale: str) -> dict[str, Any]:
             "remote_addr": "NULL",
             "user_agent": "''",
             # The counts read at the source (reactions, shares): none for the generated messages.
-            **{column: "NULL" for column in ("reactions", "reaction_count", "share_count", "counts_read_at")},
+            **dict.fromkeys(("reactions", "reaction_count", "share_count", "counts_read_at"), "NULL"),
         }
         present = {f.column for f in Message._meta.concrete_fields}
         missing = present - set(fields)

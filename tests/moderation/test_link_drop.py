@@ -38,6 +38,13 @@ def test_the_same_on_a_social_network_or_from_a_known_member_is_published(open_s
     assert post(open_site, BACKLINK, channel=mastodon, email="a@example.org").visibility == Visibility.VISIBLE
     # a member whose comments were approved on several days is past « new »
     wordpress = other_channel(open_site, "wordpress")
-    do_update_moderation_settings(open_site, trust_thresholds={"basic": {"approved": 1, "days_active": 0}}, actor=SYSTEM)
-    post(open_site, "Merci pour cet article, il tombe à point pour notre équipe.", channel=wordpress, email="b@example.org")
+    do_update_moderation_settings(
+        open_site, trust_thresholds={"basic": {"approved": 1, "days_active": 0}}, actor=SYSTEM
+    )
+    post(
+        open_site,
+        "Merci pour cet article, il tombe à point pour notre équipe.",
+        channel=wordpress,
+        email="b@example.org",
+    )
     assert post(open_site, BACKLINK, channel=wordpress, email="b@example.org").visibility == Visibility.VISIBLE
