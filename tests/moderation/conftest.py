@@ -52,3 +52,15 @@ def open_site(workspace):
         actor=SYSTEM,
     )
     return workspace
+
+
+@pytest.fixture
+def scores_decide(workspace):
+    """Newcomers are not held for being new: only what they write (the scores, the link-drop rule) holds them."""
+    from animateur.moderation.actions.settings import do_update_moderation_settings
+    from tests.moderation.factories import SYSTEM
+
+    workspace.hold_first_comments = False
+    workspace.save()
+    do_update_moderation_settings(workspace, site_hold_below="new", actor=SYSTEM)
+    return workspace

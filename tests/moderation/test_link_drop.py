@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from django.utils import translation
 
 from animateur.moderation.actions.settings import do_update_moderation_settings
@@ -14,18 +13,9 @@ from .factories import SYSTEM, other_channel, post
 BACKLINK = "Very informative post. Keep sharing such content. https://www.packersmoversinpune.in"
 
 
-@pytest.fixture
-def open_site(workspace):
-    """Newcomers are not held for being new: only what they write can hold them."""
-    workspace.hold_first_comments = False
-    workspace.save()
-    do_update_moderation_settings(workspace, site_hold_below="new", actor=SYSTEM)
-    return workspace
-
-
-def test_a_newcomers_backlink_comment_is_held_with_its_reason(open_site):
-    wordpress = other_channel(open_site, "wordpress")
-    message = post(open_site, BACKLINK, channel=wordpress, email="seo@example.org")
+def test_a_newcomers_backlink_comment_is_held_with_its_reason(scores_decide):
+    wordpress = other_channel(scores_decide, "wordpress")
+    message = post(scores_decide, BACKLINK, channel=wordpress, email="seo@example.org")
     assert message.visibility == Visibility.PENDING
     reasons = set(message.review_item.reasons.values_list("kind", "detail"))
     assert ("link-drop", "packersmoversinpune.in") in reasons
@@ -33,18 +23,18 @@ def test_a_newcomers_backlink_comment_is_held_with_its_reason(open_site):
         assert reason_kind_label("link-drop") == "Un lien et presque aucun mot"
 
 
-def test_the_same_on_a_social_network_or_from_a_known_member_is_published(open_site):
-    mastodon = other_channel(open_site, "mastodon")
-    assert post(open_site, BACKLINK, channel=mastodon, email="a@example.org").visibility == Visibility.VISIBLE
+def test_the_same_on_a_social_network_or_from_a_known_member_is_published(scores_decide):
+    mastodon = other_channel(scores_decide, "mastodon")
+    assert post(scores_decide, BACKLINK, channel=mastodon, email="a@example.org").visibility == Visibility.VISIBLE
     # a member whose comments were approved on several days is past « new »
-    wordpress = other_channel(open_site, "wordpress")
+    wordpress = other_channel(scores_decide, "wordpress")
     do_update_moderation_settings(
-        open_site, trust_thresholds={"basic": {"approved": 1, "days_active": 0}}, actor=SYSTEM
+        scores_decide, trust_thresholds={"basic": {"approved": 1, "days_active": 0}}, actor=SYSTEM
     )
     post(
-        open_site,
+        scores_decide,
         "Merci pour cet article, il tombe à point pour notre équipe.",
         channel=wordpress,
         email="b@example.org",
     )
-    assert post(open_site, BACKLINK, channel=wordpress, email="b@example.org").visibility == Visibility.VISIBLE
+    assert post(scores_decide, BACKLINK, channel=wordpress, email="b@example.org").visibility == Visibility.VISIBLE

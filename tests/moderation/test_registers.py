@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
-from animateur.moderation.actions.settings import do_update_moderation_settings
 from animateur.stream.models import Visibility
 
-from .factories import SYSTEM, other_channel, post
+from .factories import other_channel, post
 
 PATCH = """Re: [PATCH] ext3: fix the journal replay on 2.6.18
 On Tue, 23 Jul 2002, Tabor J. Wells wrote:
@@ -34,15 +31,6 @@ FAKE_SUPPORT = (
     "Very nice article. If you face any issue with QuickBooks, call the QuickBooks support phone number "
     "+1-888-557-0199 toll free 24/7, QuickBooks customer service +1-888-557-0199 for instant help"
 )
-
-
-@pytest.fixture
-def scores_decide(workspace):
-    """Only the scores (with the default thresholds) hold a newcomer's message."""
-    workspace.hold_first_comments = False
-    workspace.save()
-    do_update_moderation_settings(workspace, site_hold_below="new", actor=SYSTEM)
-    return workspace
 
 
 def test_a_legitimate_patch_email_from_a_newcomer_is_not_held(scores_decide):

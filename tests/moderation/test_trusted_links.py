@@ -20,12 +20,9 @@ def newcomer_says(workspace, link: str):
 
 
 @pytest.fixture
-def open_site(workspace):
+def open_site(scores_decide):
     """A site where only the scores hold comments: newcomers are not held for being new."""
-    workspace.hold_first_comments = False
-    workspace.save()
-    do_update_moderation_settings(workspace, site_hold_below="new", actor=SYSTEM)
-    return workspace
+    return scores_decide
 
 
 def test_a_newcomer_linking_to_the_workspaces_own_site_is_not_sent_to_spam(open_site):

@@ -174,6 +174,11 @@ def _item(item: ReviewItem) -> dict[str, Any]:
     }
 
 
+def _unknown_decision(given: str, choices: tuple[str, ...]) -> dict[str, str]:
+    detail = _("Unknown decision « %(decision)s »: %(choices)s.") % {"decision": given, "choices": ", ".join(choices)}
+    return {"detail": detail, "code": "decision"}
+
+
 def _get(request: TokenRequest, item_id: int) -> ReviewItem:
     """The item of the token's workspace, or 404: another workspace's item is not there."""
     if not 0 < item_id <= MAX_ID:
@@ -231,11 +236,7 @@ def decide(request: TokenRequest, item_id: int, body: DecisionIn) -> tuple[int, 
     item = _get(request, item_id)
     decision = ALIASES.get(body.decision, body.decision)
     if decision not in QUEUE_DECISIONS:
-        detail = _("Unknown decision « %(decision)s »: %(choices)s.") % {
-            "decision": body.decision,
-            "choices": ", ".join(QUEUE_DECISIONS),
-        }
-        return 400, {"detail": detail, "code": "decision"}
+        return 400, _unknown_decision(body.decision, QUEUE_DECISIONS)
     try:
         if decision == "escalate":
             count = do_escalate([item], note=body.note, actor=request.auth.user)
@@ -495,11 +496,7 @@ def decide_message(request: TokenRequest, message_id: int, body: MessageDecision
     message = _get_message(request, message_id)
     decision = ALIASES.get(body.decision, body.decision)
     if decision not in DECISIONS:
-        detail = _("Unknown decision « %(decision)s »: %(choices)s.") % {
-            "decision": body.decision,
-            "choices": ", ".join(DECISIONS),
-        }
-        return 400, {"detail": detail, "code": "decision"}
+        return 400, _unknown_decision(body.decision, DECISIONS)
     try:
         count = do_moderate_messages([message], decision, actor=request.auth.user)
     except ActionError as exc:
