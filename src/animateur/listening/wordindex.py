@@ -89,6 +89,16 @@ PG_TRIGGERS = {
     ),
     "listening_word_delete": "AFTER DELETE ON stream_message FOR EACH ROW",
 }
+# TRUNCATE (Django's flush, an operator emptying the stream) fires no row trigger: the index goes with it.
+PG_TRUNCATE_FUNCTION = f"""CREATE OR REPLACE FUNCTION listening_word_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  TRUNCATE {TABLE}, {DIRTY};
+  RETURN NULL;
+END $$"""
+PG_TRUNCATE_TRIGGER = (
+    "listening_word_truncate",
+    "AFTER TRUNCATE ON stream_message FOR EACH STATEMENT EXECUTE FUNCTION listening_word_truncated()",
+)
 
 
 def _triggers(connection: BaseDatabaseWrapper) -> set[str]:
@@ -112,6 +122,10 @@ def create(connection: BaseDatabaseWrapper, *, mark_all: bool = False) -> None:
             cursor.execute(statement)
         if not sqlite:
             cursor.execute(PG_FUNCTION)
+            cursor.execute(PG_TRUNCATE_FUNCTION)
+            name, body = PG_TRUNCATE_TRIGGER
+            if name not in existing:
+                cursor.execute(f"CREATE TRIGGER {name} {body}")
         for name, body in (SQLITE_TRIGGERS if sqlite else PG_TRIGGERS).items():
             if name not in existing:
                 if sqlite:
@@ -132,7 +146,9 @@ def drop(connection: BaseDatabaseWrapper) -> None:
                 f"DROP TRIGGER IF EXISTS {name}" + (" ON stream_message" if connection.vendor != "sqlite" else "")
             )
         if connection.vendor == "postgresql":
+            cursor.execute(f"DROP TRIGGER IF EXISTS {PG_TRUNCATE_TRIGGER[0]} ON stream_message")
             cursor.execute("DROP FUNCTION IF EXISTS listening_word_changed()")
+            cursor.execute("DROP FUNCTION IF EXISTS listening_word_truncated()")
         cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
         cursor.execute(f"DROP TABLE IF EXISTS {DIRTY}")
 
