@@ -55,6 +55,7 @@ REASON_LABELS = {
     "first-comment": gettext_lazy("First comment"),
     "sanction": gettext_lazy("Sanctions"),
     "honeypot": gettext_lazy("Bots"),
+    "link-drop": gettext_lazy("Links with hardly a word"),
 }
 
 
