@@ -22,3 +22,15 @@ def listening_objects(ws, owner) -> dict[str, int]:
     assert spike is not None
     crisis = do_open_crisis(spike, actor=owner)
     return {"search_id": search.pk, "spike_id": spike.pk, "crisis_id": crisis.pk}
+
+
+def every_match(workspace, compiled) -> set[int]:
+    """The listened messages the query holds for, each read and evaluated: what an index must give."""
+    from animateur.listening import scan
+
+    return {
+        row.message_id
+        for batch in scan.rows(workspace, scan.listened(workspace))
+        for row in batch
+        if compiled.matches(row.doc)
+    }

@@ -16,6 +16,7 @@ from animateur.listening.matcher import compile_query
 from animateur.listening.selectors import backtest
 from animateur.stream.models import Message
 from tests.inbox.factories import inbound
+from tests.listening.factories import every_match
 
 pytestmark = pytest.mark.django_db
 
@@ -83,15 +84,6 @@ def reading_everything(workspace, compiled):
         return backtest(workspace, compiled)
     finally:
         wordindex.present, scan.narrowed = present, narrowed
-
-
-def every_match(workspace, compiled) -> set[int]:
-    return {
-        row.message_id
-        for batch in scan.rows(workspace, scan.listened(workspace))
-        for row in batch
-        if compiled.matches(row.doc)
-    }
 
 
 def same(workspace, query):
